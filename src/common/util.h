@@ -1,0 +1,34 @@
+/* util.h — allocation that cannot fail silently, and small string helpers used everywhere. */
+#ifndef TSAFE_UTIL_H
+#define TSAFE_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);          /* NULL in, NULL out */
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Grow *arr (of *cap elements of `size` bytes) so that index `need` fits. */
+void grow_array(void **arr, int *cap, int need, size_t size);
+
+int str_eq(const char *a, const char *b);       /* NULL-safe equality */
+int str_starts(const char *s, const char *prefix);
+
+/* A growable string. */
+struct strbuf {
+	char *buf;
+	size_t len, cap;
+};
+void sb_init(struct strbuf *sb);
+void sb_add(struct strbuf *sb, const char *s);
+void sb_addn(struct strbuf *sb, const char *s, size_t n);
+void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_addc(struct strbuf *sb, char c);
+char *sb_detach(struct strbuf *sb);   /* returns the string ("" if empty); sb is reset */
+void sb_free(struct strbuf *sb);
+
+#endif

@@ -1,0 +1,177 @@
+/* facts.h — what one translation unit tells the whole-program analysis.
+ *
+ * This is the contract between the three stages that touch facts: src/extract fills a
+ * struct tu_facts from libclang, src/store saves and reloads it (so an unchanged TU is not
+ * parsed again), src/analyze reads every TU's facts. Nothing here knows about libclang or
+ * SQLite.
+ *
+ * Functions are control-flow graphs of basic blocks; each block is a list of events in
+ * program order. The analysis runs dataflow (locksets) over these graphs.
+ *
+ * ACCESS PATHS name the object an event touches, so that helpers can be analysed once and
+ * their parameters substituted by the caller's arguments. A path is a string:
+ *     ROOT SUFFIX*
+ *   ROOT   g:NAME            global with external linkage
+ *          s:FILE:NAME       file-static variable (FILE = canonical path of the TU's main file)
+ *          fs:FILE:FUNC:NAME function-static variable
+ *          l:FUNC:NAME       local variable whose address escapes (only these are recorded)
+ *          p:N               parameter N (0-based) of the enclosing function
+ *          h:FILE:LINE       heap block from malloc/calloc/realloc at FILE:LINE
+ *          ?                 unknown (call result, cast of an integer, …)
+ *   SUFFIX .FIELD            member of a struct/union (a->f is written *.f)
+ *          *                 dereference
+ *          []                element of an array or pointer (index dropped)
+ *   A leading & (address-of) may appear once: "&g:m". The extractor writes (&x)->f as
+ *   x.f itself; substitution collapses "&X" + "*S" to "XS". Local pointers that simply alias a parameter or global
+ *   (T *t = arg;) are resolved by the extractor, so their paths start at the real root.
+ *
+ * LOCK CLASSES (lockdep style, shared with the runtime): "global:NAME", "static:FILE:NAME",
+ * "field:struct T.FIELD", "local:FUNC:NAME". Empty when the lock is reached only through a
+ * parameter with no field (void f(pthread_mutex_t *m)); the analysis then takes the class of
+ * the caller's argument (struct call_arg.lock_class).
+ */
+#ifndef TSAFE_FACTS_H
+#define TSAFE_FACTS_H
+
+#include <stddef.h>
+
+enum ev_kind {
+	EV_ACCESS = 1,     /* read or write of possibly shared state */
+	EV_LOCK,           /* acquire; flags EVF_TRY when it is the success branch of a trylock */
+	EV_UNLOCK,         /* release */
+	EV_CALL,           /* call of a function defined or declared in the program */
+	EV_THREAD_CREATE,  /* pthread_create / thrd_create */
+	EV_THREAD_JOIN,    /* pthread_join / thrd_join */
+	EV_THREAD_DETACH,  /* pthread_detach / thrd_detach */
+	EV_COND_WAIT,      /* pthread_cond_wait / timedwait / cnd_wait / cnd_timedwait */
+	EV_COND_SIGNAL,    /* pthread_cond_signal / broadcast / cnd_signal / cnd_broadcast */
+	EV_RETURN,         /* return statement, falling off the end, pthread_exit, thrd_exit */
+};
+
+/* event.flags */
+enum {
+	EVF_WRITE      = 1 << 0,  /* ACCESS: a write (assignment, ++, +=, …; RMW sets both) */
+	EVF_READ       = 1 << 1,  /* ACCESS: a read */
+	EVF_ATOMIC     = 1 << 2,  /* ACCESS: _Atomic object or __atomic/__sync/stdatomic operation */
+	EVF_TRY        = 1 << 3,  /* LOCK: acquired by a successful trylock/timedlock */
+	EVF_SHARED     = 1 << 4,  /* LOCK: read (shared) mode of a rwlock */
+	EVF_IN_LOOP    = 1 << 5,  /* the event is inside a loop of its function */
+	EVF_PER_INSTANCE = 1 << 6,/* THREAD_CREATE: each created thread gets its own argument
+	                             object (&args[i], a malloc in the loop, an integer) */
+	EVF_DETACHED   = 1 << 7,  /* THREAD_CREATE: created detached (attr set to detached) */
+	EVF_SELF       = 1 << 8,  /* THREAD_DETACH: pthread_detach(pthread_self()) */
+	EVF_THREAD_EXIT = 1 << 9, /* RETURN: pthread_exit / thrd_exit rather than return */
+	EVF_TIMED      = 1 << 10, /* COND_WAIT: timed wait */
+	EVF_VIA_POINTER = 1 << 11,/* CALL: through a function pointer resolved to this callee */
+	EVF_UNCERTAIN  = 1 << 12, /* LOCK: a trylock whose result the extractor could not tie to
+	                             a branch; the analysis treats the lock as maybe-held */
+};
+
+/* What kind of primitive a lock event works on (from rules/locks.tsv). */
+enum lock_kind {
+	LK_MUTEX = 1,   /* pthread_mutex_*, mtx_* */
+	LK_RWLOCK,      /* pthread_rwlock_* */
+	LK_SPIN,        /* pthread_spin_* */
+	LK_SEM,         /* sem_wait/sem_post: no owner, never reported as misuse */
+	LK_WRAPPER,     /* a project lock wrapper from .tsafe.json that the extractor saw called */
+};
+
+struct call_arg {
+	char *path;        /* access path of the argument expression, "?" if none */
+	char *lock_class;  /* lock class if the argument designates a lock object, else NULL */
+};
+
+struct event {
+	enum ev_kind kind;
+	unsigned flags;
+	int line, col;       /* expansion location in the function's file */
+	int pos;             /* order of the event in its function's source (0, 1, 2, …) */
+	int loop_lo, loop_hi;/* pos range of the outermost loop enclosing the event, or pos,pos */
+
+	/* ACCESS: path = the object; name = source spelling ("a->balance"); type = its type
+	 * spelling. LOCK/UNLOCK: path = the lock object (no leading &), name = spelling,
+	 * lock_class, lock_kind, api = function called ("pthread_mutex_lock").
+	 * CALL: callee = USR of the callee, name = callee spelling, args.
+	 * THREAD_CREATE: callee = USR of the entry function (NULL if unresolved), name = its
+	 * spelling, path = handle path (what &t names), arg = the thread argument's path.
+	 * THREAD_JOIN / THREAD_DETACH: path = handle path.
+	 * COND_WAIT: path = condition variable, arg = mutex path, lock_class = mutex class.
+	 * COND_SIGNAL: path = condition variable.
+	 * RETURN: nothing more. */
+	char *path;
+	char *name;
+	char *type;
+	char *lock_class;
+	enum lock_kind lock_kind;
+	char *api;
+	char *callee;
+	char *arg;
+	struct call_arg *args;
+	int nargs;
+};
+
+struct block {
+	struct event *events;
+	int nevents;
+	int *succs;          /* indices of successor blocks */
+	int nsuccs;
+};
+
+/* Function flags */
+enum {
+	FNF_STATIC      = 1 << 0,  /* internal linkage */
+	FNF_ADDR_TAKEN  = 1 << 1,  /* its address is used other than in a direct call */
+};
+
+struct function {
+	char *usr;           /* clang USR: links calls across translation units */
+	char *name;
+	char *file;          /* canonical absolute path */
+	int line, end_line;
+	unsigned flags;
+	int nparams;
+	/* Struct types compared with <, >, <=, >= in this function (by pointer or by a field):
+	 * evidence that nested locks of that struct's lock class are taken in a fixed order. */
+	char **order_types;
+	int norder_types;
+	/* Block 0 is the entry; block 1 is the single exit (every RETURN event is followed by an
+	 * edge to it). */
+	struct block *blocks;
+	int nblocks;
+};
+
+struct tu_facts {
+	char *file;          /* canonical main file */
+	char *cache_key;     /* hash of contents of the file and its headers, flags, version */
+	struct function *funcs;
+	int nfuncs;
+	char **diagnostics;  /* error-level parse diagnostics, "file:line:col: message" */
+	int ndiagnostics;
+	int parse_failed;    /* the TU could not be analysed at all */
+};
+
+/* Memory: every string and array is owned by the struct holding it (malloc'd). */
+void tu_facts_free(struct tu_facts *tu);
+void function_free(struct function *fn);
+void event_free(struct event *ev);
+
+/* Growable-array helpers for builders (extractor, store loader). Return the new element,
+ * zeroed; abort on out-of-memory. */
+struct function *tu_add_function(struct tu_facts *tu);
+struct block *fn_add_block(struct function *fn);             /* returns block; index = nblocks-1 */
+struct event *block_add_event(struct block *b);
+void block_add_succ(struct block *b, int succ);
+
+const char *ev_kind_name(enum ev_kind k);     /* "access", "lock", … (stable, stored in the db) */
+int ev_kind_from_name(const char *name);      /* 0 if unknown */
+const char *lock_kind_name(enum lock_kind k);  /* "mutex", "rwlock", "spin", "sem", "wrapper" */
+int lock_kind_from_name(const char *name);
+
+/* Replace the parameter root "p:N" of `path` by args[N].path; "&X" followed by "*" or "[]"
+ * collapses to "X". NULL when the parameter was not given or its argument is unknown ("?").
+ * A path with another root is returned as is. New string. */
+char *path_substitute(const char *path, const struct call_arg *args, int nargs);
+/* The root of a path ("g:x" for "g:x.f*"), without a leading &. New string. */
+char *path_root(const char *path);
+
+#endif
