@@ -1,0 +1,23 @@
+/* internal.h — what the format writers of src/report share: their entry points and the small
+ * helpers that turn a finding's comma-separated fields into lists. */
+#ifndef TSAFE_REPORT_INTERNAL_H
+#define TSAFE_REPORT_INTERNAL_H
+
+#include <cjson/cJSON.h>
+
+#include "report.h"
+
+int report_text(FILE *out, const struct finding_list *l, const struct report_opts *o);
+int report_json(FILE *out, const struct finding_list *l, const struct report_opts *o);
+int report_sarif(FILE *out, const struct finding_list *l, const struct report_opts *o);
+
+/* "a, b,c" -> ["a", "b", "c"] (items trimmed, empty ones dropped). */
+cJSON *split_to_json(const char *list);
+/* Every engine that saw the finding: f->engines when loaded from the store, else f->engine. */
+cJSON *engines_to_json(const struct finding *f);
+/* A string member, or null when s is NULL. */
+void add_str_or_null(cJSON *obj, const char *key, const char *s);
+/* Prints the tree to out (pretty when pretty) and frees it; -1 on write error. */
+int write_json(FILE *out, cJSON *root, int pretty);
+
+#endif

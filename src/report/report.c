@@ -1,0 +1,90 @@
+/* report.c — picks the format writer and the shared JSON helpers of the writers. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+int report_format_from_name(const char *name)
+{
+	if (str_eq(name, "text"))
+		return FMT_TEXT;
+	if (str_eq(name, "json"))
+		return FMT_JSON;
+	if (str_eq(name, "sarif"))
+		return FMT_SARIF;
+	return -1;
+}
+
+int report_write(FILE *out, enum report_format fmt, const struct finding_list *l,
+                 const struct report_opts *o)
+{
+	struct report_opts defaults = {.root = "."};
+	if (!o)
+		o = &defaults;
+	int rc;
+	switch (fmt) {
+	case FMT_TEXT:
+		rc = report_text(out, l, o);
+		break;
+	case FMT_JSON:
+		rc = report_json(out, l, o);
+		break;
+	case FMT_SARIF:
+		rc = report_sarif(out, l, o);
+		break;
+	default:
+		return -1;
+	}
+	/* A full disk shows up only at flush time: check it here so callers can exit non-zero. */
+	if (fflush(out) != 0 || ferror(out))
+		rc = -1;
+	return rc;
+}
+
+cJSON *split_to_json(const char *list)
+{
+	cJSON *arr = cJSON_CreateArray();
+	const char *p = list;
+	while (p && *p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		const char *s = p;
+		while (n && (*s == ' ' || *s == '\t'))
+			s++, n--;
+		while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+			n--;
+		if (n) {
+			char *item = xstrndup(s, n);
+			cJSON_AddItemToArray(arr, cJSON_CreateString(item));
+			free(item);
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return arr;
+}
+
+cJSON *engines_to_json(const struct finding *f)
+{
+	return split_to_json(f->engines ? f->engines : f->engine);
+}
+
+void add_str_or_null(cJSON *obj, const char *key, const char *s)
+{
+	if (s)
+		cJSON_AddStringToObject(obj, key, s);
+	else
+		cJSON_AddNullToObject(obj, key);
+}
+
+int write_json(FILE *out, cJSON *root, int pretty)
+{
+	char *s = pretty ? cJSON_Print(root) : cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (!s)
+		return -1;
+	int rc = fputs(s, out) < 0 || fputc('\n', out) == EOF ? -1 : 0;
+	cJSON_free(s);
+	return rc;
+}
