@@ -2,126 +2,32 @@
  *
  * A fingerprint must survive unrelated edits, so it hashes what a reader would call "the same
  * bug": the rule, the symbol, and for each location its file, function and the text of its
- * source line without its whitespace. Line numbers never enter it. Source files are read
- * once and cached (keyed by path, inode, size and mtime, so an edited file is read again).
+ * source line without its whitespace (read through the source.h cache). Line numbers never
+ * enter it.
  */
 #include "finding.h"
+#include "source.h"
 #include "util.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <xxhash.h>
 
-struct cached_file {
-	char *path;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime;
-	char *text;
-	int *line_start;    /* offsets of each line's first byte; line N starts at [N-1] */
-	int nlines;
-};
-
-/* Fingerprints may be computed by parallel workers: the cache is shared under this lock. */
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct cached_file *cache;
-static int ncache, cache_cap;
-
-static char *slurp(const char *path, size_t *len)
+/* Appends the line's text with all whitespace removed, so that re-indenting or reformatting
+ * (clang-format) keeps the identity; in C, dropping the spaces between tokens cannot make two
+ * different lines of one function equal in practice. Returns 0 when the file or the line is
+ * not there. */
+static int add_normalised_line(struct strbuf *sb, const char *root, const char *file, int line)
 {
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return NULL;
-	struct strbuf sb;
-	sb_init(&sb);
-	char buf[8192];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-		sb_addn(&sb, buf, n);
-	int bad = ferror(fp);
-	fclose(fp);
-	if (bad) {
-		sb_free(&sb);
-		return NULL;
-	}
-	*len = sb.len;
-	return sb_detach(&sb);
-}
-
-static void index_lines(struct cached_file *cf, size_t len)
-{
-	int cap = 0;
-	cf->nlines = 0;
-	cf->line_start = NULL;
-	for (size_t i = 0; i < len; i++) {
-		if (i == 0 || cf->text[i - 1] == '\n') {
-			grow_array((void **)&cf->line_start, &cap, cf->nlines, sizeof(int));
-			cf->line_start[cf->nlines++] = (int)i;
-		}
-	}
-}
-
-static int same_version(const struct cached_file *cf, const struct stat *st)
-{
-	return cf->dev == st->st_dev && cf->ino == st->st_ino && cf->size == st->st_size &&
-	       cf->mtime.tv_sec == st->st_mtim.tv_sec && cf->mtime.tv_nsec == st->st_mtim.tv_nsec;
-}
-
-/* Returns the cache entry for path, (re)reading it when it changed; NULL when unreadable.
- * Called with cache_lock held. */
-static struct cached_file *cache_get(const char *path)
-{
-	struct stat st;
-	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-		return NULL;
-	struct cached_file *cf = NULL;
-	for (int i = 0; i < ncache; i++)
-		if (strcmp(cache[i].path, path) == 0)
-			cf = &cache[i];
-	if (cf && same_version(cf, &st))
-		return cf;
 	size_t len = 0;
-	char *text = slurp(path, &len);
+	const char *text = source_line(root ? root : ".", file, line, &len);
 	if (!text)
-		return NULL;
-	if (!cf) {
-		grow_array((void **)&cache, &cache_cap, ncache, sizeof *cache);
-		cf = &cache[ncache++];
-		cf->path = xstrdup(path);
-	} else {
-		free(cf->text);
-		free(cf->line_start);
-	}
-	cf->dev = st.st_dev;
-	cf->ino = st.st_ino;
-	cf->size = st.st_size;
-	cf->mtime = st.st_mtim;
-	cf->text = text;
-	index_lines(cf, len);
-	return cf;
-}
-
-/* Appends line `line` of the file with all whitespace removed, so that re-indenting or
- * reformatting (clang-format) keeps the identity; in C, dropping the spaces between tokens
- * cannot make two different lines of one function equal in practice. Returns 0 when the
- * file or the line is not there. */
-static int add_normalised_line(struct strbuf *sb, const char *path, int line)
-{
-	pthread_mutex_lock(&cache_lock);
-	struct cached_file *cf = cache_get(path);
-	if (!cf || line < 1 || line > cf->nlines) {
-		pthread_mutex_unlock(&cache_lock);
 		return 0;
-	}
-	for (const char *p = cf->text + cf->line_start[line - 1]; *p && *p != '\n'; p++)
-		if (!isspace((unsigned char)*p))
-			sb_addc(sb, *p);
-	pthread_mutex_unlock(&cache_lock);
+	for (size_t i = 0; i < len; i++)
+		if (!isspace((unsigned char)text[i]))
+			sb_addc(sb, text[i]);
 	return 1;
 }
 
@@ -135,13 +41,7 @@ static char *location_key(const struct location *loc, const char *root)
 	sb_addc(&sb, '\x1f');
 	sb_add(&sb, loc->func ? loc->func : "");
 	sb_addc(&sb, '\x1f');
-	int have_text = 0;
-	if (loc->file) {
-		char *path = loc->file[0] == '/' ? xstrdup(loc->file)
-		                                 : xasprintf("%s/%s", root ? root : ".", loc->file);
-		have_text = add_normalised_line(&sb, path, loc->line);
-		free(path);
-	}
+	int have_text = loc->file && add_normalised_line(&sb, root, loc->file, loc->line);
 	if (!have_text)
 		sb_add(&sb, loc->message ? loc->message : "");
 	return sb_detach(&sb);
