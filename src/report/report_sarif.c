@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/rules.h"
+#include "common/source.h"
 #include "common/util.h"
 
 #define SARIF_SCHEMA \
@@ -74,6 +75,19 @@ static cJSON *physical_location(const char *file, int line, int col)
 			cJSON_AddNumberToObject(region, "startColumn", col);
 	}
 	return phys;
+}
+
+/* The source line as region.snippet, so a viewer without the checkout still shows the code. */
+static void add_snippet(cJSON *phys, const char *root, const char *file, int line)
+{
+	cJSON *region = cJSON_GetObjectItem(phys, "region");
+	size_t len = 0;
+	const char *text = region ? source_line(root, file, line, &len) : NULL;
+	if (!text)
+		return;
+	char *copy = xstrndup(text, len);
+	cJSON_AddItemToObject(region, "snippet", message(copy));
+	free(copy);
 }
 
 static cJSON *sarif_location(const char *file, int line, int col, const char *func,
@@ -253,19 +267,26 @@ static void add_code_flows(cJSON *res, const struct finding *f)
 	}
 }
 
-static void add_locations(cJSON *res, const struct finding *f)
+static cJSON *finding_location(const struct location *l, const char *root)
+{
+	cJSON *loc = sarif_location(l->file, l->line, l->col, l->func, l->message);
+	cJSON *phys = cJSON_GetObjectItem(loc, "physicalLocation");
+	if (phys && l->file[0] != '/')
+		add_snippet(phys, root, l->file, l->line);
+	return loc;
+}
+
+static void add_locations(cJSON *res, const struct finding *f, const char *root)
 {
 	if (f->nlocs == 0)
 		return;
-	const struct location *p = &f->locs[0];
 	cJSON_AddItemToArray(cJSON_AddArrayToObject(res, "locations"),
-	                     sarif_location(p->file, p->line, p->col, p->func, p->message));
+	                     finding_location(&f->locs[0], root));
 	if (f->nlocs < 2)
 		return;
 	cJSON *rel = cJSON_AddArrayToObject(res, "relatedLocations");
 	for (int i = 1; i < f->nlocs; i++) {
-		const struct location *l = &f->locs[i];
-		cJSON *loc = sarif_location(l->file, l->line, l->col, l->func, l->message);
+		cJSON *loc = finding_location(&f->locs[i], root);
 		cJSON_AddNumberToObject(loc, "id", i);
 		cJSON_AddItemToArray(rel, loc);
 	}
@@ -281,7 +302,7 @@ static cJSON *result_properties(const struct finding *f)
 	return props;
 }
 
-static cJSON *result(struct sarif_ctx *c, const struct finding *f)
+static cJSON *result(struct sarif_ctx *c, const struct finding *f, const char *root)
 {
 	cJSON *res = cJSON_CreateObject();
 	cJSON_AddStringToObject(res, "ruleId", f->rule ? f->rule : "unknown");
@@ -289,7 +310,7 @@ static cJSON *result(struct sarif_ctx *c, const struct finding *f)
 	cJSON_AddStringToObject(res, "level", sarif_level(f->severity));
 	const char *text = f->message && *f->message ? f->message : (f->rule ? f->rule : "finding");
 	cJSON_AddItemToObject(res, "message", message(text));
-	add_locations(res, f);
+	add_locations(res, f, root);
 	add_code_flows(res, f);
 	if (f->fingerprint) {
 		cJSON *fp = cJSON_AddObjectToObject(res, "partialFingerprints");
@@ -340,7 +361,7 @@ int report_sarif(FILE *out, const struct finding_list *l, const struct report_op
 	load_catalogue(&c);
 	cJSON *results = cJSON_CreateArray();
 	for (int i = 0; i < l->n; i++)
-		cJSON_AddItemToArray(results, result(&c, &l->items[i]));
+		cJSON_AddItemToArray(results, result(&c, &l->items[i], o->root ? o->root : "."));
 
 	cJSON *run = cJSON_CreateObject();
 	cJSON *tool = cJSON_AddObjectToObject(run, "tool");

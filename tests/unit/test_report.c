@@ -294,6 +294,8 @@ static void test_sarif_race_result(void **state)
 	assert_string_equal(str_at(art, "uriBaseId"), "%SRCROOT%");
 	assert_int_equal(at(region_of(loc), "startLine")->valueint, 12);
 	assert_int_equal(at(region_of(loc), "startColumn")->valueint, 3);
+	/* the source line travels with the result, for viewers without the checkout */
+	assert_string_equal(str_at(at(region_of(loc), "snippet"), "text"), "\t\tcounter++;");
 
 	const cJSON *rel = at(res, "relatedLocations");
 	assert_int_equal(cJSON_GetArraySize(rel), 1);
@@ -331,6 +333,7 @@ static void test_sarif_other_results(void **state)
 	/* column unknown: no startColumn rather than 0 */
 	const cJSON *loc = cJSON_GetArrayItem(at(sup, "locations"), 0);
 	assert_null(cJSON_GetObjectItem(region_of(loc), "startColumn"));
+	assert_null(cJSON_GetObjectItem(region_of(loc), "snippet"));       /* no such file */
 
 	const cJSON *misc = cJSON_GetArrayItem(results, 3);
 	assert_string_equal(str_at(misc, "ruleId"), "helgrind:Misc");
