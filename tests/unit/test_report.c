@@ -17,8 +17,6 @@
 #include "common/util.h"
 #include "report/report.h"
 
-#include "../fixtures/report/temp_shims.c"   /* TEMPORARY: until rules.c lands */
-
 #define FIXTURE_ROOT TSAFE_TEST_FIXTURES "/report"
 
 static struct location *add_loc(struct finding *f, const char *file, int line, int col,
