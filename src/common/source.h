@@ -1,0 +1,15 @@
+/* source.h — lines of source files, read once and cached: for fingerprints, inline
+ * suppressions and snippets in reports. */
+#ifndef TSAFE_SOURCE_H
+#define TSAFE_SOURCE_H
+
+#include <stddef.h>
+
+/* Line `line` (1-based) of the file at `path` (absolute, or relative to `root` when root is
+ * not NULL), without its newline; *len set to its length. NULL when the file cannot be read
+ * or has fewer lines. The text stays valid until the file changes on disk or
+ * source_cache_clear() is called. Thread-safe. */
+const char *source_line(const char *root, const char *path, int line, size_t *len);
+void source_cache_clear(void);
+
+#endif
