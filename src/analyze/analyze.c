@@ -1,0 +1,105 @@
+/* analyze.c — the driver: index the facts, walk every program's threads, run each rule
+ * family, fingerprint the findings and drop duplicates (the same place reached from several
+ * contexts is one finding). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static void free_records(struct analysis *a)
+{
+	for (int i = 0; i < a->nacc; i++) {
+		free(a->acc[i].object);
+		free(a->acc[i].locks);
+		free(a->acc[i].lock_shared);
+		free(a->acc[i].stack);
+	}
+	free(a->acc);
+	for (int i = 0; i < a->nedges; i++) {
+		free(a->edges[i].gates);
+		free(a->edges[i].stack);
+	}
+	free(a->edges);
+	for (int i = 0; i < a->nmis; i++)
+		free(a->mis[i].stack);
+	free(a->mis);
+	for (int i = 0; i < a->njoins; i++)
+		free(a->joins[i].handle);
+	free(a->joins);
+	for (int i = 0; i < a->nctxs; i++) {
+		struct context *c = a->ctxs[i];
+		free(c->arg);
+		free(c->handle);
+		free(c->create_file);
+		free(c->create_stack);
+		free(c);
+	}
+	free(a->ctxs);
+	for (int i = 0; i < a->nlock_keys; i++) {
+		free(a->lock_keys[i].cls);
+		free(a->lock_keys[i].instance);
+		free(a->lock_keys[i].spelling);
+	}
+	free(a->lock_keys);
+	for (int i = 0; i < a->nclasses; i++)
+		free(a->class_names[i]);
+	free(a->class_names);
+	for (int i = 0; i < a->nexit; i++)
+		ls_free(&a->exit_states[i]);
+	free(a->exit_states);
+	strmap_free(&a->keys);
+	strmap_free(&a->classes);
+	strmap_free(&a->exit_memo);
+	strmap_free(&a->emit_memo);
+	index_free(&a->ix);
+}
+
+/* Fingerprints new findings (from index `from` on) and removes repeats of one already in
+ * the list, keeping the first. */
+static void fingerprint_and_dedupe(struct finding_list *out, int from, const char *root)
+{
+	struct strmap seen = {0};
+	for (int i = 0; i < from; i++)
+		if (out->items[i].fingerprint)
+			strmap_put(&seen, out->items[i].fingerprint, i);
+	int w = from;
+	for (int i = from; i < out->n; i++) {
+		struct finding *f = &out->items[i];
+		finding_fingerprint(f, root);
+		if (strmap_get(&seen, f->fingerprint, NULL)) {
+			finding_free(f);
+			continue;
+		}
+		strmap_put(&seen, f->fingerprint, w);
+		if (w != i)
+			out->items[w] = *f;
+		w++;
+	}
+	out->n = w;
+	strmap_free(&seen);
+}
+
+int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o,
+                    struct finding_list *out, struct analyze_stats *stats)
+{
+	struct analysis a = {.opts = o, .out = out};
+	int first_new = out->n;
+	index_build(&a.ix, tus, ntus);
+	contexts_discover(&a);
+	check_races(&a);
+	check_lock_order(&a);
+	check_misuse(&a);
+	check_thread_leaks(&a);
+	fingerprint_and_dedupe(out, first_new, o->root);
+	if (stats) {
+		memset(stats, 0, sizeof *stats);
+		for (int i = 0; i < a.nctxs; i++) {
+			stats->programs += a.ctxs[i]->kind == CTX_MAIN;
+			stats->threads += a.ctxs[i]->kind == CTX_THREAD;
+		}
+		stats->functions = a.ix.nfns;
+		stats->frames = a.frames;
+	}
+	free_records(&a);
+	return 0;
+}

@@ -1,0 +1,28 @@
+/* analyze.h — the whole-program analysis: facts of every translation unit in, findings out.
+ *
+ * It reads only struct tu_facts (src/facts/facts.h) and produces struct finding
+ * (src/common/finding.h) with fingerprints set; it never touches the store or prints.
+ */
+#ifndef TSAFE_ANALYZE_H
+#define TSAFE_ANALYZE_H
+
+#include "common/finding.h"
+#include "facts/facts.h"
+
+struct analyze_opts {
+	const char *root;      /* project root: finding paths are made relative to it */
+};
+
+struct analyze_stats {
+	int programs;          /* entry points analysed (each main, or library roots) */
+	int threads;           /* thread contexts (creation sites) found */
+	int functions;
+	long frames;           /* function instances analysed (context-sensitive) */
+};
+
+/* Runs every rule over the facts; appends findings to out. rules_load() must have succeeded
+ * (the MT-unsafe list comes from it). Returns 0. */
+int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o,
+                    struct finding_list *out, struct analyze_stats *stats);
+
+#endif

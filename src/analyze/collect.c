@@ -1,0 +1,179 @@
+/* collect.c — the engine's visitor: turns each event, seen with the lock state before it,
+ * into the records the rule checks read (accesses with their locksets, lock-order edges,
+ * misuse). It decides nothing about concurrency; the checks do. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "common/rules.h"
+
+#define PUSH(arr, n, cap) (grow_array((void **)&(arr), &(cap), (n), sizeof *(arr)), &(arr)[(n)++])
+
+static int owned(const struct analysis *a, int key)
+{
+	return a->lock_keys[key].kind != LK_SEM;   /* semaphores have no owner */
+}
+
+static int held_for_sure(const struct held *h)
+{
+	return h->mask == LS_HELD;
+}
+
+static void add_misuse(struct analysis *a, const char *rule, const struct activation *f,
+                       const struct event *ev, int key, const struct event *other,
+                       const struct function *other_fn)
+{
+	struct misuse_rec *m = PUSH(a->mis, a->nmis, a->cap_mis);
+	memset(m, 0, sizeof *m);
+	m->rule = rule;
+	m->ctx = f->ctx->id;
+	m->ev = ev;
+	m->fn = f->fn;
+	m->key = key;
+	m->other = other;
+	m->other_fn = other_fn;
+	frame_position(f, ev, &m->pos_lo, &m->pos_hi);
+	m->nstack = frame_stack(f, ev, &m->stack);
+}
+
+static void record_access(struct analysis *a, const struct activation *f, const struct event *ev,
+                          const struct lstate *s)
+{
+	char *obj = frame_path(f, ev->path);
+	if (!obj || obj[0] == '?' || obj[0] == '~' || str_starts(obj, "&")) {
+		free(obj);             /* unknown, or private to one invocation: never shared */
+		return;
+	}
+	struct access_rec *r = PUSH(a->acc, a->nacc, a->cap_acc);
+	memset(r, 0, sizeof *r);
+	r->ctx = f->ctx->id;
+	r->object = obj;
+	r->ev = ev;
+	r->fn = f->fn;
+	r->write = (ev->flags & EVF_WRITE) != 0;
+	r->atomic = (ev->flags & EVF_ATOMIC) != 0;
+	frame_position(f, ev, &r->pos_lo, &r->pos_hi);
+	r->locks = xcalloc((size_t)(s->n ? s->n : 1), sizeof *r->locks);
+	r->lock_shared = xcalloc((size_t)(s->n ? s->n : 1), 1);
+	for (int i = 0; i < s->n; i++) {
+		if (!held_for_sure(&s->e[i]))
+			continue;
+		r->locks[r->nlocks] = class_intern(a, a->lock_keys[s->e[i].key].cls);
+		r->lock_shared[r->nlocks++] = s->e[i].shared;
+	}
+	r->nstack = frame_stack(f, ev, &r->stack);
+}
+
+/* "field:struct account.lock" -> does fn compare struct account pointers or ids? */
+static int order_fixed(const struct function *fn, const char *cls)
+{
+	if (!fn || !str_starts(cls, "field:"))
+		return 0;
+	const char *type = cls + 6, *dot = strrchr(type, '.');
+	if (!dot)
+		return 0;
+	for (int i = 0; i < fn->norder_types; i++)
+		if (strlen(fn->order_types[i]) == (size_t)(dot - type) &&
+		    strncmp(fn->order_types[i], type, (size_t)(dot - type)) == 0)
+			return 1;
+	return 0;
+}
+
+static void record_edges(struct analysis *a, const struct activation *f, const struct event *ev,
+                         const struct lstate *s, int key)
+{
+	int to = class_intern(a, a->lock_keys[key].cls);
+	for (int i = 0; i < s->n; i++) {
+		const struct held *h = &s->e[i];
+		if (!held_for_sure(h) || h->key == key || !owned(a, h->key))
+			continue;
+		struct edge_rec *e = PUSH(a->edges, a->nedges, a->cap_edges);
+		memset(e, 0, sizeof *e);
+		e->ctx = f->ctx->id;
+		e->from_cls = class_intern(a, a->lock_keys[h->key].cls);
+		e->to_cls = to;
+		e->outer_ev = h->acq;
+		e->outer_fn = h->acq_fn;
+		e->inner_ev = ev;
+		e->inner_fn = f->fn;
+		e->same_instance_order_ok = e->from_cls == to &&
+			(order_fixed(f->fn, a->lock_keys[key].cls) || order_fixed(h->acq_fn, a->lock_keys[key].cls));
+		e->gates = xcalloc((size_t)(s->n ? s->n : 1), sizeof *e->gates);
+		for (int j = 0; j < s->n; j++)
+			if (j != i && held_for_sure(&s->e[j]) && s->e[j].key != key)
+				e->gates[e->ngates++] = class_intern(a, a->lock_keys[s->e[j].key].cls);
+		e->nstack = frame_stack(f, ev, &e->stack);
+	}
+}
+
+static void on_lock(struct analysis *a, const struct activation *f, const struct event *ev,
+                    const struct lstate *s, int key)
+{
+	struct held *h = ls_find((struct lstate *)s, key);
+	int both_shared = h && h->shared && (ev->flags & EVF_SHARED);
+	if (h && held_for_sure(h) && owned(a, key) && !(ev->flags & EVF_TRY) && !both_shared)
+		add_misuse(a, "double-lock", f, ev, key, h->acq, h->acq_fn);
+	/* A successful trylock cannot block, so it orders nothing (lockdep agrees). */
+	if (f->ctx->kind != CTX_ISOLATED && owned(a, key) && !(ev->flags & EVF_TRY))
+		record_edges(a, f, ev, s, key);
+}
+
+void collect_event(struct analysis *a, const struct activation *f, const struct event *ev,
+                   const struct lstate *s, int key)
+{
+	int isolated = f->ctx->kind == CTX_ISOLATED;
+	switch (ev->kind) {
+	case EV_ACCESS:
+		if (!isolated)
+			record_access(a, f, ev, s);
+		break;
+	case EV_LOCK:
+		on_lock(a, f, ev, s, key);
+		break;
+	case EV_UNLOCK:
+		if (ls_mask(s, key) == LS_UNHELD && owned(a, key))
+			add_misuse(a, "unlock-not-held", f, ev, key, NULL, NULL);
+		break;
+	case EV_COND_WAIT:
+		if (ls_mask(s, key) == LS_UNHELD)
+			add_misuse(a, "cond-wait-unheld", f, ev, key, NULL, NULL);
+		if (!(ev->flags & EVF_IN_LOOP))
+			add_misuse(a, "cond-wait-no-loop", f, ev, key, NULL, NULL);
+		break;
+	case EV_CALL:
+		if (!isolated && mt_unsafe_find(ev->name) && !index_resolve(&a->ix, ev->callee, f->tu))
+			add_misuse(a, "mt-unsafe-call", f, ev, -1, NULL, NULL);
+		break;
+	case EV_THREAD_CREATE:
+	case EV_THREAD_JOIN:
+	case EV_THREAD_DETACH:
+		if (!isolated)
+			contexts_note_thread_op(a, f, ev);
+		break;
+	default:
+		break;
+	}
+}
+
+/* A lock still held where a function returns is a leak when some other path returns
+ * without it (a wrapper that always returns holding it is an acquire, not a leak); a
+ * thread that ends holding a lock leaks it whatever the path. */
+void collect_return(struct analysis *a, const struct activation *f, const struct event *ev,
+                    const struct lstate *at, const struct lstate *fn_exit)
+{
+	int thread_end = f->ctx->kind == CTX_THREAD &&
+		(f->depth == 0 || (ev->flags & EVF_THREAD_EXIT));
+	int own_paths = f->ctx->kind == CTX_ISOLATED && f->depth == 0;
+	if (!thread_end && !own_paths)
+		return;
+	for (int i = 0; i < at->n; i++) {
+		const struct held *h = &at->e[i];
+		if (!(h->mask & LS_HELD) || (h->mask & LS_UNCERTAIN) || !owned(a, h->key))
+			continue;
+		if (!thread_end && (ev->flags & EVF_THREAD_EXIT))
+			continue;
+		if (!thread_end && ls_mask(fn_exit, h->key) == LS_HELD)
+			continue;
+		add_misuse(a, "lock-leak", f, ev, h->key, h->acq, h->acq_fn);
+	}
+}

@@ -1,0 +1,238 @@
+/* contexts.c — which code runs in which thread, and when.
+ *
+ * A context is main (one per program) or one thread creation site reached from it. main is
+ * walked first; every pthread_create it reaches starts a thread context, walked in turn
+ * (threads may create threads). A thread is alive, in main's source order, from its
+ * creation (the start of the enclosing loop, when created in a loop) to the join of its
+ * handle (the end of the enclosing loop); code of main outside that interval does not run
+ * alongside it. Every function is also walked on its own (CTX_ISOLATED) for the rules that
+ * are about its own paths: lock leaks, double locks, unlocks of locks not held. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static struct context *new_context(struct analysis *a, enum ctx_kind kind, const struct fn_ref *entry)
+{
+	struct context *c = xcalloc(1, sizeof *c);
+	grow_array((void **)&a->ctxs, &a->cap_ctxs, a->nctxs, sizeof *a->ctxs);
+	c->id = a->nctxs;
+	a->ctxs[a->nctxs++] = c;
+	c->kind = kind;
+	c->entry = entry;
+	c->start = 0;
+	c->end = INT_MAX;
+	c->program = c->id;
+	return c;
+}
+
+void frame_position(const struct activation *f, const struct event *ev, int *lo, int *hi)
+{
+	if (f->depth == 0) {
+		*lo = ev->loop_lo;
+		*hi = ev->loop_hi;
+	} else {
+		*lo = f->top_lo;
+		*hi = f->top_hi;
+	}
+}
+
+static int in_loop(const struct activation *f, const struct event *ev)
+{
+	for (; f; ev = f->call, f = f->caller)
+		if (ev && (ev->flags & EVF_IN_LOOP))
+			return 1;
+	return 0;
+}
+
+static void note_create(struct analysis *a, const struct activation *f, const struct event *ev)
+{
+	const struct fn_ref *entry = index_resolve(&a->ix, ev->callee, f->tu);
+	if (!entry)
+		return;
+	struct context *parent = f->ctx;
+	struct context *c = new_context(a, CTX_THREAD, entry);
+	c->parent = parent;
+	c->program = parent->program;
+	c->multi = in_loop(f, ev) || parent->multi;
+	c->detached = (ev->flags & EVF_DETACHED) != 0;
+	c->handle = frame_path(f, ev->path);
+	if (ev->flags & EVF_PER_INSTANCE)
+		c->arg = xasprintf("&~%d:targ", c->id);     /* each thread its own object */
+	else
+		c->arg = frame_path(f, ev->arg);
+	if (parent->kind == CTX_MAIN) {
+		int lo, hi;
+		frame_position(f, ev, &lo, &hi);
+		c->start = lo;                             /* end: set once joins are known */
+	} else {
+		c->start = parent->start;
+		c->end = parent->end;
+	}
+	c->create_ev = ev;
+	c->create_fn = f->fn;
+	c->ncreate_stack = frame_stack(f, ev, &c->create_stack);
+}
+
+void contexts_note_thread_op(struct analysis *a, const struct activation *f, const struct event *ev)
+{
+	if (ev->kind == EV_THREAD_CREATE) {
+		note_create(a, f, ev);
+		return;
+	}
+	if (ev->kind == EV_THREAD_DETACH && (ev->flags & EVF_SELF)) {
+		f->ctx->detached = 1;
+		return;
+	}
+	struct thread_op *op = (grow_array((void **)&a->joins, &a->cap_joins, a->njoins, sizeof *a->joins),
+	                        &a->joins[a->njoins++]);
+	memset(op, 0, sizeof *op);
+	op->ev = ev;
+	op->fn = f->fn;
+	op->ctx = f->ctx->id;
+	op->handle = frame_path(f, ev->path);
+	frame_position(f, ev, &op->pos_lo, &op->pos_hi);
+}
+
+/* A thread's interval ends at the first join of its handle in main after its creation;
+ * a join or detach anywhere means it is not leaked. */
+static void resolve_lifetimes(struct analysis *a)
+{
+	for (int i = 0; i < a->nctxs; i++) {
+		struct context *c = a->ctxs[i];
+		if (c->kind != CTX_THREAD || !c->handle)
+			continue;
+		for (int j = 0; j < a->njoins; j++) {
+			const struct thread_op *op = &a->joins[j];
+			if (!op->handle || strcmp(op->handle, c->handle) != 0 ||
+			    a->ctxs[op->ctx]->program != c->program)
+				continue;
+			if (op->ev->kind == EV_THREAD_DETACH)
+				c->detached = 1;
+			else
+				c->joined = 1;
+			if (op->ev->kind == EV_THREAD_JOIN && op->ctx == c->parent->id &&
+			    c->parent->kind == CTX_MAIN && op->pos_hi >= c->start && op->pos_hi < c->end)
+				c->end = op->pos_hi;
+			/* Created and joined in the same iteration: one instance at a time. */
+			if (op->ev->kind == EV_THREAD_JOIN && op->fn == c->create_fn &&
+			    op->ev->pos > c->create_ev->pos && op->ev->loop_lo == c->create_ev->loop_lo &&
+			    !c->parent->multi)
+				c->multi = 0;
+		}
+	}
+	/* Threads created by threads live as long as their creator. */
+	for (int i = 0; i < a->nctxs; i++) {
+		struct context *c = a->ctxs[i];
+		if (c->kind == CTX_THREAD && c->parent->kind == CTX_THREAD) {
+			c->start = c->parent->start;
+			c->end = c->parent->end;
+		}
+	}
+}
+
+static void run_thread(struct analysis *a, struct context *c)
+{
+	int n = c->entry->fn->nparams > 0 ? c->entry->fn->nparams : 1;
+	struct call_arg *args = xcalloc((size_t)n, sizeof *args);
+	args[0].path = c->arg ? c->arg : (char *)"?";
+	engine_run_context(a, c, args, n);
+	free(args);
+}
+
+static int called_somewhere(const struct program_index *ix, const char *usr)
+{
+	for (int k = 0; k < ix->nfns; k++) {
+		const struct function *fn = ix->fns[k].fn;
+		for (int b = 0; b < fn->nblocks; b++)
+			for (int e = 0; e < fn->blocks[b].nevents; e++) {
+				const struct event *ev = &fn->blocks[b].events[e];
+				if (ev->kind == EV_CALL && str_eq(ev->callee, usr))
+					return 1;
+			}
+	}
+	return 0;
+}
+
+static int creates_threads(const struct function *fn)
+{
+	for (int b = 0; b < fn->nblocks; b++)
+		for (int e = 0; e < fn->blocks[b].nevents; e++)
+			if (fn->blocks[b].events[e].kind == EV_THREAD_CREATE)
+				return 1;
+	return 0;
+}
+
+/* Program roots: every main; with none (a library), every uncalled function that starts
+ * threads. */
+static void add_roots(struct analysis *a)
+{
+	int any_main = 0;
+	for (int k = 0; k < a->ix.nfns; k++) {
+		const struct fn_ref *r = &a->ix.fns[k];
+		if (str_eq(r->fn->name, "main") && !(r->fn->flags & FNF_STATIC)) {
+			new_context(a, CTX_MAIN, r);
+			any_main = 1;
+		}
+	}
+	if (any_main)
+		return;
+	for (int k = 0; k < a->ix.nfns; k++) {
+		const struct fn_ref *r = &a->ix.fns[k];
+		if (creates_threads(r->fn) && !called_somewhere(&a->ix, r->fn->usr))
+			new_context(a, CTX_MAIN, r);
+	}
+}
+
+static void run_isolated(struct analysis *a)
+{
+	struct strmap seen = {0};
+	for (int k = 0; k < a->ix.nfns; k++) {
+		const struct fn_ref *r = &a->ix.fns[k];
+		char *id = xasprintf("%s|%s", r->fn->usr ? r->fn->usr : r->fn->name, r->fn->file);
+		int dup = strmap_get(&seen, id, NULL);
+		strmap_put(&seen, id, 1);
+		free(id);
+		if (dup)
+			continue;    /* a header function parsed in several TUs */
+		struct context *c = new_context(a, CTX_ISOLATED, r);
+		int n = r->fn->nparams;
+		struct call_arg *args = xcalloc((size_t)(n ? n : 1), sizeof *args);
+		for (int i = 0; i < n; i++)
+			args[i].path = xasprintf("p:%d", i);
+		engine_run_context(a, c, args, n);
+		for (int i = 0; i < n; i++)
+			free(args[i].path);
+		free(args);
+	}
+	strmap_free(&seen);
+}
+
+void contexts_discover(struct analysis *a)
+{
+	add_roots(a);
+	for (int i = 0; i < a->nctxs; i++) {     /* grows while threads are found */
+		struct context *c = a->ctxs[i];
+		if (c->kind == CTX_MAIN)
+			engine_run_context(a, c, NULL, 0);
+		else
+			run_thread(a, c);
+	}
+	resolve_lifetimes(a);
+	run_isolated(a);
+}
+
+int contexts_concurrent(const struct analysis *a, int cx, int xlo, int xhi, int cy, int ylo, int yhi)
+{
+	const struct context *x = a->ctxs[cx], *y = a->ctxs[cy];
+	if (x->program != y->program)
+		return 0;
+	if (cx == cy)
+		return x->kind == CTX_THREAD && x->multi;
+	if (x->kind == CTX_MAIN)
+		return xhi > y->start && xlo < y->end;
+	if (y->kind == CTX_MAIN)
+		return yhi > x->start && ylo < x->end;
+	return x->start < y->end && y->start < x->end;
+}

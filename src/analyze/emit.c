@@ -1,0 +1,96 @@
+/* emit.c — building findings from analysis records: locations with paths relative to the
+ * project root, stacks, thread descriptions, lock lists and readable symbols. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "common/rules.h"
+
+char *relative_path(const struct analysis *a, const char *file)
+{
+	const char *root = a->opts->root;
+	size_t n = root ? strlen(root) : 0;
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	if (file && n && strncmp(file, root, n) == 0 && file[n] == '/')
+		return xstrdup(file + n + 1);
+	return xstrdup(file ? file : "?");
+}
+
+struct finding *emit_finding(struct analysis *a, const char *rule, const char *message, const char *symbol)
+{
+	struct finding *f = finding_list_add(a->out);
+	const struct rule_info *ri = rule_find(rule);
+	f->rule = xstrdup(rule);
+	f->severity = xstrdup(ri ? ri->severity : "warning");
+	f->message = xstrdup(message);
+	f->symbol = xstrdup(symbol);
+	f->engine = xstrdup("static");
+	return f;
+}
+
+struct location *emit_location(struct analysis *a, struct finding *f, const struct function *fn,
+                               const struct event *ev, const char *message)
+{
+	struct location *loc = finding_add_loc(f);
+	loc->file = relative_path(a, fn->file);
+	loc->line = ev ? ev->line : fn->line;
+	loc->col = ev ? ev->col : 0;
+	loc->func = xstrdup(fn->name);
+	loc->message = xstrdup(message);
+	return loc;
+}
+
+void emit_stack(struct analysis *a, struct location *loc, const struct frame_site *st, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char *file = relative_path(a, st[i].fn->file);
+		finding_add_frame(loc, st[i].fn->name, file, st[i].line);
+		free(file);
+	}
+}
+
+void emit_thread(struct analysis *a, struct location *loc, const struct context *c)
+{
+	if (c->kind != CTX_THREAD) {
+		loc->thread = xstrdup("main thread");
+		return;
+	}
+	char *file = relative_path(a, c->create_fn->file);
+	loc->thread = xasprintf("thread '%s' created at %s:%d%s", c->entry->fn->name, file,
+	                        c->create_ev->line, c->multi ? " (several instances)" : "");
+	free(file);
+}
+
+char *emit_locks_text(struct analysis *a, const int *cls, const unsigned char *shared, int n)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	for (int i = 0; i < n; i++) {
+		char *name = display_symbol(a, a->class_names[cls[i]], NULL);
+		sb_addf(&sb, "%s%s%s", i ? ", " : "", name, shared && shared[i] ? " (read)" : "");
+		free(name);
+	}
+	return sb.buf ? sb_detach(&sb) : xstrdup("none");
+}
+
+/* Absolute paths inside a symbol ("s:/src/x.c:m", "static:/src/x.c:m") become relative, so
+ * fingerprints and messages do not depend on where the project is checked out. */
+char *display_symbol(struct analysis *a, const char *path, const char *spelling)
+{
+	(void)spelling;
+	const char *root = a->opts->root;
+	size_t n = root ? strlen(root) : 0;
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	struct strbuf sb;
+	sb_init(&sb);
+	for (const char *p = path; *p;) {
+		if (n && strncmp(p, root, n) == 0 && p[n] == '/') {
+			p += n + 1;
+			continue;
+		}
+		sb_addc(&sb, *p++);
+	}
+	return sb_detach(&sb);
+}

@@ -1,0 +1,334 @@
+/* engine.c — the lockset dataflow: walks a function's control-flow graph with the set of
+ * locks each path holds, descends into callees with the caller's state (so a helper that
+ * only wraps pthread_mutex_lock acts as an acquire), and hands every event, with the state
+ * before it, to the collector.
+ *
+ * Each function instance (a frame) is solved to a fixpoint first; only then is it walked
+ * once more to report, so the collector sees converged states. Callee exit states are
+ * memoised on (function, arguments, entry state); recursion and very deep chains are cut
+ * (the call then has no effect), which only loses findings, never invents them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+enum { MAX_DEPTH = 12 };
+
+int class_intern(struct analysis *a, const char *cls)
+{
+	int id;
+	if (strmap_get(&a->classes, cls, &id))
+		return id;
+	grow_array((void **)&a->class_names, &a->cap_classes, a->nclasses, sizeof *a->class_names);
+	id = a->nclasses++;
+	a->class_names[id] = xstrdup(cls);
+	strmap_put(&a->classes, cls, id);
+	return id;
+}
+
+int lock_key_intern(struct analysis *a, const char *cls, const char *instance, const char *spelling)
+{
+	char *k = xasprintf("%s#%s", cls, instance);
+	int id;
+	if (!strmap_get(&a->keys, k, &id)) {
+		grow_array((void **)&a->lock_keys, &a->cap_lock_keys, a->nlock_keys, sizeof *a->lock_keys);
+		id = a->nlock_keys++;
+		a->lock_keys[id].cls = xstrdup(cls);
+		a->lock_keys[id].instance = xstrdup(instance);
+		a->lock_keys[id].spelling = xstrdup(spelling ? spelling : instance);
+		strmap_put(&a->keys, k, id);
+		class_intern(a, cls);
+	}
+	free(k);
+	return id;
+}
+
+/* Locals and heap blocks of a function belong to one invocation of it: give them a name
+ * private to the context, except main's own (main runs once). */
+static char *privatize(const struct activation *f, const char *path)
+{
+	const char *p = path + (path[0] == '&');
+	int local = str_starts(p, "l:") || str_starts(p, "h:");
+	int single = f->ctx->kind == CTX_MAIN && (f->depth == 0 || str_starts(p, "h:"));
+	if (!local || single)
+		return xstrdup(path);
+	if (f->ctx->kind == CTX_ISOLATED)
+		return xasprintf("%s~I:%s", path[0] == '&' ? "&" : "", p);
+	return xasprintf("%s~%d:%s", path[0] == '&' ? "&" : "", f->ctx->id, p);
+}
+
+char *frame_path(const struct activation *f, const char *path)
+{
+	if (!path || str_eq(path, "?"))
+		return NULL;
+	const char *p = path + (path[0] == '&');
+	if (str_starts(p, "p:"))
+		return path_substitute(path, f->args, f->nargs);
+	return privatize(f, path);
+}
+
+/* The lock class of a lock reached only through a parameter: the caller's argument's. */
+static const char *param_class(const struct activation *f, const char *path)
+{
+	if (!str_starts(path, "p:"))
+		return NULL;
+	char *end;
+	long n = strtol(path + 2, &end, 10);
+	if ((*end && strcmp(end, "*") != 0) || n < 0 || n >= f->nargs)
+		return NULL;
+	return f->args[n].lock_class;
+}
+
+static int event_lock_key(struct analysis *a, const struct activation *f, const struct event *ev,
+                          const char *path)
+{
+	const char *cls = ev->lock_class && *ev->lock_class ? ev->lock_class : param_class(f, path);
+	char *inst = frame_path(f, path);
+	if (!inst)   /* a lock behind an argument we cannot name: stable within its function */
+		inst = xasprintf("?%s:%s", f->fn->usr ? f->fn->usr : f->fn->name, path);
+	int k = lock_key_intern(a, cls && *cls ? cls : "?", inst, ev->name);
+	free(inst);
+	if (!a->lock_keys[k].kind && ev->kind != EV_COND_WAIT)
+		a->lock_keys[k].kind = ev->lock_kind;
+	return k;
+}
+
+int frame_stack(const struct activation *f, const struct event *ev, struct frame_site **out)
+{
+	int n = 0;
+	for (const struct activation *g = f; g; g = g->caller)
+		n++;
+	struct frame_site *st = xcalloc((size_t)n, sizeof *st);
+	int i = 0, line = ev ? ev->line : f->fn->line;
+	for (const struct activation *g = f; g; g = g->caller) {
+		st[i].fn = g->fn;
+		st[i].line = line;
+		line = g->call ? g->call->line : g->fn->line;
+		i++;
+	}
+	*out = st;
+	return n;
+}
+
+static void apply_lock(struct analysis *a, const struct activation *f, const struct event *ev,
+                       struct lstate *s, int key)
+{
+	(void)a;
+	unsigned char mask = LS_HELD;
+	if (ev->flags & EVF_UNCERTAIN)
+		mask = LS_HELD | LS_UNHELD | LS_UNCERTAIN;
+	struct held *h = ls_set(s, key, mask);
+	h->shared = (ev->flags & EVF_SHARED) != 0;
+	h->acq = ev;
+	h->acq_fn = f->fn;
+}
+
+static int on_chain(const struct activation *f, const struct function *fn)
+{
+	for (; f; f = f->caller)
+		if (f->fn == fn)
+			return 1;
+	return 0;
+}
+
+static void frame_args(const struct activation *caller, const struct event *call, struct activation *callee)
+{
+	callee->nargs = call->nargs;
+	callee->args = xcalloc((size_t)(call->nargs ? call->nargs : 1), sizeof *callee->args);
+	for (int i = 0; i < call->nargs; i++) {
+		const struct call_arg *in = &call->args[i];
+		char *p = frame_path(caller, in->path);
+		callee->args[i].path = p ? p : xstrdup("?");
+		const char *cls = in->lock_class ? in->lock_class : param_class(caller, in->path ? in->path : "");
+		callee->args[i].lock_class = xstrdup(cls);
+	}
+}
+
+static void free_args(struct activation *f)
+{
+	for (int i = 0; i < f->nargs; i++) {
+		free(f->args[i].path);
+		free(f->args[i].lock_class);
+	}
+	free(f->args);
+}
+
+static char *memo_key(const struct activation *f, const struct lstate *entry, int with_pos)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	if (f->ctx->kind == CTX_ISOLATED)
+		sb_add(&sb, "I|");
+	else
+		sb_addf(&sb, "%d|", f->ctx->id);
+	if (with_pos)
+		sb_addf(&sb, "%d,%d,%d|", f->top_pos, f->top_lo, f->top_hi);
+	sb_addf(&sb, "%s@%d|", f->fn->usr ? f->fn->usr : f->fn->name, f->tu);
+	for (int i = 0; i < f->nargs; i++)
+		sb_addf(&sb, "%s/%s,", f->args[i].path, f->args[i].lock_class ? f->args[i].lock_class : "");
+	sb_add(&sb, "|");
+	ls_serialize(entry, &sb);
+	return sb_detach(&sb);
+}
+
+static void solve_frame(struct analysis *a, const struct activation *f, const struct lstate *entry,
+                        struct lstate *exit, int emit);
+
+/* The state after a call to callee from frame f in state s; with emit, also reports the
+ * callee's events. */
+static void apply_call(struct analysis *a, const struct activation *f, const struct event *ev,
+                       const struct fn_ref *callee, struct lstate *s, int emit)
+{
+	if (f->depth + 1 >= MAX_DEPTH || on_chain(f, callee->fn))
+		return;
+	struct activation sub = {
+		.fn = callee->fn, .tu = callee->tu, .caller = f, .call = ev,
+		.depth = f->depth + 1, .ctx = f->ctx,
+		.top_pos = f->depth ? f->top_pos : ev->pos,
+		.top_lo = f->depth ? f->top_lo : ev->loop_lo,
+		.top_hi = f->depth ? f->top_hi : ev->loop_hi,
+	};
+	frame_args(f, ev, &sub);
+
+	struct lstate out;
+	ls_init(&out, s->dflt);
+	char *key = memo_key(&sub, s, 0);
+	int idx;
+	if (strmap_get(&a->exit_memo, key, &idx)) {
+		ls_copy(&out, &a->exit_states[idx]);
+	} else {
+		solve_frame(a, &sub, s, &out, 0);
+		grow_array((void **)&a->exit_states, &a->cap_exit, a->nexit, sizeof *a->exit_states);
+		ls_init(&a->exit_states[a->nexit], out.dflt);
+		ls_copy(&a->exit_states[a->nexit], &out);
+		strmap_put(&a->exit_memo, key, a->nexit++);
+	}
+	free(key);
+
+	if (emit) {
+		char *ek = memo_key(&sub, s, f->ctx->kind == CTX_MAIN);
+		if (!strmap_get(&a->emit_memo, ek, NULL)) {
+			strmap_put(&a->emit_memo, ek, 1);
+			struct lstate ignored;
+			ls_init(&ignored, s->dflt);
+			solve_frame(a, &sub, s, &ignored, 1);
+			ls_free(&ignored);
+		}
+		free(ek);
+	}
+	/* A call through a pointer may reach any of several candidates: take none of their
+	 * lock effects rather than all of them in sequence. */
+	if (!(ev->flags & EVF_VIA_POINTER))
+		ls_copy(s, &out);
+	ls_free(&out);
+	free_args(&sub);
+}
+
+static void transfer(struct analysis *a, const struct activation *f, const struct event *ev,
+                     struct lstate *s, int emit)
+{
+	int key = -1;
+	switch (ev->kind) {
+	case EV_LOCK:
+	case EV_UNLOCK:
+		key = event_lock_key(a, f, ev, ev->path);
+		break;
+	case EV_COND_WAIT:
+		key = event_lock_key(a, f, ev, ev->arg ? ev->arg : "?");
+		break;
+	default:
+		break;
+	}
+	if (emit)
+		collect_event(a, f, ev, s, key);
+	if (ev->kind == EV_LOCK)
+		apply_lock(a, f, ev, s, key);
+	else if (ev->kind == EV_UNLOCK)
+		ls_set(s, key, LS_UNHELD);
+	else if (ev->kind == EV_CALL) {
+		const struct fn_ref *callee = index_resolve(&a->ix, ev->callee, f->tu);
+		if (callee)
+			apply_call(a, f, ev, callee, s, emit);
+	}
+}
+
+/* Walks block b from state `in`; joins what reaches each RETURN into *ret. */
+static void walk_block(struct analysis *a, const struct activation *f, int b, const struct lstate *in,
+                       struct lstate *out, struct lstate *ret, const struct lstate *fn_exit, int emit)
+{
+	const struct block *blk = &f->fn->blocks[b];
+	ls_copy(out, in);
+	for (int i = 0; i < blk->nevents && !out->bottom; i++) {
+		const struct event *ev = &blk->events[i];
+		if (ev->kind == EV_RETURN) {
+			if (emit)
+				collect_return(a, f, ev, out, fn_exit);
+			if (!(ev->flags & EVF_THREAD_EXIT))
+				ls_join(ret, out);
+			ls_bottom(out);          /* nothing after a return in this block runs */
+			break;
+		}
+		transfer(a, f, ev, out, emit);
+	}
+}
+
+static void solve_frame(struct analysis *a, const struct activation *f, const struct lstate *entry,
+                        struct lstate *exit, int emit)
+{
+	const struct function *fn = f->fn;
+	a->frames++;
+	if (fn->nblocks == 0) {
+		ls_copy(exit, entry);
+		return;
+	}
+	struct lstate *in = xcalloc((size_t)fn->nblocks, sizeof *in);
+	for (int b = 0; b < fn->nblocks; b++) {
+		ls_init(&in[b], entry->dflt);
+		ls_bottom(&in[b]);
+	}
+	ls_copy(&in[0], entry);
+	struct lstate cur, ret;
+	ls_init(&cur, entry->dflt);
+	ls_init(&ret, entry->dflt);
+	ls_bottom(&ret);
+
+	for (int changed = 1, rounds = 0; changed && rounds < 64; rounds++) {
+		changed = 0;
+		ls_bottom(&ret);
+		for (int b = 0; b < fn->nblocks; b++) {
+			if (in[b].bottom)
+				continue;
+			walk_block(a, f, b, &in[b], &cur, &ret, NULL, 0);
+			for (int s = 0; s < fn->blocks[b].nsuccs; s++)
+				changed |= ls_join(&in[fn->blocks[b].succs[s]], &cur);
+		}
+	}
+	if (emit) {
+		struct lstate ret2;
+		ls_init(&ret2, entry->dflt);
+		ls_bottom(&ret2);
+		for (int b = 0; b < fn->nblocks; b++)
+			if (!in[b].bottom)
+				walk_block(a, f, b, &in[b], &cur, &ret2, &ret, 1);
+		ls_free(&ret2);
+	}
+	ls_copy(exit, &ret);
+	ls_free(&cur);
+	ls_free(&ret);
+	for (int b = 0; b < fn->nblocks; b++)
+		ls_free(&in[b]);
+	free(in);
+}
+
+void engine_run_context(struct analysis *a, struct context *ctx, struct call_arg *args, int nargs)
+{
+	struct activation f = {
+		.fn = ctx->entry->fn, .tu = ctx->entry->tu, .args = args, .nargs = nargs, .ctx = ctx,
+	};
+	struct lstate entry, exit;
+	ls_init(&entry, ctx->kind == CTX_ISOLATED ? LS_ENTRY : LS_UNHELD);
+	ls_init(&exit, entry.dflt);
+	solve_frame(a, &f, &entry, &exit, 1);
+	ls_free(&entry);
+	ls_free(&exit);
+}

@@ -1,0 +1,251 @@
+/* internal.h — what the analysis files share: the program index, lock states, frames,
+ * thread contexts and the records the rule checks read.
+ *
+ * The pipeline inside analyze_program():
+ *   index (program.c) → for each program root: contexts (contexts.c) walk main and every
+ *   thread entry with the lockset engine (engine.c), whose visitor (collect.c) records
+ *   accesses, lock edges, calls and misuse → rule checks (races.c, lockorder.c, misuse.c,
+ *   threadleak.c, mtunsafe.c) turn records into findings (emit.c).
+ *
+ * Every path and lock key inside a frame is expressed "in root terms": parameters are
+ * substituted by the caller's arguments all the way up to the context's entry, so two
+ * frames that touch the same object name it the same way.
+ */
+#ifndef TSAFE_ANALYZE_INTERNAL_H
+#define TSAFE_ANALYZE_INTERNAL_H
+
+#include "analyze.h"
+#include "common/util.h"
+
+/* ---- string map (strmap.c): string -> int, and interning ------------------------------ */
+struct strmap {
+	char **keys;
+	int *vals;
+	int cap, n;
+};
+int strmap_get(const struct strmap *m, const char *key, int *val);   /* 1 if found */
+void strmap_put(struct strmap *m, const char *key, int val);
+void strmap_free(struct strmap *m);
+
+/* ---- program index (program.c) --------------------------------------------------------- */
+struct fn_ref {
+	struct function *fn;
+	int tu;
+};
+
+struct program_index {
+	struct tu_facts *tus;
+	int ntus;
+	struct fn_ref *fns;      /* every definition */
+	int nfns;
+	struct strmap by_usr;    /* usr -> first index in fns; same-usr definitions chain */
+	int *next_same_usr;      /* fns index -> next definition with that usr, or -1 */
+	int *tu_has_main;        /* per TU */
+};
+
+void index_build(struct program_index *ix, struct tu_facts *tus, int ntus);
+void index_free(struct program_index *ix);
+/* The definition a call from TU `from_tu` reaches: its own TU's first, then one in a TU
+ * without main (main TUs are separate executables that do not link each other). */
+const struct fn_ref *index_resolve(const struct program_index *ix, const char *usr, int from_tu);
+
+/* ---- lock states (lockstate.c) ------------------------------------------------------- */
+enum { LS_HELD = 1, LS_UNHELD = 2, LS_ENTRY = 4, LS_UNCERTAIN = 8 };
+
+struct held {
+	int key;                     /* interned "class#instance" */
+	unsigned char mask;          /* LS_* bits: the states possible on the paths that reach here */
+	unsigned char shared;        /* read mode of a rwlock */
+	const struct event *acq;     /* where it was (last) acquired */
+	const struct function *acq_fn;
+};
+
+struct lstate {
+	int bottom;                  /* no path reaches here */
+	unsigned char dflt;          /* state of every key not listed: UNHELD in a root, ENTRY in a
+	                                function analysed on its own */
+	struct held *e;              /* sorted by key */
+	int n, cap;
+};
+
+void ls_init(struct lstate *s, unsigned char dflt);
+void ls_bottom(struct lstate *s);
+void ls_copy(struct lstate *dst, const struct lstate *src);
+void ls_free(struct lstate *s);
+unsigned char ls_mask(const struct lstate *s, int key);
+struct held *ls_find(struct lstate *s, int key);
+struct held *ls_set(struct lstate *s, int key, unsigned char mask);   /* adds when missing */
+/* dst := dst ⊔ src. Returns 1 when dst changed. */
+int ls_join(struct lstate *dst, const struct lstate *src);
+int ls_equal(const struct lstate *a, const struct lstate *b);
+/* Appends a canonical text form (for memo keys). */
+void ls_serialize(const struct lstate *s, struct strbuf *sb);
+
+/* ---- lock keys (engine.c) ---------------------------------------------------------- */
+struct lock_key {
+	char *cls;                   /* "global:m", "field:struct account.lock", "?" */
+	char *instance;              /* root-terms path of the lock object */
+	char *spelling;              /* as written at first sight: "a->lock" */
+	enum lock_kind kind;         /* of the first operation seen on it */
+};
+
+/* ---- frames and contexts ------------------------------------------------------------- */
+struct context;
+
+struct activation {
+	const struct function *fn;
+	int tu;
+	struct call_arg *args;       /* in root terms */
+	int nargs;
+	const struct activation *caller;
+	const struct event *call;    /* the call event in the caller */
+	int depth;
+	struct context *ctx;
+	/* Position in the context's entry function of the event that led here (for main:
+	 * decides which threads are alive). The entry frame uses its own events' positions. */
+	int top_pos, top_lo, top_hi;
+};
+
+enum ctx_kind { CTX_MAIN, CTX_THREAD, CTX_ISOLATED };
+
+struct context {
+	int id;
+	enum ctx_kind kind;
+	const struct fn_ref *entry;
+	char *arg;                   /* root-terms path passed as the thread argument */
+	char *handle;                /* root-terms path of the pthread_t */
+	int multi;                   /* several instances can run at once */
+	int detached;
+	/* Alive interval, in positions of the program's main: [start, end]. */
+	int start, end;
+	/* Where it was created: for reports. */
+	const struct event *create_ev;
+	const struct function *create_fn;
+	char *create_file;
+	struct context *parent;
+	int program;                 /* id of the root context this thread descends from */
+	int joined;                  /* some thread joins its handle */
+	struct frame_site *create_stack;
+	int ncreate_stack;
+};
+
+struct frame_site {                  /* one level of a stack kept for reports */
+	const struct function *fn;
+	int line;
+};
+
+/* ---- what the visitor records (collect.c) ---------------------------------------------- */
+struct access_rec {
+	int ctx;
+	char *object;                /* root-terms path */
+	const struct event *ev;
+	const struct function *fn;
+	int write, atomic;
+	int pos_lo, pos_hi;          /* in main's positions (for the main context) */
+	int *locks;                  /* interned lock classes held for sure */
+	unsigned char *lock_shared;
+	int nlocks;
+	struct frame_site *stack;
+	int nstack;
+};
+
+struct edge_rec {
+	int ctx;
+	int from_cls, to_cls;        /* interned classes */
+	int same_instance_order_ok;  /* same-class pair taken in an order the code fixes */
+	const struct event *outer_ev, *inner_ev;
+	const struct function *outer_fn, *inner_fn;
+	int *gates;                  /* other classes held for sure at the inner acquisition */
+	int ngates;
+	struct frame_site *stack;
+	int nstack;
+};
+
+struct misuse_rec {
+	const char *rule;            /* static string: a rule id */
+	int ctx;
+	const struct event *ev;
+	const struct function *fn;
+	int key;                     /* lock key involved, or -1 */
+	const struct event *other;   /* the related site (first acquisition…), or NULL */
+	const struct function *other_fn;
+	int pos_lo, pos_hi;          /* in main's positions (for the main context) */
+	struct frame_site *stack;
+	int nstack;
+};
+
+struct thread_op {                   /* create / join / detach seen while walking contexts */
+	const struct event *ev;
+	const struct function *fn;
+	int ctx;
+	char *handle;
+	int pos_lo, pos_hi;
+};
+
+struct analysis {
+	const struct analyze_opts *opts;
+	struct program_index ix;
+	struct strmap keys;          /* "class#instance" -> lock key index */
+	struct lock_key *lock_keys;
+	int nlock_keys, cap_lock_keys;
+	struct strmap classes;       /* class -> class index */
+	char **class_names;
+	int nclasses, cap_classes;
+
+	struct context **ctxs;
+	int nctxs, cap_ctxs;
+
+	struct access_rec *acc;   int nacc, cap_acc;
+	struct edge_rec *edges;   int nedges, cap_edges;
+	struct misuse_rec *mis;   int nmis, cap_mis;
+	struct thread_op *joins;  int njoins, cap_joins;
+
+	struct strmap exit_memo;     /* frame+entry state -> index in exit_states */
+	struct lstate *exit_states;
+	int nexit, cap_exit;
+	struct strmap emit_memo;     /* ctx+frame+entry state already emitted */
+	long frames;
+	struct finding_list *out;
+};
+
+/* engine.c */
+int lock_key_intern(struct analysis *a, const char *cls, const char *instance, const char *spelling);
+int class_intern(struct analysis *a, const char *cls);
+/* Walks `fn` as the entry of ctx (state: every lock unheld, or ENTRY for CTX_ISOLATED),
+ * calling the collector for every event reached, callees included. */
+void engine_run_context(struct analysis *a, struct context *ctx, struct call_arg *args, int nargs);
+/* The root-terms form of a path seen in frame f, or NULL. */
+char *frame_path(const struct activation *f, const char *path);
+int frame_stack(const struct activation *f, const struct event *ev, struct frame_site **out);
+
+/* collect.c: the visitor the engine calls for each event with the state before it. */
+void collect_event(struct analysis *a, const struct activation *f, const struct event *ev,
+                   const struct lstate *before, int key);
+/* At a RETURN: `at` is the state there, fn_exit the function's exit state (all returns). */
+void collect_return(struct analysis *a, const struct activation *f, const struct event *ev,
+                    const struct lstate *at, const struct lstate *fn_exit);
+
+/* contexts.c */
+void contexts_discover(struct analysis *a);
+void contexts_note_thread_op(struct analysis *a, const struct activation *f, const struct event *ev);
+void frame_position(const struct activation *f, const struct event *ev, int *lo, int *hi);
+/* Can code of context cx at main-positions [xlo,xhi] run while context cy runs at [ylo,yhi]? */
+int contexts_concurrent(const struct analysis *a, int cx, int xlo, int xhi, int cy, int ylo, int yhi);
+
+/* rules */
+void check_races(struct analysis *a);
+void check_lock_order(struct analysis *a);
+void check_misuse(struct analysis *a);
+void check_thread_leaks(struct analysis *a);
+
+/* emit.c: findings */
+struct finding *emit_finding(struct analysis *a, const char *rule, const char *message, const char *symbol);
+struct location *emit_location(struct analysis *a, struct finding *f, const struct function *fn,
+                               const struct event *ev, const char *message);
+void emit_stack(struct analysis *a, struct location *loc, const struct frame_site *st, int n);
+void emit_thread(struct analysis *a, struct location *loc, const struct context *c);
+char *emit_locks_text(struct analysis *a, const int *cls, const unsigned char *shared, int n);
+char *display_symbol(struct analysis *a, const char *path, const char *spelling);
+char *relative_path(const struct analysis *a, const char *file);
+
+#endif

@@ -1,0 +1,223 @@
+/* lockorder.c — lock-order-inversion: a cycle in the graph of lock classes, where an edge
+ * A → B means some thread acquired B while holding A (lockdep's model). Reported when the
+ * cycle's edges come from more than one thread (or from a thread that runs several times),
+ * unless one lock outside the cycle is held at every acquisition (a gate lock serialises
+ * them). Two locks of one class nested (transfer(a, b)) are a cycle of one edge, fine when
+ * the code orders them by address or id.
+ *
+ * Cycles are searched up to MAX_CYCLE edges, shortest first, once per set of classes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+enum { MAX_CYCLE = 4 };
+
+struct edge_group {            /* every record of one (from, to) pair within one program */
+	int program, from, to;
+	int *recs;
+	int nrecs, cap;
+};
+
+struct graph {
+	struct edge_group *g;
+	int n, cap;
+};
+
+static struct edge_group *group_of(struct graph *gr, int program, int from, int to)
+{
+	for (int i = 0; i < gr->n; i++)
+		if (gr->g[i].program == program && gr->g[i].from == from && gr->g[i].to == to)
+			return &gr->g[i];
+	grow_array((void **)&gr->g, &gr->cap, gr->n, sizeof *gr->g);
+	struct edge_group *e = &gr->g[gr->n++];
+	memset(e, 0, sizeof *e);
+	e->program = program;
+	e->from = from;
+	e->to = to;
+	return e;
+}
+
+/* Classes held at every record of the edge, besides its own two. */
+static int gate_holds(const struct analysis *a, const struct edge_group *e, int cls)
+{
+	for (int i = 0; i < e->nrecs; i++) {
+		const struct edge_rec *r = &a->edges[e->recs[i]];
+		int found = 0;
+		for (int j = 0; j < r->ngates && !found; j++)
+			found = r->gates[j] == cls;
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
+static int gated(const struct analysis *a, struct edge_group **cyc, int n)
+{
+	const struct edge_rec *r0 = &a->edges[cyc[0]->recs[0]];
+	for (int j = 0; j < r0->ngates; j++) {
+		int all = 1;
+		for (int k = 0; k < n && all; k++)
+			all = gate_holds(a, cyc[k], r0->gates[j]);
+		if (all)
+			return 1;
+	}
+	return 0;
+}
+
+/* Can the edges be taken by different threads at once? */
+static int several_threads(const struct analysis *a, struct edge_group **cyc, int n)
+{
+	int first = -1;
+	for (int k = 0; k < n; k++)
+		for (int i = 0; i < cyc[k]->nrecs; i++) {
+			int c = a->edges[cyc[k]->recs[i]].ctx;
+			if (a->ctxs[c]->multi)
+				return 1;
+			if (first < 0)
+				first = c;
+			else if (c != first)
+				return 1;
+		}
+	return 0;
+}
+
+/* The record of an edge to show: the one with the earliest inner acquisition. */
+static const struct edge_rec *shown(const struct analysis *a, const struct edge_group *e)
+{
+	const struct edge_rec *best = NULL;
+	for (int i = 0; i < e->nrecs; i++) {
+		const struct edge_rec *r = &a->edges[e->recs[i]];
+		if (r->same_instance_order_ok)
+			continue;
+		if (!best || strcmp(r->inner_fn->file, best->inner_fn->file) < 0 ||
+		    (strcmp(r->inner_fn->file, best->inner_fn->file) == 0 && r->inner_ev->line < best->inner_ev->line))
+			best = r;
+	}
+	return best;
+}
+
+static void add_edge_location(struct analysis *a, struct finding *f, const struct edge_rec *r)
+{
+	char *from = display_symbol(a, a->class_names[r->from_cls], NULL);
+	char *to = display_symbol(a, a->class_names[r->to_cls], NULL);
+	char *ofile = relative_path(a, r->outer_fn ? r->outer_fn->file : NULL);
+	char *msg = xasprintf("acquires '%s' (%s) while holding '%s' (%s, acquired at %s:%d)",
+	                      r->inner_ev->name ? r->inner_ev->name : to, to,
+	                      r->outer_ev && r->outer_ev->name ? r->outer_ev->name : from, from, ofile,
+	                      r->outer_ev ? r->outer_ev->line : 0);
+	struct location *loc = emit_location(a, f, r->inner_fn, r->inner_ev, msg);
+	emit_thread(a, loc, a->ctxs[r->ctx]);
+	emit_stack(a, loc, r->stack, r->nstack);
+	free(msg);
+	free(ofile);
+	free(from);
+	free(to);
+}
+
+static void report_cycle(struct analysis *a, struct edge_group **cyc, int n)
+{
+	const struct edge_rec *recs[MAX_CYCLE];
+	int first = 0;
+	for (int k = 0; k < n; k++) {
+		recs[k] = shown(a, cyc[k]);
+		if (!recs[k])
+			return;
+		if (recs[k]->inner_ev->line < recs[first]->inner_ev->line)
+			first = k;
+	}
+	struct strbuf cycle, sym;
+	sb_init(&cycle);
+	sb_init(&sym);
+	for (int k = 0; k < n; k++) {
+		char *c = display_symbol(a, a->class_names[cyc[(first + k) % n]->from], NULL);
+		sb_addf(&cycle, "'%s' → ", c);
+		free(c);
+	}
+	char *c0 = display_symbol(a, a->class_names[cyc[first]->from], NULL);
+	sb_addf(&cycle, "'%s'", c0);
+	free(c0);
+	/* The symbol names the classes in a canonical order so either direction is one finding. */
+	int lo = 0;
+	for (int k = 1; k < n; k++)
+		if (strcmp(a->class_names[cyc[k]->from], a->class_names[cyc[lo]->from]) < 0)
+			lo = k;
+	for (int k = 0; k < n; k++) {
+		char *c = display_symbol(a, a->class_names[cyc[(lo + k) % n]->from], NULL);
+		sb_addf(&sym, "%s%s", k ? " -> " : "", c);
+		free(c);
+	}
+	char *msg = xasprintf("lock-order inversion: %s", cycle.buf);
+	struct finding *f = emit_finding(a, "lock-order-inversion", msg, sym.buf);
+	if (n == 1) {            /* two locks of one class: show the inner, then the outer */
+		add_edge_location(a, f, recs[0]);
+		if (recs[0]->outer_ev) {
+			struct location *loc = emit_location(a, f, recs[0]->outer_fn, recs[0]->outer_ev,
+			                                     "first lock of the same class acquired here");
+			emit_thread(a, loc, a->ctxs[recs[0]->ctx]);
+		}
+	} else {
+		for (int k = 0; k < n; k++)
+			add_edge_location(a, f, recs[(first + k) % n]);
+	}
+	free(msg);
+	sb_free(&cycle);
+	sb_free(&sym);
+}
+
+static void consider(struct analysis *a, struct edge_group **cyc, int n)
+{
+	if (!gated(a, cyc, n) && several_threads(a, cyc, n))
+		report_cycle(a, cyc, n);
+}
+
+/* Depth-first search for cycles through `start` whose other classes are all greater than
+ * it, so each cycle is found once, from its smallest class. */
+static void search(struct analysis *a, struct graph *gr, int program, int start, int at,
+                   struct edge_group **path, int depth, int *found)
+{
+	for (int i = 0; i < gr->n; i++) {
+		struct edge_group *e = &gr->g[i];
+		if (e->program != program || e->from != at || e->from == e->to)
+			continue;
+		path[depth] = e;
+		if (e->to == start) {
+			consider(a, path, depth + 1);
+			(*found)++;
+			continue;
+		}
+		int seen = e->to < start;
+		for (int k = 0; k < depth && !seen; k++)
+			seen = path[k]->from == e->to;
+		if (!seen && depth + 1 < MAX_CYCLE)
+			search(a, gr, program, start, e->to, path, depth + 1, found);
+	}
+}
+
+void check_lock_order(struct analysis *a)
+{
+	struct graph gr = {0};
+	for (int i = 0; i < a->nedges; i++) {
+		const struct edge_rec *r = &a->edges[i];
+		struct edge_group *e = group_of(&gr, a->ctxs[r->ctx]->program, r->from_cls, r->to_cls);
+		grow_array((void **)&e->recs, &e->cap, e->nrecs, sizeof *e->recs);
+		e->recs[e->nrecs++] = i;
+	}
+	for (int i = 0; i < gr.n; i++) {
+		struct edge_group *e = &gr.g[i];
+		if (e->from == e->to) {
+			consider(a, &e, 1);
+			continue;
+		}
+		struct edge_group *path[MAX_CYCLE];
+		int found = 0;
+		int is_first = 1;    /* start each search once per (program, class) */
+		for (int j = 0; j < i && is_first; j++)
+			is_first = !(gr.g[j].program == e->program && gr.g[j].from == e->from);
+		if (is_first)
+			search(a, &gr, e->program, e->from, e->from, path, 0, &found);
+	}
+	for (int i = 0; i < gr.n; i++)
+		free(gr.g[i].recs);
+	free(gr.g);
+}

@@ -1,0 +1,137 @@
+/* lockstate.c — the lattice of the lockset analysis: for each lock key, the set of states
+ * (held, unheld, as-at-entry, uncertain) it may be in on the paths reaching a point. A key
+ * is definitely held when its mask is exactly LS_HELD. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void ls_init(struct lstate *s, unsigned char dflt)
+{
+	memset(s, 0, sizeof *s);
+	s->dflt = dflt;
+}
+
+void ls_bottom(struct lstate *s)
+{
+	s->bottom = 1;
+	s->n = 0;
+}
+
+void ls_free(struct lstate *s)
+{
+	free(s->e);
+	memset(s, 0, sizeof *s);
+}
+
+void ls_copy(struct lstate *dst, const struct lstate *src)
+{
+	dst->bottom = src->bottom;
+	dst->dflt = src->dflt;
+	dst->n = 0;
+	grow_array((void **)&dst->e, &dst->cap, src->n, sizeof *dst->e);
+	if (src->n)
+		memcpy(dst->e, src->e, (size_t)src->n * sizeof *src->e);
+	dst->n = src->n;
+}
+
+static int find_index(const struct lstate *s, int key, int *at)
+{
+	int lo = 0, hi = s->n;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (s->e[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*at = lo;
+	return lo < s->n && s->e[lo].key == key;
+}
+
+struct held *ls_find(struct lstate *s, int key)
+{
+	int at;
+	return find_index(s, key, &at) ? &s->e[at] : NULL;
+}
+
+unsigned char ls_mask(const struct lstate *s, int key)
+{
+	int at;
+	return find_index(s, key, &at) ? s->e[at].mask : s->dflt;
+}
+
+struct held *ls_set(struct lstate *s, int key, unsigned char mask)
+{
+	int at;
+	if (!find_index(s, key, &at)) {
+		grow_array((void **)&s->e, &s->cap, s->n, sizeof *s->e);
+		memmove(&s->e[at + 1], &s->e[at], (size_t)(s->n - at) * sizeof *s->e);
+		memset(&s->e[at], 0, sizeof s->e[at]);
+		s->e[at].key = key;
+		s->n++;
+	}
+	s->e[at].mask = mask;
+	return &s->e[at];
+}
+
+int ls_join(struct lstate *dst, const struct lstate *src)
+{
+	if (src->bottom)
+		return 0;
+	if (dst->bottom) {
+		ls_copy(dst, src);
+		return 1;
+	}
+	int changed = 0;
+	/* Keys only in dst meet src's default, keys only in src meet dst's. */
+	for (int i = 0; i < dst->n; i++) {
+		unsigned char m = dst->e[i].mask | ls_mask(src, dst->e[i].key);
+		if (m != dst->e[i].mask) {
+			dst->e[i].mask = m;
+			changed = 1;
+		}
+	}
+	for (int i = 0; i < src->n; i++) {
+		struct held *h = ls_find(dst, src->e[i].key);
+		if (h) {
+			if (src->e[i].shared && !h->shared) {
+				h->shared = 1;
+				changed = 1;
+			}
+			if (!h->acq) {
+				h->acq = src->e[i].acq;
+				h->acq_fn = src->e[i].acq_fn;
+			}
+			continue;
+		}
+		struct held copy = src->e[i];
+		copy.mask |= dst->dflt;
+		*ls_set(dst, copy.key, copy.mask) = copy;
+		changed = 1;
+	}
+	return changed;
+}
+
+int ls_equal(const struct lstate *a, const struct lstate *b)
+{
+	if (a->bottom != b->bottom || a->dflt != b->dflt || a->n != b->n)
+		return 0;
+	for (int i = 0; i < a->n; i++)
+		if (a->e[i].key != b->e[i].key || a->e[i].mask != b->e[i].mask ||
+		    a->e[i].shared != b->e[i].shared)
+			return 0;
+	return 1;
+}
+
+void ls_serialize(const struct lstate *s, struct strbuf *sb)
+{
+	if (s->bottom) {
+		sb_add(sb, "⊥");
+		return;
+	}
+	sb_addf(sb, "d%u", s->dflt);
+	for (int i = 0; i < s->n; i++)
+		if (s->e[i].mask != s->dflt || s->e[i].shared)
+			sb_addf(sb, ";%d:%u%s", s->e[i].key, s->e[i].mask, s->e[i].shared ? "r" : "");
+}

@@ -1,0 +1,114 @@
+/* misuse.c — findings about one place: double-lock, unlock-not-held, lock-leak,
+ * cond-wait-unheld, cond-wait-no-loop, mt-unsafe-call (from the collector's records), and
+ * thread-leak (from the thread contexts). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "common/rules.h"
+
+static const char *lock_name(const struct analysis *a, const struct misuse_rec *m)
+{
+	if (m->ev->kind == EV_COND_WAIT && m->ev->arg)
+		return a->lock_keys[m->key].spelling;
+	return m->key >= 0 ? a->lock_keys[m->key].spelling : "?";
+}
+
+static char *message_of(struct analysis *a, const struct misuse_rec *m, char **here)
+{
+	const char *r = m->rule;
+	const char *lk = m->key >= 0 ? lock_name(a, m) : "";
+	const struct context *c = a->ctxs[m->ctx];
+	if (!strcmp(r, "double-lock")) {
+		*here = xasprintf("'%s' acquired again here", lk);
+		return xasprintf("'%s' is locked again while already held", lk);
+	}
+	if (!strcmp(r, "unlock-not-held")) {
+		*here = xasprintf("'%s' released here", lk);
+		return xasprintf("unlock of '%s', which is not held here", lk);
+	}
+	if (!strcmp(r, "lock-leak")) {
+		int thread_end = c->kind == CTX_THREAD;
+		*here = xasprintf("'%s' still held here", lk);
+		if (thread_end)
+			return xasprintf("thread '%s' can end while still holding '%s'", c->entry->fn->name, lk);
+		return xasprintf("'%s' can return with '%s' still held on this path", m->fn->name, lk);
+	}
+	if (!strcmp(r, "cond-wait-unheld")) {
+		*here = xasprintf("waits without holding '%s'", lk);
+		return xasprintf("condition wait without holding its mutex '%s'", lk);
+	}
+	if (!strcmp(r, "cond-wait-no-loop")) {
+		*here = xstrdup("waits once, without re-checking the predicate");
+		return xasprintf("condition wait on '%s' is not in a loop that re-checks its predicate",
+		                 m->ev->path && m->ev->name ? m->ev->name : "condition");
+	}
+	/* mt-unsafe-call */
+	const struct mt_unsafe *mu = mt_unsafe_find(m->ev->name);
+	*here = xasprintf("call to '%s'", m->ev->name);
+	return xasprintf("'%s' is not thread-safe (%s); use %s", m->ev->name,
+	                 mu && mu->why ? mu->why : "MT-Unsafe", mu && mu->replacement ? mu->replacement : "a reentrant variant");
+}
+
+static int concurrent_with_any_thread(const struct analysis *a, const struct misuse_rec *m)
+{
+	for (int i = 0; i < a->nctxs; i++)
+		if (a->ctxs[i]->kind == CTX_THREAD &&
+		    contexts_concurrent(a, m->ctx, m->pos_lo, m->pos_hi, i, 0, 0))
+			return 1;
+	return 0;
+}
+
+static void report(struct analysis *a, const struct misuse_rec *m)
+{
+	char *here = NULL;
+	char *msg = message_of(a, m, &here);
+	char *sym = m->key >= 0 ? display_symbol(a, a->lock_keys[m->key].cls, NULL)
+	                        : xstrdup(m->ev->name ? m->ev->name : "");
+	struct finding *f = emit_finding(a, m->rule, msg, sym);
+	struct location *loc = emit_location(a, f, m->fn, m->ev, here);
+	if (a->ctxs[m->ctx]->kind != CTX_ISOLATED)
+		emit_thread(a, loc, a->ctxs[m->ctx]);
+	emit_stack(a, loc, m->stack, m->nstack);
+	if (m->other && m->other_fn)
+		emit_location(a, f, m->other_fn, m->other, "acquired here");
+	free(here);
+	free(msg);
+	free(sym);
+}
+
+void check_misuse(struct analysis *a)
+{
+	for (int i = 0; i < a->nmis; i++) {
+		const struct misuse_rec *m = &a->mis[i];
+		const struct context *c = a->ctxs[m->ctx];
+		if (!strcmp(m->rule, "mt-unsafe-call") && c->kind == CTX_MAIN &&
+		    !concurrent_with_any_thread(a, m))
+			continue;
+		report(a, m);
+	}
+}
+
+/* A creation site leaks when none of the threads it starts is joined or detached. */
+void check_thread_leaks(struct analysis *a)
+{
+	for (int i = 0; i < a->nctxs; i++) {
+		const struct context *c = a->ctxs[i];
+		if (c->kind != CTX_THREAD || !c->handle)
+			continue;
+		int reported_or_fine = 0;
+		for (int j = 0; j < a->nctxs && !reported_or_fine; j++) {
+			const struct context *d = a->ctxs[j];
+			if (d->kind == CTX_THREAD && d->create_ev == c->create_ev &&
+			    (j < i || d->joined || d->detached))
+				reported_or_fine = 1;
+		}
+		if (reported_or_fine || c->joined || c->detached)
+			continue;
+		char *msg = xasprintf("thread running '%s' is never joined or detached", c->entry->fn->name);
+		struct finding *f = emit_finding(a, "thread-leak", msg, c->entry->fn->name);
+		struct location *loc = emit_location(a, f, c->create_fn, c->create_ev, "created here");
+		emit_stack(a, loc, c->create_stack, c->ncreate_stack);
+		free(msg);
+	}
+}

@@ -1,0 +1,76 @@
+/* program.c — the index of every function definition across translation units, and which
+ * definition a call reaches.
+ *
+ * A compile_commands.json often holds several executables (tests, tools) whose translation
+ * units each define main and may reuse names such as `worker`. A TU that defines main is
+ * taken to be its own executable: its definitions are visible only to itself, while TUs
+ * without main are library code every executable may call. */
+#include <stdlib.h>
+
+#include "internal.h"
+
+static int defines_main(const struct tu_facts *tu)
+{
+	for (int i = 0; i < tu->nfuncs; i++)
+		if (str_eq(tu->funcs[i].name, "main") && !(tu->funcs[i].flags & FNF_STATIC))
+			return 1;
+	return 0;
+}
+
+void index_build(struct program_index *ix, struct tu_facts *tus, int ntus)
+{
+	int total = 0;
+	for (int t = 0; t < ntus; t++)
+		total += tus[t].nfuncs;
+	ix->tus = tus;
+	ix->ntus = ntus;
+	ix->fns = xcalloc((size_t)total, sizeof *ix->fns);
+	ix->next_same_usr = xcalloc((size_t)total, sizeof *ix->next_same_usr);
+	ix->tu_has_main = xcalloc((size_t)ntus, sizeof *ix->tu_has_main);
+	ix->nfns = 0;
+	for (int t = 0; t < ntus; t++) {
+		ix->tu_has_main[t] = defines_main(&tus[t]);
+		for (int i = 0; i < tus[t].nfuncs; i++) {
+			int k = ix->nfns++;
+			ix->fns[k].fn = &tus[t].funcs[i];
+			ix->fns[k].tu = t;
+			ix->next_same_usr[k] = -1;
+			int first;
+			const char *usr = tus[t].funcs[i].usr;
+			if (!usr)
+				continue;
+			if (!strmap_get(&ix->by_usr, usr, &first)) {
+				strmap_put(&ix->by_usr, usr, k);
+				continue;
+			}
+			while (ix->next_same_usr[first] >= 0)
+				first = ix->next_same_usr[first];
+			ix->next_same_usr[first] = k;
+		}
+	}
+}
+
+void index_free(struct program_index *ix)
+{
+	strmap_free(&ix->by_usr);
+	free(ix->fns);
+	free(ix->next_same_usr);
+	free(ix->tu_has_main);
+}
+
+const struct fn_ref *index_resolve(const struct program_index *ix, const char *usr, int from_tu)
+{
+	int k;
+	if (!usr || !strmap_get(&ix->by_usr, usr, &k))
+		return NULL;
+	const struct fn_ref *library = NULL;
+	for (; k >= 0; k = ix->next_same_usr[k]) {
+		const struct fn_ref *r = &ix->fns[k];
+		if (r->tu == from_tu)
+			return r;
+		/* A header's inline/static function parsed in several TUs: same file, any copy. */
+		if (!library && (!ix->tu_has_main[r->tu] || (r->fn->flags & FNF_STATIC)))
+			library = r;
+	}
+	return library;
+}

@@ -1,0 +1,159 @@
+/* races.c — data-race: two accesses to one object from contexts that can run at the same
+ * time, at least one a write, not both atomic, and no lock they both hold (a rwlock held
+ * for reading on both sides does not order a write).
+ *
+ * Accesses are grouped into sites (function + line): the same `counter++` reached from two
+ * threads is one site racing with itself. Each racy site is reported once, paired with one
+ * partner, so a variable written in five unprotected places gives five findings to fix,
+ * not the ten pairs they form. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct site {
+	const struct function *fn;
+	int line;
+	int first;       /* index of its first access record in the sorted order */
+	int count;
+	int covered;
+};
+
+static int cmp_access(const void *pa, const void *pb, void *arg)
+{
+	const struct analysis *a = arg;
+	const struct access_rec *x = &a->acc[*(const int *)pa], *y = &a->acc[*(const int *)pb];
+	int c = strcmp(x->object, y->object);
+	if (c)
+		return c;
+	c = strcmp(x->fn->file, y->fn->file);
+	if (c)
+		return c;
+	if (x->ev->line != y->ev->line)
+		return x->ev->line - y->ev->line;
+	c = strcmp(x->fn->name, y->fn->name);
+	if (c)
+		return c;
+	return x->ev->col - y->ev->col;
+}
+
+static int common_lock(const struct access_rec *x, const struct access_rec *y)
+{
+	for (int i = 0; i < x->nlocks; i++)
+		for (int j = 0; j < y->nlocks; j++)
+			if (x->locks[i] == y->locks[j] && !(x->lock_shared[i] && y->lock_shared[j]))
+				return 1;
+	return 0;
+}
+
+static int racy(const struct analysis *a, const struct access_rec *x, const struct access_rec *y)
+{
+	if (!x->write && !y->write)
+		return 0;
+	if (x->atomic && y->atomic)
+		return 0;
+	if (common_lock(x, y))
+		return 0;
+	return contexts_concurrent(a, x->ctx, x->pos_lo, x->pos_hi, y->ctx, y->pos_lo, y->pos_hi);
+}
+
+/* The first racing pair of records between two sites, or 0. */
+static int find_pair(const struct analysis *a, const int *order, const struct site *s,
+                     const struct site *t, int *ri, int *rj)
+{
+	for (int i = 0; i < s->count; i++)
+		for (int j = 0; j < t->count; j++) {
+			const struct access_rec *x = &a->acc[order[s->first + i]];
+			const struct access_rec *y = &a->acc[order[t->first + j]];
+			if (racy(a, x, y)) {
+				*ri = order[s->first + i];
+				*rj = order[t->first + j];
+				return 1;
+			}
+		}
+	return 0;
+}
+
+static void add_side(struct analysis *a, struct finding *f, const struct access_rec *r)
+{
+	const char *name = r->ev->name ? r->ev->name : r->object;
+	char *msg = xasprintf("%s of '%s'", r->write ? (r->ev->flags & EVF_READ ? "read-modify-write" : "write")
+	                                               : "read", name);
+	struct location *loc = emit_location(a, f, r->fn, r->ev, msg);
+	free(msg);
+	emit_thread(a, loc, a->ctxs[r->ctx]);
+	loc->locks = emit_locks_text(a, r->locks, r->lock_shared, r->nlocks);
+	emit_stack(a, loc, r->stack, r->nstack);
+}
+
+static void report_pair(struct analysis *a, const struct access_rec *x, const struct access_rec *y)
+{
+	const char *name = x->ev->name ? x->ev->name : x->object;
+	char *msg = xasprintf("data race on '%s'", name);
+	char *sym = display_symbol(a, x->object, name);
+	struct finding *f = emit_finding(a, "data-race", msg, sym);
+	add_side(a, f, x);
+	add_side(a, f, y);
+	free(msg);
+	free(sym);
+}
+
+static void check_object(struct analysis *a, const int *order, int lo, int hi)
+{
+	struct site *sites = xcalloc((size_t)(hi - lo), sizeof *sites);
+	int n = 0;
+	for (int i = lo; i < hi; i++) {
+		const struct access_rec *r = &a->acc[order[i]];
+		struct site *last = n ? &sites[n - 1] : NULL;
+		if (last && last->fn == r->fn && last->line == r->ev->line) {
+			last->count++;
+			continue;
+		}
+		sites[n++] = (struct site){.fn = r->fn, .line = r->ev->line, .first = i, .count = 1};
+	}
+	/* Sites are in source order: pair each uncovered site with its first racing partner,
+	 * preferring one not yet reported. */
+	for (int s = 0; s < n; s++) {
+		if (sites[s].covered)
+			continue;
+		int best_i = -1, best_j = -1, best_t = -1;
+		for (int pass = 0; pass < 2 && best_t < 0; pass++)
+			for (int t = 0; t < n && best_t < 0; t++) {
+				int ri, rj;
+				if ((pass == 0) == (sites[t].covered && t != s))
+					continue;
+				if (find_pair(a, order, &sites[s], &sites[t], &ri, &rj)) {
+					best_i = ri;
+					best_j = rj;
+					best_t = t;
+				}
+			}
+		if (best_t < 0)
+			continue;
+		sites[s].covered = sites[best_t].covered = 1;
+		const struct access_rec *x = &a->acc[best_i], *y = &a->acc[best_j];
+		if (best_t < s) {     /* primary = the earlier site */
+			const struct access_rec *tmp = x;
+			x = y;
+			y = tmp;
+		}
+		report_pair(a, x, y);
+	}
+	free(sites);
+}
+
+void check_races(struct analysis *a)
+{
+	int *order = xcalloc((size_t)(a->nacc ? a->nacc : 1), sizeof *order);
+	for (int i = 0; i < a->nacc; i++)
+		order[i] = i;
+	qsort_r(order, (size_t)a->nacc, sizeof *order, cmp_access, a);
+	for (int lo = 0; lo < a->nacc;) {
+		int hi = lo + 1;
+		while (hi < a->nacc && strcmp(a->acc[order[hi]].object, a->acc[order[lo]].object) == 0)
+			hi++;
+		check_object(a, order, lo, hi);
+		lo = hi;
+	}
+	free(order);
+}

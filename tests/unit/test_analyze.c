@@ -1,0 +1,659 @@
+/* test_analyze.c — the whole-program analysis on hand-built facts: locksets through
+ * branches and helpers, thread lifetimes, and each rule's positive and negative cases.
+ * Facts are built with a tiny DSL so each test reads like the C it stands for. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "analyze/analyze.h"
+#include "common/rules.h"
+#include "common/util.h"
+
+/* ---- DSL ------------------------------------------------------------------------------ */
+
+static struct tu_facts tu;
+
+/* Adds a function; pointers to functions added earlier may move (finish those first). */
+static struct function *fn(const char *name, int nparams)
+{
+	struct function *f = tu_add_function(&tu);
+	f->name = xstrdup(name);
+	f->usr = xasprintf("c:@F@%s", name);
+	f->file = xstrdup("/proj/t.c");
+	f->line = 1;
+	f->nparams = nparams;
+	fn_add_block(f);              /* 0: entry */
+	fn_add_block(f);              /* 1: exit */
+	return f;
+}
+
+static int blk(struct function *f)
+{
+	fn_add_block(f);
+	return f->nblocks - 1;
+}
+
+static void edge(struct function *f, int from, int to)
+{
+	block_add_succ(&f->blocks[from], to);
+}
+
+static int next_pos(struct function *f)
+{
+	int n = 0;
+	for (int b = 0; b < f->nblocks; b++)
+		n += f->blocks[b].nevents;
+	return n;
+}
+
+static struct event *ev(struct function *f, int b, enum ev_kind kind, int line)
+{
+	int pos = next_pos(f);
+	struct event *e = block_add_event(&f->blocks[b]);
+	e->kind = kind;
+	e->line = line;
+	e->col = 1;
+	e->pos = e->loop_lo = e->loop_hi = pos;
+	return e;
+}
+
+static void access_(struct function *f, int b, int line, const char *path, unsigned flags)
+{
+	struct event *e = ev(f, b, EV_ACCESS, line);
+	e->path = xstrdup(path);
+	e->name = xstrdup(path);
+	e->flags = flags;
+}
+#define WR (EVF_WRITE)
+#define RD (EVF_READ)
+
+static struct event *lock_(struct function *f, int b, int line, enum ev_kind k, const char *path,
+                           const char *cls, unsigned flags)
+{
+	struct event *e = ev(f, b, k, line);
+	e->path = xstrdup(path);
+	e->name = xstrdup(path);
+	e->lock_class = cls ? xstrdup(cls) : NULL;
+	e->lock_kind = LK_MUTEX;
+	e->flags = flags;
+	return e;
+}
+#define LOCK(f, b, line, m) lock_(f, b, line, EV_LOCK, "g:" m, "global:" m, 0)
+#define UNLOCK(f, b, line, m) lock_(f, b, line, EV_UNLOCK, "g:" m, "global:" m, 0)
+
+static void call(struct function *f, int b, int line, const char *callee, const char *arg, const char *cls)
+{
+	struct event *e = ev(f, b, EV_CALL, line);
+	e->callee = xasprintf("c:@F@%s", callee);
+	e->name = xstrdup(callee);
+	if (arg) {
+		e->nargs = 1;
+		e->args = xcalloc(1, sizeof *e->args);
+		e->args[0].path = xstrdup(arg);
+		e->args[0].lock_class = cls ? xstrdup(cls) : NULL;
+	}
+}
+
+static struct event *create(struct function *f, int b, int line, const char *entry,
+                            const char *handle, const char *arg, unsigned flags)
+{
+	struct event *e = ev(f, b, EV_THREAD_CREATE, line);
+	e->callee = xasprintf("c:@F@%s", entry);
+	e->name = xstrdup(entry);
+	e->path = xstrdup(handle);
+	e->arg = xstrdup(arg);
+	e->flags = flags;
+	return e;
+}
+
+static void join(struct function *f, int b, int line, const char *handle)
+{
+	ev(f, b, EV_THREAD_JOIN, line)->path = xstrdup(handle);
+}
+
+static void ret(struct function *f, int b, int line)
+{
+	ev(f, b, EV_RETURN, line);
+	edge(f, b, 1);
+}
+
+/* main: create t1 and t2 running `entry`, join both. Returns main's body block. */
+static struct function *main_two_threads(const char *entry)
+{
+	struct function *m = fn("main", 0);
+	int b = blk(m);
+	edge(m, 0, b);
+	create(m, b, 50, entry, "l:main:t1", "?", 0);
+	create(m, b, 51, entry, "l:main:t2", "?", 0);
+	join(m, b, 52, "l:main:t1");
+	join(m, b, 53, "l:main:t2");
+	ret(m, b, 54);
+	return m;
+}
+
+/* A straight-line thread entry: returns its body block. */
+static int thread_fn(const char *name, struct function **out)
+{
+	*out = fn(name, 1);
+	int b = blk(*out);
+	edge(*out, 0, b);
+	return b;
+}
+
+static struct finding_list found;
+
+static void run(void)
+{
+	struct analyze_opts o = {.root = "/proj"};
+	analyze_program(&tu, 1, &o, &found, NULL);
+}
+
+static int count(const char *rule)
+{
+	int n = 0;
+	for (int i = 0; i < found.n; i++)
+		n += !strcmp(found.items[i].rule, rule);
+	return n;
+}
+
+static const struct finding *only(const char *rule)
+{
+	assert_int_equal(count(rule), 1);
+	for (int i = 0; i < found.n; i++)
+		if (!strcmp(found.items[i].rule, rule))
+			return &found.items[i];
+	return NULL;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&tu, 0, sizeof tu);
+	memset(&found, 0, sizeof found);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tu_facts_free(&tu);
+	finding_list_free(&found);
+	return 0;
+}
+
+/* ---- data races ------------------------------------------------------------------------ */
+
+static void test_unlocked_counter_races_with_itself(void **state)
+{
+	(void)state;
+	struct function *w;
+	int b = thread_fn("worker", &w);
+	access_(w, b, 10, "g:counter", RD | WR);
+	ret(w, b, 11);
+	main_two_threads("worker");
+	run();
+	const struct finding *f = only("data-race");
+	assert_int_equal(f->nlocs, 2);
+	assert_int_equal(f->locs[0].line, 10);
+	assert_int_equal(f->locs[1].line, 10);
+	assert_string_equal(f->locs[0].file, "t.c");
+	assert_string_equal(f->locs[0].locks, "none");
+	assert_non_null(strstr(f->locs[0].thread, "worker"));
+	assert_int_equal(found.n, 1);
+}
+
+static void test_common_lock_prevents_race(void **state)
+{
+	(void)state;
+	struct function *w;
+	int b = thread_fn("worker", &w);
+	LOCK(w, b, 9, "m");
+	access_(w, b, 10, "g:counter", RD | WR);
+	UNLOCK(w, b, 11, "m");
+	ret(w, b, 12);
+	main_two_threads("worker");
+	run();
+	assert_int_equal(found.n, 0);
+}
+
+static void test_lock_on_one_branch_only_is_not_held_after_join(void **state)
+{
+	(void)state;
+	/* if (x) lock(m); counter++;  — m is not held on every path */
+	struct function *w = fn("worker", 1);
+	int b1 = blk(w), b2 = blk(w), b3 = blk(w);
+	edge(w, 0, b1);
+	edge(w, b1, b2);
+	edge(w, b1, b3);
+	edge(w, b2, b3);
+	LOCK(w, b2, 9, "m");
+	access_(w, b3, 10, "g:counter", WR);
+	ret(w, b3, 12);
+	main_two_threads("worker");
+	run();
+	assert_int_equal(count("data-race"), 1);
+	assert_int_equal(count("lock-leak"), 1);    /* and the thread can end holding m */
+}
+
+static void test_lock_wrapper_acts_as_acquire(void **state)
+{
+	(void)state;
+	struct function *lk = fn("account_lock", 1);
+	int b = blk(lk);
+	edge(lk, 0, b);
+	lock_(lk, b, 3, EV_LOCK, "p:0*.lock", "field:struct account.lock", 0);
+	ret(lk, b, 4);
+	struct function *ul = fn("account_unlock", 1);   /* fn() may move earlier functions */
+	b = blk(ul);
+	edge(ul, 0, b);
+	lock_(ul, b, 6, EV_UNLOCK, "p:0*.lock", "field:struct account.lock", 0);
+	ret(ul, b, 7);
+	struct function *w;
+	b = thread_fn("worker", &w);
+	call(w, b, 9, "account_lock", "&g:acct", NULL);
+	access_(w, b, 10, "g:acct.balance", RD | WR);
+	call(w, b, 11, "account_unlock", "&g:acct", NULL);
+	ret(w, b, 12);
+	main_two_threads("worker");
+	run();
+	assert_int_equal(found.n, 0);      /* no race, and neither wrapper is a leak or misuse */
+}
+
+static void test_main_races_only_while_threads_run(void **state)
+{
+	(void)state;
+	struct function *w;
+	int b = thread_fn("worker", &w);
+	access_(w, b, 10, "g:data", WR);
+	ret(w, b, 11);
+	struct function *m = fn("main", 0);
+	b = blk(m);
+	edge(m, 0, b);
+	access_(m, b, 20, "g:data", WR);       /* before the thread: fine */
+	create(m, b, 21, "worker", "l:main:t", "?", 0);
+	access_(m, b, 22, "g:data", RD);       /* while it runs: race */
+	join(m, b, 23, "l:main:t");
+	access_(m, b, 24, "g:data", RD);       /* after the join: fine */
+	ret(m, b, 25);
+	run();
+	const struct finding *f = only("data-race");
+	assert_int_equal(f->locs[0].line, 10);
+	assert_int_equal(f->locs[1].line, 22);
+}
+
+static void test_per_thread_argument_is_private(void **state)
+{
+	(void)state;
+	struct function *w;
+	int b = thread_fn("worker", &w);
+	access_(w, b, 10, "p:0*.result", WR);
+	ret(w, b, 11);
+	struct function *m = fn("main", 0);
+	b = blk(m);
+	edge(m, 0, b);
+	create(m, b, 20, "worker", "l:main:t[]", "&l:main:args[]", EVF_IN_LOOP | EVF_PER_INSTANCE);
+	join(m, b, 21, "l:main:t[]");
+	ret(m, b, 22);
+	run();
+	assert_int_equal(found.n, 0);
+}
+
+static void test_shared_argument_races(void **state)
+{
+	(void)state;
+	struct function *w;
+	int b = thread_fn("worker", &w);
+	access_(w, b, 10, "p:0*.total", RD | WR);
+	ret(w, b, 11);
+	struct function *m = fn("main", 0);
+	b = blk(m);
+	edge(m, 0, b);
+	create(m, b, 20, "worker", "l:main:t[]", "&l:main:shared", EVF_IN_LOOP);
+	join(m, b, 21, "l:main:t[]");
+	ret(m, b, 22);
+	run();
+	const struct finding *f = only("data-race");
+	assert_string_equal(f->symbol, "l:main:shared.total");
+}
+
+static void test_read_only_and_atomic_sharing_is_fine(void **state)
+{
+	(void)state;
+	struct function *w;
+	int b = thread_fn("worker", &w);
+	access_(w, b, 10, "g:config", RD);
+	access_(w, b, 11, "g:hits", RD | WR | EVF_ATOMIC);
+	ret(w, b, 12);
+	main_two_threads("worker");
+	run();
+	assert_int_equal(found.n, 0);
+}
+
+static void test_rwlock_read_side_does_not_order_a_write(void **state)
+{
+	(void)state;
+	struct function *r, *wr;
+	int b = thread_fn("reader", &r);
+	lock_(r, b, 9, EV_LOCK, "g:rw", "global:rw", EVF_SHARED);
+	access_(r, b, 10, "g:table", RD);
+	lock_(r, b, 11, EV_UNLOCK, "g:rw", "global:rw", 0);
+	ret(r, b, 12);
+	b = thread_fn("sloppy_writer", &wr);
+	lock_(wr, b, 19, EV_LOCK, "g:rw", "global:rw", EVF_SHARED);   /* should be wrlock */
+	access_(wr, b, 20, "g:table", WR);
+	lock_(wr, b, 21, EV_UNLOCK, "g:rw", "global:rw", 0);
+	ret(wr, b, 22);
+	struct function *m = fn("main", 0);
+	b = blk(m);
+	edge(m, 0, b);
+	create(m, b, 30, "reader", "l:main:a", "?", 0);
+	create(m, b, 31, "sloppy_writer", "l:main:b", "?", 0);
+	join(m, b, 32, "l:main:a");
+	join(m, b, 33, "l:main:b");
+	ret(m, b, 34);
+	run();
+	assert_int_equal(count("data-race"), 1);
+	/* With the writer taking the write lock, nothing. */
+	tu_facts_free(&tu);
+	finding_list_free(&found);
+	setup(NULL);
+	b = thread_fn("reader", &r);
+	lock_(r, b, 9, EV_LOCK, "g:rw", "global:rw", EVF_SHARED);
+	access_(r, b, 10, "g:table", RD);
+	lock_(r, b, 11, EV_UNLOCK, "g:rw", "global:rw", 0);
+	ret(r, b, 12);
+	main_two_threads("reader");
+	b = thread_fn("writer", &wr);
+	lock_(wr, b, 19, EV_LOCK, "g:rw", "global:rw", 0);
+	access_(wr, b, 20, "g:table", WR);
+	lock_(wr, b, 21, EV_UNLOCK, "g:rw", "global:rw", 0);
+	ret(wr, b, 22);
+	run();
+	assert_int_equal(found.n, 0);
+}
+
+/* ---- lock order ------------------------------------------------------------------------ */
+
+static void two_orders(int gate, unsigned inner_flags)
+{
+	struct function *x, *y;
+	int b = thread_fn("ab", &x);
+	if (gate)
+		LOCK(x, b, 8, "g");
+	LOCK(x, b, 9, "a");
+	lock_(x, b, 10, EV_LOCK, "g:b", "global:b", inner_flags);
+	UNLOCK(x, b, 11, "b");
+	UNLOCK(x, b, 12, "a");
+	if (gate)
+		UNLOCK(x, b, 13, "g");
+	ret(x, b, 14);
+	b = thread_fn("ba", &y);
+	if (gate)
+		LOCK(y, b, 18, "g");
+	LOCK(y, b, 19, "b");
+	LOCK(y, b, 20, "a");
+	UNLOCK(y, b, 21, "a");
+	UNLOCK(y, b, 22, "b");
+	if (gate)
+		UNLOCK(y, b, 23, "g");
+	ret(y, b, 24);
+	struct function *m = fn("main", 0);
+	b = blk(m);
+	edge(m, 0, b);
+	create(m, b, 30, "ab", "l:main:t1", "?", 0);
+	join(m, b, 31, "l:main:t1");           /* even run one after the other: latent */
+	create(m, b, 32, "ba", "l:main:t2", "?", 0);
+	join(m, b, 33, "l:main:t2");
+	ret(m, b, 34);
+	run();
+}
+
+static void test_opposite_orders_are_an_inversion(void **state)
+{
+	(void)state;
+	two_orders(0, 0);
+	const struct finding *f = only("lock-order-inversion");
+	assert_int_equal(f->nlocs, 2);
+	assert_int_equal(f->locs[0].line, 10);
+	assert_int_equal(f->locs[1].line, 20);
+	assert_int_equal(found.n, 1);
+}
+
+static void test_gate_lock_serialises_the_orders(void **state)
+{
+	(void)state;
+	two_orders(1, 0);
+	assert_int_equal(found.n, 0);
+}
+
+static void test_trylock_inner_acquisition_orders_nothing(void **state)
+{
+	(void)state;
+	two_orders(0, EVF_TRY);
+	assert_int_equal(count("lock-order-inversion"), 0);
+}
+
+static void transfer_program(int ordered)
+{
+	struct function *t = fn("transfer", 2);
+	if (ordered) {
+		t->norder_types = 1;
+		t->order_types = xcalloc(1, sizeof *t->order_types);
+		t->order_types[0] = xstrdup("struct account");
+	}
+	int b = blk(t);
+	edge(t, 0, b);
+	lock_(t, b, 5, EV_LOCK, "p:0*.lock", "field:struct account.lock", 0);
+	lock_(t, b, 6, EV_LOCK, "p:1*.lock", "field:struct account.lock", 0);
+	lock_(t, b, 7, EV_UNLOCK, "p:1*.lock", "field:struct account.lock", 0);
+	lock_(t, b, 8, EV_UNLOCK, "p:0*.lock", "field:struct account.lock", 0);
+	ret(t, b, 9);
+	struct function *w;
+	b = thread_fn("worker", &w);
+	struct event *c = ev(w, b, EV_CALL, 12);
+	c->callee = xstrdup("c:@F@transfer");
+	c->name = xstrdup("transfer");
+	c->nargs = 2;
+	c->args = xcalloc(2, sizeof *c->args);
+	c->args[0].path = xstrdup("&g:x");
+	c->args[1].path = xstrdup("&g:y");
+	ret(w, b, 13);
+	main_two_threads("worker");
+	run();
+}
+
+static void test_same_class_nesting_needs_an_order(void **state)
+{
+	(void)state;
+	transfer_program(0);
+	const struct finding *f = only("lock-order-inversion");
+	assert_int_equal(f->locs[0].line, 6);
+	assert_int_equal(f->locs[1].line, 5);
+}
+
+static void test_same_class_nesting_ordered_by_id_is_fine(void **state)
+{
+	(void)state;
+	transfer_program(1);
+	assert_int_equal(count("lock-order-inversion"), 0);
+}
+
+/* ---- misuse ----------------------------------------------------------------------------- */
+
+static void test_double_lock_and_unlock_not_held(void **state)
+{
+	(void)state;
+	struct function *f = fn("f", 0);
+	int b = blk(f);
+	edge(f, 0, b);
+	LOCK(f, b, 3, "m");
+	LOCK(f, b, 4, "m");
+	UNLOCK(f, b, 5, "m");
+	UNLOCK(f, b, 6, "m");
+	ret(f, b, 7);
+	run();
+	assert_int_equal(only("double-lock")->locs[0].line, 4);
+	assert_int_equal(only("unlock-not-held")->locs[0].line, 6);
+}
+
+static void test_unlock_wrapper_is_not_misuse_but_its_misuse_is(void **state)
+{
+	(void)state;
+	struct function *ul = fn("release", 0);
+	int b = blk(ul);
+	edge(ul, 0, b);
+	UNLOCK(ul, b, 3, "m");             /* releases the caller's lock: fine alone */
+	ret(ul, b, 4);
+	run();
+	assert_int_equal(found.n, 0);
+	/* A thread calling it without holding m: the unlock is reported. */
+	struct function *w;
+	b = thread_fn("worker", &w);
+	call(w, b, 10, "release", NULL, NULL);
+	ret(w, b, 11);
+	struct function *m = fn("main", 0);
+	b = blk(m);
+	edge(m, 0, b);
+	create(m, b, 20, "worker", "l:main:t", "?", 0);
+	join(m, b, 21, "l:main:t");
+	ret(m, b, 22);
+	run();
+	assert_int_equal(only("unlock-not-held")->locs[0].line, 3);
+}
+
+static void test_lock_leaked_on_error_path(void **state)
+{
+	(void)state;
+	/* lock(m); if (err) return -1; unlock(m); return 0; */
+	struct function *f = fn("f", 0);
+	int b1 = blk(f), berr = blk(f), bok = blk(f);
+	edge(f, 0, b1);
+	LOCK(f, b1, 3, "m");
+	edge(f, b1, berr);
+	edge(f, b1, bok);
+	ret(f, berr, 4);
+	UNLOCK(f, bok, 5, "m");
+	ret(f, bok, 6);
+	run();
+	const struct finding *leak = only("lock-leak");
+	assert_int_equal(leak->locs[0].line, 4);
+	assert_int_equal(leak->locs[1].line, 3);    /* where it was taken */
+}
+
+static void test_cond_wait_rules(void **state)
+{
+	(void)state;
+	struct function *f = fn("f", 0);
+	int b = blk(f);
+	edge(f, 0, b);
+	LOCK(f, b, 3, "m");
+	struct event *w = lock_(f, b, 4, EV_COND_WAIT, "g:cv", NULL, EVF_IN_LOOP);
+	w->arg = xstrdup("g:m");
+	w->lock_class = xstrdup("global:m");
+	UNLOCK(f, b, 5, "m");
+	w = lock_(f, b, 6, EV_COND_WAIT, "g:cv", NULL, 0);     /* unheld, and not in a loop */
+	w->arg = xstrdup("g:m");
+	w->lock_class = xstrdup("global:m");
+	ret(f, b, 7);
+	run();
+	assert_int_equal(only("cond-wait-unheld")->locs[0].line, 6);
+	assert_int_equal(only("cond-wait-no-loop")->locs[0].line, 6);
+}
+
+static void test_mt_unsafe_only_in_thread_context(void **state)
+{
+	(void)state;
+	struct function *w;
+	int b = thread_fn("worker", &w);
+	call(w, b, 10, "strtok", NULL, NULL);
+	ret(w, b, 11);
+	struct function *m = fn("main", 0);
+	b = blk(m);
+	edge(m, 0, b);
+	call(m, b, 19, "localtime", NULL, NULL);      /* before any thread: fine */
+	create(m, b, 20, "worker", "l:main:t", "?", 0);
+	join(m, b, 21, "l:main:t");
+	ret(m, b, 22);
+	run();
+	const struct finding *f = only("mt-unsafe-call");
+	assert_int_equal(f->locs[0].line, 10);
+	assert_non_null(strstr(f->message, "strtok_r"));
+	assert_int_equal(found.n, 1);
+}
+
+static void test_thread_never_joined_leaks(void **state)
+{
+	(void)state;
+	struct function *w;
+	int b = thread_fn("worker", &w);
+	ret(w, b, 11);
+	struct function *m = fn("main", 0);
+	b = blk(m);
+	edge(m, 0, b);
+	create(m, b, 20, "worker", "l:main:t", "?", 0);
+	create(m, b, 21, "worker", "l:main:u", "?", EVF_DETACHED);
+	ret(m, b, 22);
+	run();
+	assert_int_equal(only("thread-leak")->locs[0].line, 20);
+}
+
+static void test_fingerprints_ignore_line_numbers_and_order(void **state)
+{
+	(void)state;
+	struct function *w;
+	int b = thread_fn("worker", &w);
+	access_(w, b, 10, "g:counter", RD | WR);
+	ret(w, b, 11);
+	main_two_threads("worker");
+	run();
+	char *first = xstrdup(only("data-race")->fingerprint);
+	tu_facts_free(&tu);
+	finding_list_free(&found);
+	setup(NULL);
+	b = thread_fn("worker", &w);
+	access_(w, b, 30, "g:counter", RD | WR);      /* moved down by unrelated edits */
+	ret(w, b, 31);
+	main_two_threads("worker");
+	run();
+	assert_string_equal(only("data-race")->fingerprint, first);
+	free(first);
+}
+
+int main(void)
+{
+	char *err = NULL;
+	if (rules_load(&err)) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_unlocked_counter_races_with_itself),
+		T(test_common_lock_prevents_race),
+		T(test_lock_on_one_branch_only_is_not_held_after_join),
+		T(test_lock_wrapper_acts_as_acquire),
+		T(test_main_races_only_while_threads_run),
+		T(test_per_thread_argument_is_private),
+		T(test_shared_argument_races),
+		T(test_read_only_and_atomic_sharing_is_fine),
+		T(test_rwlock_read_side_does_not_order_a_write),
+		T(test_opposite_orders_are_an_inversion),
+		T(test_gate_lock_serialises_the_orders),
+		T(test_trylock_inner_acquisition_orders_nothing),
+		T(test_same_class_nesting_needs_an_order),
+		T(test_same_class_nesting_ordered_by_id_is_fine),
+		T(test_double_lock_and_unlock_not_held),
+		T(test_unlock_wrapper_is_not_misuse_but_its_misuse_is),
+		T(test_lock_leaked_on_error_path),
+		T(test_cond_wait_rules),
+		T(test_mt_unsafe_only_in_thread_context),
+		T(test_thread_never_joined_leaks),
+		T(test_fingerprints_ignore_line_numbers_and_order),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
