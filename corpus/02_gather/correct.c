@@ -1,6 +1,7 @@
 /*
  * 02_gather/correct.c — two tasks of different lengths run at once; main gathers both.
- * Seed 000 (Introduction to Multi-Threading and Concurrency: asyncio.gather(task_one(), task_two())).
+ * Seed 000 (Introduction to Multi-Threading and Concurrency:
+ * asyncio.gather(task_one(), task_two())).
  * Correct: each task writes only its own struct (passed as its argument) and main reads the
  * results after joining; the entry point travels in the task struct as a function pointer.
  */

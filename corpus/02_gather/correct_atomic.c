@@ -1,6 +1,7 @@
 /*
  * 02_gather/correct_atomic.c — gather two tasks and record the order in which they finish.
- * Seed 000 (Introduction to Multi-Threading and Concurrency: asyncio.gather(task_one(), task_two())).
+ * Seed 000 (Introduction to Multi-Threading and Concurrency:
+ * asyncio.gather(task_one(), task_two())).
  * Correct: the finishing order is taken from an atomic counter, so no lock is needed.
  */
 #include <pthread.h>

@@ -1,6 +1,7 @@
 /*
  * 02_gather/if_wait.c — main waits on a condition variable until both tasks are done.
- * Seed 000 (Introduction to Multi-Threading and Concurrency: asyncio.gather(task_one(), task_two())).
+ * Seed 000 (Introduction to Multi-Threading and Concurrency:
+ * asyncio.gather(task_one(), task_two())).
  * Bug: the wait is under `if`, not `while`: the first task's signal (or a spurious wake-up)
  * lets main "gather" while task two is still pending.
  */

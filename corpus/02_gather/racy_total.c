@@ -1,6 +1,7 @@
 /*
  * 02_gather/racy_total.c — both tasks add their duration to a shared total.
- * Seed 000 (Introduction to Multi-Threading and Concurrency: asyncio.gather(task_one(), task_two())).
+ * Seed 000 (Introduction to Multi-Threading and Concurrency:
+ * asyncio.gather(task_one(), task_two())).
  * Bug: the coroutine version needed no lock (one thread); as threads, the += in the shared
  * helper is an unprotected read-modify-write from both tasks.
  */

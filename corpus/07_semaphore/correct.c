@@ -52,6 +52,7 @@ int main(void)
 	for (int i = 0; i < NTHREADS; i++)
 		pthread_join(threads[i], NULL);
 	sem_destroy(&slots);
-	printf("served %d, at most %d at once (limit %d)\n", atomic_load(&served), atomic_load(&peak), NSLOTS);
+	printf("served %d, at most %d at once (limit %d)\n", atomic_load(&served),
+	       atomic_load(&peak), NSLOTS);
 	return 0;
 }

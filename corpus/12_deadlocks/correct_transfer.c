@@ -66,6 +66,7 @@ int main(void)
 	pthread_create(&b, NULL, payer, &to_alice);
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);
-	printf("alice %ld, bob %ld (total %ld)\n", alice.balance, bob.balance, alice.balance + bob.balance);
+	printf("alice %ld, bob %ld (total %ld)\n", alice.balance, bob.balance,
+	       alice.balance + bob.balance);
 	return 0;
 }
