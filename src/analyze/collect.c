@@ -56,7 +56,8 @@ static void record_access(struct analysis *a, const struct activation *f, const 
 	r->locks = xcalloc((size_t)(s->n ? s->n : 1), sizeof *r->locks);
 	r->lock_shared = xcalloc((size_t)(s->n ? s->n : 1), 1);
 	for (int i = 0; i < s->n; i++) {
-		if (!held_for_sure(&s->e[i]))
+		/* A semaphore bounds how many threads enter; it does not exclude them. */
+		if (!held_for_sure(&s->e[i]) || !owned(a, s->e[i].key))
 			continue;
 		r->locks[r->nlocks] = class_intern(a, a->lock_keys[s->e[i].key].cls);
 		r->lock_shared[r->nlocks++] = s->e[i].shared;
@@ -79,6 +80,18 @@ static int order_fixed(const struct function *fn, const char *cls)
 	return 0;
 }
 
+/* The comparison that fixes the order may sit in any caller (transfer() comparing ids and
+ * calling account_lock() twice). */
+static int ordered_on_chain(const struct activation *f, const struct held *h, const char *cls)
+{
+	if (order_fixed(h->acq_fn, cls))
+		return 1;
+	for (; f; f = f->caller)
+		if (order_fixed(f->fn, cls))
+			return 1;
+	return 0;
+}
+
 static void record_edges(struct analysis *a, const struct activation *f, const struct event *ev,
                          const struct lstate *s, int key)
 {
@@ -96,8 +109,7 @@ static void record_edges(struct analysis *a, const struct activation *f, const s
 		e->outer_fn = h->acq_fn;
 		e->inner_ev = ev;
 		e->inner_fn = f->fn;
-		e->same_instance_order_ok = e->from_cls == to &&
-			(order_fixed(f->fn, a->lock_keys[key].cls) || order_fixed(h->acq_fn, a->lock_keys[key].cls));
+		e->same_instance_order_ok = e->from_cls == to && ordered_on_chain(f, h, a->lock_keys[key].cls);
 		e->gates = xcalloc((size_t)(s->n ? s->n : 1), sizeof *e->gates);
 		for (int j = 0; j < s->n; j++)
 			if (j != i && held_for_sure(&s->e[j]) && s->e[j].key != key)

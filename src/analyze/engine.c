@@ -117,10 +117,26 @@ static void apply_lock(struct analysis *a, const struct activation *f, const str
 	unsigned char mask = LS_HELD;
 	if (ev->flags & EVF_UNCERTAIN)
 		mask = LS_HELD | LS_UNHELD | LS_UNCERTAIN;
+	struct held *old = ls_find(s, key);
+	if (old && old->mask == LS_HELD && !(ev->flags & EVF_TRY) && old->extra < 3) {
+		old->extra++;           /* a double lock: reported by the collector */
+		return;
+	}
 	struct held *h = ls_set(s, key, mask);
 	h->shared = (ev->flags & EVF_SHARED) != 0;
 	h->acq = ev;
 	h->acq_fn = f->fn;
+}
+
+static void apply_unlock(struct lstate *s, int key)
+{
+	struct held *h = ls_find(s, key);
+	if (h && h->extra) {
+		h->extra--;
+		return;
+	}
+	h = ls_set(s, key, LS_UNHELD);
+	h->extra = 0;
 }
 
 static int on_chain(const struct activation *f, const struct function *fn)
@@ -244,7 +260,7 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 	if (ev->kind == EV_LOCK)
 		apply_lock(a, f, ev, s, key);
 	else if (ev->kind == EV_UNLOCK)
-		ls_set(s, key, LS_UNHELD);
+		apply_unlock(s, key);
 	else if (ev->kind == EV_CALL) {
 		const struct fn_ref *callee = index_resolve(&a->ix, ev->callee, f->tu);
 		if (callee)

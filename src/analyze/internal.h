@@ -56,6 +56,8 @@ struct held {
 	int key;                     /* interned "class#instance" */
 	unsigned char mask;          /* LS_* bits: the states possible on the paths that reach here */
 	unsigned char shared;        /* read mode of a rwlock */
+	unsigned char extra;         /* acquisitions beyond the first (each one a reported double
+	                                lock): their unlocks leave it held, so one bug is one finding */
 	const struct event *acq;     /* where it was (last) acquired */
 	const struct function *acq_fn;
 };

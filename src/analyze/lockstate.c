@@ -99,6 +99,10 @@ int ls_join(struct lstate *dst, const struct lstate *src)
 				h->shared = 1;
 				changed = 1;
 			}
+			if (src->e[i].extra > h->extra) {
+				h->extra = src->e[i].extra;
+				changed = 1;
+			}
 			if (!h->acq) {
 				h->acq = src->e[i].acq;
 				h->acq_fn = src->e[i].acq_fn;
@@ -119,7 +123,7 @@ int ls_equal(const struct lstate *a, const struct lstate *b)
 		return 0;
 	for (int i = 0; i < a->n; i++)
 		if (a->e[i].key != b->e[i].key || a->e[i].mask != b->e[i].mask ||
-		    a->e[i].shared != b->e[i].shared)
+		    a->e[i].shared != b->e[i].shared || a->e[i].extra != b->e[i].extra)
 			return 0;
 	return 1;
 }
@@ -133,5 +137,6 @@ void ls_serialize(const struct lstate *s, struct strbuf *sb)
 	sb_addf(sb, "d%u", s->dflt);
 	for (int i = 0; i < s->n; i++)
 		if (s->e[i].mask != s->dflt || s->e[i].shared)
-			sb_addf(sb, ";%d:%u%s", s->e[i].key, s->e[i].mask, s->e[i].shared ? "r" : "");
+			sb_addf(sb, ";%d:%u%s+%u", s->e[i].key, s->e[i].mask, s->e[i].shared ? "r" : "",
+			        s->e[i].extra);
 }

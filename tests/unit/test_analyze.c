@@ -493,12 +493,14 @@ static void test_double_lock_and_unlock_not_held(void **state)
 	edge(f, 0, b);
 	LOCK(f, b, 3, "m");
 	LOCK(f, b, 4, "m");
-	UNLOCK(f, b, 5, "m");
+	UNLOCK(f, b, 5, "m");     /* pairs with the second lock: the bug is reported once */
 	UNLOCK(f, b, 6, "m");
-	ret(f, b, 7);
+	UNLOCK(f, b, 7, "m");     /* now it is not held */
+	ret(f, b, 8);
 	run();
 	assert_int_equal(only("double-lock")->locs[0].line, 4);
-	assert_int_equal(only("unlock-not-held")->locs[0].line, 6);
+	assert_int_equal(only("unlock-not-held")->locs[0].line, 7);
+	assert_int_equal(found.n, 2);
 }
 
 static void test_unlock_wrapper_is_not_misuse_but_its_misuse_is(void **state)
