@@ -51,6 +51,7 @@ static void free_records(struct analysis *a)
 	strmap_free(&a->classes);
 	strmap_free(&a->exit_memo);
 	strmap_free(&a->emit_memo);
+	free(a->reached);
 	index_free(&a->ix);
 }
 

@@ -141,18 +141,49 @@ static void run_thread(struct analysis *a, struct context *c)
 	free(args);
 }
 
-static int called_somewhere(const struct program_index *ix, const char *usr)
+/* Does definition `from` reach definition `to` through direct calls? */
+static int reaches(const struct program_index *ix, int from, int to)
 {
+	unsigned char *seen = xcalloc((size_t)ix->nfns, 1);
+	int *stack = xcalloc((size_t)ix->nfns, sizeof *stack), n = 0, found = 0;
+	stack[n++] = from;
+	seen[from] = 1;
+	while (n && !found) {
+		int k = stack[--n];
+		const struct function *fn = ix->fns[k].fn;
+		for (int b = 0; b < fn->nblocks && !found; b++)
+			for (int e = 0; e < fn->blocks[b].nevents; e++) {
+				const struct event *ev = &fn->blocks[b].events[e];
+				const struct fn_ref *r = ev->kind == EV_CALL ? index_resolve(ix, ev->callee, ix->fns[k].tu) : NULL;
+				int c = r ? index_of_ref(ix, r) : -1;
+				if (c == to)
+					found = 1;
+				if (c >= 0 && !seen[c]) {
+					seen[c] = 1;
+					stack[n++] = c;
+				}
+			}
+	}
+	free(seen);
+	free(stack);
+	return found;
+}
+
+/* callers[k]: how many direct calls reach definition k. */
+static int *count_callers(const struct program_index *ix)
+{
+	int *callers = xcalloc((size_t)(ix->nfns ? ix->nfns : 1), sizeof *callers);
 	for (int k = 0; k < ix->nfns; k++) {
 		const struct function *fn = ix->fns[k].fn;
 		for (int b = 0; b < fn->nblocks; b++)
 			for (int e = 0; e < fn->blocks[b].nevents; e++) {
 				const struct event *ev = &fn->blocks[b].events[e];
-				if (ev->kind == EV_CALL && str_eq(ev->callee, usr))
-					return 1;
+				const struct fn_ref *r = ev->kind == EV_CALL ? index_resolve(ix, ev->callee, ix->fns[k].tu) : NULL;
+				if (r)
+					callers[index_of_ref(ix, r)]++;
 			}
 	}
-	return 0;
+	return callers;
 }
 
 static int creates_threads(const struct function *fn)
@@ -164,25 +195,44 @@ static int creates_threads(const struct function *fn)
 	return 0;
 }
 
-/* Program roots: every main; with none (a library), every uncalled function that starts
- * threads. */
-static void add_roots(struct analysis *a)
+static void add_mains(struct analysis *a)
 {
-	int any_main = 0;
 	for (int k = 0; k < a->ix.nfns; k++) {
 		const struct fn_ref *r = &a->ix.fns[k];
-		if (str_eq(r->fn->name, "main") && !(r->fn->flags & FNF_STATIC)) {
+		if (str_eq(r->fn->name, "main") && !(r->fn->flags & FNF_STATIC))
 			new_context(a, CTX_MAIN, r);
-			any_main = 1;
-		}
 	}
-	if (any_main)
-		return;
+}
+
+/* Code that starts threads but that no program root reaches: a library without main, or a
+ * function called through a pointer (a command table, a callback). Each such function with
+ * no direct caller becomes a root of its own, so its threads are analysed too. Its callers
+ * (and so where the threads are joined) are unknown: it is a best effort. */
+static int add_unreached_roots(struct analysis *a)
+{
+	int *callers = count_callers(&a->ix);
+	int added = 0;
 	for (int k = 0; k < a->ix.nfns; k++) {
 		const struct fn_ref *r = &a->ix.fns[k];
-		if (creates_threads(r->fn) && !called_somewhere(&a->ix, r->fn->usr))
-			new_context(a, CTX_MAIN, r);
+		if (a->reached[k] || callers[k] || !creates_threads(r->fn))
+			continue;
+		new_context(a, CTX_MAIN, r);
+		added++;
 	}
+	/* A creator with callers that nobody reached: walk from its topmost uncalled caller. */
+	for (int k = 0; k < a->ix.nfns; k++) {
+		const struct fn_ref *r = &a->ix.fns[k];
+		if (a->reached[k] || !callers[k] || !creates_threads(r->fn))
+			continue;
+		for (int j = 0; j < a->ix.nfns; j++)
+			if (!callers[j] && !a->reached[j] && reaches(&a->ix, j, k)) {
+				new_context(a, CTX_MAIN, &a->ix.fns[j]);
+				a->reached[j] = 1;
+				added++;
+			}
+	}
+	free(callers);
+	return added;
 }
 
 static void run_isolated(struct analysis *a)
@@ -209,16 +259,25 @@ static void run_isolated(struct analysis *a)
 	strmap_free(&seen);
 }
 
-void contexts_discover(struct analysis *a)
+static void walk_contexts(struct analysis *a, int from)
 {
-	add_roots(a);
-	for (int i = 0; i < a->nctxs; i++) {     /* grows while threads are found */
+	for (int i = from; i < a->nctxs; i++) {  /* grows while threads are found */
 		struct context *c = a->ctxs[i];
 		if (c->kind == CTX_MAIN)
 			engine_run_context(a, c, NULL, 0);
 		else
 			run_thread(a, c);
 	}
+}
+
+void contexts_discover(struct analysis *a)
+{
+	a->reached = xcalloc((size_t)(a->ix.nfns ? a->ix.nfns : 1), 1);
+	add_mains(a);
+	walk_contexts(a, 0);
+	int before = a->nctxs;
+	if (add_unreached_roots(a))
+		walk_contexts(a, before);
 	resolve_lifetimes(a);
 	run_isolated(a);
 }

@@ -94,3 +94,13 @@ char *display_symbol(struct analysis *a, const char *path, const char *spelling)
 	}
 	return sb_detach(&sb);
 }
+
+/* What a person calls a lock class: "global:m" and "static:x.c:m" are "m",
+ * "field:struct account.lock" is "struct account.lock". */
+char *class_label(const char *cls)
+{
+	if (str_starts(cls, "field:"))
+		return xstrdup(cls + 6);
+	const char *colon = strrchr(cls, ':');
+	return xstrdup(colon ? colon + 1 : cls);
+}

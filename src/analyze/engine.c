@@ -199,6 +199,7 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 		return;
 	struct activation sub = {
 		.fn = callee->fn, .tu = callee->tu, .caller = f, .call = ev,
+		.fn_index = index_of_ref(&a->ix, callee),
 		.depth = f->depth + 1, .ctx = f->ctx,
 		.top_pos = f->depth ? f->top_pos : ev->pos,
 		.top_lo = f->depth ? f->top_lo : ev->loop_lo,
@@ -293,6 +294,8 @@ static void solve_frame(struct analysis *a, const struct activation *f, const st
 {
 	const struct function *fn = f->fn;
 	a->frames++;
+	if (f->ctx->kind != CTX_ISOLATED && a->reached)
+		a->reached[f->fn_index] = 1;
 	if (fn->nblocks == 0) {
 		ls_copy(exit, entry);
 		return;
@@ -340,6 +343,7 @@ void engine_run_context(struct analysis *a, struct context *ctx, struct call_arg
 {
 	struct activation f = {
 		.fn = ctx->entry->fn, .tu = ctx->entry->tu, .args = args, .nargs = nargs, .ctx = ctx,
+		.fn_index = index_of_ref(&a->ix, ctx->entry),
 	};
 	struct lstate entry, exit;
 	ls_init(&entry, ctx->kind == CTX_ISOLATED ? LS_ENTRY : LS_UNHELD);

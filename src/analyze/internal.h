@@ -48,6 +48,8 @@ void index_free(struct program_index *ix);
 /* The definition a call from TU `from_tu` reaches: its own TU's first, then one in a TU
  * without main (main TUs are separate executables that do not link each other). */
 const struct fn_ref *index_resolve(const struct program_index *ix, const char *usr, int from_tu);
+/* Position of a definition in ix->fns. */
+int index_of_ref(const struct program_index *ix, const struct fn_ref *r);
 
 /* ---- lock states (lockstate.c) ------------------------------------------------------- */
 enum { LS_HELD = 1, LS_UNHELD = 2, LS_ENTRY = 4, LS_UNCERTAIN = 8 };
@@ -97,6 +99,7 @@ struct context;
 struct activation {
 	const struct function *fn;
 	int tu;
+	int fn_index;                /* in the program index */
 	struct call_arg *args;       /* in root terms */
 	int nargs;
 	const struct activation *caller;
@@ -206,6 +209,7 @@ struct analysis {
 	struct lstate *exit_states;
 	int nexit, cap_exit;
 	struct strmap emit_memo;     /* ctx+frame+entry state already emitted */
+	unsigned char *reached;      /* per index fn: walked from a program root or thread */
 	long frames;
 	struct finding_list *out;
 };
@@ -248,6 +252,7 @@ void emit_stack(struct analysis *a, struct location *loc, const struct frame_sit
 void emit_thread(struct analysis *a, struct location *loc, const struct context *c);
 char *emit_locks_text(struct analysis *a, const int *cls, const unsigned char *shared, int n);
 char *display_symbol(struct analysis *a, const char *path, const char *spelling);
+char *class_label(const char *cls);
 char *relative_path(const struct analysis *a, const char *file);
 
 #endif

@@ -97,14 +97,22 @@ static const struct edge_rec *shown(const struct analysis *a, const struct edge_
 	return best;
 }
 
+/* "'b->lock' (struct account.lock)" for a field class, "'orders_lock'" otherwise. */
+static char *lock_text(const struct event *ev, const char *cls)
+{
+	char *label = class_label(cls);
+	const char *name = ev && ev->name ? ev->name : label;
+	char *t = str_starts(cls, "field:") ? xasprintf("'%s' (%s)", name, label) : xasprintf("'%s'", name);
+	free(label);
+	return t;
+}
+
 static void add_edge_location(struct analysis *a, struct finding *f, const struct edge_rec *r)
 {
-	char *from = display_symbol(a, a->class_names[r->from_cls], NULL);
-	char *to = display_symbol(a, a->class_names[r->to_cls], NULL);
+	char *to = lock_text(r->inner_ev, a->class_names[r->to_cls]);
+	char *from = lock_text(r->outer_ev, a->class_names[r->from_cls]);
 	char *ofile = relative_path(a, r->outer_fn ? r->outer_fn->file : NULL);
-	char *msg = xasprintf("acquires '%s' (%s) while holding '%s' (%s, acquired at %s:%d)",
-	                      r->inner_ev->name ? r->inner_ev->name : to, to,
-	                      r->outer_ev && r->outer_ev->name ? r->outer_ev->name : from, from, ofile,
+	char *msg = xasprintf("acquires %s while holding %s (acquired at %s:%d)", to, from, ofile,
 	                      r->outer_ev ? r->outer_ev->line : 0);
 	struct location *loc = emit_location(a, f, r->inner_fn, r->inner_ev, msg);
 	emit_thread(a, loc, a->ctxs[r->ctx]);
@@ -129,14 +137,11 @@ static void report_cycle(struct analysis *a, struct edge_group **cyc, int n)
 	struct strbuf cycle, sym;
 	sb_init(&cycle);
 	sb_init(&sym);
-	for (int k = 0; k < n; k++) {
-		char *c = display_symbol(a, a->class_names[cyc[(first + k) % n]->from], NULL);
-		sb_addf(&cycle, "'%s' → ", c);
+	for (int k = 0; k <= n; k++) {
+		char *c = class_label(a->class_names[cyc[(first + k) % n]->from]);
+		sb_addf(&cycle, k ? " -> '%s'" : "'%s'", c);
 		free(c);
 	}
-	char *c0 = display_symbol(a, a->class_names[cyc[first]->from], NULL);
-	sb_addf(&cycle, "'%s'", c0);
-	free(c0);
 	/* The symbol names the classes in a canonical order so either direction is one finding. */
 	int lo = 0;
 	for (int k = 1; k < n; k++)

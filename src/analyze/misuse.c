@@ -71,7 +71,7 @@ static void report(struct analysis *a, const struct misuse_rec *m)
 		emit_thread(a, loc, a->ctxs[m->ctx]);
 	emit_stack(a, loc, m->stack, m->nstack);
 	if (m->other && m->other_fn)
-		emit_location(a, f, m->other_fn, m->other, "acquired here");
+		emit_location(a, f, m->other_fn, m->other, "first acquired here");
 	free(here);
 	free(msg);
 	free(sym);

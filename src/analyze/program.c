@@ -74,3 +74,8 @@ const struct fn_ref *index_resolve(const struct program_index *ix, const char *u
 	}
 	return library;
 }
+
+int index_of_ref(const struct program_index *ix, const struct fn_ref *r)
+{
+	return (int)(r - ix->fns);
+}

@@ -1,5 +1,6 @@
 /* suppress.c — findings the project chose to keep quiet: an inline comment
- * `tsafe: ignore[rule-id, …]` on a finding's line or the line before, or a "suppress" entry
+ * "tsafe: ignore" followed by bracketed rule ids (comma separated), on a finding's line or
+ * the line before, or a "suppress" entry
  * of .tsafe.json. Suppressed findings are kept (reports can show them) but do not count. */
 #include <ctype.h>
 #include <fnmatch.h>
@@ -52,7 +53,7 @@ int suppress_check_file(const char *path, char **err)
 		char *bad = NULL;
 		names_rule(line, len, NULL, &bad);
 		if (bad) {
-			*err = xasprintf("%s:%d: unknown rule '%s' in 'tsafe: ignore[…]' (use an id from rules/rules.json, "
+			*err = xasprintf("%s:%d: unknown rule '%s' in a 'tsafe: ignore' comment (use an id from rules/rules.json, "
 			                 "e.g. data-race, lock-order-inversion)", path, n, bad);
 			free(bad);
 			return -1;

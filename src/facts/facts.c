@@ -49,9 +49,6 @@ void tu_facts_free(struct tu_facts *tu)
 	for (int i = 0; i < tu->ndiagnostics; i++)
 		free(tu->diagnostics[i]);
 	free(tu->diagnostics);
-	for (int i = 0; i < tu->nheaders; i++)
-		free(tu->headers[i]);
-	free(tu->headers);
 	free(tu->file);
 	free(tu->cache_key);
 	memset(tu, 0, sizeof *tu);

@@ -148,11 +148,6 @@ struct tu_facts {
 	char **diagnostics;  /* error-level parse diagnostics, "file:line:col: message" */
 	int ndiagnostics;
 	int parse_failed;    /* the TU could not be analysed at all */
-	/* Every file the TU included (canonical paths), filled by the extractor. Not part of the
-	 * stored facts: the CLI keeps the list as the TU's cache meta, to know without parsing
-	 * whether anything the TU depends on has changed. */
-	char **headers;
-	int nheaders;
 };
 
 /* Memory: every string and array is owned by the struct holding it (malloc'd). */
