@@ -1,0 +1,344 @@
+/* rules.c — loads the data in rules/ (rule catalogue, lock API, MT-unsafe functions) once per
+ * process and answers look-ups; also keeps the project lock wrappers from .tsafe.json. */
+#include "rules.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+static struct rule_info *rules;
+static int nrules;
+static struct lock_api *apis;
+static int napis, apis_cap;
+static struct lock_api *wrappers;     /* lockapi_add: looked up before the catalogue */
+static int nwrappers, wrappers_cap;
+static struct mt_unsafe *unsafe;
+static int nunsafe, unsafe_cap;
+
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+static char *load_error;             /* set once by load_all, then read-only */
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *rules_dir(void)
+{
+	const char *env = getenv("TSAFE_RULES_DIR");
+	if (env && *env)
+		return env;
+	if (is_dir(TSAFE_SOURCE_RULES_DIR))
+		return TSAFE_SOURCE_RULES_DIR;
+	return TSAFE_INSTALL_RULES_DIR;
+}
+
+/* Whole file as a string, or NULL with *err set. */
+static char *slurp(const char *path, char **err)
+{
+	FILE *fp = fopen(path, "r");
+	if (!fp) {
+		*err = xasprintf("tsafe: cannot read %s: %s (set TSAFE_RULES_DIR to the rules/ folder)",
+		                 path, strerror(errno));
+		return NULL;
+	}
+	struct strbuf sb;
+	sb_init(&sb);
+	char buf[8192];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+		sb_addn(&sb, buf, n);
+	fclose(fp);
+	return sb_detach(&sb);
+}
+
+/* ---- rules.json ---------------------------------------------------------------------- */
+
+static char *json_str(const cJSON *o, const char *key)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(it) ? xstrdup(it->valuestring) : NULL;
+}
+
+static int parse_rule(const cJSON *o, struct rule_info *ri, const char *path, int idx, char **err)
+{
+	ri->id = json_str(o, "id");
+	ri->severity = json_str(o, "severity");
+	ri->cwe = json_str(o, "cwe");
+	ri->name = json_str(o, "name");
+	ri->short_help = json_str(o, "short");
+	ri->help = json_str(o, "help");
+	if (!ri->id || !ri->severity || !ri->short_help || !ri->help) {
+		*err = xasprintf("tsafe: %s: rule %d lacks a string \"id\", \"severity\", \"short\" "
+		                 "or \"help\" (every rule needs all four)", path, idx + 1);
+		return -1;
+	}
+	if (!str_eq(ri->severity, "error") && !str_eq(ri->severity, "warning") &&
+	    !str_eq(ri->severity, "note")) {
+		*err = xasprintf("tsafe: %s: rule '%s' has severity '%s' (expected error|warning|note)",
+		                 path, ri->id, ri->severity);
+		return -1;
+	}
+	const cJSON *tags = cJSON_GetObjectItemCaseSensitive(o, "tags");
+	const cJSON *t;
+	int cap = 0;
+	cJSON_ArrayForEach(t, tags) {
+		if (!cJSON_IsString(t))
+			continue;
+		grow_array((void **)&ri->tags, &cap, ri->ntags, sizeof *ri->tags);
+		ri->tags[ri->ntags++] = xstrdup(t->valuestring);
+	}
+	return 0;
+}
+
+static int load_rules_json(const char *path, char **err)
+{
+	char *text = slurp(path, err);
+	if (!text)
+		return -1;
+	cJSON *root = cJSON_Parse(text);
+	if (!cJSON_IsArray(root)) {
+		const char *near = root ? NULL : cJSON_GetErrorPtr();
+		size_t len = near ? strcspn(near, "\r\n") : 0;   /* keep the message on one line */
+		if (near)
+			*err = xasprintf("tsafe: %s: invalid JSON near \"%.*s\" (fix the syntax)", path,
+			                 (int)(len < 20 ? len : 20), near);
+		else
+			*err = xasprintf("tsafe: %s: expected a JSON array of rule objects", path);
+		cJSON_Delete(root);
+		free(text);   /* after the message: the error pointer is inside it */
+		return -1;
+	}
+	free(text);
+	int n = cJSON_GetArraySize(root), rc = 0;
+	rules = xcalloc((size_t)n + 1, sizeof *rules);
+	for (int i = 0; i < n && rc == 0; i++) {
+		rc = parse_rule(cJSON_GetArrayItem(root, i), &rules[i], path, i, err);
+		nrules = i + 1;
+	}
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* ---- .tsv files ---------------------------------------------------------------------- */
+
+#define MAX_FIELDS 8
+
+/* Splits `line` in place at tabs; returns the number of fields. */
+static int split_tabs(char *line, char **fields)
+{
+	int n = 0;
+	for (char *p = line; n < MAX_FIELDS;) {
+		fields[n++] = p;
+		char *tab = strchr(p, '\t');
+		if (!tab)
+			break;
+		*tab = '\0';
+		p = tab + 1;
+	}
+	return n;
+}
+
+typedef int (*tsv_row_fn)(char **f, int n, const char *where, char **err);
+
+/* Calls row() for every non-blank, non-comment line of `path`. */
+static int load_tsv(const char *path, tsv_row_fn row, char **err)
+{
+	char *text = slurp(path, err);
+	if (!text)
+		return -1;
+	int rc = 0, lineno = 0;
+	char *save = NULL;
+	for (char *p = text; p && rc == 0; p = save) {
+		char *nl = strchr(p, '\n');
+		save = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		size_t len = strlen(p);
+		if (len && p[len - 1] == '\r')
+			p[len - 1] = '\0';
+		if (p[0] == '\0' || p[0] == '#')
+			continue;
+		char *f[MAX_FIELDS];
+		int n = split_tabs(p, f);
+		char *where = xasprintf("%s:%d", path, lineno);
+		rc = row(f, n, where, err);
+		free(where);
+	}
+	free(text);
+	return rc;
+}
+
+static const char *const op_names[] = {
+	[LOP_ACQUIRE] = "acquire", [LOP_TRY] = "try", [LOP_RELEASE] = "release",
+	[LOP_COND_WAIT] = "cond-wait", [LOP_COND_SIGNAL] = "cond-signal",
+	[LOP_INIT] = "init", [LOP_DESTROY] = "destroy",
+};
+
+static int op_from_name(const char *s)
+{
+	for (int i = 1; i < (int)(sizeof op_names / sizeof op_names[0]); i++)
+		if (str_eq(op_names[i], s))
+			return i;
+	return 0;
+}
+
+/* A non-negative argument index, or -1 for "-". */
+static int parse_index(const char *s, int *out)
+{
+	if (str_eq(s, "-")) {
+		*out = -1;
+		return 0;
+	}
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < 0 || v > 16)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int lock_row(char **f, int n, const char *where, char **err)
+{
+	if (n != 6) {
+		*err = xasprintf("tsafe: %s: %d fields, expected 6 tab-separated "
+		                 "(function op kind mode lock-arg mutex-arg)", where, n);
+		return -1;
+	}
+	struct lock_api a = {.func = f[0]};
+	a.op = op_from_name(f[1]);
+	if (!a.op) {
+		*err = xasprintf("tsafe: %s: unknown op '%s' (expected acquire|try|release|cond-wait|"
+		                 "cond-signal|init|destroy)", where, f[1]);
+		return -1;
+	}
+	a.kind = lock_kind_from_name(f[2]);
+	if (!a.kind || a.kind == LK_WRAPPER) {
+		*err = xasprintf("tsafe: %s: unknown kind '%s' (expected mutex|rwlock|spin|sem)", where, f[2]);
+		return -1;
+	}
+	if (!str_eq(f[3], "excl") && !str_eq(f[3], "shared")) {
+		*err = xasprintf("tsafe: %s: unknown mode '%s' (expected excl|shared)", where, f[3]);
+		return -1;
+	}
+	a.shared = str_eq(f[3], "shared");
+	if (parse_index(f[4], &a.lock_arg) || a.lock_arg < 0 || parse_index(f[5], &a.mutex_arg)) {
+		*err = xasprintf("tsafe: %s: bad argument index '%s' or '%s' (expected a number from 0, "
+		                 "or - for no mutex argument)", where, f[4], f[5]);
+		return -1;
+	}
+	if (a.op == LOP_COND_WAIT && a.mutex_arg < 0) {
+		*err = xasprintf("tsafe: %s: cond-wait '%s' needs the index of its mutex argument",
+		                 where, a.func);
+		return -1;
+	}
+	a.timed = strstr(a.func, "timed") || strstr(a.func, "clock");
+	grow_array((void **)&apis, &apis_cap, napis, sizeof *apis);
+	a.func = xstrdup(a.func);
+	apis[napis++] = a;
+	return 0;
+}
+
+static int unsafe_row(char **f, int n, const char *where, char **err)
+{
+	if (n != 3 || !*f[0]) {
+		*err = xasprintf("tsafe: %s: %d fields, expected 3 tab-separated "
+		                 "(function replacement why)", where, n);
+		return -1;
+	}
+	grow_array((void **)&unsafe, &unsafe_cap, nunsafe, sizeof *unsafe);
+	unsafe[nunsafe++] = (struct mt_unsafe){xstrdup(f[0]), xstrdup(f[1]), xstrdup(f[2])};
+	return 0;
+}
+
+static void load_all(void)
+{
+	const char *dir = rules_dir();
+	char *path = xasprintf("%s/rules.json", dir);
+	int rc = load_rules_json(path, &load_error);
+	free(path);
+	if (rc == 0) {
+		path = xasprintf("%s/locks.tsv", dir);
+		rc = load_tsv(path, lock_row, &load_error);
+		free(path);
+	}
+	if (rc == 0) {
+		path = xasprintf("%s/mt-unsafe.tsv", dir);
+		rc = load_tsv(path, unsafe_row, &load_error);
+		free(path);
+	}
+	if (rc != 0 && !load_error)
+		load_error = xstrdup("tsafe: cannot load the rules (check TSAFE_RULES_DIR)");
+}
+
+int rules_load(char **err)
+{
+	pthread_once(&load_once, load_all);
+	if (load_error) {
+		if (err)
+			*err = xstrdup(load_error);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- look-ups ------------------------------------------------------------------------ */
+
+const struct rule_info *rule_find(const char *id)
+{
+	for (int i = 0; i < nrules; i++)
+		if (str_eq(rules[i].id, id))
+			return &rules[i];
+	return NULL;
+}
+
+const struct rule_info *rules_all(int *n)
+{
+	*n = nrules;
+	return rules;
+}
+
+const struct lock_api *lockapi_find(const char *func)
+{
+	if (!func)
+		return NULL;
+	for (int i = 0; i < nwrappers; i++)
+		if (str_eq(wrappers[i].func, func))
+			return &wrappers[i];
+	for (int i = 0; i < napis; i++)
+		if (str_eq(apis[i].func, func))
+			return &apis[i];
+	return NULL;
+}
+
+void lockapi_add(const struct lock_api *api)
+{
+	for (int i = 0; i < nwrappers; i++)
+		if (str_eq(wrappers[i].func, api->func)) {
+			free(wrappers[i].func);
+			wrappers[i] = *api;
+			wrappers[i].func = xstrdup(api->func);
+			return;
+		}
+	grow_array((void **)&wrappers, &wrappers_cap, nwrappers, sizeof *wrappers);
+	wrappers[nwrappers] = *api;
+	wrappers[nwrappers++].func = xstrdup(api->func);
+}
+
+const struct mt_unsafe *mt_unsafe_find(const char *func)
+{
+	if (!func)
+		return NULL;
+	for (int i = 0; i < nunsafe; i++)
+		if (str_eq(unsafe[i].func, func))
+			return &unsafe[i];
+	return NULL;
+}

@@ -1,0 +1,94 @@
+/* cachekey.c — the facts-cache key of a TU and the header list the CLI keeps between runs, so
+ * that "has anything changed?" needs no parse. */
+#include "extract.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "common/util.h"
+
+/* Strings are hashed with their terminating NUL so that ("ab","c") != ("a","bc"). */
+static void hash_str(XXH3_state_t *st, const char *s)
+{
+	XXH3_128bits_update(st, s ? s : "", s ? strlen(s) + 1 : 1);
+}
+
+static void hash_file(XXH3_state_t *st, const char *path)
+{
+	hash_str(st, path);
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		hash_str(st, "\001missing");
+		return;
+	}
+	char buf[16384];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+		XXH3_128bits_update(st, buf, n);
+	fclose(fp);
+	hash_str(st, "\001end");
+}
+
+char *extract_cache_key(const char *file, const char *const *argv, int argc,
+                        const char *const *headers, int nheaders)
+{
+	XXH3_state_t *st = XXH3_createState();
+	if (!st)
+		return xstrdup("");
+	XXH3_128bits_reset(st);
+	hash_str(st, "tsafe " TSAFE_VERSION);
+	for (int i = 0; i < argc; i++)
+		hash_str(st, argv[i]);
+	hash_str(st, "\001files");
+	char *real = realpath(file, NULL);   /* any spelling of the same file gives the same key */
+	hash_file(st, real ? real : file);
+	free(real);
+	for (int i = 0; i < nheaders; i++)
+		hash_file(st, headers[i]);
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
+	XXH3_freeState(st);
+	struct strbuf sb;
+	sb_init(&sb);
+	for (size_t i = 0; i < sizeof c.digest; i++)
+		sb_addf(&sb, "%02x", c.digest[i]);
+	return sb_detach(&sb);
+}
+
+char *extract_deps_to_meta(const struct extract_deps *d)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	for (int i = 0; i < d->nheaders; i++) {
+		sb_add(&sb, d->headers[i]);
+		sb_addc(&sb, '\n');
+	}
+	return sb_detach(&sb);
+}
+
+void extract_deps_from_meta(const char *meta, struct extract_deps *d)
+{
+	memset(d, 0, sizeof *d);
+	int cap = 0;
+	for (const char *p = meta; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len) {
+			grow_array((void **)&d->headers, &cap, d->nheaders, sizeof *d->headers);
+			d->headers[d->nheaders++] = xstrndup(p, len);
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+void extract_deps_free(struct extract_deps *d)
+{
+	if (!d)
+		return;
+	for (int i = 0; i < d->nheaders; i++)
+		free(d->headers[i]);
+	free(d->headers);
+	memset(d, 0, sizeof *d);
+}

@@ -1,0 +1,474 @@
+/* calls.c — what a call does: lock API (rules/locks.tsv and project wrappers), thread
+ * creation/join/detach/exit, atomic builtins, and plain calls (direct, or through a function
+ * pointer whose possible values are known). */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+int same_expr(CXCursor a, CXCursor b)
+{
+	if (clang_equalCursors(a, b))
+		return 1;
+	return clang_getCursorKind(a) == clang_getCursorKind(b) &&
+	       clang_equalRanges(clang_getCursorExtent(a), clang_getCursorExtent(b));
+}
+
+static CXCursor arg_at(CXCursor call, int i)
+{
+	if (i < 0 || i >= clang_Cursor_getNumArguments(call))
+		return clang_getNullCursor();
+	return clang_Cursor_getArgument(call, i);
+}
+
+static void walk_args(struct xfn *f, CXCursor call, int skip)
+{
+	int n = clang_Cursor_getNumArguments(call);
+	for (int i = 0; i < n; i++)
+		if (i != skip)
+			walk_expr(f, clang_Cursor_getArgument(call, i), U_READ);
+}
+
+static int is_addr_of(CXCursor e)
+{
+	return clang_getCursorKind(e) == CXCursor_UnaryOperator &&
+	       clang_getCursorUnaryOperatorKind(e) == CXUnaryOperator_AddrOf;
+}
+
+/* The object a pointer argument designates, as a path ("?" when unknown) and as spelling. */
+static char *pointee_path(struct xfn *f, CXCursor ptr)
+{
+	if (is_null_cursor(ptr))
+		return xstrdup("?");
+	char *vp = value_path(f, ptr), *p = deref_path(vp);
+	free(vp);
+	return p ? p : xstrdup("?");
+}
+
+static char *pointee_text(struct xfn *f, CXCursor ptr)
+{
+	if (is_null_cursor(ptr))
+		return NULL;
+	CXCursor s = strip_expr(ptr);
+	return cursor_text(f->x, is_addr_of(s) ? cursor_child(s, 0) : ptr);
+}
+
+static char *callee_name(CXCursor call)
+{
+	CXCursor d = clang_getCursorReferenced(call);
+	if (clang_getCursorKind(d) != CXCursor_FunctionDecl)
+		return NULL;
+	return cursor_name(d);
+}
+
+/* ---- locks ---- */
+
+static void fill_lock(struct xfn *f, struct event *ev, CXCursor call, const struct lock_api *api,
+                      const char *name)
+{
+	CXCursor lock = arg_at(call, api->lock_arg);
+	ev->path = pointee_path(f, lock);
+	ev->name = pointee_text(f, lock);
+	ev->lock_kind = api->kind;
+	ev->api = xstrdup(name);
+	if (api->op == LOP_COND_WAIT) {
+		CXCursor m = arg_at(call, api->mutex_arg);
+		ev->arg = pointee_path(f, m);
+		ev->lock_class = is_null_cursor(m) ? NULL : lock_class_of(f, m);
+		if (api->timed)
+			ev->flags |= EVF_TIMED;
+	} else {
+		ev->lock_class = is_null_cursor(lock) ? NULL : lock_class_of(f, lock);
+	}
+	if (api->shared)
+		ev->flags |= EVF_SHARED;
+}
+
+/* An event whose strings are computed before it is added (emit may move blocks). */
+static void emit_lock(struct xfn *f, enum ev_kind kind, unsigned flags, CXCursor call,
+                      const struct lock_api *api, const char *name)
+{
+	struct event tmp = {0};
+	fill_lock(f, &tmp, call, api, name);
+	struct event *ev = emit(f, kind, call);
+	tmp.kind = ev->kind;
+	tmp.line = ev->line;
+	tmp.col = ev->col;
+	tmp.pos = ev->pos;
+	tmp.flags |= ev->flags | flags;
+	*ev = tmp;
+}
+
+void emit_try_success(struct xfn *f, CXCursor call)
+{
+	char *name = callee_name(call);
+	const struct lock_api *api = lockapi_find(name);
+	if (api)
+		emit_lock(f, EV_LOCK, EVF_TRY, call, api, name);
+	free(name);
+}
+
+static void emit_plain_call(struct xfn *f, CXCursor call, const char *usr, const char *name,
+                            unsigned flags);
+
+static void lock_call(struct xfn *f, CXCursor call, const struct lock_api *api, const char *name)
+{
+	walk_args(f, call, -1);
+	switch (api->op) {
+	case LOP_ACQUIRE:
+		emit_lock(f, EV_LOCK, 0, call, api, name);
+		break;
+	case LOP_TRY:
+		if (!same_expr(call, f->cond_try))   /* else the branch it decides emits it */
+			emit_lock(f, EV_LOCK, EVF_TRY | EVF_UNCERTAIN, call, api, name);
+		break;
+	case LOP_RELEASE:
+		emit_lock(f, EV_UNLOCK, 0, call, api, name);
+		break;
+	case LOP_COND_WAIT:
+		emit_lock(f, EV_COND_WAIT, 0, call, api, name);
+		break;
+	case LOP_COND_SIGNAL:
+		emit_lock(f, EV_COND_SIGNAL, 0, call, api, name);
+		break;
+	default: {   /* init, destroy: a call whose argument carries the lock class */
+		char *usr = cursor_usr(clang_getCursorReferenced(call));
+		emit_plain_call(f, call, usr, name, 0);
+		free(usr);
+		break;
+	}
+	}
+}
+
+static int is_zero_or_success(CXCursor e)
+{
+	long long v;
+	e = strip_expr(e);
+	if (clang_getCursorKind(e) == CXCursor_DeclRefExpr) {
+		CXCursor d = clang_getCursorReferenced(e);
+		return clang_getCursorKind(d) == CXCursor_EnumConstantDecl &&
+		       clang_getEnumConstantDeclValue(d) == 0;
+	}
+	return is_int_literal(e, &v) && v == 0;
+}
+
+/* trylock(…) or (rc = trylock(…)) */
+static int is_try_call(CXCursor e, CXCursor *call)
+{
+	e = strip_expr(e);
+	if (clang_getCursorKind(e) == CXCursor_BinaryOperator &&
+	    clang_getCursorBinaryOperatorKind(e) == CXBinaryOperator_Assign)
+		e = strip_expr(cursor_child(e, 1));
+	if (clang_getCursorKind(e) != CXCursor_CallExpr)
+		return 0;
+	char *name = callee_name(e);
+	const struct lock_api *api = lockapi_find(name);
+	free(name);
+	if (!api || api->op != LOP_TRY)
+		return 0;
+	*call = e;
+	return 1;
+}
+
+int try_condition(CXCursor cond, CXCursor *call, int *success_on_true)
+{
+	CXCursor e = strip_expr(cond);
+	enum CXCursorKind k = clang_getCursorKind(e);
+	if (k == CXCursor_UnaryOperator && clang_getCursorUnaryOperatorKind(e) == CXUnaryOperator_LNot) {
+		*success_on_true = 1;
+		return is_try_call(cursor_child(e, 0), call);
+	}
+	if (k == CXCursor_BinaryOperator) {
+		enum CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(e);
+		if (op != CXBinaryOperator_EQ && op != CXBinaryOperator_NE)
+			return is_try_call(e, call) && (*success_on_true = 0, 1);
+		CXCursor l = cursor_child(e, 0), r = cursor_child(e, 1);
+		*success_on_true = op == CXBinaryOperator_EQ;
+		return (is_try_call(l, call) && is_zero_or_success(r)) ||
+		       (is_try_call(r, call) && is_zero_or_success(l));
+	}
+	*success_on_true = 0;   /* trylock() returns 0 on success */
+	return is_try_call(e, call);
+}
+
+/* ---- plain calls ---- */
+
+static int is_lock_type(CXType t)
+{
+	static const char *const names[] = {
+		"pthread_mutex_t", "pthread_rwlock_t", "pthread_spinlock_t", "mtx_t", "sem_t", NULL,
+	};
+	for (int depth = 0; depth < 8; depth++) {
+		if (t.kind == CXType_Elaborated)
+			t = clang_Type_getNamedType(t);
+		if (t.kind != CXType_Typedef)
+			return 0;
+		CXString s = clang_getTypedefName(t);
+		const char *n = clang_getCString(s);
+		int yes = 0;
+		for (int i = 0; names[i] && !yes; i++)
+			yes = str_eq(n, names[i]);
+		clang_disposeString(s);
+		if (yes)
+			return 1;
+		t = clang_getTypedefDeclUnderlyingType(clang_getTypeDeclaration(t));
+	}
+	return 0;
+}
+
+static void fill_args(struct xfn *f, struct event *ev, CXCursor call)
+{
+	int n = clang_Cursor_getNumArguments(call);
+	ev->nargs = n;
+	ev->args = n ? xcalloc((size_t)n, sizeof *ev->args) : NULL;
+	for (int i = 0; i < n; i++) {
+		CXCursor a = clang_Cursor_getArgument(call, i);
+		char *p = value_path(f, a);
+		ev->args[i].path = p ? p : xstrdup("?");
+		CXType t = clang_getCursorType(a);
+		CXType s = clang_getCursorType(strip_implicit(a));
+		if ((is_pointer_type(t) && is_lock_type(clang_getPointeeType(t))) ||
+		    (is_array_type(s) && is_lock_type(clang_getArrayElementType(s))))
+			ev->args[i].lock_class = lock_class_of(f, a);
+	}
+}
+
+static void emit_plain_call(struct xfn *f, CXCursor call, const char *usr, const char *name,
+                            unsigned flags)
+{
+	struct event tmp = {0};
+	fill_args(f, &tmp, call);
+	struct event *ev = emit(f, EV_CALL, call);
+	ev->flags |= flags;
+	ev->callee = xstrdup(usr);
+	ev->name = xstrdup(name);
+	ev->args = tmp.args;
+	ev->nargs = tmp.nargs;
+}
+
+/* The variable a call goes through: fp(…), (*fp)(…), s.fp is not resolved. */
+static CXCursor pointer_var(CXCursor callee)
+{
+	CXCursor s = strip_expr(callee);
+	if (clang_getCursorKind(s) == CXCursor_UnaryOperator &&
+	    clang_getCursorUnaryOperatorKind(s) == CXUnaryOperator_Deref)
+		s = strip_expr(cursor_child(s, 0));
+	if (clang_getCursorKind(s) != CXCursor_DeclRefExpr)
+		return clang_getNullCursor();
+	CXCursor d = clang_getCursorReferenced(s);
+	return clang_getCursorKind(d) == CXCursor_VarDecl ? d : clang_getNullCursor();
+}
+
+static void indirect_call(struct xfn *f, CXCursor call)
+{
+	CXCursor callee = cursor_child(call, 0);
+	walk_expr(f, callee, U_READ);
+	walk_args(f, call, -1);
+	CXCursor var = pointer_var(callee);
+	if (is_null_cursor(var))
+		return;
+	struct local *l = local_find(f, var);
+	if (l) {
+		for (int i = 0; i < l->nfns; i++)
+			emit_plain_call(f, call, l->fns[i].usr, l->fns[i].name, EVF_VIA_POINTER);
+		return;
+	}
+	for (int i = global_fnptr_next(f->x, var, 0); i >= 0; i = global_fnptr_next(f->x, var, i + 1))
+		emit_plain_call(f, call, f->x->gfnptr[i].usr, f->x->gfnptr[i].name, EVF_VIA_POINTER);
+}
+
+/* ---- threads ---- */
+
+static int contains_var_index(CXCursor e)
+{
+	if (clang_getCursorKind(e) == CXCursor_ArraySubscriptExpr &&
+	    !is_int_literal(cursor_child(e, 1), NULL))
+		return 1;
+	CXCursor *v;
+	int n = cursor_children(e, &v), yes = 0;
+	for (int i = 0; i < n && !yes; i++)
+		yes = contains_var_index(v[i]);
+	free(v);
+	return yes;
+}
+
+/* (void *)(intptr_t)i, (void *)i: an integer smuggled in the pointer. */
+static int is_int_cast(CXCursor e)
+{
+	e = strip_implicit(e);
+	if (clang_getCursorKind(e) != CXCursor_CStyleCastExpr)
+		return 0;
+	CXCursor *v;
+	int n = cursor_children(e, &v);
+	CXCursor op = n ? strip_implicit(v[n - 1]) : clang_getNullCursor();
+	free(v);
+	if (is_null_cursor(op) || is_int_literal(op, NULL))
+		return 0;   /* NULL is (void *)0 */
+	enum CXTypeKind k = clang_getCanonicalType(clang_getCursorType(op)).kind;
+	return (k >= CXType_Bool && k <= CXType_Int128) || k == CXType_Enum;
+}
+
+static int in_loop_serial(struct xfn *f, int serial)
+{
+	for (int i = 0; i < f->nloops; i++)
+		if (f->loops[i] == serial)
+			return 1;
+	return 0;
+}
+
+static int per_instance(struct xfn *f, CXCursor arg)
+{
+	if (is_int_cast(arg) || contains_var_index(arg))
+		return 1;
+	CXCursor s = strip_expr(arg);
+	if (f->nloops && is_alloc_call(s))
+		return 1;
+	if (clang_getCursorKind(s) != CXCursor_DeclRefExpr)
+		return 0;
+	struct local *l = local_find(f, clang_getCursorReferenced(s));
+	return l && l->heap_loop && in_loop_serial(f, l->heap_loop);
+}
+
+static void emit_create(struct xfn *f, CXCursor call, const char *usr, const char *name,
+                        const char *handle, const char *arg, unsigned flags)
+{
+	struct event *ev = emit(f, EV_THREAD_CREATE, call);
+	ev->flags |= flags;
+	ev->callee = xstrdup(usr);
+	ev->name = xstrdup(name);
+	ev->path = xstrdup(handle);
+	ev->arg = xstrdup(arg);
+}
+
+static void create_call(struct xfn *f, CXCursor call, int c11)
+{
+	CXCursor h = arg_at(call, 0), attr = c11 ? clang_getNullCursor() : arg_at(call, 1);
+	CXCursor fn = arg_at(call, c11 ? 1 : 2), arg = arg_at(call, c11 ? 2 : 3);
+	walk_args(f, call, -1);
+	char *handle = pointee_path(f, h);
+	char *ap = NULL;
+	if (!is_null_cursor(arg) && !is_int_cast(arg))
+		ap = value_path(f, arg);
+	if (!ap && !is_null_cursor(arg) && is_alloc_call(arg))
+		ap = heap_path(f, strip_expr(arg));
+	unsigned flags = 0;
+	if (!is_null_cursor(arg) && per_instance(f, arg))
+		flags |= EVF_PER_INSTANCE;
+	if (!is_null_cursor(attr) && !is_int_literal(attr, NULL) && f->sets_detached)
+		flags |= EVF_DETACHED;
+	CXCursor s = strip_expr(fn);
+	if (is_addr_of(s))
+		s = strip_expr(cursor_child(s, 0));
+	CXCursor d = clang_getCursorReferenced(s);
+	int emitted = 0;
+	if (clang_getCursorKind(d) == CXCursor_FunctionDecl) {
+		char *usr = cursor_usr(d), *name = cursor_name(d);
+		emit_create(f, call, usr, name, handle, ap ? ap : "?", flags);
+		emitted = 1;
+		free(usr);
+		free(name);
+	} else if (clang_getCursorKind(d) == CXCursor_VarDecl) {
+		struct local *l = local_find(f, d);
+		for (int i = 0; l && i < l->nfns; i++, emitted = 1)
+			emit_create(f, call, l->fns[i].usr, l->fns[i].name, handle, ap ? ap : "?", flags);
+		for (int i = l ? -1 : global_fnptr_next(f->x, d, 0); i >= 0;
+		     i = global_fnptr_next(f->x, d, i + 1), emitted = 1)
+			emit_create(f, call, f->x->gfnptr[i].usr, f->x->gfnptr[i].name, handle,
+			            ap ? ap : "?", flags);
+	}
+	if (!emitted) {
+		char *text = is_null_cursor(fn) ? NULL : cursor_text(f->x, fn);
+		emit_create(f, call, NULL, text, handle, ap ? ap : "?", flags);
+		free(text);
+	}
+	free(handle);
+	free(ap);
+}
+
+static int is_self_call(CXCursor e)
+{
+	e = strip_expr(e);
+	if (clang_getCursorKind(e) != CXCursor_CallExpr)
+		return 0;
+	char *n = callee_name(e);
+	int yes = str_eq(n, "pthread_self") || str_eq(n, "thrd_current");
+	free(n);
+	return yes;
+}
+
+/* join / detach: the handle is named, not read as data. */
+static void handle_call(struct xfn *f, CXCursor call, enum ev_kind kind)
+{
+	CXCursor h = arg_at(call, 0);
+	if (!is_null_cursor(h))
+		walk_expr(f, h, U_ADDR);
+	walk_args(f, call, 0);
+	int self = kind == EV_THREAD_DETACH && !is_null_cursor(h) && is_self_call(h);
+	char *p = self || is_null_cursor(h) ? NULL : value_path(f, h);
+	struct event *ev = emit(f, kind, call);
+	if (self)
+		ev->flags |= EVF_SELF;
+	else
+		ev->path = p ? p : xstrdup("?");
+}
+
+/* ---- dispatch ---- */
+
+static int is_atomic_builtin(const char *n)
+{
+	return str_starts(n, "__sync_") || str_starts(n, "__atomic_") ||
+	       str_starts(n, "__c11_atomic_") || str_starts(n, "atomic_");
+}
+
+static void atomic_call(struct xfn *f, CXCursor call, const char *name)
+{
+	CXCursor ptr = arg_at(call, 0);
+	walk_args(f, call, 0);
+	if (!is_null_cursor(ptr))
+		atomic_access(f, call, ptr, name);
+}
+
+static void direct_call(struct xfn *f, CXCursor call, CXCursor decl, const char *name)
+{
+	walk_args(f, call, -1);
+	if (!str_starts(name, "__builtin_")) {
+		char *usr = cursor_usr(decl);
+		emit_plain_call(f, call, usr, name, 0);
+		free(usr);
+	}
+	if (f->cond_depth == 0 && is_noreturn(f->x, decl))
+		end_path(f, 0);
+}
+
+void walk_call(struct xfn *f, CXCursor call)
+{
+	CXCursor decl = clang_getCursorReferenced(call);
+	if (clang_getCursorKind(decl) != CXCursor_FunctionDecl) {
+		indirect_call(f, call);
+		return;
+	}
+	char *name = cursor_name(decl);
+	const struct lock_api *api = lockapi_find(name);
+	if (api)
+		lock_call(f, call, api, name);
+	else if (str_eq(name, "pthread_create") || str_eq(name, "thrd_create"))
+		create_call(f, call, name[0] == 't');
+	else if (str_eq(name, "pthread_join") || str_eq(name, "thrd_join"))
+		handle_call(f, call, EV_THREAD_JOIN);
+	else if (str_eq(name, "pthread_detach") || str_eq(name, "thrd_detach"))
+		handle_call(f, call, EV_THREAD_DETACH);
+	else if (str_eq(name, "pthread_exit") || str_eq(name, "thrd_exit")) {
+		walk_args(f, call, -1);
+		if (f->cond_depth == 0) {
+			emit(f, EV_RETURN, call)->flags |= EVF_THREAD_EXIT;
+			end_path(f, 1);
+		}
+	} else if (is_atomic_builtin(name) && clang_Cursor_getNumArguments(call) > 0 &&
+	           is_pointer_type(clang_getCursorType(arg_at(call, 0))))
+		atomic_call(f, call, name);
+	else if (!is_atomic_builtin(name))
+		direct_call(f, call, decl, name);
+	free(name);
+}

@@ -1,0 +1,452 @@
+/* cfg.c — statements to basic blocks: if/else, loops, switch with fallthrough, break,
+ * continue, return, goto/labels; and the events' pos/loop bookkeeping.
+ *
+ * Events are emitted in source order (a for loop's increment before its body), so pos
+ * follows the source; the edges carry the execution order. A trylock that decides a branch
+ * gets its EV_LOCK in a block of its own on the success edge. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+int new_block(struct xfn *f)
+{
+	fn_add_block(f->fn);
+	return f->fn->nblocks - 1;
+}
+
+void edge(struct xfn *f, int from, int to)
+{
+	if (from >= 0 && to >= 0)
+		block_add_succ(&f->fn->blocks[from], to);
+}
+
+static int ensure_cur(struct xfn *f)
+{
+	if (f->cur < 0)
+		f->cur = new_block(f);   /* unreachable code still gets its events recorded */
+	return f->cur;
+}
+
+struct event *emit_at(struct xfn *f, enum ev_kind kind, int line, int col)
+{
+	struct event *ev = block_add_event(&f->fn->blocks[ensure_cur(f)]);
+	ev->kind = kind;
+	ev->line = line;
+	ev->col = col;
+	ev->pos = f->pos++;
+	if (f->nloops)
+		ev->flags |= EVF_IN_LOOP;
+	return ev;
+}
+
+struct event *emit(struct xfn *f, enum ev_kind kind, CXCursor at)
+{
+	int line, col;
+	cursor_pos(at, &line, &col);
+	return emit_at(f, kind, line, col);
+}
+
+void end_path(struct xfn *f, int to_exit)
+{
+	if (to_exit)
+		edge(f, f->cur, 1);
+	f->cur = -1;
+}
+
+static int has_preds(struct xfn *f, int b)
+{
+	for (int i = 0; i < f->fn->nblocks; i++)
+		for (int j = 0; j < f->fn->blocks[i].nsuccs; j++)
+			if (f->fn->blocks[i].succs[j] == b)
+				return 1;
+	return 0;
+}
+
+/* After a construct: continue at `join`, or nowhere if nothing reaches it. */
+static void continue_at(struct xfn *f, int join)
+{
+	f->cur = has_preds(f, join) ? join : -1;
+}
+
+/* ---- loops ---- */
+
+static void loop_enter(struct xfn *f)
+{
+	if (f->nloops == 0)
+		f->outer_lo = f->pos;
+	grow_array((void **)&f->loops, &f->loops_cap, f->nloops, sizeof *f->loops);
+	f->loops[f->nloops++] = ++f->loop_serial;
+}
+
+static void loop_leave(struct xfn *f)
+{
+	if (--f->nloops > 0 || f->pos <= f->outer_lo)
+		return;
+	grow_array((void **)&f->ranges, &f->ranges_cap, f->nranges, sizeof *f->ranges);
+	f->ranges[f->nranges][0] = f->outer_lo;
+	f->ranges[f->nranges++][1] = f->pos - 1;
+}
+
+static void push_jump(struct xfn *f, int brk, int cont)
+{
+	grow_array((void **)&f->jumps, &f->jumps_cap, f->njumps, sizeof *f->jumps);
+	f->jumps[f->njumps++] = (struct jump){brk, cont};
+}
+
+/* ---- conditions ---- */
+
+struct cond {
+	CXCursor try_call;   /* trylock deciding the branch, or null */
+	int success_on_true;
+	int always, never;   /* constant true / false */
+};
+
+/* Walks a controlling expression; its trylock (if any) is left to the branches. */
+static void walk_cond(struct xfn *f, CXCursor e, struct cond *c)
+{
+	memset(c, 0, sizeof *c);
+	c->try_call = clang_getNullCursor();
+	long long v;
+	if (is_null_cursor(e)) {
+		c->always = 1;
+		return;
+	}
+	if (is_int_literal(e, &v)) {
+		c->always = v != 0;
+		c->never = v == 0;
+	}
+	CXCursor call;
+	int on_true;
+	CXCursor saved = f->cond_try;
+	if (try_condition(e, &call, &on_true)) {
+		c->try_call = call;
+		c->success_on_true = on_true;
+		f->cond_try = call;
+	}
+	walk_expr(f, e, U_READ);
+	f->cond_try = saved;
+	ensure_cur(f);
+}
+
+/* Edge from `from` to `to` for one outcome; the success outcome of a trylock goes through a
+ * block holding its EV_LOCK. */
+static void branch(struct xfn *f, int from, int to, const struct cond *c, int outcome)
+{
+	if (from < 0 || to < 0 || (outcome ? c->never : c->always))
+		return;
+	if (is_null_cursor(c->try_call) || outcome != c->success_on_true) {
+		edge(f, from, to);
+		return;
+	}
+	int b = new_block(f);
+	edge(f, from, b);
+	f->cur = b;
+	emit_try_success(f, c->try_call);
+	edge(f, f->cur, to);
+}
+
+/* ---- statements ---- */
+
+static void walk_if(struct xfn *f, CXCursor *v, int n)
+{
+	struct cond c;
+	walk_cond(f, v[0], &c);
+	int from = f->cur, join = new_block(f);
+	/* Both branch targets first, so a trylock's EV_LOCK comes before either branch. */
+	int t = new_block(f), e = n > 2 ? new_block(f) : join;
+	branch(f, from, t, &c, 1);
+	branch(f, from, e, &c, 0);
+	f->cur = t;
+	if (n > 1)
+		walk_stmt(f, v[1]);
+	edge(f, f->cur, join);
+	if (n > 2) {
+		f->cur = e;
+		walk_stmt(f, v[2]);
+		edge(f, f->cur, join);
+	}
+	continue_at(f, join);
+}
+
+static void walk_while(struct xfn *f, CXCursor cond, CXCursor body)
+{
+	int h = new_block(f), x = new_block(f);
+	edge(f, ensure_cur(f), h);
+	loop_enter(f);
+	f->cur = h;
+	struct cond c;
+	walk_cond(f, cond, &c);
+	int hend = f->cur, b = new_block(f);
+	branch(f, hend, b, &c, 1);
+	branch(f, hend, x, &c, 0);
+	f->cur = b;
+	push_jump(f, x, h);
+	walk_stmt(f, body);
+	edge(f, f->cur, h);
+	f->njumps--;
+	loop_leave(f);
+	continue_at(f, x);
+}
+
+static int semicolon_offsets(struct xfn *f, CXCursor s, CXCursor body, unsigned semi[2]);
+
+static unsigned start_offset(CXCursor c)
+{
+	unsigned off = 0;
+	clang_getExpansionLocation(clang_getRangeStart(clang_getCursorExtent(c)), NULL, NULL, NULL, &off);
+	return off;
+}
+
+/* for (init; cond; inc) body — libclang omits the missing parts, so they are told apart by
+ * where they start relative to the header's semicolons. */
+static void for_parts(struct xfn *f, CXCursor s, CXCursor *v, int n, CXCursor part[4])
+{
+	for (int i = 0; i < 4; i++)
+		part[i] = clang_getNullCursor();
+	if (n == 0)
+		return;
+	part[3] = v[n - 1];
+	unsigned semi[2];
+	if (n == 4 || !semicolon_offsets(f, s, v[n - 1], semi)) {
+		int first = 4 - n;   /* best guess: the trailing parts are present */
+		for (int i = 0; i < n - 1; i++)
+			part[first + i < 3 ? first + i : 2] = v[i];
+		return;
+	}
+	for (int i = 0; i < n - 1; i++) {
+		unsigned off = start_offset(v[i]);
+		part[off < semi[0] ? 0 : off < semi[1] ? 1 : 2] = v[i];
+	}
+}
+
+static int semicolon_offsets(struct xfn *f, CXCursor s, CXCursor body, unsigned semi[2])
+{
+	CXSourceRange r = clang_getCursorExtent(s);
+	CXToken *toks = NULL;
+	unsigned nt = 0, found = 0, limit = start_offset(body);
+	int depth = 0;
+	clang_tokenize(f->x->tu, r, &toks, &nt);
+	for (unsigned i = 0; i < nt && found < 2; i++) {
+		unsigned off;
+		clang_getExpansionLocation(clang_getTokenLocation(f->x->tu, toks[i]), NULL, NULL, NULL, &off);
+		if (off >= limit)
+			break;
+		CXString sp = clang_getTokenSpelling(f->x->tu, toks[i]);
+		const char *t = clang_getCString(sp);
+		if (str_eq(t, "("))
+			depth++;
+		else if (str_eq(t, ")"))
+			depth--;
+		else if (str_eq(t, ";") && depth == 1)
+			semi[found++] = off;
+		clang_disposeString(sp);
+	}
+	clang_disposeTokens(f->x->tu, toks, nt);
+	return found == 2;
+}
+
+static void walk_for(struct xfn *f, CXCursor s, CXCursor *v, int n)
+{
+	CXCursor part[4];
+	for_parts(f, s, v, n, part);
+	if (!is_null_cursor(part[0]))
+		walk_stmt(f, part[0]);
+	int h = new_block(f), x = new_block(f);
+	edge(f, ensure_cur(f), h);
+	loop_enter(f);
+	f->cur = h;
+	struct cond c;
+	walk_cond(f, part[1], &c);
+	int hend = f->cur, inc = new_block(f);
+	f->cur = inc;
+	if (!is_null_cursor(part[2]))
+		walk_expr(f, part[2], U_READ);
+	int incend = f->cur, b = new_block(f);
+	branch(f, hend, b, &c, 1);
+	branch(f, hend, x, &c, 0);
+	edge(f, incend, h);
+	f->cur = b;
+	push_jump(f, x, inc);
+	if (!is_null_cursor(part[3]))
+		walk_stmt(f, part[3]);
+	edge(f, f->cur, inc);
+	f->njumps--;
+	loop_leave(f);
+	continue_at(f, x);
+}
+
+/* do body while (cond); — do { } while (0) is a block, not a loop. */
+static void walk_do(struct xfn *f, CXCursor body, CXCursor cond)
+{
+	long long v = 1;
+	int loop = !(is_int_literal(cond, &v) && v == 0);
+	int b = new_block(f), x = new_block(f), c = new_block(f);
+	edge(f, ensure_cur(f), b);
+	if (loop)
+		loop_enter(f);
+	f->cur = b;
+	push_jump(f, x, c);
+	walk_stmt(f, body);
+	f->njumps--;
+	edge(f, f->cur, c);
+	f->cur = c;
+	struct cond cc;
+	walk_cond(f, cond, &cc);
+	int cend = f->cur;
+	branch(f, cend, b, &cc, 1);
+	branch(f, cend, x, &cc, 0);
+	if (loop)
+		loop_leave(f);
+	continue_at(f, x);
+}
+
+static void walk_switch(struct xfn *f, CXCursor cond, CXCursor body)
+{
+	walk_expr(f, cond, U_READ);
+	struct switch_ctx sw = {ensure_cur(f), 0}, *saved = f->sw;
+	int x = new_block(f);
+	int cont = f->njumps ? f->jumps[f->njumps - 1].cont : -1;
+	push_jump(f, x, cont);
+	f->sw = &sw;
+	f->cur = -1;
+	walk_stmt(f, body);
+	edge(f, f->cur, x);
+	if (!sw.has_default)
+		edge(f, sw.dispatch, x);
+	f->sw = saved;
+	f->njumps--;
+	continue_at(f, x);
+}
+
+/* case / default: a block entered from the switch and by falling through. */
+static void walk_case(struct xfn *f, CXCursor sub, int is_default)
+{
+	int b = new_block(f);
+	edge(f, f->cur, b);
+	if (f->sw) {
+		edge(f, f->sw->dispatch, b);
+		f->sw->has_default |= is_default;
+	}
+	f->cur = b;
+	walk_stmt(f, sub);
+}
+
+static int label_block(struct xfn *f, CXCursor label)
+{
+	char *name = cursor_name(label);
+	for (int i = 0; i < f->nlabels; i++)
+		if (str_eq(f->labels[i].name, name)) {
+			free(name);
+			return f->labels[i].block;
+		}
+	grow_array((void **)&f->labels, &f->labels_cap, f->nlabels, sizeof *f->labels);
+	f->labels[f->nlabels] = (struct label){name, new_block(f)};
+	return f->labels[f->nlabels++].block;
+}
+
+static void walk_decl(struct xfn *f, CXCursor *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (clang_getCursorKind(v[i]) != CXCursor_VarDecl ||
+		    clang_Cursor_getStorageClass(v[i]) == CX_SC_Static)
+			continue;   /* a static's initialiser is a constant, run once */
+		CXCursor init = clang_Cursor_getVarDeclInitializer(v[i]);
+		if (is_null_cursor(init))
+			continue;
+		walk_expr(f, init, U_READ);
+		set_alias(f, v[i], init);
+	}
+}
+
+static void jump_to(struct xfn *f, int target)
+{
+	edge(f, f->cur, target);
+	f->cur = -1;
+}
+
+static int continue_target(struct xfn *f)
+{
+	return f->njumps ? f->jumps[f->njumps - 1].cont : -1;
+}
+
+void walk_stmt(struct xfn *f, CXCursor s)
+{
+	enum CXCursorKind k = clang_getCursorKind(s);
+	if (clang_isExpression(k)) {
+		walk_expr(f, s, U_READ);
+		return;
+	}
+	CXCursor *v;
+	int n = cursor_children(s, &v);
+	switch (k) {
+	case CXCursor_IfStmt:
+		if (n >= 1)
+			walk_if(f, v, n);
+		break;
+	case CXCursor_WhileStmt:
+		if (n == 2)
+			walk_while(f, v[0], v[1]);
+		break;
+	case CXCursor_ForStmt:
+		walk_for(f, s, v, n);
+		break;
+	case CXCursor_DoStmt:
+		if (n == 2)
+			walk_do(f, v[0], v[1]);
+		break;
+	case CXCursor_SwitchStmt:
+		if (n == 2)
+			walk_switch(f, v[0], v[1]);
+		break;
+	case CXCursor_CaseStmt:
+	case CXCursor_DefaultStmt:
+		if (n >= 1)
+			walk_case(f, v[n - 1], k == CXCursor_DefaultStmt);
+		break;
+	case CXCursor_BreakStmt:
+		if (f->njumps)
+			jump_to(f, f->jumps[f->njumps - 1].brk);
+		break;
+	case CXCursor_ContinueStmt:
+		if (continue_target(f) >= 0)
+			jump_to(f, continue_target(f));
+		break;
+	case CXCursor_ReturnStmt:
+		if (n >= 1)
+			walk_expr(f, v[0], U_READ);
+		emit(f, EV_RETURN, s);
+		end_path(f, 1);
+		break;
+	case CXCursor_GotoStmt:
+		jump_to(f, label_block(f, clang_getCursorReferenced(s)));
+		break;
+	case CXCursor_IndirectGotoStmt:
+		if (n >= 1)
+			walk_expr(f, v[0], U_READ);
+		f->cur = -1;   /* computed goto: the targets are the address-taken labels */
+		break;
+	case CXCursor_LabelStmt: {
+		int b = label_block(f, s);
+		edge(f, f->cur, b);
+		f->cur = b;
+		if (n >= 1)
+			walk_stmt(f, v[n - 1]);
+		break;
+	}
+	case CXCursor_DeclStmt:
+		walk_decl(f, v, n);
+		break;
+	case CXCursor_GCCAsmStmt:
+	case CXCursor_MSAsmStmt:
+	case CXCursor_NullStmt:
+		break;
+	default:   /* compound statements, attributed statements */
+		for (int i = 0; i < n; i++)
+			walk_stmt(f, v[i]);
+		break;
+	}
+	free(v);
+}

@@ -1,0 +1,150 @@
+/* internal.h — state shared by the extractor's files while one TU is being extracted.
+ *
+ * xtu is one translation unit (libclang handle, caches); xfn is one function being turned
+ * into a CFG: the current block, the break/continue targets, the locals and what is known
+ * about them (aliases, escapes, function-pointer values). Nothing here outlives extract_tu.
+ */
+#ifndef TSAFE_EXTRACT_INTERNAL_H
+#define TSAFE_EXTRACT_INTERNAL_H
+
+#include <clang-c/Index.h>
+
+#include "common/rules.h"
+#include "facts/facts.h"
+
+/* ---- per translation unit ---- */
+
+struct file_name {
+	CXFile file;
+	char *path;           /* canonical */
+};
+
+struct named_decl {
+	CXCursor decl;
+	char *usr, *name;     /* what the decl stands for (a function for pointer values) */
+};
+
+struct xtu {
+	CXTranslationUnit tu;
+	struct tu_facts *out;
+	const char *main_file;          /* canonical */
+	const char *directory;          /* the command's directory: relative names are in it */
+	struct file_name *files;        /* canonical-path cache */
+	int nfiles, files_cap;
+	char **addr_taken;              /* USRs of functions used other than as a direct callee */
+	int naddr_taken, addr_taken_cap;
+	struct named_decl *gfnptr;      /* global function pointers initialised with a function */
+	int ngfnptr, gfnptr_cap;
+	struct named_decl *noreturn;    /* memo of is_noreturn: name = "1" or "0" */
+	int nnoreturn, noreturn_cap;
+};
+
+/* ---- per function ---- */
+
+struct local {
+	CXCursor decl;
+	char *name;
+	int escapes;          /* address taken, or an array used without an index */
+	char *alias;          /* path its (pointer) value designates, e.g. "p:0", "&g:x" */
+	char *alias_class;    /* lock class of what the alias points to, if a lock */
+	int heap_loop;        /* loop serial in which it was last assigned a malloc, or 0 */
+	struct named_decl *fns;   /* functions assigned to it (function pointers) */
+	int nfns, fns_cap;
+};
+
+struct jump {
+	int brk, cont;        /* target blocks; cont -1 outside loops */
+};
+
+struct xfn {
+	struct xtu *x;
+	struct function *fn;
+	CXCursor decl;
+	const char *name;
+	int cur;              /* block receiving events; -1 when the point is unreachable */
+	int pos;              /* next event's pos */
+	struct jump *jumps;
+	int njumps, jumps_cap;
+	int *loops;           /* serials of the enclosing loops, innermost last */
+	int nloops, loops_cap, loop_serial;
+	int outer_lo;         /* pos of the first event of the outermost loop being walked */
+	int (*ranges)[2];     /* pos ranges of the outermost loops */
+	int nranges, ranges_cap;
+	int cond_depth;       /* inside ?:, && or ||: a noreturn call does not end the path */
+	struct switch_ctx { int dispatch, has_default; } *sw;
+	struct label { char *name; int block; } *labels;
+	int nlabels, labels_cap;
+	struct local *locals;
+	int nlocals, locals_cap;
+	int sets_detached;    /* calls pthread_attr_setdetachstate(…, PTHREAD_CREATE_DETACHED) */
+	CXCursor cond_try;    /* trylock call whose lock event the enclosing if/while emits */
+};
+
+/* cursor.c — libclang helpers */
+int cursor_children(CXCursor c, CXCursor **out);   /* caller frees *out */
+CXCursor cursor_child(CXCursor c, int i);          /* null cursor if absent */
+int cursor_nchildren(CXCursor c);
+CXCursor strip_expr(CXCursor e);         /* parens, implicit and explicit casts, __extension__ */
+CXCursor strip_implicit(CXCursor e);     /* parens and implicit casts only */
+int is_null_cursor(CXCursor c);
+int same_decl(CXCursor a, CXCursor b);
+void cursor_pos(CXCursor c, int *line, int *col);  /* expansion location of the start */
+char *cursor_text(struct xtu *x, CXCursor c);       /* source spelling, tokens joined */
+char *cursor_usr(CXCursor c);
+char *cursor_name(CXCursor c);
+char *type_name(CXType t);
+char *record_name(CXType t);            /* "struct account" (or typedef name if anonymous) */
+const char *canonical_file(struct xtu *x, CXFile f);
+int in_system_header(CXCursor c);
+int is_int_literal(CXCursor e, long long *value);   /* after stripping; constant int */
+int is_pointer_type(CXType t);
+int is_array_type(CXType t);
+int is_noreturn(struct xtu *x, CXCursor fn_decl);
+void ptrset_add(char ***set, int *n, int *cap, const char *s);
+int ptrset_has(char **set, int n, const char *s);
+
+/* prepass.c — what must be known before walking a function, or the whole TU */
+void prepass_function(struct xfn *f, CXCursor body);
+void prepass_tu(struct xtu *x);
+struct local *local_find(struct xfn *f, CXCursor decl);
+void local_add_fn(struct local *l, CXCursor fn);
+int global_fnptr_next(struct xtu *x, CXCursor var, int from);   /* index in x->gfnptr or -1 */
+
+/* paths.c — access paths and lock classes */
+char *path_of(struct xfn *f, CXCursor e);           /* NULL when unknown or a plain local */
+char *value_path(struct xfn *f, CXCursor e);        /* as an argument: decayed arrays are &X[] */
+char *deref_path(const char *p);                    /* the object a pointer path designates */
+int path_is_shared(const char *p);
+char *lock_class_of(struct xfn *f, CXCursor ptr_expr);  /* class of *ptr_expr, or NULL */
+char *heap_path(struct xfn *f, CXCursor call);       /* "&h:FILE:LINE" for malloc-like calls */
+int is_alloc_call(CXCursor e);
+void set_alias(struct xfn *f, CXCursor var, CXCursor value);
+
+/* cfg.c — blocks and events */
+struct event *emit(struct xfn *f, enum ev_kind kind, CXCursor at);
+struct event *emit_at(struct xfn *f, enum ev_kind kind, int line, int col);
+int new_block(struct xfn *f);
+void edge(struct xfn *f, int from, int to);
+void walk_stmt(struct xfn *f, CXCursor s);
+void end_path(struct xfn *f, int to_exit);          /* after return / exit(): cur = -1 */
+
+/* expr.c — expressions: accesses, order types, atomics */
+enum use { U_READ, U_WRITE, U_RMW, U_ADDR };
+void walk_expr(struct xfn *f, CXCursor e, enum use use);
+/* An ACCESS event for expression e (path owned by the caller); skipped unless the path is
+ * shared and the object is not const. */
+void emit_access(struct xfn *f, CXCursor e, unsigned flags, const char *path);
+/* The atomic operation on *ptr named `op` ("atomic_fetch_add", "__sync_lock_release"…). */
+void atomic_access(struct xfn *f, CXCursor at, CXCursor ptr, const char *op);
+
+/* calls.c — calls, locks, threads, condition variables */
+void walk_call(struct xfn *f, CXCursor call);
+/* If `cond` tests a trylock/timedlock, the call and whether success is the true branch. */
+int try_condition(CXCursor cond, CXCursor *call, int *success_on_true);
+int same_expr(CXCursor a, CXCursor b);
+void emit_try_success(struct xfn *f, CXCursor call);
+
+/* function.c — one function definition */
+void extract_function(struct xtu *x, CXCursor decl);
+
+#endif

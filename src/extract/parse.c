@@ -1,0 +1,245 @@
+/* parse.c — extract_tu: the compiler command to a libclang translation unit (gcc-only flags
+ * dropped, clang's builtin headers found), its error diagnostics, its headers and cache key,
+ * and every function defined outside system headers. */
+#include "extract.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+#define CLANG_RESOURCE_DIR "/usr/lib/llvm-19/lib/clang/19"
+
+/* gcc options clang rejects ("unknown argument"), by exact name or by prefix ending in '='. */
+static const char *const gcc_only[] = {
+	"-fconserve-stack", "-fno-allow-store-data-races", "-mindirect-branch=",
+	"-mindirect-branch-register", "-fno-var-tracking-assignments", "-mrecord-mcount",
+	"-mfunction-return=", "-fno-ipa-", "-fipa-", "-fno-tree-", "-ftree-", "-fsched-",
+	"-fno-sched-", "-mpreferred-stack-boundary=", "-mskip-rax-setup", "-fno-partial-inlining",
+	"-fmin-function-alignment=", "-flive-patching=", "-fzero-call-used-regs=",
+	"-fno-code-hoisting", "-fanalyzer", "-fplugin=", "-fplugin-arg-", "-fno-inline-functions-called-once",
+	"-fmacro-prefix-map=", "-fstack-usage", "-fno-stack-clash-protection", "-Wa,", "-fharden-",
+	"-fno-guess-branch-probability", "-fcallgraph-info", "-fdump-", "-mabi=lp64", NULL,
+};
+
+static int is_gcc_only(const char *a)
+{
+	for (int i = 0; gcc_only[i]; i++) {
+		size_t n = strlen(gcc_only[i]);
+		char last = gcc_only[i][n - 1];
+		if (last == '=' || last == '-' || last == ',' ? str_starts(a, gcc_only[i])
+		                                              : str_eq(a, gcc_only[i]))
+			return 1;
+	}
+	return 0;
+}
+
+/* Canonical path of `path` taken relative to `dir`, or NULL if it does not exist. */
+static char *resolve(const char *path, const char *dir)
+{
+	char *joined = path[0] == '/' || !dir ? xstrdup(path) : xasprintf("%s/%s", dir, path);
+	char *real = realpath(joined, NULL);
+	free(joined);
+	return real;
+}
+
+struct argv_buf {
+	const char **v;
+	int n, cap;
+	char *owned[2];
+};
+
+static void push(struct argv_buf *a, const char *s)
+{
+	grow_array((void **)&a->v, &a->cap, a->n, sizeof *a->v);
+	a->v[a->n++] = s;
+}
+
+static void build_argv(const struct extract_opts *o, const char *file, const char *canon,
+                       struct argv_buf *a)
+{
+	int has_file = 0;
+	if (!o || !o->argv || o->argc < 1) {
+		push(a, "cc");
+	} else {
+		for (int i = 0; i < o->argc; i++) {
+			const char *s = o->argv[i];
+			if (i > 0 && is_gcc_only(s))
+				continue;
+			if (i > 0 && s[0] != '-' && !has_file) {
+				char *r = resolve(s, o->directory);
+				has_file = r && str_eq(r, canon);
+				free(r);
+			}
+			push(a, s);
+		}
+	}
+	if (!has_file)
+		push(a, file);
+	if (o && o->directory) {
+		a->owned[0] = xasprintf("-working-directory=%s", o->directory);
+		push(a, a->owned[0]);
+	}
+	push(a, "-resource-dir");
+	push(a, CLANG_RESOURCE_DIR);
+	push(a, "-w");   /* no warnings, so a -Werror in the command turns nothing into errors */
+	push(a, "-Qunused-arguments");
+}
+
+static void add_diag(struct tu_facts *out, char *msg)
+{
+	out->diagnostics = xrealloc(out->diagnostics,
+	                            (size_t)(out->ndiagnostics + 1) * sizeof *out->diagnostics);
+	out->diagnostics[out->ndiagnostics++] = msg;
+}
+
+static void collect_diagnostics(struct xtu *x)
+{
+	unsigned n = clang_getNumDiagnostics(x->tu);
+	for (unsigned i = 0; i < n; i++) {
+		CXDiagnostic d = clang_getDiagnostic(x->tu, i);
+		if (clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error) {
+			CXFile file;
+			unsigned line, col;
+			clang_getSpellingLocation(clang_getDiagnosticLocation(d), &file, &line, &col, NULL);
+			CXString s = clang_getDiagnosticSpelling(d);
+			if (file)
+				add_diag(x->out, xasprintf("%s:%u:%u: %s", canonical_file(x, file), line, col,
+				                           clang_getCString(s)));
+			else
+				add_diag(x->out, xasprintf("%s: %s", x->main_file, clang_getCString(s)));
+			clang_disposeString(s);
+		}
+		clang_disposeDiagnostic(d);
+	}
+}
+
+struct incl {
+	struct xtu *x;
+	char **v;
+	int n, cap;
+};
+
+static void on_inclusion(CXFile f, CXSourceLocation *stack, unsigned depth, CXClientData data)
+{
+	(void)stack;
+	struct incl *in = data;
+	if (depth == 0)
+		return;   /* the main file */
+	ptrset_add(&in->v, &in->n, &in->cap, canonical_file(in->x, f));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void collect_headers(struct xtu *x, struct extract_deps *deps)
+{
+	struct incl in = {.x = x};
+	clang_getInclusions(x->tu, on_inclusion, &in);
+	if (in.n)
+		qsort(in.v, (size_t)in.n, sizeof *in.v, cmp_str);
+	deps->headers = in.v;
+	deps->nheaders = in.n;
+}
+
+static void extract_functions(struct xtu *x)
+{
+	prepass_tu(x);
+	CXCursor *v;
+	int n = cursor_children(clang_getTranslationUnitCursor(x->tu), &v);
+	for (int i = 0; i < n; i++)
+		if (clang_getCursorKind(v[i]) == CXCursor_FunctionDecl &&
+		    clang_isCursorDefinition(v[i]) && !in_system_header(v[i]))
+			extract_function(x, v[i]);
+	free(v);
+	for (int i = 0; i < x->out->nfuncs; i++)
+		if (ptrset_has(x->addr_taken, x->naddr_taken, x->out->funcs[i].usr))
+			x->out->funcs[i].flags |= FNF_ADDR_TAKEN;
+}
+
+static void xtu_free(struct xtu *x)
+{
+	for (int i = 0; i < x->nfiles; i++)
+		free(x->files[i].path);
+	free(x->files);
+	for (int i = 0; i < x->naddr_taken; i++)
+		free(x->addr_taken[i]);
+	free(x->addr_taken);
+	struct named_decl *lists[] = {x->gfnptr, x->noreturn};
+	int counts[] = {x->ngfnptr, x->nnoreturn};
+	for (int l = 0; l < 2; l++) {
+		for (int i = 0; i < counts[l]; i++) {
+			free(lists[l][i].usr);
+			free(lists[l][i].name);
+		}
+		free(lists[l]);
+	}
+}
+
+static int fail(struct tu_facts *out, char *msg)
+{
+	add_diag(out, msg);
+	out->parse_failed = 1;
+	return -1;
+}
+
+int extract_tu_deps(const struct extract_opts *o, const char *file, struct tu_facts *out,
+                    struct extract_deps *deps)
+{
+	struct extract_deps local_deps;
+	if (!deps)
+		deps = &local_deps;
+	memset(out, 0, sizeof *out);
+	memset(deps, 0, sizeof *deps);
+	char *err = NULL;
+	char *canon = resolve(file, o ? o->directory : NULL);
+	out->file = xstrdup(canon ? canon : file);
+	if (!canon) {
+		int e = errno;
+		return fail(out, xasprintf("%s: cannot read the source file: %s (check the path in the "
+		                           "compile command)", file, strerror(e)));
+	}
+	if (rules_load(&err) != 0) {
+		free(canon);
+		return fail(out, err);
+	}
+	struct argv_buf a = {0};
+	build_argv(o, file, canon, &a);
+	CXIndex idx = clang_createIndex(0, 0);
+	CXTranslationUnit tu = NULL;
+	enum CXErrorCode rc = clang_parseTranslationUnit2FullArgv(
+		idx, NULL, a.v, a.n, NULL, 0,
+		CXTranslationUnit_KeepGoing | CXTranslationUnit_IgnoreNonErrorsFromIncludedFiles, &tu);
+	int ret = 0;
+	if (rc != CXError_Success || !tu) {
+		ret = fail(out, xasprintf("%s: libclang could not parse it (error %d); check the "
+		                          "compile command's flags", out->file, (int)rc));
+	} else {
+		struct xtu x = {.tu = tu, .out = out, .main_file = out->file,
+		                .directory = o ? o->directory : NULL};
+		collect_diagnostics(&x);
+		collect_headers(&x, deps);
+		out->cache_key = extract_cache_key(out->file,
+		                                   o && o->argv ? o->argv : NULL, o && o->argv ? o->argc : 0,
+		                                   (const char *const *)deps->headers, deps->nheaders);
+		extract_functions(&x);
+		xtu_free(&x);
+		clang_disposeTranslationUnit(tu);
+	}
+	clang_disposeIndex(idx);
+	free(a.v);
+	free(a.owned[0]);
+	free(canon);
+	if (deps == &local_deps)
+		extract_deps_free(deps);
+	return ret;
+}
+
+int extract_tu(const struct extract_opts *o, const char *file, struct tu_facts *out)
+{
+	return extract_tu_deps(o, file, out, NULL);
+}
