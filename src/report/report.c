@@ -14,8 +14,13 @@ int report_format_from_name(const char *name)
 		return FMT_JSON;
 	if (str_eq(name, "sarif"))
 		return FMT_SARIF;
+	if (str_eq(name, "junit"))
+		return FMT_JUNIT;
 	return -1;
 }
+
+/* report_junit.c: JUnit XML, for CI systems that list failed tests. */
+int report_junit(FILE *out, const struct finding_list *l, const struct report_opts *o);
 
 int report_write(FILE *out, enum report_format fmt, const struct finding_list *l,
                  const struct report_opts *o)
@@ -33,6 +38,9 @@ int report_write(FILE *out, enum report_format fmt, const struct finding_list *l
 		break;
 	case FMT_SARIF:
 		rc = report_sarif(out, l, o);
+		break;
+	case FMT_JUNIT:
+		rc = report_junit(out, l, o);
 		break;
 	default:
 		return -1;

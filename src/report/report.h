@@ -8,9 +8,9 @@
 
 #include "common/finding.h"
 
-enum report_format { FMT_TEXT, FMT_JSON, FMT_SARIF };
+enum report_format { FMT_TEXT, FMT_JSON, FMT_SARIF, FMT_JUNIT };
 
-/* "text", "json" or "sarif"; -1 when unknown. */
+/* "text", "json", "sarif" or "junit"; -1 when unknown. */
 int report_format_from_name(const char *name);
 
 struct report_opts {
