@@ -248,35 +248,16 @@ static void emit_plain_call(struct xfn *f, CXCursor call, const char *usr, const
 	ev->nargs = tmp.nargs;
 }
 
-/* The variable a call goes through: fp(…), (*fp)(…), s.fp is not resolved. */
-static CXCursor pointer_var(CXCursor callee)
-{
-	CXCursor s = strip_expr(callee);
-	if (clang_getCursorKind(s) == CXCursor_UnaryOperator &&
-	    clang_getCursorUnaryOperatorKind(s) == CXUnaryOperator_Deref)
-		s = strip_expr(cursor_child(s, 0));
-	if (clang_getCursorKind(s) != CXCursor_DeclRefExpr)
-		return clang_getNullCursor();
-	CXCursor d = clang_getCursorReferenced(s);
-	return clang_getCursorKind(d) == CXCursor_VarDecl ? d : clang_getNullCursor();
-}
-
 static void indirect_call(struct xfn *f, CXCursor call)
 {
 	CXCursor callee = cursor_child(call, 0);
 	walk_expr(f, callee, U_READ);
 	walk_args(f, call, -1);
-	CXCursor var = pointer_var(callee);
-	if (is_null_cursor(var))
-		return;
-	struct local *l = local_find(f, var);
-	if (l) {
-		for (int i = 0; i < l->nfns; i++)
-			emit_plain_call(f, call, l->fns[i].usr, l->fns[i].name, EVF_VIA_POINTER);
-		return;
-	}
-	for (int i = global_fnptr_next(f->x, var, 0); i >= 0; i = global_fnptr_next(f->x, var, i + 1))
-		emit_plain_call(f, call, f->x->gfnptr[i].usr, f->x->gfnptr[i].name, EVF_VIA_POINTER);
+	struct targets t = {0};
+	call_targets(f, callee, &t);
+	for (int i = 0; i < t.n; i++)
+		emit_plain_call(f, call, t.v[i].usr, t.v[i].name, EVF_VIA_POINTER);
+	targets_free(&t);
 }
 
 /* ---- threads ---- */
@@ -358,31 +339,23 @@ static void create_call(struct xfn *f, CXCursor call, int c11)
 		flags |= EVF_PER_INSTANCE;
 	if (!is_null_cursor(attr) && !is_int_literal(attr, NULL) && f->sets_detached)
 		flags |= EVF_DETACHED;
-	CXCursor s = strip_expr(fn);
-	if (is_addr_of(s))
-		s = strip_expr(cursor_child(s, 0));
-	CXCursor d = clang_getCursorReferenced(s);
-	int emitted = 0;
-	if (clang_getCursorKind(d) == CXCursor_FunctionDecl) {
-		char *usr = cursor_usr(d), *name = cursor_name(d);
-		emit_create(f, call, usr, name, handle, ap ? ap : "?", flags);
-		emitted = 1;
-		free(usr);
-		free(name);
-	} else if (clang_getCursorKind(d) == CXCursor_VarDecl) {
-		struct local *l = local_find(f, d);
-		for (int i = 0; l && i < l->nfns; i++, emitted = 1)
-			emit_create(f, call, l->fns[i].usr, l->fns[i].name, handle, ap ? ap : "?", flags);
-		for (int i = l ? -1 : global_fnptr_next(f->x, d, 0); i >= 0;
-		     i = global_fnptr_next(f->x, d, i + 1), emitted = 1)
-			emit_create(f, call, f->x->gfnptr[i].usr, f->x->gfnptr[i].name, handle,
-			            ap ? ap : "?", flags);
-	}
-	if (!emitted) {
+	struct targets t = {0};
+	if (!is_null_cursor(fn))
+		call_targets(f, fn, &t);
+	/* Through a pointer there may be several candidates: one event each, marked as
+	 * alternatives of one creation. */
+	CXCursor direct = strip_expr(fn);
+	if (!is_null_cursor(fn) && !(clang_getCursorKind(direct) == CXCursor_DeclRefExpr &&
+	      clang_getCursorKind(clang_getCursorReferenced(direct)) == CXCursor_FunctionDecl))
+		flags |= EVF_VIA_POINTER;
+	for (int i = 0; i < t.n; i++)
+		emit_create(f, call, t.v[i].usr, t.v[i].name, handle, ap ? ap : "?", flags);
+	if (t.n == 0) {   /* unresolved: the spelling still tells the user what was started */
 		char *text = is_null_cursor(fn) ? NULL : cursor_text(f->x, fn);
 		emit_create(f, call, NULL, text, handle, ap ? ap : "?", flags);
 		free(text);
 	}
+	targets_free(&t);
 	free(handle);
 	free(ap);
 }

@@ -120,11 +120,32 @@ static char *take(CXString s)
 	return r ? r : xstrdup("");
 }
 
-char *cursor_text(struct xtu *x, CXCursor c)
+/* The extent as a range of the file when every character of it is written there (plain code
+ * or a macro argument); 0 when part of it comes from a macro body. */
+static int literal_range(struct xtu *x, CXCursor c, CXSourceRange *out)
+{
+	CXSourceRange r = clang_getCursorExtent(c);
+	CXSourceLocation ends[2] = {clang_getRangeStart(r), clang_getRangeEnd(r)};
+	CXFile file[2], spell;
+	unsigned off[2], soff;
+	for (int i = 0; i < 2; i++) {
+		clang_getFileLocation(ends[i], &file[i], NULL, NULL, &off[i]);
+		clang_getSpellingLocation(ends[i], &spell, NULL, NULL, &soff);
+		if (!file[i] || !spell || !clang_File_isEqual(file[i], spell) || off[i] != soff)
+			return 0;
+	}
+	if (!clang_File_isEqual(file[0], file[1]) || off[1] < off[0])
+		return 0;
+	*out = clang_getRange(clang_getLocationForOffset(x->tu, file[0], off[0]),
+	                      clang_getLocationForOffset(x->tu, file[1], off[1]));
+	return 1;
+}
+
+static char *tokens_text(struct xtu *x, CXSourceRange r)
 {
 	CXToken *toks = NULL;
 	unsigned n = 0;
-	clang_tokenize(x->tu, clang_getCursorExtent(c), &toks, &n);
+	clang_tokenize(x->tu, r, &toks, &n);
 	struct strbuf sb;
 	sb_init(&sb);
 	for (unsigned i = 0; i < n; i++) {
@@ -137,11 +158,59 @@ char *cursor_text(struct xtu *x, CXCursor c)
 		clang_disposeString(s);
 	}
 	clang_disposeTokens(x->tu, toks, n);
-	if (sb.len == 0) {
-		sb_free(&sb);
+	return sb_detach(&sb);
+}
+
+/* Spelling rebuilt from the AST, for expressions written partly inside a macro body. */
+static char *structural_text(struct xtu *x, CXCursor e)
+{
+	CXCursor *v;
+	int n = cursor_children(e, &v);
+	char *r = NULL, *a = NULL;
+	enum CXCursorKind k = clang_getCursorKind(e);
+	if ((k == CXCursor_ParenExpr || k == CXCursor_UnexposedExpr || k == CXCursor_CStyleCastExpr) &&
+	    n >= 1) {
+		r = cursor_text(x, v[n - 1]);   /* the macro's protective parentheses and casts */
+	} else if (k == CXCursor_DeclRefExpr) {
+		r = cursor_name(clang_getCursorReferenced(e));
+	} else if (k == CXCursor_MemberRefExpr && n >= 1) {
+		a = cursor_text(x, v[0]);
+		char *field = cursor_name(e);
+		r = xasprintf("%s%s%s", a, is_pointer_type(clang_getCursorType(v[0])) ? "->" : ".", field);
+		free(field);
+	} else if (k == CXCursor_ArraySubscriptExpr && n >= 2) {
+		a = cursor_text(x, v[0]);
+		char *i = cursor_text(x, v[1]);
+		r = xasprintf("%s[%s]", a, i);
+		free(i);
+	} else if (k == CXCursor_UnaryOperator && n >= 1) {
+		enum CXUnaryOperatorKind op = clang_getCursorUnaryOperatorKind(e);
+		CXString sp = clang_getUnaryOperatorKindSpelling(op);
+		a = cursor_text(x, v[0]);
+		if (op == CXUnaryOperator_PostInc || op == CXUnaryOperator_PostDec)
+			r = xasprintf("%s%s", a, clang_getCString(sp));
+		else
+			r = xasprintf("%s%s", clang_getCString(sp), a);
+		clang_disposeString(sp);
+	} else if (k == CXCursor_IntegerLiteral) {
+		long long val = 0;
+		is_int_literal(e, &val);
+		r = xasprintf("%lld", val);
+	}
+	free(a);
+	free(v);
+	return r ? r : xstrdup("...");
+}
+
+char *cursor_text(struct xtu *x, CXCursor c)
+{
+	CXSourceRange r;
+	char *t = literal_range(x, c, &r) ? tokens_text(x, r) : structural_text(x, c);
+	if (!*t) {
+		free(t);
 		return cursor_name(c);
 	}
-	return sb_detach(&sb);
+	return t;
 }
 
 char *cursor_usr(CXCursor c)

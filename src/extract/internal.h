@@ -35,6 +35,11 @@ struct xtu {
 	int naddr_taken, addr_taken_cap;
 	struct named_decl *gfnptr;      /* global function pointers initialised with a function */
 	int ngfnptr, gfnptr_cap;
+	struct field_fn {               /* functions stored in a function-pointer field */
+		char *key;              /* "struct task.run" */
+		char *usr, *name;
+	} *fieldfn;
+	int nfieldfn, fieldfn_cap;
 	struct named_decl *noreturn;    /* memo of is_noreturn: name = "1" or "0" */
 	int nnoreturn, noreturn_cap;
 };
@@ -108,7 +113,8 @@ void prepass_function(struct xfn *f, CXCursor body);
 void prepass_tu(struct xtu *x);
 struct local *local_find(struct xfn *f, CXCursor decl);
 void local_add_fn(struct local *l, CXCursor fn);
-int global_fnptr_next(struct xtu *x, CXCursor var, int from);   /* index in x->gfnptr or -1 */
+int global_fnptr_next(struct xtu *x, CXCursor var, int from);
+char *field_key(CXCursor member);     /* "struct task.run" for x.run / p->run, or NULL */   /* index in x->gfnptr or -1 */
 
 /* paths.c — access paths and lock classes */
 char *path_of(struct xfn *f, CXCursor e);           /* NULL when unknown or a plain local */
@@ -136,6 +142,14 @@ void walk_expr(struct xfn *f, CXCursor e, enum use use);
 void emit_access(struct xfn *f, CXCursor e, unsigned flags, const char *path);
 /* The atomic operation on *ptr named `op` ("atomic_fetch_add", "__sync_lock_release"…). */
 void atomic_access(struct xfn *f, CXCursor at, CXCursor ptr, const char *op);
+
+/* targets.c — what a function-valued expression may call */
+struct targets {
+	struct { char *usr, *name; } *v;
+	int n, cap;
+};
+void call_targets(struct xfn *f, CXCursor e, struct targets *t);
+void targets_free(struct targets *t);
 
 /* calls.c — calls, locks, threads, condition variables */
 void walk_call(struct xfn *f, CXCursor call);

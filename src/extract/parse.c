@@ -169,6 +169,12 @@ static void xtu_free(struct xtu *x)
 	for (int i = 0; i < x->naddr_taken; i++)
 		free(x->addr_taken[i]);
 	free(x->addr_taken);
+	for (int i = 0; i < x->nfieldfn; i++) {
+		free(x->fieldfn[i].key);
+		free(x->fieldfn[i].usr);
+		free(x->fieldfn[i].name);
+	}
+	free(x->fieldfn);
 	struct named_decl *lists[] = {x->gfnptr, x->noreturn};
 	int counts[] = {x->ngfnptr, x->nnoreturn};
 	for (int l = 0; l < 2; l++) {

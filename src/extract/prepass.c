@@ -44,17 +44,25 @@ void local_add_fn(struct local *l, CXCursor fn)
 	add_fn(&l->fns, &l->nfns, &l->fns_cap, l->decl, fn);
 }
 
-/* The function an expression designates (worker, &worker, (void *(*)(void *))worker). */
-static CXCursor function_value(CXCursor e)
+/* The functions an expression may designate (worker, &worker, (fn_t)worker, c ? a : b);
+ * calls fn(decl, data) for each. */
+static void function_values(CXCursor e, void (*fn)(CXCursor, void *), void *data)
 {
 	e = strip_expr(e);
-	if (clang_getCursorKind(e) == CXCursor_UnaryOperator &&
-	    clang_getCursorUnaryOperatorKind(e) == CXUnaryOperator_AddrOf)
-		e = strip_expr(cursor_child(e, 0));
-	if (clang_getCursorKind(e) != CXCursor_DeclRefExpr)
-		return clang_getNullCursor();
-	CXCursor d = clang_getCursorReferenced(e);
-	return clang_getCursorKind(d) == CXCursor_FunctionDecl ? d : clang_getNullCursor();
+	enum CXCursorKind k = clang_getCursorKind(e);
+	if (k == CXCursor_UnaryOperator && clang_getCursorUnaryOperatorKind(e) == CXUnaryOperator_AddrOf) {
+		function_values(cursor_child(e, 0), fn, data);
+	} else if (k == CXCursor_ConditionalOperator) {
+		CXCursor *v;
+		int n = cursor_children(e, &v);
+		for (int i = 1; i < n; i++)
+			function_values(v[i], fn, data);
+		free(v);
+	} else if (k == CXCursor_DeclRefExpr) {
+		CXCursor d = clang_getCursorReferenced(e);
+		if (clang_getCursorKind(d) == CXCursor_FunctionDecl)
+			fn(d, data);
+	}
 }
 
 /* The variable an lvalue belongs to: s for s.f, a for a[i] when a is an array. */
@@ -96,12 +104,16 @@ static void note_local(struct xfn *f, CXCursor decl)
 	l->name = cursor_name(decl);
 }
 
+static void add_to_local(CXCursor fn, void *data)
+{
+	local_add_fn(data, fn);
+}
+
 static void note_fn_assign(struct xfn *f, CXCursor var, CXCursor value)
 {
-	CXCursor fn = function_value(value);
 	struct local *l = local_find(f, var);
-	if (l && !is_null_cursor(fn))
-		local_add_fn(l, fn);
+	if (l)
+		function_values(value, add_to_local, l);
 }
 
 static int is_detached_const(CXCursor e)
@@ -170,12 +182,112 @@ void prepass_function(struct xfn *f, CXCursor body)
 
 /* ---- whole TU: address-taken functions, global function pointers ---- */
 
+struct global_target {
+	struct xtu *x;
+	CXCursor var;
+	const char *field;   /* "struct ops.run" for a function-pointer field, else NULL */
+};
+
+static void add_global(CXCursor fn, void *data)
+{
+	struct global_target *t = data;
+	struct xtu *x = t->x;
+	if (t->field) {
+		char *usr = cursor_usr(fn);
+		for (int i = 0; i < x->nfieldfn; i++)
+			if (str_eq(x->fieldfn[i].key, t->field) && str_eq(x->fieldfn[i].usr, usr)) {
+				free(usr);
+				return;
+			}
+		grow_array((void **)&x->fieldfn, &x->fieldfn_cap, x->nfieldfn, sizeof *x->fieldfn);
+		x->fieldfn[x->nfieldfn++] = (struct field_fn){xstrdup(t->field), usr, cursor_name(fn)};
+	} else {
+		add_fn(&x->gfnptr, &x->ngfnptr, &x->gfnptr_cap, t->var, fn);
+	}
+}
+
 static void note_global_fnptr(struct xtu *x, CXCursor var, CXCursor value)
 {
-	CXCursor fn = function_value(value);
-	if (is_null_cursor(fn) || clang_getCursorKind(var) != CXCursor_VarDecl || is_local_var(var))
+	if (clang_getCursorKind(var) != CXCursor_VarDecl || is_local_var(var))
 		return;
-	add_fn(&x->gfnptr, &x->ngfnptr, &x->gfnptr_cap, var, fn);
+	struct global_target t = {x, var, NULL};
+	function_values(value, add_global, &t);
+}
+
+static void note_field_fn(struct xtu *x, const char *key, CXCursor value)
+{
+	if (!key)
+		return;
+	struct global_target t = {x, clang_getNullCursor(), key};
+	function_values(value, add_global, &t);
+}
+
+char *field_key(CXCursor member)
+{
+	CXCursor base = cursor_child(member, 0);
+	if (is_null_cursor(base))
+		return NULL;
+	char *rec = record_name(clang_getCursorType(base)), *field = cursor_name(member);
+	char *key = rec ? xasprintf("%s.%s", rec, field) : NULL;
+	free(rec);
+	free(field);
+	return key;
+}
+
+struct fields {
+	CXCursor *v;
+	int n, cap;
+};
+
+static enum CXVisitorResult on_field(CXCursor c, CXClientData data)
+{
+	struct fields *f = data;
+	grow_array((void **)&f->v, &f->cap, f->n, sizeof *f->v);
+	f->v[f->n++] = c;
+	return CXVisit_Continue;
+}
+
+static enum CXChildVisitResult find_member_ref(CXCursor c, CXCursor parent, CXClientData data)
+{
+	(void)parent;
+	if (clang_getCursorKind(c) != CXCursor_MemberRef)
+		return CXChildVisit_Continue;
+	*(CXCursor *)data = clang_getCursorReferenced(c);
+	return CXChildVisit_Break;
+}
+
+/* { .run = f } and { "name", f }: function values stored in fields of a struct. */
+static void note_init_list(struct xtu *x, CXCursor list)
+{
+	CXType t = clang_getCursorType(list);
+	char *rec = record_name(t);
+	if (!rec || clang_getCanonicalType(t).kind != CXType_Record) {
+		free(rec);
+		return;
+	}
+	struct fields fl = {0};
+	clang_Type_visitFields(clang_getCanonicalType(t), on_field, &fl);
+	CXCursor *v;
+	int n = cursor_children(list, &v), next = 0;
+	for (int i = 0; i < n; i++) {
+		CXCursor field = clang_getNullCursor();
+		clang_visitChildren(v[i], find_member_ref, &field);
+		if (!is_null_cursor(field))   /* designated: continue after that field */
+			for (int j = 0; j < fl.n; j++)
+				if (same_decl(fl.v[j], field))
+					next = j;
+		if (next < fl.n) {
+			char *name = cursor_name(fl.v[next]);
+			char *key = xasprintf("%s.%s", rec, name);
+			note_field_fn(x, key, v[i]);
+			free(key);
+			free(name);
+		}
+		next++;
+	}
+	free(v);
+	free(fl.v);
+	free(rec);
 }
 
 static void scan_tu(struct xtu *x, CXCursor c, int is_callee)
@@ -197,6 +309,13 @@ static void scan_tu(struct xtu *x, CXCursor c, int is_callee)
 		CXCursor lhs = strip_implicit(cursor_child(c, 0));
 		if (clang_getCursorKind(lhs) == CXCursor_DeclRefExpr)
 			note_global_fnptr(x, clang_getCursorReferenced(lhs), cursor_child(c, 1));
+		if (clang_getCursorKind(lhs) == CXCursor_MemberRefExpr) {
+			char *key = field_key(lhs);
+			note_field_fn(x, key, cursor_child(c, 1));
+			free(key);
+		}
+	} else if (k == CXCursor_InitListExpr) {
+		note_init_list(x, c);
 	}
 	CXCursor *v;
 	int n = cursor_children(c, &v);

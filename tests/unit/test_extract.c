@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -258,8 +259,34 @@ static void test_trylock_branches(void **state)
 	check_try(tu, "try_bare", 77, 79, 78);
 	check_try(tu, "try_c11", 85, 86, 0);
 
+	check_try(tu, "try_assigned", 124, 125, 0);
+
+	/* while (trylock() != 0) spin; — the lock is held once the loop is left */
+	const struct function *spin = fn_named(tu, "try_spin");
+	int lb, body, after;
+	assert_true(must(spin, EV_LOCK, 115, &lb)->flags & EVF_TRY);
+	must(spin, EV_ACCESS, 116, &body);
+	must(spin, EV_ACCESS, 117, &after);
+	assert_true(reaches(spin, lb, after));
+	assert_false(reaches(spin, lb, body));
+	assert_false(reaches_avoiding(spin, 0, after, lb));
+
 	const struct event *u = must(fn_named(tu, "try_unchecked"), EV_LOCK, 93, NULL);
 	assert_int_equal(u->flags & (EVF_TRY | EVF_UNCERTAIN), EVF_TRY | EVF_UNCERTAIN);
+	unload(tu);
+}
+
+static void test_lock_through_alias_and_macro(void **state)
+{
+	(void)state;
+	struct tu_facts *tu = load(FIXTURE("locks.c"));
+	const struct function *fn = fn_named(tu, "through_alias_and_macro");
+	/* pthread_mutex_t *m = &a->lock; pthread_mutex_lock(m); */
+	check_lock(fn, EV_LOCK, 135, "p:0*.lock", "field:struct account.lock", "pthread_mutex_lock");
+	check_lock(fn, EV_UNLOCK, 136, "p:0*.lock", "field:struct account.lock", "pthread_mutex_unlock");
+	/* LOCK_ACCOUNT(a): located at the macro use, spelled as expanded */
+	check_lock(fn, EV_LOCK, 137, "p:0*.lock", "field:struct account.lock", "pthread_mutex_lock");
+	assert_string_equal(ev_at(fn, EV_LOCK, 137, 0, NULL)->name, "a->lock");
 	unload(tu);
 }
 
@@ -312,12 +339,13 @@ static void test_thread_create(void **state)
 
 	c = must(m, EV_THREAD_CREATE, 52, NULL);   /* global fn pointer, integer argument */
 	assert_string_equal(c->callee, w->usr);
+	assert_true(c->flags & EVF_VIA_POINTER);
 	assert_string_equal(c->arg, "?");
 	assert_true(c->flags & EVF_PER_INSTANCE);
 
 	c = must(m, EV_THREAD_CREATE, 56, NULL);   /* one shared object */
 	assert_true(str_starts(c->arg, "&fs:") && strstr(c->arg, ":main:shared_job"));
-	assert_false(c->flags & (EVF_PER_INSTANCE | EVF_DETACHED));
+	assert_false(c->flags & (EVF_PER_INSTANCE | EVF_DETACHED | EVF_VIA_POINTER));
 	assert_true(must(m, EV_THREAD_CREATE, 63, NULL)->flags & EVF_DETACHED);
 
 	c = must(m, EV_THREAD_CREATE, 66, NULL);   /* C11 */
@@ -383,6 +411,28 @@ static void test_calls_and_pointers(void **state)
 	assert_int_equal(fn_named(tu, "bump")->flags, FNF_STATIC);
 	assert_int_equal(fn_named(tu, "caller")->flags, 0);
 	assert_int_equal(fn_named(tu, "caller")->nparams, 2);
+	unload(tu);
+}
+
+static void test_function_pointer_values(void **state)
+{
+	(void)state;
+	struct tu_facts *tu = load(FIXTURE("calls.c"));
+	const struct function *fn = fn_named(tu, "run_tasks");
+	const char *one = fn_named(tu, "task_one")->usr, *two = fn_named(tu, "task_two")->usr;
+	/* pick = n > 1 ? task_one : task_two; pick(…) may call either */
+	for (int line = 83; line <= 84; line++) {
+		const struct event *a = ev_at(fn, EV_CALL, line, 0, NULL);
+		const struct event *b = ev_at(fn, EV_CALL, line, 1, NULL);
+		assert_non_null(a);
+		assert_non_null(b);
+		assert_null(ev_at(fn, EV_CALL, line, 2, NULL));
+		assert_true(a->flags & b->flags & EVF_VIA_POINTER);
+		assert_true((str_eq(a->callee, one) && str_eq(b->callee, two)) ||
+		            (str_eq(a->callee, two) && str_eq(b->callee, one)));
+	}
+	/* tasks[n].run(…): the values stored in struct task.run by the initialisers */
+	assert_true(fn_named(tu, "task_one")->flags & FNF_ADDR_TAKEN);
 	unload(tu);
 }
 
@@ -607,6 +657,73 @@ static void test_cache_key_and_headers(void **state)
 	free(src);
 }
 
+/* ---- thread safety: the CLI runs one extraction per worker thread ---- */
+
+static const char *const all_fixtures[] = {
+	FIXTURE("access.c"), FIXTURE("locks.c"), FIXTURE("threads.c"), FIXTURE("calls.c"),
+	FIXTURE("cfg.c"),
+};
+#define NFIXTURES ((int)(sizeof all_fixtures / sizeof *all_fixtures))
+
+/* Everything extracted, as text, so two extractions can be compared. */
+static char *digest(const char *path)
+{
+	struct tu_facts tu;
+	struct strbuf sb;
+	sb_init(&sb);
+	int rc = extract_tu(NULL, path, &tu);
+	sb_addf(&sb, "%d %s\n", rc, tu.cache_key);
+	for (int f = 0; f < tu.nfuncs; f++) {
+		const struct function *fn = &tu.funcs[f];
+		sb_addf(&sb, "%s %u %d\n", fn->usr, fn->flags, fn->nblocks);
+		for (int b = 0; b < fn->nblocks; b++) {
+			for (int i = 0; i < fn->blocks[b].nsuccs; i++)
+				sb_addf(&sb, "->%d ", fn->blocks[b].succs[i]);
+			for (int e = 0; e < fn->blocks[b].nevents; e++) {
+				const struct event *ev = &fn->blocks[b].events[e];
+				sb_addf(&sb, "%d %u %d:%d %s %s %s %s\n", ev->kind, ev->flags, ev->line, ev->pos,
+				        ev->path ? ev->path : "", ev->name ? ev->name : "",
+				        ev->lock_class ? ev->lock_class : "", ev->callee ? ev->callee : "");
+			}
+		}
+	}
+	tu_facts_free(&tu);
+	return sb_detach(&sb);
+}
+
+static void *extract_all(void *arg)
+{
+	char **out = arg;
+	for (int round = 0; round < 3; round++)
+		for (int i = 0; i < NFIXTURES; i++) {
+			free(out[i]);
+			out[i] = digest(all_fixtures[(i + round) % NFIXTURES]);
+		}
+	return NULL;
+}
+
+static void test_parallel_extraction(void **state)
+{
+	(void)state;
+	char *serial[NFIXTURES];
+	for (int i = 0; i < NFIXTURES; i++)
+		serial[i] = digest(all_fixtures[(i + 2) % NFIXTURES]);   /* the last round's order */
+	enum { NTHREADS = 4 };
+	pthread_t t[NTHREADS];
+	char *got[NTHREADS][NFIXTURES] = {{0}};
+	for (int i = 0; i < NTHREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, extract_all, got[i]), 0);
+	for (int i = 0; i < NTHREADS; i++) {
+		pthread_join(t[i], NULL);
+		for (int j = 0; j < NFIXTURES; j++) {
+			assert_string_equal(got[i][j], serial[j]);
+			free(got[i][j]);
+		}
+	}
+	for (int i = 0; i < NFIXTURES; i++)
+		free(serial[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -614,10 +731,12 @@ int main(void)
 		cmocka_unit_test(test_access_atomics_tls_const_heap),
 		cmocka_unit_test(test_lock_classes),
 		cmocka_unit_test(test_trylock_branches),
+		cmocka_unit_test(test_lock_through_alias_and_macro),
 		cmocka_unit_test(test_cond_wait_in_loop),
 		cmocka_unit_test(test_thread_create),
 		cmocka_unit_test(test_thread_join_detach_exit),
 		cmocka_unit_test(test_calls_and_pointers),
+		cmocka_unit_test(test_function_pointer_values),
 		cmocka_unit_test(test_order_types),
 		cmocka_unit_test(test_cfg_if_return_goto),
 		cmocka_unit_test(test_cfg_loops_and_switch),
@@ -626,6 +745,7 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_compile_command),
 		cmocka_unit_test(test_cache_key_and_headers),
+		cmocka_unit_test(test_parallel_extraction),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
