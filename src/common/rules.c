@@ -18,6 +18,9 @@ static struct lock_api *apis;
 static int napis, apis_cap;
 static struct lock_api *wrappers;     /* lockapi_add: looked up before the catalogue */
 static int nwrappers, wrappers_cap;
+/* Wrappers are added from the main thread while workers may already look them up (and so
+ * that adding one later is safe too). Entries are never moved once extraction runs. */
+static pthread_rwlock_t wrappers_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct mt_unsafe *unsafe;
 static int nunsafe, unsafe_cap;
 
@@ -45,8 +48,9 @@ static char *slurp(const char *path, char **err)
 {
 	FILE *fp = fopen(path, "r");
 	if (!fp) {
+		char buf[128];
 		*err = xasprintf("tsafe: cannot read %s: %s (set TSAFE_RULES_DIR to the rules/ folder)",
-		                 path, strerror(errno));
+		                 path, strerror_r(errno, buf, sizeof buf));
 		return NULL;
 	}
 	struct strbuf sb;
@@ -310,9 +314,14 @@ const struct lock_api *lockapi_find(const char *func)
 {
 	if (!func)
 		return NULL;
-	for (int i = 0; i < nwrappers; i++)
+	const struct lock_api *found = NULL;
+	pthread_rwlock_rdlock(&wrappers_lock);
+	for (int i = 0; i < nwrappers && !found; i++)
 		if (str_eq(wrappers[i].func, func))
-			return &wrappers[i];
+			found = &wrappers[i];
+	pthread_rwlock_unlock(&wrappers_lock);
+	if (found)
+		return found;
 	for (int i = 0; i < napis; i++)
 		if (str_eq(apis[i].func, func))
 			return &apis[i];
@@ -321,16 +330,19 @@ const struct lock_api *lockapi_find(const char *func)
 
 void lockapi_add(const struct lock_api *api)
 {
-	for (int i = 0; i < nwrappers; i++)
-		if (str_eq(wrappers[i].func, api->func)) {
-			free(wrappers[i].func);
-			wrappers[i] = *api;
-			wrappers[i].func = xstrdup(api->func);
-			return;
-		}
-	grow_array((void **)&wrappers, &wrappers_cap, nwrappers, sizeof *wrappers);
-	wrappers[nwrappers] = *api;
-	wrappers[nwrappers++].func = xstrdup(api->func);
+	pthread_rwlock_wrlock(&wrappers_lock);
+	int i = 0;
+	while (i < nwrappers && !str_eq(wrappers[i].func, api->func))
+		i++;
+	if (i < nwrappers) {   /* declared again: the last declaration wins */
+		free(wrappers[i].func);
+	} else {
+		grow_array((void **)&wrappers, &wrappers_cap, nwrappers, sizeof *wrappers);
+		nwrappers++;
+	}
+	wrappers[i] = *api;
+	wrappers[i].func = xstrdup(api->func);
+	pthread_rwlock_unlock(&wrappers_lock);
 }
 
 const struct mt_unsafe *mt_unsafe_find(const char *func)

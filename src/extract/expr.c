@@ -12,8 +12,8 @@
 
 void emit_access(struct xfn *f, CXCursor e, unsigned flags, const char *path)
 {
-	if (!path_is_shared(path))
-		return;
+	if (!path_is_shared(path) || path_is_private(f, path))
+		return;   /* accesses through a pointer of unknown value are not recorded */
 	CXType t = clang_getCursorType(e);
 	if (clang_isConstQualifiedType(t))
 		return;   /* read-only objects cannot race */
@@ -225,7 +225,7 @@ void atomic_access(struct xfn *f, CXCursor at, CXCursor ptr, const char *op)
 	CXType t = clang_getPointeeType(pt);
 	char *vp = value_path(f, ptr), *path = deref_path(vp);
 	free(vp);
-	if (path_is_shared(path) && !clang_isConstQualifiedType(t)) {
+	if (path_is_shared(path) && !path_is_private(f, path) && !clang_isConstQualifiedType(t)) {
 		CXCursor s = strip_expr(ptr), obj = s;
 		int addr = clang_getCursorKind(s) == CXCursor_UnaryOperator &&
 		           clang_getCursorUnaryOperatorKind(s) == CXUnaryOperator_AddrOf;

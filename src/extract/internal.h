@@ -121,6 +121,7 @@ char *path_of(struct xfn *f, CXCursor e);           /* NULL when unknown or a pl
 char *value_path(struct xfn *f, CXCursor e);        /* as an argument: decayed arrays are &X[] */
 char *deref_path(const char *p);                    /* the object a pointer path designates */
 int path_is_shared(const char *p);
+int path_is_private(struct xfn *f, const char *p);   /* rooted at a non-escaping local */
 char *lock_class_of(struct xfn *f, CXCursor ptr_expr);  /* class of *ptr_expr, or NULL */
 char *heap_path(struct xfn *f, CXCursor call);       /* "&h:FILE:LINE" for malloc-like calls */
 int is_alloc_call(CXCursor e);

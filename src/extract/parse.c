@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/util.h"
 
@@ -82,8 +83,10 @@ static void build_argv(const struct extract_opts *o, const char *file, const cha
 		a->owned[0] = xasprintf("-working-directory=%s", o->directory);
 		push(a, a->owned[0]);
 	}
-	push(a, "-resource-dir");
-	push(a, CLANG_RESOURCE_DIR);
+	if (access(CLANG_RESOURCE_DIR "/include/stddef.h", R_OK) == 0) {
+		push(a, "-resource-dir");   /* libclang alone would not find stddef.h, stdatomic.h */
+		push(a, CLANG_RESOURCE_DIR);
+	}
 	push(a, "-w");   /* no warnings, so a -Werror in the command turns nothing into errors */
 	push(a, "-Qunused-arguments");
 }
@@ -205,9 +208,10 @@ int extract_tu_deps(const struct extract_opts *o, const char *file, struct tu_fa
 	char *canon = resolve(file, o ? o->directory : NULL);
 	out->file = xstrdup(canon ? canon : file);
 	if (!canon) {
-		int e = errno;
+		char buf[128];
+		const char *why = strerror_r(errno, buf, sizeof buf);
 		return fail(out, xasprintf("%s: cannot read the source file: %s (check the path in the "
-		                           "compile command)", file, strerror(e)));
+		                           "compile command)", file, why));
 	}
 	if (rules_load(&err) != 0) {
 		free(canon);

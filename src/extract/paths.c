@@ -47,8 +47,11 @@ static char *var_path(struct xfn *f, CXCursor d)
 		struct local *l = local_find(f, d);
 		if (l && l->alias)
 			r = xstrdup(l->alias);
-		else if (l && l->escapes)
+		else if (l && (l->escapes || is_pointer_type(clang_getCursorType(d))))
 			r = xasprintf("l:%s:%s", f->name, name);
+		/* A pointer of unknown value still names what it points to ("l:f:first*.lock"),
+		 * so two such locks stay distinct; accesses through it are not recorded (see
+		 * path_is_private). */
 	}
 	free(name);
 	return r;
@@ -136,6 +139,19 @@ int path_is_shared(const char *p)
 	if (str_starts(p, "p:"))
 		return strchr(p, '*') || strstr(p, "[]");
 	return 1;
+}
+
+int path_is_private(struct xfn *f, const char *p)
+{
+	size_t fl = strlen(f->name);
+	if (!p || !str_starts(p, "l:") || strncmp(p + 2, f->name, fl) != 0 || p[2 + fl] != ':')
+		return 0;
+	const char *name = p + 3 + fl;
+	size_t len = strcspn(name, ".*[");
+	for (int i = 0; i < f->nlocals; i++)
+		if (strlen(f->locals[i].name) == len && strncmp(f->locals[i].name, name, len) == 0)
+			return !f->locals[i].escapes;
+	return 0;
 }
 
 /* ---- lock classes ---- */

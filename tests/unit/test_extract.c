@@ -445,6 +445,9 @@ static void test_order_types(void **state)
 	assert_string_equal(t->order_types[0], "struct account");
 	const struct event *l = must(t, EV_LOCK, 47, NULL);
 	assert_string_equal(l->lock_class, "field:struct account.lock");
+	/* first/second come from ?:, so their targets are unknown but stay two locks */
+	assert_string_equal(l->path, "l:transfer:first*.lock");
+	assert_string_equal(must(t, EV_LOCK, 48, NULL)->path, "l:transfer:second*.lock");
 	assert_int_equal(fn_named(tu, "count_below")->norder_types, 0);   /* ints, not structs */
 	unload(tu);
 }
