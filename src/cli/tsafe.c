@@ -1,13 +1,50 @@
-/* tsafe.c — the command dispatcher: one file per subcommand in src/cli/. */
+/* tsafe.c — the command dispatcher: one file per subcommand in src/cli/, like git's builtin/. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
+
+static const char usage[] =
+	"usage: tsafe <command> [options]\n"
+	"\n"
+	"commands:\n"
+	"  scan     analyse C sources statically (compile_commands.json or files -- flags)\n"
+	"  report   print the findings stored in the database (text, json, sarif, junit)\n"
+	"\n"
+	"Run 'tsafe <command> --help' for the options of a command.\n";
+
+int cli_error(const char *fmt, ...)
+{
+	char msg[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	/* Messages passed up from a module may already carry the prefix. */
+	fprintf(stderr, "%s%s\n", strncmp(msg, "tsafe: ", 7) ? "tsafe: " : "", msg);
+	return EXIT_TOOL;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("tsafe %s\n", TSAFE_VERSION);
-		return 0;
+	static const struct {
+		const char *name;
+		int (*run)(int, char **);
+	} commands[] = {
+		{"scan", cmd_scan},
+		{"report", cmd_report},
+	};
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_TOOL : EXIT_CLEAN;
 	}
-	fprintf(stderr, "usage: tsafe <scan|report> [options]\n");
-	return 2;
+	if (!strcmp(argv[1], "--version")) {
+		printf("tsafe %s\n", TSAFE_VERSION);
+		return EXIT_CLEAN;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	return cli_error("unknown command '%s' (try 'tsafe --help')", argv[1]);
 }

@@ -1,0 +1,307 @@
+/* scan.c — `tsafe scan`: sources → facts (in parallel, cached) → whole-program analysis →
+ * findings stored as one run → printed from the database like every engine's. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analyze/analyze.h"
+#include "analyze/suppress.h"
+#include "cli.h"
+#include "common/config.h"
+#include "common/rules.h"
+#include "common/util.h"
+#include "pool.h"
+
+static const char usage[] =
+	"usage: tsafe scan -p BUILD_DIR [options]\n"
+	"       tsafe scan FILE... [options] [-- COMPILER_FLAGS]\n"
+	"\n"
+	"  -p DIR            read DIR/compile_commands.json\n"
+	"  -j N              translation units analysed in parallel (default: all cores)\n"
+	"  --db PATH         findings database (default ./tsafe.db)\n"
+	"  --format FMT      text, json, sarif or junit (default text)\n"
+	"  -o FILE           write the report to FILE\n"
+	"  --root DIR        project root: paths in findings are relative to it\n"
+	"                    (default: the current directory if it holds every source)\n"
+	"  --fail-on SEV     exit 1 for findings of severity SEV or above: error, warning,\n"
+	"                    note (default) or never\n"
+	"\n"
+	"Exit status: 0 no findings, 1 findings, 2 usage or tool error, 3 some files could\n"
+	"not be analysed (the others were, and their findings are stored).\n";
+
+struct scan_args {
+	struct output_opts out;
+	const char *build_dir;
+	char **files;
+	int nfiles;
+	char **flags;
+	int nflags;
+	int jobs;
+};
+
+static int parse_args(int argc, char **argv, struct scan_args *a)
+{
+	output_opts_init(&a->out);
+	a->files = xcalloc((size_t)argc, sizeof *a->files);
+	a->jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	for (int i = 1; i < argc; i++) {
+		int r = output_opt_parse(&a->out, argc, argv, &i);
+		if (r < 0)
+			return -1;
+		if (r)
+			continue;
+		const char *arg = argv[i];
+		if (!strcmp(arg, "--")) {
+			a->flags = argv + i + 1;
+			a->nflags = argc - i - 1;
+			break;
+		} else if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+			fputs(usage, stdout);
+			exit(EXIT_CLEAN);
+		} else if (!strcmp(arg, "-p") && i + 1 < argc) {
+			a->build_dir = argv[++i];
+		} else if (!strncmp(arg, "-p", 2) && arg[2]) {
+			a->build_dir = arg + 2;
+		} else if (!strcmp(arg, "-j") && i + 1 < argc) {
+			a->jobs = atoi(argv[++i]);
+		} else if (!strncmp(arg, "-j", 2) && arg[2]) {
+			a->jobs = atoi(arg + 2);
+		} else if (arg[0] == '-') {
+			cli_error("unknown option '%s' for scan (see 'tsafe scan --help')", arg);
+			return -1;
+		} else {
+			a->files[a->nfiles++] = argv[i];
+		}
+	}
+	if (!a->build_dir && !a->nfiles) {
+		cli_error("nothing to scan: give -p BUILD_DIR (with a compile_commands.json) or source files");
+		return -1;
+	}
+	if (a->build_dir && a->nfiles) {
+		cli_error("give either -p BUILD_DIR or files, not both");
+		return -1;
+	}
+	if (a->jobs < 1) {
+		cli_error("-j needs a positive number of jobs");
+		return -1;
+	}
+	return output_opts_check(&a->out);
+}
+
+/* The current directory when it holds every source, else their deepest common directory. */
+static char *default_root(const struct compile_db *db)
+{
+	char cwd[PATH_MAX];
+	if (getcwd(cwd, sizeof cwd)) {
+		size_t n = strlen(cwd);
+		int all = 1;
+		for (int i = 0; i < db->n && all; i++)
+			all = !strncmp(db->units[i].file, cwd, n) && db->units[i].file[n] == '/';
+		if (all)
+			return xstrdup(cwd);
+	}
+	char *common = xstrdup(db->units[0].file);
+	for (int i = 1; i < db->n; i++) {
+		size_t k = 0;
+		while (common[k] && common[k] == db->units[i].file[k])
+			k++;
+		common[k] = '\0';
+	}
+	char *slash = strrchr(common, '/');
+	if (slash)
+		*(slash == common ? slash + 1 : slash) = '\0';
+	return common;
+}
+
+static char *canonical_root(const char *root)
+{
+	char buf[PATH_MAX];
+	return realpath(root, buf) ? xstrdup(buf) : NULL;
+}
+
+/* Drops units the project config excludes. */
+static void apply_excludes(struct compile_db *db, const struct project_config *cfg, const char *root)
+{
+	size_t n = strlen(root);
+	int w = 0;
+	for (int i = 0; i < db->n; i++) {
+		const char *f = db->units[i].file;
+		const char *rel = !strncmp(f, root, n) && f[n] == '/' ? f + n + 1 : f;
+		if (config_excluded(cfg, rel)) {
+			compile_unit_free(&db->units[i]);
+			continue;
+		}
+		db->units[w++] = db->units[i];
+	}
+	db->n = w;
+}
+
+/* Reports the units that could not be analysed; returns how many failed or were partial. */
+static int report_unit_problems(const struct scan_pool *pool)
+{
+	int bad = 0;
+	for (int i = 0; i < pool->db->n; i++) {
+		if (pool->status[i] == UNIT_FAILED)
+			fprintf(stderr, "tsafe: cannot analyse %s: %s\n", pool->db->units[i].file, pool->why[i]);
+		else if (pool->status[i] == UNIT_PARTIAL)
+			fprintf(stderr, "tsafe: %s has errors, analysed in part: %s\n", pool->db->units[i].file,
+			        pool->why[i]);
+		else
+			continue;
+		bad++;
+	}
+	return bad;
+}
+
+static int validate_suppressions(const struct compile_db *db)
+{
+	for (int i = 0; i < db->n; i++) {
+		char *err = NULL;
+		if (suppress_check_file(db->units[i].file, &err)) {
+			cli_error("%s", err);
+			free(err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static char *command_line(int argc, char **argv)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	sb_add(&sb, "tsafe");
+	for (int i = 0; i < argc; i++)
+		sb_addf(&sb, " %s", argv[i]);
+	return sb_detach(&sb);
+}
+
+/* Stores the findings as a run, then reads that run back: what is printed is what the
+ * database holds. */
+static int store_and_print(struct scan_args *a, struct store *st, struct finding_list *found,
+                           int argc, char **argv, int analysed_ok)
+{
+	char *cmd = command_line(argc, argv);
+	long run = store_run_begin(st, "static", a->out.root, a->out.root, cmd);
+	free(cmd);
+	int rc = EXIT_CLEAN;
+	struct finding_list l = {0};
+	struct finding_query q = {.run = run};
+	if (run < 0 || store_findings_add(st, run, found->items, found->n) ||
+	    store_findings_load(st, &q, &l)) {
+		rc = cli_error("storing findings in '%s' failed: %s", a->out.db, store_errmsg(st));
+	} else {
+		finding_list_sort(&l);
+		rc = output_findings(&a->out, &l);
+		if (rc == EXIT_CLEAN && output_over_threshold(&a->out, &l))
+			rc = EXIT_FINDINGS;
+		if (rc != EXIT_TOOL && !analysed_ok)
+			rc = EXIT_PARTIAL;
+	}
+	if (run > 0)
+		store_run_end(st, run, rc);
+	finding_list_free(&l);
+	return rc;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int analyse_and_store(struct scan_args *a, struct store *st, struct compile_db *db,
+                             const char *config_path, const struct project_config *cfg, int argc,
+                             char **argv)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct scan_pool pool = {
+		.db = db, .db_path = a->out.db, .config_path = config_path, .jobs = a->jobs,
+		.progress = isatty(STDERR_FILENO),
+	};
+	if (pool_run(&pool)) {
+		int rc = cli_error("%s", pool.store_error);
+		pool_free(&pool);
+		return rc;
+	}
+	int problems = report_unit_problems(&pool);
+	int ok = 0, cached = 0;
+	struct tu_facts *tus = xcalloc((size_t)db->n, sizeof *tus);
+	for (int i = 0; i < db->n; i++) {
+		cached += pool.status[i] == UNIT_CACHED;
+		if (pool.status[i] != UNIT_FAILED)
+			tus[ok++] = pool.facts[i];
+	}
+	struct finding_list found = {0};
+	struct analyze_opts ao = {.root = a->out.root};
+	struct analyze_stats stats;
+	analyze_program(tus, ok, &ao, &found, &stats);
+	suppress_apply(&found, a->out.root, cfg);
+	fprintf(stderr, "tsafe: %d translation unit%s (%d from cache), %d program%s, %d thread%s, %d finding%s in %.2f s\n",
+	        db->n, db->n == 1 ? "" : "s", cached, stats.programs, stats.programs == 1 ? "" : "s",
+	        stats.threads, stats.threads == 1 ? "" : "s", found.n, found.n == 1 ? "" : "s",
+	        seconds_since(&t0));
+	free(tus);
+	int rc = store_and_print(a, st, &found, argc, argv, problems == 0);
+	finding_list_free(&found);
+	pool_free(&pool);
+	return rc;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	struct scan_args a = {0};
+	struct compile_db db = {0};
+	struct project_config cfg = {0};
+	struct store *st = NULL;
+	char *err = NULL, *root = NULL;
+	int rc = EXIT_TOOL;
+	if (parse_args(argc, argv, &a))
+		goto out;
+	if (rules_load(&err)) {
+		cli_error("%s", err);
+		goto out;
+	}
+	if (a.build_dir ? compdb_load(a.build_dir, &db, &err) : (compdb_from_files(&db, a.files, a.nfiles, a.flags, a.nflags), 0)) {
+		cli_error("%s", err);
+		goto out;
+	}
+	root = a.out.root ? canonical_root(a.out.root) : default_root(&db);
+	if (!root) {
+		cli_error("--root '%s' is not a directory", a.out.root);
+		goto out;
+	}
+	a.out.root = root;
+	if (config_load(root, &cfg, &err)) {
+		cli_error("%s", err);
+		goto out;
+	}
+	apply_excludes(&db, &cfg, root);
+	if (db.n == 0) {
+		cli_error("every translation unit is excluded by %s", cfg.path);
+		goto out;
+	}
+	if (validate_suppressions(&db))
+		goto out;
+	/* Opened here first: a bad --db fails before any parsing, and the schema exists before
+	 * the workers open their own connections. */
+	if (store_open(a.out.db, &st, &err)) {
+		cli_error("%s", err);
+		goto out;
+	}
+	rc = analyse_and_store(&a, st, &db, cfg.path, &cfg, argc, argv);
+out:
+	if (st)
+		store_close(st);
+	free(err);
+	free(root);
+	free(a.files);
+	config_free(&cfg);
+	compdb_free(&db);
+	return rc;
+}

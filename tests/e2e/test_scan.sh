@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `tsafe scan` as a user drives it: compiler-style text, JSON and SARIF from the database,
+# the facts cache, fingerprints that survive unrelated edits, suppressions, -j.
+. "$(dirname "$0")/lib.sh"
+S="$FIXTURES/scan"
+mkdir -p "$WORK/proj"
+cp "$S/race.c" "$S/clean.c" "$WORK/proj/"
+P="$WORK/proj"
+DB="$WORK/t.db"
+
+run_tsafe scan "$P/clean.c" --db "$DB" --root "$P"
+expect "correct program: no findings, exit 0" 0 "no findings"
+
+run_tsafe scan "$P/race.c" --db "$DB" --root "$P"
+expect "racy program: exit 1" 1
+check "compiler-style first line" grep -qE '^race.c:11:3: (error|warning): data race on .counter. \[data-race\]' <<<"$out"
+check "the other access is a note" grep -qE '^race.c:11:3: note: ' <<<"$out"
+check "the thread is named with its creation site" grep -q "thread 'worker' created at race.c:1[89]" <<<"$out"
+check "locks held are shown" grep -qi "locks held: none" <<<"$out"
+
+run_tsafe report --db "$DB" --format json -o "$WORK/r.json"
+expect "report --format json" 0
+check "JSON names the rule and both lines" python3 - "$WORK/r.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = [x for x in d["findings"] if x["rule"] == "data-race"]
+assert len(f) == 1, f
+assert [l["line"] for l in f[0]["locations"]] == [11, 11], f[0]["locations"]
+assert f[0]["locations"][0]["file"] == "race.c", f[0]["locations"][0]["file"]
+PY
+fp1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["findings"][0]["fingerprint"])' "$WORK/r.json")
+
+run_tsafe report --db "$DB" --format sarif -o "$WORK/r.sarif"
+expect "report --format sarif" 0
+if "$TSAFE_SOURCE_DIR/scripts/sarif-validate" "$WORK/r.sarif" >"$WORK/v.txt" 2>&1; then
+	ok "SARIF from a real scan validates against the 2.1.0 schema"
+else
+	fail "SARIF from a real scan validates against the 2.1.0 schema" "$(cat "$WORK/v.txt")"
+fi
+
+run_tsafe scan "$P/race.c" --db "$DB" --root "$P"
+check "an unchanged file comes from the cache" grep -q "(1 from cache)" <<<"$err"
+
+# Unrelated edits above the race: same finding (fingerprint), seen again, not new.
+{ printf '/* a new header comment */\n\n#include <stdlib.h>\n'; cat "$P/race.c"; } >"$P/race.tmp" && mv "$P/race.tmp" "$P/race.c"
+run_tsafe scan "$P/race.c" --db "$DB" --root "$P" --format json
+expect "edited file is parsed again" 1
+check "edited file is not from the cache" grep -q "(0 from cache)" <<<"$err"
+fp2=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["findings"][0]["fingerprint"])' <<<"$out")
+check "fingerprint survives edits above the finding" test "$fp1" = "$fp2"
+
+# Inline suppression: kept in the database, not counted.
+sed -i 's|counter++;|counter++; /* tsafe: ignore[data-race] */|' "$P/race.c"
+run_tsafe scan "$P/race.c" --db "$WORK/sup.db" --root "$P"
+expect "suppressed finding does not count" 0 "no findings"
+run_tsafe report --db "$WORK/sup.db" --format json
+check "suppressed finding is kept, marked" grep -q '"suppressed":[[:space:]]*true' <<<"$out"
+
+# Files with flags after --, several jobs, compile_commands.json.
+cp "$S/race.c" "$S/clean.c" "$WORK/"
+run_tsafe scan "$WORK/race.c" "$WORK/clean.c" -j 2 --db "$WORK/j.db" --root "$WORK" -- -DNDEBUG -std=gnu17
+expect "two files, -j 2, flags after --" 1 "data race on 'counter'"
+make_compdb "$WORK/build" "$WORK/race.c" "$WORK/clean.c"
+run_tsafe scan -p "$WORK/build" --db "$WORK/p.db" --root "$WORK" -j 2
+expect "-p BUILD_DIR" 1 "race.c:11"
+check "clean.c has nothing (two programs in one database)" test "$(grep -c 'clean.c:' <<<"$out")" -eq 0
+run_tsafe scan -p "$WORK/build" --db "$WORK/p.db" --root "$WORK" --fail-on never
+expect "--fail-on never" 0
+finish
