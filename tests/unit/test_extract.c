@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "common/rules.h"
 #include "common/util.h"
 #include "extract/extract.h"
 #include "facts/facts.h"
@@ -290,6 +291,28 @@ static void test_lock_through_alias_and_macro(void **state)
 	unload(tu);
 }
 
+static void test_project_wrappers(void **state)
+{
+	(void)state;
+	struct lock_api lk = {.func = (char *)"acct_lock", .op = LOP_ACQUIRE, .kind = LK_WRAPPER,
+	                      .mutex_arg = -1};
+	struct lock_api un = lk;
+	un.func = (char *)"acct_unlock";
+	un.op = LOP_RELEASE;
+	lockapi_add(&lk);
+	lockapi_add(&un);
+	struct tu_facts *tu = load(FIXTURE("wrappers.c"));
+	const struct function *fn = fn_named(tu, "peek");
+	const struct event *l = must(fn, EV_LOCK, 9, NULL);
+	assert_int_equal(l->lock_kind, LK_WRAPPER);
+	assert_string_equal(l->api, "acct_lock");
+	assert_string_equal(l->path, "p:0*");
+	assert_string_equal(must(fn, EV_UNLOCK, 11, NULL)->api, "acct_unlock");
+	assert_null(ev_at(fn, EV_CALL, 9, 0, NULL));
+	must(fn, EV_CALL, 10, NULL);   /* other calls stay calls */
+	unload(tu);
+}
+
 static void test_cond_wait_in_loop(void **state)
 {
 	(void)state;
@@ -547,6 +570,14 @@ static void test_cfg_noreturn(void **state)
 	const struct event *g = must(f, EV_ACCESS, 73, NULL);
 	assert_false(g->flags & EVF_IN_LOOP);   /* do { } while (0) is no loop */
 	must(f, EV_RETURN, 75, NULL);
+
+	f = fn_named(tu, "user_noreturn");   /* _Noreturn and __attribute__((noreturn)) */
+	int b1, b2;
+	must(f, EV_CALL, 91, &b1);
+	must(f, EV_CALL, 93, &b2);
+	assert_int_equal(f->blocks[b1].nsuccs, 0);
+	assert_int_equal(f->blocks[b2].nsuccs, 0);
+	must(f, EV_ACCESS, 94, NULL);
 	unload(tu);
 }
 
@@ -735,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_lock_classes),
 		cmocka_unit_test(test_trylock_branches),
 		cmocka_unit_test(test_lock_through_alias_and_macro),
+		cmocka_unit_test(test_project_wrappers),
 		cmocka_unit_test(test_cond_wait_in_loop),
 		cmocka_unit_test(test_thread_create),
 		cmocka_unit_test(test_thread_join_detach_exit),
