@@ -11,6 +11,8 @@ static const char usage[] =
 	"commands:\n"
 	"  scan     analyse C sources statically (compile_commands.json or files -- flags)\n"
 	"  report   print the findings stored in the database (text, json, sarif, junit)\n"
+	"  baseline save the current findings as a baseline file to commit\n"
+	"  gate     fail only on findings that are new since the baseline (or previous run)\n"
 	"\n"
 	"Run 'tsafe <command> --help' for the options of a command.\n";
 
@@ -34,6 +36,8 @@ int main(int argc, char **argv)
 	} commands[] = {
 		{"scan", cmd_scan},
 		{"report", cmd_report},
+		{"baseline", cmd_baseline},
+		{"gate", cmd_gate},
 	};
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(usage, argc < 2 ? stderr : stdout);
