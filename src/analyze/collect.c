@@ -32,7 +32,7 @@ static void add_misuse(struct analysis *a, const char *rule, const struct activa
 	m->key = key;
 	m->other = other;
 	m->other_fn = other_fn;
-	frame_position(f, ev, &m->pos_lo, &m->pos_hi);
+	frame_when(f, ev, &m->when);
 	m->nstack = frame_stack(f, ev, &m->stack);
 }
 
@@ -52,7 +52,7 @@ static void record_access(struct analysis *a, const struct activation *f, const 
 	r->fn = f->fn;
 	r->write = (ev->flags & EVF_WRITE) != 0;
 	r->atomic = (ev->flags & EVF_ATOMIC) != 0;
-	frame_position(f, ev, &r->pos_lo, &r->pos_hi);
+	frame_when(f, ev, &r->when);
 	r->locks = xcalloc((size_t)(s->n ? s->n : 1), sizeof *r->locks);
 	r->lock_shared = xcalloc((size_t)(s->n ? s->n : 1), 1);
 	for (int i = 0; i < s->n; i++) {

@@ -7,7 +7,6 @@
  * handle (the end of the enclosing loop); code of main outside that interval does not run
  * alongside it. Every function is also walked on its own (CTX_ISOLATED) for the rules that
  * are about its own paths: lock leaks, double locks, unlocks of locks not held. */
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,21 +20,39 @@ static struct context *new_context(struct analysis *a, enum ctx_kind kind, const
 	a->ctxs[a->nctxs++] = c;
 	c->kind = kind;
 	c->entry = entry;
-	c->start = 0;
-	c->end = INT_MAX;
 	c->program = c->id;
 	return c;
 }
 
-void frame_position(const struct activation *f, const struct event *ev, int *lo, int *hi)
+void frame_when(const struct activation *f, const struct event *ev, struct when *w)
 {
-	if (f->depth == 0) {
-		*lo = ev->loop_lo;
-		*hi = ev->loop_hi;
-	} else {
-		*lo = f->top_lo;
-		*hi = f->top_hi;
+	w->n = f->depth + 1;
+	for (const struct activation *g = f; g; ev = g->call, g = g->caller) {
+		w->lv[g->depth].pos = ev->pos;
+		w->lv[g->depth].lo = ev->loop_lo;
+		w->lv[g->depth].hi = ev->loop_hi;
 	}
+}
+
+/* x surely happens before y: at the first level where their chains differ, x's loop ends
+ * before y's begins. A shared prefix in a loop counts once (one iteration). */
+static int strictly_before(const struct when *x, const struct when *y)
+{
+	int n = x->n < y->n ? x->n : y->n;
+	for (int i = 0; i < n; i++)
+		if (x->lv[i].pos != y->lv[i].pos)
+			return x->lv[i].hi < y->lv[i].lo;
+	return 0;
+}
+
+/* Lexicographic order of chains, for picking the first join. */
+static int when_cmp(const struct when *x, const struct when *y)
+{
+	int n = x->n < y->n ? x->n : y->n;
+	for (int i = 0; i < n; i++)
+		if (x->lv[i].pos != y->lv[i].pos)
+			return x->lv[i].pos < y->lv[i].pos ? -1 : 1;
+	return x->n - y->n;
 }
 
 static int in_loop(const struct activation *f, const struct event *ev)
@@ -63,12 +80,11 @@ static void note_create(struct analysis *a, const struct activation *f, const st
 	else
 		c->arg = frame_path(f, ev->arg);
 	if (parent->kind == CTX_MAIN) {
-		int lo, hi;
-		frame_position(f, ev, &lo, &hi);
-		c->start = lo;                             /* end: set once joins are known */
+		frame_when(f, ev, &c->start);              /* end: set once joins are known */
 	} else {
 		c->start = parent->start;
 		c->end = parent->end;
+		c->has_end = parent->has_end;
 	}
 	c->create_ev = ev;
 	c->create_fn = f->fn;
@@ -92,7 +108,7 @@ void contexts_note_thread_op(struct analysis *a, const struct activation *f, con
 	op->fn = f->fn;
 	op->ctx = f->ctx->id;
 	op->handle = frame_path(f, ev->path);
-	frame_position(f, ev, &op->pos_lo, &op->pos_hi);
+	frame_when(f, ev, &op->when);
 }
 
 /* A thread's interval ends at the first join of its handle in main after its creation;
@@ -113,8 +129,11 @@ static void resolve_lifetimes(struct analysis *a)
 			else
 				c->joined = 1;
 			if (op->ev->kind == EV_THREAD_JOIN && op->ctx == c->parent->id &&
-			    c->parent->kind == CTX_MAIN && op->pos_hi >= c->start && op->pos_hi < c->end)
-				c->end = op->pos_hi;
+			    c->parent->kind == CTX_MAIN && !strictly_before(&op->when, &c->start) &&
+			    (!c->has_end || when_cmp(&op->when, &c->end) < 0)) {
+				c->end = op->when;
+				c->has_end = 1;
+			}
 			/* Created and joined in the same iteration: one instance at a time. */
 			if (op->ev->kind == EV_THREAD_JOIN && op->fn == c->create_fn &&
 			    op->ev->pos > c->create_ev->pos && op->ev->loop_lo == c->create_ev->loop_lo &&
@@ -128,6 +147,7 @@ static void resolve_lifetimes(struct analysis *a)
 		if (c->kind == CTX_THREAD && c->parent->kind == CTX_THREAD) {
 			c->start = c->parent->start;
 			c->end = c->parent->end;
+			c->has_end = c->parent->has_end;
 		}
 	}
 }
@@ -282,16 +302,25 @@ void contexts_discover(struct analysis *a)
 	run_isolated(a);
 }
 
-int contexts_concurrent(const struct analysis *a, int cx, int xlo, int xhi, int cy, int ylo, int yhi)
+/* Main code at chain e runs alongside thread t unless it surely ends before t starts or
+ * surely starts after t is joined. */
+static int main_overlaps(const struct when *e, const struct context *t)
 {
-	const struct context *x = a->ctxs[cx], *y = a->ctxs[cy];
-	if (x->program != y->program)
+	return !strictly_before(e, &t->start) && !(t->has_end && strictly_before(&t->end, e));
+}
+
+int contexts_concurrent(const struct analysis *a, int cx, const struct when *x, int cy,
+                        const struct when *y)
+{
+	const struct context *c = a->ctxs[cx], *d = a->ctxs[cy];
+	if (c->program != d->program)
 		return 0;
 	if (cx == cy)
-		return x->kind == CTX_THREAD && x->multi;
-	if (x->kind == CTX_MAIN)
-		return xhi > y->start && xlo < y->end;
-	if (y->kind == CTX_MAIN)
-		return yhi > x->start && ylo < x->end;
-	return x->start < y->end && y->start < x->end;
+		return c->kind == CTX_THREAD && c->multi;
+	if (c->kind == CTX_MAIN)
+		return main_overlaps(x, d);
+	if (d->kind == CTX_MAIN)
+		return main_overlaps(y, c);
+	return !(c->has_end && strictly_before(&c->end, &d->start)) &&
+	       !(d->has_end && strictly_before(&d->end, &c->start));
 }

@@ -12,8 +12,6 @@
 
 #include "internal.h"
 
-enum { MAX_DEPTH = 12 };
-
 int class_intern(struct analysis *a, const char *cls)
 {
 	int id;
@@ -177,8 +175,8 @@ static char *memo_key(const struct activation *f, const struct lstate *entry, in
 		sb_add(&sb, "I|");
 	else
 		sb_addf(&sb, "%d|", f->ctx->id);
-	if (with_pos)
-		sb_addf(&sb, "%d,%d,%d|", f->top_pos, f->top_lo, f->top_hi);
+	for (const struct activation *g = f; with_pos && g->caller; g = g->caller)
+		sb_addf(&sb, "%d,", g->call->pos);      /* main: when matters, the chain says it */
 	sb_addf(&sb, "%s@%d|", f->fn->usr ? f->fn->usr : f->fn->name, f->tu);
 	for (int i = 0; i < f->nargs; i++)
 		sb_addf(&sb, "%s/%s,", f->args[i].path, f->args[i].lock_class ? f->args[i].lock_class : "");
@@ -201,9 +199,6 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 		.fn = callee->fn, .tu = callee->tu, .caller = f, .call = ev,
 		.fn_index = index_of_ref(&a->ix, callee),
 		.depth = f->depth + 1, .ctx = f->ctx,
-		.top_pos = f->depth ? f->top_pos : ev->pos,
-		.top_lo = f->depth ? f->top_lo : ev->loop_lo,
-		.top_hi = f->depth ? f->top_hi : ev->loop_hi,
 	};
 	frame_args(f, ev, &sub);
 

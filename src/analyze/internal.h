@@ -96,6 +96,19 @@ struct lock_key {
 /* ---- frames and contexts ------------------------------------------------------------- */
 struct context;
 
+enum { MAX_DEPTH = 12 };      /* deepest call chain followed */
+
+/* When an event happens within its context, as the positions of the calls leading to it
+ * (level 0: in the context's entry function) and of the event itself, each with the range
+ * of its outermost enclosing loop. Compared level by level: the first level where two
+ * chains differ orders them. */
+struct when {
+	int n;
+	struct {
+		int pos, lo, hi;
+	} lv[MAX_DEPTH];
+};
+
 struct activation {
 	const struct function *fn;
 	int tu;
@@ -106,9 +119,6 @@ struct activation {
 	const struct event *call;    /* the call event in the caller */
 	int depth;
 	struct context *ctx;
-	/* Position in the context's entry function of the event that led here (for main:
-	 * decides which threads are alive). The entry frame uses its own events' positions. */
-	int top_pos, top_lo, top_hi;
 };
 
 enum ctx_kind { CTX_MAIN, CTX_THREAD, CTX_ISOLATED };
@@ -121,8 +131,9 @@ struct context {
 	char *handle;                /* root-terms path of the pthread_t */
 	int multi;                   /* several instances can run at once */
 	int detached;
-	/* Alive interval, in positions of the program's main: [start, end]. */
-	int start, end;
+	/* Alive from start to end (has_end: joined), in its parent main's chains. */
+	struct when start, end;
+	int has_end;
 	/* Where it was created: for reports. */
 	const struct event *create_ev;
 	const struct function *create_fn;
@@ -146,7 +157,7 @@ struct access_rec {
 	const struct event *ev;
 	const struct function *fn;
 	int write, atomic;
-	int pos_lo, pos_hi;          /* in main's positions (for the main context) */
+	struct when when;            /* for the main context: which threads run alongside */
 	int *locks;                  /* interned lock classes held for sure */
 	unsigned char *lock_shared;
 	int nlocks;
@@ -174,7 +185,7 @@ struct misuse_rec {
 	int key;                     /* lock key involved, or -1 */
 	const struct event *other;   /* the related site (first acquisition…), or NULL */
 	const struct function *other_fn;
-	int pos_lo, pos_hi;          /* in main's positions (for the main context) */
+	struct when when;
 	struct frame_site *stack;
 	int nstack;
 };
@@ -184,7 +195,7 @@ struct thread_op {                   /* create / join / detach seen while walkin
 	const struct function *fn;
 	int ctx;
 	char *handle;
-	int pos_lo, pos_hi;
+	struct when when;
 };
 
 struct analysis {
@@ -234,9 +245,11 @@ void collect_return(struct analysis *a, const struct activation *f, const struct
 /* contexts.c */
 void contexts_discover(struct analysis *a);
 void contexts_note_thread_op(struct analysis *a, const struct activation *f, const struct event *ev);
-void frame_position(const struct activation *f, const struct event *ev, int *lo, int *hi);
-/* Can code of context cx at main-positions [xlo,xhi] run while context cy runs at [ylo,yhi]? */
-int contexts_concurrent(const struct analysis *a, int cx, int xlo, int xhi, int cy, int ylo, int yhi);
+void frame_when(const struct activation *f, const struct event *ev, struct when *w);
+/* Can code of context cx at x run while code of context cy at y runs? (x, y matter only
+ * for a main context.) */
+int contexts_concurrent(const struct analysis *a, int cx, const struct when *x, int cy,
+                        const struct when *y);
 
 /* rules */
 void check_races(struct analysis *a);

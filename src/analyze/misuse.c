@@ -54,7 +54,7 @@ static int concurrent_with_any_thread(const struct analysis *a, const struct mis
 {
 	for (int i = 0; i < a->nctxs; i++)
 		if (a->ctxs[i]->kind == CTX_THREAD &&
-		    contexts_concurrent(a, m->ctx, m->pos_lo, m->pos_hi, i, 0, 0))
+		    contexts_concurrent(a, m->ctx, &m->when, i, NULL))
 			return 1;
 	return 0;
 }

@@ -54,7 +54,7 @@ static int racy(const struct analysis *a, const struct access_rec *x, const stru
 		return 0;
 	if (common_lock(x, y))
 		return 0;
-	return contexts_concurrent(a, x->ctx, x->pos_lo, x->pos_hi, y->ctx, y->pos_lo, y->pos_hi);
+	return contexts_concurrent(a, x->ctx, &x->when, y->ctx, &y->when);
 }
 
 /* The first racing pair of records between two sites, or 0. */
