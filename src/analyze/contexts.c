@@ -302,6 +302,21 @@ void contexts_discover(struct analysis *a)
 	run_isolated(a);
 }
 
+/* Two candidates of one pthread_create through a function pointer: one thread runs one of
+ * them, so they are alternatives, not two threads. */
+int same_site(const struct context *c, const struct context *d)
+{
+	if (c->kind != CTX_THREAD || d->kind != CTX_THREAD || !c->create_ev || !d->create_ev ||
+	    c->create_fn != d->create_fn || c->create_ev->line != d->create_ev->line ||
+	    c->create_ev->col != d->create_ev->col || c->parent != d->parent ||
+	    c->start.n != d->start.n)
+		return 0;
+	for (int i = 0; i + 1 < c->start.n; i++)      /* reached through the same calls */
+		if (c->start.lv[i].pos != d->start.lv[i].pos)
+			return 0;
+	return 1;
+}
+
 /* Main code at chain e runs alongside thread t unless it surely ends before t starts or
  * surely starts after t is joined. */
 static int main_overlaps(const struct when *e, const struct context *t)
@@ -315,7 +330,7 @@ int contexts_concurrent(const struct analysis *a, int cx, const struct when *x, 
 	const struct context *c = a->ctxs[cx], *d = a->ctxs[cy];
 	if (c->program != d->program)
 		return 0;
-	if (cx == cy)
+	if (cx == cy || same_site(c, d))
 		return c->kind == CTX_THREAD && c->multi;
 	if (c->kind == CTX_MAIN)
 		return main_overlaps(x, d);

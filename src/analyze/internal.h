@@ -244,6 +244,7 @@ void collect_return(struct analysis *a, const struct activation *f, const struct
 
 /* contexts.c */
 void contexts_discover(struct analysis *a);
+int same_site(const struct context *c, const struct context *d);
 void contexts_note_thread_op(struct analysis *a, const struct activation *f, const struct event *ev);
 void frame_when(const struct activation *f, const struct event *ev, struct when *w);
 /* Can code of context cx at x run while code of context cy at y runs? (x, y matter only

@@ -96,11 +96,11 @@ void check_thread_leaks(struct analysis *a)
 		const struct context *c = a->ctxs[i];
 		if (c->kind != CTX_THREAD || !c->handle)
 			continue;
+		/* One finding per creation site, whichever candidate entry it runs. */
 		int reported_or_fine = 0;
 		for (int j = 0; j < a->nctxs && !reported_or_fine; j++) {
 			const struct context *d = a->ctxs[j];
-			if (d->kind == CTX_THREAD && d->create_ev == c->create_ev &&
-			    (j < i || d->joined || d->detached))
+			if (j != i && same_site(c, d) && (j < i || d->joined || d->detached))
 				reported_or_fine = 1;
 		}
 		if (reported_or_fine || c->joined || c->detached)

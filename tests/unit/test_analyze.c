@@ -604,6 +604,28 @@ static void test_thread_never_joined_leaks(void **state)
 	assert_int_equal(only("thread-leak")->locs[0].line, 20);
 }
 
+static void test_pointer_candidates_are_one_thread(void **state)
+{
+	(void)state;
+	/* void *(*fn)(void *) = fast ? fast_path : slow_path; pthread_create(&t, 0, fn, 0); */
+	struct function *x, *y;
+	int b = thread_fn("fast_path", &x);
+	access_(x, b, 10, "g:result", WR);
+	ret(x, b, 11);
+	b = thread_fn("slow_path", &y);
+	access_(y, b, 20, "g:result", WR);
+	ret(y, b, 21);
+	struct function *m = fn("main", 0);
+	b = blk(m);
+	edge(m, 0, b);
+	create(m, b, 30, "fast_path", "l:main:t", "?", EVF_VIA_POINTER)->col = 2;
+	create(m, b, 30, "slow_path", "l:main:t", "?", EVF_VIA_POINTER)->col = 2;
+	ret(m, b, 31);
+	run();
+	assert_int_equal(count("data-race"), 0);          /* one thread runs one of them */
+	assert_int_equal(only("thread-leak")->locs[0].line, 30);
+}
+
 static void test_fingerprints_ignore_line_numbers_and_order(void **state)
 {
 	(void)state;
@@ -655,6 +677,7 @@ int main(void)
 		T(test_cond_wait_rules),
 		T(test_mt_unsafe_only_in_thread_context),
 		T(test_thread_never_joined_leaks),
+		T(test_pointer_candidates_are_one_thread),
 		T(test_fingerprints_ignore_line_numbers_and_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
