@@ -50,10 +50,7 @@ static char *explain_failure(const char *path)
 		                 "or 'bear -- make', or name files: tsafe scan FILE... -- FLAGS)", path, strerror(errno));
 	struct strbuf sb;
 	sb_init(&sb);
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		sb_addn(&sb, buf, n);
+	sb_read_stream(&sb, f);
 	fclose(f);
 	const char *end = NULL;
 	cJSON *json = cJSON_ParseWithOpts(sb.buf ? sb.buf : "", &end, 0);

@@ -129,11 +129,7 @@ static char *read_file(const char *path, size_t *len, char **err)
 	}
 	struct strbuf sb;
 	sb_init(&sb);
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		sb_addn(&sb, buf, n);
-	int bad = ferror(f);
+	int bad = sb_read_stream(&sb, f);
 	int saved = errno;
 	fclose(f);
 	if (bad) {

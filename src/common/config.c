@@ -19,10 +19,7 @@ static char *read_all(const char *path, int *missing)
 		return NULL;
 	struct strbuf sb;
 	sb_init(&sb);
-	char buf[8192];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		sb_addn(&sb, buf, n);
+	sb_read_stream(&sb, f);
 	fclose(f);
 	return sb_detach(&sb);
 }

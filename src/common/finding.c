@@ -6,18 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* locs and stack carry no capacity field: they grow to the next power of two, so the
- * capacity follows from the count. */
-static void *append(void *arr, int *count, size_t size)
-{
-	int n = *count;
-	if (n == 0 || (n & (n - 1)) == 0)
-		arr = xrealloc(arr, (size_t)(n ? n * 2 : 1) * size);
-	memset((char *)arr + (size_t)n * size, 0, size);
-	(*count)++;
-	return arr;
-}
-
 struct finding *finding_list_add(struct finding_list *l)
 {
 	grow_array((void **)&l->items, &l->cap, l->n, sizeof *l->items);
@@ -28,13 +16,13 @@ struct finding *finding_list_add(struct finding_list *l)
 
 struct location *finding_add_loc(struct finding *f)
 {
-	f->locs = append(f->locs, &f->nlocs, sizeof *f->locs);
+	f->locs = append_zeroed(f->locs, &f->nlocs, sizeof *f->locs);
 	return &f->locs[f->nlocs - 1];
 }
 
 void finding_add_frame(struct location *loc, const char *func, const char *file, int line)
 {
-	loc->stack = append(loc->stack, &loc->nstack, sizeof *loc->stack);
+	loc->stack = append_zeroed(loc->stack, &loc->nstack, sizeof *loc->stack);
 	struct frame *fr = &loc->stack[loc->nstack - 1];
 	fr->func = xstrdup(func);
 	fr->file = xstrdup(file);

@@ -55,10 +55,7 @@ static char *slurp(const char *path, char **err)
 	}
 	struct strbuf sb;
 	sb_init(&sb);
-	char buf[8192];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-		sb_addn(&sb, buf, n);
+	sb_read_stream(&sb, fp);
 	fclose(fp);
 	return sb_detach(&sb);
 }

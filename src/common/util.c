@@ -74,6 +74,16 @@ void grow_array(void **arr, int *cap, int need, size_t size)
 	*cap = ncap;
 }
 
+void *append_zeroed(void *arr, int *count, size_t size)
+{
+	int n = *count;
+	if (n == 0 || (n & (n - 1)) == 0)
+		arr = xrealloc(arr, (size_t)(n ? n * 2 : 1) * size);
+	memset((char *)arr + (size_t)n * size, 0, size);
+	(*count)++;
+	return arr;
+}
+
 int str_eq(const char *a, const char *b)
 {
 	if (!a || !b)
@@ -139,6 +149,15 @@ char *sb_detach(struct strbuf *sb)
 	char *s = sb->buf ? sb->buf : xstrdup("");
 	sb_init(sb);
 	return s;
+}
+
+int sb_read_stream(struct strbuf *sb, FILE *f)
+{
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sb_addn(sb, buf, n);
+	return ferror(f) ? -1 : 0;
 }
 
 void sb_free(struct strbuf *sb)

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
@@ -14,6 +15,9 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Grow *arr (of *cap elements of `size` bytes) so that index `need` fits. */
 void grow_array(void **arr, int *cap, int need, size_t size);
+/* Appends one zeroed element to an array that keeps no capacity: it grows to the next power
+ * of two, so the capacity follows from the count. Returns the (possibly moved) array. */
+void *append_zeroed(void *arr, int *count, size_t size);
 
 int str_eq(const char *a, const char *b);       /* NULL-safe equality */
 int str_starts(const char *s, const char *prefix);
@@ -28,7 +32,9 @@ void sb_add(struct strbuf *sb, const char *s);
 void sb_addn(struct strbuf *sb, const char *s, size_t n);
 void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_addc(struct strbuf *sb, char c);
-char *sb_detach(struct strbuf *sb);   /* returns the string ("" if empty); sb is reset */
+char *sb_detach(struct strbuf *sb);
+/* Appends everything left in the stream. -1 on a read error (errno set), else 0. */
+int sb_read_stream(struct strbuf *sb, FILE *f);   /* returns the string ("" if empty); sb is reset */
 void sb_free(struct strbuf *sb);
 
 #endif

@@ -54,32 +54,21 @@ void tu_facts_free(struct tu_facts *tu)
 	memset(tu, 0, sizeof *tu);
 }
 
-/* Arrays grow to the next power of two: the capacity is derived from the count. */
-static void *append(void *arr, int *count, size_t size)
-{
-	int n = *count;
-	if (n == 0 || (n & (n - 1)) == 0)
-		arr = xrealloc(arr, (size_t)(n ? n * 2 : 1) * size);
-	memset((char *)arr + (size_t)n * size, 0, size);
-	(*count)++;
-	return arr;
-}
-
 struct function *tu_add_function(struct tu_facts *tu)
 {
-	tu->funcs = append(tu->funcs, &tu->nfuncs, sizeof *tu->funcs);
+	tu->funcs = append_zeroed(tu->funcs, &tu->nfuncs, sizeof *tu->funcs);
 	return &tu->funcs[tu->nfuncs - 1];
 }
 
 struct block *fn_add_block(struct function *fn)
 {
-	fn->blocks = append(fn->blocks, &fn->nblocks, sizeof *fn->blocks);
+	fn->blocks = append_zeroed(fn->blocks, &fn->nblocks, sizeof *fn->blocks);
 	return &fn->blocks[fn->nblocks - 1];
 }
 
 struct event *block_add_event(struct block *b)
 {
-	b->events = append(b->events, &b->nevents, sizeof *b->events);
+	b->events = append_zeroed(b->events, &b->nevents, sizeof *b->events);
 	return &b->events[b->nevents - 1];
 }
 
@@ -88,7 +77,7 @@ void block_add_succ(struct block *b, int succ)
 	for (int i = 0; i < b->nsuccs; i++)
 		if (b->succs[i] == succ)
 			return;
-	b->succs = append(b->succs, &b->nsuccs, sizeof *b->succs);
+	b->succs = append_zeroed(b->succs, &b->nsuccs, sizeof *b->succs);
 	b->succs[b->nsuccs - 1] = succ;
 }
 
