@@ -15,6 +15,7 @@ enum exit_code {
 
 int cmd_scan(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
 

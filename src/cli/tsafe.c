@@ -11,6 +11,7 @@ static const char usage[] =
 	"commands:\n"
 	"  scan     analyse C sources statically (compile_commands.json or files -- flags)\n"
 	"  report   print the findings stored in the database (text, json, sarif, junit)\n"
+	"  run      run a program under the runtime checker (lock order, deadlocks, misuse)\n"
 	"  baseline save the current findings as a baseline file to commit\n"
 	"  gate     fail only on findings that are new since the baseline (or previous run)\n"
 	"\n"
@@ -36,6 +37,7 @@ int main(int argc, char **argv)
 	} commands[] = {
 		{"scan", cmd_scan},
 		{"report", cmd_report},
+		{"run", cmd_run},
 		{"baseline", cmd_baseline},
 		{"gate", cmd_gate},
 	};

@@ -1,0 +1,137 @@
+/* block.c — waiting for a lock that is busy, and noticing when the wait is a deadlock.
+ *
+ * The wrappers first try the lock; only when it is busy do they come here. A thread that
+ * already holds the lock is about to hang on itself: that double-lock is written before
+ * the wait starts. The wait itself runs in slices of a timed lock, so no extra thread is
+ * needed to watch: once blocked longer than TSAFE_RT_DEADLOCK_MS, the waiting thread
+ * follows "waits for a lock held by" from thread to thread; when that leads back to
+ * itself twice in a row with nobody having moved, the threads are deadlocked. The cycle
+ * is written with every thread's stacks and the process ends (exit status
+ * RT_DEADLOCK_EXIT), so that a test run does not hang forever.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "rt.h"
+
+#define MAX_CYCLE 16
+
+long rt_deadlock_ms = 1000;
+static int reporting;
+
+static void add_ms(struct timespec *ts, long ms)
+{
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+struct cycle {
+	int n;
+	struct rt_thread *th[MAX_CYCLE];
+	struct rt_held held[MAX_CYCLE];   /* held[i]: what th[i] holds that th[i-1] waits for */
+	uint64_t signature;
+};
+
+/* Follows the waits-for chain from t. 1 when it comes back to t. */
+static int find_cycle(struct rt_thread *t, struct cycle *c)
+{
+	struct rt_thread *cur = t;
+	c->n = 0;
+	c->signature = 0;
+	while (c->n < MAX_CYCLE) {
+		void *lock = RT_LOAD(&cur->waiting_on);
+		if (!lock || !RT_LOAD(&cur->wait_stack))
+			return 0;            /* not blocked (long enough to have its stack taken) */
+		c->th[c->n++] = cur;
+		c->signature = c->signature * 1000003u + ((uint64_t)cur->seq << 32 | RT_LOAD(&cur->wait_seq));
+		struct rt_held h;
+		struct rt_thread *next;
+		int self = cur == t ? rt_held_index(t, lock) : -1;
+		if (self >= 0) {
+			next = t;
+			h = t->held[self];
+		} else {
+			next = rt_find_holder(cur, lock, &h);
+		}
+		if (!next)
+			return 0;
+		if (next == t) {
+			c->held[0] = h;
+			return 1;
+		}
+		for (int k = 0; k < c->n; k++)
+			if (c->th[k] == next)
+				return 0;        /* a cycle without t: its own threads report it */
+		if (c->n == MAX_CYCLE)
+			return 0;
+		c->held[c->n] = h;
+		cur = next;
+	}
+	return 0;
+}
+
+static void report(struct cycle *c)
+{
+	char buf[sizeof(struct rt_deadlock) + MAX_CYCLE * sizeof(struct rt_deadlock_thread)];
+	struct rt_deadlock *d = (struct rt_deadlock *)buf;
+	memset(d, 0, sizeof buf);
+	d->n = (uint32_t)c->n;
+	for (int i = 0; i < c->n; i++) {
+		struct rt_thread *th = c->th[i];
+		d->t[i].thread = th->seq;
+		d->t[i].wait_cls = RT_LOAD(&th->waiting_cls);
+		d->t[i].wait_stack = RT_LOAD(&th->wait_stack);
+		d->t[i].held_cls = c->held[i].cls;
+		d->t[i].held_stack = c->held[i].site;
+	}
+	rt_log_write(buf, rt_rec_finish(buf, RT_DEADLOCK,
+	                                sizeof *d + (size_t)c->n * sizeof d->t[0]));
+	rt_say(c->n == 1 ? "a thread is blocked on a lock it holds itself; ending the process"
+	                 : "deadlock: threads are blocked on each other's locks; ending the process");
+	_exit(RT_DEADLOCK_EXIT);
+}
+
+int rt_block(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc,
+             rt_timed_wait wait)
+{
+	uint32_t cls = rt_class_of(lock, kind, pc);
+	int i = rt_held_index(t, lock);
+	if (i >= 0 && !((hflags & HF_SHARED) && (t->held[i].flags & HF_SHARED)))
+		rt_misuse(t, RTR_DOUBLE_LOCK, lock, kind, cls, pc, t->held[i].site, t->seq);
+
+	long slice = rt_deadlock_ms > 0 ? rt_deadlock_ms / 4 : 1000;
+	slice = slice < 10 ? 10 : slice > 250 ? 250 : slice;
+	RT_STORE(&t->waiting_cls, cls);
+	RT_STORE(&t->wait_pc, pc);
+	RT_STORE(&t->wait_stack, 0);
+	__atomic_add_fetch(&t->wait_seq, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->waiting_on, lock, __ATOMIC_RELEASE);
+
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	long waited = 0;
+	uint64_t last = 0;
+	int r;
+	for (;;) {
+		add_ms(&deadline, slice);
+		r = wait(lock, &deadline);
+		if (r != ETIMEDOUT)
+			break;
+		waited += slice;
+		if (!RT_LOAD(&t->wait_stack))
+			RT_STORE(&t->wait_stack, rt_stack_now());
+		if (rt_deadlock_ms <= 0 || waited < rt_deadlock_ms)
+			continue;
+		struct cycle c;
+		uint64_t sig = find_cycle(t, &c) ? c.signature : 0;
+		if (sig && sig == last && !__atomic_exchange_n(&reporting, 1, __ATOMIC_ACQ_REL))
+			report(&c);
+		last = sig;
+	}
+	__atomic_store_n(&t->waiting_on, NULL, __ATOMIC_RELEASE);
+	return r;
+}

@@ -1,0 +1,253 @@
+/* rt.h — what the files of libtsafe-rt.so share: the real functions, per-thread state,
+ * the lock-free tables, and the record writer.
+ *
+ * Rules every file follows, because this code runs inside someone else's program:
+ *  - no malloc, stdio or locks of our own on an interposed path: memory comes from mmap'd
+ *    arenas sized at start-up, shared state is atomics, output is write();
+ *  - every wrapper enters through rt_enter(), which returns NULL when the thread is already
+ *    inside the runtime (the unwinder and libc take locks too): the wrapper then forwards
+ *    straight to the real function;
+ *  - errno is preserved across our own system calls.
+ */
+#ifndef TSAFE_RT_H
+#define TSAFE_RT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <threads.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rtformat.h"
+
+#define RT_TLS __attribute__((tls_model("initial-exec")))
+#define RT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define RT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define RT_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define RT_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#if defined(__x86_64__) || defined(__i386__)
+#define RT_PAUSE() __builtin_ia32_pause()
+#else
+#define RT_PAUSE() __asm__ __volatile__("" ::: "memory")
+#endif
+
+/* ---- the real functions (init.c) ---------------------------------------------------- */
+
+struct rt_real {
+	int (*mutex_init)(pthread_mutex_t *, const pthread_mutexattr_t *);
+	int (*mutex_lock)(pthread_mutex_t *);
+	int (*mutex_trylock)(pthread_mutex_t *);
+	int (*mutex_timedlock)(pthread_mutex_t *, const struct timespec *);
+	int (*mutex_clocklock)(pthread_mutex_t *, clockid_t, const struct timespec *);
+	int (*mutex_unlock)(pthread_mutex_t *);
+	int (*mutex_destroy)(pthread_mutex_t *);
+	int (*rwlock_init)(pthread_rwlock_t *, const pthread_rwlockattr_t *);
+	int (*rwlock_rdlock)(pthread_rwlock_t *);
+	int (*rwlock_tryrdlock)(pthread_rwlock_t *);
+	int (*rwlock_timedrdlock)(pthread_rwlock_t *, const struct timespec *);
+	int (*rwlock_clockrdlock)(pthread_rwlock_t *, clockid_t, const struct timespec *);
+	int (*rwlock_wrlock)(pthread_rwlock_t *);
+	int (*rwlock_trywrlock)(pthread_rwlock_t *);
+	int (*rwlock_timedwrlock)(pthread_rwlock_t *, const struct timespec *);
+	int (*rwlock_clockwrlock)(pthread_rwlock_t *, clockid_t, const struct timespec *);
+	int (*rwlock_unlock)(pthread_rwlock_t *);
+	int (*rwlock_destroy)(pthread_rwlock_t *);
+	int (*spin_init)(pthread_spinlock_t *, int);
+	int (*spin_lock)(pthread_spinlock_t *);
+	int (*spin_trylock)(pthread_spinlock_t *);
+	int (*spin_unlock)(pthread_spinlock_t *);
+	int (*spin_destroy)(pthread_spinlock_t *);
+	int (*cond_wait)(pthread_cond_t *, pthread_mutex_t *);
+	int (*cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+	int (*cond_clockwait)(pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *);
+	int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+	int (*join)(pthread_t, void **);
+	int (*tryjoin_np)(pthread_t, void **);
+	int (*timedjoin_np)(pthread_t, void **, const struct timespec *);
+	int (*detach)(pthread_t);
+	void (*exit)(void *) __attribute__((noreturn));
+	pid_t (*fork)(void);
+	int (*mtx_init)(mtx_t *, int);
+	int (*mtx_lock)(mtx_t *);
+	int (*mtx_trylock)(mtx_t *);
+	int (*mtx_timedlock)(mtx_t *restrict, const struct timespec *restrict);
+	int (*mtx_unlock)(mtx_t *);
+	void (*mtx_destroy)(mtx_t *);
+	int (*cnd_wait)(cnd_t *, mtx_t *);
+	int (*cnd_timedwait)(cnd_t *restrict, mtx_t *restrict, const struct timespec *restrict);
+	int (*thrd_create)(thrd_t *, thrd_start_t, void *);
+	int (*thrd_join)(thrd_t, int *);
+	int (*thrd_detach)(thrd_t);
+	void (*thrd_exit)(int) __attribute__((noreturn));
+};
+extern struct rt_real rt_real;
+extern int rt_resolved;
+void rt_resolve(void);
+static inline void rt_need_real(void)
+{
+	if (RT_UNLIKELY(!__atomic_load_n(&rt_resolved, __ATOMIC_ACQUIRE)))
+		rt_resolve();
+}
+
+/* Settings read from the environment at start-up. */
+extern long rt_deadlock_ms;      /* TSAFE_RT_DEADLOCK_MS: blocked this long = check; 0 off */
+
+/* ---- threads (thread.c) -------------------------------------------------------------- */
+
+#define RT_MAX_HELD 64
+#define RT_MAX_THREADS 16384
+
+enum held_flags {
+	HF_TRY = 1,        /* acquired by trylock/timedlock: its edges prove no deadlock */
+	HF_SHARED = 2,     /* read mode of a rwlock */
+	HF_WAITING = 4,    /* released inside a condition wait */
+};
+
+struct rt_held {
+	void *lock;
+	void *pc;          /* where it was acquired */
+	uint32_t cls;
+	uint32_t site;     /* stack of the first acquisition at pc */
+	uint32_t count;    /* recursive acquisitions */
+	uint16_t kind, flags;
+};
+
+struct rt_thread {
+	int used;                   /* slot taken (atomic) */
+	uint32_t seq;               /* thread number in this process, from 1 */
+	pid_t tid;
+	int nheld;                  /* read by other threads: atomic */
+	int overflow;               /* acquisitions beyond RT_MAX_HELD, not tracked */
+	struct rt_held held[RT_MAX_HELD];
+	/* Blocked in a lock wait: read by other threads' deadlock checks. */
+	void *waiting_on;
+	uint32_t waiting_cls, wait_seq, wait_stack;
+	void *wait_pc;
+	/* Set by the creator, read by the trampoline. */
+	void *(*start)(void *);
+	int (*c11_start)(void *);
+	void *arg;
+	int keyed;                  /* attached lazily: released by the key destructor */
+};
+
+extern RT_TLS __thread int rt_guard;
+extern RT_TLS __thread struct rt_thread *rt_self;
+extern struct rt_thread *rt_threads;
+extern int rt_threads_high;        /* slots [0, high) may be in use */
+
+struct rt_thread *rt_attach(void);     /* the calling thread's state, registering it */
+int rt_running(void);
+void rt_after_fork(struct rt_thread *self, const char *parent_log, uint64_t parent_offset);
+struct rt_thread *rt_thread_claim(void);
+void rt_thread_release(struct rt_thread *t);
+void rt_thread_end(struct rt_thread *t);   /* lock-leak check, then release */
+uint32_t rt_thread_seq_of(pthread_t th);   /* 0 when not created under the runtime */
+void rt_thread_map(pthread_t th, uint32_t seq);
+void rt_threads_after_fork(struct rt_thread *self);
+void rt_threads_init(void);
+void rt_write_thread(uint32_t seq, uint32_t parent, uint32_t stack, uint32_t flags, void *start);
+void rt_write_join(int type, uint32_t seq, uint32_t by);   /* RT_JOIN or RT_DETACH */
+
+/* Enter the runtime from a wrapper: NULL means "forward to the real function". */
+static inline struct rt_thread *rt_enter(void)
+{
+	if (RT_UNLIKELY(rt_guard))
+		return NULL;
+	struct rt_thread *t = rt_self;
+	if (RT_UNLIKELY(!t) && !(t = rt_attach()))
+		return NULL;
+	rt_guard = 1;
+	return t;
+}
+
+static inline void rt_leave(void)
+{
+	rt_guard = 0;
+}
+
+/* ---- lock-free tables (table.c) ------------------------------------------------------ */
+
+struct rt_slot {
+	uint64_t k0, k1, k2;
+	uint32_t state;             /* 0 empty, 1 being filled, 2 ready */
+	uint32_t id;
+};
+
+struct rt_table {
+	struct rt_slot *slot;
+	uint64_t mask;
+	uint32_t next_id, limit;
+};
+
+/* Maps memory for 2^log2 slots (untouched pages cost nothing). 0 or -1. */
+int rt_table_init(struct rt_table *t, int log2);
+/* The id (from 1) of the key. When absent and insert is set, a new id is made, init(id,
+ * ctx) is called before other threads can see it, and *fresh set. 0 when absent and not
+ * inserted, or when the table is full. */
+uint32_t rt_table_get(struct rt_table *t, uint64_t k0, uint64_t k1, uint64_t k2, int insert,
+                      void (*init)(uint32_t id, void *ctx), void *ctx, int *fresh);
+/* Maps zeroed memory that is never returned (NULL on failure). */
+void *rt_map(size_t bytes);
+
+/* ---- output (log.c) ------------------------------------------------------------------ */
+
+int rt_log_open(const char *dir, uint32_t flags, const char *parent, uint64_t parent_offset);
+void rt_log_write(const void *rec, size_t len);
+uint64_t rt_log_size(void);
+const char *rt_log_name(void);
+/* Records are built in a buffer of this size on the stack. */
+#define RT_REC_MAX 1024
+/* Sets the header and rounds the length up to 8. */
+size_t rt_rec_finish(void *rec, uint32_t type, size_t len);
+void rt_say(const char *msg);       /* one line on stderr, "tsafe-rt: " + msg */
+
+/* ---- stacks and modules (stack.c) ---------------------------------------------------- */
+
+void rt_sites_init(void);
+void rt_modules_scan(void);           /* records modules not seen before */
+void rt_modules_rewrite(void);        /* records every module again (a new file) */
+int rt_in_data(const void *addr);     /* in some module's writable data or bss */
+uint32_t rt_stack_id(void);           /* a fresh id */
+void rt_stack_write(uint32_t id);     /* captures the calling stack (minus the runtime) */
+uint32_t rt_stack_now(void);          /* rt_stack_id + rt_stack_write */
+uint32_t rt_site(void *pc);           /* the stack of the first call seen at pc */
+
+/* ---- locks (classes.c, lockcore.c, block.c) ------------------------------------------ */
+
+void rt_class_tables_init(void);
+void rt_edge_tables_init(void);
+void rt_misuse_tables_init(void);
+/* An edge from held[i] to the lock being acquired (class `to`). */
+void rt_note_edge(struct rt_thread *t, int i, uint32_t to, void *to_lock, unsigned hflags);
+uint32_t rt_class_of(void *lock, int kind, void *pc);
+void rt_class_init(void *lock, int kind, void *pc);     /* an init call: new binding */
+void rt_class_forget(void *lock);                        /* destroyed */
+uint32_t rt_class_edges_inc(uint32_t cls);               /* same-class pairs seen so far */
+
+/* After the real lock succeeded. */
+void rt_acquired(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc);
+/* Before the real unlock. */
+void rt_released(struct rt_thread *t, void *lock, int kind, void *pc);
+/* Before the real destroy. */
+void rt_destroying(struct rt_thread *t, void *lock, int kind, void *pc);
+int rt_held_index(const struct rt_thread *t, const void *lock);
+/* Condition waits: before (returns the held index or -1) and after. */
+int rt_wait_begin(struct rt_thread *t, void *mutex, void *pc);
+void rt_wait_end(struct rt_thread *t, int idx);
+/* Misuse record, once per (rule, class, site). */
+void rt_misuse(struct rt_thread *t, int rule, void *lock, int kind, uint32_t cls, void *pc,
+               uint32_t other_stack, uint32_t other_thread);
+/* A thread (other than t) holding lock; fills its held entry. */
+struct rt_thread *rt_find_holder(const struct rt_thread *t, const void *lock, struct rt_held *out);
+/* Whether the lock itself says it is held (by anyone): glibc's own fields. */
+int rt_lock_busy(const void *lock, int kind, pid_t *owner);
+
+/* The blocking wait of a lock that trylock found busy: double-lock check, then a wait in
+ * slices that checks for a deadlock once blocked longer than rt_deadlock_ms. wait()
+ * returns 0, ETIMEDOUT at the deadline, or an error. */
+typedef int (*rt_timed_wait)(void *lock, const struct timespec *deadline_mono);
+int rt_block(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc,
+             rt_timed_wait wait);
+
+#endif

@@ -1,0 +1,129 @@
+/* thread.c — the registry of live threads (their held locks are what deadlock and fork
+ * checks read), thread numbers, and what happens when a thread ends: every lock it still
+ * holds is a lock-leak. Slots live in one mmap'd array and are reused. */
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "rt.h"
+
+RT_TLS __thread int rt_guard;
+RT_TLS __thread struct rt_thread *rt_self;
+struct rt_thread *rt_threads;
+int rt_threads_high;
+static uint32_t thread_seqs;
+static int claim_hint;
+static struct rt_table handles;      /* pthread_t -> slot of handle_seq */
+static uint32_t *handle_seq;
+
+void rt_threads_init(void)
+{
+	rt_threads = rt_map((size_t)RT_MAX_THREADS * sizeof *rt_threads);
+	if (rt_table_init(&handles, 16) == 0)
+		handle_seq = rt_map(((size_t)1 << 16) * sizeof *handle_seq);
+}
+
+struct rt_thread *rt_thread_claim(void)
+{
+	if (!rt_threads)
+		return NULL;
+	int hint = RT_LOAD(&claim_hint);
+	for (int n = 0; n < RT_MAX_THREADS; n++) {
+		int i = (hint + n) % RT_MAX_THREADS;
+		struct rt_thread *s = &rt_threads[i];
+		int free_slot = 0;
+		if (RT_LOAD(&s->used) || !__atomic_compare_exchange_n(&s->used, &free_slot, 1, 0,
+		                                                      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			continue;
+		RT_STORE(&s->nheld, 0);
+		s->overflow = 0;
+		RT_STORE(&s->waiting_on, NULL);
+		s->start = NULL;
+		s->c11_start = NULL;
+		s->keyed = 0;
+		s->tid = 0;
+		s->seq = __atomic_add_fetch(&thread_seqs, 1, __ATOMIC_RELAXED);
+		int high = RT_LOAD(&rt_threads_high);
+		while (high < i + 1 &&
+		       !__atomic_compare_exchange_n(&rt_threads_high, &high, i + 1, 0, __ATOMIC_RELEASE,
+		                                    __ATOMIC_RELAXED))
+			;
+		RT_STORE(&claim_hint, i + 1);
+		return s;
+	}
+	return NULL;
+}
+
+void rt_thread_release(struct rt_thread *t)
+{
+	RT_STORE(&t->nheld, 0);
+	RT_STORE(&t->waiting_on, NULL);
+	__atomic_store_n(&t->used, 0, __ATOMIC_RELEASE);
+}
+
+void rt_thread_end(struct rt_thread *t)
+{
+	int guard = rt_guard;
+	rt_guard = 1;
+	for (int i = 0; i < t->nheld; i++) {
+		const struct rt_held *h = &t->held[i];
+		rt_misuse(t, RTR_LOCK_LEAK, h->lock, h->kind, h->cls, h->pc, h->site, t->seq);
+	}
+	if (rt_self == t)
+		rt_self = NULL;
+	rt_thread_release(t);
+	rt_guard = guard;
+}
+
+static void set_seq(uint32_t id, void *ctx)
+{
+	handle_seq[id] = *(uint32_t *)ctx;
+}
+
+void rt_thread_map(pthread_t th, uint32_t seq)
+{
+	if (!handle_seq)
+		return;
+	int fresh;
+	uint32_t id = rt_table_get(&handles, (uint64_t)th, 0, 0, 1, set_seq, &seq, &fresh);
+	if (id && !fresh)   /* a handle reused after its thread was joined or detached */
+		__atomic_store_n(&handle_seq[id], seq, __ATOMIC_RELAXED);
+}
+
+uint32_t rt_thread_seq_of(pthread_t th)
+{
+	if (!handle_seq)
+		return 0;
+	uint32_t id = rt_table_get(&handles, (uint64_t)th, 0, 0, 0, NULL, NULL, NULL);
+	return id ? __atomic_load_n(&handle_seq[id], __ATOMIC_RELAXED) : 0;
+}
+
+void rt_write_thread(uint32_t seq, uint32_t parent, uint32_t stack, uint32_t flags, void *start)
+{
+	struct rt_thread_rec r;
+	memset(&r, 0, sizeof r);
+	r.seq = seq;
+	r.parent = parent;
+	r.stack = stack;
+	r.flags = flags;
+	r.start = (uintptr_t)start;
+	rt_log_write(&r, rt_rec_finish(&r, RT_THREAD, sizeof r));
+}
+
+void rt_write_join(int type, uint32_t seq, uint32_t by)
+{
+	struct rt_join j;
+	memset(&j, 0, sizeof j);
+	j.seq = seq;
+	j.by = by;
+	rt_log_write(&j, rt_rec_finish(&j, (uint32_t)type, sizeof j));
+}
+
+/* In a fork child only the forking thread exists. */
+void rt_threads_after_fork(struct rt_thread *self)
+{
+	int high = RT_LOAD(&rt_threads_high);
+	for (int i = 0; i < high; i++)
+		if (&rt_threads[i] != self && RT_LOAD(&rt_threads[i].used))
+			rt_thread_release(&rt_threads[i]);
+	self->tid = (pid_t)syscall(SYS_gettid);
+}

@@ -1,0 +1,79 @@
+/* wrap_cond.c — condition waits. glibc re-takes the mutex inside the wait without calling
+ * pthread_mutex_lock, so a wait is modelled here as a release and a re-acquisition of its
+ * mutex; waiting without holding the mutex is cond-wait-unheld. Signal and broadcast
+ * need nothing. */
+#include "rt.h"
+
+#define PC() __builtin_return_address(0)
+
+/* Before the real wait: the held index of the mutex, or -1 (also when not tracking). */
+static int begin(pthread_mutex_t *m, void *pc, struct rt_thread **tp)
+{
+	struct rt_thread *t = rt_enter();
+	*tp = t;
+	if (!t)
+		return -1;
+	int i = rt_wait_begin(t, m, pc);
+	rt_leave();
+	return i;
+}
+
+static void end(struct rt_thread *t, int i)
+{
+	if (t && rt_enter()) {
+		rt_wait_end(t, i);
+		rt_leave();
+	}
+}
+
+int pthread_cond_wait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m)
+{
+	rt_need_real();
+	struct rt_thread *t;
+	int i = begin(m, PC(), &t);
+	int r = rt_real.cond_wait(c, m);
+	end(t, i);
+	return r;
+}
+
+int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m,
+                           const struct timespec *restrict abstime)
+{
+	rt_need_real();
+	struct rt_thread *t;
+	int i = begin(m, PC(), &t);
+	int r = rt_real.cond_timedwait(c, m, abstime);
+	end(t, i);
+	return r;
+}
+
+int pthread_cond_clockwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m,
+                           clockid_t clock, const struct timespec *restrict abstime)
+{
+	rt_need_real();
+	struct rt_thread *t;
+	int i = begin(m, PC(), &t);
+	int r = rt_real.cond_clockwait(c, m, clock, abstime);
+	end(t, i);
+	return r;
+}
+
+int cnd_wait(cnd_t *c, mtx_t *m)
+{
+	rt_need_real();
+	struct rt_thread *t;
+	int i = begin((pthread_mutex_t *)m, PC(), &t);
+	int r = rt_real.cnd_wait(c, m);
+	end(t, i);
+	return r;
+}
+
+int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m, const struct timespec *restrict ts)
+{
+	rt_need_real();
+	struct rt_thread *t;
+	int i = begin((pthread_mutex_t *)m, PC(), &t);
+	int r = rt_real.cnd_timedwait(c, m, ts);
+	end(t, i);
+	return r;
+}

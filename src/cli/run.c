@@ -1,0 +1,391 @@
+/* run.c — `tsafe run -- PROGRAM ARGS…`: runs the program with libtsafe-rt.so preloaded
+ * (children of fork and exec inherit it and write their own logs), waits for it, reads the
+ * logs, predicts lock-order inversions together with the other test programs' stored
+ * edges, stores the run and prints it from the database like every engine's findings.
+ * Exits with the program's own status unless findings reach --fail-on. */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../runtime/rtformat.h"
+#include "cli.h"
+#include "common/rules.h"
+#include "common/util.h"
+#include "dynamic/dynamic.h"
+#include "store/edges.h"
+
+extern char **environ;
+
+static const char usage[] =
+	"usage: tsafe run [options] -- PROGRAM [ARGS...]\n"
+	"\n"
+	"Runs PROGRAM with the tsafe runtime preloaded and reports lock-order inversions\n"
+	"(also across the runs of other programs stored in the database), deadlocks that\n"
+	"happen (the program is then ended), and lock misuse: double-lock, unlock-not-held,\n"
+	"unlock-not-owner, destroy-locked, cond-wait-unheld, lock-leak, thread-leak,\n"
+	"fork-with-threads.\n"
+	"\n"
+	"  --db PATH          findings database (default ./tsafe.db)\n"
+	"  --format FMT       text, json or sarif (default text)\n"
+	"  -o FILE            write the report to FILE\n"
+	"  --root DIR         project root: paths in findings are relative to it (default .)\n"
+	"  --fail-on SEV      exit 1 for findings of severity SEV or above: error, warning,\n"
+	"                     note (default) or never\n"
+	"  --deadlock-ms N    a thread blocked N ms on a lock starts the deadlock check\n"
+	"                     (default 1000; 0: never)\n"
+	"\n"
+	"Exit status: the program's own (128+N when killed by signal N), 1 when findings reach\n"
+	"--fail-on, 2 on a usage or tool error. A statically linked program cannot be run\n"
+	"under the runtime (exit 2). Environment: TSAFE_RT_LIB names libtsafe-rt.so.\n";
+
+struct run_args {
+	struct output_opts out;
+	char **cmd;
+	int ncmd;
+	const char *deadlock_ms;
+};
+
+static int parse_args(int argc, char **argv, struct run_args *a)
+{
+	output_opts_init(&a->out);
+	for (int i = 1; i < argc; i++) {
+		int r = output_opt_parse(&a->out, argc, argv, &i);
+		if (r < 0)
+			return -1;
+		if (r)
+			continue;
+		if (!strcmp(argv[i], "--")) {
+			a->cmd = argv + i + 1;
+			a->ncmd = argc - i - 1;
+			break;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(usage, stdout);
+			exit(EXIT_CLEAN);
+		} else if (!strcmp(argv[i], "--deadlock-ms") && i + 1 < argc) {
+			a->deadlock_ms = argv[++i];
+		} else if (argv[i][0] == '-') {
+			cli_error("unknown option '%s' for run (see 'tsafe run --help')", argv[i]);
+			return -1;
+		} else {
+			a->cmd = argv + i;
+			a->ncmd = argc - i;
+			break;
+		}
+	}
+	if (a->ncmd == 0) {
+		cli_error("nothing to run: give the program after '--' (tsafe run -- ./test args)");
+		return -1;
+	}
+	if (a->deadlock_ms && strspn(a->deadlock_ms, "0123456789") != strlen(a->deadlock_ms)) {
+		cli_error("--deadlock-ms needs a number of milliseconds, not '%s'", a->deadlock_ms);
+		return -1;
+	}
+	return output_opts_check(&a->out);
+}
+
+/* libtsafe-rt.so: $TSAFE_RT_LIB, else next to this tsafe (build tree or installed). */
+static char *find_runtime(void)
+{
+	const char *env = getenv("TSAFE_RT_LIB");
+	if (env && *env)
+		return access(env, R_OK) == 0 ? realpath(env, NULL) : NULL;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	*slash = '\0';
+	static const char *const places[] = {"runtime/libtsafe-rt.so", "libtsafe-rt.so",
+	                                     "../lib/tsafe/libtsafe-rt.so"};
+	for (size_t i = 0; i < sizeof places / sizeof places[0]; i++) {
+		char *p = xasprintf("%s/%s", exe, places[i]);
+		char *real = access(p, R_OK) == 0 ? realpath(p, NULL) : NULL;
+		free(p);
+		if (real)
+			return real;
+	}
+	return NULL;
+}
+
+/* The program as exec would find it (PATH search when it has no slash). */
+static char *find_program(const char *name)
+{
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+	const char *path = getenv("PATH");
+	char *dirs = xstrdup(path ? path : "/usr/bin:/bin");
+	char *found = NULL;
+	for (char *save, *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *p = xasprintf("%s/%s", *d ? d : ".", name);
+		if (access(p, X_OK) == 0)
+			found = p;
+		else
+			free(p);
+	}
+	free(dirs);
+	return found;
+}
+
+/* 1 for an ELF executable with no program interpreter: nothing can be preloaded. */
+static int statically_linked(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	Elf64_Ehdr eh;
+	int is_static = 0;
+	if (read(fd, &eh, sizeof eh) == (ssize_t)sizeof eh && !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
+	    eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_phentsize == sizeof(Elf64_Phdr)) {
+		is_static = 1;
+		for (int i = 0; i < eh.e_phnum && is_static; i++) {
+			Elf64_Phdr ph;
+			if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (Elf64_Off)i * sizeof ph)) != (ssize_t)sizeof ph)
+				break;
+			if (ph.p_type == PT_INTERP)
+				is_static = 0;
+		}
+	}
+	close(fd);
+	return is_static;
+}
+
+static char *join_words(char **w, int n)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			sb_addc(&sb, ' ');
+		sb_add(&sb, w[i]);
+	}
+	return sb_detach(&sb);
+}
+
+/* The program's environment: ours, with the runtime preloaded and told where to write. */
+static char **child_environment(const struct run_args *a, const char *lib, const char *logdir)
+{
+	int n = 0;
+	while (environ[n])
+		n++;
+	char **env = xcalloc((size_t)n + 4, sizeof *env);
+	const char *old_preload = NULL;
+	int k = 0;
+	for (int i = 0; i < n; i++) {
+		if (str_starts(environ[i], "LD_PRELOAD="))
+			old_preload = environ[i] + 11;
+		else if (!str_starts(environ[i], "TSAFE_RT_OUT=") &&
+		         !(a->deadlock_ms && str_starts(environ[i], "TSAFE_RT_DEADLOCK_MS=")))
+			env[k++] = xstrdup(environ[i]);
+	}
+	env[k++] = old_preload && *old_preload ? xasprintf("LD_PRELOAD=%s:%s", lib, old_preload)
+	                                       : xasprintf("LD_PRELOAD=%s", lib);
+	env[k++] = xasprintf("TSAFE_RT_OUT=%s", logdir);
+	if (a->deadlock_ms)
+		env[k++] = xasprintf("TSAFE_RT_DEADLOCK_MS=%s", a->deadlock_ms);
+	return env;
+}
+
+/* Runs the program with the runtime preloaded; its wait status, or -1. */
+static int spawn_and_wait(const struct run_args *a, const char *program, const char *lib,
+                          const char *logdir)
+{
+	char **env = child_environment(a, lib, logdir);
+	/* Like system(): ^C goes to the program, and tsafe stays to report what it saw. */
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	posix_spawnattr_t attr;
+	posix_spawnattr_init(&attr);
+	sigset_t dflt;
+	sigemptyset(&dflt);
+	sigaddset(&dflt, SIGINT);
+	sigaddset(&dflt, SIGQUIT);
+	posix_spawnattr_setsigdefault(&attr, &dflt);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+	pid_t pid;
+	int err = posix_spawn(&pid, program, NULL, &attr, a->cmd, env);
+	posix_spawnattr_destroy(&attr);
+	int status = -1;
+	if (err) {
+		errno = err;
+		cli_error("cannot run '%s': %m", a->cmd[0]);
+	} else {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	for (int i = 0; env[i]; i++)
+		free(env[i]);
+	free(env);
+	return status;
+}
+
+static int exit_code_of(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status)) {
+		fprintf(stderr, "tsafe: the program was killed by signal %d (%s); what the runtime "
+		        "recorded until then is reported\n", WTERMSIG(status), sigdescr_np(WTERMSIG(status)));
+		return 128 + WTERMSIG(status);
+	}
+	return EXIT_TOOL;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Stores the run (findings and edges), then prints what the database holds for it. */
+static int store_and_print(const struct run_args *a, struct store *st, struct dyn_run *dr,
+                           const char *scope, const char *command, int program_rc)
+{
+	long run = store_run_begin(st, "runtime", scope, a->out.root, command);
+	struct finding_list l = {0};
+	struct finding_query q = {.run = run};
+	int rc;
+	if (run < 0 || store_findings_add(st, run, dr->findings.items, dr->findings.n) ||
+	    store_edges_add(st, run, dr->edges.items, dr->edges.n) || store_findings_load(st, &q, &l)) {
+		rc = cli_error("storing findings in '%s' failed: %s", a->out.db, store_errmsg(st));
+	} else {
+		finding_list_sort(&l);
+		rc = output_findings(&a->out, &l);
+		if (rc == EXIT_CLEAN)
+			rc = output_over_threshold(&a->out, &l) ? EXIT_FINDINGS : program_rc;
+	}
+	if (run > 0)
+		store_run_end(st, run, program_rc);
+	finding_list_free(&l);
+	return rc;
+}
+
+static void summary(const struct dyn_run *dr)
+{
+	const struct dyn_summary *s = &dr->sum;
+	fprintf(stderr, "tsafe: %d process%s, %d thread%s, %d finding%s", s->processes,
+	        s->processes == 1 ? "" : "es", s->threads, s->threads == 1 ? "" : "s",
+	        dr->findings.n, dr->findings.n == 1 ? "" : "s");
+	if (s->truncated)
+		fprintf(stderr, " (%d log%s cut short by a crash)", s->truncated, s->truncated == 1 ? "" : "s");
+	fputc('\n', stderr);
+	if (s->deadlocked)
+		fprintf(stderr, "tsafe: the program deadlocked; the runtime ended it (exit status %d)\n",
+		        RT_DEADLOCK_EXIT);
+}
+
+/* After the program ended: logs -> findings, with the other programs' edges. */
+static int ingest_and_report(const struct run_args *a, struct store *st, const char *logdir,
+                             const char *scope, const char *command, int program_rc)
+{
+	struct dyn_opts o = {.root = a->out.root};
+	struct dyn_run dr;
+	char *err = NULL;
+	if (dynamic_ingest(logdir, &o, &dr, &err)) {
+		int rc = cli_error("%s", err);
+		free(err);
+		return rc;
+	}
+	struct stored_edge_list others = {0};
+	if (store_edges_load(st, scope, &others)) {
+		dyn_run_free(&dr);
+		return cli_error("reading lock-order edges from '%s' failed: %s", a->out.db, store_errmsg(st));
+	}
+	dynamic_lock_order(&dr, &others, &o);
+	summary(&dr);
+	if (dr.sum.processes == 0)
+		fprintf(stderr, "tsafe: the runtime wrote nothing: the program did not start, or does "
+		        "not use the C library dynamically\n");
+	int rc = store_and_print(a, st, &dr, scope, command, program_rc);
+	stored_edge_list_free(&others);
+	dyn_run_free(&dr);
+	return rc;
+}
+
+static int run_program(struct run_args *a, struct store *st, const char *lib, const char *program,
+                       int argc, char **argv)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *logdir = xasprintf("%s/tsafe-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(logdir)) {
+		int rc = cli_error("cannot create a directory for the runtime's logs in '%s': %m "
+		                   "(set TMPDIR to a writable directory)", tmp && *tmp ? tmp : "/tmp");
+		free(logdir);
+		return rc;
+	}
+	int status = spawn_and_wait(a, program, lib, logdir);
+	int rc = EXIT_TOOL;
+	if (status != -1) {
+		char *scope = join_words(a->cmd, a->ncmd);
+		char *words = join_words(argv, argc);
+		char *command = xasprintf("tsafe %s", words);
+		free(words);
+		rc = ingest_and_report(a, st, logdir, scope, command, exit_code_of(status));
+		free(scope);
+		free(command);
+	}
+	nftw(logdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(logdir);
+	return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_args a = {0};
+	struct store *st = NULL;
+	char *err = NULL, *lib = NULL, *program = NULL, root[PATH_MAX];
+	int rc = EXIT_TOOL;
+	if (parse_args(argc, argv, &a))
+		goto out;
+	if (rules_load(&err)) {
+		cli_error("%s", err);
+		goto out;
+	}
+	if (!realpath(a.out.root ? a.out.root : ".", root)) {
+		cli_error("--root '%s' is not a directory", a.out.root);
+		goto out;
+	}
+	a.out.root = root;
+	if (!(lib = find_runtime())) {
+		cli_error("cannot find libtsafe-rt.so next to tsafe (build the tsafe-rt target, or "
+		          "set TSAFE_RT_LIB to its path)");
+		goto out;
+	}
+	if (!(program = find_program(a.cmd[0]))) {
+		cli_error("cannot run '%s': no such executable (check the path, or that it is in PATH)",
+		          a.cmd[0]);
+		goto out;
+	}
+	if (statically_linked(program)) {
+		cli_error("'%s' is statically linked, so the runtime cannot be preloaded into it: "
+		          "link it dynamically to use tsafe run (tsafe scan still works)", a.cmd[0]);
+		goto out;
+	}
+	if (store_open(a.out.db, &st, &err)) {
+		cli_error("%s", err);
+		goto out;
+	}
+	rc = run_program(&a, st, lib, program, argc, argv);
+out:
+	if (st)
+		store_close(st);
+	free(err);
+	free(lib);
+	free(program);
+	return rc;
+}

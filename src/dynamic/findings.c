@@ -1,0 +1,201 @@
+/* findings.c — misuse, thread leaks and deadlocks of one process as findings with the
+ * static analysis's rule ids, messages and symbols, so that a bug both engines see has
+ * one fingerprint. Locations carry the whole symbolised stack, TSan style. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/rules.h"
+#include "common/util.h"
+#include "internal.h"
+
+struct finding *dyn_finding(const struct dyn_ctx *c, const char *rule, const char *message,
+                            const char *symbol)
+{
+	struct finding *f = finding_list_add(c->out);
+	const struct rule_info *ri = rule_find(rule);
+	f->rule = xstrdup(rule);
+	f->severity = xstrdup(ri ? ri->severity : "warning");
+	f->message = xstrdup(message);
+	f->symbol = xstrdup(symbol);
+	f->engine = xstrdup("runtime");
+	return f;
+}
+
+static const char *rule_id(int rule)
+{
+	static const char *const ids[] = {
+		[RTR_DOUBLE_LOCK] = "double-lock",
+		[RTR_UNLOCK_NOT_HELD] = "unlock-not-held",
+		[RTR_UNLOCK_NOT_OWNER] = "unlock-not-owner",
+		[RTR_DESTROY_LOCKED] = "destroy-locked",
+		[RTR_COND_WAIT_UNHELD] = "cond-wait-unheld",
+		[RTR_LOCK_LEAK] = "lock-leak",
+		[RTR_FORK_WITH_THREADS] = "fork-with-threads",
+	};
+	return rule > 0 && rule < (int)(sizeof ids / sizeof ids[0]) ? ids[rule] : NULL;
+}
+
+/* The message of the finding and of its first location. */
+static void texts(struct dyn_process *p, const struct rt_misuse *m, char **msg, char **here)
+{
+	const char *lk = dyn_class_label(p, m->cls);
+	const char *other = dyn_thread_desc(p, m->other_thread);
+	switch (m->rule) {
+	case RTR_DOUBLE_LOCK:
+		*msg = xasprintf("%s is locked again while already held", lk);
+		*here = xasprintf("%s acquired again here", lk);
+		break;
+	case RTR_UNLOCK_NOT_HELD:
+		*msg = xasprintf("unlock of %s, which is not held here", lk);
+		*here = xasprintf("%s released here", lk);
+		break;
+	case RTR_UNLOCK_NOT_OWNER:
+		*msg = m->other_thread ? xasprintf("unlock of %s, which %s holds", lk, other)
+		                       : xasprintf("unlock of %s, which another thread holds", lk);
+		*here = xasprintf("%s released here", lk);
+		break;
+	case RTR_DESTROY_LOCKED:
+		*msg = xasprintf("%s is destroyed while it is held", lk);
+		*here = xasprintf("%s destroyed here", lk);
+		break;
+	case RTR_COND_WAIT_UNHELD:
+		*msg = xasprintf("condition wait without holding its mutex %s", lk);
+		*here = xasprintf("waits without holding %s", lk);
+		break;
+	case RTR_LOCK_LEAK:
+		*msg = xasprintf("%s ended while still holding %s", dyn_thread_desc(p, m->thread), lk);
+		*here = xasprintf("%s acquired here, never released", lk);
+		break;
+	default:   /* RTR_FORK_WITH_THREADS */
+		*msg = xasprintf("fork() while %s holds %s: the child inherits a lock nobody will "
+		                 "release", other, lk);
+		*here = xstrdup("fork() called here");
+		break;
+	}
+}
+
+static const char *other_text(int rule)
+{
+	switch (rule) {
+	case RTR_DOUBLE_LOCK:
+		return "first acquired here";
+	case RTR_UNLOCK_NOT_OWNER:
+	case RTR_DESTROY_LOCKED:
+	case RTR_FORK_WITH_THREADS:
+		return "acquired here by the thread that holds it";
+	default:
+		return NULL;
+	}
+}
+
+static void misuse_finding(const struct dyn_ctx *c, struct dyn_process *p, const struct rt_misuse *m)
+{
+	const char *rule = rule_id(m->rule);
+	if (!rule)
+		return;
+	char *msg, *here;
+	texts(p, m, &msg, &here);
+	struct finding *f = dyn_finding(c, rule, msg, dyn_class_symbol(p, m->cls));
+	struct location *loc = dyn_add_location(c, f, p, m->stack, here);
+	loc->thread = xstrdup(dyn_thread_desc(p, m->thread));
+	const char *ot = other_text(m->rule);
+	if (ot && m->other_stack) {
+		struct location *o = dyn_add_location(c, f, p, m->other_stack, ot);
+		if (m->other_thread)
+			o->thread = xstrdup(dyn_thread_desc(p, m->other_thread));
+	}
+	free(msg);
+	free(here);
+}
+
+void dyn_misuse_findings(const struct dyn_ctx *c, struct dyn_process *p)
+{
+	for (int i = 0; i < p->nmisuses; i++)
+		misuse_finding(c, p, p->misuses[i]);
+}
+
+/* Threads that were neither joined nor detached by the time the process called exit(),
+ * one finding per creation site (a process that crashed or was ended says nothing). */
+void dyn_thread_leaks(const struct dyn_ctx *c, struct dyn_process *p)
+{
+	if (!p->exited)
+		return;
+	for (int i = 1; i < p->cap_threads; i++) {
+		struct dyn_thread *t = &p->threads[i];
+		if (!t->defined || (t->flags & (RTT_MAIN | RTT_FOREIGN | RTT_DETACHED)) ||
+		    t->joined || t->detached)
+			continue;
+		int count = 0, first = 1;
+		for (int j = 1; j < p->cap_threads; j++) {
+			struct dyn_thread *u = &p->threads[j];
+			if (!u->defined || u->stack != t->stack || u->start != t->start ||
+			    (u->flags & (RTT_MAIN | RTT_FOREIGN | RTT_DETACHED)) || u->joined || u->detached)
+				continue;
+			first = first && j >= i;
+			count++;
+		}
+		if (!first)
+			continue;      /* reported with the first thread of its site */
+		const char *fn = t->start_name ? t->start_name : "??";
+		char *msg = count > 1
+			? xasprintf("thread running '%s' is never joined or detached (%d threads)", fn, count)
+			: xasprintf("thread running '%s' is never joined or detached", fn);
+		struct finding *f = dyn_finding(c, "thread-leak", msg, fn);
+		struct location *loc = dyn_add_location(c, f, p, t->stack, "created here");
+		loc->thread = xstrdup(dyn_thread_desc(p, t->parent));
+		free(msg);
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The classes of a cycle, sorted and joined: one symbol for every rotation. */
+static char *cycle_symbol(struct dyn_process *p, const struct rt_deadlock *d)
+{
+	const char **names = xcalloc(d->n, sizeof *names);
+	for (uint32_t i = 0; i < d->n; i++)
+		names[i] = dyn_class_symbol(p, d->t[i].wait_cls);
+	qsort(names, d->n, sizeof *names, cmp_str);
+	struct strbuf sb;
+	sb_init(&sb);
+	for (uint32_t i = 0; i < d->n; i++)
+		sb_addf(&sb, "%s%s", i ? " -> " : "", names[i]);
+	free(names);
+	return sb_detach(&sb);
+}
+
+static void deadlock_finding(const struct dyn_ctx *c, struct dyn_process *p, const struct rt_deadlock *d)
+{
+	struct strbuf cyc;
+	sb_init(&cyc);
+	for (uint32_t i = 0; i <= d->n; i++)
+		sb_addf(&cyc, "%s%s", i ? " -> " : "", dyn_class_label(p, d->t[i % d->n].wait_cls));
+	char *msg = xasprintf("deadlock: %u threads wait for each other's locks (%s); the process "
+	                      "was ended", d->n, cyc.buf);
+	char *sym = cycle_symbol(p, d);
+	struct finding *f = dyn_finding(c, "deadlock", msg, sym);
+	for (uint32_t i = 0; i < d->n; i++) {
+		const struct rt_deadlock_thread *t = &d->t[i];
+		char *where = dyn_where(c, p, t->held_stack);
+		char *here = xasprintf("blocks acquiring %s while holding %s (acquired at %s)",
+		                       dyn_class_label(p, t->wait_cls), dyn_class_label(p, t->held_cls), where);
+		struct location *loc = dyn_add_location(c, f, p, t->wait_stack, here);
+		loc->thread = xstrdup(dyn_thread_desc(p, t->thread));
+		loc->locks = xstrdup(dyn_class_name(p, t->held_cls));
+		free(here);
+		free(where);
+	}
+	free(sym);
+	free(msg);
+	sb_free(&cyc);
+}
+
+void dyn_deadlocks(const struct dyn_ctx *c, struct dyn_process *p)
+{
+	for (int i = 0; i < p->ndeadlocks; i++)
+		if (p->deadlocks[i]->n > 1)      /* a thread on itself is its double-lock */
+			deadlock_finding(c, p, p->deadlocks[i]);
+}

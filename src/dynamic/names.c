@@ -1,0 +1,232 @@
+/* names.c — what the user reads: stacks as frames (the runtime's own frames and the libc
+ * start-up tail left out, paths relative to the project root), lock classes by the names
+ * the static analysis uses, and threads by their start routine and creation site. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "internal.h"
+
+#define MAX_EXPANDED (RT_MAX_FRAMES * 4)
+
+char *dyn_relative(const struct dyn_ctx *c, const char *path)
+{
+	const char *root = c->opts->root;
+	size_t n = root ? strlen(root) : 0;
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	if (path && n && !strncmp(path, root, n) && path[n] == '/')
+		return xstrdup(path + n + 1);
+	return xstrdup(path);
+}
+
+/* Absolute paths inside a class name become relative to the root. */
+static char *relative_class(const struct dyn_ctx *c, const char *cls)
+{
+	const char *root = c->opts->root;
+	size_t n = root ? strlen(root) : 0;
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	struct strbuf sb;
+	sb_init(&sb);
+	for (const char *p = cls; *p;) {
+		if (n && !strncmp(p, root, n) && p[n] == '/') {
+			p += n + 1;
+			continue;
+		}
+		sb_addc(&sb, *p++);
+	}
+	return sb_detach(&sb);
+}
+
+/* Raw frames: every pc symbolised, inlined calls expanded, runtime frames dropped. */
+static int expand(struct dyn_process *p, const struct dyn_stack *st, struct sym_frame *out)
+{
+	int n = 0;
+	for (int i = 0; i < st->n && n < MAX_EXPANDED; i++) {
+		struct sym_frame tmp[8];
+		int k = sym_pc(p->sym, st->pc[i], 1, tmp, 8);
+		for (int j = 0; j < k; j++) {
+			if (tmp[j].runtime || n == MAX_EXPANDED)
+				sym_frame_clear(&tmp[j]);
+			else
+				out[n++] = tmp[j];
+		}
+	}
+	return n;
+}
+
+static void resolve(const struct dyn_ctx *c, struct dyn_process *p, struct dyn_stack *st)
+{
+	struct sym_frame *raw = xcalloc(MAX_EXPANDED, sizeof *raw);
+	int n = expand(p, st, raw);
+	/* The location is the first frame with source; the plumbing at the bottom (thread
+	 * start, __libc_start_main, _start) says nothing. */
+	int lo = 0, hi = n;
+	while (lo < n && (!raw[lo].file || raw[lo].system))
+		lo++;
+	if (lo == n)
+		lo = 0;
+	while (hi > lo + 1 && (raw[hi - 1].system || !raw[hi - 1].file))
+		hi--;
+	st->frames = xcalloc((size_t)(hi > lo ? hi - lo : 1), sizeof *st->frames);
+	for (int i = lo; i < hi; i++) {
+		struct frame *f = &st->frames[st->nframes++];
+		f->func = xstrdup(raw[i].func ? raw[i].func : "??");
+		f->file = raw[i].file ? dyn_relative(c, raw[i].file) : xstrdup(raw[i].module);
+		f->line = raw[i].file ? raw[i].line : 0;
+	}
+	for (int i = 0; i < n; i++)
+		sym_frame_clear(&raw[i]);
+	free(raw);
+	st->resolved = 1;
+}
+
+const struct frame *dyn_frames(const struct dyn_ctx *c, struct dyn_process *p, uint32_t stack, int *n)
+{
+	struct dyn_stack *st = process_stack(p, stack);
+	*n = 0;
+	if (!st)
+		return NULL;
+	if (!st->resolved)
+		resolve(c, p, st);
+	*n = st->nframes;
+	return st->nframes ? st->frames : NULL;
+}
+
+char *dyn_where(const struct dyn_ctx *c, struct dyn_process *p, uint32_t stack)
+{
+	int n;
+	const struct frame *f = dyn_frames(c, p, stack, &n);
+	if (!f)
+		return xstrdup("an unknown place");
+	return f->line ? xasprintf("%s:%d", f->file, f->line) : xasprintf("%s (%s)", f->func, f->file);
+}
+
+struct location *dyn_add_location(const struct dyn_ctx *c, struct finding *fd, struct dyn_process *p,
+                                  uint32_t stack, const char *message)
+{
+	struct location *loc = finding_add_loc(fd);
+	int n;
+	const struct frame *f = dyn_frames(c, p, stack, &n);
+	loc->message = xstrdup(message);
+	if (!f)
+		return loc;
+	loc->file = xstrdup(f[0].file);
+	loc->line = f[0].line;
+	loc->func = xstrdup(f[0].func);
+	for (int i = 0; i < n; i++)
+		finding_add_frame(loc, f[i].func, f[i].file, f[i].line);
+	return loc;
+}
+
+/* "global:m" -> 'm', "field:struct a.lock" -> 'struct a.lock', "static:f.c:m" -> 'm',
+ * "site:f.c:12" -> the lock made at f.c:12. */
+char *dyn_label_of_name(const char *name)
+{
+	if (str_starts(name, "field:"))
+		return xasprintf("'%s'", name + 6);
+	if (str_starts(name, "site:"))
+		return xasprintf("the lock made at %s", name + 5);
+	const char *colon = strrchr(name, ':');
+	return xasprintf("'%s'", colon ? colon + 1 : name);
+}
+
+/* A class name fit for a fingerprint: a site's line number dropped ("site:f.c"). */
+char *dyn_symbol_of_name(const char *name)
+{
+	if (!str_starts(name, "site:"))
+		return xstrdup(name);
+	const char *colon = strrchr(name, ':');
+	const char *d = colon ? colon + 1 : "";
+	int digits = *d != '\0';
+	for (; *d; d++)
+		digits = digits && *d >= '0' && *d <= '9';
+	return digits && colon > name + 5 ? xstrndup(name, (size_t)(colon - name)) : xstrdup(name);
+}
+
+static void name_site(const struct dyn_ctx *c, struct dyn_process *p, struct dyn_class *k)
+{
+	int n;
+	const struct frame *f = dyn_frames(c, p, k->stack, &n);
+	if (f && f->line) {
+		k->name = xasprintf("site:%s:%d", f->file, f->line);
+		k->symbol = dyn_symbol_of_name(k->name);
+		k->label = dyn_label_of_name(k->name);
+	} else if (f) {
+		k->name = xasprintf("site:%s:%s", f->file, f->func);
+		k->symbol = xstrdup(k->name);
+		k->label = xasprintf("the lock made in %s", f->func);
+	} else {
+		k->name = xasprintf("site:?:%#llx", (unsigned long long)k->addr);
+		k->symbol = xstrdup("site:?");
+		k->label = xstrdup("a lock of unknown origin");
+	}
+}
+
+void dyn_name_classes(const struct dyn_ctx *c, struct dyn_process *p)
+{
+	for (int i = 1; i < p->cap_classes; i++) {
+		struct dyn_class *k = &p->classes[i];
+		if (!k->defined || k->name)
+			continue;
+		if (k->how != RTC_DATA) {
+			name_site(c, p, k);
+			continue;
+		}
+		char *raw = sym_data_class(p->sym, k->addr);
+		k->name = raw ? relative_class(c, raw) : xasprintf("global:%#llx", (unsigned long long)k->addr);
+		k->symbol = xstrdup(k->name);
+		k->label = dyn_label_of_name(k->name);
+		free(raw);
+	}
+}
+
+void dyn_name_threads(const struct dyn_ctx *c, struct dyn_process *p)
+{
+	for (int i = 1; i < p->cap_threads; i++) {
+		struct dyn_thread *t = &p->threads[i];
+		if (t->desc)
+			continue;
+		if (!t->defined || (t->flags & RTT_FOREIGN)) {
+			t->desc = xasprintf("thread #%d", i);
+			continue;
+		}
+		if (t->flags & RTT_MAIN) {
+			t->desc = xstrdup("main thread");
+			continue;
+		}
+		struct sym_frame fr;
+		sym_pc(p->sym, t->start, 0, &fr, 1);
+		t->start_name = xstrdup(fr.func ? fr.func : "??");
+		sym_frame_clear(&fr);
+		char *where = dyn_where(c, p, t->stack);
+		t->desc = xasprintf("thread '%s' created at %s", t->start_name, where);
+		free(where);
+	}
+}
+
+const char *dyn_thread_desc(struct dyn_process *p, uint32_t seq)
+{
+	struct dyn_thread *t = process_thread(p, seq);
+	return t && t->desc ? t->desc : "an unknown thread";
+}
+
+const char *dyn_class_label(struct dyn_process *p, uint32_t cls)
+{
+	struct dyn_class *k = process_class(p, cls);
+	return k && k->label ? k->label : "an unknown lock";
+}
+
+const char *dyn_class_name(struct dyn_process *p, uint32_t cls)
+{
+	struct dyn_class *k = process_class(p, cls);
+	return k && k->name ? k->name : "?";
+}
+
+const char *dyn_class_symbol(struct dyn_process *p, uint32_t cls)
+{
+	struct dyn_class *k = process_class(p, cls);
+	return k && k->symbol ? k->symbol : "?";
+}

@@ -1,0 +1,243 @@
+/* edges.c — the lock_edges table: each run's lock-order edges by class, and the query
+ * that gives the newest edges of every other test program for cross-run prediction.
+ * The table is created here on first use rather than by a schema migration, so that an
+ * older database gains it without a version change (it only adds data). */
+#include "internal.h"
+#include "edges.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char sql_create[] =
+	"CREATE TABLE IF NOT EXISTS lock_edges ("
+	"  run_id INTEGER NOT NULL, from_class TEXT NOT NULL, to_class TEXT NOT NULL,"
+	"  flags INTEGER NOT NULL, threads INTEGER NOT NULL, thread_key TEXT, gates TEXT,"
+	"  inner_file TEXT, inner_line INTEGER NOT NULL, inner_func TEXT, inner_message TEXT,"
+	"  inner_thread TEXT, inner_locks TEXT, inner_stack TEXT,"
+	"  outer_file TEXT, outer_line INTEGER NOT NULL, outer_func TEXT, outer_stack TEXT,"
+	"  PRIMARY KEY (run_id, from_class, to_class)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS lock_edges_classes ON lock_edges(from_class, to_class);";
+
+static const char sql_insert[] =
+	"INSERT OR REPLACE INTO lock_edges (run_id, from_class, to_class, flags, threads,"
+	" thread_key, gates, inner_file, inner_line, inner_func, inner_message, inner_thread,"
+	" inner_locks, inner_stack, outer_file, outer_line, outer_func, outer_stack)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+
+/* The newest finished runtime run of each scope, except the one given. */
+static const char sql_load[] =
+	"SELECT e.from_class, e.to_class, e.flags, e.threads, e.thread_key, e.gates,"
+	" e.inner_file, e.inner_line, e.inner_func, e.inner_message, e.inner_thread,"
+	" e.inner_locks, e.inner_stack, e.outer_file, e.outer_line, e.outer_func, e.outer_stack,"
+	" e.run_id, r.scope"
+	" FROM lock_edges e JOIN runs r ON r.id = e.run_id"
+	" WHERE r.engine = 'runtime' AND r.scope IS NOT ?1"
+	"  AND r.id = (SELECT max(r2.id) FROM runs r2 WHERE r2.engine = 'runtime'"
+	"              AND r2.scope = r.scope AND r2.ended IS NOT NULL)"
+	" ORDER BY e.run_id, e.from_class, e.to_class";
+
+static int ensure_table(struct store *s)
+{
+	return store_exec(s, sql_create, "creating the lock_edges table");
+}
+
+struct stored_edge *stored_edge_list_add(struct stored_edge_list *l)
+{
+	grow_array((void **)&l->items, &l->cap, l->n, sizeof *l->items);
+	struct stored_edge *e = &l->items[l->n++];
+	memset(e, 0, sizeof *e);
+	return e;
+}
+
+static void location_clear(struct location *l)
+{
+	free(l->file);
+	free(l->func);
+	free(l->message);
+	free(l->thread);
+	free(l->locks);
+	for (int i = 0; i < l->nstack; i++) {
+		free(l->stack[i].func);
+		free(l->stack[i].file);
+	}
+	free(l->stack);
+	memset(l, 0, sizeof *l);
+}
+
+void stored_edge_free(struct stored_edge *e)
+{
+	free(e->from);
+	free(e->to);
+	free(e->thread_key);
+	for (int i = 0; i < e->ngates; i++)
+		free(e->gates[i]);
+	free(e->gates);
+	location_clear(&e->inner);
+	location_clear(&e->outer);
+	free(e->run_scope);
+	memset(e, 0, sizeof *e);
+}
+
+void stored_edge_list_free(struct stored_edge_list *l)
+{
+	for (int i = 0; i < l->n; i++)
+		stored_edge_free(&l->items[i]);
+	free(l->items);
+	memset(l, 0, sizeof *l);
+}
+
+/* Stacks and gate lists as codec text: frames "func TAB file TAB line LF". */
+static char *encode_stack(const struct location *loc)
+{
+	if (!loc->nstack)
+		return NULL;
+	struct strbuf sb;
+	sb_init(&sb);
+	for (int i = 0; i < loc->nstack; i++) {
+		char line[16];
+		snprintf(line, sizeof line, "%d", loc->stack[i].line);
+		codec_put(&sb, loc->stack[i].func, '\t');
+		codec_put(&sb, loc->stack[i].file, '\t');
+		codec_put(&sb, line, '\n');
+	}
+	return sb_detach(&sb);
+}
+
+static int decode_stack(const char *text, struct location *loc)
+{
+	for (const char *p = text; p && *p;) {
+		char *func, *file;
+		int line;
+		if (codec_get(&p, '\t', &func))
+			return -1;
+		if (codec_get(&p, '\t', &file) || codec_get_int(&p, '\n', &line)) {
+			free(func);
+			return -1;
+		}
+		finding_add_frame(loc, func, file, line);
+		free(func);
+		free(file);
+	}
+	return 0;
+}
+
+static char *encode_gates(const struct stored_edge *e)
+{
+	if (!e->ngates)
+		return NULL;
+	struct strbuf sb;
+	sb_init(&sb);
+	for (int i = 0; i < e->ngates; i++)
+		codec_put(&sb, e->gates[i], '\n');
+	return sb_detach(&sb);
+}
+
+static int decode_gates(const char *text, struct stored_edge *e)
+{
+	for (const char *p = text; p && *p;) {
+		char *g;
+		if (codec_get(&p, '\n', &g))
+			return -1;
+		e->gates = xrealloc(e->gates, (size_t)(e->ngates + 1) * sizeof *e->gates);
+		e->gates[e->ngates++] = g;
+	}
+	return 0;
+}
+
+static int insert_one(struct store *s, long run, const struct stored_edge *e)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_insert);
+	if (!st)
+		return -1;
+	char *gates = encode_gates(e);
+	char *istack = encode_stack(&e->inner), *ostack = encode_stack(&e->outer);
+	sqlite3_bind_int64(st, 1, run);
+	bind_str(st, 2, e->from);
+	bind_str(st, 3, e->to);
+	sqlite3_bind_int(st, 4, (int)e->flags);
+	sqlite3_bind_int(st, 5, e->threads);
+	bind_str(st, 6, e->thread_key);
+	bind_str(st, 7, gates);
+	bind_str(st, 8, e->inner.file);
+	sqlite3_bind_int(st, 9, e->inner.line);
+	bind_str(st, 10, e->inner.func);
+	bind_str(st, 11, e->inner.message);
+	bind_str(st, 12, e->inner.thread);
+	bind_str(st, 13, e->inner.locks);
+	bind_str(st, 14, istack);
+	bind_str(st, 15, e->outer.file);
+	sqlite3_bind_int(st, 16, e->outer.line);
+	bind_str(st, 17, e->outer.func);
+	bind_str(st, 18, ostack);
+	int rc = store_step_done(s, st, "recording a lock-order edge");
+	free(gates);
+	free(istack);
+	free(ostack);
+	return rc;
+}
+
+int store_edges_add(struct store *s, long run, const struct stored_edge *e, int n)
+{
+	store_clear_error(s);
+	if (ensure_table(s) || store_begin_write(s))
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (!e[i].from || !e[i].to) {
+			store_rollback(s);
+			return store_failf(s, "tsafe: database '%s': a lock-order edge needs both classes "
+			                   "(this is a bug in the caller)", s->path);
+		}
+		if (insert_one(s, run, &e[i])) {
+			store_rollback(s);
+			return -1;
+		}
+	}
+	return store_commit(s);
+}
+
+static int read_row(struct store *s, sqlite3_stmt *st, struct stored_edge *e)
+{
+	e->from = col_str(st, 0);
+	e->to = col_str(st, 1);
+	e->flags = (unsigned)sqlite3_column_int(st, 2);
+	e->threads = sqlite3_column_int(st, 3);
+	e->thread_key = col_str(st, 4);
+	e->inner.file = col_str(st, 6);
+	e->inner.line = sqlite3_column_int(st, 7);
+	e->inner.func = col_str(st, 8);
+	e->inner.message = col_str(st, 9);
+	e->inner.thread = col_str(st, 10);
+	e->inner.locks = col_str(st, 11);
+	e->outer.file = col_str(st, 13);
+	e->outer.line = sqlite3_column_int(st, 14);
+	e->outer.func = col_str(st, 15);
+	e->run = (long)sqlite3_column_int64(st, 17);
+	e->run_scope = col_str(st, 18);
+	if (decode_gates((const char *)sqlite3_column_text(st, 5), e) ||
+	    decode_stack((const char *)sqlite3_column_text(st, 12), &e->inner) ||
+	    decode_stack((const char *)sqlite3_column_text(st, 16), &e->outer))
+		return store_failf(s, "tsafe: database '%s': a lock-order edge of run %ld is "
+		                   "malformed (the database was edited or damaged)", s->path, e->run);
+	return 0;
+}
+
+int store_edges_load(struct store *s, const char *exclude_scope, struct stored_edge_list *out)
+{
+	store_clear_error(s);
+	if (ensure_table(s))
+		return -1;
+	sqlite3_stmt *st = store_stmt(s, sql_load);
+	if (!st)
+		return -1;
+	bind_str(st, 1, exclude_scope);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (read_row(s, st, stored_edge_list_add(out))) {
+			sqlite3_reset(st);
+			return -1;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading lock-order edges");
+}
