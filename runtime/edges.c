@@ -30,7 +30,7 @@ void rt_edge_tables_init(void)
 static int held_below(const struct rt_thread *t, int i, uint32_t cls)
 {
 	for (int k = 0; k < i; k++)
-		if (t->held[k].cls == cls && !(t->held[k].flags & HF_WAITING))
+		if (t->held[k].cls == cls && !(RT_LOAD(&t->held[k].flags) & (HF_WAITING | HF_GONE)))
 			return 1;
 	return 0;
 }
@@ -49,7 +49,7 @@ static void gates_of(struct new_edge *ne)
 	int n = 0;
 	for (int k = 0; k < ne->i && n < 2; k++) {
 		uint32_t c = t->held[k].cls;
-		if (!c || (t->held[k].flags & HF_WAITING) || c == t->held[ne->i].cls || c == ne->to ||
+		if (!c || (RT_LOAD(&t->held[k].flags) & (HF_WAITING | HF_GONE)) || c == t->held[ne->i].cls || c == ne->to ||
 		    (n && ne->init.gate[0] == c))
 			continue;
 		ne->init.gate[n++] = c;

@@ -15,7 +15,7 @@ void rt_misuse_tables_init(void)
 int rt_held_index(const struct rt_thread *t, const void *lock)
 {
 	for (int i = t->nheld - 1; i >= 0; i--)
-		if (t->held[i].lock == lock && !(t->held[i].flags & HF_WAITING))
+		if (t->held[i].lock == lock && !(RT_LOAD(&t->held[i].flags) & (HF_WAITING | HF_GONE)))
 			return i;
 	return -1;
 }
@@ -31,7 +31,7 @@ void rt_acquired(struct rt_thread *t, void *lock, int kind, unsigned hflags, voi
 	uint32_t cls = rt_class_of(lock, kind, pc);
 	uint32_t site = rt_site(pc);
 	for (i = 0; i < n; i++)
-		if (!(t->held[i].flags & HF_WAITING))
+		if (!(RT_LOAD(&t->held[i].flags) & (HF_WAITING | HF_GONE)))
 			rt_note_edge(t, i, cls, lock, hflags);
 	if (RT_UNLIKELY(n == RT_MAX_HELD)) {
 		t->overflow++;
@@ -90,7 +90,8 @@ struct rt_thread *rt_find_holder(const struct rt_thread *t, const void *lock, st
 			continue;
 		int n = RT_LOAD(&o->nheld);
 		for (int k = 0; k < n && k < RT_MAX_HELD; k++) {
-			if (RT_LOAD(&o->held[k].lock) == lock && !(RT_LOAD(&o->held[k].flags) & HF_WAITING)) {
+			if (RT_LOAD(&o->held[k].lock) == lock &&
+		    !(RT_LOAD(&o->held[k].flags) & (HF_WAITING | HF_GONE))) {
 				*out = o->held[k];
 				return o;
 			}
@@ -132,6 +133,18 @@ static void misuse_other(struct rt_thread *t, int rule, void *lock, int kind, vo
 	struct rt_held other = {0};
 	struct rt_thread *o = rt_find_holder(t, lock, &other);
 	rt_misuse(t, rule, lock, kind, 0, pc, o ? other.site : 0, o ? o->seq : 0);
+	if (o && rule == RTR_UNLOCK_NOT_OWNER)
+		rt_mark_gone(o, lock);
+}
+
+/* The lock was released for its holder: the holder no longer counts it as held (no
+ * edges from it, no lock-leak when it ends). */
+void rt_mark_gone(struct rt_thread *o, const void *lock)
+{
+	int n = RT_LOAD(&o->nheld);
+	for (int k = 0; k < n && k < RT_MAX_HELD; k++)
+		if (RT_LOAD(&o->held[k].lock) == lock)
+			__atomic_or_fetch(&o->held[k].flags, HF_GONE, __ATOMIC_RELAXED);
 }
 
 void rt_released(struct rt_thread *t, void *lock, int kind, void *pc)
@@ -170,7 +183,7 @@ int rt_wait_begin(struct rt_thread *t, void *mutex, void *pc)
 {
 	int i = rt_held_index(t, mutex);
 	if (i >= 0) {
-		t->held[i].flags |= HF_WAITING;
+		__atomic_or_fetch(&t->held[i].flags, HF_WAITING, __ATOMIC_RELAXED);
 		return i;
 	}
 	pid_t owner;
@@ -185,7 +198,7 @@ void rt_wait_end(struct rt_thread *t, int i)
 {
 	if (i < 0 || i >= t->nheld || !(t->held[i].flags & HF_WAITING))
 		return;
-	t->held[i].flags &= (uint16_t)~HF_WAITING;
+	__atomic_and_fetch(&t->held[i].flags, (uint16_t)~HF_WAITING, __ATOMIC_RELAXED);
 	struct rt_held m = t->held[i];
 	for (int k = i + 1; k < t->nheld; k++)
 		rt_note_edge(t, k, m.cls, m.lock, 0);

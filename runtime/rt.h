@@ -102,6 +102,7 @@ enum held_flags {
 	HF_TRY = 1,        /* acquired by trylock/timedlock: its edges prove no deadlock */
 	HF_SHARED = 2,     /* read mode of a rwlock */
 	HF_WAITING = 4,    /* released inside a condition wait */
+	HF_GONE = 8,       /* released by another thread (unlock-not-owner): not held any more */
 };
 
 struct rt_held {
@@ -238,6 +239,7 @@ void rt_wait_end(struct rt_thread *t, int idx);
 /* Misuse record, once per (rule, class, site). */
 void rt_misuse(struct rt_thread *t, int rule, void *lock, int kind, uint32_t cls, void *pc,
                uint32_t other_stack, uint32_t other_thread);
+void rt_mark_gone(struct rt_thread *holder, const void *lock);
 /* A thread (other than t) holding lock; fills its held entry. */
 struct rt_thread *rt_find_holder(const struct rt_thread *t, const void *lock, struct rt_held *out);
 /* Whether the lock itself says it is held (by anyone): glibc's own fields. */

@@ -66,6 +66,8 @@ void rt_thread_end(struct rt_thread *t)
 	rt_guard = 1;
 	for (int i = 0; i < t->nheld; i++) {
 		const struct rt_held *h = &t->held[i];
+		if (RT_LOAD(&h->flags) & HF_GONE)
+			continue;
 		rt_misuse(t, RTR_LOCK_LEAK, h->lock, h->kind, h->cls, h->pc, h->site, t->seq);
 	}
 	if (rt_self == t)

@@ -17,7 +17,7 @@ static struct rt_thread *other_holder(const struct rt_thread *t, struct rt_held 
 			continue;
 		int n = RT_LOAD(&o->nheld);
 		for (int k = 0; k < n && k < RT_MAX_HELD; k++) {
-			if (!(RT_LOAD(&o->held[k].flags) & HF_WAITING)) {
+			if (!(RT_LOAD(&o->held[k].flags) & (HF_WAITING | HF_GONE))) {
 				*out = o->held[k];
 				if (RT_LOAD(&out->lock))
 					return o;

@@ -45,7 +45,7 @@ static void event_set(struct event *ev)
 static void event_wait(struct event *ev)
 {
 	while (!atomic_load(&ev->is_set))
-		pthread_cond_wait(&ev->cond, &ev->lock); // tsafe-expect: cond-wait-unheld
+		pthread_cond_wait(&ev->cond, &ev->lock); // tsafe-expect: cond-wait-unheld // tsafe-expect-dynamic: cond-wait-unheld
 }
 
 static void sleep_ms(long ms)

@@ -15,7 +15,7 @@ static int flusher(void *arg)
 {
 	(void)arg;
 	mtx_lock(&log_lock);
-	mtx_lock(&cache_lock); // tsafe-expect: lock-order-inversion
+	mtx_lock(&cache_lock); // tsafe-expect: lock-order-inversion // tsafe-expect-dynamic: lock-order-inversion
 	log_lines += cache_entries;
 	mtx_unlock(&cache_lock);
 	mtx_unlock(&log_lock);
@@ -27,7 +27,7 @@ static int evictor(void *arg)
 	(void)arg;
 	mtx_lock(&cache_lock);
 	cache_entries /= 2;
-	mtx_lock(&log_lock); // tsafe-expect-related: lock-order-inversion
+	mtx_lock(&log_lock); // tsafe-expect-related: lock-order-inversion // tsafe-expect-dynamic-related: lock-order-inversion
 	log_lines++;
 	mtx_unlock(&log_lock);
 	mtx_unlock(&cache_lock);

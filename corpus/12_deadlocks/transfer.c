@@ -27,8 +27,8 @@ static struct account bob = {2, PTHREAD_MUTEX_INITIALIZER, 500};
 
 static void transfer(struct account *from, struct account *to, long amount)
 {
-	pthread_mutex_lock(&from->lock); // tsafe-expect-related: lock-order-inversion
-	pthread_mutex_lock(&to->lock); // tsafe-expect: lock-order-inversion
+	pthread_mutex_lock(&from->lock); // tsafe-expect-related: lock-order-inversion // tsafe-expect-dynamic-related: lock-order-inversion
+	pthread_mutex_lock(&to->lock); // tsafe-expect: lock-order-inversion // tsafe-expect-dynamic: lock-order-inversion
 	if (from->balance >= amount) {
 		from->balance -= amount;
 		to->balance += amount;

@@ -71,7 +71,8 @@ static void build(struct ngraph *g, const struct stored_edge_list *mine,
 	int cap = 0;
 	add_names(&g->names, &g->nnames, &cap, mine);
 	add_names(&g->names, &g->nnames, &cap, others);
-	qsort(g->names, (size_t)g->nnames, sizeof *g->names, cmp_name);
+	if (g->nnames)
+		qsort(g->names, (size_t)g->nnames, sizeof *g->names, cmp_name);
 	int w = 0;
 	for (int i = 0; i < g->nnames; i++)
 		if (!w || strcmp(g->names[w - 1], g->names[i]))

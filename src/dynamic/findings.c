@@ -167,18 +167,35 @@ static char *cycle_symbol(struct dyn_process *p, const struct rt_deadlock *d)
 	return sb_detach(&sb);
 }
 
+/* Where thread i of the cycle is blocked: its file and line, for a canonical order. */
+static int blocked_before(const struct dyn_ctx *c, struct dyn_process *p, const struct rt_deadlock *d,
+                          uint32_t a, uint32_t b)
+{
+	int na, nb;
+	const struct frame *fa = dyn_frames(c, p, d->t[a].wait_stack, &na);
+	const struct frame *fb = dyn_frames(c, p, d->t[b].wait_stack, &nb);
+	int cmp = strcmp(fa && fa->file ? fa->file : "", fb && fb->file ? fb->file : "");
+	return cmp < 0 || (cmp == 0 && (fa ? fa->line : 0) < (fb ? fb->line : 0));
+}
+
 static void deadlock_finding(const struct dyn_ctx *c, struct dyn_process *p, const struct rt_deadlock *d)
 {
+	/* Shown from the blocked acquisition that comes first in the source, whichever thread
+	 * noticed the deadlock. */
+	uint32_t first = 0;
+	for (uint32_t i = 1; i < d->n; i++)
+		if (blocked_before(c, p, d, i, first))
+			first = i;
 	struct strbuf cyc;
 	sb_init(&cyc);
 	for (uint32_t i = 0; i <= d->n; i++)
-		sb_addf(&cyc, "%s%s", i ? " -> " : "", dyn_class_label(p, d->t[i % d->n].wait_cls));
+		sb_addf(&cyc, "%s%s", i ? " -> " : "", dyn_class_label(p, d->t[(first + i) % d->n].wait_cls));
 	char *msg = xasprintf("deadlock: %u threads wait for each other's locks (%s); the process "
 	                      "was ended", d->n, cyc.buf);
 	char *sym = cycle_symbol(p, d);
 	struct finding *f = dyn_finding(c, "deadlock", msg, sym);
-	for (uint32_t i = 0; i < d->n; i++) {
-		const struct rt_deadlock_thread *t = &d->t[i];
+	for (uint32_t k = 0; k < d->n; k++) {
+		const struct rt_deadlock_thread *t = &d->t[(first + k) % d->n];
 		char *where = dyn_where(c, p, t->held_stack);
 		char *here = xasprintf("blocks acquiring %s while holding %s (acquired at %s)",
 		                       dyn_class_label(p, t->wait_cls), dyn_class_label(p, t->held_cls), where);
