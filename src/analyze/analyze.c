@@ -100,6 +100,7 @@ int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o
 		}
 		stats->functions = a.ix.nfns;
 		stats->frames = a.frames;
+		stats->truncated = a.truncated;
 	}
 	free_records(&a);
 	return 0;

@@ -18,6 +18,7 @@ struct analyze_stats {
 	int threads;           /* thread contexts (creation sites) found */
 	int functions;
 	long frames;           /* function instances analysed (context-sensitive) */
+	int truncated;         /* the work budget was reached: callees were cut, results partial */
 };
 
 /* Runs every rule over the facts; appends findings to out. rules_load() must have succeeded

@@ -40,8 +40,8 @@ static void record_access(struct analysis *a, const struct activation *f, const 
                           const struct lstate *s)
 {
 	char *obj = frame_path(f, ev->path);
-	if (!obj || obj[0] == '?' || obj[0] == '~' || str_starts(obj, "&")) {
-		free(obj);             /* unknown, or private to one invocation: never shared */
+	if (!obj || obj[0] == '?' || str_starts(obj, "&")) {
+		free(obj);             /* unknown: nothing to compare it with */
 		return;
 	}
 	struct access_rec *r = PUSH(a->acc, a->nacc, a->cap_acc);

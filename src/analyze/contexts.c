@@ -26,8 +26,10 @@ static struct context *new_context(struct analysis *a, enum ctx_kind kind, const
 
 void frame_when(const struct activation *f, const struct event *ev, struct when *w)
 {
-	w->n = f->depth + 1;
+	w->n = f->depth + 1 < WHEN_LEVELS ? f->depth + 1 : WHEN_LEVELS;
 	for (const struct activation *g = f; g; ev = g->call, g = g->caller) {
+		if (g->depth >= WHEN_LEVELS)
+			continue;
 		w->lv[g->depth].pos = ev->pos;
 		w->lv[g->depth].lo = ev->loop_lo;
 		w->lv[g->depth].hi = ev->loop_hi;
@@ -63,13 +65,47 @@ static int in_loop(const struct activation *f, const struct event *ev)
 	return 0;
 }
 
+/* The same creation site reached again (a thread-starting helper called from several
+ * places): one context, now with several instances, alive from the first start. A thread
+ * argument that differs between the reaches is an object of its own per instance. */
+static struct context *site_seen(struct analysis *a, const struct activation *f,
+                                 const struct event *ev, const struct fn_ref *entry)
+{
+	for (int i = 0; i < a->nctxs; i++) {
+		struct context *c = a->ctxs[i];
+		if (c->kind != CTX_THREAD || c->create_ev != ev || c->entry != entry || c->parent != f->ctx)
+			continue;
+		c->multi = 1;
+		c->reaches++;
+		struct when w;
+		frame_when(f, ev, &w);
+		if (when_cmp(&w, &c->start) < 0)
+			c->start = w;
+		char *arg = frame_path(f, ev->arg);
+		if (!str_eq(arg, c->arg) && !(ev->flags & EVF_PER_INSTANCE)) {
+			free(c->arg);
+			c->arg = xasprintf("&~%d:targ", c->id);
+		}
+		free(arg);
+		char *handle = frame_path(f, ev->path);
+		if (!str_eq(handle, c->handle)) {
+			free(c->handle);
+			c->handle = NULL;          /* several handles: joins cannot be matched */
+		}
+		free(handle);
+		return c;
+	}
+	return NULL;
+}
+
 static void note_create(struct analysis *a, const struct activation *f, const struct event *ev)
 {
 	const struct fn_ref *entry = index_resolve(&a->ix, ev->callee, f->tu);
-	if (!entry)
+	if (!entry || site_seen(a, f, ev, entry))
 		return;
 	struct context *parent = f->ctx;
 	struct context *c = new_context(a, CTX_THREAD, entry);
+	c->reaches = 1;
 	c->parent = parent;
 	c->program = parent->program;
 	c->multi = in_loop(f, ev) || parent->multi;
@@ -128,9 +164,11 @@ static void resolve_lifetimes(struct analysis *a)
 				c->detached = 1;
 			else
 				c->joined = 1;
+			/* One instance ends at the first join after it starts; several at the last. */
+			int better = !c->has_end || (c->reaches > 1 ? when_cmp(&op->when, &c->end) > 0
+			                                              : when_cmp(&op->when, &c->end) < 0);
 			if (op->ev->kind == EV_THREAD_JOIN && op->ctx == c->parent->id &&
-			    c->parent->kind == CTX_MAIN && !strictly_before(&op->when, &c->start) &&
-			    (!c->has_end || when_cmp(&op->when, &c->end) < 0)) {
+			    c->parent->kind == CTX_MAIN && !strictly_before(&op->when, &c->start) && better) {
 				c->end = op->when;
 				c->has_end = 1;
 			}

@@ -43,16 +43,34 @@ int lock_key_intern(struct analysis *a, const char *cls, const char *instance, c
 
 /* Locals and heap blocks of a function belong to one invocation of it: give them a name
  * private to the context, except main's own (main runs once). */
+/* Locals and heap blocks belong to one invocation of their function. main's own (depth 0)
+ * exist once; any other is named after its context and the call chain that reached it,
+ * "~CTX.POS.POS:l:f:x", so two calls of one helper own two objects while the threads the
+ * same call starts share its object. */
 static char *privatize(const struct activation *f, const char *path)
 {
-	const char *p = path + (path[0] == '&');
+	const char *amp = path[0] == '&' ? "&" : "", *p = path + (path[0] == '&');
 	int local = str_starts(p, "l:") || str_starts(p, "h:");
-	int single = f->ctx->kind == CTX_MAIN && (f->depth == 0 || str_starts(p, "h:"));
-	if (!local || single)
+	if (!local || (f->ctx->kind == CTX_MAIN && f->depth == 0))
 		return xstrdup(path);
 	if (f->ctx->kind == CTX_ISOLATED)
-		return xasprintf("%s~I:%s", path[0] == '&' ? "&" : "", p);
-	return xasprintf("%s~%d:%s", path[0] == '&' ? "&" : "", f->ctx->id, p);
+		return xasprintf("%s~I:%s", amp, p);
+	struct strbuf sb;
+	sb_init(&sb);
+	sb_addf(&sb, "%s~%d", amp, f->ctx->id);
+	int pos[MAX_DEPTH], n = 0;
+	for (const struct activation *g = f; g->caller && n < MAX_DEPTH; g = g->caller)
+		if (g->caller->depth < WHEN_LEVELS)   /* as far as emission tells invocations apart */
+			pos[n++] = g->call->pos;
+	while (n--)
+		sb_addf(&sb, ".%d", pos[n]);
+	sb_addf(&sb, ":%s", p);
+	return sb_detach(&sb);
+}
+
+int object_owner(const char *object)
+{
+	return object[0] == '~' ? atoi(object + 1) : -1;
 }
 
 char *frame_path(const struct activation *f, const char *path)
@@ -176,7 +194,8 @@ static char *memo_key(const struct activation *f, const struct lstate *entry, in
 	else
 		sb_addf(&sb, "%d|", f->ctx->id);
 	for (const struct activation *g = f; with_pos && g->caller; g = g->caller)
-		sb_addf(&sb, "%d,", g->call->pos);      /* main: when matters, the chain says it */
+		if (g->caller->depth < WHEN_LEVELS)    /* main: when matters, the chain says it */
+			sb_addf(&sb, "%d,", g->call->pos);
 	sb_addf(&sb, "%s@%d|", f->fn->usr ? f->fn->usr : f->fn->name, f->tu);
 	for (int i = 0; i < f->nargs; i++)
 		sb_addf(&sb, "%s/%s,", f->args[i].path, f->args[i].lock_class ? f->args[i].lock_class : "");
@@ -195,6 +214,10 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 {
 	if (f->depth + 1 >= MAX_DEPTH || on_chain(f, callee->fn))
 		return;
+	if (a->frames > FRAME_BUDGET) {   /* a pathological call graph: stop descending */
+		a->truncated = 1;
+		return;
+	}
 	struct activation sub = {
 		.fn = callee->fn, .tu = callee->tu, .caller = f, .call = ev,
 		.fn_index = index_of_ref(&a->ix, callee),

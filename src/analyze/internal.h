@@ -96,7 +96,12 @@ struct lock_key {
 /* ---- frames and contexts ------------------------------------------------------------- */
 struct context;
 
-enum { MAX_DEPTH = 12 };      /* deepest call chain followed */
+enum {
+	MAX_DEPTH = 12,               /* deepest call chain followed */
+	WHEN_LEVELS = 4,              /* call levels whose order against thread starts and joins
+	                                 is kept: deeper code shares its ancestor's position */
+	FRAME_BUDGET = 5000000,       /* function instances analysed before calls are cut */
+};
 
 /* When an event happens within its context, as the positions of the calls leading to it
  * (level 0: in the context's entry function) and of the event itself, each with the range
@@ -130,6 +135,7 @@ struct context {
 	char *arg;                   /* root-terms path passed as the thread argument */
 	char *handle;                /* root-terms path of the pthread_t */
 	int multi;                   /* several instances can run at once */
+	int reaches;                 /* times its creation site was reached */
 	int detached;
 	/* Alive from start to end (has_end: joined), in its parent main's chains. */
 	struct when start, end;
@@ -222,6 +228,7 @@ struct analysis {
 	struct strmap emit_memo;     /* ctx+frame+entry state already emitted */
 	unsigned char *reached;      /* per index fn: walked from a program root or thread */
 	long frames;
+	int truncated;               /* the frame budget was reached */
 	struct finding_list *out;
 };
 
@@ -233,6 +240,8 @@ int class_intern(struct analysis *a, const char *cls);
 void engine_run_context(struct analysis *a, struct context *ctx, struct call_arg *args, int nargs);
 /* The root-terms form of a path seen in frame f, or NULL. */
 char *frame_path(const struct activation *f, const char *path);
+/* The context whose invocation owns an object named "~CTX…", or -1 for shared storage. */
+int object_owner(const char *object);
 int frame_stack(const struct activation *f, const struct event *ev, struct frame_site **out);
 
 /* collect.c: the visitor the engine calls for each event with the state before it. */

@@ -50,12 +50,23 @@ static char *message_of(struct analysis *a, const struct misuse_rec *m, char **h
 	                 mu && mu->why ? mu->why : "MT-Unsafe", mu && mu->replacement ? mu->replacement : "a reentrant variant");
 }
 
-static int concurrent_with_any_thread(const struct analysis *a, const struct misuse_rec *m)
+static const char *state_of(const struct misuse_rec *m)
 {
-	for (int i = 0; i < a->nctxs; i++)
-		if (a->ctxs[i]->kind == CTX_THREAD &&
-		    contexts_concurrent(a, m->ctx, &m->when, i, NULL))
+	const struct mt_unsafe *mu = mt_unsafe_find(m->ev->name);
+	return mu && mu->state ? mu->state : m->ev->name;
+}
+
+/* Hidden state is only a problem when two calls that use it can run at once: the same call
+ * in a thread with several instances, or another call on the same state alongside. */
+static int state_shared_concurrently(const struct analysis *a, const struct misuse_rec *m)
+{
+	for (int i = 0; i < a->nmis; i++) {
+		const struct misuse_rec *o = &a->mis[i];
+		if (strcmp(o->rule, "mt-unsafe-call") != 0 || strcmp(state_of(o), state_of(m)) != 0)
+			continue;
+		if (contexts_concurrent(a, m->ctx, &m->when, o->ctx, &o->when))
 			return 1;
+	}
 	return 0;
 }
 
@@ -81,20 +92,37 @@ void check_misuse(struct analysis *a)
 {
 	for (int i = 0; i < a->nmis; i++) {
 		const struct misuse_rec *m = &a->mis[i];
-		const struct context *c = a->ctxs[m->ctx];
-		if (!strcmp(m->rule, "mt-unsafe-call") && c->kind == CTX_MAIN &&
-		    !concurrent_with_any_thread(a, m))
+		if (!strcmp(m->rule, "mt-unsafe-call") && !state_shared_concurrently(a, m))
 			continue;
 		report(a, m);
 	}
 }
 
-/* A creation site leaks when none of the threads it starts is joined or detached. */
+/* Some join or detach in the program works on a handle tsafe cannot name (taken from a
+ * list, returned by a function): it may be the one that joins any thread. */
+static int has_unknown_join(const struct analysis *a, int program)
+{
+	for (int j = 0; j < a->njoins; j++)
+		if (a->ctxs[a->joins[j].ctx]->program == program &&
+		    (!a->joins[j].handle || a->joins[j].handle[0] == '?'))
+			return 1;
+	return 0;
+}
+
+/* A handle in named storage (a variable, a field of one, an array element), which every
+ * join of it would name the same way. */
+static int trackable(const char *handle)
+{
+	return handle && handle[0] != '?' && handle[0] != '~' && handle[0] != '&';
+}
+
+/* A creation site leaks when none of the threads it starts is joined or detached, and
+ * every join in the program is understood. */
 void check_thread_leaks(struct analysis *a)
 {
 	for (int i = 0; i < a->nctxs; i++) {
 		const struct context *c = a->ctxs[i];
-		if (c->kind != CTX_THREAD || !c->handle)
+		if (c->kind != CTX_THREAD || !trackable(c->handle) || has_unknown_join(a, c->program))
 			continue;
 		/* One finding per creation site, whichever candidate entry it runs. */
 		int reported_or_fine = 0;

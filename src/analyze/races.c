@@ -50,6 +50,10 @@ static int racy(const struct analysis *a, const struct access_rec *x, const stru
 {
 	if (!x->write && !y->write)
 		return 0;
+	/* An object of one invocation of its owner context, seen from that context: each running
+	 * instance has its own. */
+	if (x->ctx == y->ctx && object_owner(x->object) == x->ctx)
+		return 0;
 	if (x->atomic && y->atomic)
 		return 0;
 	if (common_lock(x, y))

@@ -246,6 +246,9 @@ static int analyse_and_store(struct scan_args *a, struct store *st, struct compi
 	        db->n, db->n == 1 ? "" : "s", cached, stats.programs, stats.programs == 1 ? "" : "s",
 	        stats.threads, stats.threads == 1 ? "" : "s", found.n, found.n == 1 ? "" : "s",
 	        seconds_since(&t0));
+	if (stats.truncated)
+		fprintf(stderr, "tsafe: the call graph is too large to follow everywhere; some calls were "
+		                "not analysed (findings may be missing)\n");
 	free(tus);
 	int rc = store_and_print(a, st, &found, argc, argv, problems == 0);
 	finding_list_free(&found);

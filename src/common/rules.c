@@ -250,13 +250,14 @@ static int lock_row(char **f, int n, const char *where, char **err)
 
 static int unsafe_row(char **f, int n, const char *where, char **err)
 {
-	if (n != 3 || !*f[0]) {
-		*err = xasprintf("tsafe: %s: %d fields, expected 3 tab-separated "
-		                 "(function replacement why)", where, n);
+	if ((n != 3 && n != 4) || !*f[0]) {
+		*err = xasprintf("tsafe: %s: %d fields, expected 3 or 4 tab-separated "
+		                 "(function replacement why [shared-state])", where, n);
 		return -1;
 	}
 	grow_array((void **)&unsafe, &unsafe_cap, nunsafe, sizeof *unsafe);
-	unsafe[nunsafe++] = (struct mt_unsafe){xstrdup(f[0]), xstrdup(f[1]), xstrdup(f[2])};
+	unsafe[nunsafe++] = (struct mt_unsafe){xstrdup(f[0]), xstrdup(f[1]), xstrdup(f[2]),
+	                                       xstrdup(n == 4 && *f[3] ? f[3] : f[0])};
 	return 0;
 }
 

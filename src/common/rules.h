@@ -10,7 +10,7 @@
  *                    op: acquire|try|release|cond-wait|cond-signal|init|destroy
  *                    kind: mutex|rwlock|spin|sem   mode: excl|shared
  *                    lock-arg: index of the lock argument; mutex-arg: for cond-wait, or -
- * rules/mt-unsafe.tsv: function <TAB> replacement <TAB> why
+ * rules/mt-unsafe.tsv: function <TAB> replacement <TAB> why [<TAB> shared state]
  * Lines starting with # and blank lines are ignored in the .tsv files.
  */
 #ifndef TSAFE_RULES_H
@@ -40,6 +40,8 @@ struct lock_api {
 
 struct mt_unsafe {
 	char *func, *replacement, *why;
+	char *state;        /* the hidden state it uses, shared with every function naming the same
+	                       state (localtime, gmtime, ctime share one struct tm); default: func */
 };
 
 /* Directory of the rules data: $TSAFE_RULES_DIR, else the source tree's rules/ (when built

@@ -147,6 +147,11 @@ static int thread_fn(const char *name, struct function **out)
 
 static struct finding_list found;
 
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
 static void run(void)
 {
 	struct analyze_opts o = {.root = "/proj"};
@@ -567,25 +572,42 @@ static void test_cond_wait_rules(void **state)
 	assert_int_equal(only("cond-wait-no-loop")->locs[0].line, 6);
 }
 
-static void test_mt_unsafe_only_in_thread_context(void **state)
+static void test_mt_unsafe_only_when_its_state_is_shared_concurrently(void **state)
 {
 	(void)state;
-	struct function *w;
+	struct function *w, *solo;
 	int b = thread_fn("worker", &w);
-	call(w, b, 10, "strtok", NULL, NULL);
+	call(w, b, 10, "strtok", NULL, NULL);       /* two instances: they share strtok's state */
 	ret(w, b, 11);
+	b = thread_fn("clock_thread", &solo);
+	call(solo, b, 14, "gmtime", NULL, NULL);    /* shares the static struct tm with localtime */
+	ret(solo, b, 15);
 	struct function *m = fn("main", 0);
 	b = blk(m);
 	edge(m, 0, b);
-	call(m, b, 19, "localtime", NULL, NULL);      /* before any thread: fine */
-	create(m, b, 20, "worker", "l:main:t", "?", 0);
-	join(m, b, 21, "l:main:t");
-	ret(m, b, 22);
+	call(m, b, 18, "localtime", NULL, NULL);    /* before any thread: fine */
+	create(m, b, 19, "clock_thread", "l:main:c", "?", 0);
+	create(m, b, 20, "worker", "l:main:t1", "?", 0);
+	create(m, b, 21, "worker", "l:main:t2", "?", 0);
+	call(m, b, 22, "strerror", NULL, NULL);      /* only main uses strerror's buffer: fine */
+	call(m, b, 23, "ctime", NULL, NULL);         /* alongside clock_thread's gmtime: race */
+	join(m, b, 24, "l:main:t1");
+	join(m, b, 25, "l:main:t2");
+	join(m, b, 26, "l:main:c");
+	ret(m, b, 27);
 	run();
-	const struct finding *f = only("mt-unsafe-call");
-	assert_int_equal(f->locs[0].line, 10);
-	assert_non_null(strstr(f->message, "strtok_r"));
-	assert_int_equal(found.n, 1);
+	assert_int_equal(count("mt-unsafe-call"), 3);
+	int lines[3] = {0}, n = 0;
+	for (int i = 0; i < found.n; i++)
+		if (!strcmp(found.items[i].rule, "mt-unsafe-call"))
+			lines[n++] = found.items[i].locs[0].line;
+	qsort(lines, 3, sizeof *lines, cmp_int);
+	assert_int_equal(lines[0], 10);
+	assert_int_equal(lines[1], 14);
+	assert_int_equal(lines[2], 23);
+	for (int i = 0; i < found.n; i++)
+		if (found.items[i].locs[0].line == 10)
+			assert_non_null(strstr(found.items[i].message, "strtok_r"));
 }
 
 static void test_thread_never_joined_leaks(void **state)
@@ -675,7 +697,7 @@ int main(void)
 		T(test_unlock_wrapper_is_not_misuse_but_its_misuse_is),
 		T(test_lock_leaked_on_error_path),
 		T(test_cond_wait_rules),
-		T(test_mt_unsafe_only_in_thread_context),
+		T(test_mt_unsafe_only_when_its_state_is_shared_concurrently),
 		T(test_thread_never_joined_leaks),
 		T(test_pointer_candidates_are_one_thread),
 		T(test_fingerprints_ignore_line_numbers_and_order),
