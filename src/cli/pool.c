@@ -20,30 +20,42 @@ static void set_store_error(struct scan_pool *p, const char *msg)
 	pthread_mutex_unlock(&p->lock);
 }
 
-static void process_unit(struct scan_pool *p, struct store *st, int i)
+/* Extracts unit i (or loads it from the cache) into tu; returns its status and, for a
+ * failure, why. */
+static enum unit_status extract_unit(struct scan_pool *p, struct store *st, int i,
+                                     struct tu_facts *tu, char **why)
 {
 	const struct compile_unit *u = &p->db->units[i];
-	struct tu_facts *tu = &p->facts[i];
-	if (cache_lookup(st, u, p->config_path, tu)) {
-		p->status[i] = UNIT_CACHED;
-		return;
-	}
+	if (cache_lookup(st, u, p->config_path, tu))
+		return UNIT_CACHED;
 	struct extract_opts eo = {
 		.argv = (const char *const *)u->argv, .argc = u->argc, .directory = u->directory,
 	};
 	struct extract_deps deps = {0};
+	enum unit_status status = UNIT_PARSED;
 	if (extract_tu_deps(&eo, u->file, tu, &deps) != 0 || tu->parse_failed) {
-		p->status[i] = UNIT_FAILED;
-		p->why[i] = xstrdup(tu->ndiagnostics ? tu->diagnostics[0] : "libclang could not parse it");
+		status = UNIT_FAILED;
+		*why = xstrdup(tu->ndiagnostics ? tu->diagnostics[0] : "libclang could not parse it");
 	} else if (tu->ndiagnostics) {  /* analysed, but not cached: the errors must show again */
-		p->status[i] = UNIT_PARTIAL;
-		p->why[i] = xstrdup(tu->diagnostics[0]);
-	} else {
-		p->status[i] = UNIT_PARSED;
-		if (cache_save(st, u, p->config_path, tu, &deps))
-			set_store_error(p, store_errmsg(st));
+		status = UNIT_PARTIAL;
+		*why = xstrdup(tu->diagnostics[0]);
+	} else if (cache_save(st, u, p->config_path, tu, &deps)) {
+		set_store_error(p, store_errmsg(st));
 	}
 	extract_deps_free(&deps);
+	return status;
+}
+
+static void process_unit(struct scan_pool *p, struct store *st, int i)
+{
+	struct tu_facts tu = {0};
+	char *why = NULL;
+	enum unit_status status = extract_unit(p, st, i, &tu, &why);
+	/* Index i came from the shared counter to this worker alone: slot i has one writer.
+	 * (tsafe cannot prove that an index is handed out once, hence the suppressions.) */
+	p->facts[i] = tu;           /* tsafe: ignore[data-race] */
+	p->status[i] = status;      /* tsafe: ignore[data-race] */
+	p->why[i] = why;            /* tsafe: ignore[data-race] */
 }
 
 static void show_progress(struct scan_pool *p, int i)
