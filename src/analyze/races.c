@@ -102,8 +102,22 @@ static void report_pair(struct analysis *a, const struct access_rec *x, const st
 	free(sym);
 }
 
+/* Only code of one context that runs once touches it: nothing to race with. */
+static int one_lone_context(const struct analysis *a, const int *order, int lo, int hi)
+{
+	int ctx = a->acc[order[lo]].ctx;
+	if (a->ctxs[ctx]->multi)
+		return 0;
+	for (int i = lo + 1; i < hi; i++)
+		if (a->acc[order[i]].ctx != ctx)
+			return 0;
+	return 1;
+}
+
 static void check_object(struct analysis *a, const int *order, int lo, int hi)
 {
+	if (one_lone_context(a, order, lo, hi))
+		return;
 	struct site *sites = xcalloc((size_t)(hi - lo), sizeof *sites);
 	int n = 0;
 	for (int i = lo; i < hi; i++) {
@@ -146,15 +160,51 @@ static void check_object(struct analysis *a, const int *order, int lo, int hi)
 	free(sites);
 }
 
+/* What decides whether a record races: its object, site, kind, locks, and (for main) which
+ * threads can run alongside it. Main reaches one site through many call chains; records
+ * that agree on all of these are one for the race check. */
+static char *race_signature(const struct analysis *a, const struct access_rec *r)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	sb_addf(&sb, "%s|%d|%p|%d|%d|%d%d|", r->object, r->ctx, (const void *)r->ev, r->ev->line,
+	        r->ev->col, r->write, r->atomic);
+	for (int i = 0; i < r->nlocks; i++)
+		sb_addf(&sb, "%d%s,", r->locks[i], r->lock_shared[i] ? "r" : "");
+	if (a->ctxs[r->ctx]->kind == CTX_MAIN) {
+		sb_addc(&sb, '|');
+		for (int t = 0; t < a->nctxs; t++)
+			if (a->ctxs[t]->kind == CTX_THREAD)
+				sb_addc(&sb, contexts_concurrent(a, r->ctx, &r->when, t, NULL) ? '1' : '0');
+	}
+	return sb_detach(&sb);
+}
+
+/* Indices of the records that differ in what decides a race; returns how many. */
+static int distinct_records(const struct analysis *a, int *order)
+{
+	struct strmap seen = {0};
+	int n = 0;
+	for (int i = 0; i < a->nacc; i++) {
+		char *sig = race_signature(a, &a->acc[i]);
+		if (!strmap_get(&seen, sig, NULL)) {
+			strmap_put(&seen, sig, i);
+			order[n++] = i;
+		}
+		free(sig);
+	}
+	strmap_free(&seen);
+	return n;
+}
+
 void check_races(struct analysis *a)
 {
 	int *order = xcalloc((size_t)(a->nacc ? a->nacc : 1), sizeof *order);
-	for (int i = 0; i < a->nacc; i++)
-		order[i] = i;
-	qsort_r(order, (size_t)a->nacc, sizeof *order, cmp_access, a);
-	for (int lo = 0; lo < a->nacc;) {
+	int n = distinct_records(a, order);
+	qsort_r(order, (size_t)n, sizeof *order, cmp_access, a);
+	for (int lo = 0; lo < n;) {
 		int hi = lo + 1;
-		while (hi < a->nacc && strcmp(a->acc[order[hi]].object, a->acc[order[lo]].object) == 0)
+		while (hi < n && strcmp(a->acc[order[hi]].object, a->acc[order[lo]].object) == 0)
 			hi++;
 		check_object(a, order, lo, hi);
 		lo = hi;
