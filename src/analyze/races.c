@@ -3,9 +3,10 @@
  * for reading on both sides does not order a write).
  *
  * Accesses are grouped into sites (function + line): the same `counter++` reached from two
- * threads is one site racing with itself. Each racy site is reported once, paired with one
- * partner, so a variable written in five unprotected places gives five findings to fix,
- * not the ten pairs they form. */
+ * threads is one site racing with itself. Each racing write site is reported once, paired
+ * with one partner: a variable written in five unprotected places gives five findings to
+ * fix, not the ten pairs they form, and one unprotected write read in eight places gives
+ * one. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 struct site {
 	const struct function *fn;
 	int line;
+	int writes;      /* some access at this site writes */
 	int first;       /* index of its first access record in the sorted order */
 	int count;
 	int covered;
@@ -125,14 +127,17 @@ static void check_object(struct analysis *a, const int *order, int lo, int hi)
 		struct site *last = n ? &sites[n - 1] : NULL;
 		if (last && last->fn == r->fn && last->line == r->ev->line) {
 			last->count++;
+			last->writes |= r->write;
 			continue;
 		}
-		sites[n++] = (struct site){.fn = r->fn, .line = r->ev->line, .first = i, .count = 1};
+		sites[n++] = (struct site){.fn = r->fn, .line = r->ev->line, .first = i, .count = 1,
+		                           .writes = r->write};
 	}
-	/* Sites are in source order: pair each uncovered site with its first racing partner,
-	 * preferring one not yet reported. */
+	/* Sites are in source order. A race needs a write, and fixing the write fixes every read
+	 * it races with: each racing write site is reported once, with its first partner
+	 * (preferring one not yet reported). */
 	for (int s = 0; s < n; s++) {
-		if (sites[s].covered)
+		if (sites[s].covered || !sites[s].writes)
 			continue;
 		int best_i = -1, best_j = -1, best_t = -1;
 		for (int pass = 0; pass < 2 && best_t < 0; pass++)
