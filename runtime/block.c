@@ -95,10 +95,9 @@ static void report(struct cycle *c)
 	_exit(RT_DEADLOCK_EXIT);
 }
 
-int rt_block(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc,
+int rt_block(struct rt_thread *t, void *lock, int kind, uint32_t cls, unsigned hflags, void *pc,
              rt_timed_wait wait)
 {
-	uint32_t cls = rt_class_of(lock, kind, pc);
 	int i = rt_held_index(t, lock);
 	if (i >= 0 && !((hflags & HF_SHARED) && (t->held[i].flags & HF_SHARED)))
 		rt_misuse(t, RTR_DOUBLE_LOCK, lock, kind, cls, pc, t->held[i].site, t->seq);

@@ -7,7 +7,7 @@
  * class, is what can invert. */
 #include <string.h>
 
-#include "rt.h"
+#include "fast.h"
 
 #define MAX_PAIRS_PER_CLASS 256
 
@@ -93,6 +93,16 @@ static void write_update(uint32_t id, uint32_t flags, const struct edge_info *ei
 	rt_log_write(&u, rt_rec_finish(&u, RT_EDGE_UPDATE, sizeof u));
 }
 
+/* Nothing this thread can do with the edge adds to it: it blocks, and it is multi-thread
+ * or ours, and has no gate to narrow. */
+static int settled(const struct rt_thread *t, uint32_t id)
+{
+	const struct edge_info *ei = &info[id];
+	uint32_t f = RT_LOAD(&ei->flags);
+	return (f & RTE_BLOCKING) && ((f & RTE_MULTI) || ei->thread == t->seq) &&
+	       !RT_LOAD(&ei->gate[0]) && !RT_LOAD(&ei->gate[1]);
+}
+
 /* An edge seen before: does this occurrence prove more than the earlier ones? */
 static void seen_again(const struct rt_thread *t, int i, uint32_t id, unsigned hflags)
 {
@@ -127,9 +137,15 @@ void rt_note_edge(struct rt_thread *t, int i, uint32_t to, void *to_lock, unsign
 		k2 = (uintptr_t)to_lock;
 	}
 	uint64_t k0 = (uint64_t)from->cls << 32 | to;
+	/* A known edge this thread cannot add to costs one compare. */
+	struct rt_edge_cache *c = rt_ecache_slot(t, k0);
+	if (RT_LIKELY(c->key == k0 && !k1))
+		return;
 	uint32_t id = rt_table_get(&edges, k0, k1, k2, 0, NULL, NULL, NULL);
 	if (RT_LIKELY(id)) {
 		seen_again(t, i, id, hflags);
+		if (!k1 && settled(t, id))
+			c->key = k0;
 		return;
 	}
 	if (from->cls == to && rt_class_edges_inc(to) > MAX_PAIRS_PER_CLASS)

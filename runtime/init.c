@@ -27,8 +27,16 @@ static void *cond_sym(const char *name)
 	return p ? p : dlsym(RTLD_NEXT, name);
 }
 
+/* A lookup that fails makes dlsym allocate its error message, and a program with its own
+ * malloc may lock inside it: the mutex functions come first, and a wrapper entered during
+ * the lookups (on this thread) uses what is resolved instead of starting over. */
+static RT_TLS __thread int resolving;
+
 void rt_resolve(void)
 {
+	if (resolving)
+		return;
+	resolving = 1;
 	REAL(mutex_init, "pthread_mutex_init");
 	REAL(mutex_lock, "pthread_mutex_lock");
 	REAL(mutex_trylock, "pthread_mutex_trylock");
@@ -74,6 +82,7 @@ void rt_resolve(void)
 	REAL(thrd_join, "thrd_join");
 	REAL(thrd_detach, "thrd_detach");
 	REAL(thrd_exit, "thrd_exit");
+	resolving = 0;
 	__atomic_store_n(&rt_resolved, 1, __ATOMIC_RELEASE);
 }
 
@@ -91,7 +100,7 @@ static void at_exit(int status, void *arg)
 static void thread_key_done(void *p)
 {
 	struct rt_thread *t = p;
-	if (t && rt_self == t)
+	if (t && rt_tls.self == t)
 		rt_thread_end(t);
 }
 
@@ -138,6 +147,8 @@ static int start(void)
 
 struct rt_thread *rt_attach(void)
 {
+	/* The wrappers' fast paths do not check: every NULL from here leads to rt_real. */
+	rt_need_real();
 	int s = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
 	if (RT_UNLIKELY(s != 2)) {
 		if (s != 0)
@@ -146,9 +157,9 @@ struct rt_thread *rt_attach(void)
 		if (!__atomic_compare_exchange_n(&state, &expect, 1, 0, __ATOMIC_ACQ_REL,
 		                                 __ATOMIC_ACQUIRE))
 			return NULL;
-		rt_guard = 1;
+		rt_tls.guard = 1;
 		int ok = start() == 0;
-		rt_guard = 0;
+		rt_tls.guard = 0;
 		__atomic_store_n(&state, ok ? 2 : 3, __ATOMIC_RELEASE);
 		if (!ok)
 			return NULL;
@@ -157,15 +168,15 @@ struct rt_thread *rt_attach(void)
 	if (!t)
 		return NULL;
 	t->tid = (pid_t)syscall(SYS_gettid);
-	rt_self = t;
+	rt_tls.self = t;
 	int main_thread = t->tid == getpid();
-	rt_guard = 1;
+	rt_tls.guard = 1;
 	if (!main_thread) {
 		t->keyed = 1;
 		pthread_setspecific(thread_key, t);
 	}
 	rt_write_thread(t->seq, 0, 0, main_thread ? RTT_MAIN : RTT_FOREIGN, NULL);
-	rt_guard = 0;
+	rt_tls.guard = 0;
 	return t;
 }
 
@@ -178,7 +189,7 @@ int rt_running(void)
  * then knows every program that ran (and which of them exited normally). */
 __attribute__((constructor)) static void rt_constructor(void)
 {
-	if (!rt_self && !rt_guard)
+	if (!rt_tls.self && !rt_tls.guard)
 		rt_attach();
 }
 

@@ -3,7 +3,7 @@
  * destroy and condition wait. Misuse is written once per (rule, class, site). */
 #include <string.h>
 
-#include "rt.h"
+#include "fast.h"
 
 static struct rt_table misuses;
 
@@ -20,27 +20,57 @@ int rt_held_index(const struct rt_thread *t, const void *lock)
 	return -1;
 }
 
-void rt_acquired(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc)
+/* Class of the lock and stack of the site, from the thread's cache when it can. */
+static inline void lookup(struct rt_thread *t, void *lock, int kind, void *pc, uint32_t *cls,
+                          uint32_t *site)
 {
-	int n = t->nheld;
-	int i = rt_held_index(t, lock);
-	if (i >= 0) {            /* recursive mutex, or a read lock taken again */
+	struct rt_lock_cache *c = rt_lcache_slot(t, lock, pc);
+	uint32_t gen = __atomic_load_n(&rt_bind_gen, __ATOMIC_ACQUIRE);
+	if (RT_LIKELY(c->lock == lock && c->pc == pc && c->gen == gen)) {
+		*cls = c->cls;
+		*site = c->site;
+		return;
+	}
+	*cls = rt_class_of(lock, kind, pc);
+	*site = rt_site(pc);
+	if (*cls && *site) {
+		c->lock = lock;
+		c->pc = pc;
+		c->cls = *cls;
+		c->site = *site;
+		c->gen = gen;
+	}
+}
+
+void rt_before_full(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc,
+                    struct rt_pre *pre)
+{
+	pre->recursive = rt_held_index(t, lock) >= 0;   /* recursive mutex, or reads again */
+	lookup(t, lock, kind, pc, &pre->cls, &pre->site);
+	if (pre->recursive)
+		return;
+	for (int i = 0; i < t->nheld; i++)
+		if (!(RT_LOAD(&t->held[i].flags) & (HF_WAITING | HF_GONE)))
+			rt_note_edge(t, i, pre->cls, lock, hflags);
+}
+
+void rt_push_full(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc,
+                  const struct rt_pre *pre)
+{
+	int i = pre->recursive ? rt_held_index(t, lock) : -1;
+	if (i >= 0) {
 		t->held[i].count++;
 		return;
 	}
-	uint32_t cls = rt_class_of(lock, kind, pc);
-	uint32_t site = rt_site(pc);
-	for (i = 0; i < n; i++)
-		if (!(RT_LOAD(&t->held[i].flags) & (HF_WAITING | HF_GONE)))
-			rt_note_edge(t, i, cls, lock, hflags);
-	if (RT_UNLIKELY(n == RT_MAX_HELD)) {
+	int n = t->nheld;
+	if (n == RT_MAX_HELD) {
 		t->overflow++;
 		return;
 	}
 	struct rt_held *h = &t->held[n];
 	h->pc = pc;
-	h->cls = cls;
-	h->site = site;
+	h->cls = pre->cls;
+	h->site = pre->site;
 	h->count = 1;
 	h->kind = (uint16_t)kind;
 	h->flags = (uint16_t)hflags;

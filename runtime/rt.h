@@ -114,6 +114,19 @@ struct rt_held {
 	uint16_t kind, flags;
 };
 
+#define RT_CACHE 64
+
+/* The thread's memory of what it already looked up in the shared tables. */
+struct rt_lock_cache {
+	void *lock, *pc;
+	uint32_t cls, site;
+	uint32_t gen;               /* rt_bind_gen when filled */
+};
+
+struct rt_edge_cache {
+	uint64_t key;               /* from << 32 | to: an edge that needs nothing more from us */
+};
+
 struct rt_thread {
 	int used;                   /* slot taken (atomic) */
 	uint32_t seq;               /* thread number in this process, from 1 */
@@ -130,10 +143,16 @@ struct rt_thread {
 	int (*c11_start)(void *);
 	void *arg;
 	int keyed;                  /* attached lazily: released by the key destructor */
+	struct rt_lock_cache lcache[RT_CACHE];
+	struct rt_edge_cache ecache[RT_CACHE];
 };
 
-extern RT_TLS __thread int rt_guard;
-extern RT_TLS __thread struct rt_thread *rt_self;
+/* The thread's state and its "inside the runtime" guard, one TLS block. */
+struct rt_tls {
+	struct rt_thread *self;
+	int guard;
+};
+extern RT_TLS __thread struct rt_tls rt_tls;
 extern struct rt_thread *rt_threads;
 extern int rt_threads_high;        /* slots [0, high) may be in use */
 
@@ -153,18 +172,18 @@ void rt_write_join(int type, uint32_t seq, uint32_t by);   /* RT_JOIN or RT_DETA
 /* Enter the runtime from a wrapper: NULL means "forward to the real function". */
 static inline struct rt_thread *rt_enter(void)
 {
-	if (RT_UNLIKELY(rt_guard))
-		return NULL;
-	struct rt_thread *t = rt_self;
+	if (RT_UNLIKELY(rt_tls.guard))
+		return NULL;           /* only ever set after rt_attach resolved rt_real */
+	struct rt_thread *t = rt_tls.self;
 	if (RT_UNLIKELY(!t) && !(t = rt_attach()))
 		return NULL;
-	rt_guard = 1;
+	rt_tls.guard = 1;
 	return t;
 }
 
 static inline void rt_leave(void)
 {
-	rt_guard = 0;
+	rt_tls.guard = 0;
 }
 
 /* ---- lock-free tables (table.c) ------------------------------------------------------ */
@@ -222,12 +241,21 @@ void rt_misuse_tables_init(void);
 /* An edge from held[i] to the lock being acquired (class `to`). */
 void rt_note_edge(struct rt_thread *t, int i, uint32_t to, void *to_lock, unsigned hflags);
 uint32_t rt_class_of(void *lock, int kind, void *pc);
+/* Bumped whenever a lock address changes class: thread caches older than it are stale. */
+extern uint32_t rt_bind_gen;
 void rt_class_init(void *lock, int kind, void *pc);     /* an init call: new binding */
 void rt_class_forget(void *lock);                        /* destroyed */
 uint32_t rt_class_edges_inc(uint32_t cls);               /* same-class pairs seen so far */
 
-/* After the real lock succeeded. */
-void rt_acquired(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc);
+/* An acquisition, in two halves around the real lock (fast.h inlines the common case). */
+struct rt_pre {
+	uint32_t cls, site;
+	int recursive;          /* the thread holds the lock already */
+};
+void rt_before_full(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc,
+                    struct rt_pre *pre);
+void rt_push_full(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc,
+                  const struct rt_pre *pre);
 /* Before the real unlock. */
 void rt_released(struct rt_thread *t, void *lock, int kind, void *pc);
 /* Before the real destroy. */
@@ -249,7 +277,7 @@ int rt_lock_busy(const void *lock, int kind, pid_t *owner);
  * slices that checks for a deadlock once blocked longer than rt_deadlock_ms. wait()
  * returns 0, ETIMEDOUT at the deadline, or an error. */
 typedef int (*rt_timed_wait)(void *lock, const struct timespec *deadline_mono);
-int rt_block(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc,
+int rt_block(struct rt_thread *t, void *lock, int kind, uint32_t cls, unsigned hflags, void *pc,
              rt_timed_wait wait);
 
 #endif

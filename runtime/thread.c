@@ -6,8 +6,7 @@
 
 #include "rt.h"
 
-RT_TLS __thread int rt_guard;
-RT_TLS __thread struct rt_thread *rt_self;
+RT_TLS __thread struct rt_tls rt_tls;
 struct rt_thread *rt_threads;
 int rt_threads_high;
 static uint32_t thread_seqs;
@@ -41,6 +40,7 @@ struct rt_thread *rt_thread_claim(void)
 		s->c11_start = NULL;
 		s->keyed = 0;
 		s->tid = 0;
+		memset(s->ecache, 0, sizeof s->ecache);   /* "settled" was the old thread's */
 		s->seq = __atomic_add_fetch(&thread_seqs, 1, __ATOMIC_RELAXED);
 		int high = RT_LOAD(&rt_threads_high);
 		while (high < i + 1 &&
@@ -62,18 +62,18 @@ void rt_thread_release(struct rt_thread *t)
 
 void rt_thread_end(struct rt_thread *t)
 {
-	int guard = rt_guard;
-	rt_guard = 1;
+	int guard = rt_tls.guard;
+	rt_tls.guard = 1;
 	for (int i = 0; i < t->nheld; i++) {
 		const struct rt_held *h = &t->held[i];
 		if (RT_LOAD(&h->flags) & HF_GONE)
 			continue;
 		rt_misuse(t, RTR_LOCK_LEAK, h->lock, h->kind, h->cls, h->pc, h->site, t->seq);
 	}
-	if (rt_self == t)
-		rt_self = NULL;
+	if (rt_tls.self == t)
+		rt_tls.self = NULL;
 	rt_thread_release(t);
-	rt_guard = guard;
+	rt_tls.guard = guard;
 }
 
 static void set_seq(uint32_t id, void *ctx)

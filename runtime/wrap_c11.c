@@ -3,7 +3,7 @@
  * is a pthread_mutex_t underneath, which lets the slow path reuse the mutex wait. */
 #include <errno.h>
 
-#include "rt.h"
+#include "fast.h"
 
 #define PC() __builtin_return_address(0)
 
@@ -43,28 +43,28 @@ static int to_thrd(int err)
 
 int mtx_lock(mtx_t *m)
 {
-	rt_need_real();
 	struct rt_thread *t = rt_enter();
 	if (!t)
 		return rt_real.mtx_lock(m);
+	struct rt_pre pre;
+	rt_before(t, m, RTK_MUTEX, 0, PC(), &pre);
 	int r = rt_real.mtx_trylock(m);
 	if (r == thrd_busy)
-		r = to_thrd(rt_block(t, m, RTK_MUTEX, 0, PC(), mtx_wait));
+		r = to_thrd(rt_block(t, m, RTK_MUTEX, pre.cls, 0, PC(), mtx_wait));
 	if (r == thrd_success)
-		rt_acquired(t, m, RTK_MUTEX, 0, PC());
+		rt_after(t, m, RTK_MUTEX, 0, PC(), &pre);
 	rt_leave();
 	return r;
 }
 
 int mtx_trylock(mtx_t *m)
 {
-	rt_need_real();
 	struct rt_thread *t = rt_enter();
 	if (!t)
 		return rt_real.mtx_trylock(m);
 	int r = rt_real.mtx_trylock(m);
 	if (r == thrd_success)
-		rt_acquired(t, m, RTK_MUTEX, HF_TRY, PC());
+		rt_acquire(t, m, RTK_MUTEX, HF_TRY, PC());
 	rt_leave();
 	return r;
 }
@@ -75,7 +75,7 @@ int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict ts)
 	int r = rt_real.mtx_timedlock(m, ts);
 	struct rt_thread *t;
 	if (r == thrd_success && (t = rt_enter())) {
-		rt_acquired(t, m, RTK_MUTEX, HF_TRY, PC());
+		rt_acquire(t, m, RTK_MUTEX, HF_TRY, PC());
 		rt_leave();
 	}
 	return r;
@@ -83,12 +83,17 @@ int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict ts)
 
 int mtx_unlock(mtx_t *m)
 {
-	rt_need_real();
 	struct rt_thread *t = rt_enter();
 	if (!t)
 		return rt_real.mtx_unlock(m);
-	rt_released(t, m, RTK_MUTEX, PC());
-	int r = rt_real.mtx_unlock(m);
+	int r;
+	if (RT_LIKELY(rt_release_is_top(t, m))) {
+		r = rt_real.mtx_unlock(m);
+		rt_pop(t);
+	} else {
+		rt_released(t, m, RTK_MUTEX, PC());
+		r = rt_real.mtx_unlock(m);
+	}
 	rt_leave();
 	return r;
 }

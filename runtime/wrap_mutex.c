@@ -3,7 +3,7 @@
  * lock costs; busy, the wait goes through rt_block (double-lock, deadlock watch). */
 #include <errno.h>
 
-#include "rt.h"
+#include "fast.h"
 
 #define PC() __builtin_return_address(0)
 
@@ -27,42 +27,40 @@ static int mutex_wait(void *lock, const struct timespec *deadline)
 
 int pthread_mutex_lock(pthread_mutex_t *m)
 {
-	rt_need_real();
 	struct rt_thread *t = rt_enter();
 	if (!t)
 		return rt_real.mutex_lock(m);
+	struct rt_pre pre;
+	rt_before(t, m, RTK_MUTEX, 0, PC(), &pre);
 	int r = rt_real.mutex_trylock(m);
 	if (r == EBUSY)
-		r = rt_block(t, m, RTK_MUTEX, 0, PC(), mutex_wait);
+		r = rt_block(t, m, RTK_MUTEX, pre.cls, 0, PC(), mutex_wait);
 	if (r == 0 || r == EOWNERDEAD)
-		rt_acquired(t, m, RTK_MUTEX, 0, PC());
+		rt_after(t, m, RTK_MUTEX, 0, PC(), &pre);
 	rt_leave();
 	return r;
 }
 
 int pthread_mutex_trylock(pthread_mutex_t *m)
 {
-	rt_need_real();
 	struct rt_thread *t = rt_enter();
 	if (!t)
 		return rt_real.mutex_trylock(m);
 	int r = rt_real.mutex_trylock(m);
 	if (r == 0 || r == EOWNERDEAD)
-		rt_acquired(t, m, RTK_MUTEX, HF_TRY, PC());
+		rt_acquire(t, m, RTK_MUTEX, HF_TRY, PC());
 	rt_leave();
 	return r;
 }
 
+/* Timed waits are the program's own: tsafe only notes the acquisition. */
 int pthread_mutex_timedlock(pthread_mutex_t *restrict m, const struct timespec *restrict abstime)
 {
 	rt_need_real();
-	struct rt_thread *t = rt_enter();
-	if (!t)
-		return rt_real.mutex_timedlock(m, abstime);
-	rt_leave();     /* the wait is the program's: we only watch the result */
 	int r = rt_real.mutex_timedlock(m, abstime);
+	struct rt_thread *t;
 	if ((r == 0 || r == EOWNERDEAD) && (t = rt_enter())) {
-		rt_acquired(t, m, RTK_MUTEX, HF_TRY, PC());
+		rt_acquire(t, m, RTK_MUTEX, HF_TRY, PC());
 		rt_leave();
 	}
 	return r;
@@ -72,13 +70,10 @@ int pthread_mutex_clocklock(pthread_mutex_t *restrict m, clockid_t clock,
                             const struct timespec *restrict abstime)
 {
 	rt_need_real();
-	struct rt_thread *t = rt_enter();
-	if (!t)
-		return rt_real.mutex_clocklock(m, clock, abstime);
-	rt_leave();
 	int r = rt_real.mutex_clocklock(m, clock, abstime);
+	struct rt_thread *t;
 	if ((r == 0 || r == EOWNERDEAD) && (t = rt_enter())) {
-		rt_acquired(t, m, RTK_MUTEX, HF_TRY, PC());
+		rt_acquire(t, m, RTK_MUTEX, HF_TRY, PC());
 		rt_leave();
 	}
 	return r;
@@ -86,12 +81,17 @@ int pthread_mutex_clocklock(pthread_mutex_t *restrict m, clockid_t clock,
 
 int pthread_mutex_unlock(pthread_mutex_t *m)
 {
-	rt_need_real();
 	struct rt_thread *t = rt_enter();
 	if (!t)
 		return rt_real.mutex_unlock(m);
-	rt_released(t, m, RTK_MUTEX, PC());
-	int r = rt_real.mutex_unlock(m);
+	int r;
+	if (RT_LIKELY(rt_release_is_top(t, m))) {
+		r = rt_real.mutex_unlock(m);
+		rt_pop(t);
+	} else {
+		rt_released(t, m, RTK_MUTEX, PC());
+		r = rt_real.mutex_unlock(m);
+	}
 	rt_leave();
 	return r;
 }

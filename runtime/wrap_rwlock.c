@@ -2,7 +2,7 @@
  * held entry (two read locks of one rwlock by one thread are not a double lock). */
 #include <errno.h>
 
-#include "rt.h"
+#include "fast.h"
 
 #define PC() __builtin_return_address(0)
 
@@ -36,24 +36,24 @@ static int lock_blocking(pthread_rwlock_t *rw, int shared, void *pc)
 	if (!t)
 		return shared ? rt_real.rwlock_rdlock(rw) : rt_real.rwlock_wrlock(rw);
 	unsigned hf = shared ? HF_SHARED : 0;
+	struct rt_pre pre;
+	rt_before(t, rw, RTK_RWLOCK, hf, pc, &pre);
 	int r = shared ? rt_real.rwlock_tryrdlock(rw) : rt_real.rwlock_trywrlock(rw);
 	if (r == EBUSY)
-		r = rt_block(t, rw, RTK_RWLOCK, hf, pc, shared ? rd_wait : wr_wait);
+		r = rt_block(t, rw, RTK_RWLOCK, pre.cls, hf, pc, shared ? rd_wait : wr_wait);
 	if (r == 0)
-		rt_acquired(t, rw, RTK_RWLOCK, hf, pc);
+		rt_after(t, rw, RTK_RWLOCK, hf, pc, &pre);
 	rt_leave();
 	return r;
 }
 
 int pthread_rwlock_rdlock(pthread_rwlock_t *rw)
 {
-	rt_need_real();
 	return lock_blocking(rw, 1, PC());
 }
 
 int pthread_rwlock_wrlock(pthread_rwlock_t *rw)
 {
-	rt_need_real();
 	return lock_blocking(rw, 0, PC());
 }
 
@@ -61,7 +61,7 @@ static int after_try(pthread_rwlock_t *rw, int r, unsigned hf, void *pc)
 {
 	struct rt_thread *t;
 	if (r == 0 && (t = rt_enter())) {
-		rt_acquired(t, rw, RTK_RWLOCK, hf | HF_TRY, pc);
+		rt_acquire(t, rw, RTK_RWLOCK, hf | HF_TRY, pc);
 		rt_leave();
 	}
 	return r;
@@ -107,12 +107,17 @@ int pthread_rwlock_clockwrlock(pthread_rwlock_t *restrict rw, clockid_t clock,
 
 int pthread_rwlock_unlock(pthread_rwlock_t *rw)
 {
-	rt_need_real();
 	struct rt_thread *t = rt_enter();
 	if (!t)
 		return rt_real.rwlock_unlock(rw);
-	rt_released(t, rw, RTK_RWLOCK, PC());
-	int r = rt_real.rwlock_unlock(rw);
+	int r;
+	if (RT_LIKELY(rt_release_is_top(t, rw))) {
+		r = rt_real.rwlock_unlock(rw);
+		rt_pop(t);
+	} else {
+		rt_released(t, rw, RTK_RWLOCK, PC());
+		r = rt_real.rwlock_unlock(rw);
+	}
 	rt_leave();
 	return r;
 }

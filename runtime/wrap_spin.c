@@ -2,7 +2,7 @@
  * thread" comes from the registry; waiting spins on trylock in slices like a mutex. */
 #include <errno.h>
 
-#include "rt.h"
+#include "fast.h"
 
 #define PC() __builtin_return_address(0)
 
@@ -37,40 +37,45 @@ static int spin_wait(void *lock, const struct timespec *deadline)
 
 int pthread_spin_lock(pthread_spinlock_t *s)
 {
-	rt_need_real();
 	struct rt_thread *t = rt_enter();
 	if (!t)
 		return rt_real.spin_lock(s);
+	struct rt_pre pre;
+	rt_before(t, (void *)s, RTK_SPIN, 0, PC(), &pre);
 	int r = rt_real.spin_trylock(s);
 	if (r == EBUSY)
-		r = rt_block(t, (void *)s, RTK_SPIN, 0, PC(), spin_wait);
+		r = rt_block(t, (void *)s, RTK_SPIN, pre.cls, 0, PC(), spin_wait);
 	if (r == 0)
-		rt_acquired(t, (void *)s, RTK_SPIN, 0, PC());
+		rt_after(t, (void *)s, RTK_SPIN, 0, PC(), &pre);
 	rt_leave();
 	return r;
 }
 
 int pthread_spin_trylock(pthread_spinlock_t *s)
 {
-	rt_need_real();
 	struct rt_thread *t = rt_enter();
 	if (!t)
 		return rt_real.spin_trylock(s);
 	int r = rt_real.spin_trylock(s);
 	if (r == 0)
-		rt_acquired(t, (void *)s, RTK_SPIN, HF_TRY, PC());
+		rt_acquire(t, (void *)s, RTK_SPIN, HF_TRY, PC());
 	rt_leave();
 	return r;
 }
 
 int pthread_spin_unlock(pthread_spinlock_t *s)
 {
-	rt_need_real();
 	struct rt_thread *t = rt_enter();
 	if (!t)
 		return rt_real.spin_unlock(s);
-	rt_released(t, (void *)s, RTK_SPIN, PC());
-	int r = rt_real.spin_unlock(s);
+	int r;
+	if (RT_LIKELY(rt_release_is_top(t, (void *)s))) {
+		r = rt_real.spin_unlock(s);
+		rt_pop(t);
+	} else {
+		rt_released(t, (void *)s, RTK_SPIN, PC());
+		r = rt_real.spin_unlock(s);
+	}
 	rt_leave();
 	return r;
 }

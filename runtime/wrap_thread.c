@@ -9,11 +9,11 @@
 static void *trampoline(void *p)
 {
 	struct rt_thread *t = p;
-	rt_self = t;
-	rt_guard = 1;
+	rt_tls.self = t;
+	rt_tls.guard = 1;
 	t->tid = gettid();
 	rt_thread_map(pthread_self(), t->seq);
-	rt_guard = 0;
+	rt_tls.guard = 0;
 	void *r = t->start(t->arg);
 	rt_thread_end(t);
 	return r;
@@ -22,11 +22,11 @@ static void *trampoline(void *p)
 static int c11_trampoline(void *p)
 {
 	struct rt_thread *t = p;
-	rt_self = t;
-	rt_guard = 1;
+	rt_tls.self = t;
+	rt_tls.guard = 1;
 	t->tid = gettid();
 	rt_thread_map(pthread_self(), t->seq);
-	rt_guard = 0;
+	rt_tls.guard = 0;
 	int r = t->c11_start(t->arg);
 	rt_thread_end(t);
 	return r;
@@ -130,8 +130,8 @@ int pthread_detach(pthread_t th)
 void pthread_exit(void *ret)
 {
 	rt_need_real();
-	struct rt_thread *t = rt_self;
-	if (t && !rt_guard)
+	struct rt_thread *t = rt_tls.self;
+	if (t && !rt_tls.guard)
 		rt_thread_end(t);
 	rt_real.exit(ret);
 }
@@ -184,8 +184,8 @@ int thrd_detach(thrd_t th)
 void thrd_exit(int res)
 {
 	rt_need_real();
-	struct rt_thread *t = rt_self;
-	if (t && !rt_guard)
+	struct rt_thread *t = rt_tls.self;
+	if (t && !rt_tls.guard)
 		rt_thread_end(t);
 	rt_real.thrd_exit(res);
 }

@@ -226,12 +226,23 @@ static void report(const struct dyn_ctx *c, const struct ngraph *g, struct pair 
 	sb_free(&msg);
 }
 
+/* The cycle already deadlocked in this run: that finding says more. */
+static int deadlocked(const struct dyn_ctx *c, const struct ngraph *g, struct pair *const *cyc, int n)
+{
+	char *sym = symbol_of(g, cyc, n);
+	int found = 0;
+	for (int i = 0; i < c->out->n && !found; i++)
+		found = str_eq(c->out->items[i].rule, "deadlock") && str_eq(c->out->items[i].symbol, sym);
+	free(sym);
+	return found;
+}
+
 static void consider(const struct dyn_ctx *c, const struct ngraph *g, struct pair *const *cyc, int n)
 {
 	for (int i = 0; i < n; i++)
 		if (!blocking(cyc[i]))
 			return;
-	if (current(cyc, n) && !gated(cyc, n) && !one_thread(cyc, n))
+	if (current(cyc, n) && !gated(cyc, n) && !one_thread(cyc, n) && !deadlocked(c, g, cyc, n))
 		report(c, g, cyc, n);
 }
 

@@ -147,23 +147,18 @@ void dyn_thread_leaks(const struct dyn_ctx *c, struct dyn_process *p)
 	}
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The classes of a cycle, sorted and joined: one symbol for every rotation. */
+/* The classes of the cycle in lock order (thread i's lock is wanted by thread i-1), from
+ * the smallest: the symbol the lock-order inversion of the same cycle gets. */
 static char *cycle_symbol(struct dyn_process *p, const struct rt_deadlock *d)
 {
-	const char **names = xcalloc(d->n, sizeof *names);
-	for (uint32_t i = 0; i < d->n; i++)
-		names[i] = dyn_class_symbol(p, d->t[i].wait_cls);
-	qsort(names, d->n, sizeof *names, cmp_str);
+	uint32_t lo = 0;
+	for (uint32_t i = 1; i < d->n; i++)
+		if (strcmp(dyn_class_symbol(p, d->t[i].wait_cls), dyn_class_symbol(p, d->t[lo].wait_cls)) < 0)
+			lo = i;
 	struct strbuf sb;
 	sb_init(&sb);
-	for (uint32_t i = 0; i < d->n; i++)
-		sb_addf(&sb, "%s%s", i ? " -> " : "", names[i]);
-	free(names);
+	for (uint32_t k = 0; k < d->n; k++)
+		sb_addf(&sb, "%s%s", k ? " -> " : "", dyn_class_symbol(p, d->t[(lo + k) % d->n].wait_cls));
 	return sb_detach(&sb);
 }
 

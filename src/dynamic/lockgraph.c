@@ -177,6 +177,15 @@ static void report_same_class(const struct dyn_ctx *c, struct dyn_process *p,
 		}
 	}
 	const struct dyn_edge *d = e[best];
+	/* Two locks of this class really deadlocked in this run: that finding says more. */
+	const char *sym = dyn_class_symbol(p, d->e.to);
+	char *pair = xasprintf("%s -> %s", sym, sym);
+	int deadlocked = 0;
+	for (int i = 0; i < c->out->n && !deadlocked; i++)
+		deadlocked = str_eq(c->out->items[i].rule, "deadlock") && str_eq(c->out->items[i].symbol, pair);
+	free(pair);
+	if (deadlocked)
+		return;
 	const char *lk = dyn_class_label(p, d->e.to);
 	char *msg = xasprintf("lock-order inversion: %s -> %s", lk, lk);
 	struct finding *f = dyn_finding(c, "lock-order-inversion", msg, dyn_class_symbol(p, d->e.to));
