@@ -43,6 +43,10 @@ static const char usage[] =
 	"                     note (default) or never\n"
 	"  --deadlock-ms N    a thread blocked N ms on a lock starts the deadlock check\n"
 	"                     (default 1000; 0: never)\n"
+	"  --logs DIR         run nothing: read the logs a program wrote with\n"
+	"                     LD_PRELOAD=libtsafe-rt.so TSAFE_RT_OUT=DIR (kept afterwards)\n"
+	"  --scope TEXT       what the run is called for cross-run comparison (default: the\n"
+	"                     command, or DIR with --logs)\n"
 	"\n"
 	"Exit status: the program's own (128+N when killed by signal N), 1 when findings reach\n"
 	"--fail-on, 2 on a usage or tool error. A statically linked program cannot be run\n"
@@ -53,6 +57,8 @@ struct run_args {
 	char **cmd;
 	int ncmd;
 	const char *deadlock_ms;
+	const char *logs;        /* --logs: ingest only */
+	const char *scope;
 };
 
 static int parse_args(int argc, char **argv, struct run_args *a)
@@ -73,6 +79,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			exit(EXIT_CLEAN);
 		} else if (!strcmp(argv[i], "--deadlock-ms") && i + 1 < argc) {
 			a->deadlock_ms = argv[++i];
+		} else if (!strcmp(argv[i], "--logs") && i + 1 < argc) {
+			a->logs = argv[++i];
+		} else if (!strcmp(argv[i], "--scope") && i + 1 < argc) {
+			a->scope = argv[++i];
 		} else if (argv[i][0] == '-') {
 			cli_error("unknown option '%s' for run (see 'tsafe run --help')", argv[i]);
 			return -1;
@@ -82,8 +92,12 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		}
 	}
-	if (a->ncmd == 0) {
+	if (a->ncmd == 0 && !a->logs) {
 		cli_error("nothing to run: give the program after '--' (tsafe run -- ./test args)");
+		return -1;
+	}
+	if (a->ncmd && a->logs) {
+		cli_error("give either a program to run or --logs DIR to read, not both");
 		return -1;
 	}
 	if (a->deadlock_ms && strspn(a->deadlock_ms, "0123456789") != strlen(a->deadlock_ms)) {
@@ -331,7 +345,7 @@ static int run_program(struct run_args *a, struct store *st, const char *lib, co
 	int status = spawn_and_wait(a, program, lib, logdir);
 	int rc = EXIT_TOOL;
 	if (status != -1) {
-		char *scope = join_words(a->cmd, a->ncmd);
+		char *scope = a->scope ? xstrdup(a->scope) : join_words(a->cmd, a->ncmd);
 		char *words = join_words(argv, argc);
 		char *command = xasprintf("tsafe %s", words);
 		free(words);
@@ -341,6 +355,21 @@ static int run_program(struct run_args *a, struct store *st, const char *lib, co
 	}
 	nftw(logdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(logdir);
+	return rc;
+}
+
+/* --logs DIR: the logs of a program run with the runtime preloaded by hand. */
+static int read_logs(struct run_args *a, struct store *st, int argc, char **argv)
+{
+	char dir[PATH_MAX];
+	if (!realpath(a->logs, dir))
+		return cli_error("--logs '%s' is not a directory (give the TSAFE_RT_OUT the program "
+		                 "ran with)", a->logs);
+	char *words = join_words(argv, argc);
+	char *command = xasprintf("tsafe %s", words);
+	int rc = ingest_and_report(a, st, dir, a->scope ? a->scope : dir, command, EXIT_CLEAN);
+	free(words);
+	free(command);
 	return rc;
 }
 
@@ -361,6 +390,14 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	a.out.root = root;
+	if (a.logs) {
+		if (store_open(a.out.db, &st, &err)) {
+			cli_error("%s", err);
+			goto out;
+		}
+		rc = read_logs(&a, st, argc, argv);
+		goto out;
+	}
 	if (!(lib = find_runtime())) {
 		cli_error("cannot find libtsafe-rt.so next to tsafe (build the tsafe-rt target, or "
 		          "set TSAFE_RT_LIB to its path)");

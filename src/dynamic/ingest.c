@@ -67,8 +67,9 @@ static char *map_key(const struct dyn_process *p)
 	return sb_detach(&sb);
 }
 
-static struct symbolizer *symbolizer_for(struct ingest *in, const struct dyn_process *p)
+static struct symbolizer *symbolizer_for(void *ctx, const struct dyn_process *p)
 {
+	struct ingest *in = ctx;
 	char *key = map_key(p);
 	for (int i = 0; i < in->nsyms; i++)
 		if (!strcmp(in->sym_keys[i], key)) {
@@ -127,7 +128,8 @@ int dynamic_ingest(const char *dir, const struct dyn_opts *o, struct dyn_run *ou
 	for (int i = 0; i < in.nfiles; i++)
 		process_load(&in.procs[i], &in.files[i], parent_of(&in, &in.files[i]));
 	for (int i = 0; i < in.nfiles; i++) {
-		in.procs[i].sym = symbolizer_for(&in, &in.procs[i]);
+		in.procs[i].make_sym = symbolizer_for;
+		in.procs[i].sym_ctx = &in;
 		analyse(&c, &in.procs[i], out);
 	}
 	for (int i = 0; i < out->findings.n; i++)

@@ -94,7 +94,11 @@ struct dyn_process {
 	int nmisuses, cap_misuses;
 	const struct rt_deadlock **deadlocks;
 	int ndeadlocks, cap_deadlocks;
-	struct symbolizer *sym;      /* shared between processes with one module map */
+	/* The symboliser, made on first use (most child processes of a test need none):
+	 * shared between processes with one module map. */
+	struct symbolizer *sym;
+	struct symbolizer *(*make_sym)(void *ctx, const struct dyn_process *p);
+	void *sym_ctx;
 };
 
 /* Builds the process of file f; a fork child first takes the definitions (modules,
@@ -106,6 +110,7 @@ struct dyn_stack *process_stack(struct dyn_process *p, uint32_t id);
 struct dyn_class *process_class(struct dyn_process *p, uint32_t id);
 struct dyn_thread *process_thread(struct dyn_process *p, uint32_t seq);
 int process_nedges(const struct dyn_process *p);
+struct symbolizer *process_sym(struct dyn_process *p);
 
 /* ---- symbolize.c / dwvars.c: addresses to source, offline, with libdw --------------- */
 

@@ -46,7 +46,7 @@ static int expand(struct dyn_process *p, const struct dyn_stack *st, struct sym_
 	int n = 0;
 	for (int i = 0; i < st->n && n < MAX_EXPANDED; i++) {
 		struct sym_frame tmp[8];
-		int k = sym_pc(p->sym, st->pc[i], 1, tmp, 8);
+		int k = sym_pc(process_sym(p), st->pc[i], 1, tmp, 8);
 		for (int j = 0; j < k; j++) {
 			if (tmp[j].runtime || n == MAX_EXPANDED)
 				sym_frame_clear(&tmp[j]);
@@ -175,7 +175,7 @@ void dyn_name_classes(const struct dyn_ctx *c, struct dyn_process *p)
 			name_site(c, p, k);
 			continue;
 		}
-		char *raw = sym_data_class(p->sym, k->addr);
+		char *raw = sym_data_class(process_sym(p), k->addr);
 		k->name = raw ? relative_class(c, raw) : xasprintf("global:%#llx", (unsigned long long)k->addr);
 		k->symbol = xstrdup(k->name);
 		k->label = dyn_label_of_name(k->name);
@@ -198,7 +198,7 @@ void dyn_name_threads(const struct dyn_ctx *c, struct dyn_process *p)
 			continue;
 		}
 		struct sym_frame fr;
-		sym_pc(p->sym, t->start, 0, &fr, 1);
+		sym_pc(process_sym(p), t->start, 0, &fr, 1);
 		t->start_name = xstrdup(fr.func ? fr.func : "??");
 		sym_frame_clear(&fr);
 		char *where = dyn_where(c, p, t->stack);

@@ -243,3 +243,10 @@ int process_nedges(const struct dyn_process *p)
 {
 	return p->cap_edges;
 }
+
+struct symbolizer *process_sym(struct dyn_process *p)
+{
+	if (!p->sym && p->make_sym)
+		p->sym = p->make_sym(p->sym_ctx, p);
+	return p->sym;
+}

@@ -215,6 +215,16 @@ def test_preload_directly(work):
     made = glob.glob(os.path.join(logs, "tsafe-rt.*.log"))
     T.check("LD_PRELOAD with TSAFE_RT_OUT: one log, the program unchanged",
             r.returncode == 0 and len(made) == 1 and r.stderr == "", r.stderr, made)
+    out = os.path.join(work, "logs.json")
+    r = subprocess.run([TSAFE, "run", "--root", SRC, "--db", os.path.join(work, "logs.db"),
+                        "--format", "json", "-o", out, "--logs", logs], capture_output=True, text=True)
+    found = None
+    if os.path.exists(out):
+        with open(out, encoding="utf-8") as f:
+            found = json.load(f)["findings"]
+    T.check("tsafe run --logs DIR reads those logs: the inversion, exit 1",
+            r.returncode == 1 and found and [f["rule"] for f in found] == ["lock-order-inversion"]
+            and glob.glob(os.path.join(logs, "tsafe-rt.*.log")), r.stderr, describe(found))
     e = dict(os.environ, LD_PRELOAD=RUNTIME)
     e.pop("TSAFE_RT_OUT", None)
     r = subprocess.run([order], capture_output=True, text=True, env=e, cwd=work)
