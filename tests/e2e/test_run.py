@@ -152,6 +152,21 @@ def test_exit_status(work):
     T.check("findings at --fail-on error: exit 1", rc == 1 and len(found) == 1, f"exit {rc}", err)
 
 
+def test_sarif(work):
+    """Runtime findings (stacks, threads, two-sided locations) make valid SARIF."""
+    sarif = os.path.join(work, "misuse.sarif")
+    r = subprocess.run([TSAFE, "run", "--root", SRC, "--db", os.path.join(work, "sarif.db"),
+                        "--format", "sarif", "-o", sarif, "--", os.path.join(work, "misuse")],
+                       capture_output=True, text=True)
+    v = subprocess.run([os.path.join(SRC, "scripts", "sarif-validate"), sarif],
+                       capture_output=True, text=True)
+    if v.returncode == 2:
+        print("skip - SARIF validator unavailable: " + (v.stderr.strip().splitlines() or [""])[-1])
+        return
+    T.check("--format sarif: valid SARIF 2.1.0 for the runtime's findings",
+            r.returncode == 1 and v.returncode == 0, r.stderr, v.stdout, v.stderr)
+
+
 def test_cross_run(work):
     d = os.path.join(FIXTURES, "crossrun")
     ab = compile_c(os.path.join(work, "order_ab"), os.path.join(d, "order_ab.c"), os.path.join(d, "locks.c"))
@@ -241,6 +256,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="tsafe-run-") as work:
         test_fixtures(work)
         test_exit_status(work)
+        test_sarif(work)
         test_cross_run(work)
         test_own_scan(work)
         test_errors(work)
