@@ -68,7 +68,6 @@ void rt_resolve(void)
 	REAL(tryjoin_np, "pthread_tryjoin_np");
 	REAL(timedjoin_np, "pthread_timedjoin_np");
 	REAL(detach, "pthread_detach");
-	REAL(exit, "pthread_exit");
 	REAL(fork, "fork");
 	REAL(mtx_init, "mtx_init");
 	REAL(mtx_lock, "mtx_lock");
@@ -81,7 +80,6 @@ void rt_resolve(void)
 	REAL(thrd_create, "thrd_create");
 	REAL(thrd_join, "thrd_join");
 	REAL(thrd_detach, "thrd_detach");
-	REAL(thrd_exit, "thrd_exit");
 	resolving = 0;
 	__atomic_store_n(&rt_resolved, 1, __ATOMIC_RELEASE);
 }

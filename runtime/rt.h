@@ -66,7 +66,6 @@ struct rt_real {
 	int (*tryjoin_np)(pthread_t, void **);
 	int (*timedjoin_np)(pthread_t, void **, const struct timespec *);
 	int (*detach)(pthread_t);
-	void (*exit)(void *) __attribute__((noreturn));
 	pid_t (*fork)(void);
 	int (*mtx_init)(mtx_t *, int);
 	int (*mtx_lock)(mtx_t *);
@@ -79,7 +78,6 @@ struct rt_real {
 	int (*thrd_create)(thrd_t *, thrd_start_t, void *);
 	int (*thrd_join)(thrd_t, int *);
 	int (*thrd_detach)(thrd_t);
-	void (*thrd_exit)(int) __attribute__((noreturn));
 };
 extern struct rt_real rt_real;
 extern int rt_resolved;

@@ -62,6 +62,8 @@ void rt_thread_release(struct rt_thread *t)
 
 void rt_thread_end(struct rt_thread *t)
 {
+	if (rt_tls.self != t)
+		return;          /* ended already (pthread_exit, then the cleanup handler) */
 	int guard = rt_tls.guard;
 	rt_tls.guard = 1;
 	for (int i = 0; i < t->nheld; i++) {
@@ -70,8 +72,7 @@ void rt_thread_end(struct rt_thread *t)
 			continue;
 		rt_misuse(t, RTR_LOCK_LEAK, h->lock, h->kind, h->cls, h->pc, h->site, t->seq);
 	}
-	if (rt_tls.self == t)
-		rt_tls.self = NULL;
+	rt_tls.self = NULL;
 	rt_thread_release(t);
 	rt_tls.guard = guard;
 }

@@ -1,34 +1,47 @@
 /* wrap_thread.c — thread creation, join, detach and exit (pthread and C11). A created
  * thread starts in a trampoline that registers it, runs the program's function, and on
  * return reports the locks it still holds. Creation, joins and detaches are written as
- * they happen; tsafe finds the threads nobody joined or detached when the process exits. */
+ * they happen; tsafe finds the threads nobody joined or detached when the process exits.
+ * pthread_exit and thrd_exit need no wrapper: they unwind through the trampoline's cleanup
+ * handler, after the program's own handlers (which may release locks) have run. */
 #include "rt.h"
 
 #define PC() __builtin_return_address(0)
 
-static void *trampoline(void *p)
+static void started(struct rt_thread *t)
 {
-	struct rt_thread *t = p;
 	rt_tls.self = t;
 	rt_tls.guard = 1;
 	t->tid = gettid();
 	rt_thread_map(pthread_self(), t->seq);
 	rt_tls.guard = 0;
-	void *r = t->start(t->arg);
+}
+
+/* Also run when the thread is cancelled (rt_thread_end does nothing the second time). */
+static void ended(void *t)
+{
 	rt_thread_end(t);
+}
+
+static void *trampoline(void *p)
+{
+	struct rt_thread *t = p;
+	void *r;
+	started(t);
+	pthread_cleanup_push(ended, t);
+	r = t->start(t->arg);
+	pthread_cleanup_pop(1);
 	return r;
 }
 
 static int c11_trampoline(void *p)
 {
 	struct rt_thread *t = p;
-	rt_tls.self = t;
-	rt_tls.guard = 1;
-	t->tid = gettid();
-	rt_thread_map(pthread_self(), t->seq);
-	rt_tls.guard = 0;
-	int r = t->c11_start(t->arg);
-	rt_thread_end(t);
+	int r;
+	started(t);
+	pthread_cleanup_push(ended, t);
+	r = t->c11_start(t->arg);
+	pthread_cleanup_pop(1);
 	return r;
 }
 
@@ -127,15 +140,6 @@ int pthread_detach(pthread_t th)
 	return r;
 }
 
-void pthread_exit(void *ret)
-{
-	rt_need_real();
-	struct rt_thread *t = rt_tls.self;
-	if (t && !rt_tls.guard)
-		rt_thread_end(t);
-	rt_real.exit(ret);
-}
-
 int thrd_create(thrd_t *th, thrd_start_t fn, void *arg)
 {
 	rt_need_real();
@@ -179,13 +183,4 @@ int thrd_detach(thrd_t th)
 	if (r == thrd_success)
 		record(RT_DETACH, seq);
 	return r;
-}
-
-void thrd_exit(int res)
-{
-	rt_need_real();
-	struct rt_thread *t = rt_tls.self;
-	if (t && !rt_tls.guard)
-		rt_thread_end(t);
-	rt_real.thrd_exit(res);
 }
