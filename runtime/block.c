@@ -2,8 +2,8 @@
  *
  * The wrappers first try the lock; only when it is busy do they come here. A thread that
  * already holds the lock is about to hang on itself: that double-lock is written before
- * the wait starts. The wait itself runs in slices of a timed lock, so no extra thread is
- * needed to watch: once blocked longer than TSAFE_RT_DEADLOCK_MS, the waiting thread
+ * the wait starts. The wait itself runs in slices of a timed lock (or timed join: a thread
+ * joining one that waits for its lock is deadlocked too), so no extra thread is needed: once blocked longer than TSAFE_RT_DEADLOCK_MS, the waiting thread
  * follows "waits for a lock held by" from thread to thread; when that leads back to
  * itself twice in a row with nobody having moved, the threads are deadlocked. The cycle
  * is written with every thread's stacks and the process ends (exit status
@@ -36,7 +36,18 @@ struct cycle {
 	uint64_t signature;
 };
 
-/* Follows the waits-for chain from t. 1 when it comes back to t. */
+/* The live thread with this number, or NULL (it has ended). */
+static struct rt_thread *thread_numbered(uint32_t seq)
+{
+	int high = RT_LOAD(&rt_threads_high);
+	for (int s = 0; s < high; s++)
+		if (RT_LOAD(&rt_threads[s].used) && RT_LOAD(&rt_threads[s].seq) == seq)
+			return &rt_threads[s];
+	return NULL;
+}
+
+/* Follows the waits-for chain from t (waiting for a lock leads to its holder, joining a
+ * thread to that thread). 1 when it comes back to t. */
 static int find_cycle(struct rt_thread *t, struct cycle *c)
 {
 	struct rt_thread *cur = t;
@@ -44,14 +55,17 @@ static int find_cycle(struct rt_thread *t, struct cycle *c)
 	c->signature = 0;
 	while (c->n < MAX_CYCLE) {
 		void *lock = RT_LOAD(&cur->waiting_on);
-		if (!lock || !RT_LOAD(&cur->wait_stack))
+		uint32_t joining = RT_LOAD(&cur->joining);
+		if ((!lock && !joining) || !RT_LOAD(&cur->wait_stack))
 			return 0;            /* not blocked (long enough to have its stack taken) */
 		c->th[c->n++] = cur;
 		c->signature = c->signature * 1000003u + ((uint64_t)cur->seq << 32 | RT_LOAD(&cur->wait_seq));
-		struct rt_held h;
+		struct rt_held h = {0};
 		struct rt_thread *next;
-		int self = cur == t ? rt_held_index(t, lock) : -1;
-		if (self >= 0) {
+		int self = lock && cur == t ? rt_held_index(t, lock) : -1;
+		if (!lock) {
+			next = thread_numbered(joining);   /* waits for that thread to end */
+		} else if (self >= 0) {
 			next = t;
 			h = t->held[self];
 		} else {
@@ -87,6 +101,7 @@ static void report(struct cycle *c)
 		d->t[i].wait_stack = RT_LOAD(&th->wait_stack);
 		d->t[i].held_cls = c->held[i].cls;
 		d->t[i].held_stack = c->held[i].site;
+		d->t[i].joining = RT_LOAD(&th->joining);
 	}
 	rt_log_write(buf, rt_rec_finish(buf, RT_DEADLOCK,
 	                                sizeof *d + (size_t)c->n * sizeof d->t[0]));
@@ -95,21 +110,11 @@ static void report(struct cycle *c)
 	_exit(RT_DEADLOCK_EXIT);
 }
 
-int rt_block(struct rt_thread *t, void *lock, int kind, uint32_t cls, unsigned hflags, void *pc,
-             rt_timed_wait wait)
+/* Waits in slices; between them, once blocked long enough, looks for a cycle through t. */
+static int wait_in_slices(struct rt_thread *t, void *what, rt_timed_wait wait)
 {
-	int i = rt_held_index(t, lock);
-	if (i >= 0 && !((hflags & HF_SHARED) && (t->held[i].flags & HF_SHARED)))
-		rt_misuse(t, RTR_DOUBLE_LOCK, lock, kind, cls, pc, t->held[i].site, t->seq);
-
 	long slice = rt_deadlock_ms > 0 ? rt_deadlock_ms / 4 : 1000;
 	slice = slice < 10 ? 10 : slice > 250 ? 250 : slice;
-	RT_STORE(&t->waiting_cls, cls);
-	RT_STORE(&t->wait_pc, pc);
-	RT_STORE(&t->wait_stack, 0);
-	__atomic_add_fetch(&t->wait_seq, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->waiting_on, lock, __ATOMIC_RELEASE);
-
 	struct timespec deadline;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	long waited = 0;
@@ -117,9 +122,9 @@ int rt_block(struct rt_thread *t, void *lock, int kind, uint32_t cls, unsigned h
 	int r;
 	for (;;) {
 		add_ms(&deadline, slice);
-		r = wait(lock, &deadline);
+		r = wait(what, &deadline);
 		if (r != ETIMEDOUT)
-			break;
+			return r;
 		waited += slice;
 		if (!RT_LOAD(&t->wait_stack))
 			RT_STORE(&t->wait_stack, rt_stack_now());
@@ -131,6 +136,34 @@ int rt_block(struct rt_thread *t, void *lock, int kind, uint32_t cls, unsigned h
 			report(&c);
 		last = sig;
 	}
+}
+
+static void begin_wait(struct rt_thread *t, uint32_t cls, uint32_t joining, void *pc)
+{
+	RT_STORE(&t->waiting_cls, cls);
+	RT_STORE(&t->joining, joining);
+	RT_STORE(&t->wait_pc, pc);
+	RT_STORE(&t->wait_stack, 0);
+	__atomic_add_fetch(&t->wait_seq, 1, __ATOMIC_RELAXED);
+}
+
+int rt_block(struct rt_thread *t, void *lock, int kind, uint32_t cls, unsigned hflags, void *pc,
+             rt_timed_wait wait)
+{
+	int i = rt_held_index(t, lock);
+	if (i >= 0 && !((hflags & HF_SHARED) && (t->held[i].flags & HF_SHARED)))
+		rt_misuse(t, RTR_DOUBLE_LOCK, lock, kind, cls, pc, t->held[i].site, t->seq);
+	begin_wait(t, cls, 0, pc);
+	__atomic_store_n(&t->waiting_on, lock, __ATOMIC_RELEASE);
+	int r = wait_in_slices(t, lock, wait);
 	__atomic_store_n(&t->waiting_on, NULL, __ATOMIC_RELEASE);
+	return r;
+}
+
+int rt_block_join(struct rt_thread *t, uint32_t target, void *pc, rt_timed_wait wait, void *ctx)
+{
+	begin_wait(t, 0, target, pc);
+	int r = wait_in_slices(t, ctx, wait);
+	RT_STORE(&t->joining, 0);
 	return r;
 }

@@ -67,6 +67,7 @@ void rt_resolve(void)
 	REAL(join, "pthread_join");
 	REAL(tryjoin_np, "pthread_tryjoin_np");
 	REAL(timedjoin_np, "pthread_timedjoin_np");
+	REAL(clockjoin_np, "pthread_clockjoin_np");
 	REAL(detach, "pthread_detach");
 	REAL(fork, "fork");
 	REAL(mtx_init, "mtx_init");
@@ -78,7 +79,6 @@ void rt_resolve(void)
 	REAL(cnd_wait, "cnd_wait");
 	REAL(cnd_timedwait, "cnd_timedwait");
 	REAL(thrd_create, "thrd_create");
-	REAL(thrd_join, "thrd_join");
 	REAL(thrd_detach, "thrd_detach");
 	resolving = 0;
 	__atomic_store_n(&rt_resolved, 1, __ATOMIC_RELEASE);

@@ -65,6 +65,7 @@ struct rt_real {
 	int (*join)(pthread_t, void **);
 	int (*tryjoin_np)(pthread_t, void **);
 	int (*timedjoin_np)(pthread_t, void **, const struct timespec *);
+	int (*clockjoin_np)(pthread_t, void **, clockid_t, const struct timespec *);
 	int (*detach)(pthread_t);
 	pid_t (*fork)(void);
 	int (*mtx_init)(mtx_t *, int);
@@ -76,7 +77,6 @@ struct rt_real {
 	int (*cnd_wait)(cnd_t *, mtx_t *);
 	int (*cnd_timedwait)(cnd_t *restrict, mtx_t *restrict, const struct timespec *restrict);
 	int (*thrd_create)(thrd_t *, thrd_start_t, void *);
-	int (*thrd_join)(thrd_t, int *);
 	int (*thrd_detach)(thrd_t);
 };
 extern struct rt_real rt_real;
@@ -134,6 +134,7 @@ struct rt_thread {
 	struct rt_held held[RT_MAX_HELD];
 	/* Blocked in a lock wait: read by other threads' deadlock checks. */
 	void *waiting_on;
+	uint32_t joining;           /* blocked joining the thread of this number */
 	uint32_t waiting_cls, wait_seq, wait_stack;
 	void *wait_pc;
 	/* Set by the creator, read by the trampoline. */
@@ -277,5 +278,7 @@ int rt_lock_busy(const void *lock, int kind, pid_t *owner);
 typedef int (*rt_timed_wait)(void *lock, const struct timespec *deadline_mono);
 int rt_block(struct rt_thread *t, void *lock, int kind, uint32_t cls, unsigned hflags, void *pc,
              rt_timed_wait wait);
+/* A join of thread number target, in slices of wait(ctx, deadline), watched the same way. */
+int rt_block_join(struct rt_thread *t, uint32_t target, void *pc, rt_timed_wait wait, void *ctx);
 
 #endif

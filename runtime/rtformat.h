@@ -164,13 +164,15 @@ struct rt_misuse {
 
 struct rt_deadlock_thread {
 	uint32_t thread;
-	uint32_t wait_cls, wait_stack;   /* the lock it is blocked on, and where */
-	uint32_t held_cls, held_stack;   /* the lock it holds that the next thread wants */
-	uint32_t pad;
+	uint32_t wait_cls, wait_stack;   /* the lock it is blocked on (0: a join), and where */
+	uint32_t held_cls, held_stack;   /* the lock it holds that the previous thread wants
+	                                    (0 when the previous thread joins it) */
+	uint32_t joining;                /* wait_cls 0: the thread it is joining */
 };
 
-/* The cycle in order: thread i waits for a lock held by thread i+1 (mod n). n = 1 is a
- * thread blocked on a lock it holds itself (a double-lock, reported as such). */
+/* The cycle in order: thread i waits for a lock held by thread i+1 (mod n), or joins
+ * thread i+1. n = 1 is a thread blocked on a lock it holds itself (a double-lock,
+ * reported as such). */
 struct rt_deadlock {
 	struct rt_rec h;
 	uint32_t n, pad;

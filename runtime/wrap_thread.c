@@ -100,14 +100,43 @@ static void record(int type, uint32_t seq)
 	}
 }
 
-int pthread_join(pthread_t th, void **ret)
+struct join_ctx {
+	pthread_t th;
+	void **ret;
+};
+
+static int join_slice(void *p, const struct timespec *deadline)
 {
-	rt_need_real();
-	uint32_t seq = seq_before(th);
-	int r = rt_real.join(th, ret);
+	struct join_ctx *j = p;
+	return rt_real.clockjoin_np(j->th, j->ret, CLOCK_MONOTONIC, deadline);
+}
+
+/* A join that can be part of a deadlock (the joined thread waits for a lock this one
+ * holds): waited for in slices like a lock. */
+static int watched_join(pthread_t th, void **ret, void *pc)
+{
+	struct rt_thread *t = rt_enter();
+	if (!t)
+		return rt_real.join(th, ret);
+	uint32_t seq = rt_thread_seq_of(th);
+	int r;
+	if (seq && rt_real.clockjoin_np) {
+		struct join_ctx j = {th, ret};
+		r = rt_block_join(t, seq, pc, join_slice, &j);
+		rt_leave();
+	} else {
+		rt_leave();
+		r = rt_real.join(th, ret);
+	}
 	if (r == 0)
 		record(RT_JOIN, seq);
 	return r;
+}
+
+int pthread_join(pthread_t th, void **ret)
+{
+	rt_need_real();
+	return watched_join(th, ret, PC());
 }
 
 int pthread_tryjoin_np(pthread_t th, void **ret)
@@ -168,11 +197,12 @@ int thrd_create(thrd_t *th, thrd_start_t fn, void *arg)
 int thrd_join(thrd_t th, int *res)
 {
 	rt_need_real();
-	uint32_t seq = seq_before(th);
-	int r = rt_real.thrd_join(th, res);
-	if (r == thrd_success)
-		record(RT_JOIN, seq);
-	return r;
+	void *value;
+	/* glibc's own thrd_join: a pthread join, the int carried in the pointer */
+	int r = watched_join(th, &value, PC());
+	if (r == 0 && res)
+		*res = (int)(intptr_t)value;
+	return r == 0 ? thrd_success : thrd_error;
 }
 
 int thrd_detach(thrd_t th)

@@ -149,16 +149,38 @@ void dyn_thread_leaks(const struct dyn_ctx *c, struct dyn_process *p)
 
 /* The classes of the cycle in lock order (thread i's lock is wanted by thread i-1), from
  * the smallest: the symbol the lock-order inversion of the same cycle gets. */
+/* What thread i waits for: a lock's class, or (joining) the end of a thread. */
+static char *awaited_symbol(struct dyn_process *p, const struct rt_deadlock_thread *t)
+{
+	if (t->wait_cls)
+		return xstrdup(dyn_class_symbol(p, t->wait_cls));
+	struct dyn_thread *j = process_thread(p, t->joining);
+	return xasprintf("join:%s", j && j->start_name ? j->start_name : "?");
+}
+
+static char *awaited_label(struct dyn_process *p, const struct rt_deadlock_thread *t)
+{
+	if (t->wait_cls)
+		return xstrdup(dyn_class_label(p, t->wait_cls));
+	return xasprintf("the end of %s", dyn_thread_desc(p, t->joining));
+}
+
 static char *cycle_symbol(struct dyn_process *p, const struct rt_deadlock *d)
 {
+	char **sym = xcalloc(d->n, sizeof *sym);
 	uint32_t lo = 0;
-	for (uint32_t i = 1; i < d->n; i++)
-		if (strcmp(dyn_class_symbol(p, d->t[i].wait_cls), dyn_class_symbol(p, d->t[lo].wait_cls)) < 0)
+	for (uint32_t i = 0; i < d->n; i++) {
+		sym[i] = awaited_symbol(p, &d->t[i]);
+		if (strcmp(sym[i], sym[lo]) < 0)
 			lo = i;
+	}
 	struct strbuf sb;
 	sb_init(&sb);
 	for (uint32_t k = 0; k < d->n; k++)
-		sb_addf(&sb, "%s%s", k ? " -> " : "", dyn_class_symbol(p, d->t[(lo + k) % d->n].wait_cls));
+		sb_addf(&sb, "%s%s", k ? " -> " : "", sym[(lo + k) % d->n]);
+	for (uint32_t i = 0; i < d->n; i++)
+		free(sym[i]);
+	free(sym);
 	return sb_detach(&sb);
 }
 
@@ -183,20 +205,28 @@ static void deadlock_finding(const struct dyn_ctx *c, struct dyn_process *p, con
 			first = i;
 	struct strbuf cyc;
 	sb_init(&cyc);
-	for (uint32_t i = 0; i <= d->n; i++)
-		sb_addf(&cyc, "%s%s", i ? " -> " : "", dyn_class_label(p, d->t[(first + i) % d->n].wait_cls));
-	char *msg = xasprintf("deadlock: %u threads wait for each other's locks (%s); the process "
-	                      "was ended", d->n, cyc.buf);
+	for (uint32_t i = 0; i <= d->n; i++) {
+		char *l = awaited_label(p, &d->t[(first + i) % d->n]);
+		sb_addf(&cyc, "%s%s", i ? " -> " : "", l);
+		free(l);
+	}
+	char *msg = xasprintf("deadlock: %u threads wait for each other (%s); the process was ended",
+	                      d->n, cyc.buf);
 	char *sym = cycle_symbol(p, d);
 	struct finding *f = dyn_finding(c, "deadlock", msg, sym);
 	for (uint32_t k = 0; k < d->n; k++) {
 		const struct rt_deadlock_thread *t = &d->t[(first + k) % d->n];
 		char *where = dyn_where(c, p, t->held_stack);
-		char *here = xasprintf("blocks acquiring %s while holding %s (acquired at %s)",
-		                       dyn_class_label(p, t->wait_cls), dyn_class_label(p, t->held_cls), where);
+		char *awaited = awaited_label(p, t);
+		char *here = t->held_cls
+			? xasprintf("%s %s while holding %s (acquired at %s)", t->wait_cls ? "blocks acquiring"
+			            : "waits for", awaited, dyn_class_label(p, t->held_cls), where)
+			: xasprintf("%s %s", t->wait_cls ? "blocks acquiring" : "waits for", awaited);
 		struct location *loc = dyn_add_location(c, f, p, t->wait_stack, here);
 		loc->thread = xstrdup(dyn_thread_desc(p, t->thread));
-		loc->locks = xstrdup(dyn_class_name(p, t->held_cls));
+		if (t->held_cls)
+			loc->locks = xstrdup(dyn_class_name(p, t->held_cls));
+		free(awaited);
 		free(here);
 		free(where);
 	}

@@ -133,7 +133,7 @@ def test_fixtures(work):
         want, _ = markers(src)
         T.check(f"{name}: exit status {'1, findings at --fail-on note' if want else '0, no findings'}",
                 rc == (1 if want else 0), f"exit {rc}", err)
-        if name in ("deadlock", "self_deadlock"):
+        if name in ("deadlock", "self_deadlock", "join_deadlock"):
             T.check(f"{name}: the deadlocked program was ended, not left hanging ({secs:.1f} s)",
                     secs < 20 and "deadlocked; the runtime ended it" in err, err)
         if name == "crash":
