@@ -185,10 +185,12 @@ int sym_pc(struct symbolizer *s, uint64_t pc, int return_address, struct sym_fra
 	}
 	const char *file = NULL;
 	int line = 0;
-	Dwfl_Line *l = dwfl_module_getsrc(sm->m, a);
+	/* libc's frames are plumbing (thread start, program start): their names are enough,
+	 * and their separate debug information is slow to load. */
+	Dwfl_Line *l = sm->system ? NULL : dwfl_module_getsrc(sm->m, a);
 	if (l)
 		file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
-	int n = scope_frames(s, sm, a, out, max, file, line);
+	int n = sm->system ? 0 : scope_frames(s, sm, a, out, max, file, line);
 	if (n > 0)
 		return n;
 	memset(out, 0, sizeof *out);
