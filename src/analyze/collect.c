@@ -186,6 +186,10 @@ void collect_return(struct analysis *a, const struct activation *f, const struct
 			continue;
 		if (!thread_end && ls_mask(fn_exit, h->key) == LS_HELD)
 			continue;
+		/* A lock left maybe-held by a callee (a conditional acquire such as a trylock
+		 * wrapper or a once-guard) is that callee's design, reported there if anywhere. */
+		if (h->acq_fn != f->fn && !(thread_end && h->mask == LS_HELD))
+			continue;
 		add_misuse(a, "lock-leak", f, ev, h->key, h->acq, h->acq_fn);
 	}
 }

@@ -24,6 +24,12 @@ int class_intern(struct analysis *a, const char *cls)
 	return id;
 }
 
+/* A spelling taken from inside a macro can be a run of tokens, not an expression. */
+static int readable(const char *spelling)
+{
+	return spelling && *spelling && strlen(spelling) <= 48 && !strpbrk(spelling, ";{}\"#");
+}
+
 int lock_key_intern(struct analysis *a, const char *cls, const char *instance, const char *spelling)
 {
 	char *k = xasprintf("%s#%s", cls, instance);
@@ -33,7 +39,7 @@ int lock_key_intern(struct analysis *a, const char *cls, const char *instance, c
 		id = a->nlock_keys++;
 		a->lock_keys[id].cls = xstrdup(cls);
 		a->lock_keys[id].instance = xstrdup(instance);
-		a->lock_keys[id].spelling = xstrdup(spelling ? spelling : instance);
+		a->lock_keys[id].spelling = readable(spelling) ? xstrdup(spelling) : class_label(cls);
 		strmap_put(&a->keys, k, id);
 		class_intern(a, cls);
 	}
