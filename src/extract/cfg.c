@@ -32,7 +32,8 @@ static int ensure_cur(struct xfn *f)
 
 struct event *emit_at(struct xfn *f, enum ev_kind kind, int line, int col)
 {
-	struct event *ev = block_add_event(&f->fn->blocks[ensure_cur(f)]);
+	int b = ensure_cur(f);   /* first: it may add a block, moving f->fn->blocks */
+	struct event *ev = block_add_event(&f->fn->blocks[b]);
 	ev->kind = kind;
 	ev->line = line;
 	ev->col = col;

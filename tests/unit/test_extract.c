@@ -547,6 +547,10 @@ static void test_cfg_loops_and_switch(void **state)
 	assert_true(reaches_avoiding(f, 0, c1, c0));
 	assert_true(reaches_avoiding(f, 0, dflt, c0));
 
+	f = fn_named(tu, "many_cases");     /* one block per case, every call kept */
+	assert_int_equal(count_kind(f, EV_CALL), 18);
+	assert_true(f->nblocks > 18);
+
 	f = fn_named(tu, "spin");   /* for (;;) left only by return: no fall-off return */
 	assert_int_equal(count_kind(f, EV_RETURN), 1);
 	assert_true(must(f, EV_RETURN, 81, NULL)->flags & EVF_IN_LOOP);
