@@ -25,8 +25,7 @@ RT_INLINE struct rt_edge_cache *rt_ecache_slot(struct rt_thread *t, uint64_t key
 }
 
 /* Before the real lock. */
-RT_INLINE void rt_before(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc,
-                         struct rt_pre *pre)
+RT_INLINE struct rt_pre rt_before(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc)
 {
 	const struct rt_lock_cache *c = rt_lcache_slot(t, lock, pc);
 	int n = t->nheld;
@@ -43,24 +42,21 @@ RT_INLINE void rt_before(struct rt_thread *t, void *lock, int kind, unsigned hfl
 		if (RT_UNLIKELY(rt_ecache_slot(t, key)->key != key))
 			goto full;
 	}
-	pre->cls = c->cls;
-	pre->site = c->site;
-	pre->recursive = 0;
-	return;
+	return (struct rt_pre){.cls = c->cls, .site = c->site, .recursive = 0};
 full:
-	rt_before_full(t, lock, kind, hflags, pc, pre);
+	return rt_before_full(t, lock, kind, hflags, pc);
 }
 
 /* After the real lock succeeded. */
 RT_INLINE void rt_after(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc,
-                        const struct rt_pre *pre)
+                        struct rt_pre pre)
 {
 	int n = t->nheld;
-	if (RT_UNLIKELY(pre->recursive || n == RT_MAX_HELD)) {
+	if (RT_UNLIKELY(pre.recursive || n == RT_MAX_HELD)) {
 		rt_push_full(t, lock, kind, hflags, pc, pre);
 		return;
 	}
-	t->held[n] = (struct rt_held){.lock = lock, .pc = pc, .cls = pre->cls, .site = pre->site,
+	t->held[n] = (struct rt_held){.lock = lock, .pc = pc, .cls = pre.cls, .site = pre.site,
 	                              .count = 1, .kind = (uint16_t)kind, .flags = (uint16_t)hflags};
 	RT_STORE(&t->nheld, n + 1);
 }
@@ -83,9 +79,7 @@ RT_INLINE void rt_pop(struct rt_thread *t)
 /* The whole acquisition at once, for trylock-style calls whose result is known. */
 RT_INLINE void rt_acquire(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc)
 {
-	struct rt_pre pre;
-	rt_before(t, lock, kind, hflags, pc, &pre);
-	rt_after(t, lock, kind, hflags, pc, &pre);
+	rt_after(t, lock, kind, hflags, pc, rt_before(t, lock, kind, hflags, pc));
 }
 
 #endif

@@ -42,22 +42,23 @@ static inline void lookup(struct rt_thread *t, void *lock, int kind, void *pc, u
 	}
 }
 
-void rt_before_full(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc,
-                    struct rt_pre *pre)
+struct rt_pre rt_before_full(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc)
 {
-	pre->recursive = rt_held_index(t, lock) >= 0;   /* recursive mutex, or reads again */
-	lookup(t, lock, kind, pc, &pre->cls, &pre->site);
-	if (pre->recursive)
-		return;
+	struct rt_pre pre;
+	pre.recursive = rt_held_index(t, lock) >= 0;   /* recursive mutex, or reads again */
+	lookup(t, lock, kind, pc, &pre.cls, &pre.site);
+	if (pre.recursive)
+		return pre;
 	for (int i = 0; i < t->nheld; i++)
 		if (!(RT_LOAD(&t->held[i].flags) & (HF_WAITING | HF_GONE)))
-			rt_note_edge(t, i, pre->cls, lock, hflags);
+			rt_note_edge(t, i, pre.cls, lock, hflags);
+	return pre;
 }
 
 void rt_push_full(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc,
-                  const struct rt_pre *pre)
+                  struct rt_pre pre)
 {
-	int i = pre->recursive ? rt_held_index(t, lock) : -1;
+	int i = pre.recursive ? rt_held_index(t, lock) : -1;
 	if (i >= 0) {
 		t->held[i].count++;
 		return;
@@ -69,8 +70,8 @@ void rt_push_full(struct rt_thread *t, void *lock, int kind, unsigned hflags, vo
 	}
 	struct rt_held *h = &t->held[n];
 	h->pc = pc;
-	h->cls = pre->cls;
-	h->site = pre->site;
+	h->cls = pre.cls;
+	h->site = pre.site;
 	h->count = 1;
 	h->kind = (uint16_t)kind;
 	h->flags = (uint16_t)hflags;

@@ -251,10 +251,9 @@ struct rt_pre {
 	uint32_t cls, site;
 	int recursive;          /* the thread holds the lock already */
 };
-void rt_before_full(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc,
-                    struct rt_pre *pre);
+struct rt_pre rt_before_full(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc);
 void rt_push_full(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc,
-                  const struct rt_pre *pre);
+                  struct rt_pre pre);
 /* Before the real unlock. */
 void rt_released(struct rt_thread *t, void *lock, int kind, void *pc);
 /* Before the real destroy. */

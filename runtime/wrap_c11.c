@@ -46,13 +46,12 @@ int mtx_lock(mtx_t *m)
 	struct rt_thread *t = rt_enter();
 	if (!t)
 		return rt_real.mtx_lock(m);
-	struct rt_pre pre;
-	rt_before(t, m, RTK_MUTEX, 0, PC(), &pre);
+	struct rt_pre pre = rt_before(t, m, RTK_MUTEX, 0, PC());
 	int r = rt_real.mtx_trylock(m);
 	if (r == thrd_busy)
 		r = to_thrd(rt_block(t, m, RTK_MUTEX, pre.cls, 0, PC(), mtx_wait));
 	if (r == thrd_success)
-		rt_after(t, m, RTK_MUTEX, 0, PC(), &pre);
+		rt_after(t, m, RTK_MUTEX, 0, PC(), pre);
 	rt_leave();
 	return r;
 }

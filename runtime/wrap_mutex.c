@@ -30,13 +30,12 @@ int pthread_mutex_lock(pthread_mutex_t *m)
 	struct rt_thread *t = rt_enter();
 	if (!t)
 		return rt_real.mutex_lock(m);
-	struct rt_pre pre;
-	rt_before(t, m, RTK_MUTEX, 0, PC(), &pre);
+	struct rt_pre pre = rt_before(t, m, RTK_MUTEX, 0, PC());
 	int r = rt_real.mutex_trylock(m);
 	if (r == EBUSY)
 		r = rt_block(t, m, RTK_MUTEX, pre.cls, 0, PC(), mutex_wait);
 	if (r == 0 || r == EOWNERDEAD)
-		rt_after(t, m, RTK_MUTEX, 0, PC(), &pre);
+		rt_after(t, m, RTK_MUTEX, 0, PC(), pre);
 	rt_leave();
 	return r;
 }

@@ -36,13 +36,12 @@ static int lock_blocking(pthread_rwlock_t *rw, int shared, void *pc)
 	if (!t)
 		return shared ? rt_real.rwlock_rdlock(rw) : rt_real.rwlock_wrlock(rw);
 	unsigned hf = shared ? HF_SHARED : 0;
-	struct rt_pre pre;
-	rt_before(t, rw, RTK_RWLOCK, hf, pc, &pre);
+	struct rt_pre pre = rt_before(t, rw, RTK_RWLOCK, hf, pc);
 	int r = shared ? rt_real.rwlock_tryrdlock(rw) : rt_real.rwlock_trywrlock(rw);
 	if (r == EBUSY)
 		r = rt_block(t, rw, RTK_RWLOCK, pre.cls, hf, pc, shared ? rd_wait : wr_wait);
 	if (r == 0)
-		rt_after(t, rw, RTK_RWLOCK, hf, pc, &pre);
+		rt_after(t, rw, RTK_RWLOCK, hf, pc, pre);
 	rt_leave();
 	return r;
 }

@@ -40,13 +40,12 @@ int pthread_spin_lock(pthread_spinlock_t *s)
 	struct rt_thread *t = rt_enter();
 	if (!t)
 		return rt_real.spin_lock(s);
-	struct rt_pre pre;
-	rt_before(t, (void *)s, RTK_SPIN, 0, PC(), &pre);
+	struct rt_pre pre = rt_before(t, (void *)s, RTK_SPIN, 0, PC());
 	int r = rt_real.spin_trylock(s);
 	if (r == EBUSY)
 		r = rt_block(t, (void *)s, RTK_SPIN, pre.cls, 0, PC(), spin_wait);
 	if (r == 0)
-		rt_after(t, (void *)s, RTK_SPIN, 0, PC(), &pre);
+		rt_after(t, (void *)s, RTK_SPIN, 0, PC(), pre);
 	rt_leave();
 	return r;
 }

@@ -2,7 +2,8 @@
 """bench.py — what the runtime checkers cost, measured in one run: each benchmark
 (lockheavy, contended, prodcons) natively, under `tsafe run` (the whole process: tsafe,
 the program with libtsafe-rt.so, reading and storing its logs), under Helgrind and DRD,
-and built with ThreadSanitizer (gcc -fsanitize=thread).
+built with ThreadSanitizer (gcc -fsanitize=thread), and with a bare forwarding
+interposer preloaded (bare_interposer.c: what interposing the lock calls costs at all).
 
   bench/runtime/bench.py [--tsafe build/tsafe] [--reps 7] [--quick] [-o table.md]
 
@@ -104,6 +105,8 @@ def main():
         db = os.path.join(work, "bench.db")
         logs = os.path.join(work, "logs")
         os.mkdir(logs)
+        bare = os.path.join(work, "bare_interposer.so")
+        build(os.path.join(HERE, "bare_interposer.c"), bare, ["-shared", "-fPIC"])
         for name, prog, full, what, target in BENCHMARKS:
             if args.only and prog not in args.only.split(","):
                 continue
@@ -118,10 +121,12 @@ def main():
                                                [tsafe, "run", "--db", db, "--", native, *size], args.reps)
             _, _, _, _, inprog = paired([native, *size], [native, *size], 1,
                                         env={"LD_PRELOAD": lib, "TSAFE_RT_OUT": logs})
+            _, _, r_bare, _, _ = paired([native, *size], [native, *size], args.reps,
+                                        env={"LD_PRELOAD": bare})
             _, _, r_tsan, _, tsanmem = paired([native, *size], [tsan, *size], max(1, args.reps // 2))
             row = {"name": name, "what": what, "target": target, "size": " ".join(size),
                    "native": n, "tsafe": t,
-                   "r_tsafe": r_tsafe, "r_tsan": r_tsan, "mem_native": nmem, "mem_tsafe": tmem,
+                   "r_tsafe": r_tsafe, "r_tsan": r_tsan, "r_bare": r_bare, "mem_native": nmem, "mem_tsafe": tmem,
                    "mem_inprog": inprog, "mem_tsan": tsanmem}
             small = [str(max(1, int(size[0]) // args.vg_div)), *size[1:]]
             for tool in ("helgrind", "drd"):
@@ -133,13 +138,13 @@ def main():
                 row["r_" + tool], row["mem_" + tool] = ratio, mem
             rows.append(row)
             print(f"  native {n:.2f} s, tsafe run x{r_tsafe:.2f}, TSan x{r_tsan:.1f}", file=sys.stderr)
-    lines = ["| benchmark | native | tsafe run | ThreadSanitizer | Helgrind | DRD |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| benchmark | native | tsafe run | bare interposer | ThreadSanitizer | Helgrind | DRD |",
+             "|---|---|---|---|---|---|---|"]
     for r in rows:
         vg = {k: (f"x{r['r_' + k]:.0f}" if r["r_" + k] else "n/a") for k in ("helgrind", "drd")}
         mark = "**" if r["target"] else ""
         lines.append(f"| {r['name']} | {r['native']:.2f} s | {mark}x{r['r_tsafe']:.2f}{mark} "
-                     f"| x{r['r_tsan']:.1f} | {vg['helgrind']} | {vg['drd']} |")
+                     f"| x{r['r_bare']:.2f} | x{r['r_tsan']:.1f} | {vg['helgrind']} | {vg['drd']} |")
     lines += ["", "| benchmark | peak memory: native | tsafe run (whole) | runtime in program "
               "| ThreadSanitizer | Helgrind | DRD |", "|---|---|---|---|---|---|---|"]
     for r in rows:
