@@ -25,6 +25,9 @@ static int cmp_access(const void *pa, const void *pb, void *arg)
 {
 	const struct analysis *a = arg;
 	const struct access_rec *x = &a->acc[*(const int *)pa], *y = &a->acc[*(const int *)pb];
+	int px = a->ctxs[x->ctx]->program, py = a->ctxs[y->ctx]->program;
+	if (px != py)
+		return px - py;
 	int c = strcmp(x->object, y->object);
 	if (c)
 		return c;
@@ -165,10 +168,16 @@ static void check_object(struct analysis *a, const int *order, int lo, int hi)
 	free(sites);
 }
 
+static int same_group(const struct analysis *a, const struct access_rec *x, const struct access_rec *y)
+{
+	return a->ctxs[x->ctx]->program == a->ctxs[y->ctx]->program && strcmp(x->object, y->object) == 0;
+}
+
 /* What decides whether a record races: its object, site, kind, locks, and (for main) which
  * threads can run alongside it. Main reaches one site through many call chains; records
  * that agree on all of these are one for the race check. */
-static char *race_signature(const struct analysis *a, const struct access_rec *r)
+static char *race_signature(const struct analysis *a, const struct access_rec *r,
+                            const int *threads, int nthreads)
 {
 	struct strbuf sb;
 	sb_init(&sb);
@@ -178,9 +187,9 @@ static char *race_signature(const struct analysis *a, const struct access_rec *r
 		sb_addf(&sb, "%d%s,", r->locks[i], r->lock_shared[i] ? "r" : "");
 	if (a->ctxs[r->ctx]->kind == CTX_MAIN) {
 		sb_addc(&sb, '|');
-		for (int t = 0; t < a->nctxs; t++)
-			if (a->ctxs[t]->kind == CTX_THREAD)
-				sb_addc(&sb, contexts_concurrent(a, r->ctx, &r->when, t, NULL) ? '1' : '0');
+		for (int i = 0; i < nthreads; i++)
+			if (a->ctxs[threads[i]]->program == a->ctxs[r->ctx]->program)
+				sb_addc(&sb, contexts_concurrent(a, r->ctx, &r->when, threads[i], NULL) ? '1' : '0');
 	}
 	return sb_detach(&sb);
 }
@@ -188,10 +197,15 @@ static char *race_signature(const struct analysis *a, const struct access_rec *r
 /* Indices of the records that differ in what decides a race; returns how many. */
 static int distinct_records(const struct analysis *a, int *order)
 {
+	/* The thread contexts, once: the contexts also hold one per function analysed alone. */
+	int *threads = xcalloc((size_t)(a->nctxs ? a->nctxs : 1), sizeof *threads), nthreads = 0;
+	for (int t = 0; t < a->nctxs; t++)
+		if (a->ctxs[t]->kind == CTX_THREAD)
+			threads[nthreads++] = t;
 	struct strmap seen = {0};
 	int n = 0;
 	for (int i = 0; i < a->nacc; i++) {
-		char *sig = race_signature(a, &a->acc[i]);
+		char *sig = race_signature(a, &a->acc[i], threads, nthreads);
 		if (!strmap_get(&seen, sig, NULL)) {
 			strmap_put(&seen, sig, i);
 			order[n++] = i;
@@ -199,6 +213,7 @@ static int distinct_records(const struct analysis *a, int *order)
 		free(sig);
 	}
 	strmap_free(&seen);
+	free(threads);
 	return n;
 }
 
@@ -207,9 +222,11 @@ void check_races(struct analysis *a)
 	int *order = xcalloc((size_t)(a->nacc ? a->nacc : 1), sizeof *order);
 	int n = distinct_records(a, order);
 	qsort_r(order, (size_t)n, sizeof *order, cmp_access, a);
+	/* Library code linked into many programs: each program's accesses are a group of their
+	 * own, since two programs never share memory. */
 	for (int lo = 0; lo < n;) {
 		int hi = lo + 1;
-		while (hi < n && strcmp(a->acc[order[hi]].object, a->acc[order[lo]].object) == 0)
+		while (hi < n && same_group(a, &a->acc[order[hi]], &a->acc[order[lo]]))
 			hi++;
 		check_object(a, order, lo, hi);
 		lo = hi;
