@@ -14,6 +14,31 @@ static int owned(const struct analysis *a, int key)
 	return a->lock_keys[key].kind != LK_SEM;   /* semaphores have no owner */
 }
 
+/* A lock reached through an argument tsafe could not name, or through a local pointer of
+ * unknown value in a nested call (named per call chain, which is cut at WHEN_LEVELS): two
+ * of them may or may not be the same lock, so rules about one instance (double lock,
+ * unlock, wait, leak) stay silent. Lock sets and lock order still use its class. */
+static int named(const struct analysis *a, int key)
+{
+	const char *inst = a->lock_keys[key].instance;
+	if (inst[0] == '?')
+		return 0;
+	return !(inst[0] == '~' && strstr(inst, ":l:") && strchr(inst, '*'));
+}
+
+/* A wait whose condition variable is the function's own parameter is a wrapper: the loop
+ * that re-checks the predicate belongs to its callers. */
+static int wait_wrapper(const struct event *ev)
+{
+	const char *p = ev->path ? ev->path + (ev->path[0] == '&') : "";
+	if (!str_starts(p, "p:"))
+		return 0;
+	p += 2;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return *p == '\0' || !strcmp(p, "*");
+}
+
 static int held_for_sure(const struct held *h)
 {
 	return h->mask == LS_HELD;
@@ -123,7 +148,8 @@ static void on_lock(struct analysis *a, const struct activation *f, const struct
 {
 	struct held *h = ls_find((struct lstate *)s, key);
 	int both_shared = h && h->shared && (ev->flags & EVF_SHARED);
-	if (h && held_for_sure(h) && owned(a, key) && !(ev->flags & EVF_TRY) && !both_shared)
+	if (h && held_for_sure(h) && owned(a, key) && named(a, key) && !(ev->flags & EVF_TRY) &&
+	    !both_shared)
 		add_misuse(a, "double-lock", f, ev, key, h->acq, h->acq_fn);
 	/* A successful trylock cannot block, so it orders nothing (lockdep agrees). */
 	if (f->ctx->kind != CTX_ISOLATED && owned(a, key) && !(ev->flags & EVF_TRY))
@@ -143,13 +169,13 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 		on_lock(a, f, ev, s, key);
 		break;
 	case EV_UNLOCK:
-		if (ls_mask(s, key) == LS_UNHELD && owned(a, key))
+		if (ls_mask(s, key) == LS_UNHELD && owned(a, key) && named(a, key))
 			add_misuse(a, "unlock-not-held", f, ev, key, NULL, NULL);
 		break;
 	case EV_COND_WAIT:
-		if (ls_mask(s, key) == LS_UNHELD)
+		if (ls_mask(s, key) == LS_UNHELD && named(a, key))
 			add_misuse(a, "cond-wait-unheld", f, ev, key, NULL, NULL);
-		if (!(ev->flags & EVF_IN_LOOP))
+		if (!(ev->flags & EVF_IN_LOOP) && !wait_wrapper(ev))
 			add_misuse(a, "cond-wait-no-loop", f, ev, key, NULL, NULL);
 		break;
 	case EV_CALL:
@@ -180,7 +206,7 @@ void collect_return(struct analysis *a, const struct activation *f, const struct
 		return;
 	for (int i = 0; i < at->n; i++) {
 		const struct held *h = &at->e[i];
-		if (!(h->mask & LS_HELD) || (h->mask & LS_UNCERTAIN) || !owned(a, h->key))
+		if (!(h->mask & LS_HELD) || (h->mask & LS_UNCERTAIN) || !owned(a, h->key) || !named(a, h->key))
 			continue;
 		if (!thread_end && (ev->flags & EVF_THREAD_EXIT))
 			continue;

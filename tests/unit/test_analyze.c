@@ -508,6 +508,25 @@ static void test_double_lock_and_unlock_not_held(void **state)
 	assert_int_equal(found.n, 2);
 }
 
+static void test_locks_tsafe_cannot_name_are_not_one_lock(void **state)
+{
+	(void)state;
+	/* lock_it(find(a)); lock_it(find(b)); — two locks through a wrapper, arguments unknown */
+	struct function *lk = fn("lock_it", 1);
+	int b = blk(lk);
+	edge(lk, 0, b);
+	lock_(lk, b, 3, EV_LOCK, "p:0*.lock", "field:struct obj.lock", 0);
+	ret(lk, b, 4);
+	struct function *f = fn("f", 0);
+	b = blk(f);
+	edge(f, 0, b);
+	call(f, b, 10, "lock_it", "?", NULL);
+	call(f, b, 11, "lock_it", "?", NULL);
+	ret(f, b, 12);
+	run();
+	assert_int_equal(count("double-lock"), 0);
+}
+
 static void test_unlock_wrapper_is_not_misuse_but_its_misuse_is(void **state)
 {
 	(void)state;
@@ -694,6 +713,7 @@ int main(void)
 		T(test_same_class_nesting_needs_an_order),
 		T(test_same_class_nesting_ordered_by_id_is_fine),
 		T(test_double_lock_and_unlock_not_held),
+		T(test_locks_tsafe_cannot_name_are_not_one_lock),
 		T(test_unlock_wrapper_is_not_misuse_but_its_misuse_is),
 		T(test_lock_leaked_on_error_path),
 		T(test_cond_wait_rules),
