@@ -30,7 +30,6 @@ static void free_records(struct analysis *a)
 		struct context *c = a->ctxs[i];
 		free(c->arg);
 		free(c->handle);
-		free(c->create_file);
 		free(c->create_stack);
 		free(c);
 	}

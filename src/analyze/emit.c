@@ -6,13 +6,26 @@
 #include "internal.h"
 #include "common/rules.h"
 
-char *relative_path(const struct analysis *a, const char *file)
+/* Length of the project root without trailing slashes (0: no root). */
+static size_t root_len(const struct analysis *a)
 {
 	const char *root = a->opts->root;
 	size_t n = root ? strlen(root) : 0;
 	while (n > 1 && root[n - 1] == '/')
 		n--;
-	if (file && n && strncmp(file, root, n) == 0 && file[n] == '/')
+	return n;
+}
+
+/* Does `p` start with the root followed by a slash? */
+static int under_root(const struct analysis *a, const char *p, size_t n)
+{
+	return n && strncmp(p, a->opts->root, n) == 0 && p[n] == '/';
+}
+
+char *relative_path(const struct analysis *a, const char *file)
+{
+	size_t n = root_len(a);
+	if (file && under_root(a, file, n))
 		return xstrdup(file + n + 1);
 	return xstrdup(file ? file : "?");
 }
@@ -67,7 +80,7 @@ char *emit_locks_text(struct analysis *a, const int *cls, const unsigned char *s
 	struct strbuf sb;
 	sb_init(&sb);
 	for (int i = 0; i < n; i++) {
-		char *name = display_symbol(a, a->class_names[cls[i]], NULL);
+		char *name = display_symbol(a, a->class_names[cls[i]]);
 		sb_addf(&sb, "%s%s%s", i ? ", " : "", name, shared && shared[i] ? " (read)" : "");
 		free(name);
 	}
@@ -76,17 +89,13 @@ char *emit_locks_text(struct analysis *a, const int *cls, const unsigned char *s
 
 /* Absolute paths inside a symbol ("s:/src/x.c:m", "static:/src/x.c:m") become relative, so
  * fingerprints and messages do not depend on where the project is checked out. */
-char *display_symbol(struct analysis *a, const char *path, const char *spelling)
+char *display_symbol(const struct analysis *a, const char *path)
 {
-	(void)spelling;
-	const char *root = a->opts->root;
-	size_t n = root ? strlen(root) : 0;
-	while (n > 1 && root[n - 1] == '/')
-		n--;
+	size_t n = root_len(a);
 	struct strbuf sb;
 	sb_init(&sb);
 	for (const char *p = path; *p;) {
-		if (n && strncmp(p, root, n) == 0 && p[n] == '/') {
+		if (under_root(a, p, n)) {
 			p += n + 1;
 			continue;
 		}

@@ -81,7 +81,6 @@ struct held *ls_find(struct lstate *s, int key);
 struct held *ls_set(struct lstate *s, int key, unsigned char mask);   /* adds when missing */
 /* dst := dst ⊔ src. Returns 1 when dst changed. */
 int ls_join(struct lstate *dst, const struct lstate *src);
-int ls_equal(const struct lstate *a, const struct lstate *b);
 /* Appends a canonical text form (for memo keys). */
 void ls_serialize(const struct lstate *s, struct strbuf *sb);
 
@@ -143,7 +142,6 @@ struct context {
 	/* Where it was created: for reports. */
 	const struct event *create_ev;
 	const struct function *create_fn;
-	char *create_file;
 	struct context *parent;
 	int program;                 /* id of the root context this thread descends from */
 	int joined;                  /* some thread joins its handle */
@@ -274,7 +272,7 @@ struct location *emit_location(struct analysis *a, struct finding *f, const stru
 void emit_stack(struct analysis *a, struct location *loc, const struct frame_site *st, int n);
 void emit_thread(struct analysis *a, struct location *loc, const struct context *c);
 char *emit_locks_text(struct analysis *a, const int *cls, const unsigned char *shared, int n);
-char *display_symbol(struct analysis *a, const char *path, const char *spelling);
+char *display_symbol(const struct analysis *a, const char *path);
 char *class_label(const char *cls);
 char *relative_path(const struct analysis *a, const char *file);
 

@@ -148,7 +148,7 @@ static void report_cycle(struct analysis *a, struct edge_group **cyc, int n)
 		if (strcmp(a->class_names[cyc[k]->from], a->class_names[cyc[lo]->from]) < 0)
 			lo = k;
 	for (int k = 0; k < n; k++) {
-		char *c = display_symbol(a, a->class_names[cyc[(lo + k) % n]->from], NULL);
+		char *c = display_symbol(a, a->class_names[cyc[(lo + k) % n]->from]);
 		sb_addf(&sym, "%s%s", k ? " -> " : "", c);
 		free(c);
 	}

@@ -117,17 +117,6 @@ int ls_join(struct lstate *dst, const struct lstate *src)
 	return changed;
 }
 
-int ls_equal(const struct lstate *a, const struct lstate *b)
-{
-	if (a->bottom != b->bottom || a->dflt != b->dflt || a->n != b->n)
-		return 0;
-	for (int i = 0; i < a->n; i++)
-		if (a->e[i].key != b->e[i].key || a->e[i].mask != b->e[i].mask ||
-		    a->e[i].shared != b->e[i].shared || a->e[i].extra != b->e[i].extra)
-			return 0;
-	return 1;
-}
-
 void ls_serialize(const struct lstate *s, struct strbuf *sb)
 {
 	if (s->bottom) {

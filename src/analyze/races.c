@@ -99,7 +99,7 @@ static void report_pair(struct analysis *a, const struct access_rec *x, const st
 {
 	const char *name = x->ev->name ? x->ev->name : x->object;
 	char *msg = xasprintf("data race on '%s'", name);
-	char *sym = display_symbol(a, x->object, name);
+	char *sym = display_symbol(a, x->object);
 	struct finding *f = emit_finding(a, "data-race", msg, sym);
 	add_side(a, f, x);
 	add_side(a, f, y);
