@@ -199,49 +199,64 @@ static void run_thread(struct analysis *a, struct context *c)
 	free(args);
 }
 
-/* Does definition `from` reach definition `to` through direct calls? */
-static int reaches(const struct program_index *ix, int from, int to)
-{
-	unsigned char *seen = xcalloc((size_t)ix->nfns, 1);
-	int *stack = xcalloc((size_t)ix->nfns, sizeof *stack), n = 0, found = 0;
-	stack[n++] = from;
-	seen[from] = 1;
-	while (n && !found) {
-		int k = stack[--n];
-		const struct function *fn = ix->fns[k].fn;
-		for (int b = 0; b < fn->nblocks && !found; b++)
-			for (int e = 0; e < fn->blocks[b].nevents; e++) {
-				const struct event *ev = &fn->blocks[b].events[e];
-				const struct fn_ref *r = ev->kind == EV_CALL ? index_resolve(ix, ev->callee, ix->fns[k].tu) : NULL;
-				int c = r ? index_of_ref(ix, r) : -1;
-				if (c == to)
-					found = 1;
-				if (c >= 0 && !seen[c]) {
-					seen[c] = 1;
-					stack[n++] = c;
-				}
-			}
-	}
-	free(seen);
-	free(stack);
-	return found;
-}
+/* Direct calls between definitions, resolved once: callees of k are
+ * callee[first[k] .. first[k + 1]). */
+struct call_graph {
+	int *first, *callee;
+	int *callers;          /* how many direct calls reach each definition */
+};
 
-/* callers[k]: how many direct calls reach definition k. */
-static int *count_callers(const struct program_index *ix)
+static void call_graph_build(const struct program_index *ix, struct call_graph *g)
 {
-	int *callers = xcalloc((size_t)(ix->nfns ? ix->nfns : 1), sizeof *callers);
+	int cap = 0, n = 0;
+	g->first = xcalloc((size_t)ix->nfns + 1, sizeof *g->first);
+	g->callers = xcalloc((size_t)(ix->nfns ? ix->nfns : 1), sizeof *g->callers);
+	g->callee = NULL;
 	for (int k = 0; k < ix->nfns; k++) {
+		g->first[k] = n;
 		const struct function *fn = ix->fns[k].fn;
 		for (int b = 0; b < fn->nblocks; b++)
 			for (int e = 0; e < fn->blocks[b].nevents; e++) {
 				const struct event *ev = &fn->blocks[b].events[e];
 				const struct fn_ref *r = ev->kind == EV_CALL ? index_resolve(ix, ev->callee, ix->fns[k].tu) : NULL;
-				if (r)
-					callers[index_of_ref(ix, r)]++;
+				if (!r)
+					continue;
+				grow_array((void **)&g->callee, &cap, n, sizeof *g->callee);
+				g->callee[n++] = index_of_ref(ix, r);
+				g->callers[index_of_ref(ix, r)]++;
 			}
 	}
-	return callers;
+	g->first[ix->nfns] = n;
+}
+
+static void call_graph_free(struct call_graph *g)
+{
+	free(g->first);
+	free(g->callee);
+	free(g->callers);
+}
+
+/* Does definition `from` reach definition `to` through direct calls? */
+static int reaches(const struct call_graph *g, int nfns, int from, int to)
+{
+	unsigned char *seen = xcalloc((size_t)nfns, 1);
+	int *stack = xcalloc((size_t)nfns, sizeof *stack), n = 0, found = 0;
+	stack[n++] = from;
+	seen[from] = 1;
+	while (n && !found) {
+		int k = stack[--n];
+		for (int i = g->first[k]; i < g->first[k + 1] && !found; i++) {
+			int c = g->callee[i];
+			found = c == to;
+			if (!seen[c]) {
+				seen[c] = 1;
+				stack[n++] = c;
+			}
+		}
+	}
+	free(seen);
+	free(stack);
+	return found;
 }
 
 static int creates_threads(const struct function *fn)
@@ -268,11 +283,12 @@ static void add_mains(struct analysis *a)
  * (and so where the threads are joined) are unknown: it is a best effort. */
 static int add_unreached_roots(struct analysis *a)
 {
-	int *callers = count_callers(&a->ix);
+	struct call_graph g;
+	call_graph_build(&a->ix, &g);
 	int added = 0;
 	for (int k = 0; k < a->ix.nfns; k++) {
 		const struct fn_ref *r = &a->ix.fns[k];
-		if (a->reached[k] || callers[k] || !creates_threads(r->fn))
+		if (a->reached[k] || g.callers[k] || !creates_threads(r->fn))
 			continue;
 		new_context(a, CTX_MAIN, r);
 		added++;
@@ -280,16 +296,16 @@ static int add_unreached_roots(struct analysis *a)
 	/* A creator with callers that nobody reached: walk from its topmost uncalled caller. */
 	for (int k = 0; k < a->ix.nfns; k++) {
 		const struct fn_ref *r = &a->ix.fns[k];
-		if (a->reached[k] || !callers[k] || !creates_threads(r->fn))
+		if (a->reached[k] || !g.callers[k] || !creates_threads(r->fn))
 			continue;
 		for (int j = 0; j < a->ix.nfns; j++)
-			if (!callers[j] && !a->reached[j] && reaches(&a->ix, j, k)) {
+			if (!g.callers[j] && !a->reached[j] && reaches(&g, a->ix.nfns, j, k)) {
 				new_context(a, CTX_MAIN, &a->ix.fns[j]);
 				a->reached[j] = 1;
 				added++;
 			}
 	}
-	free(callers);
+	call_graph_free(&g);
 	return added;
 }
 
