@@ -39,6 +39,12 @@ int output_findings(const struct output_opts *o, const struct finding_list *l);
 /* 1 when some unsuppressed finding is at or above o->fail_on. */
 int output_over_threshold(const struct output_opts *o, const struct finding_list *l);
 
+/* Prints the findings the database holds for `run`, sorted, and returns the exit status:
+ * EXIT_TOOL on an error (printed), EXIT_FINDINGS when some reach --fail-on, else `clean`. */
+int output_run(const struct output_opts *o, struct store *st, long run, int clean);
+/* "tsafe ARGV…", as a run's command in the database (new string). */
+char *cli_command(int argc, char **argv);
+
 /* Prints "tsafe: <message>" to stderr; returns EXIT_TOOL, for `return usage_error(...)`. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

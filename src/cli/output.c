@@ -90,6 +90,31 @@ int output_over_threshold(const struct output_opts *o, const struct finding_list
 	return 0;
 }
 
+int output_run(const struct output_opts *o, struct store *st, long run, int clean)
+{
+	struct finding_list l = {0};
+	struct finding_query q = {.run = run};
+	int rc;
+	if (store_findings_load(st, &q, &l)) {
+		rc = cli_error("reading findings from '%s' failed: %s", o->db, store_errmsg(st));
+	} else {
+		finding_list_sort(&l);
+		rc = output_findings(o, &l);
+		if (rc == EXIT_CLEAN)
+			rc = output_over_threshold(o, &l) ? EXIT_FINDINGS : clean;
+	}
+	finding_list_free(&l);
+	return rc;
+}
+
+char *cli_command(int argc, char **argv)
+{
+	char *words = join_words(argv, argc);
+	char *cmd = xasprintf("tsafe %s", words);
+	free(words);
+	return cmd;
+}
+
 int output_findings(const struct output_opts *o, const struct finding_list *l)
 {
 	FILE *out = stdout;

@@ -174,18 +174,6 @@ static int statically_linked(const char *path)
 	return is_static;
 }
 
-static char *join_words(char **w, int n)
-{
-	struct strbuf sb;
-	sb_init(&sb);
-	for (int i = 0; i < n; i++) {
-		if (i)
-			sb_addc(&sb, ' ');
-		sb_add(&sb, w[i]);
-	}
-	return sb_detach(&sb);
-}
-
 /* The program's environment: ours, with the runtime preloaded and told where to write. */
 static char **child_environment(const struct run_args *a, const char *lib, const char *logdir)
 {
@@ -271,21 +259,14 @@ static int store_and_print(const struct run_args *a, struct store *st, struct dy
                            const char *scope, const char *command, int program_rc)
 {
 	long run = store_run_begin(st, "runtime", scope, a->out.root, command);
-	struct finding_list l = {0};
-	struct finding_query q = {.run = run};
 	int rc;
 	if (run < 0 || store_findings_add(st, run, dr->findings.items, dr->findings.n) ||
-	    store_edges_add(st, run, dr->edges.items, dr->edges.n) || store_findings_load(st, &q, &l)) {
+	    store_edges_add(st, run, dr->edges.items, dr->edges.n))
 		rc = cli_error("storing findings in '%s' failed: %s", a->out.db, store_errmsg(st));
-	} else {
-		finding_list_sort(&l);
-		rc = output_findings(&a->out, &l);
-		if (rc == EXIT_CLEAN)
-			rc = output_over_threshold(&a->out, &l) ? EXIT_FINDINGS : program_rc;
-	}
+	else
+		rc = output_run(&a->out, st, run, program_rc);
 	if (run > 0)
 		store_run_end(st, run, program_rc);
-	finding_list_free(&l);
 	return rc;
 }
 
@@ -346,9 +327,7 @@ static int run_program(struct run_args *a, struct store *st, const char *lib, co
 	int rc = EXIT_TOOL;
 	if (status != -1) {
 		char *scope = a->scope ? xstrdup(a->scope) : join_words(a->cmd, a->ncmd);
-		char *words = join_words(argv, argc);
-		char *command = xasprintf("tsafe %s", words);
-		free(words);
+		char *command = cli_command(argc, argv);
 		rc = ingest_and_report(a, st, logdir, scope, command, exit_code_of(status));
 		free(scope);
 		free(command);
@@ -365,10 +344,8 @@ static int read_logs(struct run_args *a, struct store *st, int argc, char **argv
 	if (!realpath(a->logs, dir))
 		return cli_error("--logs '%s' is not a directory (give the TSAFE_RT_OUT the program "
 		                 "ran with)", a->logs);
-	char *words = join_words(argv, argc);
-	char *command = xasprintf("tsafe %s", words);
+	char *command = cli_command(argc, argv);
 	int rc = ingest_and_report(a, st, dir, a->scope ? a->scope : dir, command, EXIT_CLEAN);
-	free(words);
 	free(command);
 	return rc;
 }

@@ -169,41 +169,23 @@ static int validate_suppressions(const struct compile_db *db)
 	return 0;
 }
 
-static char *command_line(int argc, char **argv)
-{
-	struct strbuf sb;
-	sb_init(&sb);
-	sb_add(&sb, "tsafe");
-	for (int i = 0; i < argc; i++)
-		sb_addf(&sb, " %s", argv[i]);
-	return sb_detach(&sb);
-}
-
 /* Stores the findings as a run, then reads that run back: what is printed is what the
  * database holds. */
 static int store_and_print(struct scan_args *a, struct store *st, struct finding_list *found,
                            int argc, char **argv, int analysed_ok)
 {
-	char *cmd = command_line(argc, argv);
+	char *cmd = cli_command(argc, argv);
 	long run = store_run_begin(st, "static", a->out.root, a->out.root, cmd);
 	free(cmd);
-	int rc = EXIT_CLEAN;
-	struct finding_list l = {0};
-	struct finding_query q = {.run = run};
-	if (run < 0 || store_findings_add(st, run, found->items, found->n) ||
-	    store_findings_load(st, &q, &l)) {
+	int rc;
+	if (run < 0 || store_findings_add(st, run, found->items, found->n))
 		rc = cli_error("storing findings in '%s' failed: %s", a->out.db, store_errmsg(st));
-	} else {
-		finding_list_sort(&l);
-		rc = output_findings(&a->out, &l);
-		if (rc == EXIT_CLEAN && output_over_threshold(&a->out, &l))
-			rc = EXIT_FINDINGS;
-		if (rc != EXIT_TOOL && !analysed_ok)
-			rc = EXIT_PARTIAL;
-	}
+	else
+		rc = output_run(&a->out, st, run, EXIT_CLEAN);
+	if (rc != EXIT_TOOL && !analysed_ok)
+		rc = EXIT_PARTIAL;
 	if (run > 0)
 		store_run_end(st, run, rc);
-	finding_list_free(&l);
 	return rc;
 }
 

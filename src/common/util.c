@@ -151,6 +151,18 @@ char *sb_detach(struct strbuf *sb)
 	return s;
 }
 
+char *join_words(char *const *w, int n)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			sb_addc(&sb, ' ');
+		sb_add(&sb, w[i]);
+	}
+	return sb_detach(&sb);
+}
+
 int sb_read_stream(struct strbuf *sb, FILE *f)
 {
 	char buf[65536];

@@ -33,6 +33,8 @@ void sb_addn(struct strbuf *sb, const char *s, size_t n);
 void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_addc(struct strbuf *sb, char c);
 char *sb_detach(struct strbuf *sb);
+/* The words joined with single spaces (new string). */
+char *join_words(char *const *w, int n);
 /* Appends everything left in the stream. -1 on a read error (errno set), else 0. */
 int sb_read_stream(struct strbuf *sb, FILE *f);   /* returns the string ("" if empty); sb is reset */
 void sb_free(struct strbuf *sb);
