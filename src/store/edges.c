@@ -1,23 +1,12 @@
-/* edges.c — the lock_edges table: each run's lock-order edges by class, and the query
- * that gives the newest edges of every other test program for cross-run prediction.
- * The table is created here on first use rather than by a schema migration, so that an
- * older database gains it without a version change (it only adds data). */
+/* edges.c — the lock_edges table (schema.c creates it): each run's lock-order edges by
+ * class, and the query that gives the newest edges of every other test program for
+ * cross-run prediction. */
 #include "internal.h"
 #include "edges.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char sql_create[] =
-	"CREATE TABLE IF NOT EXISTS lock_edges ("
-	"  run_id INTEGER NOT NULL, from_class TEXT NOT NULL, to_class TEXT NOT NULL,"
-	"  flags INTEGER NOT NULL, threads INTEGER NOT NULL, thread_key TEXT, gates TEXT,"
-	"  inner_file TEXT, inner_line INTEGER NOT NULL, inner_func TEXT, inner_message TEXT,"
-	"  inner_thread TEXT, inner_locks TEXT, inner_stack TEXT,"
-	"  outer_file TEXT, outer_line INTEGER NOT NULL, outer_func TEXT, outer_stack TEXT,"
-	"  PRIMARY KEY (run_id, from_class, to_class)) WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS lock_edges_classes ON lock_edges(from_class, to_class);";
 
 static const char sql_insert[] =
 	"INSERT OR REPLACE INTO lock_edges (run_id, from_class, to_class, flags, threads,"
@@ -36,11 +25,6 @@ static const char sql_load[] =
 	"  AND r.id = (SELECT max(r2.id) FROM runs r2 WHERE r2.engine = 'runtime'"
 	"              AND r2.scope = r.scope AND r2.ended IS NOT NULL)"
 	" ORDER BY e.run_id, e.from_class, e.to_class";
-
-static int ensure_table(struct store *s)
-{
-	return store_exec(s, sql_create, "creating the lock_edges table");
-}
 
 struct stored_edge *stored_edge_list_add(struct stored_edge_list *l)
 {
@@ -180,7 +164,7 @@ static int insert_one(struct store *s, long run, const struct stored_edge *e)
 int store_edges_add(struct store *s, long run, const struct stored_edge *e, int n)
 {
 	store_clear_error(s);
-	if (ensure_table(s) || store_begin_write(s))
+	if (store_begin_write(s))
 		return -1;
 	for (int i = 0; i < n; i++) {
 		if (!e[i].from || !e[i].to) {
@@ -225,8 +209,6 @@ static int read_row(struct store *s, sqlite3_stmt *st, struct stored_edge *e)
 int store_edges_load(struct store *s, const char *exclude_scope, struct stored_edge_list *out)
 {
 	store_clear_error(s);
-	if (ensure_table(s))
-		return -1;
 	sqlite3_stmt *st = store_stmt(s, sql_load);
 	if (!st)
 		return -1;

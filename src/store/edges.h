@@ -2,7 +2,7 @@
  * and its reverse seen in another can be reported together (cross-run prediction, which
  * no single-run tool gives). Written by `tsafe run` after each run; read back by the next.
  *
- * The table is created on first use by these functions (CREATE TABLE IF NOT EXISTS):
+ * The table (schema.c, version 2):
  *
  *   lock_edges  (run_id, from_class, to_class) -> flags, threads, gates and the two
  *               acquisitions (file, line, function, thread, stack) for reports.

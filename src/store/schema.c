@@ -28,6 +28,11 @@
  *   evidence   (finding_id, run_id, engine): which engine saw the finding in which run.
  *              evidence_run serves "findings of run N" and "current findings".
  *
+ * Added in version 2:
+ *
+ *   lock_edges (run_id, from_class, to_class) -> one lock-order edge a runtime run saw,
+ *              with both acquisition sites and stacks (edges.c).
+ *
  * Migrations: migrations[i] takes a database from version i to i+1 (version 0 = empty).
  * To change the schema append a step; never edit a released one. A database whose version
  * is newer than this tsafe's is refused, untouched.
@@ -102,6 +107,17 @@ static const char *const migrations[] = {
 	"  finding_id INTEGER NOT NULL, run_id INTEGER NOT NULL, engine TEXT NOT NULL,"
 	"  PRIMARY KEY (finding_id, run_id, engine)) WITHOUT ROWID;"
 	"CREATE INDEX evidence_run ON evidence(run_id);",
+
+	/* 1 -> 2: lock-order edges of runtime runs, by lock class (cross-run prediction).
+	 * IF NOT EXISTS: databases of early builds created this table on first use. */
+	"CREATE TABLE IF NOT EXISTS lock_edges ("
+	"  run_id INTEGER NOT NULL, from_class TEXT NOT NULL, to_class TEXT NOT NULL,"
+	"  flags INTEGER NOT NULL, threads INTEGER NOT NULL, thread_key TEXT, gates TEXT,"
+	"  inner_file TEXT, inner_line INTEGER NOT NULL, inner_func TEXT, inner_message TEXT,"
+	"  inner_thread TEXT, inner_locks TEXT, inner_stack TEXT,"
+	"  outer_file TEXT, outer_line INTEGER NOT NULL, outer_func TEXT, outer_stack TEXT,"
+	"  PRIMARY KEY (run_id, from_class, to_class)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS lock_edges_classes ON lock_edges(from_class, to_class);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))

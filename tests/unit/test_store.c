@@ -636,6 +636,28 @@ static void test_reopen_keeps_data(void **state)
 	store_close(s);
 }
 
+/* A version-1 database (before lock_edges was a migration) opens, keeps its runs, and
+ * gains the table; one whose early build already made the table keeps its rows. */
+static void test_migrates_version_1(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_ok(fx->db);
+	long run = store_run_begin(s, "runtime", "./prog", "/proj", NULL);
+	store_close(s);
+	raw_exec(fx->db, "DROP TABLE lock_edges; PRAGMA user_version = 1;");
+	s = open_ok(fx->db);
+	store_close(s);
+	assert_int_equal(raw_int(fx->db, "PRAGMA user_version"), store_schema_version());
+	assert_int_equal(raw_int(fx->db, "SELECT count(*) FROM runs"), 1);
+	raw_exec(fx->db, "INSERT INTO lock_edges (run_id, from_class, to_class, flags, threads,"
+	                 " inner_line, outer_line) VALUES (1, 'global:a', 'global:b', 0, 1, 3, 4);"
+	                 "PRAGMA user_version = 1;");
+	s = open_ok(fx->db);
+	assert_int_equal(store_latest_run(s, NULL), run);
+	store_close(s);
+	assert_int_equal(raw_int(fx->db, "SELECT count(*) FROM lock_edges"), 1);
+}
+
 /* ---- concurrency ---------------------------------------------------------------------- */
 
 enum { NTHREADS = 8, TUS_PER_THREAD = 20, NPROCS = 4, FINDINGS_PER_PROC = 40 };
@@ -850,6 +872,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_foreign_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrates_version_1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_save_concurrently, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_processes_add_concurrently, setup, teardown),
 	};
