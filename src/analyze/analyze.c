@@ -46,10 +46,11 @@ static void free_records(struct analysis *a)
 	for (int i = 0; i < a->nexit; i++)
 		ls_free(&a->exit_states[i]);
 	free(a->exit_states);
-	strmap_free(&a->keys);
+	keymap_free(&a->keys);
 	strmap_free(&a->classes);
-	strmap_free(&a->exit_memo);
-	strmap_free(&a->emit_memo);
+	keymap_free(&a->exit_memo);
+	keymap_free(&a->emit_memo);
+	kb_free(&a->kb);
 	free(a->reached);
 	index_free(&a->ix);
 }

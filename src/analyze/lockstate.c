@@ -117,15 +117,15 @@ int ls_join(struct lstate *dst, const struct lstate *src)
 	return changed;
 }
 
-void ls_serialize(const struct lstate *s, struct strbuf *sb)
+void ls_key(const struct lstate *s, struct keybuf *kb)
 {
 	if (s->bottom) {
-		sb_add(sb, "⊥");
+		kb_int(kb, -1);
 		return;
 	}
-	sb_addf(sb, "d%u", s->dflt);
+	kb_int(kb, s->dflt);
 	for (int i = 0; i < s->n; i++)
 		if (s->e[i].mask != s->dflt || s->e[i].shared)
-			sb_addf(sb, ";%d:%u%s+%u", s->e[i].key, s->e[i].mask, s->e[i].shared ? "r" : "",
-			        s->e[i].extra);
+			kb_int(kb, (long)s->e[i].key << 24 | (long)s->e[i].mask << 16 |
+			           (long)s->e[i].shared << 8 | s->e[i].extra);
 }
