@@ -8,17 +8,8 @@
 
 static void free_records(struct analysis *a)
 {
-	for (int i = 0; i < a->nacc; i++) {
-		free(a->acc[i].object);
-		free(a->acc[i].locks);
-		free(a->acc[i].lock_shared);
-		free(a->acc[i].stack);
-	}
+	records_truncate(a, 0, 0);
 	free(a->acc);
-	for (int i = 0; i < a->nedges; i++) {
-		free(a->edges[i].gates);
-		free(a->edges[i].stack);
-	}
 	free(a->edges);
 	for (int i = 0; i < a->nmis; i++)
 		free(a->mis[i].stack);

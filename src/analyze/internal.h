@@ -276,6 +276,8 @@ int frame_stack(const struct activation *f, const struct event *ev, struct frame
 /* collect.c: the visitor the engine calls for each event with the state before it. */
 void collect_event(struct analysis *a, const struct activation *f, const struct event *ev,
                    const struct lstate *before, int key);
+/* Forgets the access and lock-order records from index nacc / nedges on. */
+void records_truncate(struct analysis *a, int nacc, int nedges);
 /* At a RETURN: `at` is the state there, fn_exit the function's exit state (all returns). */
 void collect_return(struct analysis *a, const struct activation *f, const struct event *ev,
                     const struct lstate *at, const struct lstate *fn_exit);
