@@ -40,6 +40,7 @@ static void free_records(struct analysis *a)
 	keymap_free(&a->keys);
 	strmap_free(&a->classes);
 	keymap_free(&a->exit_memo);
+	keymap_free(&a->exit_unique);
 	keymap_free(&a->emit_memo);
 	kb_free(&a->kb);
 	free(a->reached);

@@ -193,6 +193,23 @@ static void free_args(struct activation *f)
 	free(f->args);
 }
 
+/* Index of a stored copy of exit state s: the many frames that exit in the same state
+ * share one. */
+static int exit_state_intern(struct analysis *a, const struct lstate *s)
+{
+	kb_reset(&a->kb);
+	ls_key_full(s, &a->kb);
+	struct hkey k = kb_hash(&a->kb);
+	int idx;
+	if (keymap_get(&a->exit_unique, k, &idx))
+		return idx;
+	grow_array((void **)&a->exit_states, &a->cap_exit, a->nexit, sizeof *a->exit_states);
+	ls_init(&a->exit_states[a->nexit], s->dflt);
+	ls_copy(&a->exit_states[a->nexit], s);
+	keymap_put(&a->exit_unique, k, a->nexit);
+	return a->nexit++;
+}
+
 /* What tells one solution of a frame from another: context, (with_pos) the call chain
  * positions that emission distinguishes, the function, its arguments and entry state. */
 static struct hkey memo_key(struct analysis *a, const struct activation *f,
@@ -244,10 +261,7 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 		ls_copy(&out, &a->exit_states[idx]);
 	} else {
 		solve_frame(a, &sub, s, &out, 0);
-		grow_array((void **)&a->exit_states, &a->cap_exit, a->nexit, sizeof *a->exit_states);
-		ls_init(&a->exit_states[a->nexit], out.dflt);
-		ls_copy(&a->exit_states[a->nexit], &out);
-		keymap_put(&a->exit_memo, key, a->nexit++);
+		keymap_put(&a->exit_memo, key, exit_state_intern(a, &out));
 	}
 
 	if (emit) {

@@ -113,6 +113,8 @@ struct held *ls_set(struct lstate *s, int key, unsigned char mask);   /* adds wh
 int ls_join(struct lstate *dst, const struct lstate *src);
 /* Appends what identifies the state (for memo keys). */
 void ls_key(const struct lstate *s, struct keybuf *kb);
+/* ls_key and where each lock was acquired: equal only for identical states. */
+void ls_key_full(const struct lstate *s, struct keybuf *kb);
 
 /* ---- lock keys (engine.c) ---------------------------------------------------------- */
 struct lock_key {
@@ -252,6 +254,7 @@ struct analysis {
 
 	struct keybuf kb;            /* scratch for building memo keys */
 	struct keymap exit_memo;     /* frame+entry state -> index in exit_states */
+	struct keymap exit_unique;   /* ls_key_full of an exit state -> its index: stored once */
 	struct lstate *exit_states;
 	int nexit, cap_exit;
 	struct keymap emit_memo;     /* ctx+frame+entry state already emitted */

@@ -1,6 +1,7 @@
 /* lockstate.c — the lattice of the lockset analysis: for each lock key, the set of states
  * (held, unheld, as-at-entry, uncertain) it may be in on the paths reaching a point. A key
  * is definitely held when its mask is exactly LS_HELD. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,8 @@ void ls_copy(struct lstate *dst, const struct lstate *src)
 	dst->bottom = src->bottom;
 	dst->dflt = src->dflt;
 	dst->n = 0;
-	grow_array((void **)&dst->e, &dst->cap, src->n, sizeof *dst->e);
+	if (src->n)   /* an empty state allocates nothing: most states are empty */
+		grow_array((void **)&dst->e, &dst->cap, src->n - 1, sizeof *dst->e);
 	if (src->n)
 		memcpy(dst->e, src->e, (size_t)src->n * sizeof *src->e);
 	dst->n = src->n;
@@ -115,6 +117,15 @@ int ls_join(struct lstate *dst, const struct lstate *src)
 		changed = 1;
 	}
 	return changed;
+}
+
+void ls_key_full(const struct lstate *s, struct keybuf *kb)
+{
+	ls_key(s, kb);
+	for (int i = 0; i < s->n; i++) {
+		kb_int(kb, (long)(intptr_t)s->e[i].acq);
+		kb_int(kb, (long)(intptr_t)s->e[i].acq_fn);
+	}
 }
 
 void ls_key(const struct lstate *s, struct keybuf *kb)
