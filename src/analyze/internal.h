@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "analyze.h"
+#include "common/keymap.h"
 #include "common/util.h"
 
 /* ---- string map (strmap.c): string -> int, and interning ------------------------------ */
@@ -29,29 +30,6 @@ int strmap_get(const struct strmap *m, const char *key, int *val);   /* 1 if fou
 void strmap_put(struct strmap *m, const char *key, int val);
 void strmap_free(struct strmap *m);
 
-/* ---- hashed keys (keymap.c): a key built as bytes, hashed to 128 bits, mapped to int ---- */
-struct keybuf {
-	unsigned char *p;
-	size_t n, cap;
-};
-struct hkey {
-	uint64_t lo, hi;
-};
-struct keymap {
-	struct hkey *keys;
-	int *vals;
-	unsigned char *used;
-	int cap, n;
-};
-void kb_reset(struct keybuf *kb);
-void kb_int(struct keybuf *kb, long v);
-void kb_str(struct keybuf *kb, const char *s);
-struct hkey kb_hash(const struct keybuf *kb);
-void kb_free(struct keybuf *kb);
-struct hkey hkey_of_pointer(const void *p);
-int keymap_get(const struct keymap *m, struct hkey k, int *val);   /* 1 if found */
-void keymap_put(struct keymap *m, struct hkey k, int val);
-void keymap_free(struct keymap *m);
 
 /* ---- program index (program.c) --------------------------------------------------------- */
 struct fn_ref {

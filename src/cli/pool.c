@@ -26,8 +26,12 @@ static enum unit_status extract_unit(struct scan_pool *p, struct store *st, int 
                                      struct tu_facts *tu, char **why)
 {
 	const struct compile_unit *u = &p->db->units[i];
-	if (cache_lookup(st, u, p->config_path, tu))
+	char *key = cache_probe(st, u, p->config_path);
+	if (key) {             /* loaded later, and only if the analysis must run */
+		tu->file = xstrdup(u->file);
+		tu->cache_key = key;
 		return UNIT_CACHED;
+	}
 	struct extract_opts eo = {
 		.argv = (const char *const *)u->argv, .argc = u->argc, .directory = u->directory,
 	};
@@ -56,7 +60,7 @@ static void process_unit(struct scan_pool *p, struct store *st, int i)
 	p->facts[i] = tu;           /* tsafe: ignore[data-race] */
 	p->status[i] = status;      /* tsafe: ignore[data-race] */
 	p->why[i] = why;            /* tsafe: ignore[data-race] */
-	if (status != UNIT_FAILED) {
+	if (status == UNIT_PARSED || status == UNIT_PARTIAL) {
 		pthread_mutex_lock(&p->lock);
 		header_copies_add(p->copies, i);
 		pthread_mutex_unlock(&p->lock);
@@ -124,8 +128,6 @@ int pool_run(struct scan_pool *p)
 		free(th);
 	}
 	pthread_mutex_destroy(&p->lock);
-	header_copies_finish(p->copies, n);
-	p->copies = NULL;
 	return p->store_error ? -1 : 0;
 }
 

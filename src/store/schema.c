@@ -33,6 +33,11 @@
  *   lock_edges (run_id, from_class, to_class) -> one lock-order edge a runtime run saw,
  *              with both acquisition sites and stacks (edges.c).
  *
+ * Added in version 3:
+ *
+ *   analysis_cache  key -> the static run whose findings the whole-program analysis of
+ *              inputs hashed to key produced, and its statistics (results.c).
+ *
  * Migrations: migrations[i] takes a database from version i to i+1 (version 0 = empty).
  * To change the schema append a step; never edit a released one. A database whose version
  * is newer than this tsafe's is refused, untouched.
@@ -118,6 +123,11 @@ static const char *const migrations[] = {
 	"  outer_file TEXT, outer_line INTEGER NOT NULL, outer_func TEXT, outer_stack TEXT,"
 	"  PRIMARY KEY (run_id, from_class, to_class)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS lock_edges_classes ON lock_edges(from_class, to_class);",
+
+	/* 2 -> 3: whole-program analysis results by the key of their inputs. */
+	"CREATE TABLE analysis_cache ("
+	"  key TEXT PRIMARY KEY, run_id INTEGER NOT NULL,"
+	"  programs INTEGER NOT NULL, threads INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))

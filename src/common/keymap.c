@@ -1,4 +1,5 @@
-/* keymap.c — memo keys as 128-bit hashes, and a map from them to ints.
+/* keymap.c — keys as 128-bit hashes of bytes, and a map from them to ints. Not
+ * thread-safe: each map has one owner (or a lock around it).
  *
  * The analysis asks "seen this (function, arguments, entry state) before?" millions of
  * times on a large project. Printing those tuples into strings and hashing the strings
@@ -10,7 +11,8 @@
 #include <string.h>
 #include <xxhash.h>
 
-#include "internal.h"
+#include "keymap.h"
+#include "util.h"
 
 void kb_reset(struct keybuf *kb)
 {
