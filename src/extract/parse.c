@@ -37,6 +37,15 @@ static int is_gcc_only(const char *a)
 	return 0;
 }
 
+/* Warning options change no fact (and -w below silences warnings anyway), but clang
+ * checks every one and, for each it does not know (gcc's -Wduplicated-cond...), searches
+ * all its options for a suggestion: 3% of a scan of Open vSwitch. -Wp, passes
+ * preprocessor options and stays. */
+static int is_warning_option(const char *a)
+{
+	return str_starts(a, "-W") && !str_starts(a, "-Wp,");
+}
+
 /* Canonical path of `path` taken relative to `dir`, or NULL if it does not exist. */
 static char *resolve(const char *path, const char *dir)
 {
@@ -67,7 +76,7 @@ static void build_argv(const struct extract_opts *o, const char *file, const cha
 	} else {
 		for (int i = 0; i < o->argc; i++) {
 			const char *s = o->argv[i];
-			if (i > 0 && is_gcc_only(s))
+			if (i > 0 && (is_gcc_only(s) || is_warning_option(s)))
 				continue;
 			if (i > 0 && s[0] != '-' && !has_file) {
 				char *r = resolve(s, o->directory);
