@@ -55,25 +55,32 @@ int lock_key_intern(struct analysis *a, const char *cls, const char *instance, c
  * exist once; any other is named after its context and the call chain that reached it,
  * "~CTX.POS.POS:l:f:x", so two calls of one helper own two objects while the threads the
  * same call starts share its object. */
-static char *privatize(const struct activation *f, const char *path)
+static void privatize(const struct activation *f, const char *path, struct strbuf *sb)
 {
-	const char *amp = path[0] == '&' ? "&" : "", *p = path + (path[0] == '&');
+	int amp = path[0] == '&';
+	const char *p = path + amp;
 	int local = str_starts(p, "l:") || str_starts(p, "h:");
-	if (!local || (f->ctx->kind == CTX_MAIN && f->depth == 0))
-		return xstrdup(path);
-	if (f->ctx->kind == CTX_ISOLATED)
-		return xasprintf("%s~I:%s", amp, p);
-	struct strbuf sb;
-	sb_init(&sb);
-	sb_addf(&sb, "%s~%d", amp, f->ctx->id);
+	if (!local || (f->ctx->kind == CTX_MAIN && f->depth == 0)) {
+		sb_add(sb, path);
+		return;
+	}
+	sb_add(sb, amp ? "&~" : "~");
+	if (f->ctx->kind == CTX_ISOLATED) {
+		sb_add(sb, "I:");
+		sb_add(sb, p);
+		return;
+	}
+	sb_addint(sb, f->ctx->id);
 	int pos[MAX_DEPTH], n = 0;
 	for (const struct activation *g = f; g->caller && n < MAX_DEPTH; g = g->caller)
 		if (g->caller->depth < WHEN_LEVELS)   /* as far as emission tells invocations apart */
 			pos[n++] = g->call->pos;
-	while (n--)
-		sb_addf(&sb, ".%d", pos[n]);
-	sb_addf(&sb, ":%s", p);
-	return sb_detach(&sb);
+	while (n--) {
+		sb_addc(sb, '.');
+		sb_addint(sb, pos[n]);
+	}
+	sb_addc(sb, ':');
+	sb_add(sb, p);
 }
 
 int object_owner(const char *object)
@@ -81,14 +88,27 @@ int object_owner(const char *object)
 	return object[0] == '~' ? atoi(object + 1) : -1;
 }
 
-char *frame_path(const struct activation *f, const char *path)
+/* Appends the frame's name for path to sb; -1 (nothing appended) when it names no object. */
+static int frame_path_sb(const struct activation *f, const char *path, struct strbuf *sb)
 {
 	if (!path || str_eq(path, "?"))
-		return NULL;
+		return -1;
 	const char *p = path + (path[0] == '&');
 	if (str_starts(p, "p:"))
-		return path_substitute(path, f->args, f->nargs);
-	return privatize(f, path);
+		return path_substitute_sb(sb, path, f->args, f->nargs);
+	privatize(f, path, sb);
+	return 0;
+}
+
+char *frame_path(const struct activation *f, const char *path)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	if (frame_path_sb(f, path, &sb)) {
+		sb_free(&sb);
+		return NULL;
+	}
+	return sb_detach(&sb);
 }
 
 /* The lock class of a lock reached only through a parameter: the caller's argument's. */
@@ -171,25 +191,36 @@ static int on_chain(const struct activation *f, const struct function *fn)
 	return 0;
 }
 
+/* The callee's arguments in root terms. Their paths share one buffer (f->argbuf): a
+ * frame is set up for every call walked, millions on a large project. Lock classes are
+ * borrowed from the call's facts or the caller's arguments, which outlive the frame. */
 static void frame_args(const struct activation *caller, const struct event *call, struct activation *callee)
 {
-	callee->nargs = call->nargs;
-	callee->args = xcalloc((size_t)(call->nargs ? call->nargs : 1), sizeof *callee->args);
-	for (int i = 0; i < call->nargs; i++) {
+	int n = call->nargs;
+	callee->nargs = n;
+	callee->args = xcalloc((size_t)(n ? n : 1), sizeof *callee->args);
+	size_t small[16], *at = n <= 16 ? small : xcalloc((size_t)n, sizeof *at);
+	struct strbuf sb;
+	sb_init(&sb);
+	for (int i = 0; i < n; i++) {
 		const struct call_arg *in = &call->args[i];
-		char *p = frame_path(caller, in->path);
-		callee->args[i].path = p ? p : xstrdup("?");
-		const char *cls = in->lock_class ? in->lock_class : param_class(caller, in->path ? in->path : "");
-		callee->args[i].lock_class = xstrdup(cls);
+		at[i] = sb.len;
+		if (frame_path_sb(caller, in->path, &sb))
+			sb_addc(&sb, '?');
+		sb_addn(&sb, "", 1);      /* the NUL that ends this path */
+		callee->args[i].lock_class = in->lock_class ? in->lock_class
+		                                            : (char *)param_class(caller, in->path ? in->path : "");
 	}
+	callee->argbuf = sb_detach(&sb);
+	for (int i = 0; i < n; i++)
+		callee->args[i].path = callee->argbuf + at[i];
+	if (at != small)
+		free(at);
 }
 
 static void free_args(struct activation *f)
 {
-	for (int i = 0; i < f->nargs; i++) {
-		free(f->args[i].path);
-		free(f->args[i].lock_class);
-	}
+	free(f->argbuf);
 	free(f->args);
 }
 

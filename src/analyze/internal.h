@@ -127,8 +127,9 @@ struct activation {
 	const struct function *fn;
 	int tu;
 	int fn_index;                /* in the program index */
-	struct call_arg *args;       /* in root terms */
+	struct call_arg *args;       /* in root terms; lock classes borrowed */
 	int nargs;
+	char *argbuf;                /* owns every args[i].path of a callee frame */
 	const struct activation *caller;
 	const struct event *call;    /* the call event in the caller */
 	int depth;
