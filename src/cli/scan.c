@@ -14,6 +14,7 @@
 #include "common/rules.h"
 #include "common/util.h"
 #include "pool.h"
+#include "store/edges.h"
 
 static const char usage[] =
 	"usage: tsafe scan -p BUILD_DIR [options]\n"
@@ -22,7 +23,7 @@ static const char usage[] =
 	"  -p DIR            read DIR/compile_commands.json\n"
 	"  -j N              translation units analysed in parallel (default: all cores)\n"
 	"  --db PATH         findings database (default ./tsafe.db)\n"
-	"  --format FMT      text, json, sarif or junit (default text)\n"
+	"  --format FMT      text, json, sarif, junit or html (default text)\n"
 	"  -o FILE           write the report to FILE\n"
 	"  --root DIR        project root: paths in findings are relative to it\n"
 	"                    (default: the current directory if it holds every source)\n"
@@ -169,16 +170,38 @@ static int validate_suppressions(const struct compile_db *db)
 	return 0;
 }
 
-/* Stores the findings as a run, then reads that run back: what is printed is what the
- * database holds. */
+/* The analysis's lock-order edges as the store keeps them, for `tsafe graph` and the HTML
+ * report (the cross-run prediction reads only runtime runs' edges). Moves the strings. */
+static int store_edges(struct store *st, long run, struct analyze_edge_list *edges)
+{
+	struct stored_edge_list l = {0};
+	for (int i = 0; i < edges->n; i++) {
+		struct analyze_edge *ae = &edges->items[i];
+		struct stored_edge *e = stored_edge_list_add(&l);
+		e->from = ae->from;
+		e->to = ae->to;
+		e->flags = EDGE_BLOCKING;   /* the analysis keeps no edge whose inner lock was a trylock */
+		e->threads = ae->threads;
+		e->inner = ae->inner;
+		e->outer = ae->outer;
+		memset(ae, 0, sizeof *ae);
+	}
+	int rc = store_edges_add(st, run, l.items, l.n);
+	stored_edge_list_free(&l);
+	return rc;
+}
+
+/* Stores the findings and edges as a run, then reads that run back: what is printed is
+ * what the database holds. */
 static int store_and_print(struct scan_args *a, struct store *st, struct finding_list *found,
-                           int argc, char **argv, int analysed_ok)
+                           struct analyze_edge_list *edges, int argc, char **argv, int analysed_ok)
 {
 	char *cmd = cli_command(argc, argv);
 	long run = store_run_begin(st, "static", a->out.root, a->out.root, cmd);
 	free(cmd);
 	int rc;
-	if (run < 0 || store_findings_add(st, run, found->items, found->n))
+	if (run < 0 || store_findings_add(st, run, found->items, found->n) ||
+	    store_edges(st, run, edges))
 		rc = cli_error("storing findings in '%s' failed: %s", a->out.db, store_errmsg(st));
 	else
 		rc = output_run(&a->out, st, run, EXIT_CLEAN);
@@ -220,7 +243,8 @@ static int analyse_and_store(struct scan_args *a, struct store *st, struct compi
 			tus[ok++] = pool.facts[i];
 	}
 	struct finding_list found = {0};
-	struct analyze_opts ao = {.root = a->out.root};
+	struct analyze_edge_list edges = {0};
+	struct analyze_opts ao = {.root = a->out.root, .edges = &edges};
 	struct analyze_stats stats;
 	analyze_program(tus, ok, &ao, &found, &stats);
 	suppress_apply(&found, a->out.root, cfg);
@@ -232,7 +256,8 @@ static int analyse_and_store(struct scan_args *a, struct store *st, struct compi
 		fprintf(stderr, "tsafe: the call graph is too large to follow everywhere; some calls were "
 		                "not analysed (findings may be missing)\n");
 	free(tus);
-	int rc = store_and_print(a, st, &found, argc, argv, problems == 0);
+	int rc = store_and_print(a, st, &found, &edges, argc, argv, problems == 0);
+	analyze_edge_list_free(&edges);
 	finding_list_free(&found);
 	pool_free(&pool);
 	return rc;
