@@ -18,6 +18,11 @@ int cmd_report(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
+
+/* The lock-order graph of the current runs for the HTML report: *svg (an <svg> element),
+ * or NULL and *note saying why there is no picture. Both new strings. */
+void graph_for_report(struct store *st, const char *db, char **svg, char **note);
 
 /* Output options every finding-producing command takes. */
 struct output_opts {
