@@ -13,6 +13,15 @@
 #include "common/util.h"
 #include "report/graph.h"
 
+/* Under LeakSanitizer: Graphviz 2.42 leaks its plugin configuration (gvconfig), and pango,
+ * cairo and fontconfig keep caches for the life of the process. Not tsafe's memory. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libgvc.so\nleak:libfontconfig.so\nleak:libpango\nleak:libcairo.so\n"
+	       "leak:libglib-2.0.so\n";
+}
+
 static struct stored_edge_list edges;
 static struct finding_list findings;
 
