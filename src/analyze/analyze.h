@@ -37,6 +37,15 @@ struct analyze_stats {
 	int truncated;         /* the work budget was reached: callees were cut, results partial */
 };
 
+/* Header functions compiled into several units are one function to the analysis. As each
+ * unit's facts arrive (tus[t], in any order), header_copies_add frees the copies already
+ * held by another unit; header_copies_finish compacts every unit's function array and
+ * frees h. Not thread-safe: a caller with several workers serialises the calls. */
+struct header_copies;
+struct header_copies *header_copies_new(struct tu_facts *tus);
+void header_copies_add(struct header_copies *h, int t);
+void header_copies_finish(struct header_copies *h, int ntus);
+
 /* Runs every rule over the facts; appends findings to out. rules_load() must have succeeded
  * (the MT-unsafe list comes from it). Returns 0. */
 int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o,

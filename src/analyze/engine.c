@@ -32,18 +32,20 @@ static int readable(const char *spelling)
 
 int lock_key_intern(struct analysis *a, const char *cls, const char *instance, const char *spelling)
 {
-	char *k = xasprintf("%s#%s", cls, instance);
+	kb_reset(&a->kb);
+	kb_str(&a->kb, cls);
+	kb_str(&a->kb, instance);
+	struct hkey k = kb_hash(&a->kb);
 	int id;
-	if (!strmap_get(&a->keys, k, &id)) {
+	if (!keymap_get(&a->keys, k, &id)) {
 		grow_array((void **)&a->lock_keys, &a->cap_lock_keys, a->nlock_keys, sizeof *a->lock_keys);
 		id = a->nlock_keys++;
 		a->lock_keys[id].cls = xstrdup(cls);
 		a->lock_keys[id].instance = xstrdup(instance);
 		a->lock_keys[id].spelling = readable(spelling) ? xstrdup(spelling) : class_label(cls);
-		strmap_put(&a->keys, k, id);
+		keymap_put(&a->keys, k, id);
 		class_intern(a, cls);
 	}
-	free(k);
 	return id;
 }
 
@@ -191,23 +193,43 @@ static void free_args(struct activation *f)
 	free(f->args);
 }
 
-static char *memo_key(const struct activation *f, const struct lstate *entry, int with_pos)
+/* Index of a stored copy of exit state s: the many frames that exit in the same state
+ * share one. */
+static int exit_state_intern(struct analysis *a, const struct lstate *s)
 {
-	struct strbuf sb;
-	sb_init(&sb);
-	if (f->ctx->kind == CTX_ISOLATED)
-		sb_add(&sb, "I|");
-	else
-		sb_addf(&sb, "%d|", f->ctx->id);
+	kb_reset(&a->kb);
+	ls_key_full(s, &a->kb);
+	struct hkey k = kb_hash(&a->kb);
+	int idx;
+	if (keymap_get(&a->exit_unique, k, &idx))
+		return idx;
+	grow_array((void **)&a->exit_states, &a->cap_exit, a->nexit, sizeof *a->exit_states);
+	ls_init(&a->exit_states[a->nexit], s->dflt);
+	ls_copy(&a->exit_states[a->nexit], s);
+	keymap_put(&a->exit_unique, k, a->nexit);
+	return a->nexit++;
+}
+
+/* What tells one solution of a frame from another: context, (with_pos) the call chain
+ * positions that emission distinguishes, the function, its arguments and entry state. */
+static struct hkey memo_key(struct analysis *a, const struct activation *f,
+                            const struct lstate *entry, int with_pos)
+{
+	struct keybuf *kb = &a->kb;
+	kb_reset(kb);
+	kb_int(kb, f->ctx->kind == CTX_ISOLATED ? -1 : f->ctx->id);
 	for (const struct activation *g = f; with_pos && g->caller; g = g->caller)
 		if (g->caller->depth < WHEN_LEVELS)    /* main: when matters, the chain says it */
-			sb_addf(&sb, "%d,", g->call->pos);
-	sb_addf(&sb, "%s@%d|", f->fn->usr ? f->fn->usr : f->fn->name, f->tu);
-	for (int i = 0; i < f->nargs; i++)
-		sb_addf(&sb, "%s/%s,", f->args[i].path, f->args[i].lock_class ? f->args[i].lock_class : "");
-	sb_add(&sb, "|");
-	ls_serialize(entry, &sb);
-	return sb_detach(&sb);
+			kb_int(kb, g->call->pos);
+	kb_int(kb, -2);
+	kb_int(kb, f->fn_index);
+	for (int i = 0; i < f->nargs; i++) {
+		kb_str(kb, f->args[i].path);
+		kb_str(kb, f->args[i].lock_class);
+	}
+	kb_int(kb, -3);
+	ls_key(entry, kb);
+	return kb_hash(kb);
 }
 
 static void solve_frame(struct analysis *a, const struct activation *f, const struct lstate *entry,
@@ -233,29 +255,24 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 
 	struct lstate out;
 	ls_init(&out, s->dflt);
-	char *key = memo_key(&sub, s, 0);
+	struct hkey key = memo_key(a, &sub, s, 0);
 	int idx;
-	if (strmap_get(&a->exit_memo, key, &idx)) {
+	if (keymap_get(&a->exit_memo, key, &idx)) {
 		ls_copy(&out, &a->exit_states[idx]);
 	} else {
 		solve_frame(a, &sub, s, &out, 0);
-		grow_array((void **)&a->exit_states, &a->cap_exit, a->nexit, sizeof *a->exit_states);
-		ls_init(&a->exit_states[a->nexit], out.dflt);
-		ls_copy(&a->exit_states[a->nexit], &out);
-		strmap_put(&a->exit_memo, key, a->nexit++);
+		keymap_put(&a->exit_memo, key, exit_state_intern(a, &out));
 	}
-	free(key);
 
 	if (emit) {
-		char *ek = memo_key(&sub, s, f->ctx->kind == CTX_MAIN);
-		if (!strmap_get(&a->emit_memo, ek, NULL)) {
-			strmap_put(&a->emit_memo, ek, 1);
+		struct hkey ek = memo_key(a, &sub, s, f->ctx->kind == CTX_MAIN);
+		if (!keymap_get(&a->emit_memo, ek, NULL)) {
+			keymap_put(&a->emit_memo, ek, 1);
 			struct lstate ignored;
 			ls_init(&ignored, s->dflt);
 			solve_frame(a, &sub, s, &ignored, 1);
 			ls_free(&ignored);
 		}
-		free(ek);
 	}
 	/* A call through a pointer may reach any of several candidates: take none of their
 	 * lock effects rather than all of them in sequence. */
@@ -287,7 +304,7 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 	else if (ev->kind == EV_UNLOCK)
 		apply_unlock(s, key);
 	else if (ev->kind == EV_CALL) {
-		const struct fn_ref *callee = index_resolve(&a->ix, ev->callee, f->tu);
+		const struct fn_ref *callee = index_resolve_call(&a->ix, ev, f->tu);
 		if (callee)
 			apply_call(a, f, ev, callee, s, emit);
 	}

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 
+#include "analyze/analyze.h"
 #include "cli.h"
 
 enum unit_status {
@@ -27,6 +28,7 @@ struct scan_pool {
 
 	/* Shared by the workers, under lock. */
 	pthread_mutex_t lock;
+	struct header_copies *copies;  /* frees header functions other units also hold */
 	int next, done;
 	char *store_error;        /* first store failure, fatal for the scan */
 };
