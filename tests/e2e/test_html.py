@@ -129,6 +129,15 @@ def check_graph():
             r.returncode == 2 and "holds no runs yet" in r.stderr, r.stderr)
     r = tsafe("graph", "--db", os.path.join(WORK, "missing.db"))
     T.check("graph without a database: exit 2", r.returncode == 2 and "no database" in r.stderr, r.stderr)
+    race_only = os.path.join(WORK, "race.db")
+    tsafe("scan", RACE, "--root", SRC, "--db", race_only, "--fail-on", "never", "--", "-pthread")
+    r = tsafe("graph", "--db", race_only)
+    T.check("graph of runs that nest no locks: an empty graph and a note",
+            r.returncode == 0 and r.stdout.startswith("digraph") and " -> " not in r.stdout
+            and "no lock-order edges" in r.stderr, r.stdout, r.stderr)
+    r = tsafe("report", "--db", race_only, "--format", "html")
+    T.check("... and the page says there are none",
+            r.returncode == 0 and "No lock-order edges were recorded" in r.stdout, r.stderr)
 
 
 def browser():
