@@ -102,17 +102,20 @@ static struct pair *merge_pairs(const struct stored_edge *e, int n, int *npairs)
 	return pairs;
 }
 
-/* "orders_lock" over "static:src/shop.c" for "static:src/shop.c:orders_lock"; a field
- * class "field:struct account.lock" reads "struct account.lock" over "field". */
+/* "orders_lock" over "static:src/shop.c" for "static:src/shop.c:orders_lock", "m" over
+ * "global" for "global:m", "struct account.lock" over "field" for a field class; other
+ * classes ("site:x.c:42") as they are. */
 static void node_label(struct strbuf *sb, const char *cls)
 {
-	const char *name = str_starts(cls, "field:") ? cls + 6 : strrchr(cls, ':');
-	if (!name || name == cls) {
+	const char *name = NULL;
+	if (str_starts(cls, "field:"))
+		name = cls + 6;
+	else if (str_starts(cls, "global:") || str_starts(cls, "static:"))
+		name = strrchr(cls, ':') + 1;
+	if (!name || !*name) {
 		sb_add(sb, cls);
 		return;
 	}
-	if (*name == ':')
-		name++;
 	sb_addf(sb, "%s\n%.*s", name, (int)(name - cls - 1), cls);
 }
 

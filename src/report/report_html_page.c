@@ -52,7 +52,7 @@ static const char style[] =
 	"ol.stack .file{color:#4b5366;font-family:ui-monospace,monospace}\n"
 	"details.help{margin:4px 0;color:#4b5366}\n"
 	"#graph .picture{overflow:auto;max-height:80vh}\n"
-	"#graph .picture svg{max-width:100%;height:auto}\n"
+	"#graph .picture svg{height:auto}\n"
 	".unavailable{color:#6b7385;font-style:italic}\n"
 	".legend{color:#6b7385;font-size:12px}\n"
 	".legend .red{color:#cc0000;font-weight:600}\n";

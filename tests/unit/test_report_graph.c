@@ -133,6 +133,7 @@ static void test_three_class_cycle_and_same_class(void **state)
 	assert_null(strstr(off, "cycle"));
 	free(off);
 	assert_non_null(strstr(dot, "[label=\"struct account.lock\\nfield\""));
+	assert_non_null(strstr(dot, "\"global:a\" [label=\"a\\nglobal\""));
 	free(dot);
 }
 
@@ -157,14 +158,15 @@ static void test_pairs_merge_over_engines(void **state)
 	add_edge("global:a", "global:b", "static", EDGE_BLOCKING, 10);
 	add_edge("global:a", "global:b", "runtime", 0, 12);
 	add_edge("global:a", "global:b", "runtime", 0, 14);
-	add_edge("global:x", "global:y", "runtime", 0, 40);           /* only ever a trylock */
+	add_edge("global:x", "site:t.c:7", "runtime", 0, 40);          /* only ever a trylock */
 	char *dot = report_graph_dot(edges.items, edges.n, NULL);
 	assert_int_equal(count(dot, "  \"global:a\" -> \"global:b\" ["), 1);
-	char *ab = edge_line(dot, "global:a", "global:b"), *xy = edge_line(dot, "global:x", "global:y");
+	char *ab = edge_line(dot, "global:a", "global:b"), *xy = edge_line(dot, "global:x", "site:t.c:7");
 	assert_non_null(strstr(ab, "seen by static, runtime\""));
 	assert_non_null(strstr(ab, "bank.c:10"));          /* the first occurrence is shown */
 	assert_null(strstr(ab, "dashed"));
 	assert_non_null(strstr(xy, "style=dashed"));
+	assert_non_null(strstr(dot, "\"site:t.c:7\" [label=\"site:t.c:7\"]"));
 	free(ab);
 	free(xy);
 	free(dot);
