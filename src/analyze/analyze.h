@@ -9,8 +9,24 @@
 #include "common/finding.h"
 #include "facts/facts.h"
 
+/* One lock-order edge (some thread acquired `to` while holding `from`), for the lock-order
+ * graph: one per pair of classes over every program, shown by its first inner acquisition. */
+struct analyze_edge {
+	char *from, *to;           /* lock classes, paths in them relative to the root */
+	int threads;               /* thread contexts that make it */
+	struct location outer;     /* the acquisition of `from` (file, line, func) */
+	struct location inner;     /* the acquisition of `to`, with its thread and stack */
+};
+
+struct analyze_edge_list {
+	struct analyze_edge *items;
+	int n, cap;
+};
+void analyze_edge_list_free(struct analyze_edge_list *l);
+
 struct analyze_opts {
 	const char *root;      /* project root: finding paths are made relative to it */
+	struct analyze_edge_list *edges;   /* when set, the lock-order edges are appended */
 };
 
 struct analyze_stats {

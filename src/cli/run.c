@@ -36,7 +36,7 @@ static const char usage[] =
 	"fork-with-threads.\n"
 	"\n"
 	"  --db PATH          findings database (default ./tsafe.db)\n"
-	"  --format FMT       text, json, sarif or junit (default text)\n"
+	"  --format FMT       text, json, sarif, junit or html (default text)\n"
 	"  -o FILE            write the report to FILE\n"
 	"  --root DIR         project root: paths in findings are relative to it (default .)\n"
 	"  --fail-on SEV      exit 1 for findings of severity SEV or above: error, warning,\n"

@@ -54,6 +54,7 @@ struct finding_list {
 struct finding *finding_list_add(struct finding_list *l);   /* zeroed, owned by the list */
 struct location *finding_add_loc(struct finding *f);         /* zeroed, owned by the finding */
 void finding_add_frame(struct location *loc, const char *func, const char *file, int line);
+void location_free(struct location *loc);                    /* its contents; zeroed */
 void finding_free(struct finding *f);
 void finding_list_free(struct finding_list *l);
 

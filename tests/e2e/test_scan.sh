@@ -86,4 +86,15 @@ expect "edited rules data: scanned again" 1 "\(0 from cache\)"
 check "edited rules data: analysed again" test "$(grep -c "analysis of run" <<<"$err")" -eq 0
 unset TSAFE_RULES_DIR
 
+# A reused analysis keeps the lock-order graph the analysis drew.
+mkdir -p "$WORK/lo" && cp "$TSAFE_SOURCE_DIR/corpus/12_deadlocks/lock_order.c" "$WORK/lo/"
+run_tsafe scan "$WORK/lo/lock_order.c" --db "$WORK/lo.db" --root "$WORK/lo"
+run_tsafe graph --db "$WORK/lo.db" --format dot
+graph1=$out
+run_tsafe scan "$WORK/lo/lock_order.c" --db "$WORK/lo.db" --root "$WORK/lo"
+check "lock-order program re-scanned: analysis reused" grep -q "analysis of run" <<<"$err"
+run_tsafe graph --db "$WORK/lo.db" --format dot
+check "the reused analysis has the same lock-order graph" test "$graph1" = "$out"
+check "that graph has the inversion's edges" grep -q -- "->" <<<"$out"
+
 finish
