@@ -2,7 +2,7 @@
  * or from the other Valgrind tool) becomes that finding: same fingerprint and symbol, so the
  * store keeps one finding with evidence from each engine, and a static finding seen at run
  * time is confirmed. Sides are compared by file, function and line; the static pass and
- * Valgrind name objects differently (access paths, DWARF names), so the objects are
+ * Valgrind name objects differently (access paths, symbol names), so the objects are
  * compared by their last component only. */
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +48,11 @@ int vg_same_object(const char *known, const char *vg)
 		return 1;
 	if (!known)
 		return 0;
+	/* Without --read-var-info Valgrind names the variable, not the member ("prof" for
+	 * prof.version): a prefix up to a '.' agrees. */
 	char *a = object_name(known), *b = object_name(vg);
-	int same = !strcmp(a, b);
+	size_t n = strlen(b);
+	int same = !strncmp(a, b, n) && (a[n] == '\0' || a[n] == '.');
 	free(a);
 	free(b);
 	return same;

@@ -1,7 +1,7 @@
 /* vgfindings.c — one Valgrind error as a finding: every part of the error that comes with a
  * stack becomes a location at its first user frame (Valgrind's preload objects, libc and
  * the loader skipped), carrying the symbolised stack, TSan style. A race names its
- * variable (from --read-var-info) or, for heap memory, where the block was allocated, and
+ * variable (the symbol Valgrind names) or, for heap memory, where the block was allocated, and
  * each side says which thread it ran in and where that thread was created. Addresses and
  * thread numbers appear in messages only, never in a fingerprint. */
 #include <ctype.h>

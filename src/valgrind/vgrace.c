@@ -1,7 +1,8 @@
 /* vgrace.c — a Helgrind "Race" or a DRD "ConflictingAccess" as a data-race finding. Helgrind
  * gives both accesses; DRD gives the one it caught (the other thread's segment has no
  * access stack), so its finding has one side. The variable comes from the description
- * Valgrind adds ("inside prof.version," with --read-var-info, or global var "x"); heap
+ * Valgrind adds (global var "x", data symbol "prof", or "inside prof.version," when run
+ * with --read-var-info); heap
  * memory is named by where its block was allocated, which becomes a location too. */
 #include <stdlib.h>
 #include <string.h>

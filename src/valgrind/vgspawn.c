@@ -1,6 +1,5 @@
 /* vgspawn.c — running a program under Helgrind or DRD: XML into a private directory, one
- * file per process (children of fork and exec too), variable names on (--read-var-info, so
- * a race names 'prof.version' rather than an address), the suppressions tsafe ships for
+ * file per process (children of fork and exec too), the suppressions tsafe ships for
  * the C library's own synchronisation plus the user's, and an optional timeout after
  * which the program is killed and what Valgrind wrote until then is kept. */
 #include <errno.h>
@@ -47,7 +46,6 @@ static char **valgrind_argv(const char *valgrind, const struct vg_opts *o, char 
 	argv[k++] = xasprintf("--tool=%s", o->tool);
 	argv[k++] = xstrdup("--xml=yes");
 	argv[k++] = xasprintf("--xml-file=%s/vg.%%p.xml", dir);
-	argv[k++] = xstrdup("--read-var-info=yes");
 	argv[k++] = xstrdup("--trace-children=yes");
 	/* DRD skips stack variables by default: a loop counter whose address each thread gets
 	 * is then never seen racing. */
