@@ -37,6 +37,8 @@ struct finding {
 	int nlocs;
 	int suppressed;     /* 1: kept but does not count (inline/config suppression, benign) */
 	char *suppress_reason;
+	int benign;         /* suppressed as a dynamic engine's likely false alarm (the reason,
+	                       from the static facts, in suppress_reason) */
 
 	/* Filled when loaded from the store. */
 	long id;

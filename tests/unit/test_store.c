@@ -644,14 +644,14 @@ static void test_migrates_version_1(void **state)
 	struct store *s = open_ok(fx->db);
 	long run = store_run_begin(s, "runtime", "./prog", "/proj", NULL);
 	store_close(s);
-	raw_exec(fx->db, "DROP TABLE lock_edges; DROP TABLE analysis_cache; PRAGMA user_version = 1;");
+	raw_exec(fx->db, "DROP TABLE lock_edges; DROP TABLE analysis_cache; ALTER TABLE findings DROP COLUMN benign; PRAGMA user_version = 1;");
 	s = open_ok(fx->db);
 	store_close(s);
 	assert_int_equal(raw_int(fx->db, "PRAGMA user_version"), store_schema_version());
 	assert_int_equal(raw_int(fx->db, "SELECT count(*) FROM runs"), 1);
 	raw_exec(fx->db, "INSERT INTO lock_edges (run_id, from_class, to_class, flags, threads,"
 	                 " inner_line, outer_line) VALUES (1, 'global:a', 'global:b', 0, 1, 3, 4);"
-	                 "DROP TABLE analysis_cache; PRAGMA user_version = 1;");
+	                 "DROP TABLE analysis_cache; ALTER TABLE findings DROP COLUMN benign; PRAGMA user_version = 1;");
 	s = open_ok(fx->db);
 	assert_int_equal(store_latest_run(s, NULL), run);
 	store_close(s);
