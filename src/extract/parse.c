@@ -163,14 +163,18 @@ static void extract_functions(struct xtu *x)
 	prepass_tu(x);
 	CXCursor *v;
 	int n = cursor_children(clang_getTranslationUnitCursor(x->tu), &v);
-	for (int i = 0; i < n; i++)
-		if (clang_getCursorKind(v[i]) == CXCursor_FunctionDecl &&
-		    clang_isCursorDefinition(v[i]) && !in_system_header(v[i]))
-			extract_function(x, v[i]);
+	for (int i = 0; i < n; i++) {
+		unsigned flags = 0;
+		if (clang_getCursorKind(v[i]) != CXCursor_FunctionDecl ||
+		    !clang_isCursorDefinition(v[i]) || in_system_header(v[i]) ||
+		    !function_reached(x, v[i], &flags))
+			continue;
+		int before = x->out->nfuncs;
+		extract_function(x, v[i]);
+		if (x->out->nfuncs > before)
+			x->out->funcs[before].flags |= flags;
+	}
 	free(v);
-	for (int i = 0; i < x->out->nfuncs; i++)
-		if (ptrset_has(x->addr_taken, x->naddr_taken, x->out->funcs[i].usr))
-			x->out->funcs[i].flags |= FNF_ADDR_TAKEN;
 }
 
 static void xtu_free(struct xtu *x)
@@ -178,9 +182,9 @@ static void xtu_free(struct xtu *x)
 	for (int i = 0; i < x->nfiles; i++)
 		free(x->files[i].path);
 	free(x->files);
-	for (int i = 0; i < x->naddr_taken; i++)
-		free(x->addr_taken[i]);
-	free(x->addr_taken);
+	keymap_free(&x->reached);
+	kb_free(&x->kb);
+	free(x->pending);
 	for (int i = 0; i < x->nfieldfn; i++) {
 		free(x->fieldfn[i].key);
 		free(x->fieldfn[i].usr);
