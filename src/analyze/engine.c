@@ -287,24 +287,21 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 	struct lstate out;
 	ls_init(&out, s->dflt);
 	struct hkey key = memo_key(a, &sub, s, 0);
-	int idx;
-	if (keymap_get(&a->exit_memo, key, &idx)) {
-		ls_copy(&out, &a->exit_states[idx]);
-	} else {
-		solve_frame(a, &sub, s, &out, 0);
-		keymap_put(&a->exit_memo, key, exit_state_intern(a, &out));
-	}
-
+	int idx, solved = keymap_get(&a->exit_memo, key, &idx), report = 0;
 	if (emit) {
 		struct hkey ek = memo_key(a, &sub, s, f->ctx->kind == CTX_MAIN);
-		if (!keymap_get(&a->emit_memo, ek, NULL)) {
+		report = !keymap_get(&a->emit_memo, ek, NULL);
+		if (report)
 			keymap_put(&a->emit_memo, ek, 1);
-			struct lstate ignored;
-			ls_init(&ignored, s->dflt);
-			solve_frame(a, &sub, s, &ignored, 1);
-			ls_free(&ignored);
-		}
 	}
+	/* Reporting solves the frame too: one walk gives both when neither was done. */
+	if (report || !solved)
+		solve_frame(a, &sub, s, &out, report);
+	if (!solved)
+		keymap_put(&a->exit_memo, key, exit_state_intern(a, &out));
+	else
+		ls_copy(&out, &a->exit_states[idx]);
+
 	/* A call through a pointer may reach any of several candidates: take none of their
 	 * lock effects rather than all of them in sequence. */
 	if (!(ev->flags & EVF_VIA_POINTER))
@@ -361,6 +358,47 @@ static void walk_block(struct analysis *a, const struct activation *f, int b, co
 	}
 }
 
+/* Per block of the frame being solved: the join of the states reaching it, the join of
+ * the states at its RETURN in its latest walk, and whether it must be walked again. */
+struct block_state {
+	struct lstate in, ret;
+	int pending;
+};
+
+/* Walks blocks until what reaches each one stops growing, a block again only when its
+ * input grew, lowest index first: blocks are numbered in source order, so a function
+ * without loops converges in one pass, with no round just to confirm it. *ret gets the
+ * join of the states at every RETURN. */
+static void fixpoint(struct analysis *a, const struct activation *f, struct block_state *bs,
+                     struct lstate *cur, struct lstate *ret)
+{
+	int n = f->fn->nblocks;
+	long budget = 64L * n;          /* a lattice this small converges long before */
+	bs[0].pending = 1;
+	for (int b = 0; b < n && budget-- > 0;) {
+		if (!bs[b].pending) {
+			b++;
+			continue;
+		}
+		bs[b].pending = 0;
+		ls_bottom(&bs[b].ret);
+		walk_block(a, f, b, &bs[b].in, cur, &bs[b].ret, NULL, 0);
+		int next = b + 1;
+		for (int i = 0; i < f->fn->blocks[b].nsuccs; i++) {
+			int s = f->fn->blocks[b].succs[i];
+			if (ls_join(&bs[s].in, cur)) {
+				bs[s].pending = 1;
+				if (s < next)
+					next = s;      /* a loop's back edge */
+			}
+		}
+		b = next;
+	}
+	ls_bottom(ret);
+	for (int b = 0; b < n; b++)
+		ls_join(ret, &bs[b].ret);
+}
+
 static void solve_frame(struct analysis *a, const struct activation *f, const struct lstate *entry,
                         struct lstate *exit, int emit)
 {
@@ -372,43 +410,35 @@ static void solve_frame(struct analysis *a, const struct activation *f, const st
 		ls_copy(exit, entry);
 		return;
 	}
-	struct lstate *in = xcalloc((size_t)fn->nblocks, sizeof *in);
+	struct block_state *bs = xcalloc((size_t)fn->nblocks, sizeof *bs);
 	for (int b = 0; b < fn->nblocks; b++) {
-		ls_init(&in[b], entry->dflt);
-		ls_bottom(&in[b]);
+		ls_init(&bs[b].in, entry->dflt);
+		ls_bottom(&bs[b].in);
+		ls_init(&bs[b].ret, entry->dflt);
+		ls_bottom(&bs[b].ret);
 	}
-	ls_copy(&in[0], entry);
+	ls_copy(&bs[0].in, entry);
 	struct lstate cur, ret;
 	ls_init(&cur, entry->dflt);
 	ls_init(&ret, entry->dflt);
-	ls_bottom(&ret);
-
-	for (int changed = 1, rounds = 0; changed && rounds < 64; rounds++) {
-		changed = 0;
-		ls_bottom(&ret);
-		for (int b = 0; b < fn->nblocks; b++) {
-			if (in[b].bottom)
-				continue;
-			walk_block(a, f, b, &in[b], &cur, &ret, NULL, 0);
-			for (int s = 0; s < fn->blocks[b].nsuccs; s++)
-				changed |= ls_join(&in[fn->blocks[b].succs[s]], &cur);
-		}
-	}
+	fixpoint(a, f, bs, &cur, &ret);
 	if (emit) {
 		struct lstate ret2;
 		ls_init(&ret2, entry->dflt);
 		ls_bottom(&ret2);
 		for (int b = 0; b < fn->nblocks; b++)
-			if (!in[b].bottom)
-				walk_block(a, f, b, &in[b], &cur, &ret2, &ret, 1);
+			if (!bs[b].in.bottom)
+				walk_block(a, f, b, &bs[b].in, &cur, &ret2, &ret, 1);
 		ls_free(&ret2);
 	}
 	ls_copy(exit, &ret);
 	ls_free(&cur);
 	ls_free(&ret);
-	for (int b = 0; b < fn->nblocks; b++)
-		ls_free(&in[b]);
-	free(in);
+	for (int b = 0; b < fn->nblocks; b++) {
+		ls_free(&bs[b].in);
+		ls_free(&bs[b].ret);
+	}
+	free(bs);
 }
 
 void engine_run_context(struct analysis *a, struct context *ctx, struct call_arg *args, int nargs)
