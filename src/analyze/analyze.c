@@ -43,6 +43,7 @@ static void free_records(struct analysis *a)
 	keymap_free(&a->exit_unique);
 	keymap_free(&a->emit_memo);
 	kb_free(&a->kb);
+	frame_scratch_free(a);
 	free(a->reached);
 	index_free(&a->ix);
 }

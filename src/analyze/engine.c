@@ -191,37 +191,43 @@ static int on_chain(const struct activation *f, const struct function *fn)
 	return 0;
 }
 
-/* The callee's arguments in root terms. Their paths share one buffer (f->argbuf): a
- * frame is set up for every call walked, millions on a large project. Lock classes are
+/* The callee's arguments in root terms, written into the scratch of the callee's depth:
+ * frames nest, so the frame at a depth ends before its scratch is used again, and the
+ * millions of calls walked on a large project allocate nothing here. Lock classes are
  * borrowed from the call's facts or the caller's arguments, which outlive the frame. */
-static void frame_args(const struct activation *caller, const struct event *call, struct activation *callee)
+static void frame_args(struct analysis *a, const struct activation *caller, const struct event *call,
+                       struct activation *callee)
 {
+	struct frame_scratch *fs = &a->scratch[callee->depth];
 	int n = call->nargs;
-	callee->nargs = n;
-	callee->args = xcalloc((size_t)(n ? n : 1), sizeof *callee->args);
-	size_t small[16], *at = n <= 16 ? small : xcalloc((size_t)n, sizeof *at);
-	struct strbuf sb;
-	sb_init(&sb);
+	if (n > fs->cap) {
+		fs->cap = n;
+		fs->args = xrealloc(fs->args, (size_t)n * sizeof *fs->args);
+		fs->at = xrealloc(fs->at, (size_t)n * sizeof *fs->at);
+	}
+	fs->paths.len = 0;
 	for (int i = 0; i < n; i++) {
 		const struct call_arg *in = &call->args[i];
-		at[i] = sb.len;
-		if (frame_path_sb(caller, in->path, &sb))
-			sb_addc(&sb, '?');
-		sb_addn(&sb, "", 1);      /* the NUL that ends this path */
-		callee->args[i].lock_class = in->lock_class ? in->lock_class
-		                                            : (char *)param_class(caller, in->path ? in->path : "");
+		fs->at[i] = fs->paths.len;
+		if (frame_path_sb(caller, in->path, &fs->paths))
+			sb_addc(&fs->paths, '?');
+		sb_addn(&fs->paths, "", 1);      /* the NUL that ends this path */
+		fs->args[i].lock_class = in->lock_class ? in->lock_class
+		                                        : (char *)param_class(caller, in->path ? in->path : "");
 	}
-	callee->argbuf = sb_detach(&sb);
 	for (int i = 0; i < n; i++)
-		callee->args[i].path = callee->argbuf + at[i];
-	if (at != small)
-		free(at);
+		fs->args[i].path = fs->paths.buf + fs->at[i];
+	callee->args = fs->args;
+	callee->nargs = n;
 }
 
-static void free_args(struct activation *f)
+void frame_scratch_free(struct analysis *a)
 {
-	free(f->argbuf);
-	free(f->args);
+	for (int d = 0; d < MAX_DEPTH; d++) {
+		free(a->scratch[d].args);
+		free(a->scratch[d].at);
+		sb_free(&a->scratch[d].paths);
+	}
 }
 
 /* Index of a stored copy of exit state s: the many frames that exit in the same state
@@ -282,7 +288,7 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 		.fn_index = index_of_ref(&a->ix, callee),
 		.depth = f->depth + 1, .ctx = f->ctx,
 	};
-	frame_args(f, ev, &sub);
+	frame_args(a, f, ev, &sub);
 
 	struct lstate out;
 	ls_init(&out, s->dflt);
@@ -307,7 +313,6 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 	if (!(ev->flags & EVF_VIA_POINTER))
 		ls_copy(s, &out);
 	ls_free(&out);
-	free_args(&sub);
 }
 
 static void transfer(struct analysis *a, const struct activation *f, const struct event *ev,

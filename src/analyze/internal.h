@@ -129,7 +129,6 @@ struct activation {
 	int fn_index;                /* in the program index */
 	struct call_arg *args;       /* in root terms; lock classes borrowed */
 	int nargs;
-	char *argbuf;                /* owns every args[i].path of a callee frame */
 	const struct activation *caller;
 	const struct event *call;    /* the call event in the caller */
 	int depth;
@@ -232,6 +231,12 @@ struct analysis {
 	struct thread_op *joins;  int njoins, cap_joins;
 
 	struct keybuf kb;            /* scratch for building memo keys */
+	struct frame_scratch {       /* a callee frame's arguments, one per depth (engine.c) */
+		struct call_arg *args;
+		size_t *at;
+		int cap;
+		struct strbuf paths;
+	} scratch[MAX_DEPTH];
 	struct keymap exit_memo;     /* frame+entry state -> index in exit_states */
 	struct keymap exit_unique;   /* ls_key_full of an exit state -> its index: stored once */
 	struct lstate *exit_states;
@@ -244,6 +249,7 @@ struct analysis {
 };
 
 /* engine.c */
+void frame_scratch_free(struct analysis *a);
 int lock_key_intern(struct analysis *a, const char *cls, const char *instance, const char *spelling);
 int class_intern(struct analysis *a, const char *cls);
 /* Walks `fn` as the entry of ctx (state: every lock unheld, or ENTRY for CTX_ISOLATED),
