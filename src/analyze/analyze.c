@@ -39,9 +39,8 @@ static void free_records(struct analysis *a)
 	free(a->exit_states);
 	keymap_free(&a->keys);
 	strmap_free(&a->classes);
-	keymap_free(&a->exit_memo);
+	keymap_free(&a->memo);
 	keymap_free(&a->exit_unique);
-	keymap_free(&a->emit_memo);
 	kb_free(&a->kb);
 	frame_scratch_free(a);
 	free(a->reached);

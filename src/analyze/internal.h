@@ -237,11 +237,10 @@ struct analysis {
 		int cap;
 		struct strbuf paths;
 	} scratch[MAX_DEPTH];
-	struct keymap exit_memo;     /* frame+entry state -> index in exit_states */
+	struct keymap memo;          /* frame+entry state (+ main's call chain) -> reported, exit */
 	struct keymap exit_unique;   /* ls_key_full of an exit state -> its index: stored once */
 	struct lstate *exit_states;
 	int nexit, cap_exit;
-	struct keymap emit_memo;     /* ctx+frame+entry state already emitted */
 	unsigned char *reached;      /* per index fn: walked from a program root or thread */
 	long frames;
 	int truncated;               /* the frame budget was reached */

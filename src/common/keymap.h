@@ -25,6 +25,10 @@ void kb_str(struct keybuf *kb, const char *s);
 struct hkey kb_hash(const struct keybuf *kb);
 void kb_free(struct keybuf *kb);
 struct hkey hkey_of_pointer(const void *p);
+static inline int hkey_eq(struct hkey x, struct hkey y)
+{
+	return x.lo == y.lo && x.hi == y.hi;
+}
 int keymap_get(const struct keymap *m, struct hkey k, int *val);   /* 1 if found */
 void keymap_put(struct keymap *m, struct hkey k, int val);
 void keymap_free(struct keymap *m);
