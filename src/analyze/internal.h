@@ -120,7 +120,7 @@ struct when {
 	int n;
 	struct {
 		int pos, lo, hi;
-	} lv[MAX_DEPTH];
+	} lv[WHEN_LEVELS];           /* deeper calls do not change when code runs */
 };
 
 struct activation {
