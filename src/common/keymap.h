@@ -24,6 +24,7 @@ void kb_int(struct keybuf *kb, long v);
 void kb_str(struct keybuf *kb, const char *s);
 struct hkey kb_hash(const struct keybuf *kb);
 void kb_free(struct keybuf *kb);
+struct hkey hkey_of_string(const char *s);   /* = kb_hash of a buffer holding kb_str(s) */
 struct hkey hkey_of_pointer(const void *p);
 static inline int hkey_eq(struct hkey x, struct hkey y)
 {
