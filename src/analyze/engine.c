@@ -15,12 +15,12 @@
 int class_intern(struct analysis *a, const char *cls)
 {
 	int id;
-	if (strmap_get(&a->classes, cls, &id))
+	if (keymap_get_str(&a->classes, cls, &id))
 		return id;
 	grow_array((void **)&a->class_names, &a->cap_classes, a->nclasses, sizeof *a->class_names);
 	id = a->nclasses++;
 	a->class_names[id] = xstrdup(cls);
-	strmap_put(&a->classes, cls, id);
+	keymap_put_str(&a->classes, cls, id);
 	return id;
 }
 

@@ -34,4 +34,14 @@ int keymap_get(const struct keymap *m, struct hkey k, int *val);   /* 1 if found
 void keymap_put(struct keymap *m, struct hkey k, int val);
 void keymap_free(struct keymap *m);
 
+/* String keys: the string's hash stands for it. */
+static inline int keymap_get_str(const struct keymap *m, const char *s, int *val)
+{
+	return keymap_get(m, hkey_of_string(s), val);
+}
+static inline void keymap_put_str(struct keymap *m, const char *s, int val)
+{
+	keymap_put(m, hkey_of_string(s), val);
+}
+
 #endif
