@@ -1,6 +1,6 @@
 /* cachekey.c — the facts-cache key of a TU and the header list the CLI keeps between runs, so
  * that "has anything changed?" needs no parse. */
-#include "extract.h"
+#include "cachekey.h"
 
 #include <pthread.h>
 #include <stdio.h>
