@@ -156,6 +156,15 @@ const char *dyn_thread_desc(struct dyn_process *p, uint32_t seq);
 const char *dyn_class_label(struct dyn_process *p, uint32_t cls);
 const char *dyn_class_name(struct dyn_process *p, uint32_t cls);
 const char *dyn_class_symbol(struct dyn_process *p, uint32_t cls);
+int dyn_class_kind(struct dyn_process *p, uint32_t cls);
+/* "lock", "semaphore", "barrier", "condition variable". */
+const char *dyn_kind_noun(int kind);
+/* The label with its noun when the label is a bare name: "semaphore 'ready'". New string. */
+char *dyn_object_label(struct dyn_process *p, uint32_t cls);
+static inline int rt_kind_is_lock_kind(int kind)
+{
+	return kind != RTK_SEM && kind != RTK_BARRIER && kind != RTK_COND;
+}
 char *dyn_label_of_name(const char *name);      /* 'm', 'struct a.lock', the lock made at… */
 char *dyn_symbol_of_name(const char *name);     /* without a site's line number */
 /* "a.c:12" of a stack's top frame, or "an unknown place". New string. */

@@ -146,22 +146,39 @@ char *dyn_symbol_of_name(const char *name)
 	return digits && colon > name + 5 ? xstrndup(name, (size_t)(colon - name)) : xstrdup(name);
 }
 
+/* What a class's objects are called in messages. */
+const char *dyn_kind_noun(int kind)
+{
+	switch (kind) {
+	case RTK_SEM:
+		return "semaphore";
+	case RTK_BARRIER:
+		return "barrier";
+	case RTK_COND:
+		return "condition variable";
+	default:
+		return "lock";
+	}
+}
+
 static void name_site(const struct dyn_ctx *c, struct dyn_process *p, struct dyn_class *k)
 {
 	int n;
 	const struct frame *f = dyn_frames(c, p, k->stack, &n);
+	const char *noun = dyn_kind_noun(k->kind);
 	if (f && f->line) {
 		k->name = xasprintf("site:%s:%d", f->file, f->line);
 		k->symbol = dyn_symbol_of_name(k->name);
-		k->label = dyn_label_of_name(k->name);
+		k->label = rt_kind_is_lock_kind(k->kind) ? dyn_label_of_name(k->name)
+		                                         : xasprintf("the %s made at %s:%d", noun, f->file, f->line);
 	} else if (f) {
 		k->name = xasprintf("site:%s:%s", f->file, f->func);
 		k->symbol = xstrdup(k->name);
-		k->label = xasprintf("the lock made in %s", f->func);
+		k->label = xasprintf("the %s made in %s", noun, f->func);
 	} else {
 		k->name = xasprintf("site:?:%#llx", (unsigned long long)k->addr);
 		k->symbol = xstrdup("site:?");
-		k->label = xstrdup("a lock of unknown origin");
+		k->label = xasprintf("a %s of unknown origin", noun);
 	}
 }
 
@@ -217,6 +234,21 @@ const char *dyn_class_label(struct dyn_process *p, uint32_t cls)
 {
 	struct dyn_class *k = process_class(p, cls);
 	return k && k->label ? k->label : "an unknown lock";
+}
+
+char *dyn_object_label(struct dyn_process *p, uint32_t cls)
+{
+	struct dyn_class *k = process_class(p, cls);
+	const char *label = dyn_class_label(p, cls);
+	if (!k || rt_kind_is_lock_kind(k->kind) || label[0] != '\'')
+		return xstrdup(label);
+	return xasprintf("%s %s", dyn_kind_noun(k->kind), label);
+}
+
+int dyn_class_kind(struct dyn_process *p, uint32_t cls)
+{
+	struct dyn_class *k = process_class(p, cls);
+	return k ? k->kind : RTK_MUTEX;
 }
 
 const char *dyn_class_name(struct dyn_process *p, uint32_t cls)
