@@ -131,6 +131,9 @@ void sym_free(struct symbolizer *s);
  * returns how many (1 with unknown fields when nothing is known). */
 int sym_pc(struct symbolizer *s, uint64_t pc, int return_address, struct sym_frame *out, int max);
 void sym_frame_clear(struct sym_frame *f);
+/* Whether pc is in libc, the loader, the runtime… (or in no known module): frames that
+ * are plumbing unless they sit between the program's own. */
+int sym_pc_is_plumbing(struct symbolizer *s, uint64_t pc);
 /* The lock class of a lock in a module's data: "global:NAME", "static:FILE:NAME",
  * "static:FILE:FUNC.NAME" or "field:struct T.F" (FILE absolute). NULL when unknown. */
 char *sym_data_class(struct symbolizer *s, uint64_t addr);

@@ -40,18 +40,50 @@ static char *relative_class(const struct dyn_ctx *c, const char *cls)
 	return sb_detach(&sb);
 }
 
-/* Raw frames: every pc symbolised, inlined calls expanded, runtime frames dropped. */
+/* The frames of one pc, runtime frames dropped. */
+static int frames_of(struct dyn_process *p, uint64_t pc, struct sym_frame *out, int room)
+{
+	struct sym_frame tmp[8];
+	int k = sym_pc(process_sym(p), pc, 1, tmp, 8), n = 0;
+	for (int j = 0; j < k; j++) {
+		if (tmp[j].runtime || n == room)
+			sym_frame_clear(&tmp[j]);
+		else
+			out[n++] = tmp[j];
+	}
+	return n;
+}
+
+/* Raw frames: inlined calls expanded, runtime frames dropped. libc's frames above the
+ * program's first frame with source and below its last are plumbing that resolve()
+ * drops: they are not symbolised at all (naming one address of libc loads its whole
+ * symbol table). */
 static int expand(struct dyn_process *p, const struct dyn_stack *st, struct sym_frame *out)
 {
-	int n = 0;
-	for (int i = 0; i < st->n && n < MAX_EXPANDED; i++) {
-		struct sym_frame tmp[8];
-		int k = sym_pc(process_sym(p), st->pc[i], 1, tmp, 8);
-		for (int j = 0; j < k; j++) {
-			if (tmp[j].runtime || n == MAX_EXPANDED)
-				sym_frame_clear(&tmp[j]);
-			else
-				out[n++] = tmp[j];
+	struct sym_frame *own[RT_MAX_FRAMES] = {0};
+	int nown[RT_MAX_FRAMES] = {0}, first = -1, last = -1, n = 0;
+	for (int i = 0; i < st->n && i < RT_MAX_FRAMES; i++) {
+		if (sym_pc_is_plumbing(process_sym(p), st->pc[i]))
+			continue;
+		own[i] = xcalloc(8, sizeof *own[i]);
+		nown[i] = frames_of(p, st->pc[i], own[i], 8);
+		for (int j = 0; j < nown[i]; j++)
+			if (own[i][j].file) {
+				first = first < 0 ? i : first;
+				last = i;
+			}
+	}
+	for (int i = 0; i < st->n && i < RT_MAX_FRAMES; i++) {
+		if (own[i]) {
+			for (int j = 0; j < nown[i]; j++) {
+				if (n < MAX_EXPANDED)
+					out[n++] = own[i][j];
+				else
+					sym_frame_clear(&own[i][j]);
+			}
+			free(own[i]);
+		} else if (first < 0 || (i > first && i < last)) {
+			n += frames_of(p, st->pc[i], out + n, MAX_EXPANDED - n);
 		}
 	}
 	return n;
