@@ -127,10 +127,11 @@ struct rt_held {
 
 #define RT_CACHE 64
 
-/* The thread's memory of what it already looked up in the shared tables. */
+/* The thread's memory of what it already looked up in the shared tables: the held entry
+ * an acquisition of lock at pc pushes (count 1, no flags), copied whole. */
 struct rt_lock_cache {
-	void *lock, *pc;
-	uint32_t cls, site;
+	struct rt_held tmpl;
+	const void *after;          /* the one lock held when the edges were last known */
 	uint32_t gen;               /* rt_bind_gen when filled */
 };
 
@@ -138,7 +139,9 @@ struct rt_edge_cache {
 	uint64_t key;               /* from << 32 | to: an edge that needs nothing more from us */
 };
 
-struct rt_thread {
+/* Cache-line aligned: a thread's hot fields (nheld, its stack, its caches) never share a
+ * line with its neighbour's. */
+struct __attribute__((aligned(64))) rt_thread {
 	int used;                   /* slot taken (atomic) */
 	uint32_t seq;               /* thread number in this process, from 1 */
 	pid_t tid;
