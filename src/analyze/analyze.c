@@ -8,17 +8,8 @@
 
 static void free_records(struct analysis *a)
 {
-	for (int i = 0; i < a->nacc; i++) {
-		free(a->acc[i].object);
-		free(a->acc[i].locks);
-		free(a->acc[i].lock_shared);
-		free(a->acc[i].stack);
-	}
+	records_truncate(a, 0, 0);
 	free(a->acc);
-	for (int i = 0; i < a->nedges; i++) {
-		free(a->edges[i].gates);
-		free(a->edges[i].stack);
-	}
 	free(a->edges);
 	for (int i = 0; i < a->nmis; i++)
 		free(a->mis[i].stack);
@@ -46,10 +37,13 @@ static void free_records(struct analysis *a)
 	for (int i = 0; i < a->nexit; i++)
 		ls_free(&a->exit_states[i]);
 	free(a->exit_states);
-	strmap_free(&a->keys);
+	keymap_free(&a->keys);
 	strmap_free(&a->classes);
-	strmap_free(&a->exit_memo);
-	strmap_free(&a->emit_memo);
+	keymap_free(&a->exit_memo);
+	keymap_free(&a->exit_unique);
+	keymap_free(&a->emit_memo);
+	kb_free(&a->kb);
+	frame_scratch_free(a);
 	free(a->reached);
 	index_free(&a->ix);
 }

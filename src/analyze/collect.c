@@ -61,6 +61,22 @@ static void add_misuse(struct analysis *a, const char *rule, const struct activa
 	m->nstack = frame_stack(f, ev, &m->stack);
 }
 
+void records_truncate(struct analysis *a, int nacc, int nedges)
+{
+	for (int i = nacc; i < a->nacc; i++) {
+		free(a->acc[i].object);
+		free(a->acc[i].locks);
+		free(a->acc[i].lock_shared);
+		free(a->acc[i].stack);
+	}
+	a->nacc = nacc;
+	for (int i = nedges; i < a->nedges; i++) {
+		free(a->edges[i].gates);
+		free(a->edges[i].stack);
+	}
+	a->nedges = nedges;
+}
+
 static void record_access(struct analysis *a, const struct activation *f, const struct event *ev,
                           const struct lstate *s)
 {

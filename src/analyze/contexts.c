@@ -199,6 +199,17 @@ static void run_thread(struct analysis *a, struct context *c)
 	free(args);
 }
 
+/* A program that started no thread has nothing to race with and no lock order that two
+ * threads could invert: its accesses and lock-order edges are dropped as soon as its walk
+ * ends, so that a project of many single-threaded tools does not hold them all. */
+static void run_main(struct analysis *a, struct context *c)
+{
+	int nacc = a->nacc, nedges = a->nedges, nctxs = a->nctxs;
+	engine_run_context(a, c, NULL, 0);
+	if (a->nctxs == nctxs)
+		records_truncate(a, nacc, nedges);
+}
+
 /* Direct calls between definitions, resolved once: callees of k are
  * callee[first[k] .. first[k + 1]). */
 struct call_graph {
@@ -338,7 +349,7 @@ static void walk_contexts(struct analysis *a, int from)
 	for (int i = from; i < a->nctxs; i++) {  /* grows while threads are found */
 		struct context *c = a->ctxs[i];
 		if (c->kind == CTX_MAIN)
-			engine_run_context(a, c, NULL, 0);
+			run_main(a, c);
 		else
 			run_thread(a, c);
 	}

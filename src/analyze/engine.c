@@ -32,18 +32,20 @@ static int readable(const char *spelling)
 
 int lock_key_intern(struct analysis *a, const char *cls, const char *instance, const char *spelling)
 {
-	char *k = xasprintf("%s#%s", cls, instance);
+	kb_reset(&a->kb);
+	kb_str(&a->kb, cls);
+	kb_str(&a->kb, instance);
+	struct hkey k = kb_hash(&a->kb);
 	int id;
-	if (!strmap_get(&a->keys, k, &id)) {
+	if (!keymap_get(&a->keys, k, &id)) {
 		grow_array((void **)&a->lock_keys, &a->cap_lock_keys, a->nlock_keys, sizeof *a->lock_keys);
 		id = a->nlock_keys++;
 		a->lock_keys[id].cls = xstrdup(cls);
 		a->lock_keys[id].instance = xstrdup(instance);
 		a->lock_keys[id].spelling = readable(spelling) ? xstrdup(spelling) : class_label(cls);
-		strmap_put(&a->keys, k, id);
+		keymap_put(&a->keys, k, id);
 		class_intern(a, cls);
 	}
-	free(k);
 	return id;
 }
 
@@ -53,25 +55,32 @@ int lock_key_intern(struct analysis *a, const char *cls, const char *instance, c
  * exist once; any other is named after its context and the call chain that reached it,
  * "~CTX.POS.POS:l:f:x", so two calls of one helper own two objects while the threads the
  * same call starts share its object. */
-static char *privatize(const struct activation *f, const char *path)
+static void privatize(const struct activation *f, const char *path, struct strbuf *sb)
 {
-	const char *amp = path[0] == '&' ? "&" : "", *p = path + (path[0] == '&');
+	int amp = path[0] == '&';
+	const char *p = path + amp;
 	int local = str_starts(p, "l:") || str_starts(p, "h:");
-	if (!local || (f->ctx->kind == CTX_MAIN && f->depth == 0))
-		return xstrdup(path);
-	if (f->ctx->kind == CTX_ISOLATED)
-		return xasprintf("%s~I:%s", amp, p);
-	struct strbuf sb;
-	sb_init(&sb);
-	sb_addf(&sb, "%s~%d", amp, f->ctx->id);
+	if (!local || (f->ctx->kind == CTX_MAIN && f->depth == 0)) {
+		sb_add(sb, path);
+		return;
+	}
+	sb_add(sb, amp ? "&~" : "~");
+	if (f->ctx->kind == CTX_ISOLATED) {
+		sb_add(sb, "I:");
+		sb_add(sb, p);
+		return;
+	}
+	sb_addint(sb, f->ctx->id);
 	int pos[MAX_DEPTH], n = 0;
 	for (const struct activation *g = f; g->caller && n < MAX_DEPTH; g = g->caller)
 		if (g->caller->depth < WHEN_LEVELS)   /* as far as emission tells invocations apart */
 			pos[n++] = g->call->pos;
-	while (n--)
-		sb_addf(&sb, ".%d", pos[n]);
-	sb_addf(&sb, ":%s", p);
-	return sb_detach(&sb);
+	while (n--) {
+		sb_addc(sb, '.');
+		sb_addint(sb, pos[n]);
+	}
+	sb_addc(sb, ':');
+	sb_add(sb, p);
 }
 
 int object_owner(const char *object)
@@ -79,14 +88,27 @@ int object_owner(const char *object)
 	return object[0] == '~' ? atoi(object + 1) : -1;
 }
 
-char *frame_path(const struct activation *f, const char *path)
+/* Appends the frame's name for path to sb; -1 (nothing appended) when it names no object. */
+static int frame_path_sb(const struct activation *f, const char *path, struct strbuf *sb)
 {
 	if (!path || str_eq(path, "?"))
-		return NULL;
+		return -1;
 	const char *p = path + (path[0] == '&');
 	if (str_starts(p, "p:"))
-		return path_substitute(path, f->args, f->nargs);
-	return privatize(f, path);
+		return path_substitute_sb(sb, path, f->args, f->nargs);
+	privatize(f, path, sb);
+	return 0;
+}
+
+char *frame_path(const struct activation *f, const char *path)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	if (frame_path_sb(f, path, &sb)) {
+		sb_free(&sb);
+		return NULL;
+	}
+	return sb_detach(&sb);
 }
 
 /* The lock class of a lock reached only through a parameter: the caller's argument's. */
@@ -169,45 +191,82 @@ static int on_chain(const struct activation *f, const struct function *fn)
 	return 0;
 }
 
-static void frame_args(const struct activation *caller, const struct event *call, struct activation *callee)
+/* The callee's arguments in root terms, written into the scratch of the callee's depth:
+ * frames nest, so the frame at a depth ends before its scratch is used again, and the
+ * millions of calls walked on a large project allocate nothing here. Lock classes are
+ * borrowed from the call's facts or the caller's arguments, which outlive the frame. */
+static void frame_args(struct analysis *a, const struct activation *caller, const struct event *call,
+                       struct activation *callee)
 {
-	callee->nargs = call->nargs;
-	callee->args = xcalloc((size_t)(call->nargs ? call->nargs : 1), sizeof *callee->args);
-	for (int i = 0; i < call->nargs; i++) {
+	struct frame_scratch *fs = &a->scratch[callee->depth];
+	int n = call->nargs;
+	if (n > fs->cap) {
+		fs->cap = n;
+		fs->args = xrealloc(fs->args, (size_t)n * sizeof *fs->args);
+		fs->at = xrealloc(fs->at, (size_t)n * sizeof *fs->at);
+	}
+	fs->paths.len = 0;
+	for (int i = 0; i < n; i++) {
 		const struct call_arg *in = &call->args[i];
-		char *p = frame_path(caller, in->path);
-		callee->args[i].path = p ? p : xstrdup("?");
-		const char *cls = in->lock_class ? in->lock_class : param_class(caller, in->path ? in->path : "");
-		callee->args[i].lock_class = xstrdup(cls);
+		fs->at[i] = fs->paths.len;
+		if (frame_path_sb(caller, in->path, &fs->paths))
+			sb_addc(&fs->paths, '?');
+		sb_addn(&fs->paths, "", 1);      /* the NUL that ends this path */
+		fs->args[i].lock_class = in->lock_class ? in->lock_class
+		                                        : (char *)param_class(caller, in->path ? in->path : "");
+	}
+	for (int i = 0; i < n; i++)
+		fs->args[i].path = fs->paths.buf + fs->at[i];
+	callee->args = fs->args;
+	callee->nargs = n;
+}
+
+void frame_scratch_free(struct analysis *a)
+{
+	for (int d = 0; d < MAX_DEPTH; d++) {
+		free(a->scratch[d].args);
+		free(a->scratch[d].at);
+		sb_free(&a->scratch[d].paths);
 	}
 }
 
-static void free_args(struct activation *f)
+/* Index of a stored copy of exit state s: the many frames that exit in the same state
+ * share one. */
+static int exit_state_intern(struct analysis *a, const struct lstate *s)
 {
-	for (int i = 0; i < f->nargs; i++) {
-		free(f->args[i].path);
-		free(f->args[i].lock_class);
-	}
-	free(f->args);
+	kb_reset(&a->kb);
+	ls_key_full(s, &a->kb);
+	struct hkey k = kb_hash(&a->kb);
+	int idx;
+	if (keymap_get(&a->exit_unique, k, &idx))
+		return idx;
+	grow_array((void **)&a->exit_states, &a->cap_exit, a->nexit, sizeof *a->exit_states);
+	ls_init(&a->exit_states[a->nexit], s->dflt);
+	ls_copy(&a->exit_states[a->nexit], s);
+	keymap_put(&a->exit_unique, k, a->nexit);
+	return a->nexit++;
 }
 
-static char *memo_key(const struct activation *f, const struct lstate *entry, int with_pos)
+/* What tells one solution of a frame from another: context, (with_pos) the call chain
+ * positions that emission distinguishes, the function, its arguments and entry state. */
+static struct hkey memo_key(struct analysis *a, const struct activation *f,
+                            const struct lstate *entry, int with_pos)
 {
-	struct strbuf sb;
-	sb_init(&sb);
-	if (f->ctx->kind == CTX_ISOLATED)
-		sb_add(&sb, "I|");
-	else
-		sb_addf(&sb, "%d|", f->ctx->id);
+	struct keybuf *kb = &a->kb;
+	kb_reset(kb);
+	kb_int(kb, f->ctx->kind == CTX_ISOLATED ? -1 : f->ctx->id);
 	for (const struct activation *g = f; with_pos && g->caller; g = g->caller)
 		if (g->caller->depth < WHEN_LEVELS)    /* main: when matters, the chain says it */
-			sb_addf(&sb, "%d,", g->call->pos);
-	sb_addf(&sb, "%s@%d|", f->fn->usr ? f->fn->usr : f->fn->name, f->tu);
-	for (int i = 0; i < f->nargs; i++)
-		sb_addf(&sb, "%s/%s,", f->args[i].path, f->args[i].lock_class ? f->args[i].lock_class : "");
-	sb_add(&sb, "|");
-	ls_serialize(entry, &sb);
-	return sb_detach(&sb);
+			kb_int(kb, g->call->pos);
+	kb_int(kb, -2);
+	kb_int(kb, f->fn_index);
+	for (int i = 0; i < f->nargs; i++) {
+		kb_str(kb, f->args[i].path);
+		kb_str(kb, f->args[i].lock_class);
+	}
+	kb_int(kb, -3);
+	ls_key(entry, kb);
+	return kb_hash(kb);
 }
 
 static void solve_frame(struct analysis *a, const struct activation *f, const struct lstate *entry,
@@ -229,40 +288,31 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 		.fn_index = index_of_ref(&a->ix, callee),
 		.depth = f->depth + 1, .ctx = f->ctx,
 	};
-	frame_args(f, ev, &sub);
+	frame_args(a, f, ev, &sub);
 
 	struct lstate out;
 	ls_init(&out, s->dflt);
-	char *key = memo_key(&sub, s, 0);
-	int idx;
-	if (strmap_get(&a->exit_memo, key, &idx)) {
-		ls_copy(&out, &a->exit_states[idx]);
-	} else {
-		solve_frame(a, &sub, s, &out, 0);
-		grow_array((void **)&a->exit_states, &a->cap_exit, a->nexit, sizeof *a->exit_states);
-		ls_init(&a->exit_states[a->nexit], out.dflt);
-		ls_copy(&a->exit_states[a->nexit], &out);
-		strmap_put(&a->exit_memo, key, a->nexit++);
-	}
-	free(key);
-
+	struct hkey key = memo_key(a, &sub, s, 0);
+	int idx, solved = keymap_get(&a->exit_memo, key, &idx), report = 0;
 	if (emit) {
-		char *ek = memo_key(&sub, s, f->ctx->kind == CTX_MAIN);
-		if (!strmap_get(&a->emit_memo, ek, NULL)) {
-			strmap_put(&a->emit_memo, ek, 1);
-			struct lstate ignored;
-			ls_init(&ignored, s->dflt);
-			solve_frame(a, &sub, s, &ignored, 1);
-			ls_free(&ignored);
-		}
-		free(ek);
+		struct hkey ek = memo_key(a, &sub, s, f->ctx->kind == CTX_MAIN);
+		report = !keymap_get(&a->emit_memo, ek, NULL);
+		if (report)
+			keymap_put(&a->emit_memo, ek, 1);
 	}
+	/* Reporting solves the frame too: one walk gives both when neither was done. */
+	if (report || !solved)
+		solve_frame(a, &sub, s, &out, report);
+	if (!solved)
+		keymap_put(&a->exit_memo, key, exit_state_intern(a, &out));
+	else
+		ls_copy(&out, &a->exit_states[idx]);
+
 	/* A call through a pointer may reach any of several candidates: take none of their
 	 * lock effects rather than all of them in sequence. */
 	if (!(ev->flags & EVF_VIA_POINTER))
 		ls_copy(s, &out);
 	ls_free(&out);
-	free_args(&sub);
 }
 
 static void transfer(struct analysis *a, const struct activation *f, const struct event *ev,
@@ -287,7 +337,7 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 	else if (ev->kind == EV_UNLOCK)
 		apply_unlock(s, key);
 	else if (ev->kind == EV_CALL) {
-		const struct fn_ref *callee = index_resolve(&a->ix, ev->callee, f->tu);
+		const struct fn_ref *callee = index_resolve_call(&a->ix, ev, f->tu);
 		if (callee)
 			apply_call(a, f, ev, callee, s, emit);
 	}
@@ -313,6 +363,47 @@ static void walk_block(struct analysis *a, const struct activation *f, int b, co
 	}
 }
 
+/* Per block of the frame being solved: the join of the states reaching it, the join of
+ * the states at its RETURN in its latest walk, and whether it must be walked again. */
+struct block_state {
+	struct lstate in, ret;
+	int pending;
+};
+
+/* Walks blocks until what reaches each one stops growing, a block again only when its
+ * input grew, lowest index first: blocks are numbered in source order, so a function
+ * without loops converges in one pass, with no round just to confirm it. *ret gets the
+ * join of the states at every RETURN. */
+static void fixpoint(struct analysis *a, const struct activation *f, struct block_state *bs,
+                     struct lstate *cur, struct lstate *ret)
+{
+	int n = f->fn->nblocks;
+	long budget = 64L * n;          /* a lattice this small converges long before */
+	bs[0].pending = 1;
+	for (int b = 0; b < n && budget-- > 0;) {
+		if (!bs[b].pending) {
+			b++;
+			continue;
+		}
+		bs[b].pending = 0;
+		ls_bottom(&bs[b].ret);
+		walk_block(a, f, b, &bs[b].in, cur, &bs[b].ret, NULL, 0);
+		int next = b + 1;
+		for (int i = 0; i < f->fn->blocks[b].nsuccs; i++) {
+			int s = f->fn->blocks[b].succs[i];
+			if (ls_join(&bs[s].in, cur)) {
+				bs[s].pending = 1;
+				if (s < next)
+					next = s;      /* a loop's back edge */
+			}
+		}
+		b = next;
+	}
+	ls_bottom(ret);
+	for (int b = 0; b < n; b++)
+		ls_join(ret, &bs[b].ret);
+}
+
 static void solve_frame(struct analysis *a, const struct activation *f, const struct lstate *entry,
                         struct lstate *exit, int emit)
 {
@@ -324,43 +415,35 @@ static void solve_frame(struct analysis *a, const struct activation *f, const st
 		ls_copy(exit, entry);
 		return;
 	}
-	struct lstate *in = xcalloc((size_t)fn->nblocks, sizeof *in);
+	struct block_state *bs = xcalloc((size_t)fn->nblocks, sizeof *bs);
 	for (int b = 0; b < fn->nblocks; b++) {
-		ls_init(&in[b], entry->dflt);
-		ls_bottom(&in[b]);
+		ls_init(&bs[b].in, entry->dflt);
+		ls_bottom(&bs[b].in);
+		ls_init(&bs[b].ret, entry->dflt);
+		ls_bottom(&bs[b].ret);
 	}
-	ls_copy(&in[0], entry);
+	ls_copy(&bs[0].in, entry);
 	struct lstate cur, ret;
 	ls_init(&cur, entry->dflt);
 	ls_init(&ret, entry->dflt);
-	ls_bottom(&ret);
-
-	for (int changed = 1, rounds = 0; changed && rounds < 64; rounds++) {
-		changed = 0;
-		ls_bottom(&ret);
-		for (int b = 0; b < fn->nblocks; b++) {
-			if (in[b].bottom)
-				continue;
-			walk_block(a, f, b, &in[b], &cur, &ret, NULL, 0);
-			for (int s = 0; s < fn->blocks[b].nsuccs; s++)
-				changed |= ls_join(&in[fn->blocks[b].succs[s]], &cur);
-		}
-	}
+	fixpoint(a, f, bs, &cur, &ret);
 	if (emit) {
 		struct lstate ret2;
 		ls_init(&ret2, entry->dflt);
 		ls_bottom(&ret2);
 		for (int b = 0; b < fn->nblocks; b++)
-			if (!in[b].bottom)
-				walk_block(a, f, b, &in[b], &cur, &ret2, &ret, 1);
+			if (!bs[b].in.bottom)
+				walk_block(a, f, b, &bs[b].in, &cur, &ret2, &ret, 1);
 		ls_free(&ret2);
 	}
 	ls_copy(exit, &ret);
 	ls_free(&cur);
 	ls_free(&ret);
-	for (int b = 0; b < fn->nblocks; b++)
-		ls_free(&in[b]);
-	free(in);
+	for (int b = 0; b < fn->nblocks; b++) {
+		ls_free(&bs[b].in);
+		ls_free(&bs[b].ret);
+	}
+	free(bs);
 }
 
 void engine_run_context(struct analysis *a, struct context *ctx, struct call_arg *args, int nargs)

@@ -14,7 +14,10 @@
 #ifndef TSAFE_ANALYZE_INTERNAL_H
 #define TSAFE_ANALYZE_INTERNAL_H
 
+#include <stdint.h>
+
 #include "analyze.h"
+#include "common/keymap.h"
 #include "common/util.h"
 
 /* ---- string map (strmap.c): string -> int, and interning ------------------------------ */
@@ -26,6 +29,7 @@ struct strmap {
 int strmap_get(const struct strmap *m, const char *key, int *val);   /* 1 if found */
 void strmap_put(struct strmap *m, const char *key, int val);
 void strmap_free(struct strmap *m);
+
 
 /* ---- program index (program.c) --------------------------------------------------------- */
 struct fn_ref {
@@ -41,6 +45,7 @@ struct program_index {
 	struct strmap by_usr;    /* usr -> first index in fns; same-usr definitions chain */
 	int *next_same_usr;      /* fns index -> next definition with that usr, or -1 */
 	int *tu_has_main;        /* per TU */
+	struct keymap callee_of; /* call event -> index in fns + 1, or 0: resolved once */
 };
 
 void index_build(struct program_index *ix, struct tu_facts *tus, int ntus);
@@ -48,6 +53,9 @@ void index_free(struct program_index *ix);
 /* The definition a call from TU `from_tu` reaches: its own TU's first, then one in a TU
  * without main (main TUs are separate executables that do not link each other). */
 const struct fn_ref *index_resolve(const struct program_index *ix, const char *usr, int from_tu);
+/* index_resolve of a call event's callee, remembered: the dataflow resolves the same call
+ * every time it walks the caller. */
+const struct fn_ref *index_resolve_call(struct program_index *ix, const struct event *ev, int from_tu);
 /* Position of a definition in ix->fns. */
 int index_of_ref(const struct program_index *ix, const struct fn_ref *r);
 
@@ -81,8 +89,10 @@ struct held *ls_find(struct lstate *s, int key);
 struct held *ls_set(struct lstate *s, int key, unsigned char mask);   /* adds when missing */
 /* dst := dst ⊔ src. Returns 1 when dst changed. */
 int ls_join(struct lstate *dst, const struct lstate *src);
-/* Appends a canonical text form (for memo keys). */
-void ls_serialize(const struct lstate *s, struct strbuf *sb);
+/* Appends what identifies the state (for memo keys). */
+void ls_key(const struct lstate *s, struct keybuf *kb);
+/* ls_key and where each lock was acquired: equal only for identical states. */
+void ls_key_full(const struct lstate *s, struct keybuf *kb);
 
 /* ---- lock keys (engine.c) ---------------------------------------------------------- */
 struct lock_key {
@@ -117,7 +127,7 @@ struct activation {
 	const struct function *fn;
 	int tu;
 	int fn_index;                /* in the program index */
-	struct call_arg *args;       /* in root terms */
+	struct call_arg *args;       /* in root terms; lock classes borrowed */
 	int nargs;
 	const struct activation *caller;
 	const struct event *call;    /* the call event in the caller */
@@ -205,7 +215,7 @@ struct thread_op {                   /* create / join / detach seen while walkin
 struct analysis {
 	const struct analyze_opts *opts;
 	struct program_index ix;
-	struct strmap keys;          /* "class#instance" -> lock key index */
+	struct keymap keys;          /* (class, instance) -> lock key index */
 	struct lock_key *lock_keys;
 	int nlock_keys, cap_lock_keys;
 	struct strmap classes;       /* class -> class index */
@@ -220,10 +230,18 @@ struct analysis {
 	struct misuse_rec *mis;   int nmis, cap_mis;
 	struct thread_op *joins;  int njoins, cap_joins;
 
-	struct strmap exit_memo;     /* frame+entry state -> index in exit_states */
+	struct keybuf kb;            /* scratch for building memo keys */
+	struct frame_scratch {       /* a callee frame's arguments, one per depth (engine.c) */
+		struct call_arg *args;
+		size_t *at;
+		int cap;
+		struct strbuf paths;
+	} scratch[MAX_DEPTH];
+	struct keymap exit_memo;     /* frame+entry state -> index in exit_states */
+	struct keymap exit_unique;   /* ls_key_full of an exit state -> its index: stored once */
 	struct lstate *exit_states;
 	int nexit, cap_exit;
-	struct strmap emit_memo;     /* ctx+frame+entry state already emitted */
+	struct keymap emit_memo;     /* ctx+frame+entry state already emitted */
 	unsigned char *reached;      /* per index fn: walked from a program root or thread */
 	long frames;
 	int truncated;               /* the frame budget was reached */
@@ -231,6 +249,7 @@ struct analysis {
 };
 
 /* engine.c */
+void frame_scratch_free(struct analysis *a);
 int lock_key_intern(struct analysis *a, const char *cls, const char *instance, const char *spelling);
 int class_intern(struct analysis *a, const char *cls);
 /* Walks `fn` as the entry of ctx (state: every lock unheld, or ENTRY for CTX_ISOLATED),
@@ -245,6 +264,8 @@ int frame_stack(const struct activation *f, const struct event *ev, struct frame
 /* collect.c: the visitor the engine calls for each event with the state before it. */
 void collect_event(struct analysis *a, const struct activation *f, const struct event *ev,
                    const struct lstate *before, int key);
+/* Forgets the access and lock-order records from index nacc / nedges on. */
+void records_truncate(struct analysis *a, int nacc, int nedges);
 /* At a RETURN: `at` is the state there, fn_exit the function's exit state (all returns). */
 void collect_return(struct analysis *a, const struct activation *f, const struct event *ev,
                     const struct lstate *at, const struct lstate *fn_exit);

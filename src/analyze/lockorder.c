@@ -5,7 +5,9 @@
  * them). Two locks of one class nested (transfer(a, b)) are a cycle of one edge, fine when
  * the code orders them by address or id.
  *
- * Cycles are searched up to MAX_CYCLE edges, shortest first, once per set of classes. */
+ * Cycles are searched up to MAX_CYCLE edges, shortest first, once per set of classes.
+ * When asked (analyze_opts.edges), the edges themselves are handed out for the lock-order
+ * graph that reports draw. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,6 +201,68 @@ static void search(struct analysis *a, struct graph *gr, int program, int start,
 	}
 }
 
+void analyze_edge_list_free(struct analyze_edge_list *l)
+{
+	for (int i = 0; i < l->n; i++) {
+		free(l->items[i].from);
+		free(l->items[i].to);
+		location_free(&l->items[i].outer);
+		location_free(&l->items[i].inner);
+	}
+	free(l->items);
+	memset(l, 0, sizeof *l);
+}
+
+static int threads_of(const struct analysis *a, const struct edge_group *e)
+{
+	int n = 0;
+	for (int i = 0; i < e->nrecs; i++) {
+		int seen = 0;
+		for (int j = 0; j < i && !seen; j++)
+			seen = a->edges[e->recs[j]].ctx == a->edges[e->recs[i]].ctx;
+		n += !seen;
+	}
+	return n;
+}
+
+/* One edge per pair of classes over every program: a pair seen again adds its threads.
+ * The sites are built as a cycle's locations are, so the graph and the findings agree. */
+static void export_edges(struct analysis *a, const struct graph *gr)
+{
+	struct analyze_edge_list *out = a->opts->edges;
+	for (int i = 0; i < gr->n; i++) {
+		const struct edge_rec *r = shown(a, &gr->g[i]);
+		if (!r)
+			continue;
+		char *from = display_symbol(a, a->class_names[r->from_cls]);
+		char *to = display_symbol(a, a->class_names[r->to_cls]);
+		struct analyze_edge *e = NULL;
+		for (int k = 0; k < out->n && !e; k++)
+			if (str_eq(out->items[k].from, from) && str_eq(out->items[k].to, to))
+				e = &out->items[k];
+		if (e) {
+			e->threads += threads_of(a, &gr->g[i]);
+			free(from);
+			free(to);
+			continue;
+		}
+		grow_array((void **)&out->items, &out->cap, out->n, sizeof *out->items);
+		e = &out->items[out->n++];
+		memset(e, 0, sizeof *e);
+		e->from = from;
+		e->to = to;
+		e->threads = threads_of(a, &gr->g[i]);
+		struct finding sites = {0};
+		add_edge_location(a, &sites, r);
+		e->inner = sites.locs[0];
+		if (r->outer_fn) {
+			emit_location(a, &sites, r->outer_fn, r->outer_ev, "holding this lock");
+			e->outer = sites.locs[1];
+		}
+		free(sites.locs);
+	}
+}
+
 void check_lock_order(struct analysis *a)
 {
 	struct graph gr = {0};
@@ -222,6 +286,8 @@ void check_lock_order(struct analysis *a)
 		if (is_first)
 			search(a, &gr, e->program, e->from, e->from, path, 0, &found);
 	}
+	if (a->opts->edges)
+		export_edges(a, &gr);
 	for (int i = 0; i < gr.n; i++)
 		free(gr.g[i].recs);
 	free(gr.g);

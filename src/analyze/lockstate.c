@@ -1,6 +1,7 @@
 /* lockstate.c — the lattice of the lockset analysis: for each lock key, the set of states
  * (held, unheld, as-at-entry, uncertain) it may be in on the paths reaching a point. A key
  * is definitely held when its mask is exactly LS_HELD. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,8 @@ void ls_copy(struct lstate *dst, const struct lstate *src)
 	dst->bottom = src->bottom;
 	dst->dflt = src->dflt;
 	dst->n = 0;
-	grow_array((void **)&dst->e, &dst->cap, src->n, sizeof *dst->e);
+	if (src->n)   /* an empty state allocates nothing: most states are empty */
+		grow_array((void **)&dst->e, &dst->cap, src->n - 1, sizeof *dst->e);
 	if (src->n)
 		memcpy(dst->e, src->e, (size_t)src->n * sizeof *src->e);
 	dst->n = src->n;
@@ -117,15 +119,24 @@ int ls_join(struct lstate *dst, const struct lstate *src)
 	return changed;
 }
 
-void ls_serialize(const struct lstate *s, struct strbuf *sb)
+void ls_key_full(const struct lstate *s, struct keybuf *kb)
+{
+	ls_key(s, kb);
+	for (int i = 0; i < s->n; i++) {
+		kb_int(kb, (long)(intptr_t)s->e[i].acq);
+		kb_int(kb, (long)(intptr_t)s->e[i].acq_fn);
+	}
+}
+
+void ls_key(const struct lstate *s, struct keybuf *kb)
 {
 	if (s->bottom) {
-		sb_add(sb, "⊥");
+		kb_int(kb, -1);
 		return;
 	}
-	sb_addf(sb, "d%u", s->dflt);
+	kb_int(kb, s->dflt);
 	for (int i = 0; i < s->n; i++)
 		if (s->e[i].mask != s->dflt || s->e[i].shared)
-			sb_addf(sb, ";%d:%u%s+%u", s->e[i].key, s->e[i].mask, s->e[i].shared ? "r" : "",
-			        s->e[i].extra);
+			kb_int(kb, (long)s->e[i].key << 24 | (long)s->e[i].mask << 16 |
+			           (long)s->e[i].shared << 8 | s->e[i].extra);
 }

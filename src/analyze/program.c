@@ -53,6 +53,7 @@ void index_build(struct program_index *ix, struct tu_facts *tus, int ntus)
 void index_free(struct program_index *ix)
 {
 	strmap_free(&ix->by_usr);
+	keymap_free(&ix->callee_of);
 	free(ix->fns);
 	free(ix->next_same_usr);
 	free(ix->tu_has_main);
@@ -73,6 +74,17 @@ const struct fn_ref *index_resolve(const struct program_index *ix, const char *u
 			library = r;
 	}
 	return library;
+}
+
+const struct fn_ref *index_resolve_call(struct program_index *ix, const struct event *ev, int from_tu)
+{
+	struct hkey k = hkey_of_pointer(ev);
+	int v;
+	if (keymap_get(&ix->callee_of, k, &v))
+		return v ? &ix->fns[v - 1] : NULL;
+	const struct fn_ref *r = index_resolve(ix, ev->callee, from_tu);
+	keymap_put(&ix->callee_of, k, r ? index_of_ref(ix, r) + 1 : 0);
+	return r;
 }
 
 int index_of_ref(const struct program_index *ix, const struct fn_ref *r)

@@ -4,6 +4,7 @@
  * of .tsafe.json. Suppressed findings are kept (reports can show them) but do not count. */
 #include <ctype.h>
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,21 +46,35 @@ static int names_rule(const char *line, size_t len, const char *rule, char **bad
 	return hit;
 }
 
+/* Reads the file once and looks only at the lines with a marker: this runs on every unit
+ * of every scan, cached or not. */
 int suppress_check_file(const char *path, char **err)
 {
-	size_t len;
-	const char *line;
-	for (int n = 1; (line = source_line(NULL, path, n, &len)); n++) {
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return 0;           /* unreadable: the scan reports it */
+	struct strbuf sb;
+	sb_init(&sb);
+	sb_read_stream(&sb, fp);
+	fclose(fp);
+	const char *text = sb.buf ? sb.buf : "", *end = text + sb.len, *counted = text, *m;
+	int line = 1, rc = 0;
+	for (const char *p = text; !rc && (m = memmem(p, (size_t)(end - p), marker, sizeof marker - 1)); ) {
+		for (; counted < m; counted++)
+			line += *counted == '\n';
+		const char *eol = memchr(m, '\n', (size_t)(end - m));
+		p = eol ? eol : end;
 		char *bad = NULL;
-		names_rule(line, len, NULL, &bad);
+		names_rule(m, (size_t)(p - m), NULL, &bad);
 		if (bad) {
 			*err = xasprintf("%s:%d: unknown rule '%s' in a 'tsafe: ignore' comment (use an id from rules/rules.json, "
-			                 "e.g. data-race, lock-order-inversion)", path, n, bad);
+			                 "e.g. data-race, lock-order-inversion)", path, line, bad);
 			free(bad);
-			return -1;
+			rc = -1;
 		}
 	}
-	return 0;
+	sb_free(&sb);
+	return rc;
 }
 
 static int inline_suppressed(const struct finding *f, const char *root)

@@ -18,11 +18,16 @@ int cmd_report(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
+
+/* The lock-order graph of the current runs for the HTML report: *svg (an <svg> element),
+ * or NULL and *note saying why there is no picture. Both new strings. */
+void graph_for_report(struct store *st, const char *db, char **svg, char **note);
 
 /* Output options every finding-producing command takes. */
 struct output_opts {
 	const char *db;          /* --db, default ./tsafe.db */
-	const char *format;      /* --format text|json|sarif */
+	const char *format;      /* --format text|json|sarif|junit|html */
 	const char *out;         /* -o FILE, default stdout */
 	const char *fail_on;     /* --fail-on error|warning|note|never */
 	const char *root;        /* project root findings are relative to */
@@ -34,8 +39,9 @@ int output_opt_parse(struct output_opts *o, int argc, char **argv, int *i);
 /* Validates format/fail-on values; prints the one-line error. 0 or -1. */
 int output_opts_check(const struct output_opts *o);
 
-/* Writes the findings in the requested format; returns 0 or EXIT_TOOL (message printed). */
-int output_findings(const struct output_opts *o, const struct finding_list *l);
+/* Writes the findings in the requested format; returns 0 or EXIT_TOOL (message printed).
+ * The HTML format draws the lock-order graph of st's current runs (st may be NULL). */
+int output_findings(const struct output_opts *o, struct store *st, const struct finding_list *l);
 /* 1 when some unsuppressed finding is at or above o->fail_on. */
 int output_over_threshold(const struct output_opts *o, const struct finding_list *l);
 

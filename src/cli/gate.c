@@ -127,7 +127,7 @@ static int print_changes(const struct gate_args *a, const struct finding_list *l
 		struct output_opts text = a->o;
 		text.format = "text";
 		text.out = NULL;
-		int rc = output_findings(&text, &added);
+		int rc = output_findings(&text, NULL, &added);
 		free(added.items);
 		if (rc)
 			return rc;

@@ -73,7 +73,7 @@ static int severity_rank(const char *s)
 int output_opts_check(const struct output_opts *o)
 {
 	if (report_format_from_name(o->format) < 0)
-		return cli_error("unknown --format '%s' (use text, json, sarif or junit)", o->format), -1;
+		return cli_error("unknown --format '%s' (use text, json, sarif, junit or html)", o->format), -1;
 	if (strcmp(o->fail_on, "never") != 0 && !severity_rank(o->fail_on))
 		return cli_error("unknown --fail-on '%s' (use error, warning, note or never)", o->fail_on), -1;
 	return 0;
@@ -99,7 +99,7 @@ int output_run(const struct output_opts *o, struct store *st, long run, int clea
 		rc = cli_error("reading findings from '%s' failed: %s", o->db, store_errmsg(st));
 	} else {
 		finding_list_sort(&l);
-		rc = output_findings(o, &l);
+		rc = output_findings(o, st, &l);
 		if (rc == EXIT_CLEAN)
 			rc = output_over_threshold(o, &l) ? EXIT_FINDINGS : clean;
 	}
@@ -115,7 +115,7 @@ char *cli_command(int argc, char **argv)
 	return cmd;
 }
 
-int output_findings(const struct output_opts *o, const struct finding_list *l)
+int output_findings(const struct output_opts *o, struct store *st, const struct finding_list *l)
 {
 	FILE *out = stdout;
 	if (o->out && strcmp(o->out, "-") != 0) {
@@ -127,7 +127,15 @@ int output_findings(const struct output_opts *o, const struct finding_list *l)
 		.root = o->root,
 		.color = out == stdout && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
 	};
-	int rc = report_write(out, (enum report_format)report_format_from_name(o->format), l, &ro);
+	enum report_format fmt = (enum report_format)report_format_from_name(o->format);
+	char *svg = NULL, *note = NULL;
+	if (fmt == FMT_HTML && st)
+		graph_for_report(st, o->db, &svg, &note);
+	ro.graph_svg = svg;
+	ro.graph_note = note;
+	int rc = report_write(out, fmt, l, &ro);
+	free(svg);
+	free(note);
 	if (out != stdout && fclose(out) != 0)
 		rc = -1;
 	else if (out == stdout && fflush(stdout) != 0)

@@ -1,8 +1,8 @@
 /* pool.c — the parallel part of `tsafe scan`: N worker threads take translation units from
  * a shared counter, each with its own libclang index and its own database connection
  * (SQLite connections are not shared between threads), and write each result into the
- * unit's own slot. The shared counter, the progress line and the first error are the only
- * shared state, all under pool->lock. */
+ * unit's own slot. The shared counter, the progress line, the first error and the table
+ * of header function copies are the only shared state, all under pool->lock. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +26,12 @@ static enum unit_status extract_unit(struct scan_pool *p, struct store *st, int 
                                      struct tu_facts *tu, char **why)
 {
 	const struct compile_unit *u = &p->db->units[i];
-	if (cache_lookup(st, u, p->config_path, tu))
+	char *key = cache_probe(st, u, p->config_path);
+	if (key) {             /* loaded later, and only if the analysis must run */
+		tu->file = xstrdup(u->file);
+		tu->cache_key = key;
 		return UNIT_CACHED;
+	}
 	struct extract_opts eo = {
 		.argv = (const char *const *)u->argv, .argc = u->argc, .directory = u->directory,
 	};
@@ -56,6 +60,11 @@ static void process_unit(struct scan_pool *p, struct store *st, int i)
 	p->facts[i] = tu;           /* tsafe: ignore[data-race] */
 	p->status[i] = status;      /* tsafe: ignore[data-race] */
 	p->why[i] = why;            /* tsafe: ignore[data-race] */
+	if (status == UNIT_PARSED || status == UNIT_PARTIAL) {
+		pthread_mutex_lock(&p->lock);
+		header_copies_add(p->copies, i);
+		pthread_mutex_unlock(&p->lock);
+	}
 }
 
 static void show_progress(struct scan_pool *p, int i)
@@ -102,6 +111,7 @@ int pool_run(struct scan_pool *p)
 	p->status = xcalloc((size_t)(n ? n : 1), sizeof *p->status);
 	p->why = xcalloc((size_t)(n ? n : 1), sizeof *p->why);
 	pthread_mutex_init(&p->lock, NULL);
+	p->copies = header_copies_new(p->facts);
 	int jobs = p->jobs < 1 ? 1 : p->jobs > n ? (n ? n : 1) : p->jobs;
 	if (jobs == 1) {
 		worker(p);

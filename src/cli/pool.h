@@ -4,11 +4,12 @@
 
 #include <pthread.h>
 
+#include "analyze/analyze.h"
 #include "cli.h"
 
 enum unit_status {
 	UNIT_PARSED = 1,     /* extracted now */
-	UNIT_CACHED,         /* facts loaded from the database */
+	UNIT_CACHED,         /* facts current in the database: file and cache_key set, not loaded */
 	UNIT_PARTIAL,        /* extracted, but the compiler reported errors */
 	UNIT_FAILED,         /* could not be analysed */
 };
@@ -27,6 +28,8 @@ struct scan_pool {
 
 	/* Shared by the workers, under lock. */
 	pthread_mutex_t lock;
+	struct header_copies *copies;  /* frees header functions other units also hold; the
+	                                  caller adds the cached units it loads, then finishes it */
 	int next, done;
 	char *store_error;        /* first store failure, fatal for the scan */
 };

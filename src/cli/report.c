@@ -9,12 +9,29 @@
 #include "common/util.h"
 
 static const char usage[] =
-	"usage: tsafe report [--db PATH] [--format text|json|sarif|junit] [-o FILE]\n"
+	"usage: tsafe report [--db PATH] [--format text|json|sarif|junit|html] [-o FILE]\n"
 	"                    [--rule ID] [--severity error|warning|note] [--since RUN] [--all]\n"
-	"                    [--fail-on error|warning|note|never]\n"
+	"                    [--root DIR] [--fail-on error|warning|note|never]\n"
 	"\n"
 	"Prints the findings stored in the database: by default those still present in the\n"
-	"latest run of the engine that found them (--all: every finding ever stored).\n";
+	"latest run of the engine that found them (--all: every finding ever stored).\n"
+	"\n"
+	"  --rule ID         only this rule (an id of rules/rules.json)\n"
+	"  --severity SEV    only findings of severity SEV or above\n"
+	"  --since RUN       only findings first seen in run RUN or later\n"
+	"  --format html     one self-contained page (no network): the findings with source\n"
+	"                    snippets and both stacks, filters by rule, severity and file, and\n"
+	"                    the lock-order graph (as 'tsafe graph') with reported cycles in red\n"
+	"  --root DIR        where the sources of the snippets are (default: the current directory)\n"
+	"  -o FILE           write to FILE instead of stdout\n";
+
+/* A run id for --since: a positive integer. */
+static int parse_run(const char *s, long *run)
+{
+	char *end;
+	*run = strtol(s, &end, 10);
+	return *s && !*end && *run > 0 ? 0 : -1;
+}
 
 int cmd_report(int argc, char **argv)
 {
@@ -37,8 +54,11 @@ int cmd_report(int argc, char **argv)
 			q.rule = argv[++i];
 		} else if (!strcmp(argv[i], "--severity") && i + 1 < argc) {
 			q.severity = argv[++i];
+			if (strcmp(q.severity, "error") && strcmp(q.severity, "warning") && strcmp(q.severity, "note"))
+				return cli_error("unknown --severity '%s' (use error, warning or note)", q.severity);
 		} else if (!strcmp(argv[i], "--since") && i + 1 < argc) {
-			q.since_run = atol(argv[++i]);
+			if (parse_run(argv[++i], &q.since_run))
+				return cli_error("--since takes a run number (a positive integer), not '%s'", argv[i]);
 		} else {
 			return cli_error("unknown option '%s' for report (see 'tsafe report --help')", argv[i]);
 		}
@@ -63,7 +83,7 @@ int cmd_report(int argc, char **argv)
 	if (store_findings_load(st, &q, &l))
 		rc = cli_error("reading findings from '%s' failed: %s", o.db, store_errmsg(st));
 	else
-		rc = output_findings(&o, &l);
+		rc = output_findings(&o, st, &l);
 	if (rc == EXIT_CLEAN && output_over_threshold(&o, &l))
 		rc = EXIT_FINDINGS;
 	finding_list_free(&l);

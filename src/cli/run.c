@@ -2,7 +2,9 @@
  * (children of fork and exec inherit it and write their own logs), waits for it, reads the
  * logs, predicts lock-order inversions together with the other test programs' stored
  * edges, stores the run and prints it from the database like every engine's findings.
- * Exits with the program's own status unless findings reach --fail-on. */
+ * --engine helgrind|drd runs it under Valgrind instead (run_valgrind.c), --engine all
+ * under each in turn, printed as one report. Exits with the program's own status unless
+ * findings reach --fail-on. */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,11 +20,12 @@
 #include <unistd.h>
 
 #include "../../runtime/rtformat.h"
-#include "cli.h"
+#include "run.h"
 #include "common/rules.h"
 #include "common/util.h"
 #include "dynamic/dynamic.h"
 #include "store/edges.h"
+#include "valgrind/valgrind.h"
 
 extern char **environ;
 
@@ -36,7 +39,7 @@ static const char usage[] =
 	"destroy-in-use, cond-wait-unheld, lock-leak, thread-leak, fork-with-threads.\n"
 	"\n"
 	"  --db PATH          findings database (default ./tsafe.db)\n"
-	"  --format FMT       text, json, sarif or junit (default text)\n"
+	"  --format FMT       text, json, sarif, junit or html (default text)\n"
 	"  -o FILE            write the report to FILE\n"
 	"  --root DIR         project root: paths in findings are relative to it (default .)\n"
 	"  --fail-on SEV      exit 1 for findings of severity SEV or above: error, warning,\n"
@@ -47,19 +50,40 @@ static const char usage[] =
 	"                     LD_PRELOAD=libtsafe-rt.so TSAFE_RT_OUT=DIR (kept afterwards)\n"
 	"  --scope TEXT       what the run is called for cross-run comparison (default: the\n"
 	"                     command, or DIR with --logs)\n"
+	"  --engine E         runtime (default); helgrind or drd: run under Valgrind's tool and\n"
+	"                     also report data races (a race the static scan found too is one\n"
+	"                     finding, confirmed); all: runtime, then helgrind, then drd\n"
+	"  --suppressions F   a Valgrind suppression file (repeatable; helgrind and drd)\n"
+	"  --timeout N        under Valgrind, kill the program after N seconds and keep what\n"
+	"                     was reported (default: no limit)\n"
 	"\n"
 	"Exit status: the program's own (128+N when killed by signal N), 1 when findings reach\n"
 	"--fail-on, 2 on a usage or tool error. A statically linked program cannot be run\n"
 	"under the runtime (exit 2). Environment: TSAFE_RT_LIB names libtsafe-rt.so.\n";
 
-struct run_args {
-	struct output_opts out;
-	char **cmd;
-	int ncmd;
-	const char *deadlock_ms;
-	const char *logs;        /* --logs: ingest only */
-	const char *scope;
-};
+static int check_engine(struct run_args *a)
+{
+	static const char *const engines[] = {"runtime", "helgrind", "drd", "all", NULL};
+	if (!a->engine)
+		a->engine = "runtime";
+	int known = 0;
+	for (int i = 0; engines[i]; i++)
+		known |= !strcmp(a->engine, engines[i]);
+	if (!known) {
+		cli_error("unknown engine '%s' (use runtime, helgrind, drd or all)", a->engine);
+		return -1;
+	}
+	if (a->logs && strcmp(a->engine, "runtime") != 0) {
+		cli_error("--logs reads the runtime's logs: it does not go with --engine %s", a->engine);
+		return -1;
+	}
+	for (int i = 0; i < a->nsuppressions; i++)
+		if (access(a->suppressions[i], R_OK) != 0) {
+			cli_error("cannot read the suppression file '%s': %m", a->suppressions[i]);
+			return -1;
+		}
+	return 0;
+}
 
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
@@ -83,6 +107,19 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			a->logs = argv[++i];
 		} else if (!strcmp(argv[i], "--scope") && i + 1 < argc) {
 			a->scope = argv[++i];
+		} else if (!strcmp(argv[i], "--engine") && i + 1 < argc) {
+			a->engine = argv[++i];
+		} else if (!strcmp(argv[i], "--suppressions") && i + 1 < argc) {
+			a->suppressions = append_zeroed(a->suppressions, &a->nsuppressions,
+			                                sizeof *a->suppressions);
+			a->suppressions[a->nsuppressions - 1] = argv[++i];
+		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+			const char *v = argv[++i];
+			if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 6) {
+				cli_error("--timeout needs a number of seconds, not '%s'", v);
+				return -1;
+			}
+			a->timeout_s = atoi(v);
 		} else if (argv[i][0] == '-') {
 			cli_error("unknown option '%s' for run (see 'tsafe run --help')", argv[i]);
 			return -1;
@@ -100,6 +137,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		cli_error("give either a program to run or --logs DIR to read, not both");
 		return -1;
 	}
+	if (check_engine(a))
+		return -1;
 	if (a->deadlock_ms && strspn(a->deadlock_ms, "0123456789") != strlen(a->deadlock_ms)) {
 		cli_error("--deadlock-ms needs a number of milliseconds, not '%s'", a->deadlock_ms);
 		return -1;
@@ -254,20 +293,18 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 	return remove(path);
 }
 
-/* Stores the run (findings and edges), then prints what the database holds for it. */
-static int store_and_print(const struct run_args *a, struct store *st, struct dyn_run *dr,
-                           const char *scope, const char *command, int program_rc)
+/* Stores the run (findings and edges); its id, or -1 (error printed). */
+static long store_dyn(const struct run_args *a, struct store *st, struct dyn_run *dr,
+                      const char *scope, const char *command, int program_rc)
 {
 	long run = store_run_begin(st, "runtime", scope, a->out.root, command);
-	int rc;
 	if (run < 0 || store_findings_add(st, run, dr->findings.items, dr->findings.n) ||
-	    store_edges_add(st, run, dr->edges.items, dr->edges.n))
-		rc = cli_error("storing findings in '%s' failed: %s", a->out.db, store_errmsg(st));
-	else
-		rc = output_run(&a->out, st, run, program_rc);
-	if (run > 0)
-		store_run_end(st, run, program_rc);
-	return rc;
+	    store_edges_add(st, run, dr->edges.items, dr->edges.n)) {
+		cli_error("storing findings in '%s' failed: %s", a->out.db, store_errmsg(st));
+		return -1;
+	}
+	store_run_end(st, run, program_rc);
+	return run;
 }
 
 static void summary(const struct dyn_run *dr)
@@ -284,57 +321,61 @@ static void summary(const struct dyn_run *dr)
 		        RT_DEADLOCK_EXIT);
 }
 
-/* After the program ended: logs -> findings, with the other programs' edges. */
-static int ingest_and_report(const struct run_args *a, struct store *st, const char *logdir,
-                             const char *scope, const char *command, int program_rc)
+/* After the program ended: logs -> findings, with the other programs' edges; stored.
+ * The run's id, or -1 (error printed). */
+static long ingest(const struct run_args *a, struct store *st, const char *logdir,
+                   const char *scope, const char *command, int program_rc)
 {
 	struct dyn_opts o = {.root = a->out.root};
 	struct dyn_run dr;
 	char *err = NULL;
 	if (dynamic_ingest(logdir, &o, &dr, &err)) {
-		int rc = cli_error("%s", err);
+		cli_error("%s", err);
 		free(err);
-		return rc;
+		return -1;
 	}
 	struct stored_edge_list others = {0};
 	if (store_edges_load(st, scope, &others)) {
 		dyn_run_free(&dr);
-		return cli_error("reading lock-order edges from '%s' failed: %s", a->out.db, store_errmsg(st));
+		cli_error("reading lock-order edges from '%s' failed: %s", a->out.db, store_errmsg(st));
+		return -1;
 	}
 	dynamic_lock_order(&dr, &others, &o);
 	summary(&dr);
 	if (dr.sum.processes == 0)
 		fprintf(stderr, "tsafe: the runtime wrote nothing: the program did not start, or does "
 		        "not use the C library dynamically\n");
-	int rc = store_and_print(a, st, &dr, scope, command, program_rc);
+	long run = store_dyn(a, st, &dr, scope, command, program_rc);
 	stored_edge_list_free(&others);
 	dyn_run_free(&dr);
-	return rc;
+	return run;
 }
 
-static int run_program(struct run_args *a, struct store *st, const char *lib, const char *program,
-                       int argc, char **argv)
+/* The program with the runtime preloaded: the run's id and *program_rc, or -1. */
+static long run_runtime(struct run_args *a, struct store *st, const char *lib, const char *program,
+                        int argc, char **argv, int *program_rc)
 {
 	const char *tmp = getenv("TMPDIR");
 	char *logdir = xasprintf("%s/tsafe-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(logdir)) {
-		int rc = cli_error("cannot create a directory for the runtime's logs in '%s': %m "
-		                   "(set TMPDIR to a writable directory)", tmp && *tmp ? tmp : "/tmp");
+		cli_error("cannot create a directory for the runtime's logs in '%s': %m "
+		          "(set TMPDIR to a writable directory)", tmp && *tmp ? tmp : "/tmp");
 		free(logdir);
-		return rc;
+		return -1;
 	}
 	int status = spawn_and_wait(a, program, lib, logdir);
-	int rc = EXIT_TOOL;
+	long run = -1;
 	if (status != -1) {
 		char *scope = a->scope ? xstrdup(a->scope) : join_words(a->cmd, a->ncmd);
 		char *command = cli_command(argc, argv);
-		rc = ingest_and_report(a, st, logdir, scope, command, exit_code_of(status));
+		*program_rc = exit_code_of(status);
+		run = ingest(a, st, logdir, scope, command, *program_rc);
 		free(scope);
 		free(command);
 	}
 	nftw(logdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(logdir);
-	return rc;
+	return run;
 }
 
 /* --logs DIR: the logs of a program run with the runtime preloaded by hand. */
@@ -345,16 +386,98 @@ static int read_logs(struct run_args *a, struct store *st, int argc, char **argv
 		return cli_error("--logs '%s' is not a directory (give the TSAFE_RT_OUT the program "
 		                 "ran with)", a->logs);
 	char *command = cli_command(argc, argv);
-	int rc = ingest_and_report(a, st, dir, a->scope ? a->scope : dir, command, EXIT_CLEAN);
+	long run = ingest(a, st, dir, a->scope ? a->scope : dir, command, EXIT_CLEAN);
 	free(command);
+	return run > 0 ? output_run(&a->out, st, run, EXIT_CLEAN) : EXIT_TOOL;
+}
+
+static int uses(const struct run_args *a, const char *engine)
+{
+	return !strcmp(a->engine, "all") || !strcmp(a->engine, engine);
+}
+
+/* The findings of every run as one report (a finding two engines saw is printed once). */
+static int print_runs(const struct run_args *a, struct store *st, const long *runs, int n, int clean)
+{
+	if (n == 1)
+		return output_run(&a->out, st, runs[0], clean);
+	struct finding_list all = {0};
+	int rc = 0;
+	for (int i = 0; i < n && !rc; i++) {
+		struct finding_list l = {0};
+		struct finding_query q = {.run = runs[i]};
+		rc = store_findings_load(st, &q, &l);
+		for (int j = 0; j < l.n; j++) {
+			int seen = 0;
+			for (int k = 0; k < all.n && !seen; k++)
+				seen = all.items[k].id == l.items[j].id;
+			if (seen) {
+				finding_free(&l.items[j]);
+			} else {
+				*finding_list_add(&all) = l.items[j];
+			}
+		}
+		free(l.items);
+	}
+	if (rc) {
+		rc = cli_error("reading findings from '%s' failed: %s", a->out.db, store_errmsg(st));
+	} else {
+		finding_list_sort(&all);
+		rc = output_findings(&a->out, st, &all);
+		if (rc == EXIT_CLEAN)
+			rc = output_over_threshold(&a->out, &all) ? EXIT_FINDINGS : clean;
+	}
+	finding_list_free(&all);
 	return rc;
+}
+
+/* The engines asked for, one after the other; the exit status is the program's under the
+ * first of them, unless findings reach --fail-on. */
+static int run_engines(struct run_args *a, struct store *st, const char *lib, const char *valgrind,
+                       const char *program, int argc, char **argv)
+{
+	static const char *const order[] = {"runtime", "helgrind", "drd"};
+	long runs[3];
+	int n = 0, first_rc = -1;
+	for (int i = 0; i < 3; i++) {
+		if (!uses(a, order[i]))
+			continue;
+		int program_rc = EXIT_TOOL;
+		long run = i == 0 ? run_runtime(a, st, lib, program, argc, argv, &program_rc)
+		                  : run_valgrind(a, st, valgrind, order[i], argc, argv, &program_rc);
+		if (run < 0)
+			return EXIT_TOOL;
+		runs[n++] = run;
+		if (first_rc < 0)
+			first_rc = program_rc;
+	}
+	return print_runs(a, st, runs, n, first_rc);
+}
+
+/* What the engines need: the runtime library, a dynamically linked program, Valgrind. */
+static int find_tools(const struct run_args *a, char **lib, char **program, char **valgrind)
+{
+	if (uses(a, "runtime") && !(*lib = find_runtime()))
+		return cli_error("cannot find libtsafe-rt.so next to tsafe (build the tsafe-rt target, "
+		                 "or set TSAFE_RT_LIB to its path)");
+	if (!(*program = find_program(a->cmd[0])))
+		return cli_error("cannot run '%s': no such executable (check the path, or that it is "
+		                 "in PATH)", a->cmd[0]);
+	if (uses(a, "runtime") && statically_linked(*program))
+		return cli_error("'%s' is statically linked, so the runtime cannot be preloaded into "
+		                 "it: link it dynamically to use tsafe run (tsafe scan still works)",
+		                 a->cmd[0]);
+	if (strcmp(a->engine, "runtime") != 0 && !(*valgrind = vg_find()))
+		return cli_error("valgrind is not installed (or not on PATH): install it with "
+		                 "'sudo apt-get install valgrind', or use --engine runtime");
+	return 0;
 }
 
 int cmd_run(int argc, char **argv)
 {
 	struct run_args a = {0};
 	struct store *st = NULL;
-	char *err = NULL, *lib = NULL, *program = NULL, root[PATH_MAX];
+	char *err = NULL, *lib = NULL, *program = NULL, *valgrind = NULL, root[PATH_MAX];
 	int rc = EXIT_TOOL;
 	if (parse_args(argc, argv, &a))
 		goto out;
@@ -367,39 +490,20 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	a.out.root = root;
-	if (a.logs) {
-		if (store_open(a.out.db, &st, &err)) {
-			cli_error("%s", err);
-			goto out;
-		}
-		rc = read_logs(&a, st, argc, argv);
+	if (!a.logs && find_tools(&a, &lib, &program, &valgrind))
 		goto out;
-	}
-	if (!(lib = find_runtime())) {
-		cli_error("cannot find libtsafe-rt.so next to tsafe (build the tsafe-rt target, or "
-		          "set TSAFE_RT_LIB to its path)");
-		goto out;
-	}
-	if (!(program = find_program(a.cmd[0]))) {
-		cli_error("cannot run '%s': no such executable (check the path, or that it is in PATH)",
-		          a.cmd[0]);
-		goto out;
-	}
-	if (statically_linked(program)) {
-		cli_error("'%s' is statically linked, so the runtime cannot be preloaded into it: "
-		          "link it dynamically to use tsafe run (tsafe scan still works)", a.cmd[0]);
-		goto out;
-	}
 	if (store_open(a.out.db, &st, &err)) {
 		cli_error("%s", err);
 		goto out;
 	}
-	rc = run_program(&a, st, lib, program, argc, argv);
+	rc = a.logs ? read_logs(&a, st, argc, argv) : run_engines(&a, st, lib, valgrind, program, argc, argv);
 out:
 	if (st)
 		store_close(st);
 	free(err);
 	free(lib);
 	free(program);
+	free(valgrind);
+	free(a.suppressions);
 	return rc;
 }

@@ -13,7 +13,10 @@
 #include "common/config.h"
 #include "common/rules.h"
 #include "common/util.h"
+#include "cache.h"
 #include "pool.h"
+#include "results.h"
+#include "store/edges.h"
 
 static const char usage[] =
 	"usage: tsafe scan -p BUILD_DIR [options]\n"
@@ -169,23 +172,53 @@ static int validate_suppressions(const struct compile_db *db)
 	return 0;
 }
 
-/* Stores the findings as a run, then reads that run back: what is printed is what the
- * database holds. */
-static int store_and_print(struct scan_args *a, struct store *st, struct finding_list *found,
-                           int argc, char **argv, int analysed_ok)
+/* The analysis's lock-order edges as the store keeps them, for `tsafe graph` and the HTML
+ * report (the cross-run prediction reads only runtime runs' edges). Moves the strings. */
+static int store_edges(struct store *st, long run, struct analyze_edge_list *edges)
+{
+	struct stored_edge_list l = {0};
+	for (int i = 0; i < edges->n; i++) {
+		struct analyze_edge *ae = &edges->items[i];
+		struct stored_edge *e = stored_edge_list_add(&l);
+		e->from = ae->from;
+		e->to = ae->to;
+		e->flags = EDGE_BLOCKING;   /* the analysis keeps no edge whose inner lock was a trylock */
+		e->threads = ae->threads;
+		e->inner = ae->inner;
+		e->outer = ae->outer;
+		memset(ae, 0, sizeof *ae);
+	}
+	int rc = store_edges_add(st, run, l.items, l.n);
+	stored_edge_list_free(&l);
+	return rc;
+}
+
+/* What a scan stores: findings and lock-order edges, fresh from the analysis or, when the
+ * analysis of run `reused` is taken, copied from that run. */
+struct scan_result {
+	struct finding_list found;
+	struct analyze_edge_list edges;
+	long reused;
+};
+
+/* Stores the result as a run, then reads that run back: what is printed is what the
+ * database holds. *run is the new run's id (or -1). */
+static int store_and_print(struct scan_args *a, struct store *st, struct scan_result *res,
+                           int argc, char **argv, int analysed_ok, long *run)
 {
 	char *cmd = cli_command(argc, argv);
-	long run = store_run_begin(st, "static", a->out.root, a->out.root, cmd);
+	*run = store_run_begin(st, "static", a->out.root, a->out.root, cmd);
 	free(cmd);
 	int rc;
-	if (run < 0 || store_findings_add(st, run, found->items, found->n))
+	if (*run < 0 || store_findings_add(st, *run, res->found.items, res->found.n) ||
+	    (res->reused ? store_edges_copy(st, res->reused, *run) : store_edges(st, *run, &res->edges)))
 		rc = cli_error("storing findings in '%s' failed: %s", a->out.db, store_errmsg(st));
 	else
-		rc = output_run(&a->out, st, run, EXIT_CLEAN);
+		rc = output_run(&a->out, st, *run, EXIT_CLEAN);
 	if (rc != EXIT_TOOL && !analysed_ok)
 		rc = EXIT_PARTIAL;
-	if (run > 0)
-		store_run_end(st, run, rc);
+	if (*run > 0)
+		store_run_end(st, *run, rc);
 	return rc;
 }
 
@@ -194,6 +227,57 @@ static double seconds_since(const struct timespec *t0)
 	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Loads the facts of the units the pool found current in the cache, then analyses every
+ * unit that could be analysed. 0, or -1 when the database failed. */
+static int analyse(struct scan_args *a, struct store *st, struct scan_pool *pool,
+                   const struct project_config *cfg, struct scan_result *res,
+                   struct analyze_stats *stats)
+{
+	const struct compile_db *db = pool->db;
+	int ok = 0, rc = 0;
+	for (int i = 0; i < db->n && rc == 0; i++) {
+		if (pool->status[i] != UNIT_CACHED)
+			continue;
+		struct tu_facts *tu = &pool->facts[i];
+		char *file = tu->file, *key = tu->cache_key;
+		memset(tu, 0, sizeof *tu);
+		if (!cache_load(st, file, key, tu))
+			rc = cli_error("the facts of %s vanished from '%s' during the scan: %s", file,
+			               a->out.db, *store_errmsg(st) ? store_errmsg(st) : "run the scan again");
+		header_copies_add(pool->copies, i);
+		free(file);
+		free(key);
+	}
+	header_copies_finish(pool->copies, db->n);
+	pool->copies = NULL;
+	if (rc)
+		return -1;
+	struct tu_facts *tus = xcalloc((size_t)(db->n ? db->n : 1), sizeof *tus);
+	for (int i = 0; i < db->n; i++)
+		if (pool->status[i] != UNIT_FAILED)
+			tus[ok++] = pool->facts[i];
+	struct analyze_opts ao = {.root = a->out.root, .edges = &res->edges};
+	analyze_program(tus, ok, &ao, &res->found, stats);
+	suppress_apply(&res->found, a->out.root, cfg);
+	free(tus);
+	return 0;
+}
+
+static void print_summary(const struct compile_db *db, int cached, const struct analyze_stats *s,
+                          int nfound, long reused_run, const struct timespec *t0)
+{
+	fprintf(stderr, "tsafe: %d translation unit%s (%d from cache), %d program%s, %d thread%s, "
+	        "%d finding%s", db->n, db->n == 1 ? "" : "s", cached, s->programs,
+	        s->programs == 1 ? "" : "s", s->threads, s->threads == 1 ? "" : "s", nfound,
+	        nfound == 1 ? "" : "s");
+	if (reused_run > 0)
+		fprintf(stderr, " (nothing changed: analysis of run %ld reused)", reused_run);
+	fprintf(stderr, " in %.2f s\n", seconds_since(t0));
+	if (s->truncated)
+		fprintf(stderr, "tsafe: the call graph is too large to follow everywhere; some calls were "
+		                "not analysed (findings may be missing)\n");
 }
 
 static int analyse_and_store(struct scan_args *a, struct store *st, struct compile_db *db,
@@ -206,34 +290,42 @@ static int analyse_and_store(struct scan_args *a, struct store *st, struct compi
 		.db = db, .db_path = a->out.db, .config_path = config_path, .jobs = a->jobs,
 		.progress = isatty(STDERR_FILENO),
 	};
+	struct scan_result res = {0};
+	char *key = NULL;
+	int rc = EXIT_TOOL;
 	if (pool_run(&pool)) {
-		int rc = cli_error("%s", pool.store_error);
-		pool_free(&pool);
-		return rc;
+		cli_error("%s", pool.store_error);
+		goto out;
 	}
-	int problems = report_unit_problems(&pool);
-	int ok = 0, cached = 0;
-	struct tu_facts *tus = xcalloc((size_t)db->n, sizeof *tus);
-	for (int i = 0; i < db->n; i++) {
+	int problems = report_unit_problems(&pool), cached = 0;
+	for (int i = 0; i < db->n; i++)
 		cached += pool.status[i] == UNIT_CACHED;
-		if (pool.status[i] != UNIT_FAILED)
-			tus[ok++] = pool.facts[i];
+	key = results_key(&pool, a->out.root);
+	struct stored_results prev = {0};
+	struct analyze_stats stats = {0};
+	int reused = results_reuse(st, key, &res.found, &prev);
+	if (reused < 0) {
+		cli_error("reading '%s' failed: %s", a->out.db, store_errmsg(st));
+		goto out;
 	}
-	struct finding_list found = {0};
-	struct analyze_opts ao = {.root = a->out.root};
-	struct analyze_stats stats;
-	analyze_program(tus, ok, &ao, &found, &stats);
-	suppress_apply(&found, a->out.root, cfg);
-	fprintf(stderr, "tsafe: %d translation unit%s (%d from cache), %d program%s, %d thread%s, %d finding%s in %.2f s\n",
-	        db->n, db->n == 1 ? "" : "s", cached, stats.programs, stats.programs == 1 ? "" : "s",
-	        stats.threads, stats.threads == 1 ? "" : "s", found.n, found.n == 1 ? "" : "s",
-	        seconds_since(&t0));
-	if (stats.truncated)
-		fprintf(stderr, "tsafe: the call graph is too large to follow everywhere; some calls were "
-		                "not analysed (findings may be missing)\n");
-	free(tus);
-	int rc = store_and_print(a, st, &found, argc, argv, problems == 0);
-	finding_list_free(&found);
+	if (reused) {
+		res.reused = prev.run;
+		stats.programs = prev.programs;
+		stats.threads = prev.threads;
+	} else if (analyse(a, st, &pool, cfg, &res, &stats)) {
+		goto out;
+	}
+	print_summary(db, cached, &stats, res.found.n, res.reused, &t0);
+	long run;
+	rc = store_and_print(a, st, &res, argc, argv, problems == 0, &run);
+	if (rc != EXIT_TOOL && !reused && !stats.truncated && results_remember(st, key, run, &stats))
+		rc = cli_error("storing findings in '%s' failed: %s", a->out.db, store_errmsg(st));
+out:
+	if (pool.copies)
+		header_copies_finish(pool.copies, db->n);
+	free(key);
+	finding_list_free(&res.found);
+	analyze_edge_list_free(&res.edges);
 	pool_free(&pool);
 	return rc;
 }

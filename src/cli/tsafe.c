@@ -10,10 +10,11 @@ static const char usage[] =
 	"\n"
 	"commands:\n"
 	"  scan     analyse C sources statically (compile_commands.json or files -- flags)\n"
-	"  report   print the findings stored in the database (text, json, sarif, junit)\n"
+	"  report   print the findings stored in the database (text, json, sarif, junit, html)\n"
 	"  run      run a program under the runtime checker (lock order, deadlocks, misuse)\n"
 	"  baseline save the current findings as a baseline file to commit\n"
 	"  gate     fail only on findings that are new since the baseline (or previous run)\n"
+	"  graph    print the lock-order graph of the current runs (dot or svg)\n"
 	"\n"
 	"Run 'tsafe <command> --help' for the options of a command.\n";
 
@@ -40,6 +41,7 @@ int main(int argc, char **argv)
 		{"run", cmd_run},
 		{"baseline", cmd_baseline},
 		{"gate", cmd_gate},
+		{"graph", cmd_graph},
 	};
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(usage, argc < 2 ? stderr : stdout);

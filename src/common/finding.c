@@ -29,7 +29,7 @@ void finding_add_frame(struct location *loc, const char *func, const char *file,
 	fr->line = line;
 }
 
-static void location_free(struct location *loc)
+void location_free(struct location *loc)
 {
 	free(loc->file);
 	free(loc->func);
@@ -41,6 +41,7 @@ static void location_free(struct location *loc)
 		free(loc->stack[i].file);
 	}
 	free(loc->stack);
+	memset(loc, 0, sizeof *loc);
 }
 
 void finding_free(struct finding *f)

@@ -37,6 +37,8 @@ struct finding {
 	int nlocs;
 	int suppressed;     /* 1: kept but does not count (inline/config suppression, benign) */
 	char *suppress_reason;
+	int benign;         /* suppressed as a dynamic engine's likely false alarm (the reason,
+	                       from the static facts, in suppress_reason) */
 
 	/* Filled when loaded from the store. */
 	long id;
@@ -54,6 +56,7 @@ struct finding_list {
 struct finding *finding_list_add(struct finding_list *l);   /* zeroed, owned by the list */
 struct location *finding_add_loc(struct finding *f);         /* zeroed, owned by the finding */
 void finding_add_frame(struct location *loc, const char *func, const char *file, int line);
+void location_free(struct location *loc);                    /* its contents; zeroed */
 void finding_free(struct finding *f);
 void finding_list_free(struct finding_list *l);
 

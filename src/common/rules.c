@@ -261,20 +261,32 @@ static int unsafe_row(char **f, int n, const char *where, char **err)
 	return 0;
 }
 
+static int load_locks(const char *path, char **err)
+{
+	return load_tsv(path, lock_row, err);
+}
+
+static int load_unsafe(const char *path, char **err)
+{
+	return load_tsv(path, unsafe_row, err);
+}
+
+/* The data files, in load order. */
+static const char *const data_files[] = {"rules.json", "locks.tsv", "mt-unsafe.tsv", NULL};
+
+char *rules_file(int i)
+{
+	return i >= 0 && i < (int)(sizeof data_files / sizeof *data_files) - 1
+	       ? xasprintf("%s/%s", rules_dir(), data_files[i]) : NULL;
+}
+
 static void load_all(void)
 {
-	const char *dir = rules_dir();
-	char *path = xasprintf("%s/rules.json", dir);
-	int rc = load_rules_json(path, &load_error);
-	free(path);
-	if (rc == 0) {
-		path = xasprintf("%s/locks.tsv", dir);
-		rc = load_tsv(path, lock_row, &load_error);
-		free(path);
-	}
-	if (rc == 0) {
-		path = xasprintf("%s/mt-unsafe.tsv", dir);
-		rc = load_tsv(path, unsafe_row, &load_error);
+	int (*loaders[])(const char *, char **) = {load_rules_json, load_locks, load_unsafe};
+	int rc = 0;
+	for (int i = 0; rc == 0 && data_files[i]; i++) {
+		char *path = rules_file(i);
+		rc = loaders[i](path, &load_error);
 		free(path);
 	}
 	if (rc != 0 && !load_error)

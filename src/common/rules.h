@@ -47,6 +47,9 @@ struct mt_unsafe {
 /* Directory of the rules data: $TSAFE_RULES_DIR, else the source tree's rules/ (when built
  * in place), else the installed share/tsafe/rules. */
 const char *rules_dir(void);
+/* Path of the i-th data file (caller frees), or NULL past the last: what a cache of results
+ * derived from the rules must hash. */
+char *rules_file(int i);
 
 /* Loads all three files once (thread-safe, idempotent). On failure returns -1 and sets *err
  * to a one-line message naming the file and the problem (caller frees). */

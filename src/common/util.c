@@ -131,6 +131,18 @@ void sb_addc(struct strbuf *sb, char c)
 	sb_addn(sb, &c, 1);
 }
 
+void sb_addint(struct strbuf *sb, long v)
+{
+	char buf[24], *p = buf + sizeof buf;
+	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	sb_addn(sb, p, (size_t)(buf + sizeof buf - p));
+}
+
 void sb_addf(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;

@@ -32,6 +32,7 @@ void sb_add(struct strbuf *sb, const char *s);
 void sb_addn(struct strbuf *sb, const char *s, size_t n);
 void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_addc(struct strbuf *sb, char c);
+void sb_addint(struct strbuf *sb, long v);   /* decimal, without printf's cost */
 char *sb_detach(struct strbuf *sb);
 /* The words joined with single spaces (new string). */
 char *join_words(char *const *w, int n);

@@ -2,11 +2,14 @@
  * that "has anything changed?" needs no parse. */
 #include "extract.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <xxhash.h>
 
+#include "common/keymap.h"
 #include "common/util.h"
 
 /* Strings are hashed with their terminating NUL so that ("ab","c") != ("a","bc"). */
@@ -15,19 +18,74 @@ static void hash_str(XXH3_state_t *st, const char *s)
 	XXH3_128bits_update(st, s ? s : "", s ? strlen(s) + 1 : 1);
 }
 
-static void hash_file(XXH3_state_t *st, const char *path)
+/* The digest of a file's contents, or 0 when it cannot be read. */
+static int digest_file(const char *path, XXH128_hash_t *out)
 {
-	hash_str(st, path);
 	FILE *fp = fopen(path, "rb");
-	if (!fp) {
-		hash_str(st, "\001missing");
-		return;
-	}
+	if (!fp)
+		return 0;
+	XXH3_state_t *st = XXH3_createState();
+	XXH3_128bits_reset(st);
 	char buf[16384];
 	size_t n;
 	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
 		XXH3_128bits_update(st, buf, n);
 	fclose(fp);
+	*out = XXH3_128bits_digest(st);
+	XXH3_freeState(st);
+	return 1;
+}
+
+/* Digests already computed in this process, by path and the file's identity and time:
+ * a project's TUs share most headers, which are read once instead of once per TU. A
+ * file changed since then has another mtime or size, hence another entry. */
+static struct {
+	pthread_mutex_t lock;
+	struct keymap seen;          /* -> index in digests */
+	XXH128_hash_t *digests;
+	int n, cap;
+} memo = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static int digest_file_memo(const char *path, XXH128_hash_t *out)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return 0;
+	struct keybuf kb = {0};
+	kb_str(&kb, path);
+	long ident[] = {(long)sb.st_dev, (long)sb.st_ino, (long)sb.st_size,
+	                (long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec};
+	for (size_t i = 0; i < sizeof ident / sizeof ident[0]; i++)
+		kb_int(&kb, ident[i]);
+	struct hkey k = kb_hash(&kb);
+	kb_free(&kb);
+	int idx, found;
+	pthread_mutex_lock(&memo.lock);
+	found = keymap_get(&memo.seen, k, &idx);
+	if (found)
+		*out = memo.digests[idx];
+	pthread_mutex_unlock(&memo.lock);
+	if (found)
+		return 1;
+	if (!digest_file(path, out))
+		return 0;
+	pthread_mutex_lock(&memo.lock);
+	grow_array((void **)&memo.digests, &memo.cap, memo.n, sizeof *memo.digests);
+	memo.digests[memo.n] = *out;
+	keymap_put(&memo.seen, k, memo.n++);
+	pthread_mutex_unlock(&memo.lock);
+	return 1;
+}
+
+static void hash_file(XXH3_state_t *st, const char *path)
+{
+	hash_str(st, path);
+	XXH128_hash_t d;
+	if (!digest_file_memo(path, &d)) {
+		hash_str(st, "\001missing");
+		return;
+	}
+	XXH3_128bits_update(st, &d, sizeof d);
 	hash_str(st, "\001end");
 }
 

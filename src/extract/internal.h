@@ -9,6 +9,7 @@
 
 #include <clang-c/Index.h>
 
+#include "common/keymap.h"
 #include "common/rules.h"
 #include "facts/facts.h"
 
@@ -31,8 +32,10 @@ struct xtu {
 	const char *directory;          /* the command's directory: relative names are in it */
 	struct file_name *files;        /* canonical-path cache */
 	int nfiles, files_cap;
-	char **addr_taken;              /* USRs of functions used other than as a direct callee */
-	int naddr_taken, addr_taken_cap;
+	struct keymap reached;          /* USR -> FN_* bits: functions the unit's own code uses */
+	struct keybuf kb;
+	CXCursor *pending;              /* reached definitions whose bodies are still to scan */
+	int npending, pending_cap;
 	struct named_decl *gfnptr;      /* global function pointers initialised with a function */
 	int ngfnptr, gfnptr_cap;
 	struct field_fn {               /* functions stored in a function-pointer field */
@@ -111,6 +114,10 @@ int ptrset_has(char **set, int n, const char *s);
 /* prepass.c — what must be known before walking a function, or the whole TU */
 void prepass_function(struct xfn *f, CXCursor body);
 void prepass_tu(struct xtu *x);
+enum { FN_REACHED = 1, FN_ADDR_TAKEN = 2 };
+/* Whether prepass_tu reached definition fn (extract it); sets FNF_ADDR_TAKEN in *flags when
+ * its address is used. */
+int function_reached(struct xtu *x, CXCursor fn, unsigned *flags);
 struct local *local_find(struct xfn *f, CXCursor decl);
 void local_add_fn(struct local *l, CXCursor fn);
 int global_fnptr_next(struct xtu *x, CXCursor var, int from);

@@ -37,6 +37,15 @@ static int is_gcc_only(const char *a)
 	return 0;
 }
 
+/* Warning options change no fact (and -w below silences warnings anyway), but clang
+ * checks every one and, for each it does not know (gcc's -Wduplicated-cond...), searches
+ * all its options for a suggestion: 3% of a scan of Open vSwitch. -Wp, passes
+ * preprocessor options and stays. */
+static int is_warning_option(const char *a)
+{
+	return str_starts(a, "-W") && !str_starts(a, "-Wp,");
+}
+
 /* Canonical path of `path` taken relative to `dir`, or NULL if it does not exist. */
 static char *resolve(const char *path, const char *dir)
 {
@@ -67,7 +76,7 @@ static void build_argv(const struct extract_opts *o, const char *file, const cha
 	} else {
 		for (int i = 0; i < o->argc; i++) {
 			const char *s = o->argv[i];
-			if (i > 0 && is_gcc_only(s))
+			if (i > 0 && (is_gcc_only(s) || is_warning_option(s)))
 				continue;
 			if (i > 0 && s[0] != '-' && !has_file) {
 				char *r = resolve(s, o->directory);
@@ -154,14 +163,18 @@ static void extract_functions(struct xtu *x)
 	prepass_tu(x);
 	CXCursor *v;
 	int n = cursor_children(clang_getTranslationUnitCursor(x->tu), &v);
-	for (int i = 0; i < n; i++)
-		if (clang_getCursorKind(v[i]) == CXCursor_FunctionDecl &&
-		    clang_isCursorDefinition(v[i]) && !in_system_header(v[i]))
-			extract_function(x, v[i]);
+	for (int i = 0; i < n; i++) {
+		unsigned flags = 0;
+		if (clang_getCursorKind(v[i]) != CXCursor_FunctionDecl ||
+		    !clang_isCursorDefinition(v[i]) || in_system_header(v[i]) ||
+		    !function_reached(x, v[i], &flags))
+			continue;
+		int before = x->out->nfuncs;
+		extract_function(x, v[i]);
+		if (x->out->nfuncs > before)
+			x->out->funcs[before].flags |= flags;
+	}
 	free(v);
-	for (int i = 0; i < x->out->nfuncs; i++)
-		if (ptrset_has(x->addr_taken, x->naddr_taken, x->out->funcs[i].usr))
-			x->out->funcs[i].flags |= FNF_ADDR_TAKEN;
 }
 
 static void xtu_free(struct xtu *x)
@@ -169,9 +182,9 @@ static void xtu_free(struct xtu *x)
 	for (int i = 0; i < x->nfiles; i++)
 		free(x->files[i].path);
 	free(x->files);
-	for (int i = 0; i < x->naddr_taken; i++)
-		free(x->addr_taken[i]);
-	free(x->addr_taken);
+	keymap_free(&x->reached);
+	kb_free(&x->kb);
+	free(x->pending);
 	for (int i = 0; i < x->nfieldfn; i++) {
 		free(x->fieldfn[i].key);
 		free(x->fieldfn[i].usr);

@@ -180,7 +180,7 @@ void prepass_function(struct xfn *f, CXCursor body)
 	scan(f, body, 0);
 }
 
-/* ---- whole TU: address-taken functions, global function pointers ---- */
+/* ---- whole TU: reached and address-taken functions, global function pointers ---- */
 
 struct global_target {
 	struct xtu *x;
@@ -290,16 +290,34 @@ static void note_init_list(struct xtu *x, CXCursor list)
 	free(rec);
 }
 
+/* A function named in code being scanned: its definition in this unit, if any and not a
+ * system header's, is reached and its body scanned in turn; `address` when it is used
+ * other than as a direct callee. */
+static void note_function_use(struct xtu *x, CXCursor fn, int address)
+{
+	char *usr = cursor_usr(fn);
+	kb_reset(&x->kb);
+	kb_str(&x->kb, usr);
+	free(usr);
+	struct hkey k = kb_hash(&x->kb);
+	int v = 0, known = keymap_get(&x->reached, k, &v);
+	keymap_put(&x->reached, k, v | FN_REACHED | (address ? FN_ADDR_TAKEN : 0));
+	if (known)
+		return;
+	CXCursor def = clang_getCursorDefinition(fn);
+	if (is_null_cursor(def) || in_system_header(def))
+		return;
+	grow_array((void **)&x->pending, &x->pending_cap, x->npending, sizeof *x->pending);
+	x->pending[x->npending++] = def;
+}
+
 static void scan_tu(struct xtu *x, CXCursor c, int is_callee)
 {
 	enum CXCursorKind k = clang_getCursorKind(c);
-	if (k == CXCursor_DeclRefExpr && !is_callee) {
+	if (k == CXCursor_DeclRefExpr) {
 		CXCursor d = clang_getCursorReferenced(c);
-		if (clang_getCursorKind(d) == CXCursor_FunctionDecl) {
-			char *usr = cursor_usr(d);
-			ptrset_add(&x->addr_taken, &x->naddr_taken, &x->addr_taken_cap, usr);
-			free(usr);
-		}
+		if (clang_getCursorKind(d) == CXCursor_FunctionDecl)
+			note_function_use(x, d, !is_callee);
 	} else if (k == CXCursor_VarDecl) {
 		CXCursor init = clang_Cursor_getVarDeclInitializer(c);
 		if (!is_null_cursor(init))
@@ -335,14 +353,51 @@ static void scan_tu(struct xtu *x, CXCursor c, int is_callee)
 	free(v);
 }
 
+/* A definition in the main file is always extracted, as is one with external linkage in
+ * a header (it exists once in the program); an inline or static function of a header only
+ * when code already reached uses it. Most of a large project's headers define functions a
+ * given unit never calls (83% of OVS's definitions were such copies): not walking them
+ * halves the extraction. */
+static int is_root(CXCursor fn)
+{
+	if (clang_Location_isFromMainFile(clang_getCursorLocation(fn)))
+		return 1;
+	return clang_Cursor_getStorageClass(fn) != CX_SC_Static && !clang_Cursor_isFunctionInlined(fn);
+}
+
 void prepass_tu(struct xtu *x)
 {
 	CXCursor *v;
 	int n = cursor_children(clang_getTranslationUnitCursor(x->tu), &v);
-	for (int i = 0; i < n; i++)
-		if (!in_system_header(v[i]))
-			scan_tu(x, v[i], 0);
+	for (int i = 0; i < n; i++) {
+		if (in_system_header(v[i]))
+			continue;
+		if (clang_getCursorKind(v[i]) == CXCursor_FunctionDecl && clang_isCursorDefinition(v[i])) {
+			if (is_root(v[i]))
+				note_function_use(x, v[i], 0);
+			continue;
+		}
+		scan_tu(x, v[i], 0);
+	}
 	free(v);
+	/* Each reached definition's body, which may reach more. */
+	while (x->npending)
+		scan_tu(x, x->pending[--x->npending], 0);
+	free(x->pending);
+	x->pending = NULL;
+}
+
+int function_reached(struct xtu *x, CXCursor fn, unsigned *flags)
+{
+	char *usr = cursor_usr(fn);
+	int v = 0;
+	kb_reset(&x->kb);
+	kb_str(&x->kb, usr);
+	keymap_get(&x->reached, kb_hash(&x->kb), &v);
+	free(usr);
+	if (v & FN_ADDR_TAKEN)
+		*flags |= FNF_ADDR_TAKEN;
+	return v != 0;
 }
 
 int global_fnptr_next(struct xtu *x, CXCursor var, int from)

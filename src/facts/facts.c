@@ -152,24 +152,42 @@ char *path_root(const char *path)
 	return xstrndup(path, root_len(path));
 }
 
-char *path_substitute(const char *path, const struct call_arg *args, int nargs)
+int path_substitute_sb(struct strbuf *sb, const char *path, const struct call_arg *args, int nargs)
 {
 	int amp = path[0] == '&';
 	const char *p = path + amp;
-	if (!str_starts(p, "p:"))
-		return xstrdup(path);
+	if (!str_starts(p, "p:")) {
+		sb_add(sb, path);
+		return 0;
+	}
 	char *end;
 	long n = strtol(p + 2, &end, 10);
 	if (end == p + 2 || n < 0 || n >= nargs || !args[n].path || str_eq(args[n].path, "?"))
-		return NULL;
+		return -1;
 	const char *arg = args[n].path;
 	if (amp && arg[0] == '&')
-		return NULL;               /* &&x has no object */
+		return -1;                 /* &&x has no object */
 	/* Going through an address names the object itself: "&X" then "*S" (or "[]S", as
 	 * (&x)[0] or &arr[] indexed again) is "XS". */
-	if (arg[0] == '&' && end[0] == '*')
-		return xasprintf("%s%s", arg + 1, end + 1);
-	if (arg[0] == '&' && str_starts(end, "[]"))
-		return xasprintf("%s%s", arg + 1, end + 2);
-	return xasprintf("%s%s%s", amp ? "&" : "", arg, end);
+	if (arg[0] == '&' && (end[0] == '*' || str_starts(end, "[]"))) {
+		sb_add(sb, arg + 1);
+		sb_add(sb, end + (end[0] == '*' ? 1 : 2));
+		return 0;
+	}
+	if (amp)
+		sb_addc(sb, '&');
+	sb_add(sb, arg);
+	sb_add(sb, end);
+	return 0;
+}
+
+char *path_substitute(const char *path, const struct call_arg *args, int nargs)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	if (path_substitute_sb(&sb, path, args, nargs)) {
+		sb_free(&sb);
+		return NULL;
+	}
+	return sb_detach(&sb);
 }

@@ -170,6 +170,9 @@ int lock_kind_from_name(const char *name);
 /* Replace the parameter root "p:N" of `path` by args[N].path; "&X" followed by "*" or "[]"
  * collapses to "X". NULL when the parameter was not given or its argument is unknown ("?").
  * A path with another root is returned as is. New string. */
+/* path_substitute appending to sb (no allocation of its own); 0, or -1 for no object. */
+struct strbuf;
+int path_substitute_sb(struct strbuf *sb, const char *path, const struct call_arg *args, int nargs);
 char *path_substitute(const char *path, const struct call_arg *args, int nargs);
 /* The root of a path ("g:x" for "g:x.f*"), without a leading &. New string. */
 char *path_root(const char *path);

@@ -10,6 +10,11 @@
 int report_text(FILE *out, const struct finding_list *l, const struct report_opts *o);
 int report_json(FILE *out, const struct finding_list *l, const struct report_opts *o);
 int report_sarif(FILE *out, const struct finding_list *l, const struct report_opts *o);
+int report_html(FILE *out, const struct finding_list *l, const struct report_opts *o);
+
+/* Writes text (NULL: nothing) escaped for element content, or for a double-quoted attribute
+ * value when attr: any bytes give well-formed XML 1.0 and HTML. */
+void put_markup(FILE *out, const char *text, int attr);
 
 /* "a, b,c" -> ["a", "b", "c"] (items trimmed, empty ones dropped). */
 cJSON *split_to_json(const char *list);

@@ -16,6 +16,8 @@ int report_format_from_name(const char *name)
 		return FMT_SARIF;
 	if (str_eq(name, "junit"))
 		return FMT_JUNIT;
+	if (str_eq(name, "html"))
+		return FMT_HTML;
 	return -1;
 }
 
@@ -41,6 +43,9 @@ int report_write(FILE *out, enum report_format fmt, const struct finding_list *l
 		break;
 	case FMT_JUNIT:
 		rc = report_junit(out, l, o);
+		break;
+	case FMT_HTML:
+		rc = report_html(out, l, o);
 		break;
 	default:
 		return -1;

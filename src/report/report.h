@@ -1,6 +1,6 @@
 /* report.h — writes a list of findings in one output format. Each format reads findings and
  * the rule catalogue; none of them computes or filters findings (except that the text format
- * leaves out suppressed ones, which JSON and SARIF keep, marked). */
+ * leaves out suppressed ones, which JSON, SARIF and HTML keep, marked). */
 #ifndef TSAFE_REPORT_H
 #define TSAFE_REPORT_H
 
@@ -8,15 +8,17 @@
 
 #include "common/finding.h"
 
-enum report_format { FMT_TEXT, FMT_JSON, FMT_SARIF, FMT_JUNIT };
+enum report_format { FMT_TEXT, FMT_JSON, FMT_SARIF, FMT_JUNIT, FMT_HTML };
 
-/* "text", "json", "sarif" or "junit"; -1 when unknown. */
+/* "text", "json", "sarif", "junit" or "html"; -1 when unknown. */
 int report_format_from_name(const char *name);
 
 struct report_opts {
 	const char *root;          /* project root the findings' paths are relative to */
 	int color;                 /* text: ANSI colours like clang's diagnostics */
 	const char *tool_version;  /* NULL: this build's version */
+	const char *graph_svg;     /* html: the lock-order graph as an <svg> element, or NULL */
+	const char *graph_note;    /* html: why there is no picture (when graph_svg is NULL) */
 };
 
 /* Writes the findings to out. Returns 0, or -1 on write error. */

@@ -45,6 +45,7 @@ static cJSON *finding_json(const struct finding *f)
 	cJSON_AddItemToObject(o, "engines", engines_to_json(f));
 	cJSON_AddBoolToObject(o, "confirmed", f->confirmed);
 	cJSON_AddBoolToObject(o, "suppressed", f->suppressed);
+	cJSON_AddBoolToObject(o, "likely_benign", f->benign);
 	if (f->suppressed)
 		add_str_or_null(o, "suppress_reason", f->suppress_reason);
 	if (f->times_seen)

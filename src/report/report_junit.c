@@ -1,63 +1,13 @@
 /* report_junit.c — JUnit XML, so that CI systems list findings as failed tests: one
  * testsuite per rule, one failed testcase per finding (named "file:line rule"), its body the
  * text rendering. Passing testcases are absent; a suppressed finding is a skipped testcase.
- * Any text becomes valid XML 1.0: escaped, and characters XML cannot carry replaced. */
+ * Any text becomes valid XML 1.0 (put_markup). */
 #include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/util.h"
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when invalid. */
-static int utf8_len(const unsigned char *s, size_t n)
-{
-	int len = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
-		: s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : 0;
-	if (!len || (size_t)len > n)
-		return 0;
-	for (int i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	/* Overlong forms, UTF-16 surrogates and code points above U+10FFFF. */
-	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
-	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-		return 0;
-	return len;
-}
-
-/* U+FFFE and U+FFFF: valid UTF-8, but not XML characters. */
-static int nonchar(const unsigned char *s, int len)
-{
-	return len == 3 && s[0] == 0xef && s[1] == 0xbf && s[2] >= 0xbe;
-}
-
-/* Escaped for an attribute value or element content. Newlines and tabs in attributes, and
- * carriage returns anywhere, become character references: a parser would normalise them. */
-static void put_escaped(FILE *out, const char *text, int attr)
-{
-	const unsigned char *s = (const unsigned char *)(text ? text : "");
-	size_t n = strlen((const char *)s);
-	for (size_t i = 0; i < n;) {
-		unsigned char c = s[i];
-		int len = utf8_len(s + i, n - i);
-		if (c == '&')
-			fputs("&amp;", out);
-		else if (c == '<')
-			fputs("&lt;", out);
-		else if (c == '>')
-			fputs("&gt;", out);
-		else if (c == '"' && attr)
-			fputs("&quot;", out);
-		else if (c == '\r' || ((c == '\n' || c == '\t') && attr))
-			fprintf(out, "&#%d;", c);
-		else if (c == '\n' || c == '\t' || (c >= 0x20 && len && !nonchar(s + i, len)))
-			fwrite(s + i, 1, (size_t)len, out);
-		else   /* control characters and broken UTF-8: not representable in XML 1.0 */
-			fputs("\xef\xbf\xbd", out);
-		i += len ? (size_t)len : 1;
-	}
-}
 
 /* The finding as `tsafe report` shows it, without the text format's summary line. */
 static char *text_rendering(const struct finding *f, const struct report_opts *o)
@@ -112,26 +62,26 @@ static void put_testcase(FILE *out, const struct finding *f, const struct report
 	char *name = loc && loc->line > 0 ? xasprintf("%s:%d %s", file, loc->line, rule)
 	                                  : xasprintf("%s %s", file, rule);
 	fputs("    <testcase name=\"", out);
-	put_escaped(out, name, 1);
+	put_markup(out, name, 1);
 	fputs("\" classname=\"", out);
-	put_escaped(out, rule, 1);
+	put_markup(out, rule, 1);
 	fputs("\" file=\"", out);
-	put_escaped(out, file, 1);
+	put_markup(out, file, 1);
 	if (loc && loc->line > 0)
 		fprintf(out, "\" line=\"%d", loc->line);
 	fputs("\">\n", out);
 	if (f->suppressed) {
 		fputs("      <skipped message=\"", out);
-		put_escaped(out, f->suppress_reason ? f->suppress_reason : "suppressed", 1);
+		put_markup(out, f->suppress_reason ? f->suppress_reason : "suppressed", 1);
 		fputs("\"/>\n", out);
 	} else {
 		char *body = text_rendering(f, o);
 		fputs("      <failure message=\"", out);
-		put_escaped(out, f->message, 1);
+		put_markup(out, f->message, 1);
 		fputs("\" type=\"", out);
-		put_escaped(out, f->severity ? f->severity : "warning", 1);
+		put_markup(out, f->severity ? f->severity : "warning", 1);
 		fputs("\">", out);
-		put_escaped(out, body, 0);
+		put_markup(out, body, 0);
 		fputs("</failure>\n", out);
 		free(body);
 	}
@@ -147,7 +97,7 @@ static void put_suite(FILE *out, const struct finding **sorted, int from, int to
 	for (int i = from; i < to; i++)
 		skipped += sorted[i]->suppressed != 0;
 	fputs("  <testsuite name=\"", out);
-	put_escaped(out, sorted[from]->rule, 1);
+	put_markup(out, sorted[from]->rule, 1);
 	fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\">\n", to - from,
 	        to - from - skipped, skipped);
 	for (int i = from; i < to; i++)

@@ -296,6 +296,8 @@ static cJSON *result_properties(const struct finding *f)
 {
 	cJSON *props = cJSON_CreateObject();
 	cJSON_AddBoolToObject(props, "confirmed", f->confirmed);
+	if (f->benign)
+		cJSON_AddBoolToObject(props, "likelyBenign", 1);
 	cJSON_AddItemToObject(props, "engines", engines_to_json(f));
 	if (f->symbol)
 		cJSON_AddStringToObject(props, "symbol", f->symbol);

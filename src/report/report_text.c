@@ -117,6 +117,16 @@ static void print_finding(const struct text_ctx *t, const struct finding *f)
 	fputc('\n', t->out);
 }
 
+/* A dynamic engine's likely false alarm: one line with the reason, so it stays visible. */
+static void print_benign(const struct text_ctx *t, const struct finding *f)
+{
+	const struct location *loc = f->nlocs ? &f->locs[0] : NULL;
+	if (loc && loc->file)
+		fprintf(t->out, "%s:%d: ", loc->file, loc->line);
+	fprintf(t->out, "note: %s [%s] %s\n\n", f->message ? f->message : "", f->rule,
+	        f->suppress_reason ? f->suppress_reason : "likely benign");
+}
+
 static void print_summary(const struct text_ctx *t, int errors, int warnings, int others,
                           int suppressed)
 {
@@ -139,6 +149,8 @@ int report_text(FILE *out, const struct finding_list *l, const struct report_opt
 		const struct finding *f = &l->items[i];
 		if (f->suppressed) {
 			suppressed++;
+			if (f->benign)
+				print_benign(&t, f);
 			continue;
 		}
 		print_finding(&t, f);

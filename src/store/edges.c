@@ -8,23 +8,45 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char sql_copy[] =
+	"INSERT OR REPLACE INTO lock_edges (run_id, from_class, to_class, flags, threads,"
+	" thread_key, gates, inner_file, inner_line, inner_func, inner_message, inner_thread,"
+	" inner_locks, inner_stack, outer_file, outer_line, outer_func, outer_stack)"
+	" SELECT ?2, from_class, to_class, flags, threads,"
+	" thread_key, gates, inner_file, inner_line, inner_func, inner_message, inner_thread,"
+	" inner_locks, inner_stack, outer_file, outer_line, outer_func, outer_stack"
+	" FROM lock_edges WHERE run_id = ?1";
+
 static const char sql_insert[] =
 	"INSERT OR REPLACE INTO lock_edges (run_id, from_class, to_class, flags, threads,"
 	" thread_key, gates, inner_file, inner_line, inner_func, inner_message, inner_thread,"
 	" inner_locks, inner_stack, outer_file, outer_line, outer_func, outer_stack)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
 
+#define SELECT_EDGES \
+	"SELECT e.from_class, e.to_class, e.flags, e.threads, e.thread_key, e.gates," \
+	" e.inner_file, e.inner_line, e.inner_func, e.inner_message, e.inner_thread," \
+	" e.inner_locks, e.inner_stack, e.outer_file, e.outer_line, e.outer_func, e.outer_stack," \
+	" e.run_id, r.scope, r.engine" \
+	" FROM lock_edges e JOIN runs r ON r.id = e.run_id"
+
 /* The newest finished runtime run of each scope, except the one given. */
 static const char sql_load[] =
-	"SELECT e.from_class, e.to_class, e.flags, e.threads, e.thread_key, e.gates,"
-	" e.inner_file, e.inner_line, e.inner_func, e.inner_message, e.inner_thread,"
-	" e.inner_locks, e.inner_stack, e.outer_file, e.outer_line, e.outer_func, e.outer_stack,"
-	" e.run_id, r.scope"
-	" FROM lock_edges e JOIN runs r ON r.id = e.run_id"
+	SELECT_EDGES
 	" WHERE r.engine = 'runtime' AND r.scope IS NOT ?1"
 	"  AND r.id = (SELECT max(r2.id) FROM runs r2 WHERE r2.engine = 'runtime'"
 	"              AND r2.scope = r.scope AND r2.ended IS NOT NULL)"
 	" ORDER BY e.run_id, e.from_class, e.to_class";
+
+/* The current run of each (engine, scope), as store_findings_load's current_only sees it,
+ * where recording edges also counts as having recorded something. */
+static const char sql_current[] =
+	SELECT_EDGES
+	" WHERE r.id = (SELECT max(r2.id) FROM runs r2 WHERE r2.engine = r.engine"
+	"               AND r2.scope = r.scope AND (r2.ended IS NOT NULL"
+	"               OR EXISTS (SELECT 1 FROM evidence v WHERE v.run_id = r2.id)"
+	"               OR EXISTS (SELECT 1 FROM lock_edges l WHERE l.run_id = r2.id)))"
+	" ORDER BY e.from_class, e.to_class, e.run_id";
 
 struct stored_edge *stored_edge_list_add(struct stored_edge_list *l)
 {
@@ -32,21 +54,6 @@ struct stored_edge *stored_edge_list_add(struct stored_edge_list *l)
 	struct stored_edge *e = &l->items[l->n++];
 	memset(e, 0, sizeof *e);
 	return e;
-}
-
-static void location_clear(struct location *l)
-{
-	free(l->file);
-	free(l->func);
-	free(l->message);
-	free(l->thread);
-	free(l->locks);
-	for (int i = 0; i < l->nstack; i++) {
-		free(l->stack[i].func);
-		free(l->stack[i].file);
-	}
-	free(l->stack);
-	memset(l, 0, sizeof *l);
 }
 
 void stored_edge_free(struct stored_edge *e)
@@ -57,9 +64,10 @@ void stored_edge_free(struct stored_edge *e)
 	for (int i = 0; i < e->ngates; i++)
 		free(e->gates[i]);
 	free(e->gates);
-	location_clear(&e->inner);
-	location_clear(&e->outer);
+	location_free(&e->inner);
+	location_free(&e->outer);
 	free(e->run_scope);
+	free(e->run_engine);
 	memset(e, 0, sizeof *e);
 }
 
@@ -161,6 +169,24 @@ static int insert_one(struct store *s, long run, const struct stored_edge *e)
 	return rc;
 }
 
+int store_edges_copy(struct store *s, long from_run, long to_run)
+{
+	if (store_begin_write(s))
+		return -1;
+	sqlite3_stmt *st = store_stmt(s, sql_copy);
+	if (!st) {
+		store_rollback(s);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, from_run);
+	sqlite3_bind_int64(st, 2, to_run);
+	if (store_step_done(s, st, "copying lock-order edges")) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s);
+}
+
 int store_edges_add(struct store *s, long run, const struct stored_edge *e, int n)
 {
 	store_clear_error(s);
@@ -198,6 +224,7 @@ static int read_row(struct store *s, sqlite3_stmt *st, struct stored_edge *e)
 	e->outer.func = col_str(st, 15);
 	e->run = (long)sqlite3_column_int64(st, 17);
 	e->run_scope = col_str(st, 18);
+	e->run_engine = col_str(st, 19);
 	if (decode_gates((const char *)sqlite3_column_text(st, 5), e) ||
 	    decode_stack((const char *)sqlite3_column_text(st, 12), &e->inner) ||
 	    decode_stack((const char *)sqlite3_column_text(st, 16), &e->outer))
@@ -206,13 +233,8 @@ static int read_row(struct store *s, sqlite3_stmt *st, struct stored_edge *e)
 	return 0;
 }
 
-int store_edges_load(struct store *s, const char *exclude_scope, struct stored_edge_list *out)
+static int load_rows(struct store *s, sqlite3_stmt *st, struct stored_edge_list *out)
 {
-	store_clear_error(s);
-	sqlite3_stmt *st = store_stmt(s, sql_load);
-	if (!st)
-		return -1;
-	bind_str(st, 1, exclude_scope);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (read_row(s, st, stored_edge_list_add(out))) {
@@ -222,4 +244,21 @@ int store_edges_load(struct store *s, const char *exclude_scope, struct stored_e
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading lock-order edges");
+}
+
+int store_edges_load(struct store *s, const char *exclude_scope, struct stored_edge_list *out)
+{
+	store_clear_error(s);
+	sqlite3_stmt *st = store_stmt(s, sql_load);
+	if (!st)
+		return -1;
+	bind_str(st, 1, exclude_scope);
+	return load_rows(s, st, out);
+}
+
+int store_edges_current(struct store *s, struct stored_edge_list *out)
+{
+	store_clear_error(s);
+	sqlite3_stmt *st = store_stmt(s, sql_current);
+	return st ? load_rows(s, st, out) : -1;
 }

@@ -14,8 +14,8 @@ static const char sql_seen[] =
 	"UPDATE findings SET first_run = min(first_run, ?2), last_run = max(last_run, ?2)"
 	" WHERE id = ?1";
 static const char sql_newest[] =
-	"UPDATE findings SET severity = ?2, message = ?3, suppressed = ?4, suppress_reason = ?5"
-	" WHERE id = ?1";
+	"UPDATE findings SET severity = ?2, message = ?3, suppressed = ?4, suppress_reason = ?5,"
+	" benign = ?6 WHERE id = ?1";
 static const char sql_evidence[] =
 	"INSERT OR IGNORE INTO evidence (finding_id, run_id, engine) VALUES (?1, ?2, ?3)";
 static const char sql_del_locations[] = "DELETE FROM locations WHERE finding_id = ?1";
@@ -109,6 +109,7 @@ static int save_newest(struct store *s, sqlite3_int64 id, const struct finding *
 	bind_str(st, 3, f->message);
 	sqlite3_bind_int(st, 4, f->suppressed);
 	bind_str(st, 5, f->suppress_reason);
+	sqlite3_bind_int(st, 6, f->benign);
 	if (store_step_done(s, st, "updating a finding") ||
 	    bind_and_step(s, sql_del_locations, id, 0, "replacing a finding's locations"))
 		return -1;

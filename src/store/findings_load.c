@@ -19,7 +19,8 @@ static const char sql_query[] =
 	"  (SELECT group_concat(engine, ',') FROM (SELECT DISTINCT engine FROM evidence"
 	"    WHERE finding_id = f.id ORDER BY engine)),"
 	"  (SELECT engine FROM evidence WHERE finding_id = f.id"
-	"    ORDER BY run_id DESC, engine LIMIT 1)"
+	"    ORDER BY run_id DESC, engine LIMIT 1),"
+	"  f.benign"
 	" FROM findings f"
 	" WHERE (?1 = 0 OR f.id IN (SELECT finding_id FROM evidence"
 	"    WHERE run_id IN (SELECT id FROM latest)))"
@@ -104,6 +105,7 @@ static void read_finding(sqlite3_stmt *st, struct finding *f)
 	f->confirmed = sqlite3_column_int(st, 11);
 	f->engines = col_str(st, 12);
 	f->engine = col_str(st, 13);
+	f->benign = sqlite3_column_int(st, 14);
 }
 
 static int bind_query(struct store *s, sqlite3_stmt *st, const struct finding_query *q)

@@ -33,6 +33,16 @@
  *   lock_edges (run_id, from_class, to_class) -> one lock-order edge a runtime run saw,
  *              with both acquisition sites and stacks (edges.c).
  *
+ * Added in version 3:
+ *
+ *   analysis_cache  key -> the static run whose findings the whole-program analysis of
+ *              inputs hashed to key produced, and its statistics (results.c).
+ *
+ * Added in version 4:
+ *
+ *   findings.benign  1 when the newest run that saw the finding marked it a dynamic
+ *              engine's likely false alarm (it is then also suppressed, with the reason).
+ *
  * Migrations: migrations[i] takes a database from version i to i+1 (version 0 = empty).
  * To change the schema append a step; never edit a released one. A database whose version
  * is newer than this tsafe's is refused, untouched.
@@ -118,6 +128,14 @@ static const char *const migrations[] = {
 	"  outer_file TEXT, outer_line INTEGER NOT NULL, outer_func TEXT, outer_stack TEXT,"
 	"  PRIMARY KEY (run_id, from_class, to_class)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS lock_edges_classes ON lock_edges(from_class, to_class);",
+
+	/* 2 -> 3: whole-program analysis results by the key of their inputs. */
+	"CREATE TABLE analysis_cache ("
+	"  key TEXT PRIMARY KEY, run_id INTEGER NOT NULL,"
+	"  programs INTEGER NOT NULL, threads INTEGER NOT NULL) WITHOUT ROWID;",
+
+	/* 3 -> 4: likely-benign races of the Valgrind engines. */
+	"ALTER TABLE findings ADD COLUMN benign INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))

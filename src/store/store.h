@@ -42,6 +42,16 @@ char *store_facts_key(struct store *s, const char *file);
 int store_tu_meta_set(struct store *s, const char *file, const char *meta);
 char *store_tu_meta_get(struct store *s, const char *file);
 
+/* Analysis results cache: the run whose findings a whole-program analysis of inputs
+ * hashed to `key` produced. get: 1 and *out filled, 0 when unknown (or its run never
+ * ended), -1 on error. put replaces the key's entry. */
+struct stored_results {
+	long run;
+	int programs, threads;      /* the analysis's statistics, for the summary line */
+};
+int store_results_get(struct store *s, const char *key, struct stored_results *out);
+int store_results_put(struct store *s, const char *key, const struct stored_results *r);
+
 /* Runs: one per `tsafe scan` or `tsafe run`. scope says what was analysed (the project
  * root for a scan, the command for a run). Returns the new run id (> 0) or -1. */
 long store_run_begin(struct store *s, const char *engine, const char *scope, const char *root,

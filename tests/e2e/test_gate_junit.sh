@@ -83,5 +83,5 @@ assert root.tag == "testsuites" and root.get("tests") == "0" and len(root) == 0,
 PY
 
 run_tsafe report --db "$DB" --format xml
-expect "an unknown format lists junit among the choices" 2 "use text, json, sarif or junit"
+expect "an unknown format lists junit among the choices" 2 "use text, json, sarif, junit or html"
 finish

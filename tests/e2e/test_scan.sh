@@ -40,12 +40,16 @@ fi
 
 run_tsafe scan "$P/race.c" --db "$DB" --root "$P"
 check "an unchanged file comes from the cache" grep -q "(1 from cache)" <<<"$err"
+check "re-scanning unchanged code reuses the analysis" \
+	grep -qE "nothing changed: analysis of run [0-9]+ reused" <<<"$err"
+expect "the reused analysis reports the same race" 1 "race.c:11:3: (error|warning): data race on .counter."
 
 # Unrelated edits above the race: same finding (fingerprint), seen again, not new.
 { printf '/* a new header comment */\n\n#include <stdlib.h>\n'; cat "$P/race.c"; } >"$P/race.tmp" && mv "$P/race.tmp" "$P/race.c"
 run_tsafe scan "$P/race.c" --db "$DB" --root "$P" --format json
 expect "edited file is parsed again" 1
 check "edited file is not from the cache" grep -q "(0 from cache)" <<<"$err"
+check "an edit means a new analysis" test "$(grep -c "analysis of run" <<<"$err")" -eq 0
 fp2=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["findings"][0]["fingerprint"])' <<<"$out")
 check "fingerprint survives edits above the finding" test "$fp1" = "$fp2"
 
@@ -66,4 +70,31 @@ expect "-p BUILD_DIR" 1 "race.c:11"
 check "clean.c has nothing (two programs in one database)" test "$(grep -c 'clean.c:' <<<"$out")" -eq 0
 run_tsafe scan -p "$WORK/build" --db "$WORK/p.db" --root "$WORK" --fail-on never
 expect "--fail-on never" 0
+
+# tsafe's rules data (the lock API catalogue, the MT-unsafe list) changes what is found:
+# editing it invalidates the cached facts and the cached analysis.
+cp -r "$TSAFE_SOURCE_DIR/rules" "$WORK/rules"
+export TSAFE_RULES_DIR="$WORK/rules"
+mkdir -p "$WORK/rproj" && cp "$S/race.c" "$WORK/rproj/"
+P="$WORK/rproj"
+run_tsafe scan "$P/race.c" --db "$WORK/rules.db" --root "$P"
+run_tsafe scan "$P/race.c" --db "$WORK/rules.db" --root "$P"
+check "unchanged rules: analysis reused" grep -q "analysis of run" <<<"$err"
+printf 'my_unsafe_call\tmy_safe_call\tkeeps a static buffer\n' >>"$WORK/rules/mt-unsafe.tsv"
+run_tsafe scan "$P/race.c" --db "$WORK/rules.db" --root "$P"
+expect "edited rules data: scanned again" 1 "\(0 from cache\)"
+check "edited rules data: analysed again" test "$(grep -c "analysis of run" <<<"$err")" -eq 0
+unset TSAFE_RULES_DIR
+
+# A reused analysis keeps the lock-order graph the analysis drew.
+mkdir -p "$WORK/lo" && cp "$TSAFE_SOURCE_DIR/corpus/12_deadlocks/lock_order.c" "$WORK/lo/"
+run_tsafe scan "$WORK/lo/lock_order.c" --db "$WORK/lo.db" --root "$WORK/lo"
+run_tsafe graph --db "$WORK/lo.db" --format dot
+graph1=$out
+run_tsafe scan "$WORK/lo/lock_order.c" --db "$WORK/lo.db" --root "$WORK/lo"
+check "lock-order program re-scanned: analysis reused" grep -q "analysis of run" <<<"$err"
+run_tsafe graph --db "$WORK/lo.db" --format dot
+check "the reused analysis has the same lock-order graph" test "$graph1" = "$out"
+check "that graph has the inversion's edges" grep -q -- "->" <<<"$out"
+
 finish

@@ -1,7 +1,9 @@
 /* test_dynamic_edges.c — the store's lock_edges table: a run's edges round-trip with
  * their stacks and gates, and the edges offered for cross-run prediction are those of
  * the newest finished run of every other scope (a newer run of a scope supersedes its
- * older ones, so an order the program no longer takes drops out). */
+ * older ones, so an order the program no longer takes drops out). The graph reads the
+ * edges of the current run of every (engine, scope), a scan still printing its run
+ * included. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -132,6 +134,47 @@ static void test_newest_run_of_each_scope(void **state)
 	close_db(s);
 }
 
+static long run_of(struct store *s, const char *engine, const char *scope)
+{
+	long run = store_run_begin(s, engine, scope, "/src", scope);
+	assert_true(run > 0);
+	return run;
+}
+
+static void test_current_edges_of_every_engine(void **state)
+{
+	(void)state;
+	struct store *s = open_db();
+	struct stored_edge ab, ba, cd;
+	make_edge(&ab, "global:a", "global:b");
+	make_edge(&ba, "global:b", "global:a");
+	make_edge(&cd, "global:c", "global:d");
+	long old = run_of(s, "static", "/src");
+	assert_int_equal(store_edges_add(s, old, &cd, 1), 0);     /* fixed since: drops out */
+	assert_int_equal(store_run_end(s, old, 0), 0);
+	long scan = run_of(s, "static", "/src");                  /* printing, not ended yet */
+	assert_int_equal(store_edges_add(s, scan, &ab, 1), 0);
+	long rt = run_of(s, "runtime", "./test_a");
+	assert_int_equal(store_edges_add(s, rt, &ba, 1), 0);
+	assert_int_equal(store_edges_add(s, rt, &ab, 1), 0);
+	assert_int_equal(store_run_end(s, rt, 0), 0);
+	struct stored_edge_list l = {0};
+	assert_int_equal(store_edges_current(s, &l), 0);
+	assert_int_equal(l.n, 3);             /* ordered by from, to, run */
+	assert_string_equal(l.items[0].from, "global:a");
+	assert_int_equal(l.items[0].run, scan);
+	assert_string_equal(l.items[0].run_engine, "static");
+	assert_string_equal(l.items[1].from, "global:a");
+	assert_string_equal(l.items[1].run_engine, "runtime");
+	assert_string_equal(l.items[2].from, "global:b");
+	assert_string_equal(l.items[2].run_scope, "./test_a");
+	stored_edge_list_free(&l);
+	stored_edge_free(&ab);
+	stored_edge_free(&ba);
+	stored_edge_free(&cd);
+	close_db(s);
+}
+
 static void test_edge_needs_classes(void **state)
 {
 	(void)state;
@@ -148,6 +191,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_newest_run_of_each_scope),
+		cmocka_unit_test(test_current_edges_of_every_engine),
 		cmocka_unit_test(test_edge_needs_classes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

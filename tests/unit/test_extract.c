@@ -695,6 +695,41 @@ static void test_cache_key_and_headers(void **state)
 	free(src);
 }
 
+/* A header's inline and static functions are extracted when the unit uses them (called,
+ * transitively, or their address taken); one with external linkage always. */
+static void test_header_functions_the_unit_uses(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/tsafe-extract-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *hdr = write_file(dir, "lib.h",
+	                       "static inline int chain(int x) { return x + 1; }\n"
+	                       "static inline int used(int x) { return chain(x); }\n"
+	                       "static inline int unused(int x) { return x - 1; }\n"
+	                       "static inline void via_ptr(void) { }\n"
+	                       "static void (*const hook)(void) = via_ptr;\n"
+	                       "void ext(void) { }\n");
+	char *src = write_file(dir, "main.c", "#include \"lib.h\"\n"
+	                       "static int dead(void) { return 0; }\n"
+	                       "int f(int x) { return used(x); }\n");
+	struct tu_facts *tu = load(src);
+	assert_non_null(fn_named(tu, "used"));
+	assert_non_null(fn_named(tu, "chain"));
+	assert_non_null(fn_named(tu, "ext"));
+	assert_non_null(fn_named(tu, "dead"));          /* the unit's own code, used or not */
+	assert_non_null(fn_named(tu, "via_ptr"));
+	assert_true(fn_named(tu, "via_ptr")->flags & FNF_ADDR_TAKEN);
+	assert_false(fn_named(tu, "used")->flags & FNF_ADDR_TAKEN);
+	for (int i = 0; i < tu->nfuncs; i++)
+		assert_string_not_equal(tu->funcs[i].name, "unused");
+	unload(tu);
+	unlink(hdr);
+	unlink(src);
+	rmdir(dir);
+	free(hdr);
+	free(src);
+}
+
 /* ---- thread safety: the CLI runs one extraction per worker thread ---- */
 
 static const char *const all_fixtures[] = {
@@ -784,6 +819,7 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_compile_command),
 		cmocka_unit_test(test_cache_key_and_headers),
+		cmocka_unit_test(test_header_functions_the_unit_uses),
 		cmocka_unit_test(test_parallel_extraction),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

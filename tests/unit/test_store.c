@@ -644,18 +644,44 @@ static void test_migrates_version_1(void **state)
 	struct store *s = open_ok(fx->db);
 	long run = store_run_begin(s, "runtime", "./prog", "/proj", NULL);
 	store_close(s);
-	raw_exec(fx->db, "DROP TABLE lock_edges; PRAGMA user_version = 1;");
+	raw_exec(fx->db, "DROP TABLE lock_edges; DROP TABLE analysis_cache; ALTER TABLE findings DROP COLUMN benign; PRAGMA user_version = 1;");
 	s = open_ok(fx->db);
 	store_close(s);
 	assert_int_equal(raw_int(fx->db, "PRAGMA user_version"), store_schema_version());
 	assert_int_equal(raw_int(fx->db, "SELECT count(*) FROM runs"), 1);
 	raw_exec(fx->db, "INSERT INTO lock_edges (run_id, from_class, to_class, flags, threads,"
 	                 " inner_line, outer_line) VALUES (1, 'global:a', 'global:b', 0, 1, 3, 4);"
-	                 "PRAGMA user_version = 1;");
+	                 "DROP TABLE analysis_cache; ALTER TABLE findings DROP COLUMN benign; PRAGMA user_version = 1;");
 	s = open_ok(fx->db);
 	assert_int_equal(store_latest_run(s, NULL), run);
 	store_close(s);
 	assert_int_equal(raw_int(fx->db, "SELECT count(*) FROM lock_edges"), 1);
+}
+
+/* The analysis results cache answers for a key only with a run that ended. */
+static void test_results_cache(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_ok(fx->db);
+	struct stored_results r = {0};
+	assert_int_equal(store_results_get(s, "k1", &r), 0);
+	long run = store_run_begin(s, "static", "/proj", "/proj", NULL);
+	struct stored_results put = {.run = run, .programs = 3, .threads = 2};
+	assert_int_equal(store_results_put(s, "k1", &put), 0);
+	assert_int_equal(store_results_get(s, "k1", &r), 0);     /* still running */
+	assert_int_equal(store_run_end(s, run, 1), 0);
+	assert_int_equal(store_results_get(s, "k1", &r), 1);
+	assert_int_equal(r.run, run);
+	assert_int_equal(r.programs, 3);
+	assert_int_equal(r.threads, 2);
+	assert_int_equal(store_results_get(s, "k2", &r), 0);
+	long run2 = store_run_begin(s, "static", "/proj", "/proj", NULL);
+	store_run_end(s, run2, 0);
+	put.run = run2;
+	assert_int_equal(store_results_put(s, "k1", &put), 0);  /* replaced */
+	assert_int_equal(store_results_get(s, "k1", &r), 1);
+	assert_int_equal(r.run, run2);
+	store_close(s);
 }
 
 /* ---- concurrency ---------------------------------------------------------------------- */
@@ -873,6 +899,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_version_1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_results_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_save_concurrently, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_processes_add_concurrently, setup, teardown),
 	};

@@ -1,0 +1,139 @@
+/* run_valgrind.c — `tsafe run --engine helgrind|drd`: the program under Valgrind, its XML
+ * read into findings, races matched with the data races the database already knows (the
+ * static pass's become confirmed), the project's suppressions applied, Valgrind's known
+ * false alarms marked likely benign from the static facts, and the run stored. */
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "analyze/suppress.h"
+#include "common/config.h"
+#include "common/util.h"
+#include "run.h"
+#include "valgrind/valgrind.h"
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int exit_code_of(int status, int timed_out, int timeout_s)
+{
+	if (timed_out) {
+		fprintf(stderr, "tsafe: the program did not end within %d s under Valgrind and was "
+		        "killed; what Valgrind reported until then is kept\n", timeout_s);
+		return 128 + SIGKILL;
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status)) {
+		fprintf(stderr, "tsafe: the program was killed by signal %d (%s) under Valgrind; what "
+		        "Valgrind reported until then is kept\n", WTERMSIG(status),
+		        sigdescr_np(WTERMSIG(status)));
+		return 128 + WTERMSIG(status);
+	}
+	return EXIT_TOOL;
+}
+
+/* Identity (known races), the project's suppressions, then Valgrind's false alarms. */
+static int refine(const struct run_args *a, struct store *st, struct finding_list *l)
+{
+	struct finding_list known = {0};
+	struct finding_query q = {.current_only = 1, .rule = "data-race"};
+	if (store_findings_load(st, &q, &known)) {
+		finding_list_free(&known);
+		return cli_error("reading known data races from '%s' failed: %s", a->out.db,
+		                 store_errmsg(st));
+	}
+	vg_confirm(l, &known);
+	finding_list_free(&known);
+	if (vg_mark_benign(st, l, a->out.root))
+		return cli_error("reading static facts from '%s' failed: %s", a->out.db, store_errmsg(st));
+	struct project_config cfg = {0};
+	char *err = NULL;
+	if (config_load(a->out.root, &cfg, &err)) {
+		int rc = cli_error("%s", err);
+		free(err);
+		return rc;
+	}
+	suppress_apply(l, a->out.root, &cfg);
+	config_free(&cfg);
+	return 0;
+}
+
+static long store_run(const struct run_args *a, struct store *st, const char *tool,
+                      struct finding_list *l, int argc, char **argv, int program_rc)
+{
+	char *scope = a->scope ? xstrdup(a->scope) : join_words(a->cmd, a->ncmd);
+	char *command = cli_command(argc, argv);
+	long run = store_run_begin(st, tool, scope, a->out.root, command);
+	if (run < 0 || store_findings_add(st, run, l->items, l->n)) {
+		cli_error("storing findings in '%s' failed: %s", a->out.db, store_errmsg(st));
+		run = -1;
+	} else {
+		store_run_end(st, run, program_rc);
+	}
+	free(scope);
+	free(command);
+	return run;
+}
+
+static void summary(const char *tool, const struct vg_summary *s, const struct finding_list *l)
+{
+	int benign = 0;
+	for (int i = 0; i < l->n; i++)
+		benign += l->items[i].benign;
+	fprintf(stderr, "tsafe: %s: %d process%s, %d error%s, %d finding%s", tool, s->processes,
+	        s->processes == 1 ? "" : "es", s->errors, s->errors == 1 ? "" : "s", l->n,
+	        l->n == 1 ? "" : "s");
+	if (benign)
+		fprintf(stderr, " (%d likely benign)", benign);
+	if (s->truncated)
+		fprintf(stderr, " (%d output%s cut short)", s->truncated, s->truncated == 1 ? "" : "s");
+	fputc('\n', stderr);
+}
+
+long run_valgrind(const struct run_args *a, struct store *st, const char *valgrind,
+                  const char *tool, int argc, char **argv, int *program_rc)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir = xasprintf("%s/tsafe-vg-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		cli_error("cannot create a directory for Valgrind's output in '%s': %m (set TMPDIR "
+		          "to a writable directory)", tmp && *tmp ? tmp : "/tmp");
+		free(dir);
+		return -1;
+	}
+	struct vg_opts o = {.tool = tool, .root = a->out.root, .suppressions = a->suppressions,
+	                    .nsuppressions = a->nsuppressions, .timeout_s = a->timeout_s};
+	int timed_out = 0;
+	long run = -1;
+	int status = vg_spawn(valgrind, &o, a->cmd, dir, &timed_out);
+	struct finding_list l = {0};
+	struct vg_summary sum = {0};
+	char *err = NULL;
+	if (status != -1) {
+		*program_rc = exit_code_of(status, timed_out, a->timeout_s);
+		if (vg_ingest(dir, &o, &l, &sum, &err))
+			cli_error("%s", err);
+		else if (!refine(a, st, &l))
+			run = store_run(a, st, tool, &l, argc, argv, *program_rc);
+		if (run > 0)
+			summary(tool, &sum, &l);
+		if (run > 0 && sum.processes == 0)
+			fprintf(stderr, "tsafe: Valgrind wrote nothing: the program did not start under "
+			        "it (see Valgrind's messages above)\n");
+	}
+	free(err);
+	finding_list_free(&l);
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(dir);
+	return run;
+}

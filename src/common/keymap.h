@@ -1,0 +1,32 @@
+/* keymap.h — keys built as bytes and hashed to 128 bits, and a map from them to ints
+ * (memo tables of the analysis, the scan's file digests). See keymap.c. */
+#ifndef TSAFE_KEYMAP_H
+#define TSAFE_KEYMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct keybuf {
+	unsigned char *p;
+	size_t n, cap;
+};
+struct hkey {
+	uint64_t lo, hi;
+};
+struct keymap {
+	struct hkey *keys;
+	int *vals;
+	unsigned char *used;
+	int cap, n;
+};
+void kb_reset(struct keybuf *kb);
+void kb_int(struct keybuf *kb, long v);
+void kb_str(struct keybuf *kb, const char *s);
+struct hkey kb_hash(const struct keybuf *kb);
+void kb_free(struct keybuf *kb);
+struct hkey hkey_of_pointer(const void *p);
+int keymap_get(const struct keymap *m, struct hkey k, int *val);   /* 1 if found */
+void keymap_put(struct keymap *m, struct hkey k, int val);
+void keymap_free(struct keymap *m);
+
+#endif

@@ -1,0 +1,106 @@
+/* internal.h — what the files of src/valgrind share: one XML file as read (vgxml.c), the
+ * mapping of Valgrind's error kinds to rule ids (vgkinds.c) and the building of findings
+ * (vgfindings.c). Not for use outside src/valgrind. */
+#ifndef TSAFE_VALGRIND_INTERNAL_H
+#define TSAFE_VALGRIND_INTERNAL_H
+
+#include "common/finding.h"
+#include "valgrind.h"
+
+struct vg_frame {
+	char *fn, *dir, *file, *obj;
+	int line;
+};
+
+struct vg_stack {
+	struct vg_frame *frames;     /* innermost first */
+	int n;
+};
+
+/* One part of an error in document order: a text (what, xwhat, auxwhat, xauxwhat) or a
+ * DRD segment bound, and the stack that follows it (n = 0 when none). */
+struct vg_note {
+	char *tag;                   /* "what", "auxwhat", "other_segment_start", … */
+	char *text;
+	int hthreadid;               /* Helgrind's thread #N of the text, 0 when none */
+	struct vg_stack stack;
+};
+
+struct vg_error {
+	char *kind;                  /* "Race", "ConflictingAccess", "LockOrder", … */
+	int tid;
+	struct vg_note *notes;       /* notes[0] is the what */
+	int nnotes;
+};
+
+struct vg_thread {
+	int id;                      /* Helgrind's #N */
+	struct vg_stack created;     /* where pthread_create was called */
+};
+
+struct vg_doc {
+	char *tool;                  /* "helgrind", "drd", or NULL when the file said nothing */
+	int protocol;
+	int complete;                /* </valgrindoutput> was reached */
+	int malformed;               /* the parser stopped on bad XML */
+	struct vg_error *errors;
+	int nerrors;
+	struct vg_thread *threads;
+	int nthreads;
+};
+
+/* ---- vgxml.c ---- */
+/* Parses len bytes of XML (streaming: a document cut anywhere keeps every complete
+ * <error>). Never fails: what could not be read is simply absent. */
+void vg_parse(const char *buf, size_t len, struct vg_doc *doc);
+void vg_doc_free(struct vg_doc *doc);
+/* The first user frame of a stack: the innermost with a source file that is not in
+ * Valgrind's preload objects, the C library or the loader. -1 when none. */
+int vg_user_frame(const struct vg_stack *s);
+int vg_system_frame(const struct vg_frame *f);   /* in libc, ld.so, a vgpreload object… */
+
+/* ---- vgkinds.c ---- */
+/* The rule id of an error of `tool` with `kind` and first text, from
+ * rules/valgrind-kinds.tsv; NULL when no row matches (the caller keeps "tool:Kind"). */
+const char *vg_rule_of(const char *tool, const char *kind, const char *text);
+
+/* The message of a heap race's allocation site (not one of the racing accesses). */
+#define VG_ALLOC_MESSAGE "the block was allocated here"
+
+/* ---- vgconfirm.c ---- */
+/* The racing accesses of a data-race finding (up to 2): its locations but the allocation
+ * site of a heap block. */
+int vg_sides(const struct finding *f, const struct location **out);
+/* Does an object named `known` (an access path "s:a.c:prof.version", or a Valgrind name)
+ * agree with Valgrind's name `vg`? Compared by the last component; an unnamed object
+ * ("?", a heap block) agrees with any. */
+int vg_same_object(const char *known, const char *vg);
+
+/* ---- vgingest.c ---- */
+/* Keeps the first finding of each fingerprint among l->items[from…], in order. */
+void vg_unique(struct finding_list *l, int from);
+
+/* ---- vgfindings.c: errors -> findings; vgrace.c: the races ---- */
+
+struct vg_build {
+	const struct vg_doc *doc;
+	const struct vg_opts *o;
+	struct finding *f;           /* the finding being built */
+};
+
+/* Appends one finding per error of doc to out (fingerprints not set yet). */
+void vg_findings(const struct vg_doc *doc, const struct vg_opts *o, struct finding_list *out);
+void vg_race_finding(struct vg_build *b, struct finding_list *out, const struct vg_error *e);
+/* A new finding of the tool (message and symbol are taken over); sets b->f. */
+struct finding *vg_new_finding(struct vg_build *b, struct finding_list *out, const char *rule,
+                               char *message, char *symbol);
+/* A location of b->f at the stack's first user frame, with the stack from there; NULL when
+ * the stack has no user frame. */
+struct location *vg_add_location(const struct vg_build *b, const struct vg_stack *s,
+                                 const char *message);
+/* "thread #3 created at a.c:57", "main thread" (Helgrind's #1), or NULL. */
+char *vg_thread_desc(const struct vg_build *b, int id);
+char *vg_frame_file(const struct vg_opts *o, const struct vg_frame *fr);
+char *vg_without_addresses(const char *text);   /* "lock at 0x10C0C0" -> "lock" */
+
+#endif

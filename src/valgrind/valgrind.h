@@ -1,0 +1,60 @@
+/* valgrind.h — the Valgrind engines (Helgrind, DRD): running a program under Valgrind with
+ * XML output, reading that XML, and turning each error into a finding with the project's
+ * rule ids, so that a bug Valgrind and the static pass both see is one finding.
+ *
+ *   vg_find()         where valgrind is (NULL: not installed)
+ *   vg_spawn()        runs PROGRAM under one tool, XML into a private directory
+ *   vg_ingest()       every XML file of that directory -> findings (with fingerprints)
+ *   vg_confirm()      a race that matches a known two-sided data-race takes its identity
+ *   vg_mark_benign()  races the static facts show to be Valgrind's known false alarms
+ */
+#ifndef TSAFE_VALGRIND_H
+#define TSAFE_VALGRIND_H
+
+#include "common/finding.h"
+#include "store/store.h"
+
+struct vg_opts {
+	const char *tool;            /* "helgrind" or "drd" */
+	const char *root;            /* project root: paths in findings are relative to it */
+	char *const *suppressions;   /* the user's Valgrind suppression files */
+	int nsuppressions;
+	int timeout_s;               /* end the program after this many seconds (0: never) */
+};
+
+struct vg_summary {
+	int processes;               /* XML files read */
+	int errors;                  /* <error> elements read */
+	int truncated;               /* files cut short (crash, kill, timeout) */
+	int timed_out;
+};
+
+/* The valgrind executable on PATH (new string), or NULL. */
+char *vg_find(void);
+
+/* Runs `valgrind --tool=… --xml=yes --xml-file=DIR/vg.%p.xml … PROGRAM ARGS` with the
+ * shipped suppressions (rules/valgrind.supp) and the user's. Returns the program's wait
+ * status (a program killed at the timeout reports SIGKILL and sets *timed_out), or -1
+ * with a message printed when valgrind could not be started. */
+int vg_spawn(const char *valgrind, const struct vg_opts *o, char *const *cmd, const char *dir,
+             int *timed_out);
+
+/* Reads every vg.*.xml of dir. Complete <error> elements of a file cut short are kept.
+ * Appends findings (engine = the tool, fingerprints set) to *out. Returns 0, or -1 with a
+ * one-line *err when dir cannot be read. */
+int vg_ingest(const char *dir, const struct vg_opts *o, struct finding_list *out,
+              struct vg_summary *sum, char **err);
+
+/* Gives each data race of l that matches a finding of known (two-sided: both accesses at
+ * the same function and line text; one-sided, as DRD reports: its access is one of the two
+ * and the variable agrees) that finding's fingerprint and symbol, so that the store keeps
+ * one finding with evidence from both engines. */
+void vg_confirm(struct finding_list *l, const struct finding_list *known);
+
+/* Marks likely benign (kept, suppressed with the reason) the races on objects that the
+ * static facts in the store show are only accessed atomically, or only written by a
+ * pthread_once/call_once initialiser (Valgrind saw the write run inside it) that nothing
+ * calls directly. -1 on a store error. */
+int vg_mark_benign(struct store *st, struct finding_list *l, const char *root);
+
+#endif

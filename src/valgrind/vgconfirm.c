@@ -1,0 +1,122 @@
+/* vgconfirm.c — a race Valgrind found that is a race already known (from the static pass,
+ * or from the other Valgrind tool) becomes that finding: same fingerprint and symbol, so the
+ * store keeps one finding with evidence from each engine, and a static finding seen at run
+ * time is confirmed. Sides are compared by file, function and line; the static pass and
+ * Valgrind name objects differently (access paths, symbol names), so the objects are
+ * compared by their last component only. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "internal.h"
+
+/* The racing accesses of a finding: its locations but a heap block's allocation site. */
+int vg_sides(const struct finding *f, const struct location **out)
+{
+	int n = 0;
+	for (int i = 0; i < f->nlocs && n < 2; i++)
+		if (!str_eq(f->locs[i].message, VG_ALLOC_MESSAGE))
+			out[n++] = &f->locs[i];
+	return n;
+}
+
+static int same_site(const struct location *a, const struct location *b)
+{
+	return a->line == b->line && str_eq(a->file, b->file) && str_eq(a->func, b->func);
+}
+
+/* The object's own name: after the last ':' of an access path, without array brackets
+ * (Valgrind names one element, or the whole array). New string. */
+static char *object_name(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	struct strbuf sb;
+	sb_init(&sb);
+	int depth = 0;
+	for (const char *p = colon ? colon + 1 : s; *p; p++) {
+		depth += *p == '[';
+		if (!depth)
+			sb_addc(&sb, *p);
+		depth -= *p == ']' && depth;
+	}
+	return sb.buf ? sb_detach(&sb) : xstrdup("");
+}
+
+int vg_same_object(const char *known, const char *vg)
+{
+	if (!vg || !strcmp(vg, "?") || str_starts(vg, "heap:"))
+		return 1;
+	if (!known)
+		return 0;
+	/* Without --read-var-info Valgrind names the variable, not the member ("prof" for
+	 * prof.version): a prefix up to a '.' agrees. */
+	char *a = object_name(known), *b = object_name(vg);
+	size_t n = strlen(b);
+	int same = !strncmp(a, b, n) && (a[n] == '\0' || a[n] == '.');
+	free(a);
+	free(b);
+	return same;
+}
+
+/* 2: both sides match; 1: Valgrind's only side is one of the known two; 0: no match. */
+static int match(const struct finding *f, const struct finding *k)
+{
+	const struct location *fs[2], *ks[2];
+	int nf = vg_sides(f, fs), nk = vg_sides(k, ks);
+	if (!str_eq(k->rule, "data-race") || nk != 2 || !nf || !vg_same_object(k->symbol, f->symbol))
+		return 0;
+	if (nf == 2)
+		return ((same_site(fs[0], ks[0]) && same_site(fs[1], ks[1])) ||
+		        (same_site(fs[0], ks[1]) && same_site(fs[1], ks[0]))) ? 2 : 0;
+	return same_site(fs[0], ks[0]) || same_site(fs[0], ks[1]) ? 1 : 0;
+}
+
+static void copy_location(struct location *to, const struct location *from)
+{
+	to->file = xstrdup(from->file);
+	to->line = from->line;
+	to->col = from->col;
+	to->func = xstrdup(from->func);
+	to->message = xstrdup(from->message);
+	to->thread = xstrdup(from->thread);
+	to->locks = xstrdup(from->locks);
+	for (int i = 0; i < from->nstack; i++)
+		finding_add_frame(to, from->stack[i].func, from->stack[i].file, from->stack[i].line);
+}
+
+/* Takes k's identity; a one-sided race also takes k's other side, so the stored finding
+ * still shows both accesses. */
+static void adopt(struct finding *f, const struct finding *k, int how)
+{
+	free(f->fingerprint);
+	f->fingerprint = xstrdup(k->fingerprint);
+	free(f->symbol);
+	f->symbol = xstrdup(k->symbol);
+	if (how == 2)
+		return;
+	const struct location *ks[2];
+	vg_sides(k, ks);
+	const struct location *other = same_site(&f->locs[0], ks[0]) ? ks[1] : ks[0];
+	copy_location(finding_add_loc(f), other);
+}
+
+void vg_confirm(struct finding_list *l, const struct finding_list *known)
+{
+	for (int i = 0; i < l->n; i++) {
+		struct finding *f = &l->items[i];
+		if (!str_eq(f->rule, "data-race"))
+			continue;
+		int best = 0;
+		const struct finding *bk = NULL;
+		for (int j = 0; j < known->n && best < 2; j++) {
+			int m = match(f, &known->items[j]);
+			if (m > best) {
+				best = m;
+				bk = &known->items[j];
+			}
+		}
+		if (bk && !str_eq(bk->fingerprint, f->fingerprint))
+			adopt(f, bk, best);
+	}
+	vg_unique(l, 0);
+}

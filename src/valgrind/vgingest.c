@@ -1,0 +1,88 @@
+/* vgingest.c — every XML file a Valgrind run left (one per process: vg.PID.xml) read into
+ * findings, with fingerprints, and one finding per fingerprint: Valgrind reports the two
+ * halves of `counter++` (its read and its write), and each process of a forking program,
+ * separately. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "internal.h"
+
+static int is_xml_log(const char *name)
+{
+	size_t n = strlen(name);
+	return str_starts(name, "vg.") && n > 4 && !strcmp(name + n - 4, ".xml");
+}
+
+static void read_one(const char *path, const struct vg_opts *o, struct finding_list *out,
+                     struct vg_summary *sum)
+{
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		return;
+	struct strbuf sb;
+	sb_init(&sb);
+	sb_read_stream(&sb, fp);
+	fclose(fp);
+	struct vg_doc doc;
+	vg_parse(sb.buf ? sb.buf : "", sb.len, &doc);
+	sum->processes++;
+	sum->errors += doc.nerrors;
+	sum->truncated += !doc.complete;
+	vg_findings(&doc, o, out);
+	vg_doc_free(&doc);
+	sb_free(&sb);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void vg_unique(struct finding_list *l, int from)
+{
+	int k = from;
+	for (int i = from; i < l->n; i++) {
+		int dup = 0;
+		for (int j = from; j < k && !dup; j++)
+			dup = str_eq(l->items[j].fingerprint, l->items[i].fingerprint);
+		if (dup)
+			finding_free(&l->items[i]);
+		else
+			l->items[k++] = l->items[i];
+	}
+	l->n = k;
+}
+
+int vg_ingest(const char *dir, const struct vg_opts *o, struct finding_list *out,
+              struct vg_summary *sum, char **err)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		*err = xasprintf("cannot read Valgrind's output directory '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	char **names = NULL;
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		if (is_xml_log(e->d_name)) {
+			names = append_zeroed(names, &n, sizeof *names);
+			names[n - 1] = xasprintf("%s/%s", dir, e->d_name);
+		}
+	closedir(d);
+	/* In name order, so the findings do not depend on the directory's order. */
+	qsort(names, (size_t)n, sizeof *names, cmp_name);
+	int from = out->n;
+	for (int i = 0; i < n; i++) {
+		read_one(names[i], o, out, sum);
+		free(names[i]);
+	}
+	free(names);
+	for (int i = from; i < out->n; i++)
+		finding_fingerprint(&out->items[i], o->root);
+	vg_unique(out, from);
+	return 0;
+}

@@ -1,0 +1,125 @@
+/* vgspawn.c — running a program under Helgrind or DRD: XML into a private directory, one
+ * file per process (children of fork and exec too), the suppressions tsafe ships for
+ * the C library's own synchronisation plus the user's, and an optional timeout after
+ * which the program is killed and what Valgrind wrote until then is kept. */
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/rules.h"
+#include "common/util.h"
+#include "internal.h"
+
+extern char **environ;
+
+char *vg_find(void)
+{
+	const char *path = getenv("PATH");
+	char *dirs = xstrdup(path ? path : "/usr/bin:/bin");
+	char *found = NULL;
+	for (char *save, *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *p = xasprintf("%s/valgrind", *d ? d : ".");
+		if (access(p, X_OK) == 0)
+			found = p;
+		else
+			free(p);
+	}
+	free(dirs);
+	return found;
+}
+
+static char **valgrind_argv(const char *valgrind, const struct vg_opts *o, char *const *cmd,
+                            const char *dir)
+{
+	int ncmd = 0;
+	while (cmd[ncmd])
+		ncmd++;
+	char **argv = xcalloc((size_t)(o->nsuppressions + ncmd + 12), sizeof *argv);
+	int k = 0;
+	argv[k++] = xstrdup(valgrind);
+	argv[k++] = xasprintf("--tool=%s", o->tool);
+	argv[k++] = xstrdup("--xml=yes");
+	argv[k++] = xasprintf("--xml-file=%s/vg.%%p.xml", dir);
+	argv[k++] = xstrdup("--trace-children=yes");
+	/* DRD skips stack variables by default: a loop counter whose address each thread gets
+	 * is then never seen racing. */
+	if (!strcmp(o->tool, "drd"))
+		argv[k++] = xstrdup("--check-stack-var=yes");
+	char *shipped = xasprintf("%s/valgrind.supp", rules_dir());
+	if (access(shipped, R_OK) == 0)
+		argv[k++] = xasprintf("--suppressions=%s", shipped);
+	free(shipped);
+	for (int i = 0; i < o->nsuppressions; i++)
+		argv[k++] = xasprintf("--suppressions=%s", o->suppressions[i]);
+	argv[k++] = xstrdup("--");
+	for (int i = 0; i < ncmd; i++)
+		argv[k++] = xstrdup(cmd[i]);
+	return argv;
+}
+
+/* Waits for pid; after timeout_s seconds (0: never) kills its process group. */
+static int wait_with_timeout(pid_t pid, int timeout_s, int *timed_out)
+{
+	int status = -1;
+	struct timespec start, now, tick = {0, 20 * 1000 * 1000};
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		pid_t r = waitpid(pid, &status, timeout_s ? WNOHANG : 0);
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (timeout_s && now.tv_sec - start.tv_sec >= timeout_s && !*timed_out) {
+			*timed_out = 1;
+			kill(-pid, SIGKILL);
+		}
+		if (timeout_s)
+			nanosleep(&tick, NULL);
+	}
+}
+
+int vg_spawn(const char *valgrind, const struct vg_opts *o, char *const *cmd, const char *dir,
+             int *timed_out)
+{
+	char **argv = valgrind_argv(valgrind, o, cmd, dir);
+	/* Like system(): ^C goes to the program, and tsafe stays to read what Valgrind saw. */
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	posix_spawnattr_t attr;
+	posix_spawnattr_init(&attr);
+	sigset_t dflt;
+	sigemptyset(&dflt);
+	sigaddset(&dflt, SIGINT);
+	sigaddset(&dflt, SIGQUIT);
+	posix_spawnattr_setsigdefault(&attr, &dflt);
+	short flags = POSIX_SPAWN_SETSIGDEF;
+	if (o->timeout_s) {
+		/* Its own process group, so the timeout ends the children of the program too. */
+		flags |= POSIX_SPAWN_SETPGROUP;
+		posix_spawnattr_setpgroup(&attr, 0);
+	}
+	posix_spawnattr_setflags(&attr, flags);
+	pid_t pid;
+	*timed_out = 0;
+	int err = posix_spawn(&pid, valgrind, NULL, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	int status = -1;
+	if (err)
+		fprintf(stderr, "tsafe: cannot run '%s': %s\n", valgrind, strerror(err));
+	else
+		status = wait_with_timeout(pid, o->timeout_s, timed_out);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	for (int i = 0; argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+	return status;
+}

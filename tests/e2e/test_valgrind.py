@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""test_valgrind.py — `tsafe run --engine helgrind|drd|all` on small programs, each a real
+Valgrind run: every mapped error kind becomes its rule at the right line, an unmapped one
+keeps the tool's kind name, a race found by the static scan and by Helgrind is one
+confirmed finding (also with DRD under --engine all), Valgrind's false alarms on atomics
+and pthread_once are kept as likely benign and do not count, suppression files pass
+through, a program killed at --timeout keeps what was reported, and the error paths
+(unknown engine, no valgrind) exit 2 with one line.
+
+Env: TSAFE, TSAFE_SOURCE_DIR.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+FAILURES = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        FAILURES.append(what)
+
+
+def env(name):
+    v = os.environ.get(name)
+    if not v:
+        sys.exit(f"test_valgrind: ${name} is not set; run through ctest (or export it)")
+    return v
+
+
+TSAFE, SRC = env("TSAFE"), env("TSAFE_SOURCE_DIR")
+TMP = tempfile.mkdtemp(prefix="tsafe-vg-")
+
+
+def compile_c(path, name):
+    exe = os.path.join(TMP, name)
+    subprocess.run(["cc", "-std=gnu17", "-g", "-O0", "-pthread", path, "-o", exe], check=True)
+    return exe
+
+
+def tsafe(*args, env_extra=None, cwd=SRC):
+    e = dict(os.environ, **(env_extra or {}))
+    return subprocess.run([TSAFE, *args], cwd=cwd, capture_output=True, text=True, env=e, timeout=300)
+
+
+def run_json(db, engine, exe, *extra, args=(), status=0):
+    out = os.path.join(TMP, f"{os.path.basename(exe)}.{engine}.json")
+    r = tsafe("run", "--engine", engine, "--db", db, "--format", "json", "-o", out,
+              "--fail-on", "never", *extra, "--", exe, *args)
+    if r.returncode != status:
+        print(r.stderr)
+        return [], r
+    with open(out, encoding="utf-8") as f:
+        return json.load(f)["findings"], r
+
+
+def at(findings, rule, line):
+    return [f for f in findings if f["rule"] == rule and f["locations"] and f["locations"][0].get("line") == line]
+
+
+def test_kinds():
+    misuse = compile_c(os.path.join(SRC, "tests/fixtures/run/misuse.c"), "misuse")
+    order = compile_c(os.path.join(SRC, "tests/fixtures/run/order.c"), "order")
+    db = os.path.join(TMP, "kinds.db")
+    hg, _ = run_json(db, "helgrind", misuse)
+    for rule, line, kind in [("double-lock", 24, "Misc re-lock"), ("unlock-not-held", 34, "UnlockUnlocked"),
+                             ("unlock-not-owner", 52, "UnlockForeign"), ("destroy-locked", 60, "Misc destroy"),
+                             ("cond-wait-unheld", 72, "Misc cond wait"), ("unlock-not-held", 73, "UnlockBogus")]:
+        check(at(hg, rule, line), f"helgrind {kind} -> {rule} at line {line}")
+    check(any(f["rule"] == "lock-leak" for f in hg), "helgrind 'Exiting thread still holds' -> lock-leak")
+    fo, _ = run_json(db, "helgrind", order)
+    check(any(f["rule"] == "lock-order-inversion" and len(f["locations"]) >= 2 for f in fo),
+          "helgrind LockOrder -> lock-order-inversion with both orders' acquisitions")
+    drd, _ = run_json(db, "drd", misuse)
+    for rule, line in [("double-lock", 24), ("unlock-not-held", 34), ("unlock-not-owner", 52),
+                       ("destroy-locked", 60)]:
+        check(at(drd, rule, line), f"drd -> {rule} at line {line}")
+    check(any(f["rule"] == "lock-leak" for f in drd), "drd 'still locked at thread exit' -> lock-leak")
+    check(at(drd, "drd:MutexErr", 72), "drd MutexErr with no mapping is kept as drd:MutexErr")
+    check(all(f["fingerprint"] and "0x" not in (f["symbol"] or "") for f in hg + drd),
+          "every finding has a fingerprint and no address in its symbol")
+    again, _ = run_json(db, "helgrind", misuse)
+    check(sorted(f["fingerprint"] for f in again) == sorted(f["fingerprint"] for f in hg),
+          "a second run gives the same fingerprints (no addresses, thread ids or order)")
+
+
+def test_confirmed():
+    src = os.path.join(SRC, "corpus/13_race_conditions/read_unlocked.c")
+    exe = compile_c(src, "read_unlocked")
+    db = os.path.join(TMP, "confirm.db")
+    r = tsafe("scan", src, "--db", db, "--fail-on", "never", "--", "-pthread")
+    check(r.returncode == 0, "static scan of read_unlocked.c")
+    found, _ = run_json(db, "all", exe)
+    races = [f for f in found if f["rule"] == "data-race"]
+    check(len(races) == 1, f"scan + runtime + helgrind + drd: one data-race finding (got {len(races)})")
+    if races:
+        f = races[0]
+        check(f["confirmed"], "the race is confirmed")
+        check(set(f["engines"]) == {"static", "helgrind", "drd"}, f"seen by static, helgrind, drd: {f['engines']}")
+        check(sorted(l["line"] for l in f["locations"][:2]) == [27, 39], "both accesses shown (lines 27 and 39)")
+        check(all(l.get("stack") for l in f["locations"][:2]), "each access has its stack")
+    text = tsafe("report", "--db", db).stdout
+    check("(confirmed)" in text, "text report marks it confirmed")
+    sarif = os.path.join(TMP, "confirm.sarif")
+    tsafe("report", "--db", db, "--format", "sarif", "-o", sarif)
+    with open(sarif, encoding="utf-8") as fh:
+        res = json.load(fh)["runs"][0]["results"]
+    check(res and res[0]["properties"]["confirmed"] is True, "SARIF: confirmed property, sorted first")
+
+
+def test_benign():
+    for name, reason in [("atomic", "atomic operations"), ("once", "pthread_once")]:
+        src = os.path.join(SRC, f"tests/fixtures/valgrind/{name}.c")
+        exe = compile_c(src, name)
+        db = os.path.join(TMP, f"{name}.db")
+        tsafe("scan", src, "--db", db, "--fail-on", "never", "--", "-pthread")
+        r = tsafe("run", "--engine", "helgrind", "--db", db, "--fail-on", "note", "--", exe)
+        check(r.returncode == 0, f"{name}: likely-benign races do not count in the exit status ({r.returncode})")
+        check("likely benign" in r.stdout and reason in r.stdout, f"{name}: text shows likely benign with the reason")
+        sarif = os.path.join(TMP, f"{name}.sarif")
+        tsafe("report", "--db", db, "--format", "sarif", "-o", sarif)
+        with open(sarif, encoding="utf-8") as fh:
+            res = [x for x in json.load(fh)["runs"][0]["results"] if x["ruleId"] == "data-race"]
+        check(res and all(reason in x["suppressions"][0]["justification"] for x in res),
+              f"{name}: SARIF suppressions entry carries the reason")
+        g = tsafe("gate", "--db", db, "--fail-on", "note")
+        check(g.returncode == 0, f"{name}: likely-benign races do not fail the gate")
+
+
+RACER = r"""
+#include <pthread.h>
+#include <unistd.h>
+static int counter;
+static void *bump(void *a) { counter++; return a; }
+int main(int argc, char **argv) {
+	pthread_t t;
+	pthread_create(&t, 0, bump, 0);
+	counter++;
+	pthread_join(t, 0);
+	if (argc > 1) sleep(atoi(argv[1]));
+	return 0;
+}
+"""
+
+
+def test_timeout_and_suppressions():
+    path = os.path.join(TMP, "racer.c")
+    with open(path, "w") as f:
+        f.write("#include <stdlib.h>\n" + RACER)
+    exe = compile_c(path, "racer")
+    db = os.path.join(TMP, "racer.db")
+    found, _ = run_json(db, "helgrind", exe, "--timeout", "3", args=("100",), status=128 + 9)
+    check(any(f["rule"] == "data-race" for f in found),
+          "a program killed at --timeout (exit 137) keeps the race reported before")
+    supp = os.path.join(TMP, "mine.supp")
+    with open(supp, "w") as f:
+        f.write("{\n  mine-bump\n  Helgrind:Race\n  ...\n  fun:bump\n}\n"
+                "{\n  mine-main\n  Helgrind:Race\n  ...\n  fun:main\n}\n")
+    found, _ = run_json(os.path.join(TMP, "supp.db"), "helgrind", exe, "--suppressions", supp)
+    check(not found, "a user's --suppressions file reaches Valgrind")
+
+
+def test_errors():
+    r = tsafe("run", "--engine", "massif", "--", "/bin/true")
+    check(r.returncode == 2 and "unknown engine" in r.stderr and r.stderr.count("\n") == 1,
+          "unknown --engine: exit 2, one line")
+    empty = os.path.join(TMP, "nobin")
+    os.makedirs(empty, exist_ok=True)
+    r = tsafe("run", "--engine", "helgrind", "--db", os.path.join(TMP, "x.db"), "--", "/bin/true",
+              env_extra={"PATH": empty})
+    check(r.returncode == 2 and "apt-get install valgrind" in r.stderr and r.stderr.count("\n") == 1,
+          "valgrind missing: exit 2, one line naming the package")
+    r = tsafe("run", "--engine", "drd", "--suppressions", os.path.join(TMP, "absent.supp"), "--", "/bin/true")
+    check(r.returncode == 2 and "absent.supp" in r.stderr, "unreadable --suppressions file: exit 2")
+
+
+def main():
+    test_errors()
+    test_kinds()
+    test_confirmed()
+    test_benign()
+    test_timeout_and_suppressions()
+    print(f"{len(FAILURES)} failed")
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
