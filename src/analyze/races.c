@@ -202,17 +202,17 @@ static int distinct_records(const struct analysis *a, int *order)
 	for (int t = 0; t < a->nctxs; t++)
 		if (a->ctxs[t]->kind == CTX_THREAD)
 			threads[nthreads++] = t;
-	struct strmap seen = {0};
+	struct keymap seen = {0};
 	int n = 0;
 	for (int i = 0; i < a->nacc; i++) {
 		char *sig = race_signature(a, &a->acc[i], threads, nthreads);
-		if (!strmap_get(&seen, sig, NULL)) {
-			strmap_put(&seen, sig, i);
+		if (!keymap_get_str(&seen, sig, NULL)) {
+			keymap_put_str(&seen, sig, i);
 			order[n++] = i;
 		}
 		free(sig);
 	}
-	strmap_free(&seen);
+	keymap_free(&seen);
 	free(threads);
 	return n;
 }

@@ -1,6 +1,7 @@
 /* scan.c — `tsafe scan`: sources → facts (in parallel, cached) → whole-program analysis →
  * findings stored as one run → printed from the database like every engine's. */
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,6 +253,9 @@ static int analyse(struct scan_args *a, struct store *st, struct scan_pool *pool
 	}
 	header_copies_finish(pool->copies, db->n);
 	pool->copies = NULL;
+	/* libclang parsed in threads of its own, whose malloc arenas keep the freed ASTs: give
+	 * that memory back before the analysis needs its own. */
+	malloc_trim(0);
 	if (rc)
 		return -1;
 	struct tu_facts *tus = xcalloc((size_t)(db->n ? db->n : 1), sizeof *tus);

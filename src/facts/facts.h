@@ -154,6 +154,8 @@ struct tu_facts {
 void tu_facts_free(struct tu_facts *tu);
 void function_free(struct function *fn);
 void event_free(struct event *ev);
+/* Gives back the spare room of every array (once the facts are complete). */
+void tu_facts_shrink(struct tu_facts *tu);
 
 /* Growable-array helpers for builders (extractor, store loader). Return the new element,
  * zeroed; abort on out-of-memory. */
