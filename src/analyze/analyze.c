@@ -43,6 +43,7 @@ static void free_records(struct analysis *a)
 	keymap_free(&a->exit_unique);
 	kb_free(&a->kb);
 	frame_scratch_free(a);
+	dying_free(a);
 	free(a->reached);
 	index_free(&a->ix);
 }

@@ -161,6 +161,7 @@ struct access_rec {
 	const struct event *ev;
 	const struct function *fn;
 	int write, atomic;
+	int dying;                   /* on a path that ends the process (dying.c) */
 	struct when when;            /* for the main context: which threads run alongside */
 	int *locks;                  /* interned lock classes held for sure */
 	unsigned char *lock_shared;
@@ -228,6 +229,7 @@ struct analysis {
 		struct strbuf paths;
 	} scratch[MAX_DEPTH];
 	struct keymap memo;          /* frame+entry state (+ main's call chain) -> reported, exit */
+	unsigned char **dying;       /* per index fn: its blocks every path from which dies */
 	struct keymap exit_unique;   /* ls_key_full of an exit state -> its index: stored once */
 	struct lstate *exit_states;
 	int nexit, cap_exit;
@@ -253,6 +255,11 @@ int frame_stack(const struct activation *f, const struct event *ev, struct frame
 /* collect.c: the visitor the engine calls for each event with the state before it. */
 void collect_event(struct analysis *a, const struct activation *f, const struct event *ev,
                    const struct lstate *before, int key);
+/* dying.c: whether every path from event ev of frame f, or from the call in a caller that
+ * led to it, ends in a call that never returns. */
+int frame_dies(struct analysis *a, const struct activation *f, const struct event *ev);
+void dying_free(struct analysis *a);
+
 /* Forgets the access and lock-order records from index nacc / nedges on. */
 void records_truncate(struct analysis *a, int nacc, int nedges);
 /* At a RETURN: `at` is the state there, fn_exit the function's exit state (all returns). */

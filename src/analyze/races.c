@@ -61,6 +61,8 @@ static int racy(const struct analysis *a, const struct access_rec *x, const stru
 		return 0;
 	if (x->atomic && y->atomic)
 		return 0;
+	if (x->dying || y->dying)        /* on the way to abort(): a race in a crash */
+		return 0;
 	if (common_lock(x, y))
 		return 0;
 	return contexts_concurrent(a, x->ctx, &x->when, y->ctx, &y->when);
@@ -181,8 +183,8 @@ static char *race_signature(const struct analysis *a, const struct access_rec *r
 {
 	struct strbuf sb;
 	sb_init(&sb);
-	sb_addf(&sb, "%s|%d|%p|%d|%d|%d%d|", r->object, r->ctx, (const void *)r->ev, r->ev->line,
-	        r->ev->col, r->write, r->atomic);
+	sb_addf(&sb, "%s|%d|%p|%d|%d|%d%d%d|", r->object, r->ctx, (const void *)r->ev, r->ev->line,
+	        r->ev->col, r->write, r->atomic, r->dying);
 	for (int i = 0; i < r->nlocks; i++)
 		sb_addf(&sb, "%d%s,", r->locks[i], r->lock_shared[i] ? "r" : "");
 	if (a->ctxs[r->ctx]->kind == CTX_MAIN) {
