@@ -174,6 +174,7 @@ struct edge_rec {
 	int ctx;
 	int from_cls, to_cls;        /* interned classes */
 	int same_instance_order_ok;  /* same-class pair taken in an order the code fixes */
+	int dying;                   /* taken on a path that ends the process (dying.c) */
 	const struct event *outer_ev, *inner_ev;
 	const struct function *outer_fn, *inner_fn;
 	int *gates;                  /* other classes held for sure at the inner acquisition */
