@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "store/accesses.h"
 #include "store/store.h"
 
 /* ---- fixture: a fresh temporary directory per test ------------------------------------- */
@@ -636,6 +637,10 @@ static void test_reopen_keeps_data(void **state)
 	store_close(s);
 }
 
+/* What migration 4 -> 5 adds, dropped to make a database of an older version. */
+#define DROP_V5 "DROP INDEX events_access_line; DROP INDEX events_access_path; " \
+                "DROP INDEX events_call_callee; "
+
 /* A version-1 database (before lock_edges was a migration) opens, keeps its runs, and
  * gains the table; one whose early build already made the table keeps its rows. */
 static void test_migrates_version_1(void **state)
@@ -644,18 +649,103 @@ static void test_migrates_version_1(void **state)
 	struct store *s = open_ok(fx->db);
 	long run = store_run_begin(s, "runtime", "./prog", "/proj", NULL);
 	store_close(s);
-	raw_exec(fx->db, "DROP TABLE lock_edges; DROP TABLE analysis_cache; ALTER TABLE findings DROP COLUMN benign; PRAGMA user_version = 1;");
+	raw_exec(fx->db, "DROP TABLE lock_edges; DROP TABLE analysis_cache; ALTER TABLE findings DROP COLUMN benign; " DROP_V5 "PRAGMA user_version = 1;");
 	s = open_ok(fx->db);
 	store_close(s);
 	assert_int_equal(raw_int(fx->db, "PRAGMA user_version"), store_schema_version());
 	assert_int_equal(raw_int(fx->db, "SELECT count(*) FROM runs"), 1);
 	raw_exec(fx->db, "INSERT INTO lock_edges (run_id, from_class, to_class, flags, threads,"
 	                 " inner_line, outer_line) VALUES (1, 'global:a', 'global:b', 0, 1, 3, 4);"
-	                 "DROP TABLE analysis_cache; ALTER TABLE findings DROP COLUMN benign; PRAGMA user_version = 1;");
+	                 "DROP TABLE analysis_cache; ALTER TABLE findings DROP COLUMN benign; " DROP_V5
+	                 "PRAGMA user_version = 1;");
 	s = open_ok(fx->db);
 	assert_int_equal(store_latest_run(s, NULL), run);
 	store_close(s);
 	assert_int_equal(raw_int(fx->db, "SELECT count(*) FROM lock_edges"), 1);
+}
+
+/* SQLite's plan for sql, its steps' details joined ("SEARCH e USING INDEX …"). */
+static char *raw_plan(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *q = xasprintf("EXPLAIN QUERY PLAN %s", sql);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+	struct strbuf sb;
+	sb_init(&sb);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		sb_addf(&sb, "%s; ", (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(q);
+	return sb_detach(&sb);
+}
+
+static void assert_plan_uses(const char *path, const char *sql, const char *index)
+{
+	char *plan = raw_plan(path, sql);
+	if (!strstr(plan, index))
+		fail_msg("plan of '%s' does not use %s: %s", sql, index, plan);
+	free(plan);
+}
+
+/* A version-4 database gains the fact-query indexes (4 -> 5); the queries of accesses.c
+ * answer as before and no longer scan every event. */
+static void test_migrates_version_4(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_ok(fx->db);
+	struct tu_facts tu;
+	build_tu(&tu, "/src/a.c", "key-1", 0);
+	assert_int_equal(store_facts_save(s, &tu), 0);
+	store_close(s);
+	raw_exec(fx->db, DROP_V5 "PRAGMA user_version = 4;");
+	s = open_ok(fx->db);
+	assert_int_equal(raw_int(fx->db, "PRAGMA user_version"), store_schema_version());
+	assert_int_equal(raw_int(fx->db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	                                 " AND name IN ('events_access_line', 'events_access_path',"
+	                                 " 'events_call_callee')"), 3);
+
+	/* The answers: what the saved facts hold. */
+	const struct event *acc = NULL, *call = NULL;
+	int nacc_path = 0, nacc_line = 0, ncalls = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (int f = 0; f < tu.nfuncs; f++)
+			for (int b = 0; b < tu.funcs[f].nblocks; b++)
+				for (int e = 0; e < tu.funcs[f].blocks[b].nevents; e++) {
+					const struct event *ev = &tu.funcs[f].blocks[b].events[e];
+					if (pass == 0) {
+						acc = !acc && ev->kind == EV_ACCESS ? ev : acc;
+						call = !call && ev->kind == EV_CALL ? ev : call;
+						continue;
+					}
+					nacc_path += ev->kind == EV_ACCESS && str_eq(ev->path, acc->path);
+					nacc_line += ev->kind == EV_ACCESS && ev->line == acc->line;
+					ncalls += ev->kind == EV_CALL && str_eq(ev->callee, call->callee) &&
+					          !(ev->flags & EVF_VIA_POINTER);
+				}
+	assert_non_null(acc);
+	assert_non_null(call);
+	struct stored_access_list l = {0};
+	assert_int_equal(store_accesses_of(s, acc->path, &l), 0);
+	assert_int_equal(l.n, nacc_path);
+	stored_access_list_free(&l);
+	assert_int_equal(store_accesses_at(s, "/src/a.c", acc->line, &l), 0);
+	assert_int_equal(l.n, nacc_line);
+	assert_true(l.n > 0);
+	stored_access_list_free(&l);
+	assert_int_equal(store_direct_calls(s, call->callee), ncalls);
+	store_close(s);
+
+	assert_plan_uses(fx->db, "SELECT * FROM events WHERE path = 'x' AND kind = 'access'",
+	                 "events_access_path");
+	assert_plan_uses(fx->db, "SELECT * FROM events e JOIN functions f ON f.tu_id = e.tu_id"
+	                 " AND f.idx = e.fn WHERE f.file = 'a' AND e.line = 3 AND e.kind = 'access'",
+	                 "events_access_line");
+	assert_plan_uses(fx->db, "SELECT count(*) FROM events WHERE kind = 'call' AND callee = 'u'"
+	                 " AND (flags & 4) = 0", "events_call_callee");
+	tu_facts_free(&tu);
 }
 
 /* The analysis results cache answers for a key only with a run that ended. */
@@ -899,6 +989,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_version_1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrates_version_4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_results_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_save_concurrently, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_processes_add_concurrently, setup, teardown),
