@@ -470,6 +470,96 @@ static void test_confirmed_by_two_engines(void **state)
 	store_close(s);
 }
 
+/* What Helgrind would store for fill_finding's race: the same two sites, no locks, its own
+ * messages, threads and deeper stacks, and where the heap block was allocated. */
+static void fill_dynamic(struct finding *f, const char *fp, int line)
+{
+	f->rule = xstrdup("data-race");
+	f->severity = xstrdup("error");
+	f->message = xstrdup("data race on 'counter'");
+	f->symbol = xstrdup("counter");
+	f->fingerprint = xstrdup(fp);
+	f->engine = xstrdup("helgrind");
+	const char *files[] = {"src/a.c", "src/b.c", "src/alloc.c"};
+	const char *funcs[] = {"worker", "main", "make"};
+	for (int i = 0; i < 3; i++) {
+		struct location *l = finding_add_loc(f);
+		l->file = xstrdup(files[i]);
+		l->line = i == 2 ? 7 : line + i;
+		l->func = xstrdup(funcs[i]);
+		l->message = xstrdup(i == 2 ? "the block was allocated here" : "write of 'counter'");
+		l->thread = xstrdup(i == 0 ? "thread #3 created at main.c:31" : "main thread");
+		finding_add_frame(l, funcs[i], files[i], l->line);
+		finding_add_frame(l, "run_all", "src/run.c", 40 + i);
+		finding_add_frame(l, "start", "src/run.c", 90);
+	}
+}
+
+static void add_dynamic(struct store *s, const char *fp, int line)
+{
+	long run = store_run_begin(s, "helgrind", "./t", "/proj", "tsafe run");
+	struct finding_list l = {0};
+	fill_dynamic(finding_list_add(&l), fp, line);
+	if (store_findings_add(s, run, l.items, l.n))
+		fail_msg("store_findings_add: %s", store_errmsg(s));
+	finding_list_free(&l);
+	store_run_end(s, run, 0);
+}
+
+/* A static race confirmed by a later Helgrind run keeps the static description (message,
+ * locks held, named thread) and gains Helgrind's stacks and allocation site; a later scan
+ * keeps those stacks. A finding only one kind of engine saw is replaced by its newest run. */
+static void test_confirmed_keeps_both_engines_detail(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_ok(fx->db);
+	const char *const a[] = {"aaaa", NULL};
+	run_with(s, "static", "/proj", a, 10);
+	add_dynamic(s, "aaaa", 10);
+	add_dynamic(s, "dddd", 10);
+
+	struct finding_list l = query(s, (struct finding_query){0});
+	const struct finding *f = by_fp(&l, "aaaa");
+	assert_true(f->confirmed);
+	assert_string_equal(f->message, "data-race at line 10");
+	assert_int_equal(f->nlocs, 3);
+	assert_string_equal(f->locs[0].locks, "");
+	assert_string_equal(f->locs[0].message, "write of 'counter' holding no locks");
+	assert_string_equal(f->locs[0].thread, "thread 'worker' created at main.c:31");
+	assert_int_equal(f->locs[0].col, 5);
+	assert_int_equal(f->locs[0].nstack, 3);
+	assert_string_equal(f->locs[0].stack[1].func, "run_all");
+	assert_string_equal(f->locs[1].locks, "global:m, field:struct a.lock");
+	assert_string_equal(f->locs[1].thread, "main thread");    /* static had none */
+	assert_int_equal(f->locs[1].nstack, 3);
+	assert_string_equal(f->locs[2].file, "src/alloc.c");
+	assert_string_equal(f->locs[2].message, "the block was allocated here");
+	/* Helgrind alone: Helgrind's word. */
+	const struct finding *d = by_fp(&l, "dddd");
+	assert_string_equal(d->message, "data race on 'counter'");
+	assert_null(d->locs[0].locks);
+	finding_list_free(&l);
+
+	/* A newer scan: the static description again, with Helgrind's stacks where it knew them. */
+	run_with(s, "static", "/proj", a, 10);
+	l = query(s, (struct finding_query){0});
+	f = by_fp(&l, "aaaa");
+	assert_int_equal(f->nlocs, 2);
+	assert_string_equal(f->locs[0].locks, "");
+	assert_int_equal(f->locs[0].nstack, 3);
+	assert_string_equal(f->locs[1].stack[2].func, "start");
+	finding_list_free(&l);
+
+	/* The code moved: the scan's own stacks (nothing stored at its new lines). */
+	run_with(s, "static", "/proj", a, 20);
+	l = query(s, (struct finding_query){0});
+	f = by_fp(&l, "aaaa");
+	assert_int_equal(f->locs[0].line, 20);
+	assert_int_equal(f->locs[0].nstack, 2);
+	finding_list_free(&l);
+	store_close(s);
+}
+
 static void test_filters(void **state)
 {
 	struct fixture *fx = *state;
@@ -982,6 +1072,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_findings_across_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_current_only_drops_fixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_confirmed_by_two_engines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_confirmed_keeps_both_engines_detail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_missing_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_not_a_database, setup, teardown),
