@@ -137,7 +137,9 @@ static void other_finding(struct vg_build *b, struct finding_list *out, const st
 	vg_new_finding(b, out, rule, xstrdup(msg), xstrdup(""));
 	for (int i = 0; i < e->nnotes; i++) {
 		const struct vg_note *n = &e->notes[i];
-		char *text = vg_without_addresses(n->text ? n->text : msg);
+		/* The first part says what happened: the finding's message when it was rewritten. */
+		char *text = i == 0 && str_eq(e->kind, "LockOrder") ? xstrdup(msg)
+		           : vg_without_addresses(n->text ? n->text : msg);
 		struct location *loc = vg_add_location(b, &n->stack, text);
 		if (loc && i == 0 && n->hthreadid)
 			loc->thread = vg_thread_desc(b, n->hthreadid);

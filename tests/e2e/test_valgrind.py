@@ -140,7 +140,7 @@ def test_trylock():
     check(len(inv) == 1 and inv[0].get("suppressed") and
           "pthread_mutex_trylock()" in (inv[0].get("suppress_reason") or "") and
           "cannot deadlock" in inv[0]["suppress_reason"],
-          f"trylock inversion kept as likely benign, naming pthread_mutex_trylock: {inv}")
+          "trylock inversion kept as likely benign, naming pthread_mutex_trylock")
     r = tsafe("run", "--engine", "helgrind", "--db", db, "--fail-on", "note", "--", exe)
     check(r.returncode == 0, f"a trylock inversion does not count in the exit status ({r.returncode})")
     order = compile_c(os.path.join(SRC, "tests/fixtures/run/order.c"), "order2")
