@@ -150,6 +150,18 @@ def test_trylock():
           f"a blocking inversion still counts (exit {r.returncode})")
 
 
+def test_rdlock_write():
+    """A write under a read lock is a race both tools report when nothing else orders the
+    two read sections (the README's limit on write_under_rdlock.c rests on this)."""
+    exe = compile_c(os.path.join(SRC, "tests/fixtures/valgrind/rdlock_write.c"), "rdlock_write")
+    for tool in ("helgrind", "drd"):
+        found, _ = run_json(os.path.join(TMP, f"rdlock.{tool}.db"), tool, exe)
+        # DRD names no variable in a BSS section without --read-var-info ("?").
+        check(any(f["rule"] == "data-race" and f["symbol"] in ("hits", "?") and
+                  any(l.get("line") == 17 for l in f["locations"]) for f in found),
+              f"{tool}: hits++ under a read lock (line 17) is a data race")
+
+
 RACER = r"""
 #include <pthread.h>
 #include <unistd.h>
@@ -203,6 +215,7 @@ def main():
     test_confirmed()
     test_benign()
     test_trylock()
+    test_rdlock_write()
     test_timeout_and_suppressions()
     print(f"{len(FAILURES)} failed")
     return 1 if FAILURES else 0

@@ -31,8 +31,10 @@ TOOLS = ("helgrind", "drd")
 # these lines of the program that the manifest does not list), or "run" (the program does
 # not run under the tool). A difference not listed fails, and so does a listed one that no
 # longer happens, so the list stays true.
-RDLOCK = ("missing", None, "Helgrind and DRD order a read unlock of an rwlock before the next "
-          "read lock of it, so a write under a read lock looks ordered after the other readers")
+RDLOCK = ("missing", None, "in the runs Valgrind sees, the request queue's mutex orders each "
+          "worker's hits++ before the next worker's (a request is handled before the next one "
+          "is popped); without the rwlock it is still unseen, and a write under a read lock "
+          "that nothing else orders is found (tests/fixtures/valgrind/rdlock_write.c)")
 SPAWN = ("run", None, "a child started with posix_spawn(\"/proc/self/exe\") under Valgrind "
          "execs Valgrind's own tool binary, which cannot load: the children fail")
 SIGNAL = ("extra", {52}, "both tools also report the signal sent without the mutex, the other "
