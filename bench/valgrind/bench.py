@@ -15,14 +15,16 @@ For each program and tool, Valgrind alone (the options tsafe passes: --xml=yes t
 `tsafe run --engine TOOL` into a database holding the program's static facts (tsafe scan
 first, so matching and the likely-benign checks run as they do for a user) are run in
 pairs, the order alternating each round so that background load hits both alike. The table
-gives the medians of each and the median of the paired differences; the overhead is that
-median difference over Valgrind alone's median.
+gives the medians of each and the median of the paired differences, in wall time and in CPU
+time (user + system of the whole process tree, less disturbed by other jobs on a shared
+machine); the overhead is the median difference over Valgrind alone's median.
 
 A third measure isolates tsafe's fixed cost from Valgrind's noise: `tsafe run` with a stub
 `valgrind` that only copies the XML of a real run into place, minus the stub alone.
 """
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -42,11 +44,15 @@ cp "$TSAFE_BENCH_XML" "$(echo "$f" | sed "s/%p/$$/")"
 
 
 def timed(cmd, cwd, env=None):
+    """(wall, cpu) seconds of one run; cpu is user + system of the whole process tree."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.monotonic()
     r = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    wall = time.monotonic() - t
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode not in (0, 1):
         sys.exit(f"bench: '{' '.join(cmd)}' exited {r.returncode}")
-    return time.monotonic() - t
+    return wall, (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
 
 
 def valgrind_cmd(tool, xml, exe):
@@ -69,10 +75,13 @@ def paired(a_cmd, b_cmd, rounds, cwd, env=None):
 
 
 def row(name, tool, alone, wrapped):
-    va, vt = statistics.median(alone), statistics.median(wrapped)
-    d = statistics.median(t - v for v, t in zip(alone, wrapped))
-    return (f"| {name} | {tool} | {len(alone)} | {va:.3f} | {vt:.3f} | {1000 * d:+.0f} ms | "
-            f"{100 * d / va:+.1f}% |")
+    cells = []
+    for k in (0, 1):
+        va = statistics.median(x[k] for x in alone)
+        vt = statistics.median(x[k] for x in wrapped)
+        d = statistics.median(t[k] - v[k] for v, t in zip(alone, wrapped))
+        cells.append(f"{va:.3f} | {vt:.3f} | {1000 * d:+.0f} ms ({100 * d / va:+.1f}%)")
+    return f"| {name} | {tool} | {len(alone)} | " + " | ".join(cells) + " |"
 
 
 def main():
@@ -88,8 +97,9 @@ def main():
     tmp = tempfile.mkdtemp(prefix="tsafe-bench-vg-")
     programs = [("short", os.path.join(SRC, "corpus/15_training/racy_best.c"), 3 * a.rounds),
                 ("test", os.path.join(HERE, "workload.c"), a.rounds)]
-    lines = ["| program | tool | pairs | valgrind alone (s) | tsafe run (s) | "
-             "median difference | overhead |", "|---|---|---:|---:|---:|---:|---:|"]
+    lines = ["| program | tool | pairs | wall: valgrind alone (s) | tsafe run (s) | "
+             "difference | CPU: valgrind alone (s) | tsafe run (s) | difference |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     fixed = []
     stub_dir = os.path.join(tmp, "stub")
     os.makedirs(stub_dir)
@@ -115,7 +125,7 @@ def main():
                        PATH=stub_dir + os.pathsep + os.environ.get("PATH", ""))
             stub = [os.path.join(stub_dir, "valgrind"), f"--xml-file={tmp}/stub.%p.xml"]
             s_alone, s_ts = paired(stub, ts, 3 * a.rounds, SRC, env)
-            fixed.append((name, tool, statistics.median(t - v for v, t in zip(s_alone, s_ts))))
+            fixed.append((name, tool, statistics.median(t[0] - v[0] for v, t in zip(s_alone, s_ts))))
     lines.append("")
     lines.append("tsafe's own cost (tsafe run with a stub valgrind replaying the XML, minus the "
                  "stub; median of paired runs): " +
