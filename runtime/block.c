@@ -7,14 +7,14 @@
  * follows "waits for a lock held by" from thread to thread; when that leads back to
  * itself twice in a row with nobody having moved, the threads are deadlocked. The cycle
  * is written with every thread's stacks and the process ends (exit status
- * RT_DEADLOCK_EXIT), so that a test run does not hang forever.
+ * RT_DEADLOCK_EXIT), so that a test run does not hang forever. A chain that ends at a
+ * thread waiting on a semaphore, barrier or condition has no holder to follow: there the
+ * question becomes whether the whole process is stuck (stall.c).
  */
 #include <errno.h>
 #include <string.h>
 
 #include "rt.h"
-
-#define MAX_CYCLE 16
 
 long rt_deadlock_ms = 1000;
 static int reporting;
@@ -29,15 +29,7 @@ static void add_ms(struct timespec *ts, long ms)
 	}
 }
 
-struct cycle {
-	int n;
-	struct rt_thread *th[MAX_CYCLE];
-	struct rt_held held[MAX_CYCLE];   /* held[i]: what th[i] holds that th[i-1] waits for */
-	uint64_t signature;
-};
-
-/* The live thread with this number, or NULL (it has ended). */
-static struct rt_thread *thread_numbered(uint32_t seq)
+struct rt_thread *rt_thread_numbered(uint32_t seq)
 {
 	int high = RT_LOAD(&rt_threads_high);
 	for (int s = 0; s < high; s++)
@@ -48,23 +40,26 @@ static struct rt_thread *thread_numbered(uint32_t seq)
 
 /* Follows the waits-for chain from t (waiting for a lock leads to its holder, joining a
  * thread to that thread). 1 when it comes back to t. */
-static int find_cycle(struct rt_thread *t, struct cycle *c)
+static int find_cycle(struct rt_thread *t, struct rt_cycle *c)
 {
 	struct rt_thread *cur = t;
 	c->n = 0;
+	c->stall = 0;
 	c->signature = 0;
-	while (c->n < MAX_CYCLE) {
+	while (c->n < RT_MAX_CYCLE) {
 		void *lock = RT_LOAD(&cur->waiting_on);
 		uint32_t joining = RT_LOAD(&cur->joining);
 		if ((!lock && !joining) || !RT_LOAD(&cur->wait_stack))
 			return 0;            /* not blocked (long enough to have its stack taken) */
+		if (lock && !rt_kind_is_lock(RT_LOAD(&cur->wait_kind)))
+			return 0;            /* nobody holds a semaphore: see rt_find_stall */
 		c->th[c->n++] = cur;
 		c->signature = c->signature * 1000003u + ((uint64_t)cur->seq << 32 | RT_LOAD(&cur->wait_seq));
 		struct rt_held h = {0};
 		struct rt_thread *next;
 		int self = lock && cur == t ? rt_held_index(t, lock) : -1;
 		if (!lock) {
-			next = thread_numbered(joining);   /* waits for that thread to end */
+			next = rt_thread_numbered(joining);   /* waits for that thread to end */
 		} else if (self >= 0) {
 			next = t;
 			h = t->held[self];
@@ -80,7 +75,7 @@ static int find_cycle(struct rt_thread *t, struct cycle *c)
 		for (int k = 0; k < c->n; k++)
 			if (c->th[k] == next)
 				return 0;        /* a cycle without t: its own threads report it */
-		if (c->n == MAX_CYCLE)
+		if (c->n == RT_MAX_CYCLE)
 			return 0;
 		c->held[c->n] = h;
 		cur = next;
@@ -88,12 +83,13 @@ static int find_cycle(struct rt_thread *t, struct cycle *c)
 	return 0;
 }
 
-static void report(struct cycle *c)
+static void report(struct rt_cycle *c)
 {
-	char buf[sizeof(struct rt_deadlock) + MAX_CYCLE * sizeof(struct rt_deadlock_thread)];
+	char buf[sizeof(struct rt_deadlock) + RT_MAX_CYCLE * sizeof(struct rt_deadlock_thread)];
 	struct rt_deadlock *d = (struct rt_deadlock *)buf;
 	memset(d, 0, sizeof buf);
 	d->n = (uint32_t)c->n;
+	d->flags = c->stall ? RTD_STALL : 0;
 	for (int i = 0; i < c->n; i++) {
 		struct rt_thread *th = c->th[i];
 		d->t[i].thread = th->seq;
@@ -105,8 +101,9 @@ static void report(struct cycle *c)
 	}
 	rt_log_write(buf, rt_rec_finish(buf, RT_DEADLOCK,
 	                                sizeof *d + (size_t)c->n * sizeof d->t[0]));
-	rt_say(c->n == 1 ? "a thread is blocked on a lock it holds itself; ending the process"
-	                 : "deadlock: threads are blocked on each other's locks; ending the process");
+	rt_say(c->stall ? "deadlock: every thread is blocked, waiting on the others; ending the process"
+	       : c->n == 1 ? "a thread is blocked on a lock it holds itself; ending the process"
+	                   : "deadlock: threads are blocked on each other's locks; ending the process");
 	_exit(RT_DEADLOCK_EXIT);
 }
 
@@ -130,20 +127,23 @@ static int wait_in_slices(struct rt_thread *t, void *what, rt_timed_wait wait)
 			RT_STORE(&t->wait_stack, rt_stack_now());
 		if (rt_deadlock_ms <= 0 || waited < rt_deadlock_ms)
 			continue;
-		struct cycle c;
-		uint64_t sig = find_cycle(t, &c) ? c.signature : 0;
+		struct rt_cycle c;
+		uint64_t sig = find_cycle(t, &c) || rt_find_stall(t, &c) ? c.signature : 0;
 		if (sig && sig == last && !__atomic_exchange_n(&reporting, 1, __ATOMIC_ACQ_REL))
 			report(&c);
 		last = sig;
 	}
 }
 
-static void begin_wait(struct rt_thread *t, uint32_t cls, uint32_t joining, void *pc)
+static void begin_wait(struct rt_thread *t, int kind, unsigned wflags, uint32_t cls,
+                       uint32_t joining, void *pc, uint32_t stack)
 {
 	RT_STORE(&t->waiting_cls, cls);
 	RT_STORE(&t->joining, joining);
 	RT_STORE(&t->wait_pc, pc);
-	RT_STORE(&t->wait_stack, 0);
+	RT_STORE(&t->wait_kind, (uint16_t)kind);
+	RT_STORE(&t->wait_flags, (uint16_t)wflags);
+	RT_STORE(&t->wait_stack, stack);
 	__atomic_add_fetch(&t->wait_seq, 1, __ATOMIC_RELAXED);
 }
 
@@ -153,7 +153,7 @@ int rt_block(struct rt_thread *t, void *lock, int kind, uint32_t cls, unsigned h
 	int i = rt_held_index(t, lock);
 	if (i >= 0 && !((hflags & HF_SHARED) && (t->held[i].flags & HF_SHARED)))
 		rt_misuse(t, RTR_DOUBLE_LOCK, lock, kind, cls, pc, t->held[i].site, t->seq);
-	begin_wait(t, cls, 0, pc);
+	begin_wait(t, kind, 0, cls, 0, pc, 0);
 	__atomic_store_n(&t->waiting_on, lock, __ATOMIC_RELEASE);
 	int r = wait_in_slices(t, lock, wait);
 	__atomic_store_n(&t->waiting_on, NULL, __ATOMIC_RELEASE);
@@ -162,8 +162,31 @@ int rt_block(struct rt_thread *t, void *lock, int kind, uint32_t cls, unsigned h
 
 int rt_block_join(struct rt_thread *t, uint32_t target, void *pc, rt_timed_wait wait, void *ctx)
 {
-	begin_wait(t, 0, target, pc);
+	begin_wait(t, 0, 0, 0, target, pc, 0);
 	int r = wait_in_slices(t, ctx, wait);
 	RT_STORE(&t->joining, 0);
+	return r;
+}
+
+/* A semaphore, barrier or condition has no owner to blame, so the wait's class and site
+ * are taken at once (not after a slice, as for a lock): a destroy, or another thread's
+ * deadlock check, may need them while this thread sleeps. */
+void rt_wait_mark(struct rt_thread *t, void *obj, int kind, unsigned wflags, void *pc)
+{
+	begin_wait(t, kind, wflags, rt_class_of(obj, kind, pc), 0, pc, rt_site(pc));
+	__atomic_store_n(&t->waiting_on, obj, __ATOMIC_RELEASE);
+}
+
+void rt_wait_unmark(struct rt_thread *t)
+{
+	__atomic_store_n(&t->waiting_on, NULL, __ATOMIC_RELEASE);
+}
+
+int rt_block_on(struct rt_thread *t, void *obj, int kind, unsigned wflags, void *pc,
+                rt_timed_wait wait)
+{
+	rt_wait_mark(t, obj, kind, wflags, pc);
+	int r = wait_in_slices(t, obj, wait);
+	rt_wait_unmark(t);
 	return r;
 }

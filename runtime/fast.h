@@ -3,9 +3,15 @@
  * An acquisition is split around the real lock so that the lock is held no longer than
  * without tsafe: before it, the lock's class and site and the edges from the locks held
  * (usually one compare each against the thread's caches); after it, only the push onto
- * the held stack. A release of the most recent lock pops after the real unlock. Anything
- * unusual (a lock not seen before at this site, a new edge, a recursive or same-class
- * acquisition, a release out of order) takes the full path in lockcore.c. */
+ * the held stack. Anything unusual (a lock not seen before at this site, a new edge, a
+ * recursive or same-class acquisition, a release out of order) takes the full path in
+ * lockcore.c.
+ *
+ * The hottest wrappers (mutex lock and unlock) go further: rt_fast_push copies the
+ * cached held entry onto the stack before the real trylock (undone when that fails), so
+ * nothing but the lock's address lives across the call; a release of the top entry pops
+ * first and then tail-calls the real unlock. These paths call nothing that can come back
+ * into the runtime, so they only test the "inside tsafe" guard, never set it. */
 #ifndef TSAFE_RT_FAST_H
 #define TSAFE_RT_FAST_H
 
@@ -24,25 +30,41 @@ RT_INLINE struct rt_edge_cache *rt_ecache_slot(struct rt_thread *t, uint64_t key
 	return &t->ecache[(key * 0x9E3779B97F4A7C15ull) >> 58];
 }
 
+/* Whether c holds lock at pc, and every edge from the n locks held to it is known and
+ * settled: then an acquisition needs nothing from the shared tables. Under one held lock
+ * (the usual nesting) the answer is remembered for that lock: while no lock changes
+ * class (rt_bind_gen), its class and the edge stay what they were. */
+RT_INLINE int rt_known(struct rt_thread *t, struct rt_lock_cache *c, const void *lock,
+                       const void *pc, int n)
+{
+	if (RT_UNLIKELY(c->tmpl.lock != lock || c->tmpl.pc != pc ||
+	                c->gen != __atomic_load_n(&rt_bind_gen, __ATOMIC_ACQUIRE)))
+		return 0;
+	if (n == 1 && t->held[0].lock == c->after &&
+	    !(RT_LOAD(&t->held[0].flags) & (HF_WAITING | HF_GONE)))
+		return 1;
+	for (int i = 0; i < n; i++) {
+		const struct rt_held *h = &t->held[i];
+		if (RT_UNLIKELY(h->lock == lock || h->cls == c->tmpl.cls))
+			return 0;        /* taken again, or two locks of one class */
+		if (RT_LOAD(&h->flags) & (HF_WAITING | HF_GONE))
+			continue;
+		uint64_t key = (uint64_t)h->cls << 32 | c->tmpl.cls;
+		if (RT_UNLIKELY(rt_ecache_slot(t, key)->key != key))
+			return 0;
+		if (n == 1)
+			c->after = h->lock;
+	}
+	return 1;
+}
+
 /* Before the real lock. */
 RT_INLINE struct rt_pre rt_before(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc)
 {
-	const struct rt_lock_cache *c = rt_lcache_slot(t, lock, pc);
-	int n = t->nheld;
-	if (RT_UNLIKELY(c->lock != lock || c->pc != pc ||
-	                c->gen != __atomic_load_n(&rt_bind_gen, __ATOMIC_ACQUIRE)))
+	struct rt_lock_cache *c = rt_lcache_slot(t, lock, pc);
+	if (RT_UNLIKELY(!rt_known(t, c, lock, pc, t->nheld)))
 		goto full;
-	for (int i = 0; i < n; i++) {
-		const struct rt_held *h = &t->held[i];
-		if (RT_UNLIKELY(h->lock == lock || h->cls == c->cls))
-			goto full;       /* taken again, or two locks of one class */
-		if (RT_LOAD(&h->flags) & (HF_WAITING | HF_GONE))
-			continue;
-		uint64_t key = (uint64_t)h->cls << 32 | c->cls;
-		if (RT_UNLIKELY(rt_ecache_slot(t, key)->key != key))
-			goto full;
-	}
-	return (struct rt_pre){.cls = c->cls, .site = c->site, .recursive = 0};
+	return (struct rt_pre){.cls = c->tmpl.cls, .site = c->tmpl.site, .recursive = 0};
 full:
 	return rt_before_full(t, lock, kind, hflags, pc);
 }
@@ -80,6 +102,48 @@ RT_INLINE void rt_pop(struct rt_thread *t)
 RT_INLINE void rt_acquire(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc)
 {
 	rt_after(t, lock, kind, hflags, pc, rt_before(t, lock, kind, hflags, pc));
+}
+
+/* The thread, when the fast path may run: registered and not inside the runtime. */
+RT_INLINE struct rt_thread *rt_fast_self(void)
+{
+	struct rt_thread *t = rt_tls.self;
+	return RT_UNLIKELY(rt_tls.guard) ? NULL : t;
+}
+
+/* Before the real lock: when the class, the site and every edge are known, pushes the
+ * held entry at once (the cached one, copied whole) and returns 1. The lock counts as
+ * held from here, a few instructions early: another thread's check may find it held by a
+ * thread that is not blocked, which proves no deadlock. */
+RT_INLINE int rt_fast_push(struct rt_thread *t, void *lock, int kind, void *pc)
+{
+	struct rt_lock_cache *c = rt_lcache_slot(t, lock, pc);
+	int n = t->nheld;
+	if (RT_UNLIKELY(n >= RT_MAX_HELD || !rt_known(t, c, lock, pc, n) || c->tmpl.kind != kind))
+		return 0;
+	t->held[n] = c->tmpl;
+	RT_STORE(&t->nheld, n + 1);
+	return 1;
+}
+
+/* The real lock failed (busy, or an error) after rt_fast_push: the entry goes again. */
+RT_INLINE void rt_fast_unpush(const void *lock)
+{
+	struct rt_thread *t = rt_tls.self;
+	int n = t->nheld;
+	if (n > 0 && t->held[n - 1].lock == lock)
+		RT_STORE(&t->nheld, n - 1);
+}
+
+/* Before the real unlock: pops the lock when it is the top entry, held once. Another
+ * thread may then not find it held for the few instructions until the real unlock,
+ * which at worst hides a deadlock cycle from one check, never makes one up. */
+RT_INLINE int rt_fast_pop(struct rt_thread *t, const void *lock)
+{
+	if (!rt_release_is_top(t, lock))
+		return 0;
+	rt_pop(t);
+	return 1;
 }
 
 #endif

@@ -80,6 +80,17 @@ void rt_resolve(void)
 	REAL(cnd_timedwait, "cnd_timedwait");
 	REAL(thrd_create, "thrd_create");
 	REAL(thrd_detach, "thrd_detach");
+	REAL(sem_init, "sem_init");
+	REAL(sem_destroy, "sem_destroy");
+	REAL(sem_wait, "sem_wait");
+	REAL(sem_trywait, "sem_trywait");
+	REAL(sem_timedwait, "sem_timedwait");
+	REAL(sem_clockwait, "sem_clockwait");
+	REAL(sem_close, "sem_close");
+	REAL(sem_getvalue, "sem_getvalue");
+	REAL(barrier_init, "pthread_barrier_init");
+	REAL(barrier_wait, "pthread_barrier_wait");
+	REAL(barrier_destroy, "pthread_barrier_destroy");
 	resolving = 0;
 	__atomic_store_n(&rt_resolved, 1, __ATOMIC_RELEASE);
 }

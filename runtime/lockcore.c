@@ -26,18 +26,17 @@ static inline void lookup(struct rt_thread *t, void *lock, int kind, void *pc, u
 {
 	struct rt_lock_cache *c = rt_lcache_slot(t, lock, pc);
 	uint32_t gen = __atomic_load_n(&rt_bind_gen, __ATOMIC_ACQUIRE);
-	if (RT_LIKELY(c->lock == lock && c->pc == pc && c->gen == gen)) {
-		*cls = c->cls;
-		*site = c->site;
+	if (RT_LIKELY(c->tmpl.lock == lock && c->tmpl.pc == pc && c->gen == gen)) {
+		*cls = c->tmpl.cls;
+		*site = c->tmpl.site;
 		return;
 	}
 	*cls = rt_class_of(lock, kind, pc);
 	*site = rt_site(pc);
 	if (*cls && *site) {
-		c->lock = lock;
-		c->pc = pc;
-		c->cls = *cls;
-		c->site = *site;
+		c->tmpl = (struct rt_held){.lock = lock, .pc = pc, .cls = *cls, .site = *site,
+		                           .count = 1, .kind = (uint16_t)kind};
+		c->after = NULL;
 		c->gen = gen;
 	}
 }

@@ -13,6 +13,7 @@
 #define TSAFE_RT_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <threads.h>
@@ -78,6 +79,18 @@ struct rt_real {
 	int (*cnd_timedwait)(cnd_t *restrict, mtx_t *restrict, const struct timespec *restrict);
 	int (*thrd_create)(thrd_t *, thrd_start_t, void *);
 	int (*thrd_detach)(thrd_t);
+	int (*sem_init)(sem_t *, int, unsigned);
+	int (*sem_destroy)(sem_t *);
+	int (*sem_wait)(sem_t *);
+	int (*sem_trywait)(sem_t *);
+	int (*sem_timedwait)(sem_t *restrict, const struct timespec *restrict);
+	int (*sem_clockwait)(sem_t *restrict, clockid_t, const struct timespec *restrict);
+	int (*sem_close)(sem_t *);
+	int (*sem_getvalue)(sem_t *restrict, int *restrict);
+	int (*barrier_init)(pthread_barrier_t *restrict, const pthread_barrierattr_t *restrict,
+	                    unsigned);
+	int (*barrier_wait)(pthread_barrier_t *);
+	int (*barrier_destroy)(pthread_barrier_t *);
 };
 extern struct rt_real rt_real;
 extern int rt_resolved;
@@ -114,10 +127,11 @@ struct rt_held {
 
 #define RT_CACHE 64
 
-/* The thread's memory of what it already looked up in the shared tables. */
+/* The thread's memory of what it already looked up in the shared tables: the held entry
+ * an acquisition of lock at pc pushes (count 1, no flags), copied whole. */
 struct rt_lock_cache {
-	void *lock, *pc;
-	uint32_t cls, site;
+	struct rt_held tmpl;
+	const void *after;          /* the one lock held when the edges were last known */
 	uint32_t gen;               /* rt_bind_gen when filled */
 };
 
@@ -125,17 +139,22 @@ struct rt_edge_cache {
 	uint64_t key;               /* from << 32 | to: an edge that needs nothing more from us */
 };
 
-struct rt_thread {
+/* Cache-line aligned: a thread's hot fields (nheld, its stack, its caches) never share a
+ * line with its neighbour's. */
+struct __attribute__((aligned(64))) rt_thread {
 	int used;                   /* slot taken (atomic) */
 	uint32_t seq;               /* thread number in this process, from 1 */
 	pid_t tid;
 	int nheld;                  /* read by other threads: atomic */
 	int overflow;               /* acquisitions beyond RT_MAX_HELD, not tracked */
 	struct rt_held held[RT_MAX_HELD];
-	/* Blocked in a lock wait: read by other threads' deadlock checks. */
+	/* Blocked in a lock wait, or waiting on a semaphore, barrier or condition (wait_kind
+	 * says which): read by other threads' deadlock and destroy checks. */
 	void *waiting_on;
 	uint32_t joining;           /* blocked joining the thread of this number */
 	uint32_t waiting_cls, wait_seq, wait_stack;
+	uint16_t wait_kind;         /* RTK_* of waiting_on */
+	uint16_t wait_flags;        /* RT_WAIT_* */
 	void *wait_pc;
 	/* Set by the creator, read by the trampoline. */
 	void *(*start)(void *);
@@ -184,6 +203,11 @@ static inline void rt_leave(void)
 {
 	rt_tls.guard = 0;
 }
+
+enum rt_wait_flags {
+	RT_WAIT_TIMED = 1,          /* the program's own deadline ends it: never stuck */
+	RT_WAIT_SHARED = 2,         /* process-shared: another process may release it */
+};
 
 /* ---- lock-free tables (table.c) ------------------------------------------------------ */
 
@@ -279,5 +303,39 @@ int rt_block(struct rt_thread *t, void *lock, int kind, uint32_t cls, unsigned h
              rt_timed_wait wait);
 /* A join of thread number target, in slices of wait(ctx, deadline), watched the same way. */
 int rt_block_join(struct rt_thread *t, uint32_t target, void *pc, rt_timed_wait wait, void *ctx);
+/* A blocking wait on a semaphore, in slices, watched for the whole process being stuck. */
+int rt_block_on(struct rt_thread *t, void *obj, int kind, unsigned wflags, void *pc,
+                rt_timed_wait wait);
+/* Around a wait tsafe does not slice (a barrier, a condition, a timed wait): other
+ * threads' checks see it. */
+void rt_wait_mark(struct rt_thread *t, void *obj, int kind, unsigned wflags, void *pc);
+void rt_wait_unmark(struct rt_thread *t);
+
+/* ---- semaphores and barriers (stall.c) ------------------------------------------------ */
+
+#define RT_MAX_CYCLE 16
+
+/* Threads blocked on each other, as the deadlock record lists them. */
+struct rt_cycle {
+	int n;
+	int stall;                        /* every thread blocked (RTD_STALL) */
+	struct rt_thread *th[RT_MAX_CYCLE];
+	struct rt_held held[RT_MAX_CYCLE];   /* held[i]: what th[i] holds that th[i-1] waits for */
+	uint64_t signature;               /* who waits, and which wait: unchanged = nobody moved */
+};
+
+/* The live thread with this number, or NULL (it has ended). */
+struct rt_thread *rt_thread_numbered(uint32_t seq);
+/* Whether a kind is a lock (held by one thread) rather than something waited on. */
+static inline int rt_kind_is_lock(int kind)
+{
+	return kind == RTK_MUTEX || kind == RTK_RWLOCK || kind == RTK_SPIN;
+}
+/* Whether the registry and the kernel agree that every thread of the process is blocked
+ * for good, and some on a semaphore, barrier or condition; fills c in waits-for order. */
+int rt_find_stall(struct rt_thread *t, struct rt_cycle *c);
+/* Before a destroy (or a new init) of a semaphore or barrier: destroy-in-use when some
+ * other thread waits on it. */
+void rt_check_in_use(struct rt_thread *t, void *obj, int kind, void *pc);
 
 #endif

@@ -78,7 +78,9 @@ struct rt_stack {
 	uint64_t pc[];
 };
 
-enum rt_lock_kind { RTK_MUTEX = 1, RTK_RWLOCK, RTK_SPIN };
+/* Locks, and (RTK_SEM on) the objects a thread can wait on without holding them: these
+ * get classes too, so that deadlock and misuse records can name them. */
+enum rt_lock_kind { RTK_MUTEX = 1, RTK_RWLOCK, RTK_SPIN, RTK_SEM, RTK_BARRIER, RTK_COND };
 
 enum rt_class_how {
 	RTC_DATA = 1,             /* the lock lives in a module's data/bss: addr names it */
@@ -150,6 +152,8 @@ enum rt_rule {
 	RTR_COND_WAIT_UNHELD,
 	RTR_LOCK_LEAK,
 	RTR_FORK_WITH_THREADS,
+	RTR_DESTROY_IN_USE,       /* a semaphore or barrier destroyed (or re-initialised)
+	                             while other_thread waits on it, at other_stack */
 };
 
 /* stack: where it happened. other_stack: where the lock was acquired (double-lock,
@@ -164,18 +168,28 @@ struct rt_misuse {
 
 struct rt_deadlock_thread {
 	uint32_t thread;
-	uint32_t wait_cls, wait_stack;   /* the lock it is blocked on (0: a join), and where */
+	uint32_t wait_cls, wait_stack;   /* the lock (or semaphore, barrier, condition: the
+	                                    class's kind says) it is blocked on (0: a join),
+	                                    and where */
 	uint32_t held_cls, held_stack;   /* the lock it holds that the previous thread wants
 	                                    (0 when the previous thread joins it) */
 	uint32_t joining;                /* wait_cls 0: the thread it is joining */
 };
 
+enum rt_deadlock_flags {
+	RTD_STALL = 1,            /* every thread of the process is blocked, and some wait on
+	                             a semaphore, barrier or condition that only another
+	                             (blocked) thread could release: the list is every
+	                             thread, in waits-for order where there is one */
+};
+
 /* The cycle in order: thread i waits for a lock held by thread i+1 (mod n), or joins
- * thread i+1. n = 1 is a thread blocked on a lock it holds itself (a double-lock,
- * reported as such). */
+ * thread i+1. n = 1 without RTD_STALL is a thread blocked on a lock it holds itself (a
+ * double-lock, reported as such). held_cls of thread i is set when thread i-1 waits for
+ * a lock thread i holds. */
 struct rt_deadlock {
 	struct rt_rec h;
-	uint32_t n, pad;
+	uint32_t n, flags;
 	struct rt_deadlock_thread t[];
 };
 

@@ -25,19 +25,34 @@ static int mutex_wait(void *lock, const struct timespec *deadline)
 	return rt_real.mutex_clocklock(lock, CLOCK_MONOTONIC, deadline);
 }
 
-int pthread_mutex_lock(pthread_mutex_t *m)
+/* Everything the fast path leaves: tried is the real trylock's result after a fast push
+ * (undone here), or -1 when it has not been called yet. */
+static __attribute__((noinline)) int lock_slow(pthread_mutex_t *m, void *pc, int tried)
 {
+	if (tried >= 0)
+		rt_fast_unpush(m);
 	struct rt_thread *t = rt_enter();
 	if (!t)
-		return rt_real.mutex_lock(m);
-	struct rt_pre pre = rt_before(t, m, RTK_MUTEX, 0, PC());
-	int r = rt_real.mutex_trylock(m);
+		return tried < 0 || tried == EBUSY ? rt_real.mutex_lock(m) : tried;
+	struct rt_pre pre = rt_before(t, m, RTK_MUTEX, 0, pc);
+	int r = tried < 0 ? rt_real.mutex_trylock(m) : tried;
 	if (r == EBUSY)
-		r = rt_block(t, m, RTK_MUTEX, pre.cls, 0, PC(), mutex_wait);
+		r = rt_block(t, m, RTK_MUTEX, pre.cls, 0, pc, mutex_wait);
 	if (r == 0 || r == EOWNERDEAD)
-		rt_after(t, m, RTK_MUTEX, 0, PC(), pre);
+		rt_after(t, m, RTK_MUTEX, 0, pc, pre);
 	rt_leave();
 	return r;
+}
+
+int pthread_mutex_lock(pthread_mutex_t *m)
+{
+	struct rt_thread *t = rt_fast_self();
+	if (RT_UNLIKELY(!t || !rt_fast_push(t, m, RTK_MUTEX, PC())))
+		return lock_slow(m, PC(), -1);
+	int r = rt_real.mutex_trylock(m);
+	if (RT_LIKELY(r == 0))
+		return 0;
+	return lock_slow(m, PC(), r);
 }
 
 int pthread_mutex_trylock(pthread_mutex_t *m)
@@ -78,21 +93,22 @@ int pthread_mutex_clocklock(pthread_mutex_t *restrict m, clockid_t clock,
 	return r;
 }
 
-int pthread_mutex_unlock(pthread_mutex_t *m)
+static __attribute__((noinline)) int unlock_slow(pthread_mutex_t *m, void *pc)
 {
 	struct rt_thread *t = rt_enter();
-	if (!t)
-		return rt_real.mutex_unlock(m);
-	int r;
-	if (RT_LIKELY(rt_release_is_top(t, m))) {
-		r = rt_real.mutex_unlock(m);
-		rt_pop(t);
-	} else {
-		rt_released(t, m, RTK_MUTEX, PC());
-		r = rt_real.mutex_unlock(m);
+	if (t) {
+		rt_released(t, m, RTK_MUTEX, pc);
+		rt_leave();
 	}
-	rt_leave();
-	return r;
+	return rt_real.mutex_unlock(m);
+}
+
+int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	struct rt_thread *t = rt_fast_self();
+	if (RT_LIKELY(t && rt_fast_pop(t, m)))
+		return rt_real.mutex_unlock(m);
+	return unlock_slow(m, PC());
 }
 
 int pthread_mutex_destroy(pthread_mutex_t *m)

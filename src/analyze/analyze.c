@@ -38,12 +38,12 @@ static void free_records(struct analysis *a)
 		ls_free(&a->exit_states[i]);
 	free(a->exit_states);
 	keymap_free(&a->keys);
-	strmap_free(&a->classes);
-	keymap_free(&a->exit_memo);
+	keymap_free(&a->classes);
+	keymap_free(&a->memo);
 	keymap_free(&a->exit_unique);
-	keymap_free(&a->emit_memo);
 	kb_free(&a->kb);
 	frame_scratch_free(a);
+	dying_free(a);
 	free(a->reached);
 	index_free(&a->ix);
 }
@@ -52,25 +52,25 @@ static void free_records(struct analysis *a)
  * the list, keeping the first. */
 static void fingerprint_and_dedupe(struct finding_list *out, int from, const char *root)
 {
-	struct strmap seen = {0};
+	struct keymap seen = {0};
 	for (int i = 0; i < from; i++)
 		if (out->items[i].fingerprint)
-			strmap_put(&seen, out->items[i].fingerprint, i);
+			keymap_put_str(&seen, out->items[i].fingerprint, i);
 	int w = from;
 	for (int i = from; i < out->n; i++) {
 		struct finding *f = &out->items[i];
 		finding_fingerprint(f, root);
-		if (strmap_get(&seen, f->fingerprint, NULL)) {
+		if (keymap_get_str(&seen, f->fingerprint, NULL)) {
 			finding_free(f);
 			continue;
 		}
-		strmap_put(&seen, f->fingerprint, w);
+		keymap_put_str(&seen, f->fingerprint, w);
 		if (w != i)
 			out->items[w] = *f;
 		w++;
 	}
 	out->n = w;
-	strmap_free(&seen);
+	keymap_free(&seen);
 }
 
 int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o,

@@ -93,6 +93,7 @@ static void record_access(struct analysis *a, const struct activation *f, const 
 	r->fn = f->fn;
 	r->write = (ev->flags & EVF_WRITE) != 0;
 	r->atomic = (ev->flags & EVF_ATOMIC) != 0;
+	r->dying = frame_dies(a, f, ev);
 	frame_when(f, ev, &r->when);
 	r->locks = xcalloc((size_t)(s->n ? s->n : 1), sizeof *r->locks);
 	r->lock_shared = xcalloc((size_t)(s->n ? s->n : 1), 1);
@@ -136,7 +137,7 @@ static int ordered_on_chain(const struct activation *f, const struct held *h, co
 static void record_edges(struct analysis *a, const struct activation *f, const struct event *ev,
                          const struct lstate *s, int key)
 {
-	int to = class_intern(a, a->lock_keys[key].cls);
+	int to = class_intern(a, a->lock_keys[key].cls), dying = -1;
 	for (int i = 0; i < s->n; i++) {
 		const struct held *h = &s->e[i];
 		if (!held_for_sure(h) || h->key == key || !owned(a, h->key))
@@ -150,6 +151,9 @@ static void record_edges(struct analysis *a, const struct activation *f, const s
 		e->outer_fn = h->acq_fn;
 		e->inner_ev = ev;
 		e->inner_fn = f->fn;
+		if (dying < 0)
+			dying = frame_dies(a, f, ev);
+		e->dying = dying;
 		e->same_instance_order_ok = e->from_cls == to && ordered_on_chain(f, h, a->lock_keys[key].cls);
 		e->gates = xcalloc((size_t)(s->n ? s->n : 1), sizeof *e->gates);
 		for (int j = 0; j < s->n; j++)

@@ -322,12 +322,12 @@ static int add_unreached_roots(struct analysis *a)
 
 static void run_isolated(struct analysis *a)
 {
-	struct strmap seen = {0};
+	struct keymap seen = {0};
 	for (int k = 0; k < a->ix.nfns; k++) {
 		const struct fn_ref *r = &a->ix.fns[k];
 		char *id = xasprintf("%s|%s", r->fn->usr ? r->fn->usr : r->fn->name, r->fn->file);
-		int dup = strmap_get(&seen, id, NULL);
-		strmap_put(&seen, id, 1);
+		int dup = keymap_get_str(&seen, id, NULL);
+		keymap_put_str(&seen, id, 1);
 		free(id);
 		if (dup)
 			continue;    /* a header function parsed in several TUs */
@@ -341,7 +341,7 @@ static void run_isolated(struct analysis *a)
 			free(args[i].path);
 		free(args);
 	}
-	strmap_free(&seen);
+	keymap_free(&seen);
 }
 
 static void walk_contexts(struct analysis *a, int from)

@@ -15,12 +15,12 @@
 int class_intern(struct analysis *a, const char *cls)
 {
 	int id;
-	if (strmap_get(&a->classes, cls, &id))
+	if (keymap_get_str(&a->classes, cls, &id))
 		return id;
 	grow_array((void **)&a->class_names, &a->cap_classes, a->nclasses, sizeof *a->class_names);
 	id = a->nclasses++;
 	a->class_names[id] = xstrdup(cls);
-	strmap_put(&a->classes, cls, id);
+	keymap_put_str(&a->classes, cls, id);
 	return id;
 }
 
@@ -292,21 +292,31 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 
 	struct lstate out;
 	ls_init(&out, s->dflt);
+	/* One memo entry per key: bit 0 = reported, the rest = 1 + index of its exit state. */
 	struct hkey key = memo_key(a, &sub, s, 0);
-	int idx, solved = keymap_get(&a->exit_memo, key, &idx), report = 0;
-	if (emit) {
-		struct hkey ek = memo_key(a, &sub, s, f->ctx->kind == CTX_MAIN);
-		report = !keymap_get(&a->emit_memo, ek, NULL);
+	int v = 0, report = 0;
+	keymap_get(&a->memo, key, &v);
+	if (emit && f->ctx->kind == CTX_MAIN) {       /* main: reported once per call chain */
+		struct hkey ek = memo_key(a, &sub, s, 1);
+		int ev = 0;
+		keymap_get(&a->memo, ek, &ev);
+		report = !(ev & 1);
 		if (report)
-			keymap_put(&a->emit_memo, ek, 1);
+			keymap_put(&a->memo, ek, ev | 1);
+		if (report && hkey_eq(ek, key))
+			v |= 1;
+	} else if (emit) {
+		report = !(v & 1);
+		v |= 1;
 	}
 	/* Reporting solves the frame too: one walk gives both when neither was done. */
-	if (report || !solved)
+	if (report || !(v >> 1))
 		solve_frame(a, &sub, s, &out, report);
-	if (!solved)
-		keymap_put(&a->exit_memo, key, exit_state_intern(a, &out));
+	if (!(v >> 1))
+		v |= (exit_state_intern(a, &out) + 1) << 1;
 	else
-		ls_copy(&out, &a->exit_states[idx]);
+		ls_copy(&out, &a->exit_states[(v >> 1) - 1]);
+	keymap_put(&a->memo, key, v);
 
 	/* A call through a pointer may reach any of several candidates: take none of their
 	 * lock effects rather than all of them in sequence. */

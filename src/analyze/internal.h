@@ -20,16 +20,6 @@
 #include "common/keymap.h"
 #include "common/util.h"
 
-/* ---- string map (strmap.c): string -> int, and interning ------------------------------ */
-struct strmap {
-	char **keys;
-	int *vals;
-	int cap, n;
-};
-int strmap_get(const struct strmap *m, const char *key, int *val);   /* 1 if found */
-void strmap_put(struct strmap *m, const char *key, int val);
-void strmap_free(struct strmap *m);
-
 
 /* ---- program index (program.c) --------------------------------------------------------- */
 struct fn_ref {
@@ -42,7 +32,7 @@ struct program_index {
 	int ntus;
 	struct fn_ref *fns;      /* every definition */
 	int nfns;
-	struct strmap by_usr;    /* usr -> first index in fns; same-usr definitions chain */
+	struct keymap by_usr;    /* usr -> first index in fns; same-usr definitions chain */
 	int *next_same_usr;      /* fns index -> next definition with that usr, or -1 */
 	int *tu_has_main;        /* per TU */
 	struct keymap callee_of; /* call event -> index in fns + 1, or 0: resolved once */
@@ -120,7 +110,7 @@ struct when {
 	int n;
 	struct {
 		int pos, lo, hi;
-	} lv[MAX_DEPTH];
+	} lv[WHEN_LEVELS];           /* deeper calls do not change when code runs */
 };
 
 struct activation {
@@ -171,6 +161,7 @@ struct access_rec {
 	const struct event *ev;
 	const struct function *fn;
 	int write, atomic;
+	int dying;                   /* on a path that ends the process (dying.c) */
 	struct when when;            /* for the main context: which threads run alongside */
 	int *locks;                  /* interned lock classes held for sure */
 	unsigned char *lock_shared;
@@ -183,6 +174,7 @@ struct edge_rec {
 	int ctx;
 	int from_cls, to_cls;        /* interned classes */
 	int same_instance_order_ok;  /* same-class pair taken in an order the code fixes */
+	int dying;                   /* taken on a path that ends the process (dying.c) */
 	const struct event *outer_ev, *inner_ev;
 	const struct function *outer_fn, *inner_fn;
 	int *gates;                  /* other classes held for sure at the inner acquisition */
@@ -218,7 +210,7 @@ struct analysis {
 	struct keymap keys;          /* (class, instance) -> lock key index */
 	struct lock_key *lock_keys;
 	int nlock_keys, cap_lock_keys;
-	struct strmap classes;       /* class -> class index */
+	struct keymap classes;       /* class -> class index */
 	char **class_names;
 	int nclasses, cap_classes;
 
@@ -237,11 +229,11 @@ struct analysis {
 		int cap;
 		struct strbuf paths;
 	} scratch[MAX_DEPTH];
-	struct keymap exit_memo;     /* frame+entry state -> index in exit_states */
+	struct keymap memo;          /* frame+entry state (+ main's call chain) -> reported, exit */
+	unsigned char **dying;       /* per index fn: its blocks every path from which dies */
 	struct keymap exit_unique;   /* ls_key_full of an exit state -> its index: stored once */
 	struct lstate *exit_states;
 	int nexit, cap_exit;
-	struct keymap emit_memo;     /* ctx+frame+entry state already emitted */
 	unsigned char *reached;      /* per index fn: walked from a program root or thread */
 	long frames;
 	int truncated;               /* the frame budget was reached */
@@ -264,6 +256,11 @@ int frame_stack(const struct activation *f, const struct event *ev, struct frame
 /* collect.c: the visitor the engine calls for each event with the state before it. */
 void collect_event(struct analysis *a, const struct activation *f, const struct event *ev,
                    const struct lstate *before, int key);
+/* dying.c: whether every path from event ev of frame f, or from the call in a caller that
+ * led to it, ends in a call that never returns. */
+int frame_dies(struct analysis *a, const struct activation *f, const struct event *ev);
+void dying_free(struct analysis *a);
+
 /* Forgets the access and lock-order records from index nacc / nedges on. */
 void records_truncate(struct analysis *a, int nacc, int nedges);
 /* At a RETURN: `at` is the state there, fn_exit the function's exit state (all returns). */

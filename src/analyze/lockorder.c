@@ -67,6 +67,17 @@ static int gated(const struct analysis *a, struct edge_group **cyc, int n)
 	return 0;
 }
 
+/* Is every edge taken only on the way to ending the process? Such a cycle can only hang
+ * two threads that are both crashing; one taken by code that goes on is reported. */
+static int all_dying(const struct analysis *a, struct edge_group **cyc, int n)
+{
+	for (int k = 0; k < n; k++)
+		for (int i = 0; i < cyc[k]->nrecs; i++)
+			if (!a->edges[cyc[k]->recs[i]].dying)
+				return 0;
+	return 1;
+}
+
 /* Can the edges be taken by different threads at once? */
 static int several_threads(const struct analysis *a, struct edge_group **cyc, int n)
 {
@@ -174,7 +185,7 @@ static void report_cycle(struct analysis *a, struct edge_group **cyc, int n)
 
 static void consider(struct analysis *a, struct edge_group **cyc, int n)
 {
-	if (!gated(a, cyc, n) && several_threads(a, cyc, n))
+	if (!gated(a, cyc, n) && several_threads(a, cyc, n) && !all_dying(a, cyc, n))
 		report_cycle(a, cyc, n);
 }
 

@@ -39,8 +39,8 @@ void index_build(struct program_index *ix, struct tu_facts *tus, int ntus)
 			const char *usr = tus[t].funcs[i].usr;
 			if (!usr)
 				continue;
-			if (!strmap_get(&ix->by_usr, usr, &first)) {
-				strmap_put(&ix->by_usr, usr, k);
+			if (!keymap_get_str(&ix->by_usr, usr, &first)) {
+				keymap_put_str(&ix->by_usr, usr, k);
 				continue;
 			}
 			while (ix->next_same_usr[first] >= 0)
@@ -52,7 +52,7 @@ void index_build(struct program_index *ix, struct tu_facts *tus, int ntus)
 
 void index_free(struct program_index *ix)
 {
-	strmap_free(&ix->by_usr);
+	keymap_free(&ix->by_usr);
 	keymap_free(&ix->callee_of);
 	free(ix->fns);
 	free(ix->next_same_usr);
@@ -62,7 +62,7 @@ void index_free(struct program_index *ix)
 const struct fn_ref *index_resolve(const struct program_index *ix, const char *usr, int from_tu)
 {
 	int k;
-	if (!usr || !strmap_get(&ix->by_usr, usr, &k))
+	if (!usr || !keymap_get_str(&ix->by_usr, usr, &k))
 		return NULL;
 	const struct fn_ref *library = NULL;
 	for (; k >= 0; k = ix->next_same_usr[k]) {

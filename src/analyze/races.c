@@ -61,6 +61,8 @@ static int racy(const struct analysis *a, const struct access_rec *x, const stru
 		return 0;
 	if (x->atomic && y->atomic)
 		return 0;
+	if (x->dying || y->dying)        /* on the way to abort(): a race in a crash */
+		return 0;
 	if (common_lock(x, y))
 		return 0;
 	return contexts_concurrent(a, x->ctx, &x->when, y->ctx, &y->when);
@@ -181,8 +183,8 @@ static char *race_signature(const struct analysis *a, const struct access_rec *r
 {
 	struct strbuf sb;
 	sb_init(&sb);
-	sb_addf(&sb, "%s|%d|%p|%d|%d|%d%d|", r->object, r->ctx, (const void *)r->ev, r->ev->line,
-	        r->ev->col, r->write, r->atomic);
+	sb_addf(&sb, "%s|%d|%p|%d|%d|%d%d%d|", r->object, r->ctx, (const void *)r->ev, r->ev->line,
+	        r->ev->col, r->write, r->atomic, r->dying);
 	for (int i = 0; i < r->nlocks; i++)
 		sb_addf(&sb, "%d%s,", r->locks[i], r->lock_shared[i] ? "r" : "");
 	if (a->ctxs[r->ctx]->kind == CTX_MAIN) {
@@ -202,17 +204,17 @@ static int distinct_records(const struct analysis *a, int *order)
 	for (int t = 0; t < a->nctxs; t++)
 		if (a->ctxs[t]->kind == CTX_THREAD)
 			threads[nthreads++] = t;
-	struct strmap seen = {0};
+	struct keymap seen = {0};
 	int n = 0;
 	for (int i = 0; i < a->nacc; i++) {
 		char *sig = race_signature(a, &a->acc[i], threads, nthreads);
-		if (!strmap_get(&seen, sig, NULL)) {
-			strmap_put(&seen, sig, i);
+		if (!keymap_get_str(&seen, sig, NULL)) {
+			keymap_put_str(&seen, sig, i);
 			order[n++] = i;
 		}
 		free(sig);
 	}
-	strmap_free(&seen);
+	keymap_free(&seen);
 	free(threads);
 	return n;
 }

@@ -4,6 +4,7 @@
 #define TSAFE_CLI_H
 
 #include "common/finding.h"
+#include "common/compdb.h"
 #include "store/store.h"
 
 enum exit_code {
@@ -54,22 +55,5 @@ char *cli_command(int argc, char **argv);
 /* Prints "tsafe: <message>" to stderr; returns EXIT_TOOL, for `return usage_error(...)`. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Compilation database: one translation unit to analyse. */
-struct compile_unit {
-	char *file;              /* canonical path */
-	char *directory;
-	char **argv;             /* full compiler argv, argv[0] the compiler */
-	int argc;
-};
-struct compile_db {
-	struct compile_unit *units;
-	int n, cap;
-};
-/* Reads DIR/compile_commands.json. On error returns -1 with a one-line message in *err. */
-int compdb_load(const char *dir, struct compile_db *db, char **err);
-/* clang-tidy style: files on the command line with the flags after "--". */
-void compdb_from_files(struct compile_db *db, char **files, int nfiles, char **flags, int nflags);
-void compile_unit_free(struct compile_unit *u);
-void compdb_free(struct compile_db *db);
 
 #endif

@@ -1,15 +1,16 @@
 /* pool.c — the parallel part of `tsafe scan`: N worker threads take translation units from
- * a shared counter, each with its own libclang index and its own database connection
- * (SQLite connections are not shared between threads), and write each result into the
- * unit's own slot. The shared counter, the progress line, the first error and the table
- * of header function copies are the only shared state, all under pool->lock. */
+ * a shared counter; each has its own database connection (SQLite connections are not shared
+ * between threads) and its own extractor process (extractor.c), which parses a unit the
+ * cache does not have and stores its facts. Each result goes into the unit's own slot. The
+ * shared counter, the progress line and the first error are the only shared state, all
+ * under pool->lock. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache.h"
+#include "cache/cache.h"
 #include "common/util.h"
-#include "extract/extract.h"
+#include "extractor.h"
 #include "pool.h"
 
 static void set_store_error(struct scan_pool *p, const char *msg)
@@ -20,51 +21,46 @@ static void set_store_error(struct scan_pool *p, const char *msg)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Extracts unit i (or loads it from the cache) into tu; returns its status and, for a
- * failure, why. */
-static enum unit_status extract_unit(struct scan_pool *p, struct store *st, int i,
-                                     struct tu_facts *tu, char **why)
+/* Finds unit i current in the cache, or has the worker's extractor process parse and store
+ * it; sets tu's file and cache key (the facts stay in the database until the analysis
+ * loads them) and returns its status and, for a problem, why. */
+static enum unit_status extract_unit(struct scan_pool *p, struct store *st, struct extractor *x,
+                                     int i, struct tu_facts *tu, char **why)
 {
 	const struct compile_unit *u = &p->db->units[i];
-	char *key = cache_probe(st, u, p->config_path);
-	if (key) {             /* loaded later, and only if the analysis must run */
-		tu->file = xstrdup(u->file);
-		tu->cache_key = key;
+	tu->file = xstrdup(u->file);
+	tu->cache_key = cache_probe(st, u, p->config_path);
+	if (tu->cache_key)
 		return UNIT_CACHED;
+	struct extractor_args xa = {p->db_path, p->root, p->config_path};
+	struct extracted e;
+	extractor_run(x, &xa, u, &e);
+	enum unit_status status = UNIT_FAILED;
+	if (str_eq(e.status, "store-error")) {
+		set_store_error(p, e.why);
+	} else if (str_eq(e.status, "parsed") || str_eq(e.status, "partial")) {
+		status = str_eq(e.status, "parsed") ? UNIT_PARSED : UNIT_PARTIAL;
+		tu->cache_key = e.key;
+		e.key = NULL;
 	}
-	struct extract_opts eo = {
-		.argv = (const char *const *)u->argv, .argc = u->argc, .directory = u->directory,
-	};
-	struct extract_deps deps = {0};
-	enum unit_status status = UNIT_PARSED;
-	if (extract_tu_deps(&eo, u->file, tu, &deps) != 0 || tu->parse_failed) {
-		status = UNIT_FAILED;
-		*why = xstrdup(tu->ndiagnostics ? tu->diagnostics[0] : "libclang could not parse it");
-	} else if (tu->ndiagnostics) {  /* analysed, but not cached: the errors must show again */
-		status = UNIT_PARTIAL;
-		*why = xstrdup(tu->diagnostics[0]);
-	} else if (cache_save(st, u, p->config_path, tu, &deps)) {
-		set_store_error(p, store_errmsg(st));
+	if (status != UNIT_PARSED) {
+		*why = e.why;
+		e.why = NULL;
 	}
-	extract_deps_free(&deps);
+	extracted_free(&e);
 	return status;
 }
 
-static void process_unit(struct scan_pool *p, struct store *st, int i)
+static void process_unit(struct scan_pool *p, struct store *st, struct extractor *x, int i)
 {
 	struct tu_facts tu = {0};
 	char *why = NULL;
-	enum unit_status status = extract_unit(p, st, i, &tu, &why);
+	enum unit_status status = extract_unit(p, st, x, i, &tu, &why);
 	/* Index i came from the shared counter to this worker alone: slot i has one writer.
 	 * (tsafe cannot prove that an index is handed out once, hence the suppressions.) */
 	p->facts[i] = tu;           /* tsafe: ignore[data-race] */
 	p->status[i] = status;      /* tsafe: ignore[data-race] */
 	p->why[i] = why;            /* tsafe: ignore[data-race] */
-	if (status == UNIT_PARSED || status == UNIT_PARTIAL) {
-		pthread_mutex_lock(&p->lock);
-		header_copies_add(p->copies, i);
-		pthread_mutex_unlock(&p->lock);
-	}
 }
 
 static void show_progress(struct scan_pool *p, int i)
@@ -82,6 +78,7 @@ static void *worker(void *arg)
 {
 	struct scan_pool *p = arg;
 	struct store *st = NULL;
+	struct extractor x = {0};
 	char *err = NULL;
 	if (store_open(p->db_path, &st, &err)) {
 		set_store_error(p, err);
@@ -94,12 +91,13 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		if (i >= p->db->n)
 			break;
-		process_unit(p, st, i);
+		process_unit(p, st, &x, i);
 		pthread_mutex_lock(&p->lock);
 		p->done++;
 		show_progress(p, i);
 		pthread_mutex_unlock(&p->lock);
 	}
+	extractor_stop(&x);
 	store_close(st);
 	return NULL;
 }
@@ -111,7 +109,6 @@ int pool_run(struct scan_pool *p)
 	p->status = xcalloc((size_t)(n ? n : 1), sizeof *p->status);
 	p->why = xcalloc((size_t)(n ? n : 1), sizeof *p->why);
 	pthread_mutex_init(&p->lock, NULL);
-	p->copies = header_copies_new(p->facts);
 	int jobs = p->jobs < 1 ? 1 : p->jobs > n ? (n ? n : 1) : p->jobs;
 	if (jobs == 1) {
 		worker(p);

@@ -4,32 +4,32 @@
 
 #include <pthread.h>
 
-#include "analyze/analyze.h"
 #include "cli.h"
 
 enum unit_status {
 	UNIT_PARSED = 1,     /* extracted now */
-	UNIT_CACHED,         /* facts current in the database: file and cache_key set, not loaded */
+	UNIT_CACHED,         /* facts current in the database */
 	UNIT_PARTIAL,        /* extracted, but the compiler reported errors */
+	/* For these three, facts[i] has only file and cache_key: the facts are in the database,
+	 * loaded only when the analysis must run. */
 	UNIT_FAILED,         /* could not be analysed */
 };
 
 struct scan_pool {
 	const struct compile_db *db;
 	const char *db_path;
+	const char *root;         /* the project root (its .tsafe.json names lock wrappers) */
 	const char *config_path;  /* hashed into cache keys, or NULL */
 	int jobs;
 	int progress;             /* draw a progress line on stderr */
 
 	/* Results, one slot per unit: each written only by the worker that took the unit. */
-	struct tu_facts *facts;
+	struct tu_facts *facts;   /* file and cache_key (see above); all facts once loaded */
 	enum unit_status *status;
 	char **why;               /* UNIT_FAILED/PARTIAL: one line */
 
 	/* Shared by the workers, under lock. */
 	pthread_mutex_t lock;
-	struct header_copies *copies;  /* frees header functions other units also hold; the
-	                                  caller adds the cached units it loads, then finishes it */
 	int next, done;
 	char *store_error;        /* first store failure, fatal for the scan */
 };

@@ -1,6 +1,7 @@
 /* scan.c — `tsafe scan`: sources → facts (in parallel, cached) → whole-program analysis →
  * findings stored as one run → printed from the database like every engine's. */
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,8 @@
 #include "common/config.h"
 #include "common/rules.h"
 #include "common/util.h"
-#include "cache.h"
+#include "cache/cache.h"
+#include "extractor.h"
 #include "pool.h"
 #include "results.h"
 #include "store/edges.h"
@@ -229,16 +231,17 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* Loads the facts of the units the pool found current in the cache, then analyses every
- * unit that could be analysed. 0, or -1 when the database failed. */
+/* Loads the facts of every unit the pool found in the cache or had extracted, keeping one
+ * copy of each header function, then analyses them. 0, or -1 when the database failed. */
 static int analyse(struct scan_args *a, struct store *st, struct scan_pool *pool,
                    const struct project_config *cfg, struct scan_result *res,
                    struct analyze_stats *stats)
 {
 	const struct compile_db *db = pool->db;
+	struct header_copies *copies = header_copies_new(pool->facts);
 	int ok = 0, rc = 0;
 	for (int i = 0; i < db->n && rc == 0; i++) {
-		if (pool->status[i] != UNIT_CACHED)
+		if (pool->status[i] == UNIT_FAILED)
 			continue;
 		struct tu_facts *tu = &pool->facts[i];
 		char *file = tu->file, *key = tu->cache_key;
@@ -246,12 +249,11 @@ static int analyse(struct scan_args *a, struct store *st, struct scan_pool *pool
 		if (!cache_load(st, file, key, tu))
 			rc = cli_error("the facts of %s vanished from '%s' during the scan: %s", file,
 			               a->out.db, *store_errmsg(st) ? store_errmsg(st) : "run the scan again");
-		header_copies_add(pool->copies, i);
+		header_copies_add(copies, i);
 		free(file);
 		free(key);
 	}
-	header_copies_finish(pool->copies, db->n);
-	pool->copies = NULL;
+	header_copies_finish(copies, db->n);
 	if (rc)
 		return -1;
 	struct tu_facts *tus = xcalloc((size_t)(db->n ? db->n : 1), sizeof *tus);
@@ -287,7 +289,8 @@ static int analyse_and_store(struct scan_args *a, struct store *st, struct compi
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct scan_pool pool = {
-		.db = db, .db_path = a->out.db, .config_path = config_path, .jobs = a->jobs,
+		.db = db, .db_path = a->out.db, .root = a->out.root, .config_path = config_path,
+		.jobs = a->jobs,
 		.progress = isatty(STDERR_FILENO),
 	};
 	struct scan_result res = {0};
@@ -321,8 +324,6 @@ static int analyse_and_store(struct scan_args *a, struct store *st, struct compi
 	if (rc != EXIT_TOOL && !reused && !stats.truncated && results_remember(st, key, run, &stats))
 		rc = cli_error("storing findings in '%s' failed: %s", a->out.db, store_errmsg(st));
 out:
-	if (pool.copies)
-		header_copies_finish(pool.copies, db->n);
 	free(key);
 	finding_list_free(&res.found);
 	analyze_edge_list_free(&res.edges);
@@ -338,13 +339,15 @@ int cmd_scan(int argc, char **argv)
 	struct store *st = NULL;
 	char *err = NULL, *root = NULL;
 	int rc = EXIT_TOOL;
+	/* An extractor process that dies mid-answer must not take the scan with it. */
+	signal(SIGPIPE, SIG_IGN);
 	if (parse_args(argc, argv, &a))
 		goto out;
 	if (rules_load(&err)) {
 		cli_error("%s", err);
 		goto out;
 	}
-	if (a.build_dir ? compdb_load(a.build_dir, &db, &err) : (compdb_from_files(&db, a.files, a.nfiles, a.flags, a.nflags), 0)) {
+	if (a.build_dir ? extractor_list(a.build_dir, &db, &err) : (compdb_from_files(&db, a.files, a.nfiles, a.flags, a.nflags), 0)) {
 		cli_error("%s", err);
 		goto out;
 	}

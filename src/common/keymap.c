@@ -53,6 +53,12 @@ void kb_free(struct keybuf *kb)
 	memset(kb, 0, sizeof *kb);
 }
 
+struct hkey hkey_of_string(const char *s)
+{
+	XXH128_hash_t h = XXH3_128bits(s, strlen(s) + 1);   /* as kb_str would hash it alone */
+	return (struct hkey){h.low64, h.high64};
+}
+
 struct hkey hkey_of_pointer(const void *p)
 {
 	uint64_t v = (uint64_t)(uintptr_t)p;

@@ -24,9 +24,24 @@ void kb_int(struct keybuf *kb, long v);
 void kb_str(struct keybuf *kb, const char *s);
 struct hkey kb_hash(const struct keybuf *kb);
 void kb_free(struct keybuf *kb);
+struct hkey hkey_of_string(const char *s);   /* = kb_hash of a buffer holding kb_str(s) */
 struct hkey hkey_of_pointer(const void *p);
+static inline int hkey_eq(struct hkey x, struct hkey y)
+{
+	return x.lo == y.lo && x.hi == y.hi;
+}
 int keymap_get(const struct keymap *m, struct hkey k, int *val);   /* 1 if found */
 void keymap_put(struct keymap *m, struct hkey k, int val);
 void keymap_free(struct keymap *m);
+
+/* String keys: the string's hash stands for it. */
+static inline int keymap_get_str(const struct keymap *m, const char *s, int *val)
+{
+	return keymap_get(m, hkey_of_string(s), val);
+}
+static inline void keymap_put_str(struct keymap *m, const char *s, int val)
+{
+	keymap_put(m, hkey_of_string(s), val);
+}
 
 #endif

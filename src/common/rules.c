@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "keymap.h"
 #include "util.h"
 
 static struct rule_info *rules;
@@ -23,6 +24,9 @@ static int nwrappers, wrappers_cap;
 static pthread_rwlock_t wrappers_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct mt_unsafe *unsafe;
 static int nunsafe, unsafe_cap;
+/* Function name -> index in apis / unsafe, built once loaded: the extractor asks for every
+ * call it sees, the analysis for every call it walks. */
+static struct keymap apis_by_name, unsafe_by_name;
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static char *load_error;             /* set once by load_all, then read-only */
@@ -291,6 +295,10 @@ static void load_all(void)
 	}
 	if (rc != 0 && !load_error)
 		load_error = xstrdup("tsafe: cannot load the rules (check TSAFE_RULES_DIR)");
+	for (int i = napis - 1; i >= 0; i--)          /* the first of repeated names wins */
+		keymap_put(&apis_by_name, hkey_of_string(apis[i].func), i);
+	for (int i = nunsafe - 1; i >= 0; i--)
+		keymap_put(&unsafe_by_name, hkey_of_string(unsafe[i].func), i);
 }
 
 int rules_load(char **err)
@@ -332,10 +340,8 @@ const struct lock_api *lockapi_find(const char *func)
 	pthread_rwlock_unlock(&wrappers_lock);
 	if (found)
 		return found;
-	for (int i = 0; i < napis; i++)
-		if (str_eq(apis[i].func, func))
-			return &apis[i];
-	return NULL;
+	int i;
+	return keymap_get(&apis_by_name, hkey_of_string(func), &i) ? &apis[i] : NULL;
 }
 
 void lockapi_add(const struct lock_api *api)
@@ -357,10 +363,6 @@ void lockapi_add(const struct lock_api *api)
 
 const struct mt_unsafe *mt_unsafe_find(const char *func)
 {
-	if (!func)
-		return NULL;
-	for (int i = 0; i < nunsafe; i++)
-		if (str_eq(unsafe[i].func, func))
-			return &unsafe[i];
-	return NULL;
+	int i;
+	return func && keymap_get(&unsafe_by_name, hkey_of_string(func), &i) ? &unsafe[i] : NULL;
 }

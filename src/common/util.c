@@ -158,6 +158,9 @@ void sb_addf(struct strbuf *sb, const char *fmt, ...)
 
 char *sb_detach(struct strbuf *sb)
 {
+	/* Detached strings are often kept by the thousand (analysis records): no slack. */
+	if (sb->buf && sb->cap > sb->len + 1 + 16)
+		sb->buf = xrealloc(sb->buf, sb->len + 1);
 	char *s = sb->buf ? sb->buf : xstrdup("");
 	sb_init(sb);
 	return s;

@@ -206,14 +206,21 @@ static const struct dwvar *lookup(const struct dwvar_index *x, Dwarf_Addr a)
 	return best >= 0 && a < x->v[best].hi ? &x->v[best] : NULL;
 }
 
-/* Without debug information: the ELF symbol the address falls in. */
+/* Without debug information: the ELF symbol the address falls in; with no symbol (a
+ * stripped library's static), its offset in the module, which unlike the address is the
+ * same in every run. */
 static char *from_symtab(struct sym_module *sm, uint64_t addr)
 {
 	GElf_Sym sym;
 	GElf_Off off = 0;
 	const char *name = dwfl_module_addrinfo(sm->m, addr, &off, &sym, NULL, NULL, NULL);
-	if (!name)
-		return NULL;
+	if (!name) {
+		Dwarf_Addr start = 0;
+		dwfl_module_info(sm->m, NULL, &start, NULL, NULL, NULL, NULL, NULL);
+		const char *slash = strrchr(sm->path, '/');
+		return xasprintf("static:%s+%#llx", slash ? slash + 1 : sm->path,
+		                 (unsigned long long)(addr - start));
+	}
 	return GELF_ST_BIND(sym.st_info) == STB_LOCAL ? xasprintf("static:%s:%s", sm->path, name)
 	                                              : xasprintf("global:%s", name);
 }

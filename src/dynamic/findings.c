@@ -31,6 +31,7 @@ static const char *rule_id(int rule)
 		[RTR_COND_WAIT_UNHELD] = "cond-wait-unheld",
 		[RTR_LOCK_LEAK] = "lock-leak",
 		[RTR_FORK_WITH_THREADS] = "fork-with-threads",
+		[RTR_DESTROY_IN_USE] = "destroy-in-use",
 	};
 	return rule > 0 && rule < (int)(sizeof ids / sizeof ids[0]) ? ids[rule] : NULL;
 }
@@ -66,6 +67,14 @@ static void texts(struct dyn_process *p, const struct rt_misuse *m, char **msg, 
 		*msg = xasprintf("%s ended while still holding %s", dyn_thread_desc(p, m->thread), lk);
 		*here = xasprintf("%s acquired here, never released", lk);
 		break;
+	case RTR_DESTROY_IN_USE: {
+		char *obj = dyn_object_label(p, m->cls);
+		*msg = xasprintf("%s is destroyed while %s waits %s it", obj, other,
+		                 m->kind == RTK_BARRIER ? "at" : "on");
+		*here = xasprintf("%s destroyed here", lk);
+		free(obj);
+		break;
+	}
 	default:   /* RTR_FORK_WITH_THREADS */
 		*msg = xasprintf("fork() while %s holds %s: the child inherits a lock nobody will "
 		                 "release", other, lk);
@@ -79,6 +88,8 @@ static const char *other_text(int rule)
 	switch (rule) {
 	case RTR_DOUBLE_LOCK:
 		return "first acquired here";
+	case RTR_DESTROY_IN_USE:
+		return "waits on it here, in the thread that still uses it";
 	case RTR_UNLOCK_NOT_OWNER:
 	case RTR_DESTROY_LOCKED:
 	case RTR_FORK_WITH_THREADS:
@@ -147,9 +158,7 @@ void dyn_thread_leaks(const struct dyn_ctx *c, struct dyn_process *p)
 	}
 }
 
-/* The classes of the cycle in lock order (thread i's lock is wanted by thread i-1), from
- * the smallest: the symbol the lock-order inversion of the same cycle gets. */
-/* What thread i waits for: a lock's class, or (joining) the end of a thread. */
+/* What thread i waits for: a lock's (or semaphore's…) class, or the end of a thread. */
 static char *awaited_symbol(struct dyn_process *p, const struct rt_deadlock_thread *t)
 {
 	if (t->wait_cls)
@@ -161,10 +170,32 @@ static char *awaited_symbol(struct dyn_process *p, const struct rt_deadlock_thre
 static char *awaited_label(struct dyn_process *p, const struct rt_deadlock_thread *t)
 {
 	if (t->wait_cls)
-		return xstrdup(dyn_class_label(p, t->wait_cls));
+		return dyn_object_label(p, t->wait_cls);
 	return xasprintf("the end of %s", dyn_thread_desc(p, t->joining));
 }
 
+static const char *wait_verb(struct dyn_process *p, const struct rt_deadlock_thread *t)
+{
+	if (!t->wait_cls)
+		return "waits for";
+	switch (dyn_class_kind(p, t->wait_cls)) {
+	case RTK_SEM:
+	case RTK_COND:
+		return "waits on";
+	case RTK_BARRIER:
+		return "waits at";
+	default:
+		return "blocks acquiring";
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The symbol of a lock cycle is its classes in lock order from the smallest (the one its
+ * lock-order inversion gets); a stall has no order: its waits, sorted. */
 static char *cycle_symbol(struct dyn_process *p, const struct rt_deadlock *d)
 {
 	char **sym = xcalloc(d->n, sizeof *sym);
@@ -174,10 +205,15 @@ static char *cycle_symbol(struct dyn_process *p, const struct rt_deadlock *d)
 		if (strcmp(sym[i], sym[lo]) < 0)
 			lo = i;
 	}
+	if (d->flags & RTD_STALL) {
+		qsort(sym, d->n, sizeof *sym, cmp_str);
+		lo = 0;
+	}
 	struct strbuf sb;
 	sb_init(&sb);
 	for (uint32_t k = 0; k < d->n; k++)
-		sb_addf(&sb, "%s%s", k ? " -> " : "", sym[(lo + k) % d->n]);
+		sb_addf(&sb, "%s%s", k ? (d->flags & RTD_STALL ? ", " : " -> ") : "",
+		        sym[(lo + k) % d->n]);
 	for (uint32_t i = 0; i < d->n; i++)
 		free(sym[i]);
 	free(sym);
@@ -195,6 +231,25 @@ static int blocked_before(const struct dyn_ctx *c, struct dyn_process *p, const 
 	return cmp < 0 || (cmp == 0 && (fa ? fa->line : 0) < (fb ? fb->line : 0));
 }
 
+static char *deadlock_message(struct dyn_process *p, const struct rt_deadlock *d, uint32_t first)
+{
+	int stall = d->flags & RTD_STALL;
+	struct strbuf cyc;
+	sb_init(&cyc);
+	for (uint32_t i = 0; i < d->n + !stall; i++) {
+		char *l = awaited_label(p, &d->t[(first + i) % d->n]);
+		sb_addf(&cyc, "%s%s", i ? (stall ? "; " : " -> ") : "", l);
+		free(l);
+	}
+	char *msg = stall
+		? xasprintf("deadlock: every thread is blocked and none can wake another (%u waiting: %s); "
+		            "the process was ended", d->n, cyc.buf)
+		: xasprintf("deadlock: %u threads wait for each other (%s); the process was ended",
+		            d->n, cyc.buf);
+	sb_free(&cyc);
+	return msg;
+}
+
 static void deadlock_finding(const struct dyn_ctx *c, struct dyn_process *p, const struct rt_deadlock *d)
 {
 	/* Shown from the blocked acquisition that comes first in the source, whichever thread
@@ -203,15 +258,7 @@ static void deadlock_finding(const struct dyn_ctx *c, struct dyn_process *p, con
 	for (uint32_t i = 1; i < d->n; i++)
 		if (blocked_before(c, p, d, i, first))
 			first = i;
-	struct strbuf cyc;
-	sb_init(&cyc);
-	for (uint32_t i = 0; i <= d->n; i++) {
-		char *l = awaited_label(p, &d->t[(first + i) % d->n]);
-		sb_addf(&cyc, "%s%s", i ? " -> " : "", l);
-		free(l);
-	}
-	char *msg = xasprintf("deadlock: %u threads wait for each other (%s); the process was ended",
-	                      d->n, cyc.buf);
+	char *msg = deadlock_message(p, d, first);
 	char *sym = cycle_symbol(p, d);
 	struct finding *f = dyn_finding(c, "deadlock", msg, sym);
 	for (uint32_t k = 0; k < d->n; k++) {
@@ -219,9 +266,9 @@ static void deadlock_finding(const struct dyn_ctx *c, struct dyn_process *p, con
 		char *where = dyn_where(c, p, t->held_stack);
 		char *awaited = awaited_label(p, t);
 		char *here = t->held_cls
-			? xasprintf("%s %s while holding %s (acquired at %s)", t->wait_cls ? "blocks acquiring"
-			            : "waits for", awaited, dyn_class_label(p, t->held_cls), where)
-			: xasprintf("%s %s", t->wait_cls ? "blocks acquiring" : "waits for", awaited);
+			? xasprintf("%s %s while holding %s (acquired at %s)", wait_verb(p, t), awaited,
+			            dyn_class_label(p, t->held_cls), where)
+			: xasprintf("%s %s", wait_verb(p, t), awaited);
 		struct location *loc = dyn_add_location(c, f, p, t->wait_stack, here);
 		loc->thread = xstrdup(dyn_thread_desc(p, t->thread));
 		if (t->held_cls)
@@ -232,12 +279,12 @@ static void deadlock_finding(const struct dyn_ctx *c, struct dyn_process *p, con
 	}
 	free(sym);
 	free(msg);
-	sb_free(&cyc);
 }
 
 void dyn_deadlocks(const struct dyn_ctx *c, struct dyn_process *p)
 {
 	for (int i = 0; i < p->ndeadlocks; i++)
-		if (p->deadlocks[i]->n > 1)      /* a thread on itself is its double-lock */
+		/* a thread blocked on its own lock is its double-lock */
+		if (p->deadlocks[i]->n > 1 || (p->deadlocks[i]->flags & RTD_STALL))
 			deadlock_finding(c, p, p->deadlocks[i]);
 }

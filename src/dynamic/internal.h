@@ -131,6 +131,9 @@ void sym_free(struct symbolizer *s);
  * returns how many (1 with unknown fields when nothing is known). */
 int sym_pc(struct symbolizer *s, uint64_t pc, int return_address, struct sym_frame *out, int max);
 void sym_frame_clear(struct sym_frame *f);
+/* Whether pc is in libc, the loader, the runtime… (or in no known module): frames that
+ * are plumbing unless they sit between the program's own. */
+int sym_pc_is_plumbing(struct symbolizer *s, uint64_t pc);
 /* The lock class of a lock in a module's data: "global:NAME", "static:FILE:NAME",
  * "static:FILE:FUNC.NAME" or "field:struct T.F" (FILE absolute). NULL when unknown. */
 char *sym_data_class(struct symbolizer *s, uint64_t addr);
@@ -156,6 +159,15 @@ const char *dyn_thread_desc(struct dyn_process *p, uint32_t seq);
 const char *dyn_class_label(struct dyn_process *p, uint32_t cls);
 const char *dyn_class_name(struct dyn_process *p, uint32_t cls);
 const char *dyn_class_symbol(struct dyn_process *p, uint32_t cls);
+int dyn_class_kind(struct dyn_process *p, uint32_t cls);
+/* "lock", "semaphore", "barrier", "condition variable". */
+const char *dyn_kind_noun(int kind);
+/* The label with its noun when the label is a bare name: "semaphore 'ready'". New string. */
+char *dyn_object_label(struct dyn_process *p, uint32_t cls);
+static inline int rt_kind_is_lock_kind(int kind)
+{
+	return kind != RTK_SEM && kind != RTK_BARRIER && kind != RTK_COND;
+}
 char *dyn_label_of_name(const char *name);      /* 'm', 'struct a.lock', the lock made at… */
 char *dyn_symbol_of_name(const char *name);     /* without a site's line number */
 /* "a.c:12" of a stack's top frame, or "an unknown place". New string. */

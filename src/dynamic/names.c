@@ -40,18 +40,50 @@ static char *relative_class(const struct dyn_ctx *c, const char *cls)
 	return sb_detach(&sb);
 }
 
-/* Raw frames: every pc symbolised, inlined calls expanded, runtime frames dropped. */
+/* The frames of one pc, runtime frames dropped. */
+static int frames_of(struct dyn_process *p, uint64_t pc, struct sym_frame *out, int room)
+{
+	struct sym_frame tmp[8];
+	int k = sym_pc(process_sym(p), pc, 1, tmp, 8), n = 0;
+	for (int j = 0; j < k; j++) {
+		if (tmp[j].runtime || n == room)
+			sym_frame_clear(&tmp[j]);
+		else
+			out[n++] = tmp[j];
+	}
+	return n;
+}
+
+/* Raw frames: inlined calls expanded, runtime frames dropped. libc's frames above the
+ * program's first frame with source and below its last are plumbing that resolve()
+ * drops: they are not symbolised at all (naming one address of libc loads its whole
+ * symbol table). */
 static int expand(struct dyn_process *p, const struct dyn_stack *st, struct sym_frame *out)
 {
-	int n = 0;
-	for (int i = 0; i < st->n && n < MAX_EXPANDED; i++) {
-		struct sym_frame tmp[8];
-		int k = sym_pc(process_sym(p), st->pc[i], 1, tmp, 8);
-		for (int j = 0; j < k; j++) {
-			if (tmp[j].runtime || n == MAX_EXPANDED)
-				sym_frame_clear(&tmp[j]);
-			else
-				out[n++] = tmp[j];
+	struct sym_frame *own[RT_MAX_FRAMES] = {0};
+	int nown[RT_MAX_FRAMES] = {0}, first = -1, last = -1, n = 0;
+	for (int i = 0; i < st->n && i < RT_MAX_FRAMES; i++) {
+		if (sym_pc_is_plumbing(process_sym(p), st->pc[i]))
+			continue;
+		own[i] = xcalloc(8, sizeof *own[i]);
+		nown[i] = frames_of(p, st->pc[i], own[i], 8);
+		for (int j = 0; j < nown[i]; j++)
+			if (own[i][j].file) {
+				first = first < 0 ? i : first;
+				last = i;
+			}
+	}
+	for (int i = 0; i < st->n && i < RT_MAX_FRAMES; i++) {
+		if (own[i]) {
+			for (int j = 0; j < nown[i]; j++) {
+				if (n < MAX_EXPANDED)
+					out[n++] = own[i][j];
+				else
+					sym_frame_clear(&own[i][j]);
+			}
+			free(own[i]);
+		} else if (first < 0 || (i > first && i < last)) {
+			n += frames_of(p, st->pc[i], out + n, MAX_EXPANDED - n);
 		}
 	}
 	return n;
@@ -146,22 +178,39 @@ char *dyn_symbol_of_name(const char *name)
 	return digits && colon > name + 5 ? xstrndup(name, (size_t)(colon - name)) : xstrdup(name);
 }
 
+/* What a class's objects are called in messages. */
+const char *dyn_kind_noun(int kind)
+{
+	switch (kind) {
+	case RTK_SEM:
+		return "semaphore";
+	case RTK_BARRIER:
+		return "barrier";
+	case RTK_COND:
+		return "condition variable";
+	default:
+		return "lock";
+	}
+}
+
 static void name_site(const struct dyn_ctx *c, struct dyn_process *p, struct dyn_class *k)
 {
 	int n;
 	const struct frame *f = dyn_frames(c, p, k->stack, &n);
+	const char *noun = dyn_kind_noun(k->kind);
 	if (f && f->line) {
 		k->name = xasprintf("site:%s:%d", f->file, f->line);
 		k->symbol = dyn_symbol_of_name(k->name);
-		k->label = dyn_label_of_name(k->name);
+		k->label = rt_kind_is_lock_kind(k->kind) ? dyn_label_of_name(k->name)
+		                                         : xasprintf("the %s made at %s:%d", noun, f->file, f->line);
 	} else if (f) {
 		k->name = xasprintf("site:%s:%s", f->file, f->func);
 		k->symbol = xstrdup(k->name);
-		k->label = xasprintf("the lock made in %s", f->func);
+		k->label = xasprintf("the %s made in %s", noun, f->func);
 	} else {
 		k->name = xasprintf("site:?:%#llx", (unsigned long long)k->addr);
 		k->symbol = xstrdup("site:?");
-		k->label = xstrdup("a lock of unknown origin");
+		k->label = xasprintf("a %s of unknown origin", noun);
 	}
 }
 
@@ -217,6 +266,21 @@ const char *dyn_class_label(struct dyn_process *p, uint32_t cls)
 {
 	struct dyn_class *k = process_class(p, cls);
 	return k && k->label ? k->label : "an unknown lock";
+}
+
+char *dyn_object_label(struct dyn_process *p, uint32_t cls)
+{
+	struct dyn_class *k = process_class(p, cls);
+	const char *label = dyn_class_label(p, cls);
+	if (!k || rt_kind_is_lock_kind(k->kind) || label[0] != '\'')
+		return xstrdup(label);
+	return xasprintf("%s %s", dyn_kind_noun(k->kind), label);
+}
+
+int dyn_class_kind(struct dyn_process *p, uint32_t cls)
+{
+	struct dyn_class *k = process_class(p, cls);
+	return k ? k->kind : RTK_MUTEX;
 }
 
 const char *dyn_class_name(struct dyn_process *p, uint32_t cls)

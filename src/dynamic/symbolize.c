@@ -14,14 +14,6 @@
 #include "internal.h"
 #include "symbolize.h"
 
-static char *debuginfo_path;
-static const Dwfl_Callbacks callbacks = {
-	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.section_address = dwfl_offline_section_address,
-	.debuginfo_path = &debuginfo_path,
-};
-
 static int starts_with_any(const char *base, const char *const *prefixes)
 {
 	for (; *prefixes; prefixes++)
@@ -45,6 +37,29 @@ static int is_runtime(const char *path)
 	const char *slash = strrchr(path, '/');
 	return starts_with_any(slash ? slash + 1 : path, libs);
 }
+
+/* Separate debug information is looked for only for the program's own modules: libc's
+ * and the runtime's frames need no more than their names (from their own symbol
+ * tables), and the standard search ends by loading libdebuginfod, which costs more
+ * than the rest of a small run's symbolisation. */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+                          const char *file_name, const char *debuglink_file,
+                          GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	const char *path = file_name ? file_name : modname;
+	if (path && (is_system(path) || is_runtime(path)))
+		return -1;
+	return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+	                                    debuglink_crc, debuginfo_file_name);
+}
+
+static char *debuginfo_path;
+static const Dwfl_Callbacks callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+	.debuginfo_path = &debuginfo_path,
+};
 
 struct symbolizer *sym_new(const struct dyn_module *mods, int n, const char *exe)
 {
@@ -97,6 +112,12 @@ struct sym_module *sym_module_of(struct symbolizer *s, uint64_t addr)
 		if (s->mods[i].m == m)
 			return &s->mods[i];
 	return NULL;
+}
+
+int sym_pc_is_plumbing(struct symbolizer *s, uint64_t pc)
+{
+	struct sym_module *sm = s && pc ? sym_module_of(s, pc - 1) : NULL;
+	return !sm || sm->system || sm->runtime;
 }
 
 /* Canonical form of a source path (realpath), cached: frames repeat files. */

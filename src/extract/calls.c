@@ -406,12 +406,13 @@ static void atomic_call(struct xfn *f, CXCursor call, const char *name)
 static void direct_call(struct xfn *f, CXCursor call, CXCursor decl, const char *name)
 {
 	walk_args(f, call, -1);
+	int dies = f->cond_depth == 0 && is_noreturn(f->x, decl);
 	if (!str_starts(name, "__builtin_")) {
 		char *usr = cursor_usr(decl);
-		emit_plain_call(f, call, usr, name, 0);
+		emit_plain_call(f, call, usr, name, dies ? EVF_NORETURN : 0);
 		free(usr);
 	}
-	if (f->cond_depth == 0 && is_noreturn(f->x, decl))
+	if (dies)
 		end_path(f, 0);
 }
 

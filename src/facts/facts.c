@@ -81,6 +81,30 @@ void block_add_succ(struct block *b, int succ)
 	b->succs[b->nsuccs - 1] = succ;
 }
 
+/* Arrays grown by doubling keep up to half their room empty; a loaded program's facts are
+ * held whole through the analysis, so they are cut to size once complete. */
+static void *fit(void *p, int n, size_t size)
+{
+	return p && n > 0 ? xrealloc(p, (size_t)n * size) : p;
+}
+
+void tu_facts_shrink(struct tu_facts *tu)
+{
+	tu->funcs = fit(tu->funcs, tu->nfuncs, sizeof *tu->funcs);
+	for (int f = 0; f < tu->nfuncs; f++) {
+		struct function *fn = &tu->funcs[f];
+		fn->blocks = fit(fn->blocks, fn->nblocks, sizeof *fn->blocks);
+		for (int b = 0; b < fn->nblocks; b++) {
+			struct block *blk = &fn->blocks[b];
+			blk->events = fit(blk->events, blk->nevents, sizeof *blk->events);
+			blk->succs = fit(blk->succs, blk->nsuccs, sizeof *blk->succs);
+			for (int e = 0; e < blk->nevents; e++)
+				blk->events[e].args = fit(blk->events[e].args, blk->events[e].nargs,
+				                          sizeof *blk->events[e].args);
+		}
+	}
+}
+
 static const char *const ev_names[] = {
 	[EV_ACCESS] = "access",          [EV_LOCK] = "lock",
 	[EV_UNLOCK] = "unlock",          [EV_CALL] = "call",

@@ -35,6 +35,10 @@
 
 #include <stddef.h>
 
+/* Changes whenever what the extractor records changes, so that facts cached by an older
+ * build are extracted again. */
+#define TSAFE_FACTS_FORMAT "2"
+
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
 	EV_LOCK,           /* acquire; flags EVF_TRY when it is the success branch of a trylock */
@@ -65,6 +69,8 @@ enum {
 	EVF_VIA_POINTER = 1 << 11,/* CALL: through a function pointer resolved to this callee */
 	EVF_UNCERTAIN  = 1 << 12, /* LOCK: a trylock whose result the extractor could not tie to
 	                             a branch; the analysis treats the lock as maybe-held */
+	EVF_NORETURN   = 1 << 13, /* CALL: to a function that never returns (abort, exit, an
+	                             assertion failure): the path ends, the process with it */
 };
 
 /* What kind of primitive a lock event works on (from rules/locks.tsv). */
@@ -154,6 +160,8 @@ struct tu_facts {
 void tu_facts_free(struct tu_facts *tu);
 void function_free(struct function *fn);
 void event_free(struct event *ev);
+/* Gives back the spare room of every array (once the facts are complete). */
+void tu_facts_shrink(struct tu_facts *tu);
 
 /* Growable-array helpers for builders (extractor, store loader). Return the new element,
  * zeroed; abort on out-of-memory. */

@@ -190,6 +190,8 @@ int store_facts_load(struct store *s, const char *file, const char *cache_key,
 		found = -1;
 	if (found != 1)
 		tu_facts_free(out);
+	else
+		tu_facts_shrink(out);
 	if (found < 0) {
 		store_rollback(s);
 		return -1;

@@ -71,6 +71,20 @@ check "clean.c has nothing (two programs in one database)" test "$(grep -c 'clea
 run_tsafe scan -p "$WORK/build" --db "$WORK/p.db" --root "$WORK" --fail-on never
 expect "--fail-on never" 0
 
+# A race on the way to abort() is a race in a crash: not reported; the real one is.
+cp "$S/dying.c" "$WORK/"
+run_tsafe scan "$WORK/dying.c" --db "$WORK/dying.db" --root "$WORK"
+expect "the race of the normal path is reported" 1 "data race on 'hits'"
+check "the race on the path to abort() is not" test "$(grep -c "data race on 'failures'" <<<"$out")" -eq 0
+
+# Lock orders taken only on the way to abort() cannot hang running code; against an order
+# taken by code that goes on, they can.
+cp "$S/dying_locks.c" "$WORK/"
+run_tsafe scan "$WORK/dying_locks.c" --db "$WORK/dl.db" --root "$WORK"
+expect "inversion between two crash paths: not reported" 0 "no findings"
+run_tsafe scan "$WORK/dying_locks.c" --db "$WORK/dl2.db" --root "$WORK" -- -DNORMAL_PATH
+expect "inversion with a path that goes on: reported" 1 "lock-order inversion"
+
 # tsafe's rules data (the lock API catalogue, the MT-unsafe list) changes what is found:
 # editing it invalidates the cached facts and the cached analysis.
 cp -r "$TSAFE_SOURCE_DIR/rules" "$WORK/rules"

@@ -44,6 +44,15 @@ expect "the parsable file's findings are stored" 0 '"rule":[[:space:]]*"data-rac
 run_tsafe scan "$WORK/nonexistent.c" "$WORK/clean.c" --db "$WORK/partial2.db"
 expect "missing source file: exit 3" 3 "nonexistent.c"
 
+# libclang crashing on one file (the extractor process dies on it) costs that file only:
+# named, with the signal, the others analysed and stored, exit 3; the next scan recovers.
+TSAFE_TEST_EXTRACTOR_CRASH=clean.c run_tsafe scan "$WORK/clean.c" "$WORK/race.c" -j 1 \
+	--db "$WORK/crash.db" --root "$WORK"
+expect "extractor crash on one file: exit 3" 3 "clean.c: the extractor died on it \(Aborted\)"
+check "the file after the crash is analysed" grep -q "data race on 'counter'" <<<"$out"
+run_tsafe scan "$WORK/clean.c" "$WORK/race.c" --db "$WORK/crash.db" --root "$WORK"
+expect "the next scan parses the crashed file again" 1 "\(1 from cache\)"
+
 run_tsafe scan "$WORK/bad_suppression.c" --db "$WORK/s.db"
 expect "unknown rule in an inline suppression" 2 "bad_suppression.c:9: unknown rule 'data-rase'"
 mkdir -p "$WORK/proj" && cp "$WORK/race.c" "$WORK/proj/"

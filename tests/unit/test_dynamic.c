@@ -1,5 +1,6 @@
 /* test_dynamic.c — the runtime engine's offline half on hand-written logs and edges:
- * reading a log cut short by a crash, misuse and thread-leak findings from records, and
+ * reading a log cut short by a crash, misuse and thread-leak findings from records,
+ * deadlocks of a process whose every thread is stuck (semaphores included), and
  * the conditions under which lock orders from this run and other runs make an
  * inversion (trylock, gate, single thread, runs that do not include this one). */
 #include <setjmp.h>
@@ -213,6 +214,71 @@ static void test_no_thread_leak_without_exit(void **state)
 	free(dir);
 }
 
+/* A deadlock record of n threads: waits[i] / held[i] the classes thread i + 1 waits on
+ * and holds. */
+static void put_deadlock(struct log *l, uint32_t flags, int n, const uint32_t *waits,
+                         const uint32_t *held)
+{
+	char buf[sizeof(struct rt_deadlock) + 4 * sizeof(struct rt_deadlock_thread)] = {0};
+	struct rt_deadlock *d = (struct rt_deadlock *)buf;
+	d->n = (uint32_t)n;
+	d->flags = flags;
+	for (int i = 0; i < n; i++)
+		d->t[i] = (struct rt_deadlock_thread){.thread = (uint32_t)i + 1, .wait_cls = waits[i],
+		                                      .held_cls = held[i]};
+	put(l, RT_DEADLOCK, buf, sizeof *d - sizeof(struct rt_rec) + (size_t)n * sizeof d->t[0]);
+}
+
+/* Every thread stuck, one of them on a semaphore while holding the lock the other needs: a
+ * deadlock that says so; a lone thread stuck on a semaphore is one too, but a lone thread
+ * on its own lock is its double-lock, not a second finding. */
+static void test_stalls(void **state)
+{
+	(void)state;
+	char *dir = fresh_dir("stall");
+	struct log l = {0};
+	put_process(&l, 9);
+	put_thread(&l, 1, RTT_MAIN, 0);
+	put_thread(&l, 2, 0, 0);
+	struct rt_class sem = {.id = 1, .kind = RTK_SEM, .how = RTC_FIRST};
+	struct rt_class mtx = {.id = 2, .kind = RTK_MUTEX, .how = RTC_FIRST};
+	PUT(&l, RT_CLASS, sem);
+	PUT(&l, RT_CLASS, mtx);
+	put_deadlock(&l, RTD_STALL, 2, (uint32_t[]){1, 2}, (uint32_t[]){2, 0});
+	free(write_log(dir, "tsafe-rt.9.0.log", &l, 0));
+	struct log l2 = {0};
+	put_process(&l2, 10);
+	put_thread(&l2, 1, RTT_MAIN, 0);
+	PUT(&l2, RT_CLASS, sem);
+	PUT(&l2, RT_CLASS, mtx);
+	put_deadlock(&l2, RTD_STALL, 1, (uint32_t[]){1}, (uint32_t[]){0});
+	free(write_log(dir, "tsafe-rt.10.0.log", &l2, 0));
+	struct log l3 = {0};
+	put_process(&l3, 11);
+	put_thread(&l3, 1, RTT_MAIN, 0);
+	PUT(&l3, RT_CLASS, mtx);
+	put_deadlock(&l3, 0, 1, (uint32_t[]){2}, (uint32_t[]){2});
+	free(write_log(dir, "tsafe-rt.11.0.log", &l3, 0));
+
+	struct dyn_run r;
+	ingest_dir(dir, &r);
+	assert_int_equal(count_rule(&r.findings, "deadlock"), 2);
+	assert_int_equal(r.findings.n, 2);
+	int holding = 0, locs = 0;
+	for (int i = 0; i < r.findings.n; i++) {
+		const struct finding *f = &r.findings.items[i];
+		assert_non_null(strstr(f->message, "every thread is blocked"));
+		locs += f->nlocs;          /* one location per thread: 2 + 1 */
+		for (int k = 0; k < f->nlocs; k++)
+			holding += strstr(f->locs[k].message, "waits on a semaphore") &&
+			           strstr(f->locs[k].message, "while holding");
+	}
+	assert_int_equal(holding, 1);
+	assert_int_equal(locs, 3);
+	dyn_run_free(&r);
+	free(dir);
+}
+
 /* ---- lock orders across runs ------------------------------------------------------- */
 
 static void add_edge(struct stored_edge_list *l, const char *from, const char *to, long run,
@@ -349,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_other_runs_alone_are_not_this_run),
 		cmocka_unit_test(test_three_lock_cycle),
 		cmocka_unit_test(test_site_symbols_drop_the_line),
+		cmocka_unit_test(test_stalls),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

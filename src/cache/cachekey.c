@@ -1,6 +1,6 @@
 /* cachekey.c — the facts-cache key of a TU and the header list the CLI keeps between runs, so
  * that "has anything changed?" needs no parse. */
-#include "extract.h"
+#include "cachekey.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <xxhash.h>
 
 #include "common/keymap.h"
+#include "facts/facts.h"
 #include "common/util.h"
 
 /* Strings are hashed with their terminating NUL so that ("ab","c") != ("a","bc"). */
@@ -97,6 +98,7 @@ char *extract_cache_key(const char *file, const char *const *argv, int argc,
 		return xstrdup("");
 	XXH3_128bits_reset(st);
 	hash_str(st, "tsafe " TSAFE_VERSION);
+	hash_str(st, "facts " TSAFE_FACTS_FORMAT);
 	for (int i = 0; i < argc; i++)
 		hash_str(st, argv[i]);
 	hash_str(st, "\001files");

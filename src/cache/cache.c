@@ -1,5 +1,4 @@
-/* cache.c — the facts cache of `tsafe scan`, over the extractor's cache protocol
- * (extract.h): a TU whose file, headers and flags are unchanged is loaded from the database
+/* cache.c — the facts cache of `tsafe scan`, over the cache protocol of cachekey.h: a TU whose file, headers and flags are unchanged is loaded from the database
  * instead of being parsed again. The project's .tsafe.json and tsafe's rules data count as
  * more headers, since lock wrappers and the lock API catalogue change what is extracted. */
 #include <stdlib.h>
@@ -56,10 +55,15 @@ int cache_load(struct store *st, const char *file, const char *key, struct tu_fa
 }
 
 int cache_save(struct store *st, const struct compile_unit *u, const char *config_path,
-               struct tu_facts *tu, const struct extract_deps *d)
+               struct tu_facts *tu, const struct extract_deps *d, int partial)
 {
 	free(tu->cache_key);
 	tu->cache_key = key_for(u, config_path, d);
+	if (partial) {      /* kept for this scan to load, never current for the next one */
+		char *k = xasprintf("partial:%s", tu->cache_key);
+		free(tu->cache_key);
+		tu->cache_key = k;
+	}
 	char *meta = extract_deps_to_meta(d);
 	int rc = store_facts_save(st, tu);
 	if (rc == 0)

@@ -1,7 +1,7 @@
-/* compdb.c — the translation units to analyse: from a compile_commands.json (read by
- * libclang, which knows both the "command" and the "arguments" forms) or from files named on
- * the command line with their flags after "--". */
-#include <clang-c/CXCompilationDatabase.h>
+/* compdb.c — the list of translation units to analyse, and files named on the command line
+ * with their flags after "--". (Reading compile_commands.json takes libclang, which knows
+ * both its "command" and "arguments" forms: src/extract/compdb_read.c, in the extractor
+ * process.) */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <limits.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "compdb.h"
 #include "common/util.h"
 
 static char *canonical(const char *dir, const char *file)
@@ -33,16 +33,22 @@ static int already_listed(const struct compile_db *db, const char *file)
 	return 0;
 }
 
-static struct compile_unit *add_unit(struct compile_db *db)
+struct compile_unit *compdb_add(struct compile_db *db, const char *directory, const char *file)
 {
+	char *path = canonical(directory, file);
+	if (already_listed(db, path)) {     /* compiled twice: analyse it once */
+		free(path);
+		return NULL;
+	}
 	grow_array((void **)&db->units, &db->cap, db->n, sizeof *db->units);
 	struct compile_unit *u = &db->units[db->n++];
 	memset(u, 0, sizeof *u);
+	u->file = path;
+	u->directory = xstrdup(directory);
 	return u;
 }
 
-/* libclang says only "cannot load": find out why, for a message the user can act on. */
-static char *explain_failure(const char *path)
+char *compdb_explain_failure(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
@@ -69,65 +75,15 @@ static char *explain_failure(const char *path)
 	return msg;
 }
 
-int compdb_load(const char *dir, struct compile_db *db, char **err)
-{
-	char *path = xasprintf("%s/compile_commands.json", dir);
-	CXCompilationDatabase_Error cerr;
-	CXCompilationDatabase cdb = clang_CompilationDatabase_fromDirectory(dir, &cerr);
-	if (cerr != CXCompilationDatabase_NoError || !cdb) {
-		*err = explain_failure(path);
-		free(path);
-		return -1;
-	}
-	CXCompileCommands cmds = clang_CompilationDatabase_getAllCompileCommands(cdb);
-	unsigned n = cmds ? clang_CompileCommands_getSize(cmds) : 0;
-	for (unsigned i = 0; i < n; i++) {
-		CXCompileCommand c = clang_CompileCommands_getCommand(cmds, i);
-		CXString d = clang_CompileCommand_getDirectory(c), f = clang_CompileCommand_getFilename(c);
-		char *file = canonical(clang_getCString(d), clang_getCString(f));
-		if (already_listed(db, file)) {     /* compiled twice: analyse it once */
-			free(file);
-		} else {
-			struct compile_unit *u = add_unit(db);
-			u->file = file;
-			u->directory = xstrdup(clang_getCString(d));
-			u->argc = (int)clang_CompileCommand_getNumArgs(c);
-			u->argv = xcalloc((size_t)u->argc + 1, sizeof *u->argv);
-			for (int a = 0; a < u->argc; a++) {
-				CXString s = clang_CompileCommand_getArg(c, (unsigned)a);
-				u->argv[a] = xstrdup(clang_getCString(s));
-				clang_disposeString(s);
-			}
-		}
-		clang_disposeString(d);
-		clang_disposeString(f);
-	}
-	if (cmds)
-		clang_CompileCommands_dispose(cmds);
-	clang_CompilationDatabase_dispose(cdb);
-	if (db->n == 0) {
-		*err = xasprintf("%s lists no translation units (was the project configured and built?)", path);
-		free(path);
-		return -1;
-	}
-	free(path);
-	return 0;
-}
-
 void compdb_from_files(struct compile_db *db, char **files, int nfiles, char **flags, int nflags)
 {
 	char cwd[PATH_MAX];
 	if (!getcwd(cwd, sizeof cwd))
 		strcpy(cwd, ".");
 	for (int i = 0; i < nfiles; i++) {
-		char *file = canonical(cwd, files[i]);
-		if (already_listed(db, file)) {
-			free(file);
+		struct compile_unit *u = compdb_add(db, cwd, files[i]);
+		if (!u)
 			continue;
-		}
-		struct compile_unit *u = add_unit(db);
-		u->file = file;
-		u->directory = xstrdup(cwd);
 		u->argc = nflags + 2;
 		u->argv = xcalloc((size_t)u->argc + 1, sizeof *u->argv);
 		u->argv[0] = xstrdup("cc");
