@@ -43,7 +43,8 @@ static int exit_code_of(int status, int timed_out, int timeout_s)
 }
 
 /* Identity (known races), the project's suppressions, then Valgrind's false alarms. */
-static int refine(const struct run_args *a, struct store *st, struct finding_list *l)
+static int refine(const struct run_args *a, struct store *st, const struct project_config *cfg,
+                  struct finding_list *l)
 {
 	struct finding_list known = {0};
 	struct finding_query q = {.current_only = 1, .rule = "data-race"};
@@ -56,15 +57,7 @@ static int refine(const struct run_args *a, struct store *st, struct finding_lis
 	finding_list_free(&known);
 	if (vg_mark_benign(st, l, a->out.root))
 		return cli_error("reading static facts from '%s' failed: %s", a->out.db, store_errmsg(st));
-	struct project_config cfg = {0};
-	char *err = NULL;
-	if (config_load(a->out.root, &cfg, &err)) {
-		int rc = cli_error("%s", err);
-		free(err);
-		return rc;
-	}
-	suppress_apply(l, a->out.root, &cfg);
-	config_free(&cfg);
+	suppress_apply(l, a->out.root, cfg);
 	return 0;
 }
 
@@ -103,12 +96,21 @@ static void summary(const char *tool, const struct vg_summary *s, const struct f
 long run_valgrind(const struct run_args *a, struct store *st, const char *valgrind,
                   const char *tool, int argc, char **argv, int *program_rc)
 {
+	/* The project's configuration first: its lock wrappers tell trylocks apart (vgtrylock.c). */
+	struct project_config cfg = {0};
+	char *err = NULL;
+	if (config_load(a->out.root, &cfg, &err)) {
+		cli_error("%s", err);
+		free(err);
+		return -1;
+	}
 	const char *tmp = getenv("TMPDIR");
 	char *dir = xasprintf("%s/tsafe-vg-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir)) {
 		cli_error("cannot create a directory for Valgrind's output in '%s': %m (set TMPDIR "
 		          "to a writable directory)", tmp && *tmp ? tmp : "/tmp");
 		free(dir);
+		config_free(&cfg);
 		return -1;
 	}
 	struct vg_opts o = {.tool = tool, .root = a->out.root, .suppressions = a->suppressions,
@@ -118,12 +120,11 @@ long run_valgrind(const struct run_args *a, struct store *st, const char *valgri
 	int status = vg_spawn(valgrind, &o, a->cmd, dir, &timed_out);
 	struct finding_list l = {0};
 	struct vg_summary sum = {0};
-	char *err = NULL;
 	if (status != -1) {
 		*program_rc = exit_code_of(status, timed_out, a->timeout_s);
 		if (vg_ingest(dir, &o, &l, &sum, &err))
 			cli_error("%s", err);
-		else if (!refine(a, st, &l))
+		else if (!refine(a, st, &cfg, &l))
 			run = store_run(a, st, tool, &l, argc, argv, *program_rc);
 		if (run > 0)
 			summary(tool, &sum, &l);
@@ -132,6 +133,7 @@ long run_valgrind(const struct run_args *a, struct store *st, const char *valgri
 			        "it (see Valgrind's messages above)\n");
 	}
 	free(err);
+	config_free(&cfg);
 	finding_list_free(&l);
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(dir);

@@ -43,6 +43,13 @@
  *   findings.benign  1 when the newest run that saw the finding marked it a dynamic
  *              engine's likely false alarm (it is then also suppressed, with the reason).
  *
+ * Added in version 5:
+ *
+ *   events_access_line, events_access_path, events_call_callee  partial indexes for the
+ *              fact queries of the Valgrind engines (accesses.c): the accesses at a line,
+ *              the accesses of an object, the direct calls of a function. Without them each
+ *              query scans every event of every stored unit.
+ *
  * Migrations: migrations[i] takes a database from version i to i+1 (version 0 = empty).
  * To change the schema append a step; never edit a released one. A database whose version
  * is newer than this tsafe's is refused, untouched.
@@ -136,6 +143,12 @@ static const char *const migrations[] = {
 
 	/* 3 -> 4: likely-benign races of the Valgrind engines. */
 	"ALTER TABLE findings ADD COLUMN benign INTEGER NOT NULL DEFAULT 0;",
+
+	/* 4 -> 5: indexes for the fact queries of accesses.c (partial: only the event kinds
+	 * they read, so a scan stores little more). */
+	"CREATE INDEX events_access_line ON events(line) WHERE kind = 'access';"
+	"CREATE INDEX events_access_path ON events(path) WHERE kind = 'access';"
+	"CREATE INDEX events_call_callee ON events(callee) WHERE kind = 'call';",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))

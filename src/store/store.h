@@ -63,8 +63,11 @@ long store_latest_run(struct store *s, const char *engine);
 /* Records findings seen in `run` (one transaction). Each needs its fingerprint; its engine
  * defaults to the run's. A known fingerprint gets evidence for this run and engine, its
  * first/last run and times_seen (= runs that saw it) updated and, when this run is its
- * newest, its message, severity, suppression and locations replaced. A finding is confirmed
- * once it has evidence from "static" and from a dynamic engine (runtime, helgrind, drd). */
+ * newest, its message, severity, suppression and locations replaced — except that a finding
+ * seen by the static pass and a dynamic engine keeps the static message and location
+ * descriptions (locks held, thread names) and the dynamic stacks (findings_add.c). A finding
+ * is confirmed once it has evidence from "static" and from a dynamic engine (runtime,
+ * helgrind, drd). */
 int store_findings_add(struct store *s, long run, const struct finding *f, int n);
 
 struct finding_query {

@@ -60,9 +60,10 @@ int vg_user_frame(const struct vg_stack *s);
 int vg_system_frame(const struct vg_frame *f);   /* in libc, ld.so, a vgpreload object… */
 
 /* ---- vgkinds.c ---- */
-/* The rule id of an error of `tool` with `kind` and first text, from
+/* The rule id of an error of `tool` with `kind`, text (its texts joined) and stack, from
  * rules/valgrind-kinds.tsv; NULL when no row matches (the caller keeps "tool:Kind"). */
-const char *vg_rule_of(const char *tool, const char *kind, const char *text);
+const char *vg_rule_of(const char *tool, const char *kind, const char *text,
+                       const struct vg_stack *stack);
 
 /* The message of a heap race's allocation site (not one of the racing accesses). */
 #define VG_ALLOC_MESSAGE "the block was allocated here"
@@ -75,6 +76,10 @@ int vg_sides(const struct finding *f, const struct location **out);
  * agree with Valgrind's name `vg`? Compared by the last component; an unnamed object
  * ("?", a heap block) agrees with any. */
 int vg_same_object(const char *known, const char *vg);
+
+/* ---- vgbenign.c ---- */
+/* Marks f likely benign: kept, suppressed, with the reason (taken over). */
+void vg_mark_benign_reason(struct finding *f, char *reason);
 
 /* ---- vgingest.c ---- */
 /* Keeps the first finding of each fingerprint among l->items[from…], in order. */
@@ -102,5 +107,10 @@ struct location *vg_add_location(const struct vg_build *b, const struct vg_stack
 char *vg_thread_desc(const struct vg_build *b, int id);
 char *vg_frame_file(const struct vg_opts *o, const struct vg_frame *fr);
 char *vg_without_addresses(const char *text);   /* "lock at 0x10C0C0" -> "lock" */
+
+/* ---- vgtrylock.c ---- */
+/* Marks b->f, the finding of lock-order error e, likely benign when one of the orders'
+ * second acquisitions was a trylock (which cannot wait, so the cycle cannot deadlock). */
+void vg_trylock_benign(struct vg_build *b, const struct vg_error *e);
 
 #endif

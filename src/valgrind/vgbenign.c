@@ -90,7 +90,7 @@ static const char *once_writer(struct store *st, const struct finding *f,
 	return calls == 0 ? w->func : NULL;
 }
 
-static void mark(struct finding *f, char *reason)
+void vg_mark_benign_reason(struct finding *f, char *reason)
 {
 	f->suppressed = 1;
 	f->benign = 1;
@@ -109,10 +109,10 @@ static int check(struct store *st, struct finding *f, const char *root)
 	const char *name = strrchr(path, ':') ? strrchr(path, ':') + 1 : path;
 	const char *init = NULL;
 	if (!err && all_atomic(&a))
-		mark(f, xasprintf("likely benign: the static pass sees '%s' accessed only through "
+		vg_mark_benign_reason(f, xasprintf("likely benign: the static pass sees '%s' accessed only through "
 		                  "atomic operations, which Valgrind does not model", name));
 	else if (!err && (init = once_writer(st, f, &a, &err)))
-		mark(f, xasprintf("likely benign: '%s' is written only by %s(), a pthread_once/"
+		vg_mark_benign_reason(f, xasprintf("likely benign: '%s' is written only by %s(), a pthread_once/"
 		                  "call_once initialiser nothing else calls, and read after it", name, init));
 	stored_access_list_free(&a);
 	free(path);

@@ -127,10 +127,19 @@ static void other_finding(struct vg_build *b, struct finding_list *out, const st
 {
 	const struct vg_note *what = e->nnotes ? &e->notes[0] : NULL;
 	char *msg = vg_without_addresses(what && what->text ? what->text : e->kind);
+	if (str_eq(e->kind, "LockOrder") && what && what->hthreadid) {
+		/* 'lock order "0x10C080 before 0x10C0C0" violated' says nothing once the
+		 * addresses are gone. */
+		free(msg);
+		msg = xasprintf("Thread #%d took two locks in the reverse of an order seen before",
+		                what->hthreadid);
+	}
 	vg_new_finding(b, out, rule, xstrdup(msg), xstrdup(""));
 	for (int i = 0; i < e->nnotes; i++) {
 		const struct vg_note *n = &e->notes[i];
-		char *text = vg_without_addresses(n->text ? n->text : msg);
+		/* The first part says what happened: the finding's message when it was rewritten. */
+		char *text = i == 0 && str_eq(e->kind, "LockOrder") ? xstrdup(msg)
+		           : vg_without_addresses(n->text ? n->text : msg);
 		struct location *loc = vg_add_location(b, &n->stack, text);
 		if (loc && i == 0 && n->hthreadid)
 			loc->thread = vg_thread_desc(b, n->hthreadid);
@@ -142,7 +151,24 @@ static void other_finding(struct vg_build *b, struct finding_list *out, const st
 		if (loc)
 			loc->thread = vg_thread_desc(b, what->hthreadid);
 	}
+	if (!strcmp(rule, "lock-order-inversion"))
+		vg_trylock_benign(b, e);
 	free(msg);
+}
+
+/* The texts of an error that come before its first stack, joined with a space: Helgrind's
+ * "Thread #2's call to pthread_cond_wait failed" and "with error code 1 (EPERM…)". */
+static char *error_text(const struct vg_error *e)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	for (int i = 0; i < e->nnotes; i++) {
+		if (e->notes[i].text)
+			sb_addf(&sb, "%s%s", sb.len ? " " : "", e->notes[i].text);
+		if (e->notes[i].stack.n)
+			break;
+	}
+	return sb_detach(&sb);
 }
 
 void vg_findings(const struct vg_doc *doc, const struct vg_opts *o, struct finding_list *out)
@@ -150,8 +176,12 @@ void vg_findings(const struct vg_doc *doc, const struct vg_opts *o, struct findi
 	const char *tool = doc->tool ? doc->tool : o->tool;
 	for (int i = 0; i < doc->nerrors; i++) {
 		const struct vg_error *e = &doc->errors[i];
-		const char *text = e->nnotes ? e->notes[0].text : NULL;
-		const char *rule = vg_rule_of(tool, e->kind, text);
+		const struct vg_stack *where = NULL;
+		for (int k = 0; k < e->nnotes && !where; k++)
+			where = e->notes[k].stack.n ? &e->notes[k].stack : NULL;
+		char *text = error_text(e);
+		const char *rule = vg_rule_of(tool, e->kind, text, where);
+		free(text);
 		struct vg_build b = {.doc = doc, .o = o};
 		if (rule && !strcmp(rule, "data-race")) {
 			vg_race_finding(&b, out, e);

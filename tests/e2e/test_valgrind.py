@@ -130,6 +130,38 @@ def test_benign():
         check(g.returncode == 0, f"{name}: likely-benign races do not fail the gate")
 
 
+def test_trylock():
+    """Helgrind's inversion whose reverse order is only ever a trylock cannot deadlock: kept,
+    likely benign with the reason; a real inversion still counts."""
+    exe = compile_c(os.path.join(SRC, "corpus/12_deadlocks/correct_trylock.c"), "correct_trylock")
+    db = os.path.join(TMP, "trylock.db")
+    found, r = run_json(db, "helgrind", exe)
+    inv = [f for f in found if f["rule"] == "lock-order-inversion"]
+    check(len(inv) == 1 and inv[0].get("suppressed") and
+          "pthread_mutex_trylock()" in (inv[0].get("suppress_reason") or "") and
+          "cannot deadlock" in inv[0]["suppress_reason"],
+          "trylock inversion kept as likely benign, naming pthread_mutex_trylock")
+    r = tsafe("run", "--engine", "helgrind", "--db", db, "--fail-on", "note", "--", exe)
+    check(r.returncode == 0, f"a trylock inversion does not count in the exit status ({r.returncode})")
+    order = compile_c(os.path.join(SRC, "tests/fixtures/run/order.c"), "order2")
+    r = tsafe("run", "--engine", "helgrind", "--db", os.path.join(TMP, "order2.db"), "--fail-on",
+              "warning", "--", order)
+    check(r.returncode == 1 and "likely benign" not in r.stdout,
+          f"a blocking inversion still counts (exit {r.returncode})")
+
+
+def test_rdlock_write():
+    """A write under a read lock is a race both tools report when nothing else orders the
+    two read sections (the README's limit on write_under_rdlock.c rests on this)."""
+    exe = compile_c(os.path.join(SRC, "tests/fixtures/valgrind/rdlock_write.c"), "rdlock_write")
+    for tool in ("helgrind", "drd"):
+        found, _ = run_json(os.path.join(TMP, f"rdlock.{tool}.db"), tool, exe)
+        # DRD names no variable in a BSS section without --read-var-info ("?").
+        check(any(f["rule"] == "data-race" and f["symbol"] in ("hits", "?") and
+                  any(l.get("line") == 17 for l in f["locations"]) for f in found),
+              f"{tool}: hits++ under a read lock (line 17) is a data race")
+
+
 RACER = r"""
 #include <pthread.h>
 #include <unistd.h>
@@ -182,6 +214,8 @@ def main():
     test_kinds()
     test_confirmed()
     test_benign()
+    test_trylock()
+    test_rdlock_write()
     test_timeout_and_suppressions()
     print(f"{len(FAILURES)} failed")
     return 1 if FAILURES else 0

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "store/accesses.h"
 #include "store/store.h"
 
 /* ---- fixture: a fresh temporary directory per test ------------------------------------- */
@@ -469,6 +470,96 @@ static void test_confirmed_by_two_engines(void **state)
 	store_close(s);
 }
 
+/* What Helgrind would store for fill_finding's race: the same two sites, no locks, its own
+ * messages, threads and deeper stacks, and where the heap block was allocated. */
+static void fill_dynamic(struct finding *f, const char *fp, int line)
+{
+	f->rule = xstrdup("data-race");
+	f->severity = xstrdup("error");
+	f->message = xstrdup("data race on 'counter'");
+	f->symbol = xstrdup("counter");
+	f->fingerprint = xstrdup(fp);
+	f->engine = xstrdup("helgrind");
+	const char *files[] = {"src/a.c", "src/b.c", "src/alloc.c"};
+	const char *funcs[] = {"worker", "main", "make"};
+	for (int i = 0; i < 3; i++) {
+		struct location *l = finding_add_loc(f);
+		l->file = xstrdup(files[i]);
+		l->line = i == 2 ? 7 : line + i;
+		l->func = xstrdup(funcs[i]);
+		l->message = xstrdup(i == 2 ? "the block was allocated here" : "write of 'counter'");
+		l->thread = xstrdup(i == 0 ? "thread #3 created at main.c:31" : "main thread");
+		finding_add_frame(l, funcs[i], files[i], l->line);
+		finding_add_frame(l, "run_all", "src/run.c", 40 + i);
+		finding_add_frame(l, "start", "src/run.c", 90);
+	}
+}
+
+static void add_dynamic(struct store *s, const char *fp, int line)
+{
+	long run = store_run_begin(s, "helgrind", "./t", "/proj", "tsafe run");
+	struct finding_list l = {0};
+	fill_dynamic(finding_list_add(&l), fp, line);
+	if (store_findings_add(s, run, l.items, l.n))
+		fail_msg("store_findings_add: %s", store_errmsg(s));
+	finding_list_free(&l);
+	store_run_end(s, run, 0);
+}
+
+/* A static race confirmed by a later Helgrind run keeps the static description (message,
+ * locks held, named thread) and gains Helgrind's stacks and allocation site; a later scan
+ * keeps those stacks. A finding only one kind of engine saw is replaced by its newest run. */
+static void test_confirmed_keeps_both_engines_detail(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_ok(fx->db);
+	const char *const a[] = {"aaaa", NULL};
+	run_with(s, "static", "/proj", a, 10);
+	add_dynamic(s, "aaaa", 10);
+	add_dynamic(s, "dddd", 10);
+
+	struct finding_list l = query(s, (struct finding_query){0});
+	const struct finding *f = by_fp(&l, "aaaa");
+	assert_true(f->confirmed);
+	assert_string_equal(f->message, "data-race at line 10");
+	assert_int_equal(f->nlocs, 3);
+	assert_string_equal(f->locs[0].locks, "");
+	assert_string_equal(f->locs[0].message, "write of 'counter' holding no locks");
+	assert_string_equal(f->locs[0].thread, "thread 'worker' created at main.c:31");
+	assert_int_equal(f->locs[0].col, 5);
+	assert_int_equal(f->locs[0].nstack, 3);
+	assert_string_equal(f->locs[0].stack[1].func, "run_all");
+	assert_string_equal(f->locs[1].locks, "global:m, field:struct a.lock");
+	assert_string_equal(f->locs[1].thread, "main thread");    /* static had none */
+	assert_int_equal(f->locs[1].nstack, 3);
+	assert_string_equal(f->locs[2].file, "src/alloc.c");
+	assert_string_equal(f->locs[2].message, "the block was allocated here");
+	/* Helgrind alone: Helgrind's word. */
+	const struct finding *d = by_fp(&l, "dddd");
+	assert_string_equal(d->message, "data race on 'counter'");
+	assert_null(d->locs[0].locks);
+	finding_list_free(&l);
+
+	/* A newer scan: the static description again, with Helgrind's stacks where it knew them. */
+	run_with(s, "static", "/proj", a, 10);
+	l = query(s, (struct finding_query){0});
+	f = by_fp(&l, "aaaa");
+	assert_int_equal(f->nlocs, 2);
+	assert_string_equal(f->locs[0].locks, "");
+	assert_int_equal(f->locs[0].nstack, 3);
+	assert_string_equal(f->locs[1].stack[2].func, "start");
+	finding_list_free(&l);
+
+	/* The code moved: the scan's own stacks (nothing stored at its new lines). */
+	run_with(s, "static", "/proj", a, 20);
+	l = query(s, (struct finding_query){0});
+	f = by_fp(&l, "aaaa");
+	assert_int_equal(f->locs[0].line, 20);
+	assert_int_equal(f->locs[0].nstack, 2);
+	finding_list_free(&l);
+	store_close(s);
+}
+
 static void test_filters(void **state)
 {
 	struct fixture *fx = *state;
@@ -636,6 +727,10 @@ static void test_reopen_keeps_data(void **state)
 	store_close(s);
 }
 
+/* What migration 4 -> 5 adds, dropped to make a database of an older version. */
+#define DROP_V5 "DROP INDEX events_access_line; DROP INDEX events_access_path; " \
+                "DROP INDEX events_call_callee; "
+
 /* A version-1 database (before lock_edges was a migration) opens, keeps its runs, and
  * gains the table; one whose early build already made the table keeps its rows. */
 static void test_migrates_version_1(void **state)
@@ -644,18 +739,103 @@ static void test_migrates_version_1(void **state)
 	struct store *s = open_ok(fx->db);
 	long run = store_run_begin(s, "runtime", "./prog", "/proj", NULL);
 	store_close(s);
-	raw_exec(fx->db, "DROP TABLE lock_edges; DROP TABLE analysis_cache; ALTER TABLE findings DROP COLUMN benign; PRAGMA user_version = 1;");
+	raw_exec(fx->db, "DROP TABLE lock_edges; DROP TABLE analysis_cache; ALTER TABLE findings DROP COLUMN benign; " DROP_V5 "PRAGMA user_version = 1;");
 	s = open_ok(fx->db);
 	store_close(s);
 	assert_int_equal(raw_int(fx->db, "PRAGMA user_version"), store_schema_version());
 	assert_int_equal(raw_int(fx->db, "SELECT count(*) FROM runs"), 1);
 	raw_exec(fx->db, "INSERT INTO lock_edges (run_id, from_class, to_class, flags, threads,"
 	                 " inner_line, outer_line) VALUES (1, 'global:a', 'global:b', 0, 1, 3, 4);"
-	                 "DROP TABLE analysis_cache; ALTER TABLE findings DROP COLUMN benign; PRAGMA user_version = 1;");
+	                 "DROP TABLE analysis_cache; ALTER TABLE findings DROP COLUMN benign; " DROP_V5
+	                 "PRAGMA user_version = 1;");
 	s = open_ok(fx->db);
 	assert_int_equal(store_latest_run(s, NULL), run);
 	store_close(s);
 	assert_int_equal(raw_int(fx->db, "SELECT count(*) FROM lock_edges"), 1);
+}
+
+/* SQLite's plan for sql, its steps' details joined ("SEARCH e USING INDEX …"). */
+static char *raw_plan(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *q = xasprintf("EXPLAIN QUERY PLAN %s", sql);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+	struct strbuf sb;
+	sb_init(&sb);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		sb_addf(&sb, "%s; ", (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(q);
+	return sb_detach(&sb);
+}
+
+static void assert_plan_uses(const char *path, const char *sql, const char *index)
+{
+	char *plan = raw_plan(path, sql);
+	if (!strstr(plan, index))
+		fail_msg("plan of '%s' does not use %s: %s", sql, index, plan);
+	free(plan);
+}
+
+/* A version-4 database gains the fact-query indexes (4 -> 5); the queries of accesses.c
+ * answer as before and no longer scan every event. */
+static void test_migrates_version_4(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_ok(fx->db);
+	struct tu_facts tu;
+	build_tu(&tu, "/src/a.c", "key-1", 0);
+	assert_int_equal(store_facts_save(s, &tu), 0);
+	store_close(s);
+	raw_exec(fx->db, DROP_V5 "PRAGMA user_version = 4;");
+	s = open_ok(fx->db);
+	assert_int_equal(raw_int(fx->db, "PRAGMA user_version"), store_schema_version());
+	assert_int_equal(raw_int(fx->db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	                                 " AND name IN ('events_access_line', 'events_access_path',"
+	                                 " 'events_call_callee')"), 3);
+
+	/* The answers: what the saved facts hold. */
+	const struct event *acc = NULL, *call = NULL;
+	int nacc_path = 0, nacc_line = 0, ncalls = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (int f = 0; f < tu.nfuncs; f++)
+			for (int b = 0; b < tu.funcs[f].nblocks; b++)
+				for (int e = 0; e < tu.funcs[f].blocks[b].nevents; e++) {
+					const struct event *ev = &tu.funcs[f].blocks[b].events[e];
+					if (pass == 0) {
+						acc = !acc && ev->kind == EV_ACCESS ? ev : acc;
+						call = !call && ev->kind == EV_CALL ? ev : call;
+						continue;
+					}
+					nacc_path += ev->kind == EV_ACCESS && str_eq(ev->path, acc->path);
+					nacc_line += ev->kind == EV_ACCESS && ev->line == acc->line;
+					ncalls += ev->kind == EV_CALL && str_eq(ev->callee, call->callee) &&
+					          !(ev->flags & EVF_VIA_POINTER);
+				}
+	assert_non_null(acc);
+	assert_non_null(call);
+	struct stored_access_list l = {0};
+	assert_int_equal(store_accesses_of(s, acc->path, &l), 0);
+	assert_int_equal(l.n, nacc_path);
+	stored_access_list_free(&l);
+	assert_int_equal(store_accesses_at(s, "/src/a.c", acc->line, &l), 0);
+	assert_int_equal(l.n, nacc_line);
+	assert_true(l.n > 0);
+	stored_access_list_free(&l);
+	assert_int_equal(store_direct_calls(s, call->callee), ncalls);
+	store_close(s);
+
+	assert_plan_uses(fx->db, "SELECT * FROM events WHERE path = 'x' AND kind = 'access'",
+	                 "events_access_path");
+	assert_plan_uses(fx->db, "SELECT * FROM events e JOIN functions f ON f.tu_id = e.tu_id"
+	                 " AND f.idx = e.fn WHERE f.file = 'a' AND e.line = 3 AND e.kind = 'access'",
+	                 "events_access_line");
+	assert_plan_uses(fx->db, "SELECT count(*) FROM events WHERE kind = 'call' AND callee = 'u'"
+	                 " AND (flags & 4) = 0", "events_call_callee");
+	tu_facts_free(&tu);
 }
 
 /* The analysis results cache answers for a key only with a run that ended. */
@@ -892,6 +1072,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_findings_across_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_current_only_drops_fixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_confirmed_by_two_engines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_confirmed_keeps_both_engines_detail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_missing_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_not_a_database, setup, teardown),
@@ -899,6 +1080,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_version_1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrates_version_4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_results_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_save_concurrently, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_processes_add_concurrently, setup, teardown),

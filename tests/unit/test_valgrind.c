@@ -2,15 +2,19 @@
  * data-race with both accesses, their threads and no address in its identity; a file cut
  * short keeps its complete errors; garbage gives nothing; a kind with no mapping keeps the
  * tool's name; a race matching a known one takes its identity (DRD's one side gains the
- * other). The XML is Valgrind 3.19's, trimmed to the elements tsafe reads. */
+ * other); the kinds table reads an error's texts and the pthread function it happened in;
+ * a lock order whose second acquisition was a trylock is likely benign. The XML is Valgrind
+ * 3.19's, trimmed to the elements tsafe reads. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/rules.h"
 #include "common/util.h"
@@ -193,6 +197,98 @@ static void test_confirm_takes_known_identity(void **state)
 	finding_list_free(&known);
 }
 
+/* One-error documents of DRD and Helgrind. */
+#define DRD_HEAD "<?xml version=\"1.0\"?>\n<valgrindoutput><protocolversion>4</protocolversion>" \
+	"<protocoltool>drd</protocoltool>"
+#define NAMED_PRELOAD(fn) "<frame><ip>0x3</ip><obj>/usr/libexec/valgrind/vgpreload_drd-amd64-linux.so" \
+	"</obj><fn>" fn "</fn></frame>"
+
+static const char *rule_of_doc(const char *xml, const char *tool, struct finding_list *l)
+{
+	struct vg_doc doc;
+	struct vg_opts o = {.tool = tool, .root = "/proj"};
+	vg_parse(xml, strlen(xml), &doc);
+	vg_findings(&doc, &o, l);
+	vg_doc_free(&doc);
+	return l->n ? l->items[l->n - 1].rule : "";
+}
+
+static void test_kinds_read_texts_and_function(void **state)
+{
+	(void)state;
+	struct finding_list l = {0};
+	/* Helgrind splits it: the failed call in <xwhat>, the error code in <what>. */
+	assert_string_equal(rule_of_doc(
+		"<?xml version=\"1.0\"?><valgrindoutput><protocoltool>helgrind</protocoltool>"
+		"<error><kind>PthAPIerror</kind><xwhat><text>Thread #2's call to pthread_cond_wait failed"
+		"</text><hthreadid>2</hthreadid></xwhat><what>with error code 1 (EPERM: Operation not "
+		"permitted)</what><stack>" PRELOAD_FRAME FRAME("event_wait", "/proj", "e.c", 48)
+		"</stack></error></valgrindoutput>", "helgrind", &l), "cond-wait-unheld");
+	/* DRD says "Mutex not locked" for both; the function it happened in tells them apart. */
+	const char *drd_err = DRD_HEAD "<error><kind>MutexErr</kind><what>Mutex not locked: mutex "
+		"0x10c0a0, recursion count 0, owner 0.</what><stack>" NAMED_PRELOAD("%s")
+		FRAME("f", "/proj", "e.c", 48) "</stack></error></valgrindoutput>";
+	const char *fns[][2] = {{"pthread_cond_wait@*", "cond-wait-unheld"},
+	                        {"pthread_mutex_unlock@*", "unlock-not-held"}};
+	for (int i = 0; i < 2; i++) {
+		char *xml = xasprintf(drd_err, fns[i][0]);
+		assert_string_equal(rule_of_doc(xml, "drd", &l), fns[i][1]);
+		free(xml);
+	}
+	finding_list_free(&l);
+}
+
+/* A Helgrind LockOrder error: the reverse order's second acquisition at src:rev_line (with
+ * `above`, a frame between Valgrind's preload and it), the established order at 23/24. */
+static char *lock_order_xml(const char *src, int rev_line, const char *above)
+{
+	return xasprintf("<?xml version=\"1.0\"?><valgrindoutput><protocoltool>helgrind"
+		"</protocoltool><error><kind>LockOrder</kind><xwhat><text>Thread #3: lock order "
+		"\"0x10C080 before 0x10C0C0\" violated</text><hthreadid>3</hthreadid></xwhat>"
+		"<stack>" PRELOAD_FRAME "%s<frame><ip>0x1</ip><obj>/p/prog</obj><fn>evictor</fn>"
+		"<file>%s</file><line>%d</line></frame></stack>"
+		"<auxwhat>Required order was established by acquisition of lock at 0x10C080</auxwhat>"
+		"<stack>" PRELOAD_FRAME FRAME("logger", "/proj", "l.c", 23) "</stack>"
+		"<auxwhat>followed by a later acquisition of lock at 0x10C0C0</auxwhat>"
+		"<stack>" PRELOAD_FRAME FRAME("logger", "/proj", "l.c", 24) "</stack>"
+		"</error></valgrindoutput>", above, src, rev_line);
+}
+
+static void test_trylock_order_is_likely_benign(void **state)
+{
+	(void)state;
+	char src[] = "/tmp/tsafe-vgtry-XXXXXX";
+	int fd = mkstemp(src);
+	assert_true(fd >= 0);
+	const char text[] = "\tpthread_mutex_lock(&cache_lock);\n"
+	                    "\tif (pthread_mutex_trylock (&log_lock) == 0)\n"
+	                    "\tmy_trylock(&log_lock);\n";
+	assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+	close(fd);
+	struct { int line; const char *above; const char *why; } cases[] = {
+		{2, "", "pthread_mutex_trylock()"},        /* the acquiring line calls it */
+		{1, "", NULL},                             /* a blocking lock: an inversion */
+		{3, "", NULL},                             /* not a known try operation */
+		{1, "<frame><ip>0x4</ip><obj>/usr/libexec/valgrind/vgpreload_helgrind-amd64-linux.so"
+		    "</obj><fn>pthread_rwlock_trywrlock</fn></frame>", "pthread_rwlock_trywrlock()"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *xml = lock_order_xml(src, cases[i].line, cases[i].above);
+		struct finding_list l = {0};
+		assert_string_equal(rule_of_doc(xml, "helgrind", &l), "lock-order-inversion");
+		struct finding *f = &l.items[0];
+		assert_int_equal(f->suppressed, cases[i].why != NULL);
+		assert_int_equal(f->benign, cases[i].why != NULL);
+		if (cases[i].why)
+			assert_non_null(strstr(f->suppress_reason, cases[i].why));
+		assert_null(strstr(f->message, "0x"));
+		assert_null(strstr(f->locs[0].message, "\" before\""));
+		finding_list_free(&l);
+		free(xml);
+	}
+	unlink(src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +296,8 @@ int main(void)
 		cmocka_unit_test(test_cut_short_keeps_complete_errors),
 		cmocka_unit_test(test_unknown_kind_is_kept),
 		cmocka_unit_test(test_confirm_takes_known_identity),
+		cmocka_unit_test(test_kinds_read_texts_and_function),
+		cmocka_unit_test(test_trylock_order_is_likely_benign),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
