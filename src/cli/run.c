@@ -22,6 +22,7 @@
 #include "../../runtime/rtformat.h"
 #include "run.h"
 #include "common/rules.h"
+#include "common/spawn.h"
 #include "common/util.h"
 #include "dynamic/dynamic.h"
 #include "store/edges.h"
@@ -243,20 +244,9 @@ static int spawn_and_wait(const struct run_args *a, const char *program, const c
 {
 	char **env = child_environment(a, lib, logdir);
 	/* Like system(): ^C goes to the program, and tsafe stays to report what it saw. */
-	struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-	posix_spawnattr_t attr;
-	posix_spawnattr_init(&attr);
-	sigset_t dflt;
-	sigemptyset(&dflt);
-	sigaddset(&dflt, SIGINT);
-	sigaddset(&dflt, SIGQUIT);
-	posix_spawnattr_setsigdefault(&attr, &dflt);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+	struct foreground fg;
 	pid_t pid;
-	int err = posix_spawn(&pid, program, NULL, &attr, a->cmd, env);
-	posix_spawnattr_destroy(&attr);
+	int err = spawn_foreground(program, a->cmd, env, 0, &pid, &fg);
 	int status = -1;
 	if (err) {
 		errno = err;
@@ -265,8 +255,7 @@ static int spawn_and_wait(const struct run_args *a, const char *program, const c
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
+	foreground_end(&fg);
 	for (int i = 0; env[i]; i++)
 		free(env[i]);
 	free(env);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/rules.h"
+#include "common/spawn.h"
 #include "common/util.h"
 #include "internal.h"
 
@@ -89,35 +90,18 @@ int vg_spawn(const char *valgrind, const struct vg_opts *o, char *const *cmd, co
              int *timed_out)
 {
 	char **argv = valgrind_argv(valgrind, o, cmd, dir);
-	/* Like system(): ^C goes to the program, and tsafe stays to read what Valgrind saw. */
-	struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-	posix_spawnattr_t attr;
-	posix_spawnattr_init(&attr);
-	sigset_t dflt;
-	sigemptyset(&dflt);
-	sigaddset(&dflt, SIGINT);
-	sigaddset(&dflt, SIGQUIT);
-	posix_spawnattr_setsigdefault(&attr, &dflt);
-	short flags = POSIX_SPAWN_SETSIGDEF;
-	if (o->timeout_s) {
-		/* Its own process group, so the timeout ends the children of the program too. */
-		flags |= POSIX_SPAWN_SETPGROUP;
-		posix_spawnattr_setpgroup(&attr, 0);
-	}
-	posix_spawnattr_setflags(&attr, flags);
+	/* Like system(): ^C goes to the program, and tsafe stays to read what Valgrind saw. A
+	 * timeout needs a process group of its own, to end the program's children too. */
+	struct foreground fg;
 	pid_t pid;
 	*timed_out = 0;
-	int err = posix_spawn(&pid, valgrind, NULL, &attr, argv, environ);
-	posix_spawnattr_destroy(&attr);
+	int err = spawn_foreground(valgrind, argv, NULL, o->timeout_s > 0, &pid, &fg);
 	int status = -1;
 	if (err)
 		fprintf(stderr, "tsafe: cannot run '%s': %s\n", valgrind, strerror(err));
 	else
 		status = wait_with_timeout(pid, o->timeout_s, timed_out);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
+	foreground_end(&fg);
 	for (int i = 0; argv[i]; i++)
 		free(argv[i]);
 	free(argv);

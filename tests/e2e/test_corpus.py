@@ -13,12 +13,7 @@ import subprocess
 import sys
 import tempfile
 
-
-def env(name):
-    v = os.environ.get(name)
-    if not v:
-        sys.exit(f"test_corpus: ${name} is not set; run through ctest (or export it)")
-    return v
+from e2elib import env
 
 
 def check_manifest(src, tmp):

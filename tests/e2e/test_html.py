@@ -19,6 +19,8 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+from e2elib import env, Tally
+
 try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -29,30 +31,6 @@ except ImportError:
     if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     webdriver = None
-
-
-class Tally:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, ok, *details):
-        if ok:
-            self.passed += 1
-            print(f"ok   - {name}")
-        else:
-            self.failed += 1
-            print(f"FAIL - {name}")
-            for d in details:
-                for line in str(d).splitlines()[:30]:
-                    print(f"       {line}")
-        return ok
-
-
-def env(name):
-    v = os.environ.get(name)
-    if not v:
-        sys.exit(f"test_html: ${name} is not set; run through ctest (or export it)")
-    return v
 
 
 TSAFE, SRC = env("TSAFE"), env("TSAFE_SOURCE_DIR")

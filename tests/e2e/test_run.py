@@ -28,32 +28,10 @@ import sys
 import tempfile
 import time
 
+from e2elib import env, Tally
+
 MARK = re.compile(r"//\s*tsafe-expect-dynamic:\s*([^/]*?)\s*(?://|$)")
 RELATED = re.compile(r"//\s*tsafe-expect-dynamic-related:\s*([^/]*?)\s*(?://|$)")
-
-
-class Tally:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, ok, *details):
-        if ok:
-            self.passed += 1
-            print(f"ok   - {name}")
-        else:
-            self.failed += 1
-            print(f"FAIL - {name}")
-            for d in details:
-                for line in str(d).splitlines()[:40]:
-                    print(f"       {line}")
-        return ok
-
-
-def env(name):
-    v = os.environ.get(name)
-    if not v:
-        sys.exit(f"test_run: ${name} is not set; run through ctest (or export it)")
-    return v
 
 
 TSAFE, SRC, BUILD = env("TSAFE"), env("TSAFE_SOURCE_DIR"), env("TSAFE_BUILD_DIR")

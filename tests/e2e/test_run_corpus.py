@@ -16,12 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-
-def env(name):
-    v = os.environ.get(name)
-    if not v:
-        sys.exit(f"test_run_corpus: ${name} is not set; run through ctest (or export it)")
-    return v
+from e2elib import env
 
 
 def build_corpus(src, build):

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 
+from e2elib import env
+
 FAILURES = []
 
 
@@ -22,13 +24,6 @@ def check(cond, what):
     print(("ok   " if cond else "FAIL ") + what)
     if not cond:
         FAILURES.append(what)
-
-
-def env(name):
-    v = os.environ.get(name)
-    if not v:
-        sys.exit(f"test_valgrind: ${name} is not set; run through ctest (or export it)")
-    return v
 
 
 TSAFE, SRC = env("TSAFE"), env("TSAFE_SOURCE_DIR")

@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 
+from e2elib import env
+
 TOOLS = ("helgrind", "drd")
 
 # What Valgrind's model explains (see README, "Under Valgrind", Limits). (file, tool) ->
@@ -69,13 +71,6 @@ def known(src, program, tool):
         with open(os.path.join(src, "corpus", program["file"]), encoding="utf-8") as f:
             k = C11_DRD if "thrd_create(" in f.read() else None
     return k
-
-
-def env(name):
-    v = os.environ.get(name)
-    if not v:
-        sys.exit(f"test_valgrind_corpus: ${name} is not set; run through ctest (or export it)")
-    return v
 
 
 def build_corpus(src, build):
