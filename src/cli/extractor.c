@@ -104,7 +104,7 @@ int extractor_run(struct extractor *x, const struct extractor_args *a, const str
 	memset(out, 0, sizeof *out);
 	char *err = NULL;
 	if (extractor_start(x, a, &err)) {
-		out->status = xstrdup("failed");
+		out->status = xstrdup("cannot-start");
 		out->why = err;
 		return -1;
 	}

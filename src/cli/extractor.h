@@ -16,7 +16,8 @@ struct extractor_args {
 	const char *db_path, *root, *config_path;
 };
 
-/* What became of one unit: status "parsed", "partial", "failed" or "store-error"; why (a
+/* What became of one unit: status "parsed", "partial", "failed", "store-error" or
+ * "cannot-start" (no extractor process could be started: nothing can be parsed); why (a
  * diagnostic or an error, or ""); key: the cache key its facts were stored under. */
 struct extracted {
 	char *status, *why, *key;

@@ -13,11 +13,11 @@
 #include "extractor.h"
 #include "pool.h"
 
-static void set_store_error(struct scan_pool *p, const char *msg)
+static void set_fatal(struct scan_pool *p, const char *msg)
 {
 	pthread_mutex_lock(&p->lock);
-	if (!p->store_error)
-		p->store_error = xstrdup(msg);
+	if (!p->fatal)
+		p->fatal = xstrdup(msg);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -36,8 +36,8 @@ static enum unit_status extract_unit(struct scan_pool *p, struct store *st, stru
 	struct extracted e;
 	extractor_run(x, &xa, u, &e);
 	enum unit_status status = UNIT_FAILED;
-	if (str_eq(e.status, "store-error")) {
-		set_store_error(p, e.why);
+	if (str_eq(e.status, "store-error") || str_eq(e.status, "cannot-start")) {
+		set_fatal(p, e.why);
 	} else if (str_eq(e.status, "parsed") || str_eq(e.status, "partial")) {
 		status = str_eq(e.status, "parsed") ? UNIT_PARSED : UNIT_PARTIAL;
 		tu->cache_key = e.key;
@@ -81,13 +81,13 @@ static void *worker(void *arg)
 	struct extractor x = {0};
 	char *err = NULL;
 	if (store_open(p->db_path, &st, &err)) {
-		set_store_error(p, err);
+		set_fatal(p, err);
 		free(err);
 		return NULL;
 	}
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
-		int i = p->store_error ? p->db->n : p->next++;
+		int i = p->fatal ? p->db->n : p->next++;
 		pthread_mutex_unlock(&p->lock);
 		if (i >= p->db->n)
 			break;
@@ -125,7 +125,7 @@ int pool_run(struct scan_pool *p)
 		free(th);
 	}
 	pthread_mutex_destroy(&p->lock);
-	return p->store_error ? -1 : 0;
+	return p->fatal ? -1 : 0;
 }
 
 void pool_free(struct scan_pool *p)
@@ -137,5 +137,5 @@ void pool_free(struct scan_pool *p)
 	free(p->facts);
 	free(p->status);
 	free(p->why);
-	free(p->store_error);
+	free(p->fatal);
 }

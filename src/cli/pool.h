@@ -31,11 +31,12 @@ struct scan_pool {
 	/* Shared by the workers, under lock. */
 	pthread_mutex_t lock;
 	int next, done;
-	char *store_error;        /* first store failure, fatal for the scan */
+	char *fatal;              /* first failure that stops the scan: the database, or no
+	                             extractor process could be started */
 };
 
 /* Extracts (or loads from the cache) every unit; returns 0, or -1 when the database failed
- * (pool->store_error says why). */
+ * (pool->fatal says why). */
 int pool_run(struct scan_pool *pool);
 void pool_free(struct scan_pool *pool);
 

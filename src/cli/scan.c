@@ -297,7 +297,7 @@ static int analyse_and_store(struct scan_args *a, struct store *st, struct compi
 	char *key = NULL;
 	int rc = EXIT_TOOL;
 	if (pool_run(&pool)) {
-		cli_error("%s", pool.store_error);
+		cli_error("%s", pool.fatal);
 		goto out;
 	}
 	int problems = report_unit_problems(&pool), cached = 0;

@@ -44,6 +44,13 @@ expect "the parsable file's findings are stored" 0 '"rule":[[:space:]]*"data-rac
 run_tsafe scan "$WORK/nonexistent.c" "$WORK/clean.c" --db "$WORK/partial2.db"
 expect "missing source file: exit 3" 3 "nonexistent.c"
 
+# tsafe without its extractor beside it: one clear line, exit 2, nothing parsed.
+mkdir -p "$WORK/lonely" && cp "$TSAFE" "$WORK/lonely/tsafe"
+"$WORK/lonely/tsafe" scan "$WORK/race.c" --db "$WORK/lonely.db" --root "$WORK" >"$WORK/stdout" 2>"$WORK/stderr"
+rc=$?; out=$(cat "$WORK/stdout"); err=$(cat "$WORK/stderr")
+expect "no tsafe-extract beside tsafe: exit 2" 2 "cannot start .*tsafe-extract.*reinstall tsafe"
+check "that is said once" test "$(grep -c "cannot start" <<<"$err")" -eq 1
+
 # libclang crashing on one file (the extractor process dies on it) costs that file only:
 # named, with the signal, the others analysed and stored, exit 3; the next scan recovers.
 TSAFE_TEST_EXTRACTOR_CRASH=clean.c run_tsafe scan "$WORK/clean.c" "$WORK/race.c" -j 1 \
