@@ -1,4 +1,5 @@
-/* pool.h — translation units extracted in parallel by worker threads (see pool.c). */
+/* pool.h — translation units extracted in parallel by worker threads, each driving an
+ * extractor process (see pool.c). */
 #ifndef TSAFE_POOL_H
 #define TSAFE_POOL_H
 
@@ -35,8 +36,8 @@ struct scan_pool {
 	                             extractor process could be started */
 };
 
-/* Extracts (or loads from the cache) every unit; returns 0, or -1 when the database failed
- * (pool->fatal says why). */
+/* Finds every unit in the cache or has it extracted; returns 0, or -1 when the scan cannot
+ * go on (pool->fatal says why). */
 int pool_run(struct scan_pool *pool);
 void pool_free(struct scan_pool *pool);
 
