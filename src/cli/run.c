@@ -172,25 +172,6 @@ static char *find_runtime(void)
 	return NULL;
 }
 
-/* The program as exec would find it (PATH search when it has no slash). */
-static char *find_program(const char *name)
-{
-	if (strchr(name, '/'))
-		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
-	const char *path = getenv("PATH");
-	char *dirs = xstrdup(path ? path : "/usr/bin:/bin");
-	char *found = NULL;
-	for (char *save, *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-		char *p = xasprintf("%s/%s", *d ? d : ".", name);
-		if (access(p, X_OK) == 0)
-			found = p;
-		else
-			free(p);
-	}
-	free(dirs);
-	return found;
-}
-
 /* 1 for an ELF executable with no program interpreter: nothing can be preloaded. */
 static int statically_linked(const char *path)
 {
@@ -449,7 +430,7 @@ static int find_tools(const struct run_args *a, char **lib, char **program, char
 	if (uses(a, "runtime") && !(*lib = find_runtime()))
 		return cli_error("cannot find libtsafe-rt.so next to tsafe (build the tsafe-rt target, "
 		                 "or set TSAFE_RT_LIB to its path)");
-	if (!(*program = find_program(a->cmd[0])))
+	if (!(*program = spawn_find(a->cmd[0])))
 		return cli_error("cannot run '%s': no such executable (check the path, or that it is "
 		                 "in PATH)", a->cmd[0]);
 	if (uses(a, "runtime") && statically_linked(*program))

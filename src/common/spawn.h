@@ -10,6 +10,9 @@ struct foreground {
 	struct sigaction old_int, old_quit;
 };
 
+/* The program as exec would find it (a PATH search when name has no slash), or NULL. */
+char *spawn_find(const char *name);
+
 /* Starts path with argv and envp (NULL: this process's environment), SIGINT and SIGQUIT at
  * their defaults in it and ignored here until foreground_end; own_group puts it in a
  * process group of its own (so that a timeout can end its children too). 0 with *pid, or

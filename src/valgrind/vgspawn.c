@@ -21,18 +21,7 @@ extern char **environ;
 
 char *vg_find(void)
 {
-	const char *path = getenv("PATH");
-	char *dirs = xstrdup(path ? path : "/usr/bin:/bin");
-	char *found = NULL;
-	for (char *save, *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-		char *p = xasprintf("%s/valgrind", *d ? d : ".");
-		if (access(p, X_OK) == 0)
-			found = p;
-		else
-			free(p);
-	}
-	free(dirs);
-	return found;
+	return spawn_find("valgrind");
 }
 
 static char **valgrind_argv(const char *valgrind, const struct vg_opts *o, char *const *cmd,
