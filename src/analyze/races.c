@@ -158,9 +158,12 @@ static void check_object(struct analysis *a, const int *order, int lo, int hi)
 			}
 		if (best_t < 0)
 			continue;
+		int partner_reported = sites[best_t].covered && best_t != s;
 		sites[s].covered = sites[best_t].covered = 1;
 		const struct access_rec *x = &a->acc[best_i], *y = &a->acc[best_j];
-		if (best_t < s) {     /* primary = the earlier site */
+		/* Primary: the earlier site, unless that one leads a finding of its own already:
+		 * then this write site does, so no two findings start at one line. */
+		if (best_t < s && !partner_reported) {
 			const struct access_rec *tmp = x;
 			x = y;
 			y = tmp;

@@ -214,6 +214,40 @@ static void test_unlocked_counter_races_with_itself(void **state)
 	assert_int_equal(found.n, 1);
 }
 
+/* Each racing write site leads one finding: main's two writes each race only with the
+ * worker's write, and neither finding starts at the worker's line, which has its own. */
+static void test_each_write_site_leads_its_own_finding(void **state)
+{
+	(void)state;
+	struct function *w;
+	int b = thread_fn("worker", &w);
+	access_(w, b, 10, "g:flag", WR);
+	ret(w, b, 11);
+	struct function *r;              /* a second writer in main, in a function of its own */
+	int rb = thread_fn("reset", &r);
+	access_(r, rb, 70, "g:flag", WR);
+	ret(r, rb, 71);
+	struct function *m = fn("main", 0);
+	int mb = blk(m);
+	edge(m, 0, mb);
+	create(m, mb, 50, "worker", "l:main:t1", "?", 0);
+	create(m, mb, 51, "worker", "l:main:t2", "?", 0);
+	access_(m, mb, 60, "g:flag", WR);
+	call(m, mb, 65, "reset", NULL, NULL);
+	join(m, mb, 80, "l:main:t1");
+	join(m, mb, 81, "l:main:t2");
+	ret(m, mb, 82);
+	run();
+	assert_int_equal(count("data-race"), 3);
+	int primaries[3];
+	for (int i = 0; i < 3; i++)
+		primaries[i] = found.items[i].locs[0].line;
+	qsort(primaries, 3, sizeof *primaries, cmp_int);
+	assert_int_equal(primaries[0], 10);
+	assert_int_equal(primaries[1], 60);
+	assert_int_equal(primaries[2], 70);
+}
+
 static void test_common_lock_prevents_race(void **state)
 {
 	(void)state;
@@ -737,6 +771,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_unlocked_counter_races_with_itself),
+		T(test_each_write_site_leads_its_own_finding),
 		T(test_common_lock_prevents_race),
 		T(test_lock_on_one_branch_only_is_not_held_after_join),
 		T(test_lock_wrapper_acts_as_acquire),
