@@ -25,8 +25,7 @@ int cli_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	/* Messages passed up from a module may already carry the prefix. */
-	fprintf(stderr, "%s%s\n", strncmp(msg, "tsafe: ", 7) ? "tsafe: " : "", msg);
+	fprintf(stderr, "tsafe: %s\n", msg);   /* modules' messages come without the prefix */
 	return EXIT_TOOL;
 }
 

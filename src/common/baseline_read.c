@@ -9,10 +9,10 @@
 
 #include "util.h"
 
-/* "tsafe: baseline 'F' <problem> (regenerate it with 'tsafe baseline save -o F')". */
+/* "baseline 'F' <problem> (regenerate it with 'tsafe baseline save -o F')". */
 static int fail_regenerate(char **err, const char *name, const char *problem)
 {
-	*err = xasprintf("tsafe: baseline '%s' %s (regenerate it with 'tsafe baseline save -o %s')",
+	*err = xasprintf("baseline '%s' %s (regenerate it with 'tsafe baseline save -o %s')",
 	                 name, problem, name);
 	return -1;
 }
@@ -67,7 +67,7 @@ static int check_format(struct baseline *b, const cJSON *root, const char *name,
 		                       "format number)");
 	b->format = (int)v->valuedouble;
 	if (b->format > BASELINE_FORMAT) {
-		*err = xasprintf("tsafe: baseline '%s' has format %d, newer than the %d this tsafe "
+		*err = xasprintf("baseline '%s' has format %d, newer than the %d this tsafe "
 		                 "reads (upgrade tsafe, or regenerate it with 'tsafe baseline save "
 		                 "-o %s')", name, b->format, BASELINE_FORMAT, name);
 		return -1;
@@ -119,11 +119,11 @@ static char *read_file(const char *path, size_t *len, char **err)
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		if (errno == ENOENT)
-			*err = xasprintf("tsafe: baseline '%s' does not exist (create it with 'tsafe "
+			*err = xasprintf("baseline '%s' does not exist (create it with 'tsafe "
 			                 "baseline save -o %s', or leave out --baseline to compare with "
 			                 "the previous run)", path, path);
 		else
-			*err = xasprintf("tsafe: cannot read baseline '%s': %m (check the path and its "
+			*err = xasprintf("cannot read baseline '%s': %m (check the path and its "
 			                 "permissions)", path);
 		return NULL;
 	}
@@ -135,7 +135,7 @@ static char *read_file(const char *path, size_t *len, char **err)
 	if (bad) {
 		sb_free(&sb);
 		errno = saved;
-		*err = xasprintf("tsafe: cannot read baseline '%s': %m (check the path and its "
+		*err = xasprintf("cannot read baseline '%s': %m (check the path and its "
 		                 "permissions)", path);
 		return NULL;
 	}

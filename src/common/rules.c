@@ -53,7 +53,7 @@ static char *slurp(const char *path, char **err)
 	FILE *fp = fopen(path, "r");
 	if (!fp) {
 		char buf[128];
-		*err = xasprintf("tsafe: cannot read %s: %s (set TSAFE_RULES_DIR to the rules/ folder)",
+		*err = xasprintf("cannot read %s: %s (set TSAFE_RULES_DIR to the rules/ folder)",
 		                 path, strerror_r(errno, buf, sizeof buf));
 		return NULL;
 	}
@@ -81,13 +81,13 @@ static int parse_rule(const cJSON *o, struct rule_info *ri, const char *path, in
 	ri->short_help = json_str(o, "short");
 	ri->help = json_str(o, "help");
 	if (!ri->id || !ri->severity || !ri->short_help || !ri->help) {
-		*err = xasprintf("tsafe: %s: rule %d lacks a string \"id\", \"severity\", \"short\" "
+		*err = xasprintf("%s: rule %d lacks a string \"id\", \"severity\", \"short\" "
 		                 "or \"help\" (every rule needs all four)", path, idx + 1);
 		return -1;
 	}
 	if (!str_eq(ri->severity, "error") && !str_eq(ri->severity, "warning") &&
 	    !str_eq(ri->severity, "note")) {
-		*err = xasprintf("tsafe: %s: rule '%s' has severity '%s' (expected error|warning|note)",
+		*err = xasprintf("%s: rule '%s' has severity '%s' (expected error|warning|note)",
 		                 path, ri->id, ri->severity);
 		return -1;
 	}
@@ -113,10 +113,10 @@ static int load_rules_json(const char *path, char **err)
 		const char *near = root ? NULL : cJSON_GetErrorPtr();
 		size_t len = near ? strcspn(near, "\r\n") : 0;   /* keep the message on one line */
 		if (near)
-			*err = xasprintf("tsafe: %s: invalid JSON near \"%.*s\" (fix the syntax)", path,
+			*err = xasprintf("%s: invalid JSON near \"%.*s\" (fix the syntax)", path,
 			                 (int)(len < 20 ? len : 20), near);
 		else
-			*err = xasprintf("tsafe: %s: expected a JSON array of rule objects", path);
+			*err = xasprintf("%s: expected a JSON array of rule objects", path);
 		cJSON_Delete(root);
 		free(text);   /* after the message: the error pointer is inside it */
 		return -1;
@@ -214,34 +214,34 @@ static int parse_index(const char *s, int *out)
 static int lock_row(char **f, int n, const char *where, char **err)
 {
 	if (n != 6) {
-		*err = xasprintf("tsafe: %s: %d fields, expected 6 tab-separated "
+		*err = xasprintf("%s: %d fields, expected 6 tab-separated "
 		                 "(function op kind mode lock-arg mutex-arg)", where, n);
 		return -1;
 	}
 	struct lock_api a = {.func = f[0]};
 	a.op = op_from_name(f[1]);
 	if (!a.op) {
-		*err = xasprintf("tsafe: %s: unknown op '%s' (expected acquire|try|release|cond-wait|"
+		*err = xasprintf("%s: unknown op '%s' (expected acquire|try|release|cond-wait|"
 		                 "cond-signal|init|destroy)", where, f[1]);
 		return -1;
 	}
 	a.kind = lock_kind_from_name(f[2]);
 	if (!a.kind || a.kind == LK_WRAPPER) {
-		*err = xasprintf("tsafe: %s: unknown kind '%s' (expected mutex|rwlock|spin|sem)", where, f[2]);
+		*err = xasprintf("%s: unknown kind '%s' (expected mutex|rwlock|spin|sem)", where, f[2]);
 		return -1;
 	}
 	if (!str_eq(f[3], "excl") && !str_eq(f[3], "shared")) {
-		*err = xasprintf("tsafe: %s: unknown mode '%s' (expected excl|shared)", where, f[3]);
+		*err = xasprintf("%s: unknown mode '%s' (expected excl|shared)", where, f[3]);
 		return -1;
 	}
 	a.shared = str_eq(f[3], "shared");
 	if (parse_index(f[4], &a.lock_arg) || a.lock_arg < 0 || parse_index(f[5], &a.mutex_arg)) {
-		*err = xasprintf("tsafe: %s: bad argument index '%s' or '%s' (expected a number from 0, "
+		*err = xasprintf("%s: bad argument index '%s' or '%s' (expected a number from 0, "
 		                 "or - for no mutex argument)", where, f[4], f[5]);
 		return -1;
 	}
 	if (a.op == LOP_COND_WAIT && a.mutex_arg < 0) {
-		*err = xasprintf("tsafe: %s: cond-wait '%s' needs the index of its mutex argument",
+		*err = xasprintf("%s: cond-wait '%s' needs the index of its mutex argument",
 		                 where, a.func);
 		return -1;
 	}
@@ -255,7 +255,7 @@ static int lock_row(char **f, int n, const char *where, char **err)
 static int unsafe_row(char **f, int n, const char *where, char **err)
 {
 	if ((n != 3 && n != 4) || !*f[0]) {
-		*err = xasprintf("tsafe: %s: %d fields, expected 3 or 4 tab-separated "
+		*err = xasprintf("%s: %d fields, expected 3 or 4 tab-separated "
 		                 "(function replacement why [shared-state])", where, n);
 		return -1;
 	}
@@ -294,7 +294,7 @@ static void load_all(void)
 		free(path);
 	}
 	if (rc != 0 && !load_error)
-		load_error = xstrdup("tsafe: cannot load the rules (check TSAFE_RULES_DIR)");
+		load_error = xstrdup("cannot load the rules (check TSAFE_RULES_DIR)");
 	for (int i = napis - 1; i >= 0; i--)          /* the first of repeated names wins */
 		keymap_put(&apis_by_name, hkey_of_string(apis[i].func), i);
 	for (int i = nunsafe - 1; i >= 0; i--)

@@ -43,7 +43,7 @@ int store_fail(struct store *s, const char *what)
 		hint = " (free some disk space)";
 	else if ((code & 0xff) == SQLITE_READONLY)
 		hint = " (make the database and its directory writable, or pass --db PATH)";
-	return store_failf(s, "tsafe: database '%s': %s: %s%s", s->path, what,
+	return store_failf(s, "database '%s': %s: %s%s", s->path, what,
 	                   sqlite3_errmsg(s->db), hint);
 }
 
@@ -182,7 +182,7 @@ static int use_wal(struct store *s)
 		if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
 			return store_fail(s, "switching to WAL journal mode");
 		if (waited >= BUSY_TIMEOUT_MS)
-			return store_failf(s, "tsafe: database '%s': could not switch to WAL journal "
+			return store_failf(s, "database '%s': could not switch to WAL journal "
 			                   "mode for 10 s (journal mode '%s'; another process keeps "
 			                   "it busy: retry, or pass --db PATH)", s->path, mode);
 		sqlite3_sleep(10);
@@ -198,7 +198,7 @@ static int configure(struct store *s)
 
 static int open_failed(struct store *s, char **err)
 {
-	*err = xstrdup(s->err ? s->err : "tsafe: cannot open database");
+	*err = xstrdup(s->err ? s->err : "cannot open database");
 	store_close(s);
 	return -1;
 }
@@ -210,13 +210,13 @@ int store_open(const char *path, struct store **out, char **err)
 	struct store *s = xcalloc(1, sizeof *s);
 	s->path = xstrdup(path);
 	if (!sqlite3_threadsafe()) {
-		store_failf(s, "tsafe: cannot open database '%s': this SQLite library was built "
+		store_failf(s, "cannot open database '%s': this SQLite library was built "
 		            "without thread support (install a standard libsqlite3)", path);
 		return open_failed(s, err);
 	}
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-		store_failf(s, "tsafe: cannot open database '%s': %s (check that the directory "
+		store_failf(s, "cannot open database '%s': %s (check that the directory "
 		            "exists and is writable, or pass --db PATH)", path,
 		            s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		return open_failed(s, err);

@@ -195,7 +195,7 @@ int store_edges_add(struct store *s, long run, const struct stored_edge *e, int 
 	for (int i = 0; i < n; i++) {
 		if (!e[i].from || !e[i].to) {
 			store_rollback(s);
-			return store_failf(s, "tsafe: database '%s': a lock-order edge needs both classes "
+			return store_failf(s, "database '%s': a lock-order edge needs both classes "
 			                   "(this is a bug in the caller)", s->path);
 		}
 		if (insert_one(s, run, &e[i])) {
@@ -228,7 +228,7 @@ static int read_row(struct store *s, sqlite3_stmt *st, struct stored_edge *e)
 	if (decode_gates((const char *)sqlite3_column_text(st, 5), e) ||
 	    decode_stack((const char *)sqlite3_column_text(st, 12), &e->inner) ||
 	    decode_stack((const char *)sqlite3_column_text(st, 16), &e->outer))
-		return store_failf(s, "tsafe: database '%s': a lock-order edge of run %ld is "
+		return store_failf(s, "database '%s': a lock-order edge of run %ld is "
 		                   "malformed (the database was edited or damaged)", s->path, e->run);
 	return 0;
 }

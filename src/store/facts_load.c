@@ -20,7 +20,7 @@ static const char sql_events[] =
 
 static int corrupt(struct store *s, const char *what)
 {
-	return store_failf(s, "tsafe: database '%s': stored facts are inconsistent (%s); "
+	return store_failf(s, "database '%s': stored facts are inconsistent (%s); "
 	                   "delete the database to rebuild its cache", s->path, what);
 }
 

@@ -161,7 +161,7 @@ static int save_function(struct store *s, sqlite3_int64 tu_id, int idx, const st
 int store_facts_save(struct store *s, const struct tu_facts *tu)
 {
 	if (!tu->file)
-		return store_failf(s, "tsafe: database '%s': cannot save facts of a translation "
+		return store_failf(s, "database '%s': cannot save facts of a translation "
 		                   "unit without a file name (this is a bug in the caller)", s->path);
 	if (store_begin_write(s))
 		return -1;

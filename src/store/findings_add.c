@@ -61,7 +61,7 @@ static char *run_engine(struct store *s, long run)
 	if (rc == SQLITE_ROW)
 		engine = col_str(st, 0);
 	else if (rc == SQLITE_DONE)
-		store_failf(s, "tsafe: database '%s': there is no run %ld to add findings to "
+		store_failf(s, "database '%s': there is no run %ld to add findings to "
 		            "(this is a bug in the caller)", s->path, run);
 	else
 		store_fail(s, "looking up a run");
@@ -273,7 +273,7 @@ static int upsert(struct store *s, long run, const struct finding *f, sqlite3_in
 static int add_one(struct store *s, long run, const char *run_eng, const struct finding *f)
 {
 	if (!f->fingerprint || !f->rule)
-		return store_failf(s, "tsafe: database '%s': a finding without %s cannot be stored "
+		return store_failf(s, "database '%s': a finding without %s cannot be stored "
 		                   "(call finding_fingerprint() first; this is a bug in the caller)",
 		                   s->path, f->rule ? "a fingerprint" : "a rule");
 	sqlite3_int64 id = 0;

@@ -81,7 +81,7 @@ static int load_locations(struct store *s, struct finding *f)
 		l->thread = col_str(st, 5);
 		l->locks = col_str(st, 6);
 		if (decode_stack((const char *)sqlite3_column_text(st, 7), l))
-			return store_failf(s, "tsafe: database '%s': the stack of finding %ld is "
+			return store_failf(s, "database '%s': the stack of finding %ld is "
 			                   "malformed; delete the database or re-run the scan",
 			                   s->path, f->id);
 	}
@@ -112,7 +112,7 @@ static int bind_query(struct store *s, sqlite3_stmt *st, const struct finding_qu
 {
 	int min_rank = 0;
 	if (q->severity && !(min_rank = severity_rank(q->severity)))
-		return store_failf(s, "tsafe: unknown severity '%s' (use error, warning or note)",
+		return store_failf(s, "unknown severity '%s' (use error, warning or note)",
 		                   q->severity);
 	sqlite3_bind_int(st, 1, q->current_only != 0);
 	bind_str(st, 2, q->rule);

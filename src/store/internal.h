@@ -21,7 +21,7 @@ struct store {
 	int nstmts, stmts_cap;
 };
 
-/* Sets the last error to "tsafe: database 'PATH': WHAT: <sqlite's message>" and returns -1. */
+/* Sets the last error to "database 'PATH': WHAT: <sqlite's message>" and returns -1. */
 int store_fail(struct store *s, const char *what);
 /* Sets the last error to the formatted text and returns -1. */
 int store_failf(struct store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -14,7 +14,7 @@ long store_run_begin(struct store *s, const char *engine, const char *scope, con
                      const char *command)
 {
 	if (!engine || !scope)
-		return store_failf(s, "tsafe: database '%s': a run needs an engine and a scope "
+		return store_failf(s, "database '%s': a run needs an engine and a scope "
 		                   "(this is a bug in the caller)", s->path);
 	if (store_begin_write(s))
 		return -1;
@@ -49,7 +49,7 @@ int store_run_end(struct store *s, long run, int exit_status)
 		sqlite3_bind_int(st, 2, exit_status);
 		rc = store_step_done(s, st, "recording the end of a run");
 		if (rc == 0 && sqlite3_changes(s->db) != 1)
-			rc = store_failf(s, "tsafe: database '%s': there is no run %ld to end "
+			rc = store_failf(s, "database '%s': there is no run %ld to end "
 			                 "(this is a bug in the caller)", s->path, run);
 	}
 	if (rc) {

@@ -173,10 +173,10 @@ static int read_version(struct store *s, int *version)
 	if (rc == SQLITE_ROW)
 		return 0;
 	if ((sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_NOTADB)
-		return store_failf(s, "tsafe: cannot use '%s': the file is not an SQLite database "
+		return store_failf(s, "cannot use '%s': the file is not an SQLite database "
 		                   "(it was left untouched; pass --db PATH to use another file)",
 		                   s->path);
-	return store_failf(s, "tsafe: cannot open database '%s': %s (check that the file is "
+	return store_failf(s, "cannot open database '%s': %s (check that the file is "
 	                   "readable and its directory writable, or pass --db PATH)",
 	                   s->path, sqlite3_errmsg(s->db));
 }
@@ -197,7 +197,7 @@ static int has_tables(struct store *s, int *yes)
 static int usable(struct store *s, int version)
 {
 	if (version > SCHEMA_VERSION)
-		return store_failf(s, "tsafe: database '%s' was written by a newer tsafe (schema %d, "
+		return store_failf(s, "database '%s' was written by a newer tsafe (schema %d, "
 		                   "this tsafe knows up to %d): upgrade tsafe, or pass --db PATH to "
 		                   "use another database", s->path, version, SCHEMA_VERSION);
 	if (version > 0)
@@ -206,7 +206,7 @@ static int usable(struct store *s, int version)
 	if (has_tables(s, &tables))
 		return -1;
 	if (tables)
-		return store_failf(s, "tsafe: '%s' is an SQLite database but not a tsafe one (it "
+		return store_failf(s, "'%s' is an SQLite database but not a tsafe one (it "
 		                   "was left untouched; pass --db PATH to use another file)", s->path);
 	return 0;
 }

@@ -91,7 +91,7 @@ static int serve(const char *db_path, const char *root, const char *config_path)
 	struct project_config cfg = {0};
 	struct store *st = NULL;
 	if (rules_load(&err) || config_load(root, &cfg, &err) || store_open(db_path, &st, &err)) {
-		fprintf(stderr, "%s\n", err);
+		fprintf(stderr, "tsafe: %s\n", err);
 		free(err);
 		config_free(&cfg);
 		return 2;
