@@ -79,71 +79,13 @@ void stored_edge_list_free(struct stored_edge_list *l)
 	memset(l, 0, sizeof *l);
 }
 
-/* Stacks and gate lists as codec text: frames "func TAB file TAB line LF". */
-static char *encode_stack(const struct location *loc)
-{
-	if (!loc->nstack)
-		return NULL;
-	struct strbuf sb;
-	sb_init(&sb);
-	for (int i = 0; i < loc->nstack; i++) {
-		char line[16];
-		snprintf(line, sizeof line, "%d", loc->stack[i].line);
-		codec_put(&sb, loc->stack[i].func, '\t');
-		codec_put(&sb, loc->stack[i].file, '\t');
-		codec_put(&sb, line, '\n');
-	}
-	return sb_detach(&sb);
-}
-
-static int decode_stack(const char *text, struct location *loc)
-{
-	for (const char *p = text; p && *p;) {
-		char *func, *file;
-		int line;
-		if (codec_get(&p, '\t', &func))
-			return -1;
-		if (codec_get(&p, '\t', &file) || codec_get_int(&p, '\n', &line)) {
-			free(func);
-			return -1;
-		}
-		finding_add_frame(loc, func, file, line);
-		free(func);
-		free(file);
-	}
-	return 0;
-}
-
-static char *encode_gates(const struct stored_edge *e)
-{
-	if (!e->ngates)
-		return NULL;
-	struct strbuf sb;
-	sb_init(&sb);
-	for (int i = 0; i < e->ngates; i++)
-		codec_put(&sb, e->gates[i], '\n');
-	return sb_detach(&sb);
-}
-
-static int decode_gates(const char *text, struct stored_edge *e)
-{
-	for (const char *p = text; p && *p;) {
-		char *g;
-		if (codec_get(&p, '\n', &g))
-			return -1;
-		e->gates = xrealloc(e->gates, (size_t)(e->ngates + 1) * sizeof *e->gates);
-		e->gates[e->ngates++] = g;
-	}
-	return 0;
-}
-
 static int insert_one(struct store *s, long run, const struct stored_edge *e)
 {
 	sqlite3_stmt *st = store_stmt(s, sql_insert);
 	if (!st)
 		return -1;
-	char *gates = encode_gates(e);
-	char *istack = encode_stack(&e->inner), *ostack = encode_stack(&e->outer);
+	char *gates = codec_put_strings(e->gates, e->ngates);
+	char *istack = codec_put_stack(&e->inner), *ostack = codec_put_stack(&e->outer);
 	sqlite3_bind_int64(st, 1, run);
 	bind_str(st, 2, e->from);
 	bind_str(st, 3, e->to);
@@ -225,9 +167,9 @@ static int read_row(struct store *s, sqlite3_stmt *st, struct stored_edge *e)
 	e->run = (long)sqlite3_column_int64(st, 17);
 	e->run_scope = col_str(st, 18);
 	e->run_engine = col_str(st, 19);
-	if (decode_gates((const char *)sqlite3_column_text(st, 5), e) ||
-	    decode_stack((const char *)sqlite3_column_text(st, 12), &e->inner) ||
-	    decode_stack((const char *)sqlite3_column_text(st, 16), &e->outer))
+	if (codec_get_strings((const char *)sqlite3_column_text(st, 5), &e->gates, &e->ngates) ||
+	    codec_get_stack((const char *)sqlite3_column_text(st, 12), &e->inner) ||
+	    codec_get_stack((const char *)sqlite3_column_text(st, 16), &e->outer))
 		return store_failf(s, "database '%s': a lock-order edge of run %ld is "
 		                   "malformed (the database was edited or damaged)", s->path, e->run);
 	return 0;

@@ -24,20 +24,6 @@ static int corrupt(struct store *s, const char *what)
 	                   "delete the database to rebuild its cache", s->path, what);
 }
 
-static int decode_strings(const char *text, char ***items, int *n)
-{
-	*items = NULL;
-	*n = 0;
-	int cap = 0;
-	for (const char *p = text; p && *p;) {
-		grow_array((void **)items, &cap, *n, sizeof **items);
-		if (codec_get(&p, '\n', &(*items)[*n]))
-			return -1;
-		(*n)++;
-	}
-	return 0;
-}
-
 static int decode_args(const char *text, struct event *ev)
 {
 	int cap = 0;
@@ -82,7 +68,7 @@ static int load_functions(struct store *s, sqlite3_int64 tu_id, struct tu_facts 
 		f->flags = (unsigned)sqlite3_column_int64(st, 6);
 		f->nparams = sqlite3_column_int(st, 7);
 		const char *ot = (const char *)sqlite3_column_text(st, 8);
-		if (decode_strings(ot, &f->order_types, &f->norder_types))
+		if (codec_get_strings(ot, &f->order_types, &f->norder_types))
 			return corrupt(s, "order_types");
 	}
 	return rc == SQLITE_DONE ? 0 : store_fail(s, "loading functions");
@@ -170,7 +156,7 @@ static int load_header(struct store *s, const char *file, const char *key,
 	out->file = xstrdup(file);
 	out->cache_key = xstrdup(stored);
 	out->parse_failed = sqlite3_column_int(st, 2);
-	if (decode_strings((const char *)sqlite3_column_text(st, 3), &out->diagnostics,
+	if (codec_get_strings((const char *)sqlite3_column_text(st, 3), &out->diagnostics,
 	                   &out->ndiagnostics))
 		return corrupt(s, "diagnostics");
 	return 1;

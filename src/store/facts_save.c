@@ -24,18 +24,6 @@ static const char sql_ins_event[] =
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
 	" ?18, ?19, ?20)";
 
-/* NULL for an empty list, so "no list" costs nothing. */
-static char *encode_strings(char *const *items, int n)
-{
-	if (n == 0)
-		return NULL;
-	struct strbuf sb;
-	sb_init(&sb);
-	for (int i = 0; i < n; i++)
-		codec_put(&sb, items[i], '\n');
-	return sb_detach(&sb);
-}
-
 static char *encode_args(const struct call_arg *args, int n)
 {
 	if (n == 0)
@@ -54,7 +42,7 @@ static int save_tu_row(struct store *s, const struct tu_facts *tu, sqlite3_int64
 	sqlite3_stmt *st = store_stmt(s, sql_upsert_tu);
 	if (!st)
 		return -1;
-	char *diags = encode_strings(tu->diagnostics, tu->ndiagnostics);
+	char *diags = codec_put_strings(tu->diagnostics, tu->ndiagnostics);
 	bind_str(st, 1, tu->file);
 	bind_str(st, 2, tu->cache_key);
 	sqlite3_bind_int(st, 3, tu->parse_failed);
@@ -140,7 +128,7 @@ static int save_function(struct store *s, sqlite3_int64 tu_id, int idx, const st
 	sqlite3_stmt *st = store_stmt(s, sql_ins_function);
 	if (!st)
 		return -1;
-	char *order = encode_strings(f->order_types, f->norder_types);
+	char *order = codec_put_strings(f->order_types, f->norder_types);
 	sqlite3_bind_int64(st, 1, tu_id);
 	sqlite3_bind_int(st, 2, idx);
 	bind_str(st, 3, f->usr);

@@ -81,22 +81,6 @@ static int bind_and_step(struct store *s, const char *sql, sqlite3_int64 id, lon
 	return store_step_done(s, st, what);
 }
 
-static char *encode_stack(const struct location *loc)
-{
-	if (loc->nstack == 0)
-		return NULL;
-	struct strbuf sb;
-	sb_init(&sb);
-	for (int i = 0; i < loc->nstack; i++) {
-		char line[16];
-		snprintf(line, sizeof line, "%d", loc->stack[i].line);
-		codec_put(&sb, loc->stack[i].func, '\t');
-		codec_put(&sb, loc->stack[i].file, '\t');
-		codec_put(&sb, line, '\n');
-	}
-	return sb_detach(&sb);
-}
-
 /* Inserts l at idx; its stack is `kept` when not NULL (a stored one), else its own. */
 static int save_location(struct store *s, sqlite3_int64 id, int idx, const struct location *l,
                          const char *kept)
@@ -104,7 +88,7 @@ static int save_location(struct store *s, sqlite3_int64 id, int idx, const struc
 	sqlite3_stmt *st = store_stmt(s, sql_ins_location);
 	if (!st)
 		return -1;
-	char *stack = kept ? xstrdup(kept) : encode_stack(l);
+	char *stack = kept ? xstrdup(kept) : codec_put_stack(l);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int(st, 2, idx);
 	bind_str(st, 3, l->file);
@@ -185,7 +169,7 @@ static int add_stacks(struct store *s, sqlite3_int64 id, const struct finding *f
 		if (!st)
 			return -1;
 		bind_site(st, id, l);
-		char *stack = encode_stack(l);
+		char *stack = codec_put_stack(l);
 		bind_str(st, 5, stack);
 		bind_str(st, 6, l->thread);
 		int rc = store_step_done(s, st, "adding a stack to a finding");

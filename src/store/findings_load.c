@@ -43,27 +43,6 @@ static int severity_rank(const char *sev)
 	return 0;
 }
 
-static int decode_stack(const char *text, struct location *loc)
-{
-	for (const char *p = text; p && *p;) {
-		char *func, *file;
-		int line = 0;
-		if (codec_get(&p, '\t', &func))
-			return -1;
-		if (codec_get(&p, '\t', &file)) {
-			free(func);
-			return -1;
-		}
-		int bad = codec_get_int(&p, '\n', &line);
-		finding_add_frame(loc, func, file, line);
-		free(func);
-		free(file);
-		if (bad)
-			return -1;
-	}
-	return 0;
-}
-
 static int load_locations(struct store *s, struct finding *f)
 {
 	sqlite3_stmt *st = store_stmt(s, sql_locations);
@@ -80,7 +59,7 @@ static int load_locations(struct store *s, struct finding *f)
 		l->message = col_str(st, 4);
 		l->thread = col_str(st, 5);
 		l->locks = col_str(st, 6);
-		if (decode_stack((const char *)sqlite3_column_text(st, 7), l))
+		if (codec_get_stack((const char *)sqlite3_column_text(st, 7), l))
 			return store_failf(s, "database '%s': the stack of finding %ld is "
 			                   "malformed; delete the database or re-run the scan",
 			                   s->path, f->id);

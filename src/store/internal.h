@@ -57,6 +57,14 @@ void codec_put(struct strbuf *sb, const char *s, char sep);
 int codec_get(const char **p, char sep, char **out);
 /* Reads an integer field ending in `sep`. */
 int codec_get_int(const char **p, char sep, int *out);
+/* A location's stack as one column: frames "func TAB file TAB line LF", innermost first;
+ * NULL for none. get appends the frames to loc->stack; -1 when the text is malformed. */
+char *codec_put_stack(const struct location *loc);
+int codec_get_stack(const char *text, struct location *loc);
+/* A list of strings (diagnostics, order types, gate classes), one a line; NULL for none.
+ * get sets *items (malloc'd) and *n; -1 when the text is malformed. */
+char *codec_put_strings(char *const *items, int n);
+int codec_get_strings(const char *text, char ***items, int *n);
 
 /* Schema (schema.c): creates or migrates to the current version inside a write
  * transaction. Called by store_open once the file is known to be a database. */
