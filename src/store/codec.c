@@ -1,6 +1,7 @@
 /* codec.c — lists of strings in one text column (event args, stacks, diagnostics, order
- * types, gate locks), and the stack and string-list forms every table uses. Fields are escaped so that any string, "" and NULL round-trip exactly: a
- * separate table per list would cost a row (and a key) per argument or frame. */
+ * types, gate locks), and the stack and string-list forms every table uses. Fields are
+ * escaped so that any string, "" and NULL round-trip exactly: a separate table per list
+ * would cost a row (and a key) per argument or frame. */
 #include "internal.h"
 
 #include <errno.h>
