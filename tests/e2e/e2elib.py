@@ -1,15 +1,21 @@
 """e2elib.py — what the Python end-to-end tests share: the tools' paths from ctest's
-environment, and a pass/fail tally that prints what went wrong."""
+environment, a pass/fail tally that prints what went wrong, the corpus build, and the
+comparison of a program's findings with its manifest entry."""
+import collections
 import os
+import subprocess
 import sys
+
+
+def test_name():
+    return os.path.splitext(os.path.basename(sys.argv[0]))[0]
 
 
 def env(name):
     """The value of an environment variable ctest sets (TSAFE, TSAFE_SOURCE_DIR, ...)."""
     v = os.environ.get(name)
     if not v:
-        test = os.path.splitext(os.path.basename(sys.argv[0]))[0]
-        sys.exit(f"{test}: ${name} is not set; run through ctest (or export it)")
+        sys.exit(f"{test_name()}: ${name} is not set; run through ctest (or export it)")
     return v
 
 
@@ -30,3 +36,43 @@ class Tally:
                 for line in str(d).splitlines()[:40]:
                     print(f"       {line}")
         return ok
+
+
+def build_corpus(src, build):
+    """Builds corpus/ into BUILD/corpus (its own CMake project); returns that directory."""
+    out = os.path.join(build, "corpus")
+    for cmd in (["cmake", "-S", os.path.join(src, "corpus"), "-B", out],
+                ["cmake", "--build", out, "-j", str(os.cpu_count() or 2)]):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.stdout.write(r.stdout[-4000:] + r.stderr[-4000:])
+            sys.exit(f"{test_name()}: '{' '.join(cmd)}' failed; fix the corpus build first")
+    return out
+
+
+def describe(f):
+    """A finding in one line: rule, its line and its other lines, message."""
+    rel = [str(l.get("line")) for l in f["locations"][1:]]
+    more = f" (other lines {', '.join(rel)})" if rel else ""
+    return f"{f['rule']} at line {f['locations'][0].get('line')}{more}: {f.get('message', '')}"
+
+
+def compare(program, found, expected="expected", related="related"):
+    """Problems with one program's findings against its manifest entry (the static columns,
+    or expected="dynamic", related="dynamic_related"): missing, extra, unmet other sides."""
+    problems = []
+    want = collections.Counter((e["rule"], e["line"]) for e in program[expected])
+    have = collections.Counter((f["rule"], f["locations"][0].get("line")) for f in found)
+    for (rule, line), n in sorted((want - have).items()):
+        problems += [f"missing: {rule} at line {line}"] * n
+    extra = have - want
+    for f in found:
+        key = (f["rule"], f["locations"][0].get("line"))
+        if extra[key] > 0:
+            extra[key] -= 1
+            problems.append("extra: " + describe(f))
+    for r in program[related]:
+        if not any(f["rule"] == r["rule"] and any(l.get("line") == r["line"] for l in f["locations"][1:])
+                   for f in found):
+            problems.append(f"missing other location: {r['rule']} with a side at line {r['line']}")
+    return problems

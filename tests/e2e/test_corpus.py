@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 
-from e2elib import env
+from e2elib import build_corpus, compare, describe, env
 
 
 def check_manifest(src, tmp):
@@ -32,17 +32,6 @@ def check_manifest(src, tmp):
         sys.exit("test_corpus: corpus/manifest.json is out of date with the tsafe-expect "
                  "markers; run scripts/corpus-manifest and commit the result")
     return json.loads(want)["programs"]
-
-
-def build_corpus(src, build):
-    out = os.path.join(build, "corpus")
-    for cmd in (["cmake", "-S", os.path.join(src, "corpus"), "-B", out],
-                ["cmake", "--build", out, "-j", str(os.cpu_count() or 2)]):
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            sys.stdout.write(r.stdout[-4000:] + r.stderr[-4000:])
-            sys.exit(f"test_corpus: '{' '.join(cmd)}' failed; fix the corpus build first")
-    return out
 
 
 def scan(tsafe, src, corpus_build, tmp):
@@ -68,34 +57,6 @@ def owner(path, files):
         if p == f or p.endswith("/" + f):
             return f
     return None
-
-
-def describe(f):
-    loc = f["locations"][0]
-    rel = [str(l.get("line")) for l in f["locations"][1:]]
-    more = f" (related lines {', '.join(rel)})" if rel else ""
-    return f"{f['rule']} at line {loc.get('line')}{more}: {f.get('message', '')}"
-
-
-def compare(program, found):
-    """Problems with one program's findings: missing, extra, unmet related markers."""
-    problems = []
-    want = collections.Counter((e["rule"], e["line"]) for e in program["expected"])
-    have = collections.Counter((f["rule"], f["locations"][0].get("line")) for f in found)
-    for (rule, line), n in sorted((want - have).items()):
-        problems += [f"missing: {rule} at line {line}"] * n
-    extra = have - want
-    for f in found:
-        key = (f["rule"], f["locations"][0].get("line"))
-        if extra[key] > 0:
-            extra[key] -= 1
-            problems.append("extra: " + describe(f))
-    for r in program["related"]:
-        ok = any(f["rule"] == r["rule"] and
-                 any(l.get("line") == r["line"] for l in f["locations"][1:]) for f in found)
-        if not ok:
-            problems.append(f"missing related location: {r['rule']} with a side at line {r['line']}")
-    return problems
 
 
 def main():

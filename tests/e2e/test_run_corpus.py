@@ -8,7 +8,6 @@ Env: TSAFE, TSAFE_SOURCE_DIR, TSAFE_BUILD_DIR (the corpus is built into
 $TSAFE_BUILD_DIR/corpus). Each program gets its own database, so no program's lock
 orders meet another's.
 """
-import collections
 import concurrent.futures
 import json
 import os
@@ -16,18 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-from e2elib import env
-
-
-def build_corpus(src, build):
-    out = os.path.join(build, "corpus")
-    for cmd in (["cmake", "-S", os.path.join(src, "corpus"), "-B", out],
-                ["cmake", "--build", out, "-j", str(os.cpu_count() or 2)]):
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            sys.stdout.write(r.stdout[-4000:] + r.stderr[-4000:])
-            sys.exit(f"test_run_corpus: '{' '.join(cmd)}' failed; fix the corpus build first")
-    return out
+from e2elib import build_corpus, compare, env
 
 
 def run_one(tsafe, src, exe, tmp):
@@ -46,28 +34,9 @@ def run_one(tsafe, src, exe, tmp):
         return json.load(f)["findings"], None
 
 
-def describe(f):
-    rel = [str(l.get("line")) for l in f["locations"][1:]]
-    more = f" (other lines {', '.join(rel)})" if rel else ""
-    return f"{f['rule']} at line {f['locations'][0].get('line')}{more}: {f.get('message', '')}"
-
-
-def compare(program, found):
-    problems = []
-    want = collections.Counter((e["rule"], e["line"]) for e in program["dynamic"])
-    have = collections.Counter((f["rule"], f["locations"][0].get("line")) for f in found)
-    for (rule, line), n in sorted((want - have).items()):
-        problems += [f"missing: {rule} at line {line}"] * n
-    extra = have - want
-    for f in found:
-        key = (f["rule"], f["locations"][0].get("line"))
-        if extra[key] > 0:
-            extra[key] -= 1
-            problems.append("extra: " + describe(f))
-    for r in program["dynamic_related"]:
-        if not any(f["rule"] == r["rule"] and any(l.get("line") == r["line"] for l in f["locations"][1:])
-                   for f in found):
-            problems.append(f"missing other location: {r['rule']} with a side at line {r['line']}")
+def compare_run(program, found):
+    """The manifest's dynamic columns, and every finding in the program's own source."""
+    problems = compare(program, found, "dynamic", "dynamic_related")
     for f in found:
         if not f["locations"][0].get("file", "").endswith(program["file"]):
             problems.append(f"finding outside the program's source: {f['locations'][0].get('file')}")
@@ -88,7 +57,7 @@ def main():
             results = dict(zip(exes, pool.map(lambda e: run_one(tsafe, src, e, tmp), exes.values())))
         for p in programs:
             found, error = results[p["file"]]
-            problems = [error] if error else compare(p, found)
+            problems = [error] if error else compare_run(p, found)
             kind = f"{len(p['dynamic'])} expected" if p["dynamic"] else "nothing expected"
             if problems:
                 failed += 1

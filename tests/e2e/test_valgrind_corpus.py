@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 
-from e2elib import env
+from e2elib import build_corpus, env
 
 TOOLS = ("helgrind", "drd")
 
@@ -72,17 +72,6 @@ def known(src, program, tool):
         with open(os.path.join(src, "corpus", program["file"]), encoding="utf-8") as f:
             k = C11_DRD if "thrd_create(" in f.read() else None
     return k
-
-
-def build_corpus(src, build):
-    out = os.path.join(build, "corpus")
-    for cmd in (["cmake", "-S", os.path.join(src, "corpus"), "-B", out],
-                ["cmake", "--build", out, "-j", "2"]):
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            sys.stdout.write(r.stdout[-4000:] + r.stderr[-4000:])
-            sys.exit(f"test_valgrind_corpus: '{' '.join(cmd)}' failed; fix the corpus build first")
-    return out
 
 
 def run_one(tsafe, src, exe, tool, tmp):
