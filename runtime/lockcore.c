@@ -120,8 +120,9 @@ struct rt_thread *rt_find_holder(const struct rt_thread *t, const void *lock, st
 			continue;
 		int n = RT_LOAD(&o->nheld);
 		for (int k = 0; k < n && k < RT_MAX_HELD; k++) {
-			if (RT_LOAD(&o->held[k].lock) == lock &&
-		    !(RT_LOAD(&o->held[k].flags) & (HF_WAITING | HF_GONE))) {
+			const void *l = RT_LOAD(&o->held[k].lock);
+			if ((lock ? l == lock : l != NULL) &&
+			    !(RT_LOAD(&o->held[k].flags) & (HF_WAITING | HF_GONE))) {
 				*out = o->held[k];
 				return o;
 			}

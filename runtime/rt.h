@@ -290,7 +290,7 @@ void rt_wait_end(struct rt_thread *t, int idx);
 void rt_misuse(struct rt_thread *t, int rule, void *lock, int kind, uint32_t cls, void *pc,
                uint32_t other_stack, uint32_t other_thread);
 void rt_mark_gone(struct rt_thread *holder, const void *lock);
-/* A thread (other than t) holding lock; fills its held entry. */
+/* A thread (other than t) holding lock (any lock when NULL); fills its held entry. */
 struct rt_thread *rt_find_holder(const struct rt_thread *t, const void *lock, struct rt_held *out);
 /* Whether the lock itself says it is held (by anyone): glibc's own fields. */
 int rt_lock_busy(const void *lock, int kind, pid_t *owner);
