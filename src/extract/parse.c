@@ -250,7 +250,6 @@ int extract_tu_deps(const struct extract_opts *o, const char *file, struct tu_fa
 		                                   o && o->argv ? o->argv : NULL, o && o->argv ? o->argc : 0,
 		                                   (const char *const *)deps->headers, deps->nheaders);
 		extract_functions(&x);
-		tu_facts_shrink(out);
 		xtu_free(&x);
 		clang_disposeTranslationUnit(tu);
 	}
