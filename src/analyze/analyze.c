@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/findkit.h"
 #include "internal.h"
 
 static void free_records(struct analysis *a)
@@ -48,31 +49,6 @@ static void free_records(struct analysis *a)
 	index_free(&a->ix);
 }
 
-/* Fingerprints new findings (from index `from` on) and removes repeats of one already in
- * the list, keeping the first. */
-static void fingerprint_and_dedupe(struct finding_list *out, int from, const char *root)
-{
-	struct keymap seen = {0};
-	for (int i = 0; i < from; i++)
-		if (out->items[i].fingerprint)
-			keymap_put_str(&seen, out->items[i].fingerprint, i);
-	int w = from;
-	for (int i = from; i < out->n; i++) {
-		struct finding *f = &out->items[i];
-		finding_fingerprint(f, root);
-		if (keymap_get_str(&seen, f->fingerprint, NULL)) {
-			finding_free(f);
-			continue;
-		}
-		keymap_put_str(&seen, f->fingerprint, w);
-		if (w != i)
-			out->items[w] = *f;
-		w++;
-	}
-	out->n = w;
-	keymap_free(&seen);
-}
-
 int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o,
                     struct finding_list *out, struct analyze_stats *stats)
 {
@@ -84,7 +60,7 @@ int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o
 	check_lock_order(&a);
 	check_misuse(&a);
 	check_thread_leaks(&a);
-	fingerprint_and_dedupe(out, first_new, o->root);
+	finding_list_finish(out, first_new, o->root);
 	if (stats) {
 		memset(stats, 0, sizeof *stats);
 		for (int i = 0; i < a.nctxs; i++) {

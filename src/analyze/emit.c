@@ -4,42 +4,16 @@
 #include <string.h>
 
 #include "internal.h"
-#include "common/rules.h"
-
-/* Length of the project root without trailing slashes (0: no root). */
-static size_t root_len(const struct analysis *a)
-{
-	const char *root = a->opts->root;
-	size_t n = root ? strlen(root) : 0;
-	while (n > 1 && root[n - 1] == '/')
-		n--;
-	return n;
-}
-
-/* Does `p` start with the root followed by a slash? */
-static int under_root(const struct analysis *a, const char *p, size_t n)
-{
-	return n && strncmp(p, a->opts->root, n) == 0 && p[n] == '/';
-}
+#include "common/findkit.h"
 
 char *relative_path(const struct analysis *a, const char *file)
 {
-	size_t n = root_len(a);
-	if (file && under_root(a, file, n))
-		return xstrdup(file + n + 1);
-	return xstrdup(file ? file : "?");
+	return root_relative(a->opts->root, file ? file : "?");
 }
 
 struct finding *emit_finding(struct analysis *a, const char *rule, const char *message, const char *symbol)
 {
-	struct finding *f = finding_list_add(a->out);
-	const struct rule_info *ri = rule_find(rule);
-	f->rule = xstrdup(rule);
-	f->severity = xstrdup(ri ? ri->severity : "warning");
-	f->message = xstrdup(message);
-	f->symbol = xstrdup(symbol);
-	f->engine = xstrdup("static");
-	return f;
+	return finding_new(a->out, "static", rule, message, symbol);
 }
 
 struct location *emit_location(struct analysis *a, struct finding *f, const struct function *fn,
@@ -91,17 +65,7 @@ char *emit_locks_text(struct analysis *a, const int *cls, const unsigned char *s
  * fingerprints and messages do not depend on where the project is checked out. */
 char *display_symbol(const struct analysis *a, const char *path)
 {
-	size_t n = root_len(a);
-	struct strbuf sb;
-	sb_init(&sb);
-	for (const char *p = path; *p;) {
-		if (under_root(a, p, n)) {
-			p += n + 1;
-			continue;
-		}
-		sb_addc(&sb, *p++);
-	}
-	return sb_detach(&sb);
+	return root_relative_text(a->opts->root, path);
 }
 
 /* What a person calls a lock class: "global:m" and "static:x.c:m" are "m",

@@ -21,6 +21,7 @@
 
 #include "../../runtime/rtformat.h"
 #include "run.h"
+#include "common/findkit.h"
 #include "common/rules.h"
 #include "common/spawn.h"
 #include "common/util.h"
@@ -377,18 +378,11 @@ static int print_runs(const struct run_args *a, struct store *st, const long *ru
 		struct finding_list l = {0};
 		struct finding_query q = {.run = runs[i]};
 		rc = store_findings_load(st, &q, &l);
-		for (int j = 0; j < l.n; j++) {
-			int seen = 0;
-			for (int k = 0; k < all.n && !seen; k++)
-				seen = all.items[k].id == l.items[j].id;
-			if (seen) {
-				finding_free(&l.items[j]);
-			} else {
-				*finding_list_add(&all) = l.items[j];
-			}
-		}
+		for (int j = 0; j < l.n; j++)
+			*finding_list_add(&all) = l.items[j];
 		free(l.items);
 	}
+	finding_list_unique(&all, 0);
 	if (rc) {
 		rc = cli_error("reading findings from '%s' failed: %s", a->out.db, store_errmsg(st));
 	} else {

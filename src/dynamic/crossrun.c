@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/findkit.h"
 #include "common/util.h"
 #include "internal.h"
 
@@ -277,8 +278,7 @@ void dynamic_lock_order(struct dyn_run *r, const struct stored_edge_list *others
 	struct pair *path[MAX_CYCLE];
 	for (int s = 0; s < g.nnames; s++)
 		search(&c, &g, s, s, path, 0);
-	for (int i = before; i < r->findings.n; i++)
-		finding_fingerprint(&r->findings.items[i], o->root);
+	finding_list_finish(&r->findings, before, o->root);
 	for (int i = 0; i < g.npairs; i++)
 		free(g.pairs[i].src);
 	free(g.pairs);

@@ -4,21 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/rules.h"
+#include "common/findkit.h"
 #include "common/util.h"
 #include "internal.h"
 
 struct finding *dyn_finding(const struct dyn_ctx *c, const char *rule, const char *message,
                             const char *symbol)
 {
-	struct finding *f = finding_list_add(c->out);
-	const struct rule_info *ri = rule_find(rule);
-	f->rule = xstrdup(rule);
-	f->severity = xstrdup(ri ? ri->severity : "warning");
-	f->message = xstrdup(message);
-	f->symbol = xstrdup(symbol);
-	f->engine = xstrdup("runtime");
-	return f;
+	return finding_new(c->out, "runtime", rule, message, symbol);
 }
 
 static const char *rule_id(int rule)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/findkit.h"
 #include "common/util.h"
 #include "internal.h"
 
@@ -100,23 +101,6 @@ static void analyse(const struct dyn_ctx *c, struct dyn_process *p, struct dyn_r
 		out->sum.threads += p->threads[i].defined;
 }
 
-/* The same finding from several processes (a fork child repeating its parent's code) is
- * one finding. */
-static void dedupe(struct finding_list *l)
-{
-	int w = 0;
-	for (int i = 0; i < l->n; i++) {
-		int dup = 0;
-		for (int k = 0; k < w && !dup; k++)
-			dup = str_eq(l->items[k].fingerprint, l->items[i].fingerprint);
-		if (dup)
-			finding_free(&l->items[i]);
-		else
-			l->items[w++] = l->items[i];
-	}
-	l->n = w;
-}
-
 int dynamic_ingest(const char *dir, const struct dyn_opts *o, struct dyn_run *out, char **err)
 {
 	memset(out, 0, sizeof *out);
@@ -132,9 +116,9 @@ int dynamic_ingest(const char *dir, const struct dyn_opts *o, struct dyn_run *ou
 		in.procs[i].sym_ctx = &in;
 		analyse(&c, &in.procs[i], out);
 	}
-	for (int i = 0; i < out->findings.n; i++)
-		finding_fingerprint(&out->findings.items[i], o->root);
-	dedupe(&out->findings);
+	/* The same finding from several processes (a fork child repeating its parent's code)
+	 * is one finding. */
+	finding_list_finish(&out->findings, 0, o->root);
 	for (int i = 0; i < in.nfiles; i++)
 		process_free(&in.procs[i]);
 	free(in.procs);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/findkit.h"
 #include "common/util.h"
 #include "internal.h"
 
@@ -12,32 +13,7 @@
 
 char *dyn_relative(const struct dyn_ctx *c, const char *path)
 {
-	const char *root = c->opts->root;
-	size_t n = root ? strlen(root) : 0;
-	while (n > 1 && root[n - 1] == '/')
-		n--;
-	if (path && n && !strncmp(path, root, n) && path[n] == '/')
-		return xstrdup(path + n + 1);
-	return xstrdup(path);
-}
-
-/* Absolute paths inside a class name become relative to the root. */
-static char *relative_class(const struct dyn_ctx *c, const char *cls)
-{
-	const char *root = c->opts->root;
-	size_t n = root ? strlen(root) : 0;
-	while (n > 1 && root[n - 1] == '/')
-		n--;
-	struct strbuf sb;
-	sb_init(&sb);
-	for (const char *p = cls; *p;) {
-		if (n && !strncmp(p, root, n) && p[n] == '/') {
-			p += n + 1;
-			continue;
-		}
-		sb_addc(&sb, *p++);
-	}
-	return sb_detach(&sb);
+	return root_relative(c->opts->root, path);
 }
 
 /* The frames of one pc, runtime frames dropped. */
@@ -225,7 +201,7 @@ void dyn_name_classes(const struct dyn_ctx *c, struct dyn_process *p)
 			continue;
 		}
 		char *raw = sym_data_class(process_sym(p), k->addr);
-		k->name = raw ? relative_class(c, raw) : xasprintf("global:%#llx", (unsigned long long)k->addr);
+		k->name = raw ? root_relative_text(c->opts->root, raw) : xasprintf("global:%#llx", (unsigned long long)k->addr);
 		k->symbol = xstrdup(k->name);
 		k->label = dyn_label_of_name(k->name);
 		free(raw);

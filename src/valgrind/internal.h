@@ -81,10 +81,6 @@ int vg_same_object(const char *known, const char *vg);
 /* Marks f likely benign: kept, suppressed, with the reason (taken over). */
 void vg_mark_benign_reason(struct finding *f, char *reason);
 
-/* ---- vgingest.c ---- */
-/* Keeps the first finding of each fingerprint among l->items[from…], in order. */
-void vg_unique(struct finding_list *l, int from);
-
 /* ---- vgfindings.c: errors -> findings; vgrace.c: the races ---- */
 
 struct vg_build {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/findkit.h"
 #include "common/util.h"
 #include "internal.h"
 
@@ -118,5 +119,5 @@ void vg_confirm(struct finding_list *l, const struct finding_list *known)
 		if (bk && !str_eq(bk->fingerprint, f->fingerprint))
 			adopt(f, bk, best);
 	}
-	vg_unique(l, 0);
+	finding_list_unique(l, 0);
 }

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/rules.h"
+#include "common/findkit.h"
 #include "common/util.h"
 #include "internal.h"
 
@@ -18,15 +18,9 @@ char *vg_frame_file(const struct vg_opts *o, const struct vg_frame *fr)
 {
 	char *full = fr->dir && fr->dir[0] == '/' ? xasprintf("%s/%s", fr->dir, fr->file)
 	                                          : xstrdup(fr->file);
-	size_t n = o->root ? strlen(o->root) : 0;
-	while (n > 1 && o->root[n - 1] == '/')
-		n--;
-	if (n && !strncmp(full, o->root, n) && full[n] == '/') {
-		char *rel = xstrdup(full + n + 1);
-		free(full);
-		return rel;
-	}
-	return full;
+	char *rel = root_relative(o->root, full);
+	free(full);
+	return rel;
 }
 
 /* Text with its hexadecimal addresses dropped: "lock at 0x10C0C0" -> "lock". */
@@ -106,17 +100,12 @@ struct location *vg_add_location(const struct vg_build *b, const struct vg_stack
 }
 
 struct finding *vg_new_finding(struct vg_build *b, struct finding_list *out, const char *rule,
-                                   char *message, char *symbol)
+                               char *message, char *symbol)
 {
-	struct finding *f = finding_list_add(out);
-	const struct rule_info *ri = rule_find(rule);
-	f->rule = xstrdup(rule);
-	f->severity = xstrdup(ri ? ri->severity : "warning");
-	f->message = message;
-	f->symbol = symbol;
-	f->engine = xstrdup(b->o->tool);
-	b->f = f;
-	return f;
+	b->f = finding_new(out, b->o->tool, rule, message, symbol);
+	free(message);
+	free(symbol);
+	return b->f;
 }
 
 /* Lock misuse, lock order and kinds tsafe has no rule for: each part with a stack is a

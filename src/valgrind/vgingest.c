@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/findkit.h"
 #include "common/util.h"
 #include "internal.h"
 
@@ -42,21 +43,6 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void vg_unique(struct finding_list *l, int from)
-{
-	int k = from;
-	for (int i = from; i < l->n; i++) {
-		int dup = 0;
-		for (int j = from; j < k && !dup; j++)
-			dup = str_eq(l->items[j].fingerprint, l->items[i].fingerprint);
-		if (dup)
-			finding_free(&l->items[i]);
-		else
-			l->items[k++] = l->items[i];
-	}
-	l->n = k;
-}
-
 int vg_ingest(const char *dir, const struct vg_opts *o, struct finding_list *out,
               struct vg_summary *sum, char **err)
 {
@@ -81,8 +67,6 @@ int vg_ingest(const char *dir, const struct vg_opts *o, struct finding_list *out
 		free(names[i]);
 	}
 	free(names);
-	for (int i = from; i < out->n; i++)
-		finding_fingerprint(&out->items[i], o->root);
-	vg_unique(out, from);
+	finding_list_finish(out, from, o->root);
 	return 0;
 }
