@@ -17,6 +17,11 @@ static const char sql_of[] =
 static const char sql_calls[] =
 	"SELECT count(*) FROM events WHERE kind = 'call' AND callee = ?1 AND (flags & ?2) = 0";
 
+static const char sql_tu_at[] =
+	"SELECT t.file, t.cache_key FROM functions f JOIN tus t ON t.id = f.tu_id"
+	" WHERE f.file = ?1 AND f.line <= ?2 AND f.end_line >= ?2 AND t.cache_key IS NOT NULL"
+	" ORDER BY t.id LIMIT 1";
+
 static int collect(struct store *s, sqlite3_stmt *st, struct stored_access_list *out)
 {
 	int rc;
@@ -76,4 +81,23 @@ void stored_access_list_free(struct stored_access_list *l)
 	}
 	free(l->items);
 	memset(l, 0, sizeof *l);
+}
+
+int store_facts_at(struct store *s, const char *file, int line, struct tu_facts *out)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = store_stmt(s, sql_tu_at);
+	if (!st)
+		return -1;
+	bind_str(st, 1, file);
+	sqlite3_bind_int(st, 2, line);
+	int rc = sqlite3_step(st);
+	char *tu = rc == SQLITE_ROW ? col_str(st, 0) : NULL;
+	char *key = rc == SQLITE_ROW ? col_str(st, 1) : NULL;
+	sqlite3_reset(st);
+	int found = rc == SQLITE_ROW ? store_facts_load(s, tu, key, out)
+	          : rc == SQLITE_DONE ? 0 : store_fail(s, "looking up a function's unit");
+	free(tu);
+	free(key);
+	return found;
 }

@@ -26,4 +26,9 @@ int store_accesses_of(struct store *s, const char *path, struct stored_access_li
 int store_direct_calls(struct store *s, const char *usr);
 void stored_access_list_free(struct stored_access_list *l);
 
+/* The facts of the translation unit that defines a function in `file` (canonical path)
+ * spanning `line` (store_facts_load's result with that unit's key): 1 and *out filled, 0
+ * when no stored function spans it, -1 on error. */
+int store_facts_at(struct store *s, const char *file, int line, struct tu_facts *out);
+
 #endif

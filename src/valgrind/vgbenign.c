@@ -1,10 +1,10 @@
 /* vgbenign.c — Valgrind's known false alarms, recognised with the static facts of the same
  * code (tsafe scan stored them in the database): Helgrind and DRD do not model C11/GCC
  * atomics (on x86 an atomic load or release store is a plain move), nor glibc's
- * pthread_once. A race on an object the static pass sees accessed only atomically, or
- * written only by a function nothing calls directly that Valgrind saw running inside
- * pthread_once/call_once, is kept but marked likely benign, with the reason: it does not
- * count at the gate or in the exit status. Without stored facts nothing is marked. */
+ * pthread_once (vgonce.c). A race on an object the static pass sees accessed only
+ * atomically, or ordered by one once object, is kept but marked likely benign, with the
+ * reason: it does not count at the gate or in the exit status. Without stored facts nothing
+ * is marked. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,48 +48,6 @@ static int all_atomic(const struct stored_access_list *a)
 	return a->n > 0;
 }
 
-static int is_once_frame(const char *fn)
-{
-	static const char *const names[] = {"pthread_once", "__pthread_once_slow", "call_once",
-	                                    "__call_once", NULL};
-	for (int i = 0; fn && names[i]; i++)
-		if (!strcmp(fn, names[i]) || str_starts(fn, "pthread_once@"))
-			return 1;
-	return 0;
-}
-
-/* Did Valgrind see a side of the race in `func` running inside pthread_once/call_once? */
-static int ran_under_once(const struct finding *f, const char *func)
-{
-	const struct location *s[2];
-	int n = vg_sides(f, s);
-	for (int i = 0; i < n; i++)
-		for (int j = 1; j < s[i]->nstack; j++)
-			if (str_eq(s[i]->stack[0].func, func) && is_once_frame(s[i]->stack[j].func))
-				return 1;
-	return 0;
-}
-
-/* The initialiser that writes the object, when every write is in one function nothing
- * calls directly and Valgrind saw it run under pthread_once; else NULL. */
-static const char *once_writer(struct store *st, const struct finding *f,
-                               const struct stored_access_list *a, int *err)
-{
-	const struct stored_access *w = NULL;
-	for (int i = 0; i < a->n; i++) {
-		if (!(a->items[i].flags & EVF_WRITE))
-			continue;
-		if (w && !str_eq(w->usr, a->items[i].usr))
-			return NULL;
-		w = &a->items[i];
-	}
-	if (!w || !ran_under_once(f, w->func))
-		return NULL;
-	int calls = store_direct_calls(st, w->usr);
-	*err = calls < 0;
-	return calls == 0 ? w->func : NULL;
-}
-
 void vg_mark_benign_reason(struct finding *f, char *reason)
 {
 	f->suppressed = 1;
@@ -98,33 +56,44 @@ void vg_mark_benign_reason(struct finding *f, char *reason)
 	f->suppress_reason = reason;
 }
 
-static int check(struct store *st, struct finding *f, const char *root)
+/* The atomic-only reason for f's object (new string), or NULL. */
+static char *atomic_reason(struct store *st, const char *root, const struct finding *f, int *err)
 {
-	int err = 0;
-	char *path = object_path(st, root, f, &err);
+	char *path = object_path(st, root, f, err);
 	if (!path)
-		return err ? -1 : 0;
+		return NULL;
 	struct stored_access_list a = {0};
-	err = store_accesses_of(st, path, &a) != 0;
+	*err |= store_accesses_of(st, path, &a) != 0;
 	const char *name = strrchr(path, ':') ? strrchr(path, ':') + 1 : path;
-	const char *init = NULL;
-	if (!err && all_atomic(&a))
-		vg_mark_benign_reason(f, xasprintf("likely benign: the static pass sees '%s' accessed only through "
-		                  "atomic operations, which Valgrind does not model", name));
-	else if (!err && (init = once_writer(st, f, &a, &err)))
-		vg_mark_benign_reason(f, xasprintf("likely benign: '%s' is written only by %s(), a pthread_once/"
-		                  "call_once initialiser nothing else calls, and read after it", name, init));
+	char *reason = !*err && all_atomic(&a)
+		? xasprintf("likely benign: the static pass sees '%s' accessed only through atomic "
+		            "operations, which Valgrind does not model", name)
+		: NULL;
 	stored_access_list_free(&a);
 	free(path);
+	return reason;
+}
+
+static int check(struct vg_facts *fc, struct finding *f)
+{
+	int err = 0;
+	char *reason = atomic_reason(fc->st, fc->root, f, &err);
+	if (!reason && !err)
+		reason = vg_once_ordered(fc, f, &err);
+	if (reason)
+		vg_mark_benign_reason(f, reason);
 	return err ? -1 : 0;
 }
 
 int vg_mark_benign(struct store *st, struct finding_list *l, const char *root)
 {
-	for (int i = 0; i < l->n; i++) {
+	struct vg_facts fc = {.st = st, .root = root};
+	int rc = 0;
+	for (int i = 0; i < l->n && !rc; i++) {
 		struct finding *f = &l->items[i];
-		if (str_eq(f->rule, "data-race") && !f->suppressed && check(st, f, root))
-			return -1;
+		if (str_eq(f->rule, "data-race") && !f->suppressed)
+			rc = check(&fc, f);
 	}
-	return 0;
+	vg_facts_free(&fc);
+	return rc;
 }

@@ -49,7 +49,8 @@ static char *variable_of(const char *t)
 			q = dot;
 		return xstrndup(p, (size_t)(q - p));
 	}
-	if ((p = strstr(t, " inside ")) && !strstr(t, "inside a block")) {
+	/* "inside a block of size 4 alloc'd", "inside an unallocated block" (freed) name none. */
+	if ((p = strstr(t, " inside ")) && !str_starts(p, " inside a ") && !str_starts(p, " inside an ")) {
 		p += 8;
 		size_t n = strcspn(p, ", ");
 		return n ? xstrndup(p, n) : NULL;

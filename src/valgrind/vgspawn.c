@@ -37,6 +37,9 @@ static char **valgrind_argv(const char *valgrind, const struct vg_opts *o, char 
 	argv[k++] = xstrdup("--xml=yes");
 	argv[k++] = xasprintf("--xml-file=%s/vg.%%p.xml", dir);
 	argv[k++] = xstrdup("--trace-children=yes");
+	/* A free() racing with another thread's access is a use after free in waiting: both
+	 * tools see it only when free counts as a write. */
+	argv[k++] = xstrdup("--free-is-write=yes");
 	/* DRD skips stack variables by default: a loop counter whose address each thread gets
 	 * is then never seen racing. */
 	if (!strcmp(o->tool, "drd"))

@@ -82,6 +82,19 @@ def test_kinds():
           "a second run gives the same fingerprints (no addresses, thread ids or order)")
 
 
+def test_free_and_destroy():
+    """A free racing with another thread's read is a race (--free-is-write=yes); a condition
+    variable destroyed while a thread waits on it is destroy-in-use."""
+    fr = compile_c(os.path.join(SRC, "tests/fixtures/valgrind/free_race.c"), "free_race")
+    cd = compile_c(os.path.join(SRC, "tests/fixtures/valgrind/cond_destroy.c"), "cond_destroy")
+    db = os.path.join(TMP, "free.db")
+    for tool in ("helgrind", "drd"):
+        found, _ = run_json(db, tool, fr)
+        check(at(found, "data-race", 25), f"{tool}: free() at line 25 races with the read: {found}")
+    found, _ = run_json(db, "helgrind", cd)
+    check(at(found, "destroy-in-use", 29), f"helgrind: cond destroyed while waited upon -> destroy-in-use: {found}")
+
+
 def test_confirmed():
     src = os.path.join(SRC, "corpus/13_race_conditions/read_unlocked.c")
     exe = compile_c(src, "read_unlocked")
@@ -123,6 +136,26 @@ def test_benign():
               f"{name}: SARIF suppressions entry carries the reason")
         g = tsafe("gate", "--db", db, "--fail-on", "note")
         check(g.returncode == 0, f"{name}: likely-benign races do not fail the gate")
+
+
+def test_once_object():
+    """The once rule checks the once object: a write inside an initialiser is ordered before
+    a locked deposit made after pthread_once on the same object (benign, whatever the
+    scheduling), but one initialiser run through two once objects races with itself."""
+    for name, benign in [("once_locked", True), ("once_two", False)]:
+        src = os.path.join(SRC, f"tests/fixtures/valgrind/{name}.c")
+        exe = compile_c(src, name)
+        db = os.path.join(TMP, f"{name}.db")
+        tsafe("scan", src, "--db", db, "--fail-on", "never", "--", "-pthread")
+        found, _ = run_json(db, "helgrind", exe)
+        races = [f for f in found if f["rule"] == "data-race"]
+        check(races, f"{name}: Helgrind reports the initialiser's write")
+        if benign:
+            check(all(f.get("suppressed") and "acct_once" in (f.get("suppress_reason") or "")
+                      for f in races), f"{name}: likely benign, naming the once object: {races}")
+        else:
+            check(any(not f.get("suppressed") for f in races),
+                  f"{name}: two once objects guard nothing: the race counts: {races}")
 
 
 def test_trylock():
@@ -209,6 +242,8 @@ def main():
     test_kinds()
     test_confirmed()
     test_benign()
+    test_free_and_destroy()
+    test_once_object()
     test_trylock()
     test_rdlock_write()
     test_timeout_and_suppressions()

@@ -1,0 +1,129 @@
+/* vgonce.c — a race with an access made inside a pthread_once/call_once initialiser. glibc
+ * runs the initialiser once and makes every later pthread_once on the same once object
+ * wait for it, with atomics Helgrind and DRD do not model; so they report the
+ * initialiser's writes (a table filled, a block allocated and filled, a lock made) against
+ * any later use. Such a race is likely benign when the static facts show that the other
+ * access is ordered after the same once object's pthread_once: it is inside that once
+ * object's initialiser too (which runs once), or some caller on its stack called
+ * pthread_once on that object on every path to the call that led to it.
+ *
+ * The once object is the first argument of the pthread_once call that Valgrind's stack
+ * shows running the initialiser (the user frame just below the C library's once frames),
+ * read from the facts at that call's line. Two different once objects guard nothing
+ * between them: a function run through two of them is run twice, and can race with
+ * itself. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "internal.h"
+
+static const char *const once_apis[] = {"pthread_once", "call_once", NULL};
+
+static int is_once_name(const char *fn)
+{
+	static const char *const inner[] = {"__pthread_once_slow", "__call_once", NULL};
+	for (int i = 0; fn && once_apis[i]; i++)
+		if (!strcmp(fn, once_apis[i]) || !strcmp(fn, inner[i]) ||
+		    (str_starts(fn, once_apis[i]) && fn[strlen(once_apis[i])] == '@'))
+			return 1;
+	return 0;
+}
+
+/* A once object the facts can name across functions: a global or static variable. */
+static char *once_object(const struct event *ev)
+{
+	if (ev->kind != EV_CALL || !ev->nargs || !ev->args[0].path)
+		return NULL;
+	int api = 0;
+	for (int i = 0; once_apis[i] && !api; i++)
+		api = str_eq(ev->name, once_apis[i]);
+	const char *p = ev->args[0].path;
+	p += *p == '&';
+	if (!api || !(str_starts(p, "g:") || str_starts(p, "s:") || str_starts(p, "fs:")))
+		return NULL;
+	return xstrdup(p);
+}
+
+static int calls_once_on(const struct event *ev, const void *object)
+{
+	char *o = once_object(ev);
+	int yes = o && !strcmp(o, object);
+	free(o);
+	return yes;
+}
+
+/* The once object whose initialiser a side ran in (new string), or NULL. */
+static char *initialiser_of(struct vg_facts *fc, const struct location *side, int *err)
+{
+	for (int j = 1; j < side->nstack; j++) {
+		if (!is_once_name(side->stack[j].func))
+			continue;
+		for (int k = j + 1; k < side->nstack; k++) {
+			const struct frame *caller = &side->stack[k];
+			if (caller->line <= 0 || is_once_name(caller->func))
+				continue;
+			const struct function *fn = vg_function_at(fc, caller->file, caller->line, err);
+			for (int b = 0; fn && b < fn->nblocks; b++)
+				for (int i = 0; i < fn->blocks[b].nevents; i++) {
+					const struct event *ev = &fn->blocks[b].events[i];
+					char *o = ev->line == caller->line ? once_object(ev) : NULL;
+					if (o)
+						return o;
+				}
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+/* Is the side ordered after pthread_once(object) returned, in its own thread? */
+static int after_once(struct vg_facts *fc, const struct location *side, const char *object,
+                      int *err)
+{
+	char *own = initialiser_of(fc, side, err);
+	int same = own && !strcmp(own, object);
+	free(own);
+	if (same)
+		return 1;
+	for (int j = 0; j < side->nstack; j++) {
+		const struct frame *fr = &side->stack[j];
+		if (fr->line <= 0)
+			continue;
+		const struct function *fn = vg_function_at(fc, fr->file, fr->line, err);
+		int b, i;
+		if (fn && vg_first_event_at(fn, fr->line, &b, &i) &&
+		    vg_always_before(fn, b, i, calls_once_on, object))
+			return 1;
+	}
+	return 0;
+}
+
+/* "…:acct_once" -> "acct_once". */
+static const char *short_name(const char *path)
+{
+	const char *c = strrchr(path, ':');
+	return c ? c + 1 : path;
+}
+
+char *vg_once_ordered(struct vg_facts *fc, const struct finding *f, int *err)
+{
+	const struct location *s[2];
+	if (vg_sides(f, s) != 2)
+		return NULL;
+	for (int k = 0; k < 2; k++) {
+		char *object = initialiser_of(fc, s[k], err);
+		if (!object)
+			continue;
+		char *reason = NULL;
+		if (after_once(fc, s[1 - k], object, err))
+			reason = xasprintf("likely benign: %s() at %s:%d ran inside the initialiser of "
+			                   "once object '%s', and the other access is ordered after "
+			                   "pthread_once on that same object",
+			                   s[k]->func, s[k]->file, s[k]->line, short_name(object));
+		free(object);
+		if (reason)
+			return reason;
+	}
+	return NULL;
+}
