@@ -5,7 +5,7 @@
 #define TSAFE_VALGRIND_INTERNAL_H
 
 #include "common/finding.h"
-#include "facts/facts.h"
+#include "store/facts_at.h"
 #include "valgrind.h"
 
 struct vg_frame {
@@ -78,28 +78,11 @@ int vg_sides(const struct finding *f, const struct location **out);
  * ("?", a heap block) agrees with any. */
 int vg_same_object(const char *known, const char *vg);
 
-/* ---- vgfacts.c: the static facts at a position of a Valgrind stack ---- */
-struct vg_facts {
-	struct store *st;            /* NULL: no facts, nothing is judged */
-	const char *root;            /* project root: stack files are relative to it */
-	struct tu_facts *tus;        /* units loaded so far */
-	int ntus;
-};
-/* The stored function defined at file:line (file relative to the root), or NULL; *err set
- * on a store error. */
-const struct function *vg_function_at(struct vg_facts *fc, const char *file, int line, int *err);
-void vg_facts_free(struct vg_facts *fc);
-/* The first event (in source order) at `line` of fn: 1 with *block, *idx, or 0. */
-int vg_first_event_at(const struct function *fn, int line, int *block, int *idx);
-/* Does every path from fn's entry to event (block, idx) pass an event is_mark accepts? */
-int vg_always_before(const struct function *fn, int block, int idx,
-                     int (*is_mark)(const struct event *, const void *), const void *arg);
-
 /* ---- vgonce.c ---- */
 /* The reason a two-sided race is ordered by one once object (one side inside its
  * pthread_once/call_once initialiser, the other inside it too or after pthread_once on the
  * same object), as a new string; NULL when it is not. */
-char *vg_once_ordered(struct vg_facts *fc, const struct finding *f, int *err);
+char *vg_once_ordered(struct facts_at *fc, const struct finding *f);
 
 /* ---- vgbenign.c ---- */
 /* Marks f likely benign: kept, suppressed, with the reason (taken over). */

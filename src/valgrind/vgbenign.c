@@ -74,26 +74,26 @@ static char *atomic_reason(struct store *st, const char *root, const struct find
 	return reason;
 }
 
-static int check(struct vg_facts *fc, struct finding *f)
+static int check(struct facts_at *fc, struct finding *f)
 {
 	int err = 0;
 	char *reason = atomic_reason(fc->st, fc->root, f, &err);
 	if (!reason && !err)
-		reason = vg_once_ordered(fc, f, &err);
+		reason = vg_once_ordered(fc, f);
 	if (reason)
 		vg_mark_benign_reason(f, reason);
-	return err ? -1 : 0;
+	return err || fc->err ? -1 : 0;
 }
 
 int vg_mark_benign(struct store *st, struct finding_list *l, const char *root)
 {
-	struct vg_facts fc = {.st = st, .root = root};
+	struct facts_at fc = {.st = st, .root = root};
 	int rc = 0;
 	for (int i = 0; i < l->n && !rc; i++) {
 		struct finding *f = &l->items[i];
 		if (str_eq(f->rule, "data-race") && !f->suppressed)
 			rc = check(&fc, f);
 	}
-	vg_facts_free(&fc);
+	facts_at_free(&fc);
 	return rc;
 }

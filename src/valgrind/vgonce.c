@@ -54,7 +54,7 @@ static int calls_once_on(const struct event *ev, const void *object)
 }
 
 /* The once object whose initialiser a side ran in (new string), or NULL. */
-static char *initialiser_of(struct vg_facts *fc, const struct location *side, int *err)
+static char *initialiser_of(struct facts_at *fc, const struct location *side)
 {
 	for (int j = 1; j < side->nstack; j++) {
 		if (!is_once_name(side->stack[j].func))
@@ -63,7 +63,7 @@ static char *initialiser_of(struct vg_facts *fc, const struct location *side, in
 			const struct frame *caller = &side->stack[k];
 			if (caller->line <= 0 || is_once_name(caller->func))
 				continue;
-			const struct function *fn = vg_function_at(fc, caller->file, caller->line, err);
+			const struct function *fn = facts_function_at(fc, caller->file, caller->line);
 			for (int b = 0; fn && b < fn->nblocks; b++)
 				for (int i = 0; i < fn->blocks[b].nevents; i++) {
 					const struct event *ev = &fn->blocks[b].events[i];
@@ -78,10 +78,9 @@ static char *initialiser_of(struct vg_facts *fc, const struct location *side, in
 }
 
 /* Is the side ordered after pthread_once(object) returned, in its own thread? */
-static int after_once(struct vg_facts *fc, const struct location *side, const char *object,
-                      int *err)
+static int after_once(struct facts_at *fc, const struct location *side, const char *object)
 {
-	char *own = initialiser_of(fc, side, err);
+	char *own = initialiser_of(fc, side);
 	int same = own && !strcmp(own, object);
 	free(own);
 	if (same)
@@ -90,10 +89,10 @@ static int after_once(struct vg_facts *fc, const struct location *side, const ch
 		const struct frame *fr = &side->stack[j];
 		if (fr->line <= 0)
 			continue;
-		const struct function *fn = vg_function_at(fc, fr->file, fr->line, err);
+		const struct function *fn = facts_function_at(fc, fr->file, fr->line);
 		int b, i;
-		if (fn && vg_first_event_at(fn, fr->line, &b, &i) &&
-		    vg_always_before(fn, b, i, calls_once_on, object))
+		if (fn && facts_first_event_at(fn, fr->line, &b, &i) &&
+		    facts_always_before(fn, b, i, calls_once_on, object))
 			return 1;
 	}
 	return 0;
@@ -106,17 +105,17 @@ static const char *short_name(const char *path)
 	return c ? c + 1 : path;
 }
 
-char *vg_once_ordered(struct vg_facts *fc, const struct finding *f, int *err)
+char *vg_once_ordered(struct facts_at *fc, const struct finding *f)
 {
 	const struct location *s[2];
 	if (vg_sides(f, s) != 2)
 		return NULL;
 	for (int k = 0; k < 2; k++) {
-		char *object = initialiser_of(fc, s[k], err);
+		char *object = initialiser_of(fc, s[k]);
 		if (!object)
 			continue;
 		char *reason = NULL;
-		if (after_once(fc, s[1 - k], object, err))
+		if (after_once(fc, s[1 - k], object))
 			reason = xasprintf("likely benign: %s() at %s:%d ran inside the initialiser of "
 			                   "once object '%s', and the other access is ordered after "
 			                   "pthread_once on that same object",

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 from e2elib import env
 
@@ -212,9 +213,14 @@ def test_timeout_and_suppressions():
         f.write("#include <stdlib.h>\n" + RACER)
     exe = compile_c(path, "racer")
     db = os.path.join(TMP, "racer.db")
-    found, _ = run_json(db, "helgrind", exe, "--timeout", "3", args=("100",), status=128 + 9)
+    # The race must be reported before the kill: the timeout is set from how long a whole
+    # run takes on this machine now (a fixed one fails on a loaded machine).
+    started = time.monotonic()
+    run_json(db, "helgrind", exe)
+    limit = max(3, int(2 * (time.monotonic() - started)) + 2)
+    found, _ = run_json(db, "helgrind", exe, "--timeout", str(limit), args=("300",), status=128 + 9)
     check(any(f["rule"] == "data-race" for f in found),
-          "a program killed at --timeout (exit 137) keeps the race reported before")
+          f"a program killed at --timeout {limit} (exit 137) keeps the race reported before")
     supp = os.path.join(TMP, "mine.supp")
     with open(supp, "w") as f:
         f.write("{\n  mine-bump\n  Helgrind:Race\n  ...\n  fun:bump\n}\n"
