@@ -27,6 +27,7 @@
 #include "common/util.h"
 #include "dynamic/dynamic.h"
 #include "store/edges.h"
+#include "store/facts_at.h"
 #include "valgrind/valgrind.h"
 
 extern char **environ;
@@ -262,10 +263,13 @@ static void summary(const struct dyn_run *dr)
 static long ingest(const struct run_args *a, struct store *st, const char *logdir,
                    const char *scope, const char *command, int program_rc)
 {
-	struct dyn_opts o = {.root = a->out.root};
+	struct facts_at facts = {.st = st, .root = a->out.root};
+	struct dyn_opts o = {.root = a->out.root, .facts = &facts};
 	struct dyn_run dr;
 	char *err = NULL;
-	if (dynamic_ingest(logdir, &o, &dr, &err)) {
+	int failed = dynamic_ingest(logdir, &o, &dr, &err);
+	facts_at_free(&facts);
+	if (failed) {
 		cli_error("%s", err);
 		free(err);
 		return -1;
@@ -277,6 +281,11 @@ static long ingest(const struct run_args *a, struct store *st, const char *logdi
 		return -1;
 	}
 	dynamic_lock_order(&dr, &others, &o);
+	if (run_merge_known(a, st, &dr.findings)) {
+		stored_edge_list_free(&others);
+		dyn_run_free(&dr);
+		return -1;
+	}
 	summary(&dr);
 	if (dr.sum.processes == 0)
 		fprintf(stderr, "tsafe: the runtime wrote nothing: the program did not start, or does "

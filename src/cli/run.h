@@ -23,4 +23,11 @@ struct run_args {
 long run_valgrind(const struct run_args *a, struct store *st, const char *valgrind,
                   const char *tool, int argc, char **argv, int *program_rc);
 
+/* The current findings of every engine in the database (run_known.c); 0, or -1 with the
+ * error printed. */
+int run_load_known(const struct run_args *a, struct store *st, struct finding_list *known);
+/* Gives the findings of l that are bugs the database knows (or repeat one another) one
+ * identity (identity_merge); 0, or -1 with the error printed. */
+int run_merge_known(const struct run_args *a, struct store *st, struct finding_list *l);
+
 #endif

@@ -12,6 +12,8 @@
 
 #include "analyze/suppress.h"
 #include "common/config.h"
+#include "common/findkit.h"
+#include "common/identity.h"
 #include "common/util.h"
 #include "run.h"
 #include "valgrind/valgrind.h"
@@ -42,23 +44,29 @@ static int exit_code_of(int status, int timed_out, int timeout_s)
 	return EXIT_TOOL;
 }
 
-/* Identity (known races), the project's suppressions, then Valgrind's false alarms. */
+/* Locks and threads named as the other engines name them, identity (known races, and bugs
+ * another engine reported), the project's suppressions, then Valgrind's false alarms. */
 static int refine(const struct run_args *a, struct store *st, const struct project_config *cfg,
                   struct finding_list *l)
 {
+	struct facts_at fc = {.st = st, .root = a->out.root};
 	struct finding_list known = {0};
-	struct finding_query q = {.current_only = 1, .rule = "data-race"};
-	if (store_findings_load(st, &q, &known)) {
-		finding_list_free(&known);
-		return cli_error("reading known data races from '%s' failed: %s", a->out.db,
-		                 store_errmsg(st));
+	int rc = run_load_known(a, st, &known);
+	if (!rc && vg_name_locks(&fc, l))
+		rc = -1;
+	if (!rc) {
+		finding_list_finish(l, 0, a->out.root);
+		vg_confirm(l, &known);
+		identity_merge(l, &known);
+		rc = vg_mark_benign(&fc, l);
 	}
-	vg_confirm(l, &known);
+	if (rc && known.items)
+		cli_error("reading static facts from '%s' failed: %s", a->out.db, store_errmsg(st));
+	if (!rc)
+		suppress_apply(l, a->out.root, cfg);
 	finding_list_free(&known);
-	if (vg_mark_benign(st, l, a->out.root))
-		return cli_error("reading static facts from '%s' failed: %s", a->out.db, store_errmsg(st));
-	suppress_apply(l, a->out.root, cfg);
-	return 0;
+	facts_at_free(&fc);
+	return rc ? -1 : 0;
 }
 
 static long store_run(const struct run_args *a, struct store *st, const char *tool,

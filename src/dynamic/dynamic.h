@@ -13,8 +13,14 @@
 #include "common/finding.h"
 #include "store/edges.h"
 
+struct facts_at;
+
 struct dyn_opts {
 	const char *root;        /* project root: paths in findings are relative to it */
+	struct facts_at *facts;  /* the static facts of the program, or NULL: a lock known only
+	                            by where it was made or first taken is named by the class
+	                            the static pass gives that line, so both engines name one
+	                            lock alike */
 };
 
 struct dyn_summary {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/findkit.h"
+#include "store/facts_at.h"
 #include "common/util.h"
 #include "internal.h"
 
@@ -190,21 +191,48 @@ static void name_site(const struct dyn_ctx *c, struct dyn_process *p, struct dyn
 	}
 }
 
+/* The class the static facts give the line where the lock was made or first taken (or a
+ * caller's line, when that line passes a lock it was given); NULL when they name none. */
+static char *static_class(const struct dyn_ctx *c, struct dyn_process *p, const struct dyn_class *k)
+{
+	int n;
+	const struct frame *f = c->opts->facts ? dyn_frames(c, p, k->stack, &n) : NULL;
+	char *cls = NULL;
+	for (int i = 0; f && i < n && !cls; i++)
+		if (f[i].line > 0)
+			cls = facts_lock_class_at(c->opts->facts, f[i].file, f[i].line);
+	return cls;
+}
+
+static void name_as(struct dyn_class *k, char *name)
+{
+	free(k->name);
+	free(k->symbol);
+	free(k->label);
+	k->name = name;
+	k->symbol = dyn_symbol_of_name(name);
+	k->label = dyn_label_of_name(name);
+}
+
 void dyn_name_classes(const struct dyn_ctx *c, struct dyn_process *p)
 {
 	for (int i = 1; i < p->cap_classes; i++) {
 		struct dyn_class *k = &p->classes[i];
 		if (!k->defined || k->name)
 			continue;
-		if (k->how != RTC_DATA) {
-			name_site(c, p, k);
+		char *raw = k->how == RTC_DATA ? sym_data_class(process_sym(p), k->addr) : NULL;
+		if (raw) {
+			name_as(k, root_relative_text(c->opts->root, raw));
+			free(raw);
 			continue;
 		}
-		char *raw = sym_data_class(process_sym(p), k->addr);
-		k->name = raw ? root_relative_text(c->opts->root, raw) : xasprintf("global:%#llx", (unsigned long long)k->addr);
-		k->symbol = xstrdup(k->name);
-		k->label = dyn_label_of_name(k->name);
-		free(raw);
+		char *known = static_class(c, p, k);
+		if (known)
+			name_as(k, known);
+		else if (k->how != RTC_DATA)
+			name_site(c, p, k);
+		else
+			name_as(k, xasprintf("global:%#llx", (unsigned long long)k->addr));
 	}
 }
 

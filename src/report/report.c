@@ -30,6 +30,14 @@ int report_write(FILE *out, enum report_format fmt, const struct finding_list *l
 	struct report_opts defaults = {.root = "."};
 	if (!o)
 		o = &defaults;
+	/* Every format shows findings in one order, confirmed ones first (finding_list_sort),
+	 * whatever order the caller loaded them in: a shallow copy is sorted, l is untouched. */
+	struct finding_list sorted = {.n = l->n, .cap = l->n};
+	sorted.items = xcalloc((size_t)l->n + 1, sizeof *sorted.items);
+	if (l->n)
+		memcpy(sorted.items, l->items, (size_t)l->n * sizeof *l->items);
+	finding_list_sort(&sorted);
+	l = &sorted;
 	int rc;
 	switch (fmt) {
 	case FMT_TEXT:
@@ -48,8 +56,12 @@ int report_write(FILE *out, enum report_format fmt, const struct finding_list *l
 		rc = report_html(out, l, o);
 		break;
 	default:
-		return -1;
+		rc = -1;
+		break;
 	}
+	free(sorted.items);
+	if (rc < 0)
+		return rc;
 	/* A full disk shows up only at flush time: check it here so callers can exit non-zero. */
 	if (fflush(out) != 0 || ferror(out))
 		rc = -1;

@@ -45,6 +45,8 @@ static int by_rule(const void *pa, const void *pb)
 	const struct location *la = a->nlocs ? &a->locs[0] : NULL;
 	const struct location *lb = b->nlocs ? &b->locs[0] : NULL;
 	int c = strcmp(or_empty(a->rule), or_empty(b->rule));
+	if (!c)   /* confirmed first within a rule's suite, as in every format */
+		c = (b->confirmed != 0) - (a->confirmed != 0);
 	if (!c)
 		c = strcmp(or_empty(la ? la->file : NULL), or_empty(lb ? lb->file : NULL));
 	if (!c)

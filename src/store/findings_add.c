@@ -2,7 +2,8 @@
  * engines, one evidence row per (run, engine) that saw it.
  *
  * The newest run's word counts for a finding's message, suppression and locations, with one
- * exception: a finding both the static pass and a dynamic engine saw keeps the best of each.
+ * exception: a finding several engines saw keeps the best of each. Engines describe in this
+ * order: static, runtime, Helgrind (and any other), DRD.
  * The static pass describes the accesses (message, column, the thread by name, the locks
  * held), a dynamic engine knows the stacks that really ran: a dynamic run keeps the stored
  * description and adds its stacks (and locations of its own, such as where a heap block was
@@ -11,9 +12,14 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "common/identity.h"
 
 static const char sql_run_engine[] = "SELECT engine FROM runs WHERE id = ?1";
-static const char sql_find[] = "SELECT id, last_run FROM findings WHERE fingerprint = ?1";
+static const char sql_find[] = "SELECT id, last_run, rule FROM findings WHERE fingerprint = ?1";
+static const char sql_upgrade[] =
+	"UPDATE findings SET rule = ?2, severity = ?3, message = ?4 WHERE id = ?1";
 static const char sql_insert[] =
 	"INSERT INTO findings (fingerprint, rule, symbol, first_run, last_run)"
 	" VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id";
@@ -32,14 +38,24 @@ static const char sql_ins_location[] =
 static const char sql_has_engine[] =
 	"SELECT EXISTS (SELECT 1 FROM evidence WHERE finding_id = ?1"
 	" AND (engine = 'static') = ?2)";
+/* Engines by how well they describe a finding: the static pass names threads and locks
+ * held, the runtime names locks by class and threads by entry, Valgrind names neither. */
+static const char sql_better_engine[] =
+	"SELECT EXISTS (SELECT 1 FROM evidence WHERE finding_id = ?1 AND"
+	" (CASE engine WHEN 'static' THEN 3 WHEN 'runtime' THEN 2 WHEN 'drd' THEN 0 ELSE 1 END)"
+	" > (CASE ?2 WHEN 'static' THEN 3 WHEN 'runtime' THEN 2 WHEN 'drd' THEN 0 ELSE 1 END))";
 static const char sql_keep_message[] =
 	"UPDATE findings SET suppressed = ?2, suppress_reason = ?3, benign = ?4 WHERE id = ?1";
 static const char sql_loc_stack[] =
 	"SELECT stack FROM locations WHERE finding_id = ?1 AND file IS ?2 AND line = ?3"
 	" AND func IS ?4";
+static const char sql_site_threads[] =
+	"SELECT thread FROM locations WHERE finding_id = ?1 AND file IS ?2 AND line = ?3"
+	" AND func IS ?4";
 static const char sql_set_stack[] =
 	"UPDATE locations SET stack = coalesce(?5, stack), thread = coalesce(thread, ?6)"
-	" WHERE finding_id = ?1 AND file IS ?2 AND line = ?3 AND func IS ?4";
+	" WHERE finding_id = ?1 AND file IS ?2 AND line = ?3 AND func IS ?4"
+	" AND (thread IS NULL OR ?6 IS NULL OR thread = ?6 OR ?7)";
 static const char sql_next_idx[] =
 	"SELECT coalesce(max(idx) + 1, 0) FROM locations WHERE finding_id = ?1";
 static const char sql_tally[] =
@@ -119,6 +135,21 @@ static int has_engine(struct store *s, sqlite3_int64 id, int is_static)
 	return yes < 0 ? store_fail(s, "looking up a finding's engines") : yes;
 }
 
+/* Whether an engine that describes findings better than `engine` saw finding id: 1, 0, or
+ * -1 on error. */
+static int better_engine_saw(struct store *s, sqlite3_int64 id, const char *engine)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_better_engine);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	bind_str(st, 2, engine);
+	int rc = sqlite3_step(st);
+	int yes = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_reset(st);
+	return yes < 0 ? store_fail(s, "looking up a finding's engines") : yes;
+}
+
 static void bind_site(sqlite3_stmt *st, sqlite3_int64 id, const struct location *l)
 {
 	sqlite3_bind_int64(st, 1, id);
@@ -159,19 +190,61 @@ static int replace_locations(struct store *s, sqlite3_int64 id, const struct fin
 	return rc;
 }
 
-/* A dynamic run of a finding the static pass described: each location at a stored site
- * gives it its stack (and its thread when it had none); the others are appended. */
+/* "thread 'worker' created at a.c:31 (several instances)" -> "a.c:31"; "main thread" ->
+ * "main"; NULL when the text says neither. */
+static const char *creation_site(const char *thread, size_t *len)
+{
+	const char *at = thread ? strstr(thread, " created at ") : NULL;
+	if (!at) {
+		*len = 4;
+		return str_eq(thread, "main thread") ? "main" : NULL;
+	}
+	at += 12;
+	*len = strcspn(at, " ");
+	return at;
+}
+
+/* Do two descriptions name the same thread? Engines word them differently ("thread
+ * 'worker' created at a.c:31", "thread #3 created at a.c:31"), so by where it was created. */
+static int same_thread(const char *a, const char *b)
+{
+	size_t na, nb;
+	const char *sa = creation_site(a, &na), *sb = creation_site(b, &nb);
+	return !sa || !sb || (na == nb && !strncmp(sa, sb, na));
+}
+
+/* 1 when every stored location at l's site ran in l's thread (or says none), else 0; -1 on
+ * an error. */
+static int site_threads_agree(struct store *s, sqlite3_int64 id, const struct location *l)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_site_threads);
+	if (!st)
+		return -1;
+	bind_site(st, id, l);
+	int rc, agree = 1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		agree = agree && same_thread((const char *)sqlite3_column_text(st, 0), l->thread);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? agree : store_fail(s, "reading a finding's threads");
+}
+
+/* A dynamic run of a finding the static pass described: each location at a stored site in
+ * the same thread gives it its stack (and its thread when it had none); the others are
+ * appended, each with its own engine's thread, locks and stack, so that no location tells
+ * one engine's thread with another's stack. */
 static int add_stacks(struct store *s, sqlite3_int64 id, const struct finding *f)
 {
 	for (int i = 0; i < f->nlocs; i++) {
 		const struct location *l = &f->locs[i];
-		sqlite3_stmt *st = store_stmt(s, sql_set_stack);
-		if (!st)
+		sqlite3_stmt *st;
+		int agree = site_threads_agree(s, id, l);
+		if (agree < 0 || !(st = store_stmt(s, sql_set_stack)))
 			return -1;
 		bind_site(st, id, l);
 		char *stack = codec_put_stack(l);
 		bind_str(st, 5, stack);
 		bind_str(st, 6, l->thread);
+		sqlite3_bind_int(st, 7, agree);
 		int rc = store_step_done(s, st, "adding a stack to a finding");
 		free(stack);
 		if (rc)
@@ -197,14 +270,15 @@ static int save_newest(struct store *s, sqlite3_int64 id, const struct finding *
                        const char *engine, int is_new)
 {
 	int is_static = str_eq(engine, "static");
-	int other = is_new ? 0 : has_engine(s, id, !is_static);
-	if (other < 0)
+	int better = is_new ? 0 : better_engine_saw(s, id, engine);
+	int dynamic_stacks = is_static && !is_new ? has_engine(s, id, 0) : 0;
+	if (better < 0 || dynamic_stacks < 0)
 		return -1;
-	sqlite3_stmt *st = store_stmt(s, other && !is_static ? sql_keep_message : sql_newest);
+	sqlite3_stmt *st = store_stmt(s, better ? sql_keep_message : sql_newest);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	if (other && !is_static) {
+	if (better) {
 		sqlite3_bind_int(st, 2, f->suppressed);
 		bind_str(st, 3, f->suppress_reason);
 		sqlite3_bind_int(st, 4, f->benign);
@@ -217,7 +291,20 @@ static int save_newest(struct store *s, sqlite3_int64 id, const struct finding *
 	}
 	if (store_step_done(s, st, "updating a finding"))
 		return -1;
-	return other && !is_static ? add_stacks(s, id, f) : replace_locations(s, id, f, other);
+	return better ? add_stacks(s, id, f) : replace_locations(s, id, f, dynamic_stacks);
+}
+
+/* A finding merged with a more precise one of its family (identity.h) takes its rule. */
+static int upgrade_rule(struct store *s, sqlite3_int64 id, const struct finding *f)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_upgrade);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	bind_str(st, 2, f->rule);
+	bind_str(st, 3, f->severity);
+	bind_str(st, 4, f->message);
+	return store_step_done(s, st, "updating a finding's rule");
 }
 
 /* The finding's id (new or existing) and whether `run` is its newest run so far; the
@@ -234,8 +321,11 @@ static int upsert(struct store *s, long run, const struct finding *f, sqlite3_in
 		*id = sqlite3_column_int64(st, 0);
 		*newest = run >= sqlite3_column_int64(st, 1);
 		*is_new = 0;
+		int upgrade = rule_precision(f->rule) >
+		              rule_precision((const char *)sqlite3_column_text(st, 2));
 		sqlite3_reset(st);
-		return bind_and_step(s, sql_seen, *id, run, "updating a finding");
+		return bind_and_step(s, sql_seen, *id, run, "updating a finding") ||
+		       (upgrade && upgrade_rule(s, *id, f));
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

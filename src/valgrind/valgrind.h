@@ -6,12 +6,14 @@
  *   vg_spawn()        runs PROGRAM under one tool, XML into a private directory
  *   vg_ingest()       every XML file of that directory -> findings (with fingerprints)
  *   vg_confirm()      a race that matches a known two-sided data-race takes its identity
+ *   vg_name_locks()   locks and threads named by the static facts, as the other engines do
  *   vg_mark_benign()  races the static facts show to be Valgrind's known false alarms
  */
 #ifndef TSAFE_VALGRIND_H
 #define TSAFE_VALGRIND_H
 
 #include "common/finding.h"
+#include "store/facts_at.h"
 #include "store/store.h"
 
 struct vg_opts {
@@ -55,6 +57,13 @@ void vg_confirm(struct finding_list *l, const struct finding_list *known);
  * static facts in the store show are only accessed atomically, or only written by a
  * pthread_once/call_once initialiser (Valgrind saw the write run inside it) that nothing
  * calls directly. -1 on a store error. */
-int vg_mark_benign(struct store *st, struct finding_list *l, const char *root);
+int vg_mark_benign(struct facts_at *fc, struct finding_list *l);
+
+/* With the static facts: each lock misuse of l gets the class the static pass gives its line
+ * as its symbol, each lock-order error the classes of its acquisitions, and each thread
+ * its entry function ("thread #3 'worker' created at a.c:57"), so that the runtime's and the
+ * static pass's findings of the same bug can be recognised (identity.h). Fingerprints must
+ * be computed again afterwards. -1 on a store error. */
+int vg_name_locks(struct facts_at *fc, struct finding_list *l);
 
 #endif

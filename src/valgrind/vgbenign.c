@@ -85,15 +85,13 @@ static int check(struct facts_at *fc, struct finding *f)
 	return err || fc->err ? -1 : 0;
 }
 
-int vg_mark_benign(struct store *st, struct finding_list *l, const char *root)
+int vg_mark_benign(struct facts_at *fc, struct finding_list *l)
 {
-	struct facts_at fc = {.st = st, .root = root};
 	int rc = 0;
 	for (int i = 0; i < l->n && !rc; i++) {
 		struct finding *f = &l->items[i];
 		if (str_eq(f->rule, "data-race") && !f->suppressed)
-			rc = check(&fc, f);
+			rc = check(fc, f);
 	}
-	facts_at_free(&fc);
 	return rc;
 }

@@ -45,7 +45,8 @@ static struct finding *add_finding(struct finding_list *l, const char *rule, con
 }
 
 /* A confirmed race with both stacks, a thread leak, a suppressed call and an engine-specific
- * kind that the catalogue does not know: one of each shape the writers must handle. */
+ * kind that the catalogue does not know: one of each shape the writers must handle, already
+ * in display order (confirmed, then severity, file, line). */
 static void make_fixture(struct finding_list *l)
 {
 	struct finding *f = add_finding(l, "data-race", "error", "data race on 'counter'", "g:counter");
@@ -64,7 +65,7 @@ static void make_fixture(struct finding_list *l)
 	finding_add_frame(b, "main", "corpus/race.c", 22);
 
 	f = add_finding(l, "thread-leak", "warning", "thread 't' is never joined or detached", "t");
-	add_loc(f, "corpus/race.c", 20, 2, "main", "thread created here");
+	add_loc(f, "corpus/a.c", 20, 2, "main", "thread created here");
 
 	f = add_finding(l, "mt-unsafe-call", "warning", "call to 'strtok' in a thread", "strtok");
 	add_loc(f, "corpus/gone.c", 7, 0, "parse", "strtok keeps its position in a static");
@@ -96,6 +97,38 @@ static char *render(enum report_format fmt, int color)
 	return buf;
 }
 
+/* Confirmed findings come first in every format, whatever order the list is in. */
+static void test_confirmed_first_everywhere(void **state)
+{
+	(void)state;
+	static const enum report_format fmts[] = {FMT_TEXT, FMT_JSON, FMT_SARIF, FMT_JUNIT, FMT_HTML};
+	for (size_t k = 0; k < sizeof fmts / sizeof fmts[0]; k++) {
+		struct finding_list l = {0};
+		struct finding *f = add_finding(&l, "data-race", "error", "race seen by one engine", "g:a");
+		add_loc(f, "corpus/a.c", 1, 1, "f", "write");
+		f = add_finding(&l, "data-race", "error", "race seen by two engines", "g:z");
+		add_loc(f, "corpus/z.c", 99, 1, "g", "write");
+		f->confirmed = 1;
+		f->engines = xstrdup("static,helgrind");
+		for (int i = 0; i < l.n; i++)
+			finding_fingerprint(&l.items[i], FIXTURE_ROOT);
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&buf, &len);
+		struct report_opts o = {.root = FIXTURE_ROOT, .tool_version = "9.9.9"};
+		assert_int_equal(report_write(out, fmts[k], &l, &o), 0);
+		fclose(out);
+		const char *two = strstr(buf, "race seen by two engines");
+		const char *one = strstr(buf, "race seen by one engine");
+		assert_non_null(two);
+		assert_non_null(one);
+		assert_true(two < one);
+		assert_string_equal(l.items[0].message, "race seen by one engine");   /* untouched */
+		free(buf);
+		finding_list_free(&l);
+	}
+}
+
 static void test_format_names(void **state)
 {
 	(void)state;
@@ -123,7 +156,7 @@ static void test_text_exact(void **state)
 		"    #0 main corpus/race.c:22\n"
 		"  seen by: static, helgrind (confirmed)\n"
 		"\n"
-		"corpus/race.c:20:2: warning: thread 't' is never joined or detached [thread-leak]\n"
+		"corpus/a.c:20:2: warning: thread 't' is never joined or detached [thread-leak]\n"
 		"  thread created here\n"
 		"\n"
 		"corpus/my dir/b.c:5: warning: pthread_barrier_wait: barrier is unknown [helgrind:Misc]\n"
@@ -383,6 +416,7 @@ int main(int argc, char **argv)
 		return emit_sarif(argv[2]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_names),
+		cmocka_unit_test(test_confirmed_first_everywhere),
 		cmocka_unit_test(test_text_exact),
 		cmocka_unit_test(test_text_color_only_when_asked),
 		cmocka_unit_test(test_text_empty),
