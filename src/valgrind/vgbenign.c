@@ -85,6 +85,33 @@ static int check(struct facts_at *fc, struct finding *f)
 	return err || fc->err ? -1 : 0;
 }
 
+/* DRD counts a pthread_cond_wait on a mutex the thread does not hold as leaving the mutex
+ * locked by it (README, Limits): the thread's later lock, unlock and exit of that mutex are
+ * then misuse only in DRD's eyes. Such a finding on the class of a wait DRD reported as
+ * cond-wait-unheld in the same run is that wait's echo. */
+static void drd_wait_echoes(struct finding_list *l)
+{
+	for (int i = 0; i < l->n; i++) {
+		const struct finding *w = &l->items[i];
+		if (!str_eq(w->rule, "cond-wait-unheld") || !str_eq(w->engine, "drd") || !w->symbol ||
+		    !*w->symbol)
+			continue;
+		for (int k = 0; k < l->n; k++) {
+			struct finding *f = &l->items[k];
+			if (k == i || f->suppressed || !str_eq(f->engine, "drd") ||
+			    !str_eq(f->symbol, w->symbol) || str_eq(f->rule, "cond-wait-unheld") ||
+			    !(str_starts(f->rule, "unlock-") || str_eq(f->rule, "lock-leak") ||
+			      str_eq(f->rule, "double-lock") || str_eq(f->rule, "drd:MutexErr")))
+				continue;
+			const struct location *at = w->nlocs ? &w->locs[0] : NULL;
+			vg_mark_benign_reason(f, xasprintf("likely benign: DRD takes the condition wait "
+			                      "without the mutex at %s:%d for a lock of it, and reports "
+			                      "the thread's later uses of the mutex", at ? at->file : "?",
+			                      at ? at->line : 0));
+		}
+	}
+}
+
 int vg_mark_benign(struct facts_at *fc, struct finding_list *l)
 {
 	int rc = 0;
@@ -93,5 +120,6 @@ int vg_mark_benign(struct facts_at *fc, struct finding_list *l)
 		if (str_eq(f->rule, "data-race") && !f->suppressed)
 			rc = check(fc, f);
 	}
+	drd_wait_echoes(l);
 	return rc;
 }

@@ -48,11 +48,11 @@ static char *label(const char *cls)
 	return xstrdup(c ? c + 1 : cls);
 }
 
-/* A lock-order error: its classes as the symbol, "A -> B" from the smallest, and named in
- * the message. */
+/* A lock-order error: its classes as the symbol, "A -> B" from the smallest (one class: two
+ * locks of one class, taken in both orders), and named in the message. */
 static void name_order(struct finding *f, char **cls, int n)
 {
-	if (n < 2)
+	if (n < 1)
 		return;
 	struct strbuf sym, names;
 	sb_init(&sym);
@@ -63,7 +63,9 @@ static void name_order(struct finding *f, char **cls, int n)
 		sb_addf(&names, "%s'%s'", i ? (i == n - 1 ? " and " : ", ") : "", l);
 		free(l);
 	}
-	char *msg = xasprintf("lock-order inversion between %s: %s", names.buf, f->message);
+	char *msg = n == 1 ? xasprintf("lock-order inversion between two locks of %s: %s", names.buf,
+	                               f->message)
+	                   : xasprintf("lock-order inversion between %s: %s", names.buf, f->message);
 	free(f->message);
 	f->message = msg;
 	free(f->symbol);
@@ -97,12 +99,14 @@ int vg_name_locks(struct facts_at *fc, struct finding_list *l)
 		struct finding *f = &l->items[i];
 		for (int k = 0; k < f->nlocs; k++)
 			name_thread(fc, &f->locs[k]);
+		/* Misuse of a rule, or a tool's own lock error kind (drd:MutexErr…). */
 		const char *family = rule_family(f->rule);
-		if (!family || !strcmp(family, "thread-leak") || (f->symbol && *f->symbol))
+		if (str_eq(f->rule, "data-race") || str_eq(family, "thread-leak") ||
+		    (f->symbol && *f->symbol))
 			continue;
 		char **cls;
 		int n = classes_of(fc, f, &cls);
-		if (!strcmp(family, "order")) {
+		if (str_eq(family, "order")) {
 			name_order(f, cls, n);
 		} else if (n) {
 			/* The class of the first location that names one. */

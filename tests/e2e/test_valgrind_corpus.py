@@ -53,9 +53,6 @@ KNOWN = {
     ("04_processes/correct_spawn.c", "drd"): SPAWN,
     ("08_condition/unlocked_predicate.c", "helgrind"): SIGNAL,
     ("08_condition/unlocked_predicate.c", "drd"): SIGNAL,
-    ("09_event/wait_unheld.c", "drd"):
-        ("extra", {39, 42, 75}, "DRD counts each failed pthread_cond_wait as re-locking the "
-         "mutex, so the later lock (39), unlock (42) and the thread's exit (75) look like misuse"),
     ("03_downloads/localtime.c", "drd"):
         ("extra", {23}, "DRD reports the race on localtime()'s static struct tm (in libc) where "
          "the caller reads it, the other face of the mt-unsafe-call on line 22"),
