@@ -237,6 +237,20 @@ static void summary(const struct dyn_run *dr)
 		        RT_DEADLOCK_EXIT);
 }
 
+/* The runtime's inversions judged with the static facts, as Valgrind's are (a cycle of read
+ * locks only cannot deadlock); 0, or -1 with the error printed. */
+static int judge_runtime_orders(const struct run_args *a, struct store *st, struct finding_list *l)
+{
+	struct facts_at facts = {.st = st, .root = a->out.root};
+	struct finding_list known = {0};
+	int rc = run_load_known(a, st, &known);
+	if (!rc && judge_lock_orders(&facts, l, &known))
+		rc = cli_error("reading static facts from '%s' failed: %s", a->out.db, store_errmsg(st));
+	finding_list_free(&known);
+	facts_at_free(&facts);
+	return rc ? -1 : 0;
+}
+
 /* After the program ended: logs -> findings, with the other programs' edges; stored.
  * The run's id, or -1 (error printed). */
 static long ingest(const struct run_args *a, struct store *st, const char *logdir,
@@ -260,7 +274,7 @@ static long ingest(const struct run_args *a, struct store *st, const char *logdi
 		return -1;
 	}
 	dynamic_lock_order(&dr, &others, &o);
-	if (run_merge_known(a, st, &dr.findings)) {
+	if (run_merge_known(a, st, &dr.findings) || judge_runtime_orders(a, st, &dr.findings)) {
 		stored_edge_list_free(&others);
 		dyn_run_free(&dr);
 		return -1;

@@ -31,7 +31,7 @@ static int refine(const struct run_args *a, struct store *st, const struct proje
 		finding_list_finish(l, 0, a->out.root);
 		vg_confirm(l, &known);
 		identity_merge(l, &known);
-		rc = vg_mark_benign(&fc, l);
+		rc = vg_mark_benign(&fc, l) || judge_lock_orders(&fc, l, &known);
 	}
 	if (rc && known.items)
 		cli_error("reading static facts from '%s' failed: %s", a->out.db, store_errmsg(st));

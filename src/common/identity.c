@@ -167,9 +167,17 @@ static void adopt(struct finding *f, const struct finding *k)
 	}
 }
 
-/* An earlier finding of the same list gives way to a more precise later one. */
+/* An earlier finding of the same list gives way to a more precise later one; one cycle
+ * reported twice (Helgrind reports each order it sees reversed) is likely benign when either
+ * report is (a trylock in either order means the cycle cannot wait), so the report says one
+ * thing about it. */
 static void upgrade(struct finding *earlier, const struct finding *f)
 {
+	if (str_eq(rule_family(f->rule), "order") && f->benign && !earlier->benign) {
+		earlier->suppressed = earlier->benign = 1;
+		free(earlier->suppress_reason);
+		earlier->suppress_reason = xstrdup(f->suppress_reason);
+	}
 	if (rule_precision(f->rule) <= rule_precision(earlier->rule))
 		return;
 	free(earlier->rule);

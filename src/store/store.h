@@ -64,10 +64,11 @@ long store_latest_run(struct store *s, const char *engine);
  * defaults to the run's. A known fingerprint gets evidence for this run and engine, its
  * first/last run and times_seen (= runs that saw it) updated and, when this run is its
  * newest, its message, severity, suppression and locations replaced — except that a finding
- * seen by the static pass and a dynamic engine keeps the static message and location
- * descriptions (locks held, thread names) and the dynamic stacks (findings_add.c). A finding
- * is confirmed once it has evidence from "static" and from a dynamic engine (runtime,
- * helgrind, drd). */
+ * an engine that describes better saw (static, then runtime, then Helgrind, then DRD) keeps
+ * that message and those location descriptions (locks held, thread names) and gains the
+ * newer engine's stacks where the threads agree (findings_add.c). A finding merged with a
+ * more precise rule of its family (identity.h) takes that rule. A finding is confirmed once
+ * it has evidence from "static" and from a dynamic engine (runtime, helgrind, drd). */
 int store_findings_add(struct store *s, long run, const struct finding *f, int n);
 
 struct finding_query {

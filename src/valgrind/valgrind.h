@@ -66,4 +66,11 @@ int vg_mark_benign(struct facts_at *fc, struct finding_list *l);
  * be computed again afterwards. -1 on a store error. */
 int vg_name_locks(struct facts_at *fc, struct finding_list *l);
 
+/* Marks likely benign (with the reason) the lock-order errors of l (named by vg_name_locks
+ * for Valgrind's; the runtime's too, by class)
+ * that cannot deadlock by what the database knows: read locks only, a gate lock or one thread
+ * in the runtime's edges, orders the static pass saw and judged (vgorder.c); `known`: the
+ * stored findings. -1 on a store error. */
+int judge_lock_orders(struct facts_at *fc, struct finding_list *l, const struct finding_list *known);
+
 #endif

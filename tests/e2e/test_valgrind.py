@@ -96,6 +96,81 @@ def test_free_and_destroy():
     check(at(found, "destroy-in-use", 29), f"helgrind: cond destroyed while waited upon -> destroy-in-use: {found}")
 
 
+def test_one_bug_one_finding():
+    """tsafe scan, tsafe run and tsafe run --engine all into one database: each bug of
+    misuse.c and order.c is one finding seen by every engine that reported it, named by the
+    static lock class, with the more precise unlock rule; each location keeps its own
+    engine's thread with its own stack."""
+    db = os.path.join(TMP, "merge.db")
+    found = {}
+    for name in ("misuse", "order"):
+        src = os.path.join(SRC, f"tests/fixtures/run/{name}.c")
+        exe = compile_c(src, name + "_merge")
+        tsafe("scan", src, "--db", db, "--fail-on", "never", "--", "-pthread")
+        tsafe("run", "--db", db, "--fail-on", "never", "--", exe)
+        tsafe("run", "--engine", "all", "--db", db, "--fail-on", "never", "--", exe)
+    r = tsafe("report", "--db", db, "--format", "json")
+    findings = [f for f in json.loads(r.stdout)["findings"] if not f.get("suppressed")]
+    keys = [(f["rule"], f["locations"][0]["file"], f["locations"][0]["line"]) for f in findings]
+    check(len(keys) == len(set(keys)), f"no two findings of one rule at one line: {keys}")
+    def one(rule, line, file="misuse.c"):
+        hits = [f for f in findings if f["rule"] == rule and f["locations"][0]["line"] == line
+                and f["locations"][0]["file"].endswith(file)]
+        check(len(hits) == 1, f"one {rule} at {file}:{line}: {[describe_engines(f) for f in hits]}")
+        return hits[0] if hits else {"engines": [], "symbol": "", "locations": []}
+    leak = one("lock-leak", 80)
+    check({"static", "runtime", "helgrind", "drd"} <= set(leak["engines"]),
+          f"the leaked lock is one finding of all four engines: {leak['engines']}")
+    check(not [f for f in findings if f["rule"] == "lock-leak" and f is not leak
+               and "kept" in (f["symbol"] or "")], "no second lock-leak of 'kept'")
+    owner = one("unlock-not-owner", 52)
+    check({"static", "runtime", "helgrind"} <= set(owner["engines"]),
+          f"unlock-not-held (static) and unlock-not-owner (runtime, Helgrind) at one call are "
+          f"one unlock-not-owner: {owner['engines']}")
+    check(not [f for f in findings if f["rule"] == "unlock-not-held" and
+               f["locations"][0]["line"] == 52], "no unlock-not-held left at line 52")
+    dl = one("double-lock", 24)
+    check({"static", "runtime", "helgrind", "drd"} <= set(dl["engines"]) and
+          dl["symbol"] == "local:double_lock:m",
+          f"the double lock is one finding named by the static class: {dl['engines']} {dl['symbol']}")
+    inv = one("lock-order-inversion", 12, "order.c")
+    check({"static", "runtime", "helgrind"} <= set(inv["engines"]),
+          f"Helgrind's lock-order error joins the static and runtime inversion: {inv['engines']}")
+    text = tsafe("report", "--db", db).stdout
+    check("seen by: drd, helgrind, runtime, static (confirmed)" in text, "the text says which engines saw it")
+    for f in findings:
+        for loc in f["locations"]:
+            st = loc.get("stack") or []
+            check(not st or st[0]["line"] == loc["line"] or st[0]["function"] != loc.get("function"),
+                  f"{f['rule']} at {loc['line']}: the stack starts at its own location")
+            thread = loc.get("thread") or ""
+            if "'holder'" in thread and st:
+                check(any(fr["function"] in ("holder", "unlock_foreign") for fr in st),
+                      f"a location in thread 'holder' carries that thread's stack: {st}")
+
+
+def describe_engines(f):
+    return f"{f['rule']} at {f['locations'][0]['line']} seen by {f['engines']}"
+
+
+def test_lock_order_judged():
+    """Helgrind's cycles that cannot deadlock are kept as likely benign with the reason: read
+    locks only (also the runtime's), a gate lock the runtime saw around every order."""
+    for name, engines, reason in [("rdlock_cycle", ("runtime", "helgrind"), "read lock"),
+                                  ("gate_cycle", ("helgrind",), "while holding 'gate'")]:
+        src = os.path.join(SRC, f"tests/fixtures/valgrind/{name}.c")
+        exe = compile_c(src, name)
+        db = os.path.join(TMP, f"{name}.db")
+        tsafe("scan", src, "--db", db, "--fail-on", "never", "--", "-pthread")
+        tsafe("run", "--db", db, "--fail-on", "never", "--", exe)
+        for engine in engines:
+            found, _ = run_json(db, engine, exe)
+            inv = [f for f in found if f["rule"] == "lock-order-inversion"]
+            check(inv and all(f["suppressed"] and reason in f["suppress_reason"] for f in inv),
+                  f"{name} under {engine}: the cycle is likely benign ({reason}): "
+                  f"{[(f['suppressed'], f.get('suppress_reason')) for f in inv]}")
+
+
 def test_confirmed():
     src = os.path.join(SRC, "corpus/13_race_conditions/read_unlocked.c")
     exe = compile_c(src, "read_unlocked")
@@ -248,6 +323,8 @@ def main():
     test_kinds()
     test_confirmed()
     test_benign()
+    test_one_bug_one_finding()
+    test_lock_order_judged()
     test_free_and_destroy()
     test_once_object()
     test_trylock()
