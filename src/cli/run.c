@@ -25,6 +25,7 @@
 #include "common/spawn.h"
 #include "common/util.h"
 #include "dynamic/dynamic.h"
+#include "dynamic/watch.h"
 #include "store/edges.h"
 #include "valgrind/valgrind.h"
 
@@ -57,6 +58,9 @@ static const char usage[] =
 	"  --suppressions F   a Valgrind suppression file (repeatable; helgrind and drd)\n"
 	"  --timeout N        under Valgrind, kill the program after N seconds and keep what\n"
 	"                     was reported (default: no limit)\n"
+	"  --no-watch         the runtime does not watch the data races of the static scan in\n"
+	"                     the database with hardware watchpoints (by default it does, and\n"
+	"                     a race seen at run time is marked confirmed by engine 'watch')\n"
 	"\n"
 	"Exit status: the program's own (128+N when killed by signal N), 1 when findings reach\n"
 	"--fail-on, 2 on a usage or tool error. A statically linked program cannot be run\n"
@@ -102,6 +106,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(usage, stdout);
 			exit(EXIT_CLEAN);
+		} else if (!strcmp(argv[i], "--no-watch")) {
+			a->no_watch = 1;
 		} else if (!strcmp(argv[i], "--deadlock-ms") && i + 1 < argc) {
 			a->deadlock_ms = argv[++i];
 		} else if (!strcmp(argv[i], "--logs") && i + 1 < argc) {
@@ -201,13 +207,13 @@ static char **child_environment(const struct run_args *a, const char *lib, const
 	int n = 0;
 	while (environ[n])
 		n++;
-	char **env = xcalloc((size_t)n + 4, sizeof *env);
+	char **env = xcalloc((size_t)n + 5, sizeof *env);
 	const char *old_preload = NULL;
 	int k = 0;
 	for (int i = 0; i < n; i++) {
 		if (str_starts(environ[i], "LD_PRELOAD="))
 			old_preload = environ[i] + 11;
-		else if (!str_starts(environ[i], "TSAFE_RT_OUT=") &&
+		else if (!str_starts(environ[i], "TSAFE_RT_OUT=") && !str_starts(environ[i], "TSAFE_WATCH=") &&
 		         !(a->deadlock_ms && str_starts(environ[i], "TSAFE_RT_DEADLOCK_MS=")))
 			env[k++] = xstrdup(environ[i]);
 	}
@@ -216,6 +222,8 @@ static char **child_environment(const struct run_args *a, const char *lib, const
 	env[k++] = xasprintf("TSAFE_RT_OUT=%s", logdir);
 	if (a->deadlock_ms)
 		env[k++] = xasprintf("TSAFE_RT_DEADLOCK_MS=%s", a->deadlock_ms);
+	if (a->watch_file)
+		env[k++] = xasprintf("TSAFE_WATCH=%s", a->watch_file);
 	return env;
 }
 
@@ -294,9 +302,10 @@ static void summary(const struct dyn_run *dr)
 /* After the program ended: logs -> findings, with the other programs' edges; stored.
  * The run's id, or -1 (error printed). */
 static long ingest(const struct run_args *a, struct store *st, const char *logdir,
-                   const char *scope, const char *command, int program_rc)
+                   const char *scope, const char *command, int program_rc,
+                   struct watch_plan *watch)
 {
-	struct dyn_opts o = {.root = a->out.root};
+	struct dyn_opts o = {.root = a->out.root, .watch = watch};
 	struct dyn_run dr;
 	char *err = NULL;
 	if (dynamic_ingest(logdir, &o, &dr, &err)) {
@@ -312,6 +321,8 @@ static long ingest(const struct run_args *a, struct store *st, const char *logdi
 	}
 	dynamic_lock_order(&dr, &others, &o);
 	summary(&dr);
+	if (watch)
+		watch_plan_report(watch, stderr);
 	if (dr.sum.processes == 0)
 		fprintf(stderr, "tsafe: the runtime wrote nothing: the program did not start, or does "
 		        "not use the C library dynamically\n");
@@ -333,16 +344,19 @@ static long run_runtime(struct run_args *a, struct store *st, const char *lib, c
 		free(logdir);
 		return -1;
 	}
+	struct run_watch *watch = run_watch_prepare(a, st, program, logdir);
 	int status = spawn_and_wait(a, program, lib, logdir);
+	a->watch_file = NULL;
 	long run = -1;
 	if (status != -1) {
 		char *scope = a->scope ? xstrdup(a->scope) : join_words(a->cmd, a->ncmd);
 		char *command = cli_command(argc, argv);
 		*program_rc = exit_code_of(status);
-		run = ingest(a, st, logdir, scope, command, *program_rc);
+		run = ingest(a, st, logdir, scope, command, *program_rc, run_watch_plan(watch));
 		free(scope);
 		free(command);
 	}
+	run_watch_free(watch);
 	nftw(logdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(logdir);
 	return run;
@@ -356,7 +370,7 @@ static int read_logs(struct run_args *a, struct store *st, int argc, char **argv
 		return cli_error("--logs '%s' is not a directory (give the TSAFE_RT_OUT the program "
 		                 "ran with)", a->logs);
 	char *command = cli_command(argc, argv);
-	long run = ingest(a, st, dir, a->scope ? a->scope : dir, command, EXIT_CLEAN);
+	long run = ingest(a, st, dir, a->scope ? a->scope : dir, command, EXIT_CLEAN, NULL);
 	free(command);
 	return run > 0 ? output_run(&a->out, st, run, EXIT_CLEAN) : EXIT_TOOL;
 }

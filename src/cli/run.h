@@ -16,7 +16,19 @@ struct run_args {
 	char **suppressions;     /* --suppressions FILE…, for Valgrind */
 	int nsuppressions;
 	int timeout_s;           /* --timeout: Valgrind engines end the program after it */
+	int no_watch;            /* --no-watch: the runtime watches no race candidates */
+	const char *watch_file;  /* the candidates file the runtime reads (run_watch.c) */
 };
+
+/* The watch engine's part of a runtime run (run_watch.c): the static pass's data races
+ * in the database become the addresses the runtime watches; afterwards, what was seen of
+ * each. */
+struct run_watch;
+struct run_watch *run_watch_prepare(struct run_args *a, struct store *st,
+                                    const char *program, const char *logdir);
+struct watch_plan *run_watch_plan(struct run_watch *w);
+void run_watch_report(const struct run_watch *w);
+void run_watch_free(struct run_watch *w);
 
 /* Runs the program under Valgrind's `tool` (helgrind or drd), reads its XML and stores the
  * run. Returns the run id (> 0) with *program_rc the program's exit status, or -1 (error

@@ -1,0 +1,21 @@
+/* watch_internal.h — what the watch engine's files in src/dynamic share. */
+#ifndef TSAFE_DYNAMIC_WATCH_INTERNAL_H
+#define TSAFE_DYNAMIC_WATCH_INTERNAL_H
+
+#include "watch.h"
+
+/* An access path split for the DWARF lookup: "s:a.c:progress.bytes_done" is file
+ * (canonical absolute) a.c, var "progress", rest ".bytes_done". */
+struct watch_path {
+	char *file;                 /* NULL for a global */
+	char *func;                 /* a function's static variable: the function */
+	char *var;
+	const char *rest;           /* members and subscripts, into symbol */
+};
+
+/* 0, or -1 when the object has no address before the run (a local, a heap block, an
+ * object reached through a pointer). */
+int watch_path_parse(const char *symbol, const char *root, struct watch_path *out);
+void watch_path_free(struct watch_path *p);
+
+#endif
