@@ -3,8 +3,8 @@
  * threads, at least one wrote, no lock was held by both (a lock both held only for
  * reading does not count), and neither is ordered before the other by the program's
  * synchronisation: a is before b when b's vector clock already covered a's epoch (the
- * runtime's clocks follow create, join, semaphores, conditions, barriers and
- * pthread_once, never plain lock/unlock). The confirmed finding is the static one (its
+ * runtime's clocks follow create, join, semaphores, conditions and barriers, never
+ * plain lock/unlock). The confirmed finding is the static one (its
  * fingerprint), seen by the "watch" engine, with both run-time stacks. */
 #include <stdlib.h>
 #include <string.h>
