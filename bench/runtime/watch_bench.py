@@ -4,8 +4,8 @@ natively, with libtsafe-rt.so preloaded (the runtime as `tsafe run` uses it, not
 watched), and with the runtime watching candidates (TSAFE_WATCH). Medians of paired runs
 (native and the tool back to back, alternating order).
 
-  bench/runtime/watch_bench.py [--reps 7] [--pigz /tmp/pigz/pigz --pigz-input FILE]
-                               [--max-cands 64] [-o table.md]
+  bench/runtime/watch_bench.py [--reps 7] [--max-cands 64] [-o table.md]
+      [--pigz /tmp/pigz/pigz --pigz-input FILE [--pigz-tsan TSAN_BUILD --vg-input SMALL]]
 
 The candidates are every writable object in the program's own symbol table (nm: data and
 bss), up to --max-cands, each watched as its first naturally aligned word for reads and
@@ -14,6 +14,11 @@ mutex-protected counters of contended and lockheavy, pigz's global state), not o
 few a scan would name. The runtime rotates them through the four debug registers in
 slices of TSAFE_WATCH_SLICE_MS (50 ms), so each candidate is watched about 4/N of the run.
 Runs with the watch engine also report the traps taken (from the logs).
+
+With --pigz, pigz -p 4 also runs under the whole `tsafe run` (the CLI picks the
+candidates itself: without race findings of a scan it watches pigz's own variables,
+sampled), and, on the smaller --vg-input, natively, under Helgrind, DRD and as a
+ThreadSanitizer build (--pigz-tsan), for the side-by-side table.
 """
 import argparse
 import os
@@ -50,7 +55,8 @@ def candidates(exe, path, limit):
     lines = ["tsafe-watch 1"]
     for row in out.splitlines():
         parts = row.split()
-        if len(parts) != 4 or parts[2] not in "dDbB" or parts[3].startswith(("_", "completed.")):
+        if (len(parts) != 4 or parts[2] not in "dDbB" or "@" in parts[3]
+                or parts[3].startswith(("_", "completed."))):
             continue
         addr, size = int(parts[0], 16), int(parts[1], 16)
         length = 8
@@ -107,6 +113,48 @@ def measure(cmd, reps, lib, cands):
     return n, statistics.median(runtime) / n, statistics.median(watch) / n, statistics.median(ntraps)
 
 
+def median_ratio(native_cmd, tool_cmd, reps, env=None, stdout=subprocess.DEVNULL):
+    nat, tool = [], []
+    for i in range(reps):
+        pair = [(nat, native_cmd, None), (tool, tool_cmd, env)]
+        for out, cmd, e in (pair if i % 2 == 0 else reversed(pair)):
+            out.append(timed(cmd, e, stdout))
+    n = statistics.median(nat)
+    return n, statistics.median(tool), statistics.median(tool) / n
+
+
+def pigz_tools(a, tmp):
+    """pigz -p 4 under the whole tsafe run (its own choice of candidates), and on the
+    smaller input under Helgrind, DRD and ThreadSanitizer."""
+    rows = []
+    tsafe = os.path.join(os.path.dirname(a.lib), "..", "tsafe")
+    db = os.path.join(tmp, "pigz.db")
+    args = ["-p", "4", "-c", "-k"]
+    for label, extra in (("tsafe run (watch on)", []), ("tsafe run --no-watch", ["--no-watch"])):
+        cmd = [tsafe, "run", "--db", db, "--fail-on", "never", *extra, "--", a.pigz, *args,
+               a.pigz_input]
+        n, t, r = median_ratio([a.pigz, *args, a.pigz_input], cmd, a.reps)
+        rows.append(f"| {label} | {os.path.getsize(a.pigz_input) >> 20} MB | {n:.2f} s | "
+                    f"{t:.2f} s | **x{r:.2f}** |")
+        print(rows[-1], flush=True)
+    if not a.vg_input:
+        return rows
+    small = [a.pigz, *args, a.vg_input]
+    tools = [("Helgrind", ["valgrind", "--tool=helgrind", "-q", *small]),
+             ("DRD", ["valgrind", "--tool=drd", "-q", *small])]
+    if a.pigz_tsan:
+        tools.append(("ThreadSanitizer", [a.pigz_tsan, *args, a.vg_input]))
+    tools.append(("tsafe run (watch on)", [tsafe, "run", "--db", db, "--fail-on", "never", "--",
+                                           *small]))
+    for label, cmd in tools:
+        reps = 3 if label in ("Helgrind", "DRD") else a.reps
+        n, t, r = median_ratio(small, cmd, reps, {"TSAN_OPTIONS": "report_bugs=0"})
+        rows.append(f"| {label} | {os.path.getsize(a.vg_input) >> 20} MB | {n:.2f} s | "
+                    f"{t:.2f} s | x{r:.1f} |")
+        print(rows[-1], flush=True)
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--lib", default=os.path.join(ROOT, "build", "runtime", "libtsafe-rt.so"))
@@ -114,15 +162,18 @@ def main():
     ap.add_argument("--max-cands", type=int, default=64)
     ap.add_argument("--pigz", help="a pigz binary (built with -g)")
     ap.add_argument("--pigz-input", help="the file pigz -p 4 compresses")
+    ap.add_argument("--pigz-tsan", help="pigz built with -fsanitize=thread")
+    ap.add_argument("--vg-input", help="a smaller file for Helgrind, DRD and ThreadSanitizer")
     ap.add_argument("-o", "--output")
     a = ap.parse_args()
-    rows = []
+    rows, pigz_rows = [], []
     with tempfile.TemporaryDirectory(prefix="tsafe-watch-bench-") as tmp:
         runs = []
         for label, prog, args in BENCHMARKS:
             exe = build(os.path.join(HERE, prog + ".c"), os.path.join(tmp, prog))
             runs.append((label, exe, [exe, *args]))
         if a.pigz and a.pigz_input:
+            pigz_rows.extend(pigz_tools(a, tmp))
             runs.append(("pigz -p 4", a.pigz, [a.pigz, "-p", "4", "-c", "-k", a.pigz_input]))
         for label, exe, cmd in runs:
             cands = os.path.join(tmp, label.split()[0] + ".cands")
@@ -134,6 +185,9 @@ def main():
     head = ["| benchmark | native | runtime, nothing watched | runtime + watch | candidates | "
             "armed | traps (median) |", "|---|---|---|---|---|---|---|"]
     table = "\n".join(head + rows)
+    if pigz_rows:
+        table += "\n\n| pigz -p 4 | input | native | tool | slowdown |\n|---|---|---|---|---|\n"
+        table += "\n".join(pigz_rows)
     print(table)
     if a.output:
         with open(a.output, "w") as f:
