@@ -1,6 +1,6 @@
 /* watch_sync.c — the releasing half of the orderings the watch engine's vector clocks
  * follow (semaphore posts, condition signals and broadcasts, a successful sem_trywait's
- * acquisition), which the rest of the runtime has no reason to interpose.
+ * acquisition, pthread_once), which the rest of the runtime has no reason to interpose.
  * Each forwards straight to libc unless watching is on. */
 #include <dlfcn.h>
 
@@ -94,4 +94,38 @@ int cnd_broadcast(cnd_t *c)
 	RESOLVE(real_cnd_broadcast, "cnd_broadcast", NULL);
 	release(c);
 	return real_cnd_broadcast(c);
+}
+
+/* pthread_once: the initialiser's effects are ordered before every caller that returns
+ * from the once. The routine runs through a trampoline that releases the once object
+ * after it. The C name differs from the exported one so that a whole-program scan of a
+ * project holding this runtime does not take it for the pthread_once its other programs
+ * call (those never load it). */
+static int (*real_once)(pthread_once_t *, void (*)(void));
+static RT_TLS __thread void (*once_routine)(void);
+static RT_TLS __thread pthread_once_t *once_object;
+
+static void once_trampoline(void)
+{
+	void (*fn)(void) = once_routine;
+	pthread_once_t *o = once_object;
+	fn();
+	release(o);
+}
+
+int rt_pthread_once(pthread_once_t *o, void (*fn)(void)) __asm__("pthread_once");
+int rt_pthread_once(pthread_once_t *o, void (*fn)(void))
+{
+	RESOLVE(real_once, "pthread_once", NULL);
+	if (RT_LIKELY(!__atomic_load_n(&rt_watch_on, __ATOMIC_RELAXED)))
+		return real_once(o, fn);
+	void (*saved_fn)(void) = once_routine;
+	pthread_once_t *saved_o = once_object;
+	once_routine = fn;
+	once_object = o;
+	int r = real_once(o, once_trampoline);
+	once_routine = saved_fn;
+	once_object = saved_o;
+	acquire(o);
+	return r;
 }

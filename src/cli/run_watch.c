@@ -40,13 +40,14 @@ struct run_watch *run_watch_prepare(struct run_args *a, struct store *st,
 	struct run_watch *w = xcalloc(1, sizeof *w);
 	load_races(st, &w->races);
 	char *err = NULL;
-	if (!w->races.n || watch_plan_make(&w->plan, &w->races, program, a->out.root, &err)) {
-		if (err)
-			fprintf(stderr, "tsafe: watch: %s: data races are not watched in this run\n", err);
+	if (watch_plan_make(&w->plan, &w->races, program, a->out.root, &err)) {
+		fprintf(stderr, "tsafe: watch: %s: data races are not watched in this run\n", err);
 		free(err);
 		run_watch_free(w);
 		return NULL;
 	}
+	if (w->plan.n == 0)
+		watch_plan_globals(&w->plan, program, a->out.root);
 	w->file = xasprintf("%s/watch-candidates.txt", logdir);
 	if (w->plan.nt && watch_plan_write(&w->plan, w->file)) {
 		fprintf(stderr, "tsafe: watch: cannot write '%s': data races are not watched in "

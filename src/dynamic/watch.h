@@ -27,7 +27,9 @@ struct watch_target {
 };
 
 struct watch_cand {
-	const struct finding *f;    /* the static finding (the caller's list owns it) */
+	const struct finding *f;    /* the static finding (the caller's list owns it), or
+	                               NULL for a variable watched without a scan */
+	char *symbol;               /* without a finding: its access path ("g:hits") */
 	char *label;                /* what messages call the object: "balance" */
 	const char *why_not;        /* not watched: why (static text) */
 	int first_target, ntargets;
@@ -45,6 +47,7 @@ struct watch_plan {
 	int nt, capt;
 	char **modules;
 	int nmodules, cap_modules;
+	int globals;                /* no scan: the program's own variables, sampled */
 	/* what the processes said about watching */
 	int processes_on;           /* processes that watched */
 	int denied_err;             /* a process could not open a watchpoint: errno */
@@ -57,6 +60,9 @@ struct watch_plan {
  * with *err when the program cannot be read. */
 int watch_plan_make(struct watch_plan *w, const struct finding_list *races, const char *program,
                     const char *root, char **err);
+/* Without candidates from a scan: the program's own writable variables with a static
+ * address (up to 64; not atomics, constants or synchronisation objects). Their number. */
+int watch_plan_globals(struct watch_plan *w, const char *program, const char *root);
 int watch_plan_write(const struct watch_plan *w, const char *path);
 void watch_plan_report(const struct watch_plan *w, FILE *out);
 void watch_plan_free(struct watch_plan *w);

@@ -2,6 +2,8 @@
 #ifndef TSAFE_DYNAMIC_WATCH_INTERNAL_H
 #define TSAFE_DYNAMIC_WATCH_INTERNAL_H
 
+#include <elfutils/libdw.h>
+
 #include "watch.h"
 
 /* An access path split for the DWARF lookup: "s:a.c:progress.bytes_done" is file
@@ -17,5 +19,12 @@ struct watch_path {
  * object reached through a pointer). */
 int watch_path_parse(const char *symbol, const char *root, struct watch_path *out);
 void watch_path_free(struct watch_path *p);
+
+/* Targets for [addr, addr + size) of candidate cand: naturally aligned words of at most
+ * 8 bytes inside it. */
+void watch_add_words(struct watch_plan *w, int cand, const char *module, uint64_t addr,
+                     uint64_t size, int rw);
+/* A unit's main file, canonical absolute (new string), or NULL. */
+char *watch_cu_path(Dwarf_Die *cu);
 
 #endif

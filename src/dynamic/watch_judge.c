@@ -3,8 +3,8 @@
  * threads, at least one wrote, no lock was held by both (a lock both held only for
  * reading does not count), and neither is ordered before the other by the program's
  * synchronisation: a is before b when b's vector clock already covered a's epoch (the
- * runtime's clocks follow create, join, semaphores, conditions and barriers, never
- * plain lock/unlock). The confirmed finding is the static one (its
+ * runtime's clocks follow create, join, semaphores, conditions, barriers and
+ * pthread_once, never plain lock/unlock). The confirmed finding is the static one (its
  * fingerprint), seen by the "watch" engine, with both run-time stacks. */
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +76,7 @@ static void add_side(const struct dyn_ctx *c, struct finding *f, struct dyn_proc
 /* The label of a candidate: its static message's quoted object. */
 static const char *label_of(struct watch_cand *k)
 {
-	if (!k->label) {
+	if (!k->label && k->f) {
 		const char *q = k->f->message ? strchr(k->f->message, '\'') : NULL;
 		const char *e = q ? strchr(q + 1, '\'') : NULL;
 		k->label = q && e ? xstrndup(q + 1, (size_t)(e - q - 1)) : xstrdup(k->f->symbol);
@@ -84,18 +84,30 @@ static const char *label_of(struct watch_cand *k)
 	return k->label;
 }
 
+/* The static finding, seen by the watch engine; without one (no scan), a finding of its
+ * own, identified like any other by its sides' code. */
 static void confirm(const struct dyn_ctx *c, struct dyn_process *p, struct watch_cand *k,
                     const struct rt_watch_hit *a, const struct rt_watch_hit *b)
 {
-	struct finding *f = finding_list_add(c->out);
-	f->rule = xstrdup(k->f->rule);
-	f->severity = xstrdup(k->f->severity);
-	f->message = xstrdup(k->f->message);
-	f->symbol = xstrdup(k->f->symbol);
-	f->fingerprint = xstrdup(k->f->fingerprint);
+	struct finding *f;
+	if (k->f) {
+		f = finding_list_add(c->out);
+		f->rule = xstrdup(k->f->rule);
+		f->severity = xstrdup(k->f->severity);
+		f->message = xstrdup(k->f->message);
+		f->symbol = xstrdup(k->f->symbol);
+		f->fingerprint = xstrdup(k->f->fingerprint);
+	} else {
+		char *msg = xasprintf("data race on '%s'", label_of(k));
+		f = dyn_finding(c, "data-race", msg, k->symbol);
+		free(msg);
+	}
+	free(f->engine);
 	f->engine = xstrdup("watch");
 	add_side(c, f, p, a, label_of(k));
 	add_side(c, f, p, b, label_of(k));
+	if (!k->f)
+		finding_fingerprint(f, c->opts->root);
 	k->confirmed = 1;
 }
 

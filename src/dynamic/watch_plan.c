@@ -195,8 +195,7 @@ static int find_function(Dwarf_Die *cu, const char *name, Dwarf_Die *out)
 	return -1;
 }
 
-/* The unit's main file, canonical absolute (new string), or NULL. */
-static char *cu_path(Dwarf_Die *cu)
+char *watch_cu_path(Dwarf_Die *cu)
 {
 	const char *name = dwarf_diename(cu);
 	Dwarf_Attribute a;
@@ -214,7 +213,7 @@ static char *cu_path(Dwarf_Die *cu)
 
 static int cu_is(Dwarf_Die *cu, const char *want)
 {
-	char *path = want ? cu_path(cu) : NULL;
+	char *path = want ? watch_cu_path(cu) : NULL;
 	int same = str_eq(path, want);
 	free(path);
 	return same;
@@ -317,9 +316,8 @@ void watch_path_free(struct watch_path *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* Naturally aligned words of at most 8 bytes inside [addr, addr + size). */
-static void add_words(struct watch_plan *w, int cand, const char *module, Dwarf_Addr addr,
-                      Dwarf_Word size, int rw)
+void watch_add_words(struct watch_plan *w, int cand, const char *module, uint64_t addr,
+                     uint64_t size, int rw)
 {
 	struct watch_cand *c = &w->c[cand];
 	Dwarf_Addr end = addr + size;
@@ -361,7 +359,8 @@ static void resolve(struct watch_plan *w, int cand, Dwarf **dw, const char *root
 		c->why_not = NULL;
 		c->first_target = w->nt;
 		for (int i = 0; i < r.n; i++)
-			add_words(w, cand, w->modules[m], addr + r.r[i].off, r.r[i].size, has_read_side(c->f));
+			watch_add_words(w, cand, w->modules[m], addr + r.r[i].off, r.r[i].size,
+			                has_read_side(c->f));
 		break;
 	}
 	watch_path_free(&wp);
@@ -455,8 +454,10 @@ int watch_plan_write(const struct watch_plan *w, const char *path)
 
 void watch_plan_free(struct watch_plan *w)
 {
-	for (int i = 0; i < w->n; i++)
+	for (int i = 0; i < w->n; i++) {
 		free(w->c[i].label);
+		free(w->c[i].symbol);
+	}
 	free(w->c);
 	free(w->t);
 	for (int i = 0; i < w->nmodules; i++)

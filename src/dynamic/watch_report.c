@@ -38,6 +38,12 @@ static void say_off(const struct watch_plan *w, FILE *out)
 
 static void say_cand(const struct watch_cand *c, FILE *out)
 {
+	if (!c->f) {
+		if (c->confirmed)
+			fprintf(out, "tsafe: watch: data race on '%s' seen (%ld accesses by %d threads, "
+			        "watched %.3f s)\n", c->label, c->hits, c->threads, c->watched_s);
+		return;
+	}
 	const struct location *l = c->f->nlocs ? &c->f->locs[0] : NULL;
 	fprintf(out, "tsafe: watch: %s (%s:%d): ", c->f->message, l && l->file ? l->file : "?",
 	        l ? l->line : 0);
@@ -66,7 +72,11 @@ void watch_plan_report(const struct watch_plan *w, FILE *out)
 	for (int i = 0; i < w->n; i++)
 		if (w->c[i].why_not || w->processes_on)
 			say_cand(&w->c[i], out);
-	if (w->processes_on)
+	if (w->processes_on && w->globals)
+		fprintf(out, "tsafe: watch: no race candidates from a scan: %d of the program's "
+		        "variables watched in turn (%d word%s), %d race%s seen\n", w->n, w->nt,
+		        w->nt == 1 ? "" : "s", confirmed, confirmed == 1 ? "" : "s");
+	else if (w->processes_on)
 		fprintf(out, "tsafe: watch: %d candidate%s, %d watched (%d word%s), %d confirmed\n",
 		        w->n, w->n == 1 ? "" : "s", watchable, w->nt, w->nt == 1 ? "" : "s", confirmed);
 }
