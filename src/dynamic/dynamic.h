@@ -14,6 +14,7 @@
 #include "store/edges.h"
 
 struct facts_at;
+struct watch_plan;
 
 struct dyn_opts {
 	const char *root;        /* project root: paths in findings are relative to it */
@@ -21,6 +22,8 @@ struct dyn_opts {
 	                            by where it was made or first taken is named by the class
 	                            the static pass gives that line, so both engines name one
 	                            lock alike */
+	struct watch_plan *watch;   /* what the watch engine watched (NULL: nothing); the
+	                               runs' observations are added to it */
 };
 
 struct dyn_summary {

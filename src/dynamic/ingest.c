@@ -116,6 +116,8 @@ int dynamic_ingest(const char *dir, const struct dyn_opts *o, struct dyn_run *ou
 		in.procs[i].sym_ctx = &in;
 		analyse(&c, &in.procs[i], out);
 	}
+	for (int i = 0; o->watch && i < in.nfiles; i++)
+		dyn_watch(&c, &in.procs[i], o->watch);   /* the static findings' fingerprints */
 	/* The same finding from several processes (a fork child repeating its parent's code)
 	 * is one finding. */
 	finding_list_finish(&out->findings, 0, o->root);
