@@ -2,6 +2,7 @@
  * it was cached (size or mtime) is read again. */
 #include "source.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,4 +117,27 @@ void source_cache_clear(void)
 			drop(c);
 		}
 	pthread_mutex_unlock(&files_lock);
+}
+
+char *source_inside_root(const char *root, const char *path)
+{
+	if (!path || !*path)
+		return NULL;
+	root = root ? root : ".";
+	char *full = path[0] == '/' ? xstrdup(path) : xasprintf("%s/%s", root, path);
+	char *real = realpath(full, NULL);
+	char *real_root = realpath(root, NULL);
+	free(full);
+	struct stat st;
+	int inside = real && real_root && stat(real, &st) == 0 && S_ISREG(st.st_mode);
+	if (inside && strcmp(real_root, "/") != 0) {
+		size_t n = strlen(real_root);
+		inside = !strncmp(real, real_root, n) && real[n] == '/';
+	}
+	free(real_root);
+	if (!inside) {
+		free(real);
+		return NULL;
+	}
+	return real;
 }
