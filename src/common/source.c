@@ -35,7 +35,7 @@ static void drop(struct cached *c)
 
 static struct cached *load(const char *path, const struct stat *st)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = fopen_regular(path);
 	if (!f)
 		return NULL;
 	struct cached *c = xcalloc(1, sizeof *c);
