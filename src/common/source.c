@@ -119,8 +119,9 @@ void source_cache_clear(void)
 	pthread_mutex_unlock(&files_lock);
 }
 
-char *source_inside_root(const char *root, const char *path)
+char *source_inside_root(const char *root, const char *path, int *outside)
 {
+	*outside = 0;
 	if (!path || !*path)
 		return NULL;
 	root = root ? root : ".";
@@ -136,6 +137,7 @@ char *source_inside_root(const char *root, const char *path)
 	}
 	free(real_root);
 	if (!inside) {
+		*outside = real != NULL;
 		free(real);
 		return NULL;
 	}

@@ -20,11 +20,12 @@ static void put_snippet(FILE *out, const struct report_opts *o, const struct loc
 	size_t len;
 	if (!loc->file || loc->line <= 0)
 		return;
-	char *path = source_inside_root(o->root, loc->file);
+	int outside;
+	char *path = source_inside_root(o->root, loc->file, &outside);
 	if (!path || !source_line(NULL, path, loc->line, &len)) {
-		fputs(path ? "<p class=\"nosrc\">source not available here</p>\n"
-		           : "<p class=\"nosrc\">source not shown: not a file inside the project root "
-		             "(--root)</p>\n", out);
+		fputs(!outside ? "<p class=\"nosrc\">source not available here</p>\n"
+		               : "<p class=\"nosrc\">source not shown: not a file inside the project "
+		                 "root (--root)</p>\n", out);
 		free(path);
 		return;
 	}

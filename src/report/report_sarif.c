@@ -83,7 +83,8 @@ static void add_snippet(cJSON *phys, const char *root, const char *file, int lin
 {
 	cJSON *region = cJSON_GetObjectItem(phys, "region");
 	size_t len = 0;
-	char *path = region ? source_inside_root(root, file) : NULL;
+	int outside;
+	char *path = region ? source_inside_root(root, file, &outside) : NULL;
 	const char *text = path ? source_line(NULL, path, line, &len) : NULL;
 	free(path);
 	if (!text)
