@@ -143,7 +143,7 @@ static int start(void)
 		rt_say("cannot map memory for the thread registry: recording nothing");
 		return -1;
 	}
-	if (rt_log_open(dir, 0, NULL, 0)) {
+	if (rt_log_dir(dir) || rt_log_open(0, NULL, 0)) {
 		rt_say("cannot create a log file in TSAFE_RT_OUT (check that the directory exists "
 		       "and is writable): recording nothing");
 		return -1;
@@ -206,8 +206,7 @@ __attribute__((constructor)) static void rt_constructor(void)
 void rt_after_fork(struct rt_thread *self, const char *parent_log, uint64_t parent_offset)
 {
 	rt_threads_after_fork(self);
-	const char *dir = getenv("TSAFE_RT_OUT");
-	if (!dir || rt_log_open(dir, RTP_FORKED, parent_log, parent_offset)) {
+	if (rt_log_open(RTP_FORKED, parent_log, parent_offset)) {
 		__atomic_store_n(&state, 3, __ATOMIC_RELEASE);
 		return;
 	}

@@ -235,7 +235,10 @@ void *rt_map(size_t bytes);
 
 /* ---- output (log.c) ------------------------------------------------------------------ */
 
-int rt_log_open(const char *dir, uint32_t flags, const char *parent, uint64_t parent_offset);
+/* The log directory (TSAFE_RT_OUT), made absolute against the current directory. 0 or -1. */
+int rt_log_dir(const char *dir);
+/* A new log file in that directory: at start-up, and in a fork child. 0 or -1. */
+int rt_log_open(uint32_t flags, const char *parent, uint64_t parent_offset);
 void rt_log_write(const void *rec, size_t len);
 uint64_t rt_log_size(void);
 const char *rt_log_name(void);

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,8 +61,8 @@ static const char usage[] =
 	"                     was reported (default: no limit)\n"
 	"\n"
 	"Exit status: the program's own (128+N when killed by signal N), 1 when findings reach\n"
-	"--fail-on, 2 on a usage or tool error. A statically linked program cannot be run\n"
-	"under the runtime (exit 2). Environment: TSAFE_RT_LIB names libtsafe-rt.so.\n";
+	"--fail-on, 2 on a usage or tool error. A statically linked or set-user-ID program\n"
+	"cannot be run under the runtime (exit 2). Environment: TSAFE_RT_LIB names libtsafe-rt.so.\n";
 
 static int check_engine(struct run_args *a)
 {
@@ -193,6 +195,24 @@ static int statically_linked(const char *path)
 	}
 	close(fd);
 	return is_static;
+}
+
+/* Why the dynamic loader would ignore LD_PRELOAD for path (it runs in secure mode: its
+ * set-user-ID or set-group-ID bit gives it another identity than ours, or it carries file
+ * capabilities), or NULL. Such bits do nothing on a nosuid mount. */
+static const char *secure_execution(const char *path)
+{
+	struct stat st;
+	struct statvfs fs;
+	if (stat(path, &st) || (statvfs(path, &fs) == 0 && (fs.f_flag & ST_NOSUID)))
+		return NULL;
+	if ((st.st_mode & S_ISUID) && st.st_uid != getuid())
+		return "set-user-ID";
+	if ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP) && st.st_gid != getgid())
+		return "set-group-ID";
+	if (getxattr(path, "security.capability", NULL, 0) > 0)
+		return "given file capabilities";
+	return NULL;
 }
 
 /* The program's environment: ours, with the runtime preloaded and told where to write. */
@@ -333,6 +353,13 @@ static long run_runtime(struct run_args *a, struct store *st, const char *lib, c
 		free(logdir);
 		return -1;
 	}
+	/* Absolute, so that a program that changes directory (a daemon's chdir("/")) and then
+	 * forks or execs still finds it. */
+	char *absolute = realpath(logdir, NULL);
+	if (absolute) {
+		free(logdir);
+		logdir = absolute;
+	}
 	int status = spawn_and_wait(a, program, lib, logdir);
 	long run = -1;
 	if (status != -1) {
@@ -437,6 +464,11 @@ static int find_tools(const struct run_args *a, char **lib, char **program, char
 		return cli_error("'%s' is statically linked, so the runtime cannot be preloaded into "
 		                 "it: link it dynamically to use tsafe run (tsafe scan still works)",
 		                 a->cmd[0]);
+	const char *secure = uses(a, "runtime") ? secure_execution(*program) : NULL;
+	if (secure)
+		return cli_error("'%s' is %s, so the dynamic loader ignores LD_PRELOAD and the runtime "
+		                 "cannot watch it: run a copy without that bit (or as its owner) to use "
+		                 "tsafe run (tsafe scan still works)", a->cmd[0], secure);
 	if (strcmp(a->engine, "runtime") != 0 && !(*valgrind = vg_find()))
 		return cli_error("valgrind is not installed (or not on PATH): install it with "
 		                 "'sudo apt-get install valgrind', or use --engine runtime");

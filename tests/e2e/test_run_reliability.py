@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""test_run_reliability.py — the runtime under programs that push it: each case a small
+program in tests/fixtures/run/reliability run under `tsafe run`, checked for what a user
+would see (the program's own output and status untouched, what it did still recorded,
+no false verdicts, real hangs ended):
+
+  - fd_reuse: closefrom(3), a close loop, or dup2 over the runtime's descriptor, then the
+    program owns descriptor 800: its file holds only its own data, its fork child keeps
+    its descriptor, and misuse after the takeover is still recorded;
+  - daemon: a relative log directory (TMPDIR or TSAFE_RT_OUT), chdir("/"), fork (and
+    exec): the child's log is kept;
+  - setuid/setgid programs are refused with exit 2 and why (LD_PRELOAD is ignored there).
+
+Env: TSAFE, TSAFE_SOURCE_DIR, TSAFE_BUILD_DIR.
+"""
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from e2elib import env, Tally
+from test_run import compile_c, describe, tsafe_run
+
+SRC, BUILD = env("TSAFE_SOURCE_DIR"), env("TSAFE_BUILD_DIR")
+FIXTURES = os.path.join(SRC, "tests", "fixtures", "run", "reliability")
+RUNTIME = os.path.join(BUILD, "runtime", "libtsafe-rt.so")
+T = Tally()
+
+
+def build(work, name):
+    return compile_c(os.path.join(work, name), os.path.join(FIXTURES, name + ".c"))
+
+
+def lines_of(found, rule):
+    return sorted(f["locations"][0].get("line") for f in found or [] if f["rule"] == rule)
+
+
+def marked_lines(name, text):
+    with open(os.path.join(FIXTURES, name + ".c"), encoding="utf-8") as f:
+        return [n for n, line in enumerate(f, 1) if text in line]
+
+
+def test_fd_reuse(work):
+    exe = build(work, "fd_reuse")
+    want = marked_lines("fd_reuse", "pthread_mutex_unlock(&")
+    for mode in ("closefrom", "closeloop", "dup2"):
+        data = os.path.join(work, f"data-{mode}")
+        rc, found, err, _ = tsafe_run(work, os.path.join(work, f"fd-{mode}.db"), exe, mode, data,
+                                      opts=("--fail-on", "never"))
+        T.check(f"fd_reuse {mode}: the program's own file and its fork child's descriptor untouched "
+                "(exit 0)", rc == 0, f"exit {rc}", err)
+        T.check(f"fd_reuse {mode}: misuse before and after the program took the descriptors is "
+                "recorded (parent, thread, fork child)",
+                lines_of(found, "unlock-not-held") == want, want, describe(found), err)
+
+
+def test_daemon(work):
+    exe = build(work, "daemon")
+    os.makedirs(os.path.join(work, "reltmp"), exist_ok=True)
+    want = marked_lines("daemon", "pthread_mutex_unlock(&lock)")
+    for mode, line in (("fork", want[1]), ("exec", want[0])):
+        rc, found, err, _ = tsafe_run(work, os.path.join(work, f"daemon-{mode}.db"), exe, mode,
+                                      opts=("--fail-on", "never"), extra_env={"TMPDIR": "reltmp"})
+        T.check(f"daemon ({mode}), TMPDIR relative: the child's log is kept after chdir('/')",
+                rc == 0 and lines_of(found, "unlock-not-held") == [line], f"exit {rc}",
+                describe(found), err)
+    logs = os.path.join(work, "rellogs")
+    os.mkdir(logs)
+    r = subprocess.run([exe], cwd=work, capture_output=True, text=True,
+                       env=dict(os.environ, LD_PRELOAD=RUNTIME, TSAFE_RT_OUT="rellogs"))
+    made = glob.glob(os.path.join(logs, "tsafe-rt.*.log"))
+    T.check("daemon, TSAFE_RT_OUT relative with LD_PRELOAD: parent and child logs both kept",
+            r.returncode == 0 and len(made) == 2, r.stderr, made)
+
+
+def test_setuid(work):
+    exe = build(work, "daemon")
+    if os.geteuid() != 0:
+        print("skip - not root: cannot make a program set-user-ID to another user")
+        return
+    for bit, name, chown in ((0o4755, "set-user-ID", (65534, -1)), (0o2755, "set-group-ID", (-1, 65534))):
+        copy = os.path.join(work, f"daemon-{bit:o}")
+        shutil.copy(exe, copy)
+        os.chown(copy, *chown)
+        os.chmod(copy, bit)
+        rc, _, err, _ = tsafe_run(work, os.path.join(work, f"suid-{bit:o}.db"), copy)
+        T.check(f"a {name} program: exit 2 and why", rc == 2 and name in err and "LD_PRELOAD" in err,
+                f"exit {rc}", err)
+    own = os.path.join(work, "daemon-own")
+    shutil.copy(exe, own)
+    os.chmod(own, 0o4755)
+    rc, found, err, _ = tsafe_run(work, os.path.join(work, "suid-own.db"), own, opts=("--fail-on", "never"))
+    T.check("a set-user-ID program owned by the caller runs (its bit changes nothing)",
+            rc == 0 and len(found or []) == 1, f"exit {rc}", describe(found), err)
+
+
+def main():
+    if not os.path.exists(RUNTIME):
+        sys.exit(f"test_run_reliability: {RUNTIME} is missing; build the tsafe-rt target")
+    with tempfile.TemporaryDirectory(prefix="tsafe-rel-") as work:
+        test_fd_reuse(work)
+        test_daemon(work)
+        test_setuid(work)
+    print(f"{T.passed} passed, {T.failed} failed")
+    return 1 if T.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
