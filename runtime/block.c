@@ -103,7 +103,7 @@ static void report(struct rt_cycle *c)
 	                                sizeof *d + (size_t)c->n * sizeof d->t[0]));
 	rt_say(c->stall ? "deadlock: every thread is blocked, waiting on the others; ending the process"
 	       : c->n == 1 ? "a thread is blocked on a lock it holds itself; ending the process"
-	                   : "deadlock: threads are blocked on each other's locks; ending the process");
+	                   : "deadlock: threads wait for each other's locks or ends; ending the process");
 	_exit(RT_DEADLOCK_EXIT);
 }
 
@@ -135,6 +135,25 @@ static int wait_in_slices(struct rt_thread *t, void *what, rt_timed_wait wait)
 	}
 }
 
+/* A wait that is a cancellation point (sem_wait, a join) may unwind the thread: it is
+ * no longer blocked, and the program's cleanup handlers run outside the runtime. */
+static void wait_cancelled(void *p)
+{
+	struct rt_thread *t = p;
+	__atomic_store_n(&t->waiting_on, NULL, __ATOMIC_RELEASE);
+	RT_STORE(&t->joining, 0);
+	rt_leave();
+}
+
+static int wait_watched(struct rt_thread *t, void *what, rt_timed_wait wait)
+{
+	int r;
+	pthread_cleanup_push(wait_cancelled, t);
+	r = wait_in_slices(t, what, wait);
+	pthread_cleanup_pop(0);
+	return r;
+}
+
 static void begin_wait(struct rt_thread *t, int kind, unsigned wflags, uint32_t cls,
                        uint32_t joining, void *pc, uint32_t stack)
 {
@@ -155,7 +174,7 @@ int rt_block(struct rt_thread *t, void *lock, int kind, uint32_t cls, unsigned h
 		rt_misuse(t, RTR_DOUBLE_LOCK, lock, kind, cls, pc, t->held[i].site, t->seq);
 	begin_wait(t, kind, 0, cls, 0, pc, 0);
 	__atomic_store_n(&t->waiting_on, lock, __ATOMIC_RELEASE);
-	int r = wait_in_slices(t, lock, wait);
+	int r = wait_watched(t, lock, wait);
 	__atomic_store_n(&t->waiting_on, NULL, __ATOMIC_RELEASE);
 	return r;
 }
@@ -163,7 +182,7 @@ int rt_block(struct rt_thread *t, void *lock, int kind, uint32_t cls, unsigned h
 int rt_block_join(struct rt_thread *t, uint32_t target, void *pc, rt_timed_wait wait, void *ctx)
 {
 	begin_wait(t, 0, 0, 0, target, pc, 0);
-	int r = wait_in_slices(t, ctx, wait);
+	int r = wait_watched(t, ctx, wait);
 	RT_STORE(&t->joining, 0);
 	return r;
 }
@@ -186,7 +205,7 @@ int rt_block_on(struct rt_thread *t, void *obj, int kind, unsigned wflags, void 
                 rt_timed_wait wait)
 {
 	rt_wait_mark(t, obj, kind, wflags, pc);
-	int r = wait_in_slices(t, obj, wait);
+	int r = wait_watched(t, obj, wait);
 	rt_wait_unmark(t);
 	return r;
 }

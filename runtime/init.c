@@ -180,6 +180,7 @@ struct rt_thread *rt_attach(void)
 	rt_tls.self = t;
 	int main_thread = t->tid == getpid();
 	rt_tls.guard = 1;
+	rt_thread_map(pthread_self(), t->seq);   /* joinable by handle too: main can be joined */
 	if (!main_thread) {
 		t->keyed = 1;
 		pthread_setspecific(thread_key, t);

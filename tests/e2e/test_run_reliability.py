@@ -9,7 +9,11 @@ no false verdicts, real hangs ended):
     its descriptor, and misuse after the takeover is still recorded;
   - daemon: a relative log directory (TMPDIR or TSAFE_RT_OUT), chdir("/"), fork (and
     exec): the child's log is kept;
-  - setuid/setgid programs are refused with exit 2 and why (LD_PRELOAD is ignored there).
+  - setuid/setgid programs are refused with exit 2 and why (LD_PRELOAD is ignored there);
+  - join_main: main joins a thread that joins main, a hang of its own: reported as a
+    deadlock and ended (status 124);
+  - cancel_cleanup: threads cancelled in pthread_cond_wait, sem_wait and pthread_join
+    whose cleanup handlers unlock: no lock-leak, exit 0.
 
 Env: TSAFE, TSAFE_SOURCE_DIR, TSAFE_BUILD_DIR.
 """
@@ -96,6 +100,27 @@ def test_setuid(work):
             rc == 0 and len(found or []) == 1, f"exit {rc}", describe(found), err)
 
 
+def run_clean(work, name, what, *args, extra_env=None):
+    """A correct program: under the runtime it exits 0 with no findings, as it does alone."""
+    exe = build(work, name)
+    native = subprocess.run([exe, *args], capture_output=True, text=True, timeout=60)
+    rc, found, err, _ = tsafe_run(work, os.path.join(work, name + ".db"), exe, *args,
+                                  extra_env=extra_env)
+    T.check(f"{name}: {what}: exit 0, no findings (natively exit {native.returncode})",
+            native.returncode == 0 and rc == 0 and found == [], f"exit {rc}", describe(found), err)
+
+
+def test_join_main(work):
+    exe = build(work, "join_main")
+    rc, found, err, secs = tsafe_run(work, os.path.join(work, "join_main.db"), exe,
+                                     opts=("--fail-on", "never"))
+    lines = lines_of(found, "deadlock")
+    want = marked_lines("join_main", "pthread_join(")
+    T.check(f"join_main: the join cycle through main is reported and ended (status 124, {secs:.1f} s)",
+            rc == 124 and len(lines) == 1 and lines[0] in want
+            and "deadlocked; the runtime ended it" in err, f"exit {rc}", describe(found), err)
+
+
 def main():
     if not os.path.exists(RUNTIME):
         sys.exit(f"test_run_reliability: {RUNTIME} is missing; build the tsafe-rt target")
@@ -103,6 +128,8 @@ def main():
         test_fd_reuse(work)
         test_daemon(work)
         test_setuid(work)
+        test_join_main(work)
+        run_clean(work, "cancel_cleanup", "cancelled waits whose cleanup handlers unlock")
     print(f"{T.passed} passed, {T.failed} failed")
     return 1 if T.failed else 0
 
