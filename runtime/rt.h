@@ -14,6 +14,7 @@
 
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <threads.h>
@@ -306,13 +307,24 @@ int rt_block(struct rt_thread *t, void *lock, int kind, uint32_t cls, unsigned h
              rt_timed_wait wait);
 /* A join of thread number target, in slices of wait(ctx, deadline), watched the same way. */
 int rt_block_join(struct rt_thread *t, uint32_t target, void *pc, rt_timed_wait wait, void *ctx);
-/* A blocking wait on a semaphore, in slices, watched for the whole process being stuck. */
+/* A blocking wait on a semaphore, in slices, watched for the whole process being stuck;
+ * the program's signals interrupt it as they would the real sem_wait (signals.c). */
 int rt_block_on(struct rt_thread *t, void *obj, int kind, unsigned wflags, void *pc,
                 rt_timed_wait wait);
 /* Around a wait tsafe does not slice (a barrier, a condition, a timed wait): other
  * threads' checks see it. */
 void rt_wait_mark(struct rt_thread *t, void *obj, int kind, unsigned wflags, void *pc);
 void rt_wait_unmark(struct rt_thread *t);
+
+/* ---- the program's signals in a sliced wait (signals.c) ------------------------------ */
+
+/* Blocks the program's asynchronous signals, saving its mask in *program. 0 or -1. */
+int rt_signals_block(sigset_t *program);
+/* Restores the program's mask, which handles what came while blocked: 1 when one of
+ * those handlers would have interrupted the real wait. */
+int rt_signals_unblock(const sigset_t *program);
+/* A slice ended with EINTR (some handler ran): whether the real wait would have too. */
+int rt_signals_interrupt(const sigset_t *program);
 
 /* ---- semaphores and barriers (stall.c) ------------------------------------------------ */
 

@@ -12,6 +12,8 @@ no false verdicts, real hangs ended):
   - setuid/setgid programs are refused with exit 2 and why (LD_PRELOAD is ignored there);
   - join_main: main joins a thread that joins main, a hang of its own: reported as a
     deadlock and ended (status 124);
+  - sem_signal: a signal while a thread waits in sem_wait ends the wait with EINTR when
+    its handler has no SA_RESTART, and lets it go on when it has, as without the runtime;
   - cancel_cleanup: threads cancelled in pthread_cond_wait, sem_wait and pthread_join
     whose cleanup handlers unlock: no lock-leak, exit 0.
 
@@ -129,6 +131,8 @@ def main():
         test_daemon(work)
         test_setuid(work)
         test_join_main(work)
+        for mode in ("interrupt", "restart"):
+            run_clean(work, "sem_signal", f"a signal in sem_wait ({mode})", mode)
         run_clean(work, "cancel_cleanup", "cancelled waits whose cleanup handlers unlock")
     print(f"{T.passed} passed, {T.failed} failed")
     return 1 if T.failed else 0
