@@ -298,6 +298,8 @@ void rt_mark_gone(struct rt_thread *holder, const void *lock);
 struct rt_thread *rt_find_holder(const struct rt_thread *t, const void *lock, struct rt_held *out);
 /* Whether the lock itself says it is held (by anyone): glibc's own fields. */
 int rt_lock_busy(const void *lock, int kind, pid_t *owner);
+/* Whether the lock is process-shared (glibc's PTHREAD_MUTEX_PSHARED_BIT, rwlock flag). */
+int rt_lock_shared(const void *lock, int kind);
 
 /* The blocking wait of a lock that trylock found busy: double-lock check, then a wait in
  * slices that checks for a deadlock once blocked longer than rt_deadlock_ms. wait()

@@ -121,7 +121,9 @@ void rt_write_join(int type, uint32_t seq, uint32_t by)
 	rt_log_write(&j, rt_rec_finish(&j, (uint32_t)type, sizeof j));
 }
 
-/* In a fork child only the forking thread exists. */
+/* In a fork child only the forking thread exists. What it held stays held, except a
+ * process-shared lock: that one is still the parent's, and the child's own lock of it
+ * waits for the parent. */
 void rt_threads_after_fork(struct rt_thread *self)
 {
 	int high = RT_LOAD(&rt_threads_high);
@@ -129,4 +131,9 @@ void rt_threads_after_fork(struct rt_thread *self)
 		if (&rt_threads[i] != self && RT_LOAD(&rt_threads[i].used))
 			rt_thread_release(&rt_threads[i]);
 	self->tid = (pid_t)syscall(SYS_gettid);
+	int n = 0;
+	for (int i = 0; i < self->nheld; i++)
+		if (!rt_lock_shared(self->held[i].lock, self->held[i].kind))
+			self->held[n++] = self->held[i];
+	RT_STORE(&self->nheld, n);
 }

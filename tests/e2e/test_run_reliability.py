@@ -14,6 +14,9 @@ no false verdicts, real hangs ended):
     deadlock and ended (status 124);
   - sem_signal: a signal while a thread waits in sem_wait ends the wait with EINTR when
     its handler has no SA_RESTART, and lets it go on when it has, as without the runtime;
+  - pshared_fork, pshared_cond: a process-shared mutex held by the parent across fork, or
+    by another process while this one's threads all wait: no double-lock, no deadlock,
+    exit 0, as without the runtime;
   - cancel_cleanup: threads cancelled in pthread_cond_wait, sem_wait and pthread_join
     whose cleanup handlers unlock: no lock-leak, exit 0.
 
@@ -133,6 +136,9 @@ def main():
         test_join_main(work)
         for mode in ("interrupt", "restart"):
             run_clean(work, "sem_signal", f"a signal in sem_wait ({mode})", mode)
+        run_clean(work, "pshared_fork", "a process-shared mutex held by the parent across fork")
+        run_clean(work, "pshared_cond", "a process-shared mutex held by another process while "
+                  "every thread waits")
         run_clean(work, "cancel_cleanup", "cancelled waits whose cleanup handlers unlock")
     print(f"{T.passed} passed, {T.failed} failed")
     return 1 if T.failed else 0
