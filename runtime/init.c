@@ -102,6 +102,7 @@ static void at_exit(int status, void *arg)
 	memset(&e, 0, sizeof e);
 	e.status = status;
 	rt_log_write(&e, rt_rec_finish(&e, RT_EXIT, sizeof e));
+	rt_threads_at_exit();
 }
 
 /* Threads we first meet when they lock (not created through our wrappers) are released
@@ -134,6 +135,8 @@ static int start(void)
 		return -1;
 	}
 	rt_deadlock_ms = env_long("TSAFE_RT_DEADLOCK_MS", rt_deadlock_ms);
+	long max_threads = env_long("TSAFE_RT_MAX_THREADS", RT_MAX_THREADS);
+	rt_max_threads = max_threads < 1 || max_threads > RT_MAX_THREADS ? RT_MAX_THREADS : (int)max_threads;
 	rt_threads_init();
 	rt_class_tables_init();
 	rt_edge_tables_init();
@@ -159,6 +162,8 @@ struct rt_thread *rt_attach(void)
 	/* The wrappers' fast paths do not check: every NULL from here leads to rt_real. */
 	rt_need_real();
 	int s = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
+	if (rt_tls.unwatched)
+		return NULL;
 	if (RT_UNLIKELY(s != 2)) {
 		if (s != 0)
 			return NULL;     /* off, or being started by this very call chain */
@@ -174,8 +179,10 @@ struct rt_thread *rt_attach(void)
 			return NULL;
 	}
 	struct rt_thread *t = rt_thread_claim();
-	if (!t)
+	if (!t) {
+		rt_tls.unwatched = 1;     /* not again at every lock */
 		return NULL;
+	}
 	t->tid = (pid_t)syscall(SYS_gettid);
 	rt_tls.self = t;
 	int main_thread = t->tid == getpid();

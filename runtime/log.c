@@ -133,6 +133,16 @@ void rt_log_write(const void *rec, size_t len)
 	errno = saved;
 }
 
+void rt_write_limit(uint32_t what, uint32_t limit, uint64_t count)
+{
+	struct rt_limit l;
+	memset(&l, 0, sizeof l);
+	l.what = what;
+	l.limit = limit;
+	l.count = count;
+	rt_log_write(&l, rt_rec_finish(&l, RT_LIMIT, sizeof l));
+}
+
 uint64_t rt_log_size(void)
 {
 	int saved = errno;

@@ -108,7 +108,7 @@ extern long rt_deadlock_ms;      /* TSAFE_RT_DEADLOCK_MS: blocked this long = ch
 /* ---- threads (thread.c) -------------------------------------------------------------- */
 
 #define RT_MAX_HELD 64
-#define RT_MAX_THREADS 16384
+extern int rt_max_threads;        /* TSAFE_RT_MAX_THREADS: threads watched at once, at most */
 
 enum held_flags {
 	HF_TRY = 1,        /* acquired by trylock/timedlock: its edges prove no deadlock */
@@ -170,6 +170,7 @@ struct __attribute__((aligned(64))) rt_thread {
 struct rt_tls {
 	struct rt_thread *self;
 	int guard;
+	int unwatched;              /* found the registry full: never registered */
 };
 extern RT_TLS __thread struct rt_tls rt_tls;
 extern struct rt_thread *rt_threads;
@@ -178,7 +179,11 @@ extern int rt_threads_high;        /* slots [0, high) may be in use */
 struct rt_thread *rt_attach(void);     /* the calling thread's state, registering it */
 int rt_running(void);
 void rt_after_fork(struct rt_thread *self, const char *parent_log, uint64_t parent_offset);
+/* A registry slot (counted alive), or NULL when rt_max_threads are alive. */
 struct rt_thread *rt_thread_claim(void);
+/* A thread created while the registry was full runs unwatched: counted in the log. */
+void rt_thread_refused(void);
+void rt_threads_at_exit(void);             /* the final count of those */
 void rt_thread_release(struct rt_thread *t);
 void rt_thread_end(struct rt_thread *t);   /* lock-leak check, then release */
 uint32_t rt_thread_seq_of(pthread_t th);   /* 0 when not created under the runtime */
@@ -242,6 +247,8 @@ int rt_log_dir(const char *dir);
 int rt_log_open(uint32_t flags, const char *parent, uint64_t parent_offset);
 void rt_log_write(const void *rec, size_t len);
 uint64_t rt_log_size(void);
+/* One of the runtime's bounds reached (RTL_*): what the report says about it. */
+void rt_write_limit(uint32_t what, uint32_t limit, uint64_t count);
 const char *rt_log_name(void);
 /* Records are built in a buffer of this size on the stack. */
 #define RT_REC_MAX 1024

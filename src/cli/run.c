@@ -262,6 +262,23 @@ static long store_dyn(const struct run_args *a, struct store *st, struct dyn_run
 	return run;
 }
 
+/* The runtime's bounds the program reached: what was not watched, and how far it grew. */
+static void limits(const struct dyn_limit *l)
+{
+	if (l[RTL_THREADS_ALIVE].count)
+		fprintf(stderr, "tsafe: the program had at least %llu threads alive at once\n",
+		        (unsigned long long)l[RTL_THREADS_ALIVE].count);
+	if (l[RTL_THREADS].count)
+		fprintf(stderr, "tsafe: more than %u threads were alive at once, the most the runtime "
+		        "watches: at least %llu more were not watched (TSAFE_RT_MAX_THREADS sets the "
+		        "bound, up to %d)\n", l[RTL_THREADS].limit,
+		        (unsigned long long)l[RTL_THREADS].count, RT_MAX_THREADS);
+	if (l[RTL_LOCKS].count)
+		fprintf(stderr, "tsafe: the runtime's table of lock addresses filled up (%llu addresses "
+		        "in use, destroyed ones reclaimed): locks at new addresses after that were not "
+		        "watched\n", (unsigned long long)l[RTL_LOCKS].count);
+}
+
 static void summary(const struct dyn_run *dr)
 {
 	const struct dyn_summary *s = &dr->sum;
@@ -274,6 +291,7 @@ static void summary(const struct dyn_run *dr)
 	if (s->deadlocked)
 		fprintf(stderr, "tsafe: the program deadlocked; the runtime ended it (exit status %d)\n",
 		        RT_DEADLOCK_EXIT);
+	limits(s->limits);
 }
 
 /* After the program ended: logs -> findings, with the other programs' edges; stored.

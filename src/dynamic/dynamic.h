@@ -10,11 +10,20 @@
 #ifndef TSAFE_DYNAMIC_H
 #define TSAFE_DYNAMIC_H
 
+#include <stdint.h>
+
+#include "../../runtime/rtformat.h"
 #include "common/finding.h"
 #include "store/edges.h"
 
 struct dyn_opts {
 	const char *root;        /* project root: paths in findings are relative to it */
+};
+
+/* One of the runtime's bounds (RTL_* of rtformat.h), reached when count > 0. */
+struct dyn_limit {
+	uint32_t limit;
+	uint64_t count;
 };
 
 struct dyn_summary {
@@ -23,6 +32,7 @@ struct dyn_summary {
 	int truncated;           /* logs whose last record was cut short (a crash) */
 	int deadlocked;          /* processes the runtime ended on a deadlock */
 	int exited;              /* processes that reached exit() */
+	struct dyn_limit limits[RTL_MAX + 1];   /* the largest over the processes */
 };
 
 struct dyn_run {

@@ -166,6 +166,12 @@ static void take_record(struct dyn_process *p, const struct rt_rec *r, int defin
 		APPEND(p->deadlocks, p->ndeadlocks, p->cap_deadlocks, (const struct rt_deadlock *)(const void *)r);
 		p->deadlocked = 1;
 		break;
+	case RT_LIMIT: {
+		const struct rt_limit *l = (const void *)r;
+		if (l->what >= 1 && l->what <= RTL_MAX && l->count > p->limits[l->what].count)
+			p->limits[l->what] = (struct dyn_limit){.limit = l->limit, .count = l->count};
+		break;
+	}
 	case RT_EXIT:
 		p->exited = 1;
 		p->exit_status = ((const struct rt_exit *)(const void *)r)->status;

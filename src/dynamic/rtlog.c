@@ -23,6 +23,7 @@ static size_t min_size(uint32_t type)
 	case RT_MISUSE: return sizeof(struct rt_misuse);
 	case RT_DEADLOCK: return sizeof(struct rt_deadlock);
 	case RT_EXIT: return sizeof(struct rt_exit);
+	case RT_LIMIT: return sizeof(struct rt_limit);
 	default: return sizeof(struct rt_rec);
 	}
 }

@@ -17,6 +17,12 @@ no false verdicts, real hangs ended):
   - pshared_fork, pshared_cond: a process-shared mutex held by the parent across fork, or
     by another process while this one's threads all wait: no double-lock, no deadlock,
     exit 0, as without the runtime;
+  - lock_addresses: millions of locks at addresses of their own, destroyed: an inversion
+    between two later locks is still found; kept (never destroyed): the table of lock
+    addresses fills and the summary says that later locks were not watched;
+  - thread_bomb: more threads alive at once than the runtime watches: the summary says how
+    many were alive and that the others were not watched; the process has no thread of
+    the runtime's; no finding, exit 0;
   - cancel_cleanup: threads cancelled in pthread_cond_wait, sem_wait and pthread_join
     whose cleanup handlers unlock: no lock-leak, exit 0.
 
@@ -126,6 +132,31 @@ def test_join_main(work):
             and "deadlocked; the runtime ended it" in err, f"exit {rc}", describe(found), err)
 
 
+def test_lock_addresses(work):
+    exe = build(work, "lock_addresses")
+    rc, found, err, secs = tsafe_run(work, os.path.join(work, "addr-churn.db"), exe, "churn",
+                                     opts=("--fail-on", "never"), timeout=300)
+    T.check(f"lock_addresses churn: 3.5M destroyed locks, then an inversion of two new ones is "
+            f"found ({secs:.1f} s)", rc == 0 and [f["rule"] for f in found or []] == ["lock-order-inversion"]
+            and "not watched" not in err, f"exit {rc}", describe(found), err)
+    rc, found, err, secs = tsafe_run(work, os.path.join(work, "addr-keep.db"), exe, "keep",
+                                     opts=("--fail-on", "never"), timeout=300)
+    T.check(f"lock_addresses keep: 3.3M live locks fill the table, and the summary says so ({secs:.1f} s)",
+            rc == 0 and "table of lock addresses filled up" in err and "not watched" in err,
+            f"exit {rc}", describe(found), err)
+
+
+def test_thread_bomb(work):
+    exe = build(work, "thread_bomb")
+    rc, found, err, _ = tsafe_run(work, os.path.join(work, "bomb.db"), exe, "1200",
+                                  extra_env={"TSAFE_RT_MAX_THREADS": "1100"})
+    T.check("thread_bomb: 1,200 threads alive at once, 1,100 watched (main and 1,099): exit 0, no findings, the "
+            "runtime added no thread, the summary says how many were alive and were not watched",
+            rc == 0 and found == [] and "at least 1024 threads alive at once" in err
+            and "more than 1100 threads were alive at once" in err and "at least 101 more were not watched" in err,  # main holds a slot
+            f"exit {rc}", describe(found), err)
+
+
 def main():
     if not os.path.exists(RUNTIME):
         sys.exit(f"test_run_reliability: {RUNTIME} is missing; build the tsafe-rt target")
@@ -139,6 +170,8 @@ def main():
         run_clean(work, "pshared_fork", "a process-shared mutex held by the parent across fork")
         run_clean(work, "pshared_cond", "a process-shared mutex held by another process while "
                   "every thread waits")
+        test_lock_addresses(work)
+        test_thread_bomb(work)
         run_clean(work, "cancel_cleanup", "cancelled waits whose cleanup handlers unlock")
     print(f"{T.passed} passed, {T.failed} failed")
     return 1 if T.failed else 0
