@@ -3,8 +3,9 @@
  * mutex; waiting without holding the mutex is cond-wait-unheld. The wait is marked, so
  * that other threads' deadlock checks count this thread as blocked (stall.c). A thread
  * cancelled in the wait ends it like a return (cancellation re-takes the mutex). Signal
- * and broadcast need nothing. */
+ * and broadcast matter only to the watch engine's clocks (watch_sync.c). */
 #include "rt.h"
+#include "watch.h"
 
 #define PC() __builtin_return_address(0)
 
@@ -29,11 +30,12 @@ static int begin(void *c, pthread_mutex_t *m, int timed, void *pc, struct rt_thr
 	return i;
 }
 
-static void end(struct rt_thread *t, int i)
+static void end(struct rt_thread *t, int i, const void *c)
 {
 	if (t && rt_enter()) {
 		rt_wait_unmark(t);
 		rt_wait_end(t, i);
+		rt_vc_acquire(t, c);
 		rt_leave();
 	}
 }
@@ -72,7 +74,7 @@ static int real_wait(const struct wait_call *w)
 static void cancelled(void *p)
 {
 	const struct wait_call *w = p;
-	end(w->t, w->held);
+	end(w->t, w->held, w->c);
 }
 
 static int wait_on(struct wait_call *w, void *pc)
@@ -83,7 +85,7 @@ static int wait_on(struct wait_call *w, void *pc)
 	pthread_cleanup_push(cancelled, w);
 	r = real_wait(w);
 	pthread_cleanup_pop(0);
-	end(w->t, w->held);
+	end(w->t, w->held, w->c);
 	return r;
 }
 

@@ -241,6 +241,7 @@ static void emit_plain_call(struct xfn *f, CXCursor call, const char *usr, const
 	struct event tmp = {0};
 	fill_args(f, &tmp, call);
 	struct event *ev = emit(f, EV_CALL, call);
+	atoms_note_call(f, call, ev->pos);
 	ev->flags |= flags;
 	ev->callee = xstrdup(usr);
 	ev->name = xstrdup(name);
