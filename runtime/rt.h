@@ -170,7 +170,9 @@ struct __attribute__((aligned(64))) rt_thread {
 struct rt_tls {
 	struct rt_thread *self;
 	int guard;
-	int unwatched;              /* found the registry full: never registered */
+	int unwatched;              /* found the registry full, or ended its registration (its
+	                               exit's destructors may still lock): never registered
+	                               (again) */
 };
 extern RT_TLS __thread struct rt_tls rt_tls;
 extern struct rt_thread *rt_threads;

@@ -110,6 +110,7 @@ void rt_thread_end(struct rt_thread *t)
 	 * was never joined is: ingestion tells them apart by this record. */
 	rt_write_join(RT_THREAD_END, t->seq, t->seq);
 	rt_tls.self = NULL;
+	rt_tls.unwatched = 1;
 	rt_thread_release(t);
 	rt_tls.guard = guard;
 }
