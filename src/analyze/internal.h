@@ -238,6 +238,7 @@ struct analysis {
 	} scratch[MAX_DEPTH];
 	struct keymap memo;          /* frame+entry state (+ main's call chain) -> reported, exit */
 	unsigned char **dying;       /* per index fn: its blocks every path from which dies */
+	unsigned char *noreturn;     /* per index fn: whether it can return (dying.c) */
 	struct keymap exit_unique;   /* ls_key_full of an exit state -> its index: stored once */
 	struct lstate *exit_states;
 	int nexit, cap_exit;
