@@ -44,6 +44,7 @@ static void free_records(struct analysis *a)
 	kb_free(&a->kb);
 	frame_scratch_free(a);
 	dying_free(a);
+	prethread_free(a);
 	free(a->reached);
 	index_free(&a->ix);
 }

@@ -118,6 +118,8 @@ struct when {
 	struct {
 		int pos, lo, hi;
 	} lv[WHEN_LEVELS];           /* deeper calls do not change when code runs */
+	int pre;                     /* before the context's first thread creation, at any depth
+	                                (prethread.c): ordered before every thread it starts */
 };
 
 struct activation {
@@ -130,6 +132,8 @@ struct activation {
 	const struct event *call;    /* the call event in the caller */
 	int depth;
 	struct context *ctx;
+	int pre;                     /* reached before the context created any thread */
+	const unsigned char *after;  /* prethread.c: per event pos of fn, after a creation */
 };
 
 enum ctx_kind { CTX_MAIN, CTX_THREAD, CTX_ISOLATED };
@@ -239,6 +243,8 @@ struct analysis {
 	struct keymap memo;          /* frame+entry state (+ main's call chain) -> reported, exit */
 	unsigned char **dying;       /* per index fn: its blocks every path from which dies */
 	unsigned char *noreturn;     /* per index fn: whether it can return (dying.c) */
+	unsigned char **after_create;/* per index fn: per event pos, after a thread creation
+	                                (prethread.c; NULL: the function creates none) */
 	struct keymap exit_unique;   /* ls_key_full of an exit state -> its index: stored once */
 	struct lstate *exit_states;
 	int nexit, cap_exit;
@@ -274,6 +280,15 @@ void records_truncate(struct analysis *a, int nacc, int nedges);
 /* At a RETURN: `at` is the state there, fn_exit the function's exit state (all returns). */
 void collect_return(struct analysis *a, const struct activation *f, const struct event *ev,
                     const struct lstate *at, const struct lstate *fn_exit);
+
+/* prethread.c */
+void prethread_build(struct analysis *a);
+void prethread_free(struct analysis *a);
+/* Is event ev of frame f reached before its context created any thread? */
+int prethread_at(const struct activation *f, const struct event *ev);
+/* Does code of context c at x surely run before context d exists (c started d, directly or
+ * through other threads, after x)? */
+int prethread_orders(const struct context *c, const struct when *x, const struct context *d);
 
 /* contexts.c */
 void contexts_discover(struct analysis *a);

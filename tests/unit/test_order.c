@@ -74,6 +74,96 @@ static void test_helper_that_can_return_is_not_noreturn(void **state)
 	assert_true(found_symbol("data-race", "failures"));
 }
 
+/* A chain of helpers main -> l1 -> l2 -> l3 -> l4: returns l4's body block. */
+static int deep_chain(struct function **l4)
+{
+	const char *names[] = {"main", "l1", "l2", "l3", "l4"};
+	for (int i = 0; i < 4; i++) {
+		struct function *f = fn(names[i], 0);
+		int b = blk(f);
+		edge(f, 0, b);
+		call(f, b, 100 + i, names[i + 1], NULL, NULL);
+		ret(f, b, 110 + i);
+	}
+	*l4 = fn("l4", 0);
+	int b = blk(*l4);
+	edge(*l4, 0, b);
+	return b;
+}
+
+static void reader_thread(void)
+{
+	struct function *w;
+	int b = thread_fn("worker", &w);
+	access_(w, b, 10, "g:data", RD);
+	ret(w, b, 11);
+}
+
+/* Setup four calls deep, then the thread's creation in the same function: the setup is
+ * before the thread exists, whatever the depth. */
+static void test_setup_before_the_first_thread_at_any_depth(void **state)
+{
+	(void)state;
+	reader_thread();
+	struct function *l4;
+	int b = deep_chain(&l4);
+	access_(l4, b, 20, "g:data", WR);
+	create(l4, b, 21, "worker", "g:t", "?", 0);
+	ret(l4, b, 22);
+	run();
+	assert_int_equal(count("data-race"), 0);
+}
+
+/* The same deep helper called before and after the creation: only the later call races. */
+static void test_deep_helper_after_the_creation_still_races(void **state)
+{
+	(void)state;
+	reader_thread();
+	struct function *init = fn("init", 0);
+	int b = blk(init);
+	edge(init, 0, b);
+	access_(init, b, 5, "g:data", WR);
+	ret(init, b, 6);
+	struct function *l4;
+	b = deep_chain(&l4);
+	call(l4, b, 20, "init", NULL, NULL);
+	create(l4, b, 21, "worker", "g:t", "?", 0);
+	call(l4, b, 22, "init", NULL, NULL);
+	ret(l4, b, 23);
+	run();
+	const struct finding *f = only("data-race");
+	assert_int_equal(f->locs[0].line, 5);
+	assert_int_equal(f->locs[0].nstack >= 2 ? f->locs[0].stack[1].line : 0, 22);
+}
+
+/* A thread that starts threads: what it does before its first creation is ordered before
+ * them; a loop around the creation makes the loop's body after. */
+static void test_creating_thread_setup_is_before_its_children(void **state)
+{
+	(void)state;
+	reader_thread();
+	struct function *boss = fn("boss", 1);
+	int b = blk(boss), loop = blk(boss), out = blk(boss);
+	edge(boss, 0, b);
+	access_(boss, b, 30, "g:data", WR);            /* before: fine */
+	edge(boss, b, loop);
+	access_(boss, loop, 31, "g:data", WR);         /* in the creating loop: races */
+	create(boss, loop, 32, "worker", "g:t[]", "?", EVF_IN_LOOP);
+	edge(boss, loop, loop);
+	edge(boss, loop, out);
+	ret(boss, out, 33);
+	struct function *m = fn("main", 0);
+	b = blk(m);
+	edge(m, 0, b);
+	create(m, b, 40, "boss", "l:main:t", "?", 0);
+	join(m, b, 41, "l:main:t");
+	ret(m, b, 42);
+	run();
+	const struct finding *f = only("data-race");      /* the worker's read with line 31 */
+	assert_int_equal(f->locs[0].line, 10);
+	assert_int_equal(f->locs[1].line, 31);
+}
+
 int main(void)
 {
 	char *err = NULL;
@@ -85,6 +175,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_inferred_noreturn_helpers_end_the_path),
 		T(test_helper_that_can_return_is_not_noreturn),
+		T(test_setup_before_the_first_thread_at_any_depth),
+		T(test_deep_helper_after_the_creation_still_races),
+		T(test_creating_thread_setup_is_before_its_children),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
