@@ -164,6 +164,45 @@ static void test_creating_thread_setup_is_before_its_children(void **state)
 	assert_int_equal(f->locs[1].line, 31);
 }
 
+/* main's file defines stop_timer(), which joins the timer thread; a library unit's
+ * shutdown() calls it. The library can only call back into the one executable that defines
+ * it: the join is seen, the thread is not leaked. */
+static void test_library_calls_back_into_the_executable(void **state)
+{
+	(void)state;
+	struct tu_facts units[2];
+	struct function *w;
+	int b = thread_fn("timer", &w);
+	ret(w, b, 3);
+	struct function *stop = fn("stop_timer", 0);
+	b = blk(stop);
+	edge(stop, 0, b);
+	join(stop, b, 10, "g:tid");
+	ret(stop, b, 11);
+	struct function *m = fn("main", 0);
+	b = blk(m);
+	edge(m, 0, b);
+	create(m, b, 20, "timer", "g:tid", "?", 0);
+	call(m, b, 21, "shutdown", NULL, NULL);
+	ret(m, b, 22);
+	units[0] = tu;
+	memset(&tu, 0, sizeof tu);
+	struct function *sd = fn("shutdown", 0);
+	free(sd->file);
+	sd->file = xstrdup("/proj/lib.c");
+	b = blk(sd);
+	edge(sd, 0, b);
+	call(sd, b, 30, "stop_timer", NULL, NULL);
+	ret(sd, b, 31);
+	units[1] = tu;
+	memset(&tu, 0, sizeof tu);
+	struct analyze_opts o = {.root = "/proj"};
+	analyze_program(units, 2, &o, &found, NULL);
+	assert_int_equal(count("thread-leak"), 0);
+	tu_facts_free(&units[0]);
+	tu_facts_free(&units[1]);
+}
+
 int main(void)
 {
 	char *err = NULL;
@@ -178,6 +217,7 @@ int main(void)
 		T(test_setup_before_the_first_thread_at_any_depth),
 		T(test_deep_helper_after_the_creation_still_races),
 		T(test_creating_thread_setup_is_before_its_children),
+		T(test_library_calls_back_into_the_executable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
