@@ -83,9 +83,11 @@ static void privatize(const struct activation *f, const char *path, struct strbu
 	sb_add(sb, p);
 }
 
+/* A private object's own fields belong to the invocation; what a pointer stored in it
+ * points to (arg->pool->count: a pool every thread's argument names) does not. */
 int object_owner(const char *object)
 {
-	return object[0] == '~' ? atoi(object + 1) : -1;
+	return object[0] == '~' && !strchr(object, '*') ? atoi(object + 1) : -1;
 }
 
 /* Appends the frame's name for path to sb; -1 (nothing appended) when it names no object. */

@@ -57,7 +57,7 @@ static int racy(const struct analysis *a, const struct access_rec *x, const stru
 		return 0;
 	/* An object of one invocation of its owner context, seen from that context: each running
 	 * instance has its own. */
-	if (x->ctx == y->ctx && object_owner(x->object) == x->ctx)
+	if (x->ctx == y->ctx && (object_owner(x->object) == x->ctx || (x->own_element && y->own_element)))
 		return 0;
 	if (x->atomic && y->atomic)
 		return 0;
@@ -186,8 +186,8 @@ static char *race_signature(const struct analysis *a, const struct access_rec *r
 {
 	struct strbuf sb;
 	sb_init(&sb);
-	sb_addf(&sb, "%s|%d|%p|%d|%d|%d%d%d|", r->object, r->ctx, (const void *)r->ev, r->ev->line,
-	        r->ev->col, r->write, r->atomic, r->dying);
+	sb_addf(&sb, "%s|%d|%p|%d|%d|%d%d%d%d|", r->object, r->ctx, (const void *)r->ev, r->ev->line,
+	        r->ev->col, r->write, r->atomic, r->dying, r->own_element);
 	for (int i = 0; i < r->nlocks; i++)
 		sb_addf(&sb, "%d%s,", r->locks[i], r->lock_shared[i] ? "r" : "");
 	if (a->ctxs[r->ctx]->kind == CTX_MAIN) {
