@@ -22,6 +22,7 @@ static void free_records(struct analysis *a)
 		free(c->arg);
 		free(c->handle);
 		free(c->create_stack);
+		free(c->create_path);
 		free(c);
 	}
 	free(a->ctxs);

@@ -126,6 +126,7 @@ static void note_create(struct analysis *a, const struct activation *f, const st
 	c->create_ev = ev;
 	c->create_fn = f->fn;
 	c->ncreate_stack = frame_stack(f, ev, &c->create_stack);
+	exclusive_note_path(c, f, ev);
 }
 
 void contexts_note_thread_op(struct analysis *a, const struct activation *f, const struct event *ev)
@@ -399,7 +400,7 @@ int contexts_concurrent(const struct analysis *a, int cx, const struct when *x, 
 		return 0;
 	if (cx == cy || same_site(c, d))
 		return c->kind == CTX_THREAD && c->multi;
-	if (prethread_orders(c, x, d) || prethread_orders(d, y, c))
+	if (prethread_orders(c, x, d) || prethread_orders(d, y, c) || contexts_exclusive(c, d))
 		return 0;
 	if (c->kind == CTX_MAIN)
 		return main_overlaps(x, d);

@@ -158,6 +158,13 @@ struct context {
 	int joined;                  /* some thread joins its handle */
 	struct frame_site *create_stack;
 	int ncreate_stack;
+	struct path_step *create_path;   /* exclusive.c: from the creator's entry, by depth */
+	int ncreate_path;
+};
+
+struct path_step {                   /* one level of the calls that reached an event */
+	const struct function *fn;
+	const struct event *ev;      /* the call (or, innermost, the event itself) */
 };
 
 struct frame_site {                  /* one level of a stack kept for reports */
@@ -290,6 +297,11 @@ int prethread_at(const struct activation *f, const struct event *ev);
 /* Does code of context c at x surely run before context d exists (c started d, directly or
  * through other threads, after x)? */
 int prethread_orders(const struct context *c, const struct when *x, const struct context *d);
+
+/* exclusive.c */
+void exclusive_note_path(struct context *c, const struct activation *f, const struct event *ev);
+/* Were c and d (or their ancestors) created on branches that exclude each other? */
+int contexts_exclusive(const struct context *c, const struct context *d);
 
 /* contexts.c */
 void contexts_discover(struct analysis *a);
