@@ -313,6 +313,11 @@ void frame_when(const struct activation *f, const struct event *ev, struct when 
 int contexts_concurrent(const struct analysis *a, int cx, const struct when *x, int cy,
                         const struct when *y);
 
+/* race_kind.c: how a race between x and y on the object of records order[lo..hi) is
+ * worded; *warning is set for statistics counters and polled flags. */
+const char *race_kind(const struct analysis *a, const int *order, int lo, int hi,
+                      const struct access_rec *x, const struct access_rec *y, int *warning);
+
 /* rules */
 void check_races(struct analysis *a);
 void check_lock_order(struct analysis *a);

@@ -97,12 +97,17 @@ static void add_side(struct analysis *a, struct finding *f, const struct access_
 	emit_stack(a, loc, r->stack, r->nstack);
 }
 
-static void report_pair(struct analysis *a, const struct access_rec *x, const struct access_rec *y)
+static void report_pair(struct analysis *a, const struct access_rec *x, const struct access_rec *y,
+                        const char *kind, int warning)
 {
 	const char *name = x->ev->name ? x->ev->name : x->object;
-	char *msg = xasprintf("data race on '%s'", name);
+	char *msg = xasprintf("data race on '%s' (%s)", name, kind);
 	char *sym = display_symbol(a, x->object);
 	struct finding *f = emit_finding(a, "data-race", msg, sym);
+	if (warning) {
+		free(f->severity);
+		f->severity = xstrdup("warning");
+	}
 	add_side(a, f, x);
 	add_side(a, f, y);
 	free(msg);
@@ -168,7 +173,9 @@ static void check_object(struct analysis *a, const int *order, int lo, int hi)
 			x = y;
 			y = tmp;
 		}
-		report_pair(a, x, y);
+		int warning;
+		const char *kind = race_kind(a, order, lo, hi, x, y, &warning);
+		report_pair(a, x, y, kind, warning);
 	}
 	free(sites);
 }

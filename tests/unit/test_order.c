@@ -203,6 +203,95 @@ static void test_library_calls_back_into_the_executable(void **state)
 	tu_facts_free(&units[1]);
 }
 
+/* main: start two workers, run `during` while they run, join both. */
+static void main_with(void (*during)(struct function *m, int b))
+{
+	struct function *m = fn("main", 0);
+	int b = blk(m);
+	edge(m, 0, b);
+	create(m, b, 50, "worker", "l:main:t1", "?", 0);
+	create(m, b, 51, "worker", "l:main:t2", "?", 0);
+	if (during)
+		during(m, b);
+	join(m, b, 53, "l:main:t1");
+	join(m, b, 54, "l:main:t2");
+	ret(m, b, 55);
+}
+
+static void read_hits(struct function *m, int b)
+{
+	access_(m, b, 52, "g:hits", RD);
+}
+
+static void set_stop(struct function *m, int b)
+{
+	access_(m, b, 52, "g:stop", WR);
+}
+
+/* Only incremented, and read while the increments go on: a statistics counter (warning). */
+static void test_statistics_counter_is_a_warning(void **state)
+{
+	(void)state;
+	struct function *w;
+	int b = thread_fn("worker", &w);
+	access_(w, b, 10, "g:hits", RD | WR);
+	ret(w, b, 11);
+	main_with(read_hits);
+	run();
+	const struct finding *f = only("data-race");
+	assert_string_equal(f->severity, "warning");
+	assert_non_null(strstr(f->message, "statistics counter"));
+}
+
+/* The same increments read only after the joins: the program's result, an error. */
+static void test_count_read_after_the_joins_is_an_error(void **state)
+{
+	(void)state;
+	struct function *w;
+	int b = thread_fn("worker", &w);
+	access_(w, b, 10, "g:hits", RD | WR);
+	ret(w, b, 11);
+	main_with(NULL);
+	run();
+	const struct finding *f = only("data-race");
+	assert_string_equal(f->severity, "error");
+	assert_non_null(strstr(f->message, "read-modify-write"));
+}
+
+/* Set once by main, polled in the workers' loop: a flag, with the relaxed-atomic fix. */
+static void test_polled_flag_is_a_warning_with_the_c11_fix(void **state)
+{
+	(void)state;
+	struct function *w = fn("worker", 1);
+	int loop = blk(w), out = blk(w);
+	edge(w, 0, loop);
+	access_(w, loop, 10, "g:stop", RD);
+	w->blocks[loop].events[0].flags |= EVF_IN_LOOP;
+	edge(w, loop, loop);
+	edge(w, loop, out);
+	ret(w, out, 11);
+	main_with(set_stop);
+	run();
+	const struct finding *f = only("data-race");
+	assert_string_equal(f->severity, "warning");
+	assert_non_null(strstr(f->message, "relaxed atomic"));
+}
+
+/* Two threads assign the same object: an error that says a value is lost. */
+static void test_write_write_is_an_error(void **state)
+{
+	(void)state;
+	struct function *w;
+	int b = thread_fn("worker", &w);
+	access_(w, b, 10, "g:owner", WR);
+	ret(w, b, 11);
+	main_with(NULL);
+	run();
+	const struct finding *f = only("data-race");
+	assert_string_equal(f->severity, "error");
+	assert_non_null(strstr(f->message, "write-write"));
+}
+
 int main(void)
 {
 	char *err = NULL;
@@ -218,6 +307,10 @@ int main(void)
 		T(test_deep_helper_after_the_creation_still_races),
 		T(test_creating_thread_setup_is_before_its_children),
 		T(test_library_calls_back_into_the_executable),
+		T(test_statistics_counter_is_a_warning),
+		T(test_count_read_after_the_joins_is_an_error),
+		T(test_polled_flag_is_a_warning_with_the_c11_fix),
+		T(test_write_write_is_an_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
