@@ -323,6 +323,7 @@ void check_races(struct analysis *a);
 void check_lock_order(struct analysis *a);
 void check_misuse(struct analysis *a);
 void check_thread_leaks(struct analysis *a);
+void check_mt_unsafe(struct analysis *a);      /* mtunsafe.c, from check_misuse */
 
 /* emit.c: findings */
 struct finding *emit_finding(struct analysis *a, const char *rule, const char *message, const char *symbol);

@@ -489,7 +489,7 @@ static void test_mt_unsafe_only_when_its_state_is_shared_concurrently(void **sta
 	create(m, b, 19, "clock_thread", "l:main:c", "?", 0);
 	create(m, b, 20, "worker", "l:main:t1", "?", 0);
 	create(m, b, 21, "worker", "l:main:t2", "?", 0);
-	call(m, b, 22, "strerror", NULL, NULL);      /* only main uses strerror's buffer: fine */
+	call(m, b, 22, "strsignal", NULL, NULL);     /* only main uses strsignal's buffer: fine */
 	call(m, b, 23, "ctime", NULL, NULL);         /* alongside clock_thread's gmtime: race */
 	join(m, b, 24, "l:main:t1");
 	join(m, b, 25, "l:main:t2");

@@ -292,6 +292,43 @@ static void test_write_write_is_an_error(void **state)
 	assert_non_null(strstr(f->message, "write-write"));
 }
 
+/* ctime in main while a thread calls gmtime (one static struct tm): the finding names both
+ * calls; strerror, MT-Safe in glibc >= 2.32, is no finding even in two threads. */
+static void test_mt_unsafe_call_names_both_calls(void **state)
+{
+	(void)state;
+	struct function *w;
+	int b = thread_fn("worker", &w);
+	call(w, b, 10, "gmtime", NULL, NULL);
+	call(w, b, 11, "strerror", NULL, NULL);
+	ret(w, b, 12);
+	struct function *m = fn("main", 0);
+	b = blk(m);
+	edge(m, 0, b);
+	create(m, b, 20, "worker", "l:main:t", "?", 0);
+	call(m, b, 21, "ctime", NULL, NULL);
+	join(m, b, 22, "l:main:t");
+	create(m, b, 24, "worker", "l:main:u", "?", 0);
+	create(m, b, 25, "worker", "l:main:v", "?", 0);
+	join(m, b, 26, "l:main:u");
+	join(m, b, 27, "l:main:v");
+	ret(m, b, 28);
+	run();
+	int n = 0;
+	for (int i = 0; i < found.n; i++) {
+		const struct finding *f = &found.items[i];
+		assert_string_equal(f->rule, "mt-unsafe-call");
+		assert_null(strstr(f->message, "strerror"));
+		assert_int_equal(f->nlocs, 2);
+		if (f->locs[0].line == 21) {
+			assert_int_equal(f->locs[1].line, 10);
+			assert_non_null(strstr(f->message, "'gmtime'"));
+			n++;
+		}
+	}
+	assert_int_equal(n, 1);
+}
+
 int main(void)
 {
 	char *err = NULL;
@@ -311,6 +348,7 @@ int main(void)
 		T(test_count_read_after_the_joins_is_an_error),
 		T(test_polled_flag_is_a_warning_with_the_c11_fix),
 		T(test_write_write_is_an_error),
+		T(test_mt_unsafe_call_names_both_calls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
