@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 
 #include "rt.h"
+#include "watch.h"
 
 RT_TLS __thread struct rt_tls rt_tls;
 struct rt_thread *rt_threads;
@@ -66,12 +67,17 @@ void rt_thread_end(struct rt_thread *t)
 		return;          /* ended already (pthread_exit, then the cleanup handler) */
 	int guard = rt_tls.guard;
 	rt_tls.guard = 1;
+	rt_watch_thread_end(t);
+	rt_vc_ended(t);
 	for (int i = 0; i < t->nheld; i++) {
 		const struct rt_held *h = &t->held[i];
 		if (RT_LOAD(&h->flags) & HF_GONE)
 			continue;
 		rt_misuse(t, RTR_LOCK_LEAK, h->lock, h->kind, h->cls, h->pc, h->site, t->seq);
 	}
+	/* A thread still running when the process exits is not leaked; one that ended and
+	 * was never joined is: ingestion tells them apart by this record. */
+	rt_write_join(RT_THREAD_END, t->seq, t->seq);
 	rt_tls.self = NULL;
 	rt_thread_release(t);
 	rt_tls.guard = guard;
