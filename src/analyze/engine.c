@@ -83,11 +83,17 @@ static void privatize(const struct activation *f, const char *path, struct strbu
 	sb_add(sb, p);
 }
 
-/* A private object's own fields belong to the invocation; what a pointer stored in it
- * points to (arg->pool->count: a pool every thread's argument names) does not. */
+/* A thread's own argument object belongs to that thread, but not what a pointer stored in
+ * it points to: its creator filled it (arg->pool->count: the pool every thread's argument
+ * names). Locals and heap blocks of an invocation, and what their pointers reach, are its. */
 int object_owner(const char *object)
 {
-	return object[0] == '~' && !strchr(object, '*') ? atoi(object + 1) : -1;
+	if (object[0] != '~')
+		return -1;
+	const char *root = strchr(object, ':');
+	if (root && str_starts(root, ":targ") && strchr(root, '*'))
+		return -1;
+	return atoi(object + 1);
 }
 
 /* Appends the frame's name for path to sb; -1 (nothing appended) when it names no object. */
