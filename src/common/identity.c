@@ -152,19 +152,25 @@ static int seen_statically(const struct finding *k)
 	return str_eq(k->engine, "static") || (k->engines && strstr(k->engines, "static"));
 }
 
+/* f takes k's rule, severity and message when k's rule is the more precise of the two. */
+static void take_precise_rule(struct finding *f, const struct finding *k)
+{
+	if (rule_precision(k->rule) <= rule_precision(f->rule))
+		return;
+	free(f->rule);
+	free(f->severity);
+	free(f->message);
+	f->rule = xstrdup(k->rule);
+	f->severity = xstrdup(k->severity);
+	f->message = xstrdup(k->message);
+}
+
 /* Takes the identity of k; when k's rule is the more precise, its rule and message too. */
 static void adopt(struct finding *f, const struct finding *k)
 {
 	free(f->fingerprint);
 	f->fingerprint = xstrdup(k->fingerprint);
-	if (rule_precision(k->rule) > rule_precision(f->rule)) {
-		free(f->rule);
-		free(f->severity);
-		free(f->message);
-		f->rule = xstrdup(k->rule);
-		f->severity = xstrdup(k->severity);
-		f->message = xstrdup(k->message);
-	}
+	take_precise_rule(f, k);
 }
 
 /* An earlier finding of the same list gives way to a more precise later one; one cycle
@@ -178,14 +184,7 @@ static void upgrade(struct finding *earlier, const struct finding *f)
 		free(earlier->suppress_reason);
 		earlier->suppress_reason = xstrdup(f->suppress_reason);
 	}
-	if (rule_precision(f->rule) <= rule_precision(earlier->rule))
-		return;
-	free(earlier->rule);
-	free(earlier->severity);
-	free(earlier->message);
-	earlier->rule = xstrdup(f->rule);
-	earlier->severity = xstrdup(f->severity);
-	earlier->message = xstrdup(f->message);
+	take_precise_rule(earlier, f);
 }
 
 int identity_merge(struct finding_list *l, const struct finding_list *known)

@@ -37,7 +37,7 @@ static const char sql_ins_location[] =
 	" stack) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 static const char sql_has_engine[] =
 	"SELECT EXISTS (SELECT 1 FROM evidence WHERE finding_id = ?1"
-	" AND (engine = 'static') = ?2)";
+	" AND (engine = 'static') = (?2 = 'static'))";
 /* Engines by how well they describe a finding: the static pass names threads and locks
  * held, the runtime names locks by class and threads by entry, Valgrind names neither. */
 static const char sql_better_engine[] =
@@ -120,34 +120,32 @@ static int save_location(struct store *s, sqlite3_int64 id, int idx, const struc
 	return rc;
 }
 
-/* Whether finding id has evidence from the static pass (is_static 1) or from a dynamic
- * engine (0): 1, 0, or -1 on error. */
-static int has_engine(struct store *s, sqlite3_int64 id, int is_static)
+/* The 0/1 answer of an EXISTS query about finding id with one text parameter; -1 on error. */
+static int exists(struct store *s, const char *sql, sqlite3_int64 id, const char *param)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_has_engine);
+	sqlite3_stmt *st = store_stmt(s, sql);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, is_static);
+	bind_str(st, 2, param);
 	int rc = sqlite3_step(st);
 	int yes = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
 	sqlite3_reset(st);
 	return yes < 0 ? store_fail(s, "looking up a finding's engines") : yes;
 }
 
+/* Whether finding id has evidence from the static pass (is_static 1) or from a dynamic
+ * engine (0): 1, 0, or -1 on error. */
+static int has_engine(struct store *s, sqlite3_int64 id, int is_static)
+{
+	return exists(s, sql_has_engine, id, is_static ? "static" : "dynamic");
+}
+
 /* Whether an engine that describes findings better than `engine` saw finding id: 1, 0, or
  * -1 on error. */
 static int better_engine_saw(struct store *s, sqlite3_int64 id, const char *engine)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_better_engine);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	bind_str(st, 2, engine);
-	int rc = sqlite3_step(st);
-	int yes = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-	sqlite3_reset(st);
-	return yes < 0 ? store_fail(s, "looking up a finding's engines") : yes;
+	return exists(s, sql_better_engine, id, engine);
 }
 
 static void bind_site(sqlite3_stmt *st, sqlite3_int64 id, const struct location *l)
