@@ -20,6 +20,7 @@ static void free_records(struct analysis *a)
 	for (int i = 0; i < a->nctxs; i++) {
 		struct context *c = a->ctxs[i];
 		free(c->arg);
+		free(c->shape);
 		free(c->handle);
 		free(c->create_stack);
 		free(c);
@@ -44,6 +45,7 @@ static void free_records(struct analysis *a)
 	kb_free(&a->kb);
 	frame_scratch_free(a);
 	dying_free(a);
+	fnptr_free(a);
 	free(a->reached);
 	index_free(&a->ix);
 }
@@ -79,11 +81,13 @@ int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o
 	struct analysis a = {.opts = o, .out = out};
 	int first_new = out->n;
 	index_build(&a.ix, tus, ntus);
+	fnptr_build(&a);
 	contexts_discover(&a);
 	check_races(&a);
 	check_lock_order(&a);
 	check_misuse(&a);
 	check_thread_leaks(&a);
+	check_unresolved_threads(&a);
 	fingerprint_and_dedupe(out, first_new, o->root);
 	if (stats) {
 		memset(stats, 0, sizeof *stats);
@@ -94,6 +98,10 @@ int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o
 		stats->functions = a.ix.nfns;
 		stats->frames = a.frames;
 		stats->truncated = a.truncated;
+		const struct event *ev;
+		const struct function *fn;
+		while (fnptr_unresolved(&a, stats->unresolved, &ev, &fn))
+			stats->unresolved++;
 	}
 	free_records(&a);
 	return 0;

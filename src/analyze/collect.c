@@ -202,6 +202,9 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 		if (!isolated && mt_unsafe_find(ev->name) && !index_resolve(&a->ix, ev->callee, f->tu))
 			add_misuse(a, "mt-unsafe-call", f, ev, -1, NULL, NULL);
 		break;
+	case EV_STORE:
+		fnptr_note_store(a, f, ev);
+		break;
 	case EV_THREAD_CREATE:
 	case EV_THREAD_JOIN:
 	case EV_THREAD_DETACH:

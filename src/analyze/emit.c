@@ -87,8 +87,25 @@ char *emit_locks_text(struct analysis *a, const int *cls, const unsigned char *s
 	return sb.buf ? sb_detach(&sb) : xstrdup("none");
 }
 
-/* Absolute paths inside a symbol ("s:/src/x.c:m", "static:/src/x.c:m") become relative, so
- * fingerprints and messages do not depend on where the project is checked out. */
+/* The length of a private object's owner prefix ("~12.3.40:" of a local of one context's
+ * invocation, "~I:"), or 0. */
+static size_t owner_prefix(const char *p)
+{
+	if (p[0] != '~')
+		return 0;
+	size_t i = 1;
+	if (p[i] == 'I')
+		i++;
+	else
+		while ((p[i] >= '0' && p[i] <= '9') || p[i] == '.')
+			i++;
+	return p[i] == ':' && i > 1 ? i + 1 : 0;
+}
+
+/* Absolute paths inside a symbol ("s:/src/x.c:m", "static:/src/x.c:m") become relative, and
+ * private objects lose the context and call chain that own them ("~12:l:f:x" is "l:f:x"),
+ * so fingerprints and messages do not depend on where the project is checked out or on how
+ * many thread contexts reach the code. */
 char *display_symbol(const struct analysis *a, const char *path)
 {
 	size_t n = root_len(a);
@@ -97,6 +114,11 @@ char *display_symbol(const struct analysis *a, const char *path)
 	for (const char *p = path; *p;) {
 		if (under_root(a, p, n)) {
 			p += n + 1;
+			continue;
+		}
+		size_t own = owner_prefix(p);
+		if (own) {
+			p += own;
 			continue;
 		}
 		sb_addc(&sb, *p++);

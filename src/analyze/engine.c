@@ -346,10 +346,16 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 		apply_lock(a, f, ev, s, key);
 	else if (ev->kind == EV_UNLOCK)
 		apply_unlock(s, key);
-	else if (ev->kind == EV_CALL) {
+	else if (ev->kind == EV_CALL && ev->callee) {
 		const struct fn_ref *callee = index_resolve_call(&a->ix, ev, f->tu);
 		if (callee)
 			apply_call(a, f, ev, callee, s, emit);
+	} else if (ev->kind == EV_CALL) {   /* through a pointer: every candidate, none's locks */
+		const struct fn_ref **t;
+		int n = fnptr_targets(a, f, ev->arg, ev->type, &t);
+		for (int i = 0; i < n; i++)
+			apply_call(a, f, ev, t[i], s, emit);
+		free(t);
 	}
 }
 

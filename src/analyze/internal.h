@@ -132,9 +132,11 @@ struct context {
 	enum ctx_kind kind;
 	const struct fn_ref *entry;
 	char *arg;                   /* root-terms path passed as the thread argument */
+	char *shape;                 /* that argument without its owners (contexts.c) */
 	char *handle;                /* root-terms path of the pthread_t */
 	int multi;                   /* several instances can run at once */
 	int reaches;                 /* times its creation site was reached */
+	int unbounded;               /* started by several contexts: alive at any time */
 	int detached;
 	/* Alive from start to end (has_end: joined), in its parent main's chains. */
 	struct when start, end;
@@ -238,6 +240,7 @@ struct analysis {
 	long frames;
 	int truncated;               /* the frame budget was reached */
 	struct finding_list *out;
+	struct fnptr *fnptr;         /* function values (fnptr.c) */
 };
 
 /* engine.c */
@@ -266,6 +269,23 @@ void records_truncate(struct analysis *a, int nacc, int nedges);
 /* At a RETURN: `at` is the state there, fn_exit the function's exit state (all returns). */
 void collect_return(struct analysis *a, const struct activation *f, const struct event *ev,
                     const struct lstate *at, const struct lstate *fn_exit);
+
+/* fnptr.c: function pointers. fnptr_build solves the program-wide flows once; the walk
+ * reports each EV_STORE (fnptr_note_store). fnptr_targets: the definitions a call or
+ * creation through pointer object `slot` (field `field`) of frame f may run (*out: free it).
+ * fnptr_trampoline: when entry only runs a function its argument carries, that function and
+ * its argument. Unresolved creation sites are remembered for the report. */
+void fnptr_build(struct analysis *a);
+void fnptr_free(struct analysis *a);
+void fnptr_note_store(struct analysis *a, const struct activation *f, const struct event *ev);
+int fnptr_targets(struct analysis *a, const struct activation *f, const char *slot,
+                  const char *field, const struct fn_ref ***out);
+int fnptr_trampoline(struct analysis *a, const struct fn_ref *entry, const char *targ,
+                     const struct fn_ref **run, char **run_arg);
+void fnptr_note_unresolved(struct analysis *a, const struct activation *f, const struct event *ev);
+int fnptr_unresolved(const struct analysis *a, int i, const struct event **ev,
+                     const struct function **fn);
+void check_unresolved_threads(struct analysis *a);
 
 /* contexts.c */
 void contexts_discover(struct analysis *a);

@@ -359,6 +359,7 @@ static void walk_decl(struct xfn *f, CXCursor *v, int n)
 			continue;
 		walk_expr(f, init, U_READ);
 		set_alias(f, v[i], init);
+		note_struct_copy(f, v[i], init);
 	}
 }
 

@@ -17,6 +17,9 @@ void emit_access(struct xfn *f, CXCursor e, unsigned flags, const char *path)
 	CXType t = clang_getCursorType(e);
 	if (clang_isConstQualifiedType(t))
 		return;   /* read-only objects cannot race */
+	enum CXTypeKind tk = clang_getCanonicalType(t).kind;
+	if (tk == CXType_FunctionProto || tk == CXType_FunctionNoProto)
+		return;   /* (*fp)(): code, not data */
 	if (clang_getCanonicalType(t).kind == CXType_Atomic)
 		flags |= EVF_ATOMIC;
 	char *name = cursor_text(f->x, e), *type = type_name(t);
@@ -117,8 +120,12 @@ static void walk_assign(struct xfn *f, CXCursor e, enum use use)
 		lvalue_parts(f, l);
 		walk_expr(f, rhs, U_READ);
 		lvalue_access(f, l, use);
-		if (clang_getCursorKind(l) == CXCursor_DeclRefExpr && use == U_WRITE)
+		if (use == U_WRITE)
+			note_store(f, l, rhs);
+		if (clang_getCursorKind(l) == CXCursor_DeclRefExpr && use == U_WRITE) {
 			set_alias(f, clang_getCursorReferenced(l), rhs);
+			note_struct_copy(f, clang_getCursorReferenced(l), rhs);
+		}
 	} else {
 		walk_expr(f, lhs, use);
 		walk_expr(f, rhs, U_READ);

@@ -37,7 +37,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "2"
+#define TSAFE_FACTS_FORMAT "3"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
@@ -50,6 +50,7 @@ enum ev_kind {
 	EV_COND_WAIT,      /* pthread_cond_wait / timedwait / cnd_wait / cnd_timedwait */
 	EV_COND_SIGNAL,    /* pthread_cond_signal / broadcast / cnd_signal / cnd_broadcast */
 	EV_RETURN,         /* return statement, falling off the end, pthread_exit, thrd_exit */
+	EV_STORE,          /* a function, or a parameter's pointer, stored into an object */
 };
 
 /* event.flags */
@@ -103,7 +104,18 @@ struct event {
 	 * THREAD_JOIN / THREAD_DETACH: path = handle path.
 	 * COND_WAIT: path = condition variable, arg = mutex path, lock_class = mutex class.
 	 * COND_SIGNAL: path = condition variable.
-	 * RETURN: nothing more. */
+	 * RETURN: nothing more.
+	 *
+	 * FUNCTION VALUES (fnptr.c follows them): a call argument that names a function has
+	 * the path "fn:USR". A call through a pointer whose value the extractor could not tell
+	 * is a CALL with callee NULL, arg = the path of the pointer object ("p:1",
+	 * "p:0*.probe", "g:handler") and type = its field ("struct capsule.probe") when it is
+	 * a member. A THREAD_CREATE whose start routine is not a function name has callee NULL,
+	 * api = the path of the routine's pointer object, type = its field.
+	 * STORE: path = the object written (NULL when unknown), arg = the value ("fn:USR", or
+	 * the path of the object read: "p:1", "g:h", "p:0*.start"), name = the value's
+	 * spelling, type = the written field ("struct aux.start") and api = the read field,
+	 * when they are members. */
 	char *path;
 	char *name;
 	char *type;
