@@ -10,12 +10,11 @@ struct run_args {
 	char **cmd;
 	int ncmd;
 	const char *engine;      /* runtime (default), helgrind, drd or all */
-	const char *deadlock_ms;
+	int deadlock_ms;         /* --deadlock-ms, -1: the runtime's default */
 	const char *logs;        /* --logs: ingest only */
 	const char *scope;
-	char **suppressions;     /* --suppressions FILE…, for Valgrind */
-	int nsuppressions;
-	int timeout_s;           /* --timeout: Valgrind engines end the program after it */
+	struct opt_list suppressions;  /* --suppressions FILE…, for Valgrind */
+	int timeout_s;           /* --timeout: every engine ends the program after it (0: never) */
 };
 
 /* Runs the program under Valgrind's `tool` (helgrind or drd), reads its XML and stores the

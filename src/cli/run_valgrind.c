@@ -113,8 +113,9 @@ long run_valgrind(const struct run_args *a, struct store *st, const char *valgri
 		config_free(&cfg);
 		return -1;
 	}
-	struct vg_opts o = {.tool = tool, .root = a->out.root, .suppressions = a->suppressions,
-	                    .nsuppressions = a->nsuppressions, .timeout_s = a->timeout_s};
+	struct vg_opts o = {.tool = tool, .root = a->out.root,
+	                    .suppressions = (char *const *)a->suppressions.items,
+	                    .nsuppressions = a->suppressions.n, .timeout_s = a->timeout_s};
 	int timed_out = 0;
 	long run = -1;
 	int status = vg_spawn(valgrind, &o, a->cmd, dir, &timed_out);

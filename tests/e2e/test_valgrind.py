@@ -192,7 +192,7 @@ def test_timeout_and_suppressions():
 
 def test_errors():
     r = tsafe("run", "--engine", "massif", "--", "/bin/true")
-    check(r.returncode == 2 and "unknown engine" in r.stderr and r.stderr.count("\n") == 1,
+    check(r.returncode == 2 and "unknown --engine" in r.stderr and r.stderr.count("\n") == 1,
           "unknown --engine: exit 2, one line")
     empty = os.path.join(TMP, "nobin")
     os.makedirs(empty, exist_ok=True)
