@@ -33,6 +33,8 @@ struct output_opts {
 	const char *out;         /* -o FILE, default stdout */
 	const char *fail_on;     /* --fail-on error|warning|note|never */
 	const char *root;        /* project root findings are relative to */
+	int to_stderr;           /* without -o, the report goes to stderr (tsafe run: the
+	                            program's stdout is its own) */
 };
 void output_opts_init(struct output_opts *o);
 
@@ -73,6 +75,8 @@ int opt_parse_no_operands(const struct opt_command *c, int argc, char **argv);
 /* Writes the findings in the requested format; returns 0 or EXIT_TOOL (message printed).
  * The HTML format draws the lock-order graph of st's current runs (st may be NULL). */
 int output_findings(const struct output_opts *o, struct store *st, const struct finding_list *l);
+/* 1 when f is unsuppressed and at or above o->fail_on. */
+int output_counts(const struct output_opts *o, const struct finding *f);
 /* 1 when some unsuppressed finding is at or above o->fail_on. */
 int output_over_threshold(const struct output_opts *o, const struct finding_list *l);
 

@@ -59,6 +59,9 @@ static int set_value(const struct option *o, const char *v)
 		*(int *)o->value = 1;
 		return 0;
 	case OPT_KIND_STRING:
+		if (!*v)      /* a path, a name or an id: empty is always a slip */
+			return cli_error("option '%s' needs a value, not an empty string (%s)", name,
+			                 o->argh), -1;
 		*(const char **)o->value = v;
 		return 0;
 	case OPT_KIND_INT:

@@ -60,13 +60,16 @@ static int severity_rank(const char *s)
 	return 0;
 }
 
-int output_over_threshold(const struct output_opts *o, const struct finding_list *l)
+int output_counts(const struct output_opts *o, const struct finding *f)
 {
 	int min = severity_rank(o->fail_on);
-	if (!min)
-		return 0;
+	return min && !f->suppressed && severity_rank(f->severity) >= min;
+}
+
+int output_over_threshold(const struct output_opts *o, const struct finding_list *l)
+{
 	for (int i = 0; i < l->n; i++)
-		if (!l->items[i].suppressed && severity_rank(l->items[i].severity) >= min)
+		if (output_counts(o, &l->items[i]))
 			return 1;
 	return 0;
 }
@@ -98,7 +101,10 @@ char *cli_command(int argc, char **argv)
 
 int output_findings(const struct output_opts *o, struct store *st, const struct finding_list *l)
 {
-	FILE *out = stdout;
+	/* Without -o: stdout, or stderr for a command whose stdout is the program's; -o - is
+	 * stdout, asked for. */
+	FILE *console = o->to_stderr && !o->out ? stderr : stdout;
+	FILE *out = console;
 	if (o->out && strcmp(o->out, "-") != 0) {
 		out = fopen(o->out, "w");
 		if (!out)
@@ -106,7 +112,7 @@ int output_findings(const struct output_opts *o, struct store *st, const struct 
 	}
 	struct report_opts ro = {
 		.root = o->root,
-		.color = out == stdout && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
+		.color = out == console && isatty(fileno(console)) && !getenv("NO_COLOR"),
 	};
 	enum report_format fmt = (enum report_format)report_format_from_name(o->format);
 	char *svg = NULL, *note = NULL;
@@ -117,9 +123,10 @@ int output_findings(const struct output_opts *o, struct store *st, const struct 
 	int rc = report_write(out, fmt, l, &ro);
 	free(svg);
 	free(note);
-	if (out != stdout && fclose(out) != 0)
+	if (out != console && fclose(out) != 0)
 		rc = -1;
-	else if (out == stdout && fflush(stdout) != 0)
+	else if (out == console && fflush(console) != 0)
 		rc = -1;
-	return rc ? cli_error("writing the report to '%s' failed", o->out ? o->out : "stdout") : 0;
+	return rc ? cli_error("writing the report to '%s' failed", out != console ? o->out
+	                      : console == stderr ? "stderr" : "stdout") : 0;
 }

@@ -8,7 +8,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <spawn.h>
@@ -49,7 +48,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 {
 	static const char *const engines[] = {"runtime", "helgrind", "drd", "all", NULL};
 	output_opts_init(&a->out);
-	a->out.fail_on = "note";
+	a->out.fail_on = "error";
+	a->out.to_stderr = 1;           /* the program's stdout is its own */
 	a->engine = "runtime";
 	a->deadlock_ms = -1;
 	const struct option opts[] = {
@@ -184,48 +184,27 @@ static char **child_environment(const struct run_args *a, const char *lib, const
 	return env;
 }
 
-/* Runs the program with the runtime preloaded; its wait status, or -1. */
+/* Runs the program with the runtime preloaded; its wait status, or -1. The program keeps
+ * the terminal and its descriptors; signals sent to tsafe are passed on (fg stays set up
+ * until the caller has stored what the program left: foreground_end). */
 static int spawn_and_wait(const struct run_args *a, const char *program, const char *lib,
-                          const char *logdir)
+                          const char *logdir, struct foreground *fg, struct spawn_end *end)
 {
 	char **env = child_environment(a, lib, logdir);
-	/* Like system(): ^C goes to the program, and tsafe stays to report what it saw. */
-	struct foreground fg;
 	pid_t pid;
-	int err = spawn_foreground(program, a->cmd, env, 0, &pid, &fg);
+	/* A timeout ends the program's children too: they need a process group of their own. */
+	int err = spawn_foreground(program, a->cmd, env, a->timeout_s > 0, &pid, fg);
 	int status = -1;
 	if (err) {
 		errno = err;
 		cli_error("cannot run '%s': %m", a->cmd[0]);
 	} else {
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
+		status = spawn_wait(fg, a->timeout_s, SPAWN_GRACE_MS, end);
 	}
-	foreground_end(&fg);
 	for (int i = 0; env[i]; i++)
 		free(env[i]);
 	free(env);
 	return status;
-}
-
-static int exit_code_of(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status)) {
-		fprintf(stderr, "tsafe: the program was killed by signal %d (%s); what the runtime "
-		        "recorded until then is reported\n", WTERMSIG(status), sigdescr_np(WTERMSIG(status)));
-		return 128 + WTERMSIG(status);
-	}
-	return EXIT_TOOL;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 /* Stores the run (findings and edges); its id, or -1 (error printed). */
@@ -286,44 +265,38 @@ static long ingest(const struct run_args *a, struct store *st, const char *logdi
 	return run;
 }
 
-/* The program with the runtime preloaded: the run's id and *program_rc, or -1. */
+/* The program with the runtime preloaded: the run's id and *program_rc; -1 when it could
+ * not run; RUN_NOT_STORED when it ran but what it left could not be stored (the logs are
+ * then kept, and where they are printed). */
 static long run_runtime(struct run_args *a, struct store *st, const char *lib, const char *program,
                         int argc, char **argv, int *program_rc)
 {
-	const char *tmp = getenv("TMPDIR");
-	char *logdir = xasprintf("%s/tsafe-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(logdir)) {
-		cli_error("cannot create a directory for the runtime's logs in '%s': %m "
-		          "(set TMPDIR to a writable directory)", tmp && *tmp ? tmp : "/tmp");
-		free(logdir);
+	char *logdir = run_tmpdir("tsafe-run", "the runtime's logs");
+	if (!logdir)
 		return -1;
-	}
-	int status = spawn_and_wait(a, program, lib, logdir);
+	struct foreground fg;
+	struct spawn_end end = {0};
+	int status = spawn_and_wait(a, program, lib, logdir, &fg, &end);
 	long run = -1;
 	if (status != -1) {
 		char *scope = a->scope ? xstrdup(a->scope) : join_words(a->cmd, a->ncmd);
 		char *command = cli_command(argc, argv);
-		*program_rc = exit_code_of(status);
+		*program_rc = run_exit_code(status, &end, a->timeout_s, "");
 		run = ingest(a, st, logdir, scope, command, *program_rc);
+		if (run < 0) {
+			fprintf(stderr, "tsafe: the runtime's logs are kept in %s: store them with 'tsafe "
+			        "run --logs %s --scope '%s'' once the database can be written\n", logdir,
+			        logdir, scope);
+			run = RUN_NOT_STORED;
+		}
 		free(scope);
 		free(command);
 	}
-	nftw(logdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (run != RUN_NOT_STORED)
+		run_tmpdir_remove(logdir);
+	foreground_end(&fg);
 	free(logdir);
 	return run;
-}
-
-/* --logs DIR: the logs of a program run with the runtime preloaded by hand. */
-static int read_logs(struct run_args *a, struct store *st, int argc, char **argv)
-{
-	char dir[PATH_MAX];
-	if (!realpath(a->logs, dir))
-		return cli_error("--logs '%s' is not a directory (give the TSAFE_RT_OUT the program "
-		                 "ran with)", a->logs);
-	char *command = cli_command(argc, argv);
-	long run = ingest(a, st, dir, a->scope ? a->scope : dir, command, EXIT_CLEAN);
-	free(command);
-	return run > 0 ? output_run(&a->out, st, run, EXIT_CLEAN) : EXIT_TOOL;
 }
 
 static int uses(const struct run_args *a, const char *engine)
@@ -334,8 +307,6 @@ static int uses(const struct run_args *a, const char *engine)
 /* The findings of every run as one report (a finding two engines saw is printed once). */
 static int print_runs(const struct run_args *a, struct store *st, const long *runs, int n, int clean)
 {
-	if (n == 1)
-		return output_run(&a->out, st, runs[0], clean);
 	struct finding_list all = {0};
 	int rc = 0;
 	for (int i = 0; i < n && !rc; i++) {
@@ -360,10 +331,23 @@ static int print_runs(const struct run_args *a, struct store *st, const long *ru
 		finding_list_sort(&all);
 		rc = output_findings(&a->out, st, &all);
 		if (rc == EXIT_CLEAN)
-			rc = output_over_threshold(&a->out, &all) ? EXIT_FINDINGS : clean;
+			rc = run_verdict(&a->out, st, runs, n, &all, clean);
 	}
 	finding_list_free(&all);
 	return rc;
+}
+
+/* --logs DIR: the logs of a program run with the runtime preloaded by hand. */
+static int read_logs(struct run_args *a, struct store *st, int argc, char **argv)
+{
+	char dir[PATH_MAX];
+	if (!realpath(a->logs, dir))
+		return cli_error("--logs '%s' is not a directory (give the TSAFE_RT_OUT the program "
+		                 "ran with)", a->logs);
+	char *command = cli_command(argc, argv);
+	long run = ingest(a, st, dir, a->scope ? a->scope : dir, command, EXIT_CLEAN);
+	free(command);
+	return run > 0 ? print_runs(a, st, &run, 1, EXIT_CLEAN) : EXIT_TOOL;
 }
 
 /* The engines asked for, one after the other; the exit status is the program's under the
@@ -380,6 +364,8 @@ static int run_engines(struct run_args *a, struct store *st, const char *lib, co
 		int program_rc = EXIT_TOOL;
 		long run = i == 0 ? run_runtime(a, st, lib, program, argc, argv, &program_rc)
 		                  : run_valgrind(a, st, valgrind, order[i], argc, argv, &program_rc);
+		if (run == RUN_NOT_STORED)
+			return program_rc;     /* the error and where the logs are are printed */
 		if (run < 0)
 			return EXIT_TOOL;
 		runs[n++] = run;

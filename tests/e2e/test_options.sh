@@ -47,6 +47,12 @@ expect "--since 0" 2 "--since needs a whole number"
 run_tsafe report --db "$WORK/eq.db" --severity=fatal
 expect "unknown severity lists the choices" 2 "unknown --severity 'fatal' \(use error, warning or note\)"
 check "  ...in one line" test "$(wc -l <"$WORK/stderr")" -eq 1
+start=$(date +%s)
+run_tsafe scan "$WORK/race.c" --db ''
+expect "--db '': at once, saying what is wrong" 2 "option '--db' needs a value, not an empty string"
+check "  ...without waiting for a lock" test $(($(date +%s) - start)) -lt 5
+run_tsafe run --db= -- true
+expect "run --db=: the same" 2 "option '--db' needs a value, not an empty string"
 run_tsafe gate --format json
 expect "an option another command has" 2 "unknown option '--format' for gate"
 run_tsafe report --db "$WORK/eq.db" stray
