@@ -92,7 +92,8 @@ int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o
 	if (stats) {
 		memset(stats, 0, sizeof *stats);
 		for (int i = 0; i < a.nctxs; i++) {
-			stats->programs += a.ctxs[i]->kind == CTX_MAIN;
+			stats->programs += a.ctxs[i]->kind == CTX_MAIN ||
+			                   (a.ctxs[i]->library && a.ctxs[i]->program == a.ctxs[i]->id);
 			stats->threads += a.ctxs[i]->kind == CTX_THREAD;
 		}
 		stats->functions = a.ix.nfns;

@@ -12,7 +12,7 @@
 
 #include "internal.h"
 
-static struct context *new_context(struct analysis *a, enum ctx_kind kind, const struct fn_ref *entry)
+struct context *new_context(struct analysis *a, enum ctx_kind kind, const struct fn_ref *entry)
 {
 	struct context *c = xcalloc(1, sizeof *c);
 	grow_array((void **)&a->ctxs, &a->cap_ctxs, a->nctxs, sizeof *a->ctxs);
@@ -259,7 +259,7 @@ static void resolve_lifetimes(struct analysis *a)
 		if (c->kind == CTX_THREAD && c->unbounded) {
 			c->start.n = 0;            /* overlaps everything */
 			c->has_end = 0;
-		} else if (c->kind == CTX_THREAD && c->parent->kind == CTX_THREAD) {
+		} else if (c->kind == CTX_THREAD && c->parent && c->parent->kind == CTX_THREAD) {
 			c->start = c->parent->start;
 			c->end = c->parent->end;
 			c->has_end = c->parent->has_end;
@@ -267,7 +267,7 @@ static void resolve_lifetimes(struct analysis *a)
 	}
 }
 
-static void run_thread(struct analysis *a, struct context *c)
+void run_thread(struct analysis *a, struct context *c)
 {
 	int n = c->entry->fn->nparams > 0 ? c->entry->fn->nparams : 1;
 	struct call_arg *args = xcalloc((size_t)n, sizeof *args);
@@ -287,14 +287,7 @@ static void run_main(struct analysis *a, struct context *c)
 		records_truncate(a, nacc, nedges);
 }
 
-/* Direct calls between definitions, resolved once: callees of k are
- * callee[first[k] .. first[k + 1]). */
-struct call_graph {
-	int *first, *callee;
-	int *callers;          /* how many direct calls reach each definition */
-};
-
-static void call_graph_build(const struct program_index *ix, struct call_graph *g)
+void call_graph_build(const struct program_index *ix, struct call_graph *g)
 {
 	int cap = 0, n = 0;
 	g->first = xcalloc((size_t)ix->nfns + 1, sizeof *g->first);
@@ -317,7 +310,7 @@ static void call_graph_build(const struct program_index *ix, struct call_graph *
 	g->first[ix->nfns] = n;
 }
 
-static void call_graph_free(struct call_graph *g)
+void call_graph_free(struct call_graph *g)
 {
 	free(g->first);
 	free(g->callee);
@@ -440,6 +433,7 @@ void contexts_discover(struct analysis *a)
 	int before = a->nctxs;
 	if (add_unreached_roots(a))
 		walk_contexts(a, before);
+	contexts_add_library(a);
 	resolve_lifetimes(a);
 	run_isolated(a);
 }

@@ -69,6 +69,11 @@ void emit_thread(struct analysis *a, struct location *loc, const struct context 
 		loc->thread = xstrdup("main thread");
 		return;
 	}
+	if (c->library) {
+		loc->thread = xasprintf("any thread calling '%s' (library code: callers' threads may "
+		                        "run it at once)", c->entry->fn->name);
+		return;
+	}
 	char *file = relative_path(a, c->create_fn->file);
 	loc->thread = xasprintf("thread '%s' created at %s:%d%s", c->entry->fn->name, file,
 	                        c->create_ev->line, c->multi ? " (several instances)" : "");

@@ -144,6 +144,7 @@ struct context {
 	int multi;                   /* several instances can run at once */
 	int reaches;                 /* times its creation site was reached */
 	int unbounded;               /* started by several contexts: alive at any time */
+	int library;                 /* an exported function callers' threads may run (library.c) */
 	int detached;
 	/* Alive from start to end (has_end: joined), in its parent main's chains. */
 	struct when start, end;
@@ -295,7 +296,20 @@ int fnptr_unresolved(const struct analysis *a, int i, const struct event **ev,
 void check_unresolved_threads(struct analysis *a);
 
 /* contexts.c */
+/* Direct calls between definitions, resolved once: callees of k are
+ * callee[first[k] .. first[k + 1]). */
+struct call_graph {
+	int *first, *callee;
+	int *callers;          /* how many direct calls reach each definition */
+};
+void call_graph_build(const struct program_index *ix, struct call_graph *g);
+void call_graph_free(struct call_graph *g);
+struct context *new_context(struct analysis *a, enum ctx_kind kind, const struct fn_ref *entry);
+void run_thread(struct analysis *a, struct context *c);
 void contexts_discover(struct analysis *a);
+/* library.c: the exported API no program root reaches, as threads any number of callers
+ * may run at once. */
+void contexts_add_library(struct analysis *a);
 int same_site(const struct context *c, const struct context *d);
 void contexts_note_thread_op(struct analysis *a, const struct activation *f, const struct event *ev);
 void frame_when(const struct activation *f, const struct event *ev, struct when *w);

@@ -342,10 +342,16 @@ static struct event *emit_create(struct xfn *f, CXCursor call, const char *usr, 
 	return ev;
 }
 
-static void create_call(struct xfn *f, CXCursor call, int c11)
+/* A thread start: pthread_create(h, attr, fn, arg), thrd_create(h, fn, arg), or a declared
+ * thread wrapper's arguments (-1: none). */
+struct create_args {
+	int handle, attr, fn, arg;
+};
+
+static void create_call(struct xfn *f, CXCursor call, struct create_args at)
 {
-	CXCursor h = arg_at(call, 0), attr = c11 ? clang_getNullCursor() : arg_at(call, 1);
-	CXCursor fn = arg_at(call, c11 ? 1 : 2), arg = arg_at(call, c11 ? 2 : 3);
+	CXCursor h = arg_at(call, at.handle), attr = arg_at(call, at.attr);
+	CXCursor fn = arg_at(call, at.fn), arg = arg_at(call, at.arg);
 	walk_args(f, call, -1);
 	char *handle = pointee_path(f, h);
 	char *ap = NULL;
@@ -448,10 +454,14 @@ void walk_call(struct xfn *f, CXCursor call)
 	}
 	char *name = cursor_name(decl);
 	const struct lock_api *api = lockapi_find(name);
-	if (api)
+	if (api && api->op == LOP_THREAD_START)
+		create_call(f, call, (struct create_args){-1, -1, api->lock_arg, api->mutex_arg});
+	else if (api)
 		lock_call(f, call, api, name);
-	else if (str_eq(name, "pthread_create") || str_eq(name, "thrd_create"))
-		create_call(f, call, name[0] == 't');
+	else if (str_eq(name, "pthread_create"))
+		create_call(f, call, (struct create_args){0, 1, 2, 3});
+	else if (str_eq(name, "thrd_create"))
+		create_call(f, call, (struct create_args){0, -1, 1, 2});
 	else if (str_eq(name, "pthread_join") || str_eq(name, "thrd_join"))
 		handle_call(f, call, EV_THREAD_JOIN);
 	else if (str_eq(name, "pthread_detach") || str_eq(name, "thrd_detach"))
