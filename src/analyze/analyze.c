@@ -46,6 +46,7 @@ static void free_records(struct analysis *a)
 	frame_scratch_free(a);
 	dying_free(a);
 	fnptr_free(a);
+	atoms_free(a);
 	free(a->reached);
 	index_free(&a->ix);
 }

@@ -231,6 +231,17 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
  * releases it before returning (a function that returns holding it wherever it takes it
  * is an acquire, not a leak); a thread that ends holding a lock leaks it whatever the
  * path. */
+/* Exit state h is held on the returns of success (0 for a status, nonzero for a pointer or
+ * a bool) and on no other return. */
+static int held_on_success(const struct function *fn, const struct held *h)
+{
+	if (!h || !h->catom)
+		return 0;
+	int ok_nonzero = (fn->flags & FNF_NONZERO_OK) != 0;
+	unsigned char ok = ok_nonzero ? h->m_true : h->m_false, fail = ok_nonzero ? h->m_false : h->m_true;
+	return ok == LS_HELD && !(fail & LS_HELD);
+}
+
 void collect_return(struct analysis *a, const struct activation *f, const struct event *ev,
                     const struct lstate *at, const struct lstate *fn_exit)
 {
@@ -246,8 +257,10 @@ void collect_return(struct analysis *a, const struct activation *f, const struct
 		if (!thread_end && (ev->flags & EVF_THREAD_EXIT))
 			continue;
 		/* Only when another return path releases it: a function that returns holding it
-		 * wherever it took it is an acquire (a trylock helper, an iterator). */
-		if (!thread_end && !(ls_mask(fn_exit, h->key) & LS_RELEASED))
+		 * wherever it took it is an acquire (a trylock helper, an iterator), as is one
+		 * that holds it exactly when it returns success. */
+		if (!thread_end && (!(ls_mask(fn_exit, h->key) & LS_RELEASED) ||
+		                    held_on_success(f->fn, ls_find((struct lstate *)fn_exit, h->key))))
 			continue;
 		/* A lock left maybe-held by a callee (a conditional acquire such as a trylock
 		 * wrapper or a once-guard) is that callee's design, reported there if anywhere. */

@@ -67,6 +67,15 @@ struct held {
 	                                lock): their unlocks leave it held, so one bug is one finding */
 	const struct event *acq;     /* where it was (last) acquired */
 	const struct function *acq_fn;
+	/* Correlated branches: when catom is not 0, the state is m_true on the paths where
+	 * condition atom catom is nonzero and m_false where it is zero (mask is their union). */
+	int catom;
+	unsigned char m_true, m_false;
+};
+
+struct assumption {                  /* a condition atom's value known on every path here */
+	int atom;
+	unsigned char val;           /* 1: nonzero, 0: zero */
 };
 
 struct lstate {
@@ -75,6 +84,8 @@ struct lstate {
 	                                function analysed on its own */
 	struct held *e;              /* sorted by key */
 	int n, cap;
+	struct assumption *as;
+	int nas, cap_as;
 };
 
 void ls_init(struct lstate *s, unsigned char dflt);
@@ -86,6 +97,17 @@ struct held *ls_find(struct lstate *s, int key);
 struct held *ls_set(struct lstate *s, int key, unsigned char mask);   /* adds when missing */
 /* dst := dst ⊔ src. Returns 1 when dst changed. */
 int ls_join(struct lstate *dst, const struct lstate *src);
+/* Condition atoms (atoms.c interns them): the branch taken says atom is val (an
+ * impossible path becomes bottom); a write of it forgets it; map renames or forgets
+ * (returns 0) every atom the state mentions. */
+void ls_assume(struct lstate *s, int atom, int val);
+void ls_kill(struct lstate *s, int atom);
+void ls_map_atoms(struct lstate *s, int (*map)(int atom, void *ctx), void *ctx);
+int ls_has_conditions(const struct lstate *s);
+/* Around a call: the caller's atoms mean nothing to the callee (and would multiply its
+ * solutions); they are put aside and restored on the locks the callee left alone. */
+void ls_forget_conditions(struct lstate *s);
+void ls_restore_conditions(struct lstate *s, const struct lstate *saved);
 /* Appends what identifies the state (for memo keys). */
 void ls_key(const struct lstate *s, struct keybuf *kb);
 /* ls_key and where each lock was acquired: equal only for identical states. */
@@ -245,6 +267,9 @@ struct analysis {
 	struct lstate *exit_states;
 	int nexit, cap_exit;
 	unsigned char *reached;      /* per index fn: walked from a program root or thread */
+	struct keymap atoms;         /* (function, condition atom) -> atom id (atoms.c) */
+	int *atom_fn;                /* atom id -> index of its function */
+	int natoms, cap_atoms;
 	long frames;
 	int truncated;               /* the frame budget was reached */
 	struct finding_list *out;
@@ -294,6 +319,16 @@ void fnptr_note_unresolved(struct analysis *a, const struct activation *f, const
 int fnptr_unresolved(const struct analysis *a, int i, const struct event **ev,
                      const struct function **fn);
 void check_unresolved_threads(struct analysis *a);
+
+/* atoms.c: correlated branches and return values */
+void atoms_assume(struct analysis *a, const struct activation *f, const struct event *ev,
+                  struct lstate *s);
+void atoms_join_return(struct analysis *a, const struct activation *f, const struct event *ev,
+                       struct lstate *ret, const struct lstate *at);
+void atoms_before_call(struct analysis *a, const struct activation *f, const struct event *call,
+                       struct lstate *s);
+void atoms_after_call(struct analysis *a, const struct activation *callee, struct lstate *out);
+void atoms_free(struct analysis *a);
 
 /* contexts.c */
 /* Direct calls between definitions, resolved once: callees of k are

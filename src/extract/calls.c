@@ -245,6 +245,7 @@ static struct event *emit_plain_call(struct xfn *f, CXCursor call, const char *u
 	struct event tmp = {0};
 	fill_args(f, &tmp, call);
 	struct event *ev = emit(f, EV_CALL, call);
+	atoms_note_call(f, call, ev->pos);
 	ev->flags |= flags;
 	ev->callee = xstrdup(usr);
 	ev->name = xstrdup(name);

@@ -165,6 +165,8 @@ static void scan(struct xfn *f, CXCursor c, int subscript_base)
 			note_fn_assign(f, clang_getCursorReferenced(lhs), cursor_child(c, 1));
 	} else if (k == CXCursor_CallExpr) {
 		note_call(f, c);
+	} else if (k == CXCursor_IfStmt || k == CXCursor_WhileStmt) {
+		atoms_count_condition(f, cursor_child(c, 0));
 	} else if (is_decay(c) && !subscript_base) {
 		mark_escape(f, cursor_child(c, 0));
 	}

@@ -37,7 +37,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "3"
+#define TSAFE_FACTS_FORMAT "4"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
@@ -51,6 +51,8 @@ enum ev_kind {
 	EV_COND_SIGNAL,    /* pthread_cond_signal / broadcast / cnd_signal / cnd_broadcast */
 	EV_RETURN,         /* return statement, falling off the end, pthread_exit, thrd_exit */
 	EV_STORE,          /* a function, or a parameter's pointer, stored into an object */
+	EV_ASSUME,         /* a branch taken on a condition atom (path): its value is nonzero
+	                      (EVF_TRUE) or zero; or (EVF_KILL) the atom's value changes */
 };
 
 /* event.flags */
@@ -72,6 +74,10 @@ enum {
 	                             a branch; the analysis treats the lock as maybe-held */
 	EVF_NORETURN   = 1 << 13, /* CALL: to a function that never returns (abort, exit, an
 	                             assertion failure): the path ends, the process with it */
+	EVF_TRUE       = 1 << 14, /* ASSUME: the atom is nonzero on this branch */
+	EVF_KILL       = 1 << 15, /* ASSUME: the atom is written: nothing is known of it */
+	EVF_RET_ZERO   = 1 << 16, /* RETURN: returns 0, NULL or false */
+	EVF_RET_NONZERO = 1 << 17,/* RETURN: returns a nonzero constant or an object's address */
 };
 
 /* What kind of primitive a lock event works on (from rules/locks.tsv). */
@@ -115,7 +121,10 @@ struct event {
 	 * STORE: path = the object written (NULL when unknown), arg = the value ("fn:USR", or
 	 * the path of the object read: "p:1", "g:h", "p:0*.start"), name = the value's
 	 * spelling, type = the written field ("struct aux.start") and api = the read field,
-	 * when they are members. */
+	 * when they are members.
+	 * ASSUME: path = the condition atom, local to the function: "v:SPELLING" for a
+	 * variable or member tested in two conditions or more, "r:POS" for the result of the
+	 * call event at pos POS (tested directly or through the variable it was stored in). */
 	char *path;
 	char *name;
 	char *type;
@@ -139,6 +148,8 @@ struct block {
 enum {
 	FNF_STATIC      = 1 << 0,  /* internal linkage */
 	FNF_ADDR_TAKEN  = 1 << 1,  /* its address is used other than in a direct call */
+	FNF_NONZERO_OK  = 1 << 2,  /* returns a pointer or a bool: nonzero is success (an int
+	                              status is 0 on success) */
 };
 
 struct function {
