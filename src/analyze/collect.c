@@ -245,7 +245,7 @@ static int held_on_success(const struct function *fn, const struct held *h)
 void collect_return(struct analysis *a, const struct activation *f, const struct event *ev,
                     const struct lstate *at, const struct lstate *fn_exit)
 {
-	int thread_end = f->ctx->kind == CTX_THREAD &&
+	int thread_end = f->ctx->kind == CTX_THREAD && !f->ctx->library &&   /* an API call is no thread */
 		(f->depth == 0 || (ev->flags & EVF_THREAD_EXIT));
 	int own_paths = f->ctx->kind == CTX_ISOLATED && f->depth == 0;
 	if (!thread_end && !own_paths)

@@ -522,7 +522,8 @@ void engine_run_context(struct analysis *a, struct context *ctx, struct call_arg
 		.fn_index = index_of_ref(&a->ix, ctx->entry),
 	};
 	struct lstate entry, exit;
-	ls_init(&entry, ctx->kind == CTX_ISOLATED ? LS_ENTRY : LS_UNHELD);
+	/* A library call may come with its caller's locks held: like a function alone. */
+	ls_init(&entry, ctx->kind == CTX_ISOLATED || ctx->library ? LS_ENTRY : LS_UNHELD);
 	ls_init(&exit, entry.dflt);
 	solve_frame(a, &f, &entry, &exit, 1);
 	ls_free(&entry);
