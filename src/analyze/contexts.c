@@ -141,8 +141,29 @@ static struct context *site_seen(struct analysis *a, const struct activation *f,
 	return c;
 }
 
+/* How many calls up the routine a wrapper started was named: pthread_create(…, start, …)
+ * with start a parameter, passed on as a parameter by its caller, named by the caller's
+ * caller (2). A trampoline's routine was stored by the wrapper from its parameter (1). */
+static int naming_level(const struct activation *f, const struct event *ev, int trampoline)
+{
+	if (ev->callee)
+		return trampoline && f->caller ? 1 : 0;
+	int level = 0;
+	const char *p = ev->api;
+	for (; p && f->caller && f->call; f = f->caller, level++) {
+		char *end;
+		if (!str_starts(p, "p:"))
+			break;
+		long n = strtol(p + 2, &end, 10);
+		if (*end || n < 0 || n >= f->call->nargs)
+			break;
+		p = f->call->args[n].path;
+	}
+	return level;
+}
+
 static void start_thread(struct analysis *a, const struct activation *f, const struct event *ev,
-                         const struct fn_ref *entry, const char *arg)
+                         const struct fn_ref *entry, const char *arg, int trampoline)
 {
 	if (site_seen(a, f, ev, entry, arg))
 		return;
@@ -169,6 +190,7 @@ static void start_thread(struct analysis *a, const struct activation *f, const s
 	c->create_ev = ev;
 	c->create_fn = f->fn;
 	c->ncreate_stack = frame_stack(f, ev, &c->create_stack);
+	c->shown = naming_level(f, ev, trampoline);
 }
 
 /* The start routine: named, or followed through pointers and wrappers (fnptr.c); an entry
@@ -192,9 +214,10 @@ static void note_create(struct analysis *a, const struct activation *f, const st
 	for (int i = 0; i < n; i++) {
 		const struct fn_ref *run = entries[i];
 		char *targ = NULL;
-		if (!fnptr_trampoline(a, entries[i], arg, &run, &targ))
+		int trampoline = fnptr_trampoline(a, entries[i], arg, &run, &targ);
+		if (!trampoline)
 			targ = xstrdup(arg);
-		start_thread(a, f, ev, run, targ);
+		start_thread(a, f, ev, run, targ, trampoline);
 		free(targ);
 	}
 	free(arg);

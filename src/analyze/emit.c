@@ -74,9 +74,13 @@ void emit_thread(struct analysis *a, struct location *loc, const struct context 
 		                        "run it at once)", c->entry->fn->name);
 		return;
 	}
-	char *file = relative_path(a, c->create_fn->file);
-	loc->thread = xasprintf("thread '%s' created at %s:%d%s", c->entry->fn->name, file,
-	                        c->create_ev->line, c->multi ? " (several instances)" : "");
+	const struct frame_site *at = c->shown > 0 && c->shown < c->ncreate_stack ? &c->create_stack[c->shown] : NULL;
+	char *file = relative_path(a, at ? at->fn->file : c->create_fn->file);
+	char *through = at ? xasprintf(" through %s()", c->create_stack[c->shown - 1].fn->name) : xstrdup("");
+	loc->thread = xasprintf("thread '%s' created at %s:%d%s%s", c->entry->fn->name, file,
+	                        at ? at->line : c->create_ev->line, through,
+	                        c->multi ? " (several instances)" : "");
+	free(through);
 	free(file);
 }
 

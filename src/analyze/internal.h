@@ -179,6 +179,8 @@ struct context {
 	int joined;                  /* some thread joins its handle */
 	struct frame_site *create_stack;
 	int ncreate_stack;
+	int shown;                   /* create_stack level shown as where it was created: the call
+	                                of a thread-creating wrapper that named the routine */
 };
 
 struct frame_site {                  /* one level of a stack kept for reports */
