@@ -78,6 +78,9 @@ enum {
 	EVF_KILL       = 1 << 15, /* ASSUME: the atom is written: nothing is known of it */
 	EVF_RET_ZERO   = 1 << 16, /* RETURN: returns 0, NULL or false */
 	EVF_RET_NONZERO = 1 << 17,/* RETURN: returns a nonzero constant or an object's address */
+	EVF_RECURSIVE  = 1 << 18, /* LOCK: of a mutex initialised recursive (static initializer);
+	                             CALL: an init that makes its lock recursive (attr, mtx_recursive) */
+	EVF_ONE        = 1 << 19, /* CALL: sem_init with the value 1 (a binary semaphore) */
 };
 
 /* What kind of primitive a lock event works on (from rules/locks.tsv). */
