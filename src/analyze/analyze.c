@@ -23,6 +23,7 @@ static void free_records(struct analysis *a)
 		free(c->shape);
 		free(c->handle);
 		free(c->create_stack);
+		free(c->create_path);
 		free(c);
 	}
 	free(a->ctxs);
@@ -47,6 +48,7 @@ static void free_records(struct analysis *a)
 	frame_scratch_free(a);
 	dying_free(a);
 	fnptr_free(a);
+	prethread_free(a);
 	atoms_free(a);
 	keymap_free(&a->recursive);
 	keymap_free(&a->sem_one);
@@ -98,8 +100,7 @@ int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o
 	if (stats) {
 		memset(stats, 0, sizeof *stats);
 		for (int i = 0; i < a.nctxs; i++) {
-			stats->programs += a.ctxs[i]->kind == CTX_MAIN ||
-			                   (a.ctxs[i]->library && a.ctxs[i]->program == a.ctxs[i]->id);
+			stats->programs += a.ctxs[i]->kind == CTX_MAIN;
 			stats->threads += a.ctxs[i]->kind == CTX_THREAD;
 		}
 		stats->functions = a.ix.nfns;

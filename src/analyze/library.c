@@ -49,14 +49,19 @@ static int api_entry(const struct analysis *a, const struct call_graph *g, int k
 	return !r->fn->usr || !keymap_get_str(&a->ix.by_usr, r->fn->usr, &first) || first == k;
 }
 
-static struct context *library_context(struct analysis *a, int k, int program)
+/* The library's API threads descend from a root of their own (never walked: the library's
+ * callers are not in the program), a program apart from any main's. */
+static struct context *library_context(struct analysis *a, int k, struct context **root)
 {
+	if (!*root)
+		*root = new_context(a, CTX_MAIN, &a->ix.fns[k]);
 	struct context *c = new_context(a, CTX_THREAD, &a->ix.fns[k]);
 	c->library = 1;
 	c->multi = 1;
-	c->reaches = 1;
+	c->reaches = 2;                   /* any number of callers */
 	c->unbounded = 1;
-	c->program = program < 0 ? c->id : program;
+	c->parent = *root;
+	c->program = (*root)->id;
 	return c;
 }
 
@@ -84,21 +89,20 @@ void contexts_add_library(struct analysis *a)
 	unsigned char *entry = xcalloc((size_t)(a->ix.nfns ? a->ix.nfns : 1), 1);
 	for (int k = 0; k < a->ix.nfns; k++)
 		entry[k] = api_entry(a, &g, k);
-	int program = -1, first_acc = a->nacc;
+	struct context *root = NULL;
+	int first_acc = a->nacc;
 	for (int k = 0; k < a->ix.nfns; k++) {
 		if (!entry[k] || !takes[k])
 			continue;
-		struct context *c = library_context(a, k, program);
-		program = c->program;
-		run_thread(a, c);
+		run_thread(a, library_context(a, k, &root));
 	}
 	struct keymap locked = {0};
 	locked_objects(a, first_acc, &locked);
-	for (int k = 0; k < a->ix.nfns && program >= 0; k++) {
+	for (int k = 0; k < a->ix.nfns && root; k++) {
 		if (!entry[k] || takes[k])
 			continue;
 		int nacc = a->nacc, nedges = a->nedges;
-		struct context *c = library_context(a, k, program);
+		struct context *c = library_context(a, k, &root);
 		run_thread(a, c);
 		if (!touches(a, nacc, &locked)) {
 			records_truncate(a, nacc, nedges);
