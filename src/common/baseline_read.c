@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inputfile.h"
 #include "util.h"
 
 /* "baseline 'F' <problem> (regenerate it with 'tsafe baseline save -o F')". */
@@ -114,29 +115,27 @@ int baseline_parse(struct baseline *b, const char *text, size_t len, const char 
 	return rc;
 }
 
+/* A baseline holds a few hundred bytes per finding: 256 MB is far more than any project's. */
+#define BASELINE_MAX_BYTES (256LL << 20)
+
 static char *read_file(const char *path, size_t *len, char **err)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
+	struct strbuf sb;
+	sb_init(&sb);
+	char *why = NULL;
+	if (input_read(path, BASELINE_MAX_BYTES, &sb, &why)) {
 		if (errno == ENOENT)
 			*err = xasprintf("baseline '%s' does not exist (create it with 'tsafe "
 			                 "baseline save -o %s', or leave out --baseline to compare with "
 			                 "the previous run)", path, path);
+		else if (errno == EINVAL || errno == EFBIG)
+			*err = xasprintf("baseline '%s' %s (give the file 'tsafe baseline save -o FILE' "
+			                 "wrote)", path, why);
 		else
-			*err = xasprintf("cannot read baseline '%s': %m (check the path and its "
-			                 "permissions)", path);
-		return NULL;
-	}
-	struct strbuf sb;
-	sb_init(&sb);
-	int bad = sb_read_stream(&sb, f);
-	int saved = errno;
-	fclose(f);
-	if (bad) {
+			*err = xasprintf("cannot read baseline '%s': %s (check the path and its "
+			                 "permissions)", path, why);
+		free(why);
 		sb_free(&sb);
-		errno = saved;
-		*err = xasprintf("cannot read baseline '%s': %m (check the path and its "
-		                 "permissions)", path);
 		return NULL;
 	}
 	*len = sb.len;

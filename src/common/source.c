@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "inputfile.h"
 #include "util.h"
 
 struct cached {
@@ -34,7 +35,9 @@ static void drop(struct cached *c)
 
 static struct cached *load(const char *path, const struct stat *st)
 {
-	FILE *f = fopen(path, "rb");
+	char *why = NULL;
+	FILE *f = input_open(path, 0, &why);    /* a FIFO named by debug info would block */
+	free(why);
 	if (!f)
 		return NULL;
 	struct cached *c = xcalloc(1, sizeof *c);

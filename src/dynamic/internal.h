@@ -23,7 +23,8 @@ struct rt_file {
 	const char *exe, *parent;    /* strings of the process record */
 };
 
-/* Reads a whole log. Returns 0, or -1 with *err set (not a runtime log, unreadable). */
+/* Reads a whole log. Returns 0, -1 with *err set (not a runtime log, unreadable), or -2
+ * with *err when it is no regular file (a FIFO, a device), which no runtime wrote. */
 int rtlog_read(const char *path, struct rt_file *f, char **err);
 void rtlog_free(struct rt_file *f);
 /* Records in order: first with prev NULL; NULL at the end. Sizes checked per type. */
