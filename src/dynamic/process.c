@@ -219,6 +219,7 @@ void process_free(struct dyn_process *p)
 		free(p->threads[i].start_name);
 	}
 	free(p->threads);
+	keymap_free(&p->stacks_by_pcs);
 	free(p->misuses);
 	free(p->deadlocks);
 	memset(p, 0, sizeof *p);
