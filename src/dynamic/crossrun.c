@@ -32,26 +32,35 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int name_index(const struct ngraph *g, const char *name)
-{
-	const char **hit = bsearch(&name, g->names, (size_t)g->nnames, sizeof *g->names, cmp_name);
-	return hit ? (int)(hit - g->names) : -1;
-}
-
-static void add_names(const char ***names, int *n, int *cap, const struct stored_edge_list *l)
+/* Each distinct class name once, in g->names (sorted later); name_ids: name -> its slot. */
+static void add_names(struct ngraph *g, int *cap, struct keymap *name_ids,
+                      const struct stored_edge_list *l)
 {
 	for (int i = 0; i < l->n; i++) {
-		grow_array((void **)names, cap, *n + 1, sizeof **names);
-		(*names)[(*n)++] = l->items[i].from;
-		(*names)[(*n)++] = l->items[i].to;
+		const char *ends[2] = {l->items[i].from, l->items[i].to};
+		for (int k = 0; k < 2; k++) {
+			struct hkey h = hkey_of_string(ends[k]);
+			if (keymap_get(name_ids, h, NULL))
+				continue;
+			keymap_put(name_ids, h, g->nnames);
+			grow_array((void **)&g->names, cap, g->nnames, sizeof *g->names);
+			g->names[g->nnames++] = ends[k];
+		}
 	}
 }
 
-static void add_sources(struct ngraph *g, const struct stored_edge_list *l)
+static int name_index(const struct keymap *name_ids, const char *name)
+{
+	int at;
+	return keymap_get(name_ids, hkey_of_string(name), &at) ? at : -1;
+}
+
+static void add_sources(struct ngraph *g, const struct keymap *name_ids,
+                        const struct stored_edge_list *l)
 {
 	for (int i = 0; i < l->n; i++) {
 		const struct stored_edge *e = &l->items[i];
-		int a = name_index(g, e->from), b = name_index(g, e->to);
+		int a = name_index(name_ids, e->from), b = name_index(name_ids, e->to);
 		if (a < 0 || b < 0 || a == b)
 			continue;
 		struct keybuf kb = {0};
@@ -77,17 +86,16 @@ static void build(struct ngraph *g, const struct stored_edge_list *mine,
                   const struct stored_edge_list *others)
 {
 	int cap = 0;
-	add_names(&g->names, &g->nnames, &cap, mine);
-	add_names(&g->names, &g->nnames, &cap, others);
+	struct keymap name_ids = {0};
+	add_names(g, &cap, &name_ids, mine);
+	add_names(g, &cap, &name_ids, others);
 	if (g->nnames)
 		qsort(g->names, (size_t)g->nnames, sizeof *g->names, cmp_name);
-	int w = 0;
-	for (int i = 0; i < g->nnames; i++)
-		if (!w || strcmp(g->names[w - 1], g->names[i]))
-			g->names[w++] = g->names[i];
-	g->nnames = w;
-	add_sources(g, mine);
-	add_sources(g, others);
+	for (int i = 0; i < g->nnames; i++)     /* nodes numbered by name */
+		keymap_put(&name_ids, hkey_of_string(g->names[i]), i);
+	add_sources(g, &name_ids, mine);
+	add_sources(g, &name_ids, others);
+	keymap_free(&name_ids);
 }
 
 /* ---- the conditions for a cycle to count -------------------------------------------- */
