@@ -39,6 +39,7 @@ enum rt_rec_type {
 	RT_MISUSE,        /* one misuse of a lock API (first time at its site) */
 	RT_DEADLOCK,      /* threads blocked on each other's locks; the process is ended */
 	RT_EXIT,          /* the process called exit() */
+	RT_THREAD_END,    /* a thread created through a wrapper ended (struct rt_join, by = seq) */
 };
 
 struct rt_rec {
@@ -139,7 +140,7 @@ struct rt_thread_rec {
 	uint64_t start;           /* start routine address */
 };
 
-struct rt_join {              /* RT_JOIN and RT_DETACH */
+struct rt_join {              /* RT_JOIN, RT_DETACH and RT_THREAD_END */
 	struct rt_rec h;
 	uint32_t seq, by;
 };

@@ -72,6 +72,9 @@ void rt_thread_end(struct rt_thread *t)
 			continue;
 		rt_misuse(t, RTR_LOCK_LEAK, h->lock, h->kind, h->cls, h->pc, h->site, t->seq);
 	}
+	/* A thread still running when the process exits is not leaked; one that ended and
+	 * was never joined is: ingestion tells them apart by this record. */
+	rt_write_join(RT_THREAD_END, t->seq, t->seq);
 	rt_tls.self = NULL;
 	rt_thread_release(t);
 	rt_tls.guard = guard;

@@ -27,7 +27,7 @@ int main(void)
 	pthread_t thread1, thread2;
 
 	pthread_create(&thread1, NULL, print_numbers, NULL);
-	pthread_create(&thread2, NULL, print_letters, NULL); // tsafe-expect: thread-leak // tsafe-expect-dynamic: thread-leak
+	pthread_create(&thread2, NULL, print_letters, NULL); // tsafe-expect: thread-leak // tsafe-maybe-dynamic: thread-leak
 
 	pthread_join(thread1, NULL);
 	printf("Done!\n");

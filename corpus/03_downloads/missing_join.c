@@ -29,7 +29,7 @@ int main(void)
 	pthread_t thread;
 
 	for (long i = 0; i < NDOWNLOADS; i++)
-		pthread_create(&thread, NULL, download_large_file, (void *)i); // tsafe-expect: thread-leak // tsafe-expect-dynamic: thread-leak
+		pthread_create(&thread, NULL, download_large_file, (void *)i); // tsafe-expect: thread-leak // tsafe-maybe-dynamic: thread-leak
 	printf("Done creating threads\n");
 
 	sleep_ms(50);	/* should be plenty for every download */

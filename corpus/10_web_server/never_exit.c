@@ -144,7 +144,7 @@ int main(void)
 
 	pthread_create(&write_thread, NULL, writer, &written);
 	for (int i = 0; i < NWORKERS; i++)
-		pthread_create(&workers[i], NULL, worker, NULL); // tsafe-expect: thread-leak // tsafe-expect-dynamic: thread-leak
+		pthread_create(&workers[i], NULL, worker, NULL); // tsafe-expect: thread-leak
 	pthread_create(&accept_thread, NULL, acceptor, NULL);
 
 	sleep_ms(5);

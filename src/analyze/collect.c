@@ -44,6 +44,17 @@ static int held_for_sure(const struct held *h)
 	return h->mask == LS_HELD;
 }
 
+/* Not held on any path; or, in a function's own code walked on its own, released already
+ * on some path that reaches here (a lock merely not taken on one path, if (c) lock(…), is
+ * not enough). Callers' paths are not told apart by their arguments (pause(PAUSE) then
+ * pause(RESUME)), so there only "every path" counts. */
+static int not_held(const struct activation *f, unsigned char mask)
+{
+	if (ls_surely_unheld(mask))
+		return 1;
+	return f->ctx->kind == CTX_ISOLATED && f->depth == 0 && (mask & (LS_RELEASED | LS_DROPPED));
+}
+
 static void add_misuse(struct analysis *a, const char *rule, const struct activation *f,
                        const struct event *ev, int key, const struct event *other,
                        const struct function *other_fn)
@@ -204,11 +215,11 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 		on_lock(a, f, ev, s, key);
 		break;
 	case EV_UNLOCK:
-		if (ls_mask(s, key) == LS_UNHELD && owned(a, key) && named(a, key))
+		if (not_held(f, ls_mask(s, key)) && owned(a, key) && named(a, key))
 			add_misuse(a, "unlock-not-held", f, ev, key, NULL, NULL);
 		break;
 	case EV_COND_WAIT:
-		if (ls_mask(s, key) == LS_UNHELD && named(a, key))
+		if (not_held(f, ls_mask(s, key)) && named(a, key))
 			add_misuse(a, "cond-wait-unheld", f, ev, key, NULL, NULL);
 		if (!(ev->flags & EVF_IN_LOOP) && !wait_wrapper(ev))
 			add_misuse(a, "cond-wait-no-loop", f, ev, key, NULL, NULL);
@@ -228,9 +239,10 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 	}
 }
 
-/* A lock still held where a function returns is a leak when some other path returns
- * without it (a wrapper that always returns holding it is an acquire, not a leak); a
- * thread that ends holding a lock leaks it whatever the path. */
+/* A lock still held where a function returns is a leak when some other path takes it and
+ * releases it before returning (a function that returns holding it wherever it takes it
+ * is an acquire, not a leak); a thread that ends holding a lock leaks it whatever the
+ * path. */
 void collect_return(struct analysis *a, const struct activation *f, const struct event *ev,
                     const struct lstate *at, const struct lstate *fn_exit)
 {
@@ -245,7 +257,9 @@ void collect_return(struct analysis *a, const struct activation *f, const struct
 			continue;
 		if (!thread_end && (ev->flags & EVF_THREAD_EXIT))
 			continue;
-		if (!thread_end && ls_mask(fn_exit, h->key) == LS_HELD)
+		/* Only when another return path releases it: a function that returns holding it
+		 * wherever it took it is an acquire (a trylock helper, an iterator). */
+		if (!thread_end && !(ls_mask(fn_exit, h->key) & LS_RELEASED))
 			continue;
 		/* A lock left maybe-held by a callee (a conditional acquire such as a trylock
 		 * wrapper or a once-guard) is that callee's design, reported there if anywhere. */

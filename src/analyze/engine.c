@@ -179,7 +179,12 @@ static void apply_unlock(struct lstate *s, int key)
 		h->extra--;
 		return;
 	}
-	h = ls_set(s, key, LS_UNHELD);
+	unsigned char before = h ? h->mask : s->dflt, after = 0;
+	if (before & (LS_ENTRY | LS_DROPPED))
+		after |= LS_DROPPED;
+	if (before & ~(LS_ENTRY | LS_DROPPED))
+		after |= LS_RELEASED;
+	h = ls_set(s, key, after);
 	h->extra = 0;
 }
 
@@ -325,17 +330,40 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 	ls_free(&out);
 }
 
+/* A lock released (or waited with) while surely not held, when exactly one other lock of
+ * its struct-field class may be held: two pointers of unknown value that designate one
+ * lock (taken as e->buckets[b]->mutex, released as e->pages[id].mutex in the helper that
+ * ends the protocol). The release is that lock's. */
+static int unheld_alias(struct analysis *a, const struct lstate *s, int key)
+{
+	const char *cls = a->lock_keys[key].cls;
+	if (!str_starts(cls, "field:") || !ls_surely_unheld(ls_mask(s, key)))
+		return key;
+	int found = -1;
+	for (int i = 0; i < s->n; i++) {
+		int k = s->e[i].key;
+		if (k == key || !(s->e[i].mask & LS_HELD) || !str_eq(a->lock_keys[k].cls, cls))
+			continue;
+		if (found >= 0)
+			return key;
+		found = k;
+	}
+	return found >= 0 ? found : key;
+}
+
 static void transfer(struct analysis *a, const struct activation *f, const struct event *ev,
                      struct lstate *s, int emit)
 {
 	int key = -1;
 	switch (ev->kind) {
 	case EV_LOCK:
-	case EV_UNLOCK:
 		key = event_lock_key(a, f, ev, ev->path);
 		break;
+	case EV_UNLOCK:
+		key = unheld_alias(a, s, event_lock_key(a, f, ev, ev->path));
+		break;
 	case EV_COND_WAIT:
-		key = event_lock_key(a, f, ev, ev->arg ? ev->arg : "?");
+		key = unheld_alias(a, s, event_lock_key(a, f, ev, ev->arg ? ev->arg : "?"));
 		break;
 	default:
 		break;

@@ -50,7 +50,14 @@ const struct fn_ref *index_resolve_call(struct program_index *ix, const struct e
 int index_of_ref(const struct program_index *ix, const struct fn_ref *r);
 
 /* ---- lock states (lockstate.c) ------------------------------------------------------- */
-enum { LS_HELD = 1, LS_UNHELD = 2, LS_ENTRY = 4, LS_UNCERTAIN = 8 };
+/* LS_UNHELD: not taken (yet) on that path; LS_RELEASED: taken and released again;
+ * LS_DROPPED: a lock the function found held at its entry (its caller's) and released. */
+enum { LS_HELD = 1, LS_UNHELD = 2, LS_ENTRY = 4, LS_UNCERTAIN = 8, LS_RELEASED = 16, LS_DROPPED = 32 };
+/* Not held on any path reaching the point (a mask of only UNHELD/RELEASED/DROPPED). */
+static inline int ls_surely_unheld(unsigned char mask)
+{
+	return mask && !(mask & (LS_HELD | LS_ENTRY | LS_UNCERTAIN));
+}
 
 struct held {
 	int key;                     /* interned "class#instance" */

@@ -9,14 +9,6 @@
 #include "common/baseline.h"
 #include "common/util.h"
 
-static const char usage[] =
-	"usage: tsafe baseline save [--db PATH] [-o FILE]\n"
-	"\n"
-	"Writes the findings the database currently holds (the latest run of each engine and\n"
-	"scope; suppressed ones left out) to FILE (default tsafe-baseline.json, '-' for stdout):\n"
-	"sorted, one finding per line and without line numbers, so that it diffs well under\n"
-	"review. Commit it, then run 'tsafe gate --baseline FILE' in CI.\n";
-
 /* Writes next to the target and renames, so a failed write never leaves half a baseline. */
 static int write_atomically(const char *path, struct baseline *b)
 {
@@ -69,28 +61,34 @@ static int save(const char *db, const char *path)
 
 int cmd_baseline(int argc, char **argv)
 {
+	struct output_opts o;
+	output_opts_init(&o);
+	o.out = "tsafe-baseline.json";
+	const struct option opts[] = {
+		OPT_DB(&o),
+		OPT_STRING('o', "output", &o.out, "FILE", "where to write it (default "
+		           "tsafe-baseline.json; -: stdout)"),
+		OPT_END(),
+	};
+	const struct opt_command cmd = {
+		.name = "baseline save",
+		.usage = "tsafe baseline save [--db PATH] [-o FILE]",
+		.about = "Writes the findings the database currently holds (the latest run of each "
+		         "engine and scope; suppressed ones left out) to FILE: sorted, one finding per "
+		         "line and without line numbers, so that it diffs well under review. Commit it, "
+		         "then run 'tsafe gate --baseline FILE' in CI.",
+		.opts = opts,
+	};
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs(usage, argc < 2 ? stderr : stdout);
+		char *help = opt_help(&cmd);
+		fputs(help, argc < 2 ? stderr : stdout);
+		free(help);
 		return argc < 2 ? EXIT_TOOL : EXIT_CLEAN;
 	}
 	if (strcmp(argv[1], "save") != 0)
 		return cli_error("unknown baseline command '%s' (use 'tsafe baseline save')", argv[1]);
-	struct output_opts o;
-	output_opts_init(&o);
-	o.out = "tsafe-baseline.json";
-	for (int i = 2; i < argc; i++) {
-		const char *arg = argv[i];
-		int r = output_opt_parse(&o, argc, argv, &i);
-		if (r < 0)
-			return EXIT_TOOL;
-		if (r && (str_starts(arg, "--db") || str_starts(arg, "-o") || str_starts(arg, "--output")))
-			continue;
-		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-			fputs(usage, stdout);
-			return EXIT_CLEAN;
-		}
-		return cli_error("unknown option '%s' for baseline save (see 'tsafe baseline --help')",
-		                 arg);
-	}
+	int r = opt_parse_no_operands(&cmd, argc - 1, argv + 1);
+	if (r)
+		return r > 0 ? EXIT_CLEAN : EXIT_TOOL;
 	return save(o.db, o.out);
 }

@@ -11,58 +11,36 @@
 #include "common/util.h"
 #include "store/runs_query.h"
 
-static const char usage[] =
-	"usage: tsafe gate [--db PATH] [--baseline FILE] [--fail-on error|warning|note|never]\n"
-	"\n"
-	"Compares the findings the database currently holds with the baseline FILE (written by\n"
-	"'tsafe baseline save') by fingerprint, so moved lines and unrelated edits change\n"
-	"nothing. Without --baseline, compares the latest run of each engine and scope with the\n"
-	"run before it. Prints \"N new, M fixed, K unchanged\" and the new findings.\n"
-	"\n"
-	"Exit status: 1 when a new, unsuppressed finding is at or above --fail-on (default\n"
-	"warning), 0 otherwise, 2 on errors (missing, corrupt or newer baseline included).\n";
-
 struct gate_args {
 	struct output_opts o;
 	const char *baseline;
 };
 
-/* Of the shared output options only --db and --fail-on mean something here: the gate's
- * output is its verdict, always text. */
-static int gate_option(const char *arg, int r)
-{
-	if (r < 0)
-		return -1;
-	if (r && !str_starts(arg, "--db") && !str_starts(arg, "--fail-on"))
-		return cli_error("unknown option '%s' for gate (see 'tsafe gate --help')", arg), -1;
-	return r;
-}
-
+/* 0 to go on, 1 after --help, -1 on a usage error (printed). The gate's output is its
+ * verdict, always text: of the output options only --db and --fail-on mean something. */
 static int parse_args(int argc, char **argv, struct gate_args *a)
 {
 	output_opts_init(&a->o);
 	a->o.fail_on = "warning";
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		int r = gate_option(arg, output_opt_parse(&a->o, argc, argv, &i));
-		if (r < 0)
-			return -1;
-		if (r)
-			continue;
-		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-			fputs(usage, stdout);
-			exit(EXIT_CLEAN);
-		} else if (!strcmp(arg, "--baseline") && i + 1 < argc) {
-			a->baseline = argv[++i];
-		} else if (str_starts(arg, "--baseline=")) {
-			a->baseline = arg + strlen("--baseline=");
-		} else if (!strcmp(arg, "--baseline")) {
-			return cli_error("option '--baseline' needs a value"), -1;
-		} else {
-			return cli_error("unknown option '%s' for gate (see 'tsafe gate --help')", arg), -1;
-		}
-	}
-	return output_opts_check(&a->o);
+	const struct option opts[] = {
+		OPT_DB(&a->o),
+		OPT_STRING(0, "baseline", &a->baseline, "FILE",
+		           "the accepted findings, as 'tsafe baseline save' wrote them (default: compare "
+		           "the latest run of each engine and scope with the run before it)"),
+		OPT_FAIL_ON(&a->o),
+		OPT_END(),
+	};
+	const struct opt_command cmd = {
+		.name = "gate",
+		.usage = "tsafe gate [--db PATH] [--baseline FILE] [--fail-on SEV]",
+		.about = "Compares the findings the database currently holds with the baseline by "
+		         "fingerprint, so moved lines and unrelated edits change nothing. Prints \"N new, "
+		         "M fixed, K unchanged\" and the new findings.",
+		.opts = opts,
+		.footer = "Exit status: 1 when a new, unsuppressed finding is at or above --fail-on, 0 "
+		          "otherwise, 2 on errors (missing, corrupt or newer baseline included).",
+	};
+	return opt_parse_no_operands(&cmd, argc, argv);
 }
 
 /* The findings of the run before the latest of each (engine, scope), as a baseline. `what`
@@ -193,8 +171,9 @@ static int gate(const struct gate_args *a, struct store *st, struct baseline *b)
 int cmd_gate(int argc, char **argv)
 {
 	struct gate_args a = {0};
-	if (parse_args(argc, argv, &a))
-		return EXIT_TOOL;
+	int parsed = parse_args(argc, argv, &a);
+	if (parsed)
+		return parsed > 0 ? EXIT_CLEAN : EXIT_TOOL;
 	struct baseline b = {0};
 	char *err = NULL;
 	if (a.baseline && baseline_load(&b, a.baseline, &err)) {

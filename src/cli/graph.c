@@ -9,15 +9,6 @@
 #include "common/util.h"
 #include "report/graph.h"
 
-static const char usage[] =
-	"usage: tsafe graph [--db PATH] [--format dot|svg] [-o FILE]\n"
-	"\n"
-	"Prints the lock-order graph of the current runs (the latest scan, the latest run of\n"
-	"each program): one node per lock class, one edge per order seen (outer -> inner),\n"
-	"labelled with where the inner lock was taken. The edges of every reported lock-order\n"
-	"inversion or deadlock are red. --format dot (default) is Graphviz's input; svg is\n"
-	"drawn with Graphviz's library. -o FILE writes to FILE instead of stdout.\n";
-
 /* The current lock-order findings (their symbols name the cycles to highlight). */
 static int load_cycles(struct store *st, struct finding_list *out)
 {
@@ -70,23 +61,24 @@ struct graph_args {
 /* 0 to go on, 1 after --help, -1 on a usage error (printed). */
 static int parse_args(int argc, char **argv, struct graph_args *a)
 {
-	for (int i = 1; i < argc; i++) {
-		const char **slot = !strcmp(argv[i], "--db") ? &a->db
-			: !strcmp(argv[i], "--format") ? &a->format
-			: !strcmp(argv[i], "-o") || !strcmp(argv[i], "--output") ? &a->out : NULL;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(usage, stdout);
-			return 1;
-		}
-		if (!slot)
-			return cli_error("unknown option '%s' for graph (see 'tsafe graph --help')", argv[i]), -1;
-		if (i + 1 >= argc)
-			return cli_error("option '%s' needs a value", argv[i]), -1;
-		*slot = argv[++i];
-	}
-	if (strcmp(a->format, "dot") != 0 && strcmp(a->format, "svg") != 0)
-		return cli_error("unknown --format '%s' for graph (use dot or svg)", a->format), -1;
-	return 0;
+	static const char *const formats[] = {"dot", "svg", NULL};
+	const struct option opts[] = {
+		OPT_DB(a),
+		OPT_CHOICE(0, "format", &a->format, "FMT", formats,
+		           "dot is Graphviz's input, svg is drawn with Graphviz's library"),
+		OPT_STRING('o', "output", &a->out, "FILE", "write the graph to FILE instead of stdout"),
+		OPT_END(),
+	};
+	const struct opt_command cmd = {
+		.name = "graph",
+		.usage = "tsafe graph [--db PATH] [--format dot|svg] [-o FILE]",
+		.about = "Prints the lock-order graph of the current runs (the latest scan, the latest "
+		         "run of each program): one node per lock class, one edge per order seen (outer "
+		         "-> inner), labelled with where the inner lock was taken. The edges of every "
+		         "reported lock-order inversion or deadlock are red.",
+		.opts = opts,
+	};
+	return opt_parse_no_operands(&cmd, argc, argv);
 }
 
 static int write_text(const char *path, const char *text)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "common/rules.h"
 #include "common/util.h"
 #include "report/report.h"
 
@@ -18,43 +19,32 @@ void output_opts_init(struct output_opts *o)
 	o->fail_on = "note";
 }
 
-static int takes_value(const char *opt, int argc, char **argv, int *i, const char **val)
+const char *const report_format_names[] = {"text", "json", "sarif", "junit", "html", NULL};
+const char *const fail_on_names[] = {"error", "warning", "note", "never", NULL};
+
+const char *const severity_names[] = {"error", "warning", "note", NULL};
+
+int finding_filter_apply(const struct finding_filter *f, struct finding_query *q)
 {
-	size_t n = strlen(opt);
-	if (!strncmp(argv[*i], opt, n) && argv[*i][n] == '=') {
-		*val = argv[*i] + n + 1;
-		return 1;
-	}
-	if (strcmp(argv[*i], opt) != 0)
-		return 0;
-	if (*i + 1 >= argc) {
-		cli_error("option '%s' needs a value", opt);
-		return -1;
-	}
-	*val = argv[++*i];
-	return 1;
+	if (f->rule && !rule_find(f->rule))
+		return cli_error("unknown rule '%s' for --rule (see rules/rules.json for the ids)", f->rule), -1;
+	q->rule = f->rule;
+	q->severity = f->severity;
+	q->since_run = f->since;
+	return 0;
 }
 
-int output_opt_parse(struct output_opts *o, int argc, char **argv, int *i)
+int opt_parse_no_operands(const struct opt_command *c, int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} opts[] = {
-		{"--db", offsetof(struct output_opts, db)},
-		{"--format", offsetof(struct output_opts, format)},
-		{"-o", offsetof(struct output_opts, out)},
-		{"--output", offsetof(struct output_opts, out)},
-		{"--fail-on", offsetof(struct output_opts, fail_on)},
-		{"--root", offsetof(struct output_opts, root)},
-	};
-	for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++) {
-		const char *val;
-		int r = takes_value(opts[k].name, argc, argv, i, &val);
-		if (r)
-			return r < 0 ? -1 : (*(const char **)((char *)o + opts[k].off) = val, 1);
+	struct opt_rest rest;
+	int r = opt_parse(c, argc, argv, &rest);
+	if (r == 0 && rest.noperands + rest.nrest > 0) {
+		cli_error("unexpected argument '%s' for %s (see 'tsafe %s --help')",
+		          rest.noperands ? rest.operands[0] : rest.rest[0], c->name, c->name);
+		r = -1;
 	}
-	return 0;
+	opt_rest_free(&rest);
+	return r;
 }
 
 static int severity_rank(const char *s)
@@ -70,22 +60,16 @@ static int severity_rank(const char *s)
 	return 0;
 }
 
-int output_opts_check(const struct output_opts *o)
+int output_counts(const struct output_opts *o, const struct finding *f)
 {
-	if (report_format_from_name(o->format) < 0)
-		return cli_error("unknown --format '%s' (use text, json, sarif, junit or html)", o->format), -1;
-	if (strcmp(o->fail_on, "never") != 0 && !severity_rank(o->fail_on))
-		return cli_error("unknown --fail-on '%s' (use error, warning, note or never)", o->fail_on), -1;
-	return 0;
+	int min = severity_rank(o->fail_on);
+	return min && !f->suppressed && severity_rank(f->severity) >= min;
 }
 
 int output_over_threshold(const struct output_opts *o, const struct finding_list *l)
 {
-	int min = severity_rank(o->fail_on);
-	if (!min)
-		return 0;
 	for (int i = 0; i < l->n; i++)
-		if (!l->items[i].suppressed && severity_rank(l->items[i].severity) >= min)
+		if (output_counts(o, &l->items[i]))
 			return 1;
 	return 0;
 }
@@ -117,7 +101,10 @@ char *cli_command(int argc, char **argv)
 
 int output_findings(const struct output_opts *o, struct store *st, const struct finding_list *l)
 {
-	FILE *out = stdout;
+	/* Without -o: stdout, or stderr for a command whose stdout is the program's; -o - is
+	 * stdout, asked for. */
+	FILE *console = o->to_stderr && !o->out ? stderr : stdout;
+	FILE *out = console;
 	if (o->out && strcmp(o->out, "-") != 0) {
 		out = fopen(o->out, "w");
 		if (!out)
@@ -125,7 +112,7 @@ int output_findings(const struct output_opts *o, struct store *st, const struct 
 	}
 	struct report_opts ro = {
 		.root = o->root,
-		.color = out == stdout && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
+		.color = out == console && isatty(fileno(console)) && !getenv("NO_COLOR"),
 	};
 	enum report_format fmt = (enum report_format)report_format_from_name(o->format);
 	char *svg = NULL, *note = NULL;
@@ -136,9 +123,10 @@ int output_findings(const struct output_opts *o, struct store *st, const struct 
 	int rc = report_write(out, fmt, l, &ro);
 	free(svg);
 	free(note);
-	if (out != stdout && fclose(out) != 0)
+	if (out != console && fclose(out) != 0)
 		rc = -1;
-	else if (out == stdout && fflush(stdout) != 0)
+	else if (out == console && fflush(console) != 0)
 		rc = -1;
-	return rc ? cli_error("writing the report to '%s' failed", o->out ? o->out : "stdout") : 0;
+	return rc ? cli_error("writing the report to '%s' failed", out != console ? o->out
+	                      : console == stderr ? "stderr" : "stdout") : 0;
 }

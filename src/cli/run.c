@@ -8,7 +8,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <spawn.h>
@@ -30,106 +29,78 @@
 
 extern char **environ;
 
-static const char usage[] =
-	"usage: tsafe run [options] -- PROGRAM [ARGS...]\n"
-	"\n"
-	"Runs PROGRAM with the tsafe runtime preloaded and reports lock-order inversions\n"
-	"(also across the runs of other programs stored in the database), deadlocks that\n"
-	"happen, on locks, joins, semaphores and barriers (the program is then ended), and\n"
-	"misuse: double-lock, unlock-not-held, unlock-not-owner, destroy-locked,\n"
-	"destroy-in-use, cond-wait-unheld, lock-leak, thread-leak, fork-with-threads.\n"
-	"\n"
-	"  --db PATH          findings database (default ./tsafe.db)\n"
-	"  --format FMT       text, json, sarif, junit or html (default text)\n"
-	"  -o FILE            write the report to FILE\n"
-	"  --root DIR         project root: paths in findings are relative to it (default .)\n"
-	"  --fail-on SEV      exit 1 for findings of severity SEV or above: error, warning,\n"
-	"                     note (default) or never\n"
-	"  --deadlock-ms N    a thread blocked N ms on a lock starts the deadlock check\n"
-	"                     (default 1000; 0: never)\n"
-	"  --logs DIR         run nothing: read the logs a program wrote with\n"
-	"                     LD_PRELOAD=libtsafe-rt.so TSAFE_RT_OUT=DIR (kept afterwards)\n"
-	"  --scope TEXT       what the run is called for cross-run comparison (default: the\n"
-	"                     command, or DIR with --logs)\n"
-	"  --engine E         runtime (default); helgrind or drd: run under Valgrind's tool and\n"
-	"                     also report data races (a race the static scan found too is one\n"
-	"                     finding, confirmed); all: runtime, then helgrind, then drd\n"
-	"  --suppressions F   a Valgrind suppression file (repeatable; helgrind and drd)\n"
-	"  --timeout N        under Valgrind, kill the program after N seconds and keep what\n"
-	"                     was reported (default: no limit)\n"
-	"\n"
-	"Exit status: the program's own (128+N when killed by signal N), 1 when findings reach\n"
-	"--fail-on, 2 on a usage or tool error. A statically linked program cannot be run\n"
-	"under the runtime (exit 2). Environment: TSAFE_RT_LIB names libtsafe-rt.so.\n";
-
 static int check_engine(struct run_args *a)
 {
-	static const char *const engines[] = {"runtime", "helgrind", "drd", "all", NULL};
-	if (!a->engine)
-		a->engine = "runtime";
-	int known = 0;
-	for (int i = 0; engines[i]; i++)
-		known |= !strcmp(a->engine, engines[i]);
-	if (!known) {
-		cli_error("unknown engine '%s' (use runtime, helgrind, drd or all)", a->engine);
-		return -1;
-	}
 	if (a->logs && strcmp(a->engine, "runtime") != 0) {
 		cli_error("--logs reads the runtime's logs: it does not go with --engine %s", a->engine);
 		return -1;
 	}
-	for (int i = 0; i < a->nsuppressions; i++)
-		if (access(a->suppressions[i], R_OK) != 0) {
-			cli_error("cannot read the suppression file '%s': %m", a->suppressions[i]);
+	for (int i = 0; i < a->suppressions.n; i++)
+		if (access(a->suppressions.items[i], R_OK) != 0) {
+			cli_error("cannot read the suppression file '%s': %m", a->suppressions.items[i]);
 			return -1;
 		}
 	return 0;
 }
 
+/* 0 to go on, 1 after --help, -1 on a usage error (printed). */
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
+	static const char *const engines[] = {"runtime", "helgrind", "drd", "all", NULL};
 	output_opts_init(&a->out);
-	for (int i = 1; i < argc; i++) {
-		int r = output_opt_parse(&a->out, argc, argv, &i);
-		if (r < 0)
-			return -1;
-		if (r)
-			continue;
-		if (!strcmp(argv[i], "--")) {
-			a->cmd = argv + i + 1;
-			a->ncmd = argc - i - 1;
-			break;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(usage, stdout);
-			exit(EXIT_CLEAN);
-		} else if (!strcmp(argv[i], "--deadlock-ms") && i + 1 < argc) {
-			a->deadlock_ms = argv[++i];
-		} else if (!strcmp(argv[i], "--logs") && i + 1 < argc) {
-			a->logs = argv[++i];
-		} else if (!strcmp(argv[i], "--scope") && i + 1 < argc) {
-			a->scope = argv[++i];
-		} else if (!strcmp(argv[i], "--engine") && i + 1 < argc) {
-			a->engine = argv[++i];
-		} else if (!strcmp(argv[i], "--suppressions") && i + 1 < argc) {
-			a->suppressions = append_zeroed(a->suppressions, &a->nsuppressions,
-			                                sizeof *a->suppressions);
-			a->suppressions[a->nsuppressions - 1] = argv[++i];
-		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
-			const char *v = argv[++i];
-			if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 6) {
-				cli_error("--timeout needs a number of seconds, not '%s'", v);
-				return -1;
-			}
-			a->timeout_s = atoi(v);
-		} else if (argv[i][0] == '-') {
-			cli_error("unknown option '%s' for run (see 'tsafe run --help')", argv[i]);
-			return -1;
-		} else {
-			a->cmd = argv + i;
-			a->ncmd = argc - i;
-			break;
-		}
-	}
+	a->out.fail_on = "error";
+	a->out.to_stderr = 1;           /* the program's stdout is its own */
+	a->engine = "runtime";
+	a->deadlock_ms = -1;
+	const struct option opts[] = {
+		OPT_DB(&a->out),
+		OPT_FORMAT(&a->out),
+		OPT_OUTPUT(&a->out),
+		OPT_ROOT(&a->out, "project root: paths in findings are relative to it (default .)"),
+		OPT_FAIL_ON(&a->out),
+		OPT_CHOICE(0, "engine", &a->engine, "E", engines,
+		           "what watches the program: the preloaded runtime checker, Valgrind's helgrind "
+		           "or drd (which also report data races; a race the static scan found too is "
+		           "one finding, confirmed), or all three in turn"),
+		OPT_INT(0, "deadlock-ms", &a->deadlock_ms, "N", 0, 86400000L,
+		        "a thread blocked N ms on a lock starts the deadlock check (default 1000; 0: never)"),
+		OPT_INT(0, "timeout", &a->timeout_s, "N", 0, 999999,
+		        "end the program after N seconds (SIGTERM, then SIGKILL) and keep what was "
+		        "recorded until then (default 0: no limit)"),
+		OPT_STRING(0, "logs", &a->logs, "DIR",
+		           "run nothing: read the logs a program wrote with LD_PRELOAD=libtsafe-rt.so "
+		           "TSAFE_RT_OUT=DIR (kept afterwards)"),
+		OPT_STRING(0, "scope", &a->scope, "TEXT",
+		           "what the run is called for cross-run comparison (default: the command, or "
+		           "DIR with --logs)"),
+		OPT_LIST(0, "suppressions", &a->suppressions, "F", "a Valgrind suppression file"),
+		OPT_END(),
+	};
+	const struct opt_command cmd = {
+		.name = "run",
+		.usage = "tsafe run [options] [--] PROGRAM [ARGS...]",
+		.about = "Runs PROGRAM with the tsafe runtime preloaded and reports lock-order "
+		         "inversions (also across the runs of other programs stored in the database), "
+		         "deadlocks that happen, on locks, joins, semaphores and barriers (the program is "
+		         "then ended), and misuse: double-lock, unlock-not-held, unlock-not-owner, "
+		         "destroy-locked, destroy-in-use, cond-wait-unheld, lock-leak, thread-leak, "
+		         "fork-with-threads. The program's stdin, stdout and stderr are its own: the "
+		         "report goes to stderr (or -o FILE).",
+		.opts = opts,
+		.footer = "Exit status: the program's own (128+N when killed by signal N), unless a new "
+		          "finding reaches --fail-on (then 1); 2 on a usage or tool error. SIGINT and "
+		          "SIGTERM are passed to the program, and what was recorded is stored. A "
+		          "statically linked program cannot be run under the runtime (exit 2). "
+		          "Environment: TSAFE_RT_LIB names libtsafe-rt.so.",
+		.stop_at_operand = 1,
+	};
+	struct opt_rest rest;
+	int r = opt_parse(&cmd, argc, argv, &rest);
+	a->cmd = rest.rest;
+	a->ncmd = rest.nrest;
+	opt_rest_free(&rest);
+	if (r)
+		return r;
 	if (a->ncmd == 0 && !a->logs) {
 		cli_error("nothing to run: give the program after '--' (tsafe run -- ./test args)");
 		return -1;
@@ -138,13 +109,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		cli_error("give either a program to run or --logs DIR to read, not both");
 		return -1;
 	}
-	if (check_engine(a))
-		return -1;
-	if (a->deadlock_ms && strspn(a->deadlock_ms, "0123456789") != strlen(a->deadlock_ms)) {
-		cli_error("--deadlock-ms needs a number of milliseconds, not '%s'", a->deadlock_ms);
-		return -1;
-	}
-	return output_opts_check(&a->out);
+	return check_engine(a);
 }
 
 /* libtsafe-rt.so: $TSAFE_RT_LIB, else next to this tsafe (build tree or installed). */
@@ -208,59 +173,38 @@ static char **child_environment(const struct run_args *a, const char *lib, const
 		if (str_starts(environ[i], "LD_PRELOAD="))
 			old_preload = environ[i] + 11;
 		else if (!str_starts(environ[i], "TSAFE_RT_OUT=") &&
-		         !(a->deadlock_ms && str_starts(environ[i], "TSAFE_RT_DEADLOCK_MS=")))
+		         !(a->deadlock_ms >= 0 && str_starts(environ[i], "TSAFE_RT_DEADLOCK_MS=")))
 			env[k++] = xstrdup(environ[i]);
 	}
 	env[k++] = old_preload && *old_preload ? xasprintf("LD_PRELOAD=%s:%s", lib, old_preload)
 	                                       : xasprintf("LD_PRELOAD=%s", lib);
 	env[k++] = xasprintf("TSAFE_RT_OUT=%s", logdir);
-	if (a->deadlock_ms)
-		env[k++] = xasprintf("TSAFE_RT_DEADLOCK_MS=%s", a->deadlock_ms);
+	if (a->deadlock_ms >= 0)
+		env[k++] = xasprintf("TSAFE_RT_DEADLOCK_MS=%d", a->deadlock_ms);
 	return env;
 }
 
-/* Runs the program with the runtime preloaded; its wait status, or -1. */
+/* Runs the program with the runtime preloaded; its wait status, or -1. The program keeps
+ * the terminal and its descriptors; signals sent to tsafe are passed on (fg stays set up
+ * until the caller has stored what the program left: foreground_end). */
 static int spawn_and_wait(const struct run_args *a, const char *program, const char *lib,
-                          const char *logdir)
+                          const char *logdir, struct foreground *fg, struct spawn_end *end)
 {
 	char **env = child_environment(a, lib, logdir);
-	/* Like system(): ^C goes to the program, and tsafe stays to report what it saw. */
-	struct foreground fg;
 	pid_t pid;
-	int err = spawn_foreground(program, a->cmd, env, 0, &pid, &fg);
+	/* A timeout ends the program's children too: they need a process group of their own. */
+	int err = spawn_foreground(program, a->cmd, env, a->timeout_s > 0, &pid, fg);
 	int status = -1;
 	if (err) {
 		errno = err;
 		cli_error("cannot run '%s': %m", a->cmd[0]);
 	} else {
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
+		status = spawn_wait(fg, a->timeout_s, SPAWN_GRACE_MS, end);
 	}
-	foreground_end(&fg);
 	for (int i = 0; env[i]; i++)
 		free(env[i]);
 	free(env);
 	return status;
-}
-
-static int exit_code_of(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status)) {
-		fprintf(stderr, "tsafe: the program was killed by signal %d (%s); what the runtime "
-		        "recorded until then is reported\n", WTERMSIG(status), sigdescr_np(WTERMSIG(status)));
-		return 128 + WTERMSIG(status);
-	}
-	return EXIT_TOOL;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 /* Stores the run (findings and edges); its id, or -1 (error printed). */
@@ -321,44 +265,38 @@ static long ingest(const struct run_args *a, struct store *st, const char *logdi
 	return run;
 }
 
-/* The program with the runtime preloaded: the run's id and *program_rc, or -1. */
+/* The program with the runtime preloaded: the run's id and *program_rc; -1 when it could
+ * not run; RUN_NOT_STORED when it ran but what it left could not be stored (the logs are
+ * then kept, and where they are printed). */
 static long run_runtime(struct run_args *a, struct store *st, const char *lib, const char *program,
                         int argc, char **argv, int *program_rc)
 {
-	const char *tmp = getenv("TMPDIR");
-	char *logdir = xasprintf("%s/tsafe-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(logdir)) {
-		cli_error("cannot create a directory for the runtime's logs in '%s': %m "
-		          "(set TMPDIR to a writable directory)", tmp && *tmp ? tmp : "/tmp");
-		free(logdir);
+	char *logdir = run_tmpdir("tsafe-run", "the runtime's logs");
+	if (!logdir)
 		return -1;
-	}
-	int status = spawn_and_wait(a, program, lib, logdir);
+	struct foreground fg;
+	struct spawn_end end = {0};
+	int status = spawn_and_wait(a, program, lib, logdir, &fg, &end);
 	long run = -1;
 	if (status != -1) {
 		char *scope = a->scope ? xstrdup(a->scope) : join_words(a->cmd, a->ncmd);
 		char *command = cli_command(argc, argv);
-		*program_rc = exit_code_of(status);
+		*program_rc = run_exit_code(status, &end, a->timeout_s, "");
 		run = ingest(a, st, logdir, scope, command, *program_rc);
+		if (run < 0) {
+			fprintf(stderr, "tsafe: the runtime's logs are kept in %s: store them with 'tsafe "
+			        "run --logs %s --scope '%s'' once the database can be written\n", logdir,
+			        logdir, scope);
+			run = RUN_NOT_STORED;
+		}
 		free(scope);
 		free(command);
 	}
-	nftw(logdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (run != RUN_NOT_STORED)
+		run_tmpdir_remove(logdir);
+	foreground_end(&fg);
 	free(logdir);
 	return run;
-}
-
-/* --logs DIR: the logs of a program run with the runtime preloaded by hand. */
-static int read_logs(struct run_args *a, struct store *st, int argc, char **argv)
-{
-	char dir[PATH_MAX];
-	if (!realpath(a->logs, dir))
-		return cli_error("--logs '%s' is not a directory (give the TSAFE_RT_OUT the program "
-		                 "ran with)", a->logs);
-	char *command = cli_command(argc, argv);
-	long run = ingest(a, st, dir, a->scope ? a->scope : dir, command, EXIT_CLEAN);
-	free(command);
-	return run > 0 ? output_run(&a->out, st, run, EXIT_CLEAN) : EXIT_TOOL;
 }
 
 static int uses(const struct run_args *a, const char *engine)
@@ -369,8 +307,6 @@ static int uses(const struct run_args *a, const char *engine)
 /* The findings of every run as one report (a finding two engines saw is printed once). */
 static int print_runs(const struct run_args *a, struct store *st, const long *runs, int n, int clean)
 {
-	if (n == 1)
-		return output_run(&a->out, st, runs[0], clean);
 	struct finding_list all = {0};
 	int rc = 0;
 	for (int i = 0; i < n && !rc; i++) {
@@ -395,10 +331,23 @@ static int print_runs(const struct run_args *a, struct store *st, const long *ru
 		finding_list_sort(&all);
 		rc = output_findings(&a->out, st, &all);
 		if (rc == EXIT_CLEAN)
-			rc = output_over_threshold(&a->out, &all) ? EXIT_FINDINGS : clean;
+			rc = run_verdict(&a->out, st, runs, n, &all, clean);
 	}
 	finding_list_free(&all);
 	return rc;
+}
+
+/* --logs DIR: the logs of a program run with the runtime preloaded by hand. */
+static int read_logs(struct run_args *a, struct store *st, int argc, char **argv)
+{
+	char dir[PATH_MAX];
+	if (!realpath(a->logs, dir))
+		return cli_error("--logs '%s' is not a directory (give the TSAFE_RT_OUT the program "
+		                 "ran with)", a->logs);
+	char *command = cli_command(argc, argv);
+	long run = ingest(a, st, dir, a->scope ? a->scope : dir, command, EXIT_CLEAN);
+	free(command);
+	return run > 0 ? print_runs(a, st, &run, 1, EXIT_CLEAN) : EXIT_TOOL;
 }
 
 /* The engines asked for, one after the other; the exit status is the program's under the
@@ -415,6 +364,8 @@ static int run_engines(struct run_args *a, struct store *st, const char *lib, co
 		int program_rc = EXIT_TOOL;
 		long run = i == 0 ? run_runtime(a, st, lib, program, argc, argv, &program_rc)
 		                  : run_valgrind(a, st, valgrind, order[i], argc, argv, &program_rc);
+		if (run == RUN_NOT_STORED)
+			return program_rc;     /* the error and where the logs are are printed */
 		if (run < 0)
 			return EXIT_TOOL;
 		runs[n++] = run;
@@ -449,8 +400,11 @@ int cmd_run(int argc, char **argv)
 	struct store *st = NULL;
 	char *err = NULL, *lib = NULL, *program = NULL, *valgrind = NULL, root[PATH_MAX];
 	int rc = EXIT_TOOL;
-	if (parse_args(argc, argv, &a))
+	int parsed = parse_args(argc, argv, &a);
+	if (parsed) {
+		rc = parsed > 0 ? EXIT_CLEAN : EXIT_TOOL;
 		goto out;
+	}
 	if (rules_load(&err)) {
 		cli_error("%s", err);
 		goto out;
@@ -474,6 +428,6 @@ out:
 	free(lib);
 	free(program);
 	free(valgrind);
-	free(a.suppressions);
+	free(a.suppressions.items);
 	return rc;
 }

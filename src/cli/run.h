@@ -4,24 +4,43 @@
 #define TSAFE_CLI_RUN_H
 
 #include "cli.h"
+#include "common/spawn.h"
 
 struct run_args {
 	struct output_opts out;
 	char **cmd;
 	int ncmd;
 	const char *engine;      /* runtime (default), helgrind, drd or all */
-	const char *deadlock_ms;
+	int deadlock_ms;         /* --deadlock-ms, -1: the runtime's default */
 	const char *logs;        /* --logs: ingest only */
 	const char *scope;
-	char **suppressions;     /* --suppressions FILE…, for Valgrind */
-	int nsuppressions;
-	int timeout_s;           /* --timeout: Valgrind engines end the program after it */
+	struct opt_list suppressions;  /* --suppressions FILE…, for Valgrind */
+	int timeout_s;           /* --timeout: every engine ends the program after it (0: never) */
 };
+
+/* An engine's run id when the program ran but what it left could not be stored. */
+#define RUN_NOT_STORED (-2L)
 
 /* Runs the program under Valgrind's `tool` (helgrind or drd), reads its XML and stores the
  * run. Returns the run id (> 0) with *program_rc the program's exit status, or -1 (error
  * printed). */
 long run_valgrind(const struct run_args *a, struct store *st, const char *valgrind,
                   const char *tool, int argc, char **argv, int *program_rc);
+
+/* A new private directory $TMPDIR/prefix-XXXXXX for `what` the program writes, or NULL
+ * (error printed); removed, with everything in it, by run_tmpdir_remove. */
+char *run_tmpdir(const char *prefix, const char *what);
+void run_tmpdir_remove(const char *dir);
+
+/* The status tsafe returns for the program's wait status: its exit status, 128+N when
+ * signal N ended it; why it ended on stderr when tsafe or a signal ended it. `under`
+ * qualifies the messages (" under Valgrind", or ""). */
+int run_exit_code(int status, const struct spawn_end *end, int timeout_s, const char *under);
+
+/* The exit status of a run whose findings (all runs' together) are l: EXIT_FINDINGS when
+ * one at or above --fail-on is new (not in the previous run of its engine and scope), else
+ * program_rc; EXIT_TOOL on a database error (printed). */
+int run_verdict(const struct output_opts *o, struct store *st, const long *runs, int n,
+                const struct finding_list *l, int program_rc);
 
 #endif

@@ -2,7 +2,6 @@
  * read into findings, races matched with the data races the database already knows (the
  * static pass's become confirmed), the project's suppressions applied, Valgrind's known
  * false alarms marked likely benign from the static facts, and the run stored. */
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,32 +14,6 @@
 #include "common/util.h"
 #include "run.h"
 #include "valgrind/valgrind.h"
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int exit_code_of(int status, int timed_out, int timeout_s)
-{
-	if (timed_out) {
-		fprintf(stderr, "tsafe: the program did not end within %d s under Valgrind and was "
-		        "killed; what Valgrind reported until then is kept\n", timeout_s);
-		return 128 + SIGKILL;
-	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status)) {
-		fprintf(stderr, "tsafe: the program was killed by signal %d (%s) under Valgrind; what "
-		        "Valgrind reported until then is kept\n", WTERMSIG(status),
-		        sigdescr_np(WTERMSIG(status)));
-		return 128 + WTERMSIG(status);
-	}
-	return EXIT_TOOL;
-}
 
 /* Identity (known races), the project's suppressions, then Valgrind's false alarms. */
 static int refine(const struct run_args *a, struct store *st, const struct project_config *cfg,
@@ -104,24 +77,22 @@ long run_valgrind(const struct run_args *a, struct store *st, const char *valgri
 		free(err);
 		return -1;
 	}
-	const char *tmp = getenv("TMPDIR");
-	char *dir = xasprintf("%s/tsafe-vg-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		cli_error("cannot create a directory for Valgrind's output in '%s': %m (set TMPDIR "
-		          "to a writable directory)", tmp && *tmp ? tmp : "/tmp");
-		free(dir);
+	char *dir = run_tmpdir("tsafe-vg", "Valgrind's output");
+	if (!dir) {
 		config_free(&cfg);
 		return -1;
 	}
-	struct vg_opts o = {.tool = tool, .root = a->out.root, .suppressions = a->suppressions,
-	                    .nsuppressions = a->nsuppressions, .timeout_s = a->timeout_s};
+	struct vg_opts o = {.tool = tool, .root = a->out.root,
+	                    .suppressions = (char *const *)a->suppressions.items,
+	                    .nsuppressions = a->suppressions.n, .timeout_s = a->timeout_s};
 	int timed_out = 0;
 	long run = -1;
 	int status = vg_spawn(valgrind, &o, a->cmd, dir, &timed_out);
 	struct finding_list l = {0};
 	struct vg_summary sum = {0};
 	if (status != -1) {
-		*program_rc = exit_code_of(status, timed_out, a->timeout_s);
+		struct spawn_end end = {.timed_out = timed_out};
+		*program_rc = run_exit_code(status, &end, a->timeout_s, " under Valgrind");
 		if (vg_ingest(dir, &o, &l, &sum, &err))
 			cli_error("%s", err);
 		else if (!refine(a, st, &cfg, &l))
@@ -135,7 +106,7 @@ long run_valgrind(const struct run_args *a, struct store *st, const char *valgri
 	free(err);
 	config_free(&cfg);
 	finding_list_free(&l);
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	run_tmpdir_remove(dir);
 	free(dir);
 	return run;
 }

@@ -20,23 +20,6 @@
 #include "results.h"
 #include "store/edges.h"
 
-static const char usage[] =
-	"usage: tsafe scan -p BUILD_DIR [options]\n"
-	"       tsafe scan FILE... [options] [-- COMPILER_FLAGS]\n"
-	"\n"
-	"  -p DIR            read DIR/compile_commands.json\n"
-	"  -j N              translation units analysed in parallel (default: all cores)\n"
-	"  --db PATH         findings database (default ./tsafe.db)\n"
-	"  --format FMT      text, json, sarif or junit (default text)\n"
-	"  -o FILE           write the report to FILE\n"
-	"  --root DIR        project root: paths in findings are relative to it\n"
-	"                    (default: the current directory if it holds every source)\n"
-	"  --fail-on SEV     exit 1 for findings of severity SEV or above: error, warning,\n"
-	"                    note (default) or never\n"
-	"\n"
-	"Exit status: 0 no findings, 1 findings, 2 usage or tool error, 3 some files could\n"
-	"not be analysed (the others were, and their findings are stored).\n";
-
 struct scan_args {
 	struct output_opts out;
 	const char *build_dir;
@@ -45,42 +28,40 @@ struct scan_args {
 	char **flags;
 	int nflags;
 	int jobs;
+	struct opt_rest rest;
 };
 
+/* 0 to go on, 1 after --help, -1 on a usage error (printed). */
 static int parse_args(int argc, char **argv, struct scan_args *a)
 {
 	output_opts_init(&a->out);
-	a->files = xcalloc((size_t)argc, sizeof *a->files);
 	a->jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	for (int i = 1; i < argc; i++) {
-		int r = output_opt_parse(&a->out, argc, argv, &i);
-		if (r < 0)
-			return -1;
-		if (r)
-			continue;
-		const char *arg = argv[i];
-		if (!strcmp(arg, "--")) {
-			a->flags = argv + i + 1;
-			a->nflags = argc - i - 1;
-			break;
-		} else if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-			fputs(usage, stdout);
-			exit(EXIT_CLEAN);
-		} else if (!strcmp(arg, "-p") && i + 1 < argc) {
-			a->build_dir = argv[++i];
-		} else if (!strncmp(arg, "-p", 2) && arg[2]) {
-			a->build_dir = arg + 2;
-		} else if (!strcmp(arg, "-j") && i + 1 < argc) {
-			a->jobs = atoi(argv[++i]);
-		} else if (!strncmp(arg, "-j", 2) && arg[2]) {
-			a->jobs = atoi(arg + 2);
-		} else if (arg[0] == '-') {
-			cli_error("unknown option '%s' for scan (see 'tsafe scan --help')", arg);
-			return -1;
-		} else {
-			a->files[a->nfiles++] = argv[i];
-		}
-	}
+	const struct option opts[] = {
+		OPT_STRING('p', NULL, &a->build_dir, "DIR", "read DIR/compile_commands.json"),
+		OPT_INT('j', "jobs", &a->jobs, "N", 1, 4096,
+		        "translation units analysed in parallel (default: all cores)"),
+		OPT_DB(&a->out),
+		OPT_FORMAT(&a->out),
+		OPT_OUTPUT(&a->out),
+		OPT_ROOT(&a->out, "project root: paths in findings are relative to it (default: the "
+		         "current directory if it holds every source)"),
+		OPT_FAIL_ON(&a->out),
+		OPT_END(),
+	};
+	const struct opt_command cmd = {
+		.name = "scan",
+		.usage = "tsafe scan -p BUILD_DIR [options]\ntsafe scan FILE... [options] [-- COMPILER_FLAGS]",
+		.opts = opts,
+		.footer = "Exit status: 0 no findings, 1 findings, 2 usage or tool error, 3 some files "
+		          "could not be analysed (the others were, and their findings are stored).",
+	};
+	int r = opt_parse(&cmd, argc, argv, &a->rest);
+	if (r)
+		return r;
+	a->files = a->rest.operands;
+	a->nfiles = a->rest.noperands;
+	a->flags = a->rest.rest;
+	a->nflags = a->rest.nrest;
 	if (!a->build_dir && !a->nfiles) {
 		cli_error("nothing to scan: give -p BUILD_DIR (with a compile_commands.json) or source files");
 		return -1;
@@ -89,11 +70,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 		cli_error("give either -p BUILD_DIR or files, not both");
 		return -1;
 	}
-	if (a->jobs < 1) {
-		cli_error("-j needs a positive number of jobs");
-		return -1;
-	}
-	return output_opts_check(&a->out);
+	return 0;
 }
 
 /* The current directory when it holds every source, else their deepest common directory. */
@@ -341,8 +318,11 @@ int cmd_scan(int argc, char **argv)
 	int rc = EXIT_TOOL;
 	/* An extractor process that dies mid-answer must not take the scan with it. */
 	signal(SIGPIPE, SIG_IGN);
-	if (parse_args(argc, argv, &a))
+	int parsed = parse_args(argc, argv, &a);
+	if (parsed) {
+		rc = parsed > 0 ? EXIT_CLEAN : EXIT_TOOL;
 		goto out;
+	}
 	if (rules_load(&err)) {
 		cli_error("%s", err);
 		goto out;
@@ -380,7 +360,7 @@ out:
 		store_close(st);
 	free(err);
 	free(root);
-	free(a.files);
+	opt_rest_free(&a.rest);
 	config_free(&cfg);
 	compdb_free(&db);
 	return rc;

@@ -30,8 +30,35 @@ static const char *str_field(const cJSON *o, const char *name)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* An unknown key is an error, as an unknown rule id is: a typo must not silently drop a
+ * suppression or a lock wrapper. `known` is NULL-terminated; `where` names the object. */
+static int check_keys(const cJSON *o, const char *const *known, const char *where,
+                      const char *path, char **err)
+{
+	const cJSON *item;
+	cJSON_ArrayForEach(item, o) {
+		int ok = 0;
+		for (int i = 0; known[i] && !ok; i++)
+			ok = !strcmp(item->string, known[i]);
+		if (ok)
+			continue;
+		struct strbuf sb;
+		sb_init(&sb);
+		for (int i = 0; known[i]; i++)
+			sb_addf(&sb, "%s\"%s\"", i ? ", " : "", known[i]);
+		*err = xasprintf("%s: unknown key \"%s\" in %s (known keys: %s; check the spelling)",
+		                 path, item->string, where, sb.buf);
+		sb_free(&sb);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_wrapper(const cJSON *w, const char *path, char **err)
 {
+	static const char *const keys[] = {"function", "op", "kind", "arg", "mode", NULL};
+	if (check_keys(w, keys, "a lock_wrappers entry", path, err))
+		return -1;
 	static const struct {
 		const char *name;
 		enum lock_op op;
@@ -57,6 +84,9 @@ static int parse_wrapper(const cJSON *w, const char *path, char **err)
 
 static int parse_suppression(const cJSON *s, struct project_config *c, const char *path, char **err)
 {
+	static const char *const keys[] = {"rule", "file", "symbol", "reason", NULL};
+	if (check_keys(s, keys, "a suppress entry", path, err))
+		return -1;
 	const char *rule = str_field(s, "rule");
 	if (!rule || (strcmp(rule, "*") != 0 && !rule_find(rule))) {
 		*err = xasprintf("%s: suppression with unknown rule '%s' (use a rule id from rules/rules.json, or \"*\")",
@@ -78,6 +108,9 @@ static int parse(const cJSON *root, struct project_config *c, const char *path, 
 		*err = xasprintf("%s: expected a JSON object with lock_wrappers, suppress, exclude", path);
 		return -1;
 	}
+	static const char *const keys[] = {"lock_wrappers", "suppress", "exclude", NULL};
+	if (check_keys(root, keys, "the top-level object", path, err))
+		return -1;
 	const cJSON *item;
 	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(root, "lock_wrappers"))
 		if (parse_wrapper(item, path, err))

@@ -125,8 +125,10 @@ void dyn_misuse_findings(const struct dyn_ctx *c, struct dyn_process *p)
 		misuse_finding(c, p, p->misuses[i]);
 }
 
-/* Threads that were neither joined nor detached by the time the process called exit(),
- * one finding per creation site (a process that crashed or was ended says nothing). */
+/* Threads that ended but were neither joined nor detached by the time the process called
+ * exit(), one finding per creation site (a process that crashed or was ended says
+ * nothing). A thread still running at exit (a daemon's worker) is not a leak: the process
+ * ends it, and no resource of an ended thread waits for a join. */
 void dyn_thread_leaks(const struct dyn_ctx *c, struct dyn_process *p)
 {
 	if (!p->exited)
@@ -134,13 +136,14 @@ void dyn_thread_leaks(const struct dyn_ctx *c, struct dyn_process *p)
 	for (int i = 1; i < p->cap_threads; i++) {
 		struct dyn_thread *t = &p->threads[i];
 		if (!t->defined || (t->flags & (RTT_MAIN | RTT_FOREIGN | RTT_DETACHED)) ||
-		    t->joined || t->detached)
+		    t->joined || t->detached || !t->ended)
 			continue;
 		int count = 0, first = 1;
 		for (int j = 1; j < p->cap_threads; j++) {
 			struct dyn_thread *u = &p->threads[j];
 			if (!u->defined || u->stack != t->stack || u->start != t->start ||
-			    (u->flags & (RTT_MAIN | RTT_FOREIGN | RTT_DETACHED)) || u->joined || u->detached)
+			    (u->flags & (RTT_MAIN | RTT_FOREIGN | RTT_DETACHED)) || u->joined || u->detached ||
+			    !u->ended)
 				continue;
 			first = first && j >= i;
 			count++;

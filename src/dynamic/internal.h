@@ -72,6 +72,7 @@ struct dyn_thread {
 	uint32_t parent, stack, flags;
 	uint64_t start;
 	int joined, detached;
+	int ended;           /* it ended (a thread still running at exit is not leaked) */
 	char *desc;                  /* "thread 'worker' created at a.c:31" (names.c) */
 	char *start_name;
 };

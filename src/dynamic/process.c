@@ -114,15 +114,17 @@ static void add_thread(struct dyn_process *p, const struct rt_thread_rec *t)
 	d->start = t->start;
 }
 
-static void add_join(struct dyn_process *p, const struct rt_join *j, int detach)
+static void add_join(struct dyn_process *p, const struct rt_join *j, uint32_t type)
 {
 	struct dyn_thread *d = SLOT(p, threads, cap_threads, j->seq);
 	if (!d)
 		return;
-	if (detach)
+	if (type == RT_DETACH)
 		d->detached = 1;
-	else
+	else if (type == RT_JOIN)
 		d->joined = 1;
+	else
+		d->ended = 1;
 }
 
 #define APPEND(arr, n, cap, v) \
@@ -157,7 +159,8 @@ static void take_record(struct dyn_process *p, const struct rt_rec *r, int defin
 		break;
 	case RT_JOIN:
 	case RT_DETACH:
-		add_join(p, (const void *)r, r->type == RT_DETACH);
+	case RT_THREAD_END:
+		add_join(p, (const void *)r, r->type);
 		break;
 	case RT_MISUSE:
 		APPEND(p->misuses, p->nmisuses, p->cap_misuses, (const struct rt_misuse *)(const void *)r);

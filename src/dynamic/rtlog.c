@@ -21,7 +21,8 @@ static size_t min_size(uint32_t type)
 	case RT_EDGE_UPDATE: return sizeof(struct rt_edge_update);
 	case RT_THREAD: return sizeof(struct rt_thread_rec);
 	case RT_JOIN:
-	case RT_DETACH: return sizeof(struct rt_join);
+	case RT_DETACH:
+	case RT_THREAD_END: return sizeof(struct rt_join);
 	case RT_MISUSE: return sizeof(struct rt_misuse);
 	case RT_DEADLOCK: return sizeof(struct rt_deadlock);
 	case RT_EXIT: return sizeof(struct rt_exit);

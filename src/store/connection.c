@@ -214,6 +214,10 @@ int store_open(const char *path, struct store **out, char **err)
 		            "without thread support (install a standard libsqlite3)", path);
 		return open_failed(s, err);
 	}
+	if (!*path) {    /* SQLite would open a private temporary file: everything stored lost */
+		store_failf(s, "the database path is empty: pass --db PATH (default ./tsafe.db)");
+		return open_failed(s, err);
+	}
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		store_failf(s, "cannot open database '%s': %s (check that the directory "

@@ -53,43 +53,22 @@ static char **valgrind_argv(const char *valgrind, const struct vg_opts *o, char 
 	return argv;
 }
 
-/* Waits for pid; after timeout_s seconds (0: never) kills its process group. */
-static int wait_with_timeout(pid_t pid, int timeout_s, int *timed_out)
-{
-	int status = -1;
-	struct timespec start, now, tick = {0, 20 * 1000 * 1000};
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		pid_t r = waitpid(pid, &status, timeout_s ? WNOHANG : 0);
-		if (r == pid)
-			return status;
-		if (r < 0 && errno != EINTR)
-			return -1;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (timeout_s && now.tv_sec - start.tv_sec >= timeout_s && !*timed_out) {
-			*timed_out = 1;
-			kill(-pid, SIGKILL);
-		}
-		if (timeout_s)
-			nanosleep(&tick, NULL);
-	}
-}
-
 int vg_spawn(const char *valgrind, const struct vg_opts *o, char *const *cmd, const char *dir,
              int *timed_out)
 {
 	char **argv = valgrind_argv(valgrind, o, cmd, dir);
-	/* Like system(): ^C goes to the program, and tsafe stays to read what Valgrind saw. A
+	/* ^C and SIGTERM go to the program, and tsafe stays to read what Valgrind saw. A
 	 * timeout needs a process group of its own, to end the program's children too. */
 	struct foreground fg;
+	struct spawn_end end = {0};
 	pid_t pid;
-	*timed_out = 0;
 	int err = spawn_foreground(valgrind, argv, NULL, o->timeout_s > 0, &pid, &fg);
 	int status = -1;
 	if (err)
 		fprintf(stderr, "tsafe: cannot run '%s': %s\n", valgrind, strerror(err));
 	else
-		status = wait_with_timeout(pid, o->timeout_s, timed_out);
+		status = spawn_wait(&fg, o->timeout_s, SPAWN_GRACE_MS, &end);
+	*timed_out = end.timed_out;
 	foreground_end(&fg);
 	for (int i = 0; argv[i]; i++)
 		free(argv[i]);

@@ -106,7 +106,8 @@ def test_fixtures(work):
     for src in sorted(glob.glob(os.path.join(FIXTURES, "*.c"))):
         name = os.path.splitext(os.path.basename(src))[0]
         exe = compile_c(os.path.join(work, name), src)
-        rc, found, err, secs = tsafe_run(work, os.path.join(work, name + ".db"), exe)
+        rc, found, err, secs = tsafe_run(work, os.path.join(work, name + ".db"), exe,
+                                         opts=("--fail-on", "note"))
         if found is None:
             T.check(f"{name}: tsafe run reports", False, f"exit {rc}", err)
             continue

@@ -761,6 +761,73 @@ static void test_fingerprints_ignore_line_numbers_and_order(void **state)
 	free(first);
 }
 
+/* ---- lock ownership across functions ----------------------------------------------------- */
+
+/* if (trylock(m) == 0) return it; return NULL;  and  switch: lock(m) / unlock(m): a function
+ * that returns holding a lock wherever it takes it is an acquire, one that releases its
+ * caller's lock is a release: neither is a leak. */
+static void test_acquire_and_release_helpers_are_not_leaks(void **state)
+{
+	(void)state;
+	struct function *g = fn("iter_get", 0);
+	int bt = blk(g), bs = blk(g), bf = blk(g);
+	edge(g, 0, bt);
+	edge(g, bt, bs);
+	edge(g, bt, bf);
+	LOCK(g, bs, 3, "m")->flags |= EVF_TRY;
+	ret(g, bs, 4);
+	ret(g, bf, 5);
+	struct function *p = fn("pause", 1);
+	int bp = blk(p), bl = blk(p), bu = blk(p);
+	edge(p, 0, bp);
+	edge(p, bp, bl);
+	edge(p, bp, bu);
+	LOCK(p, bl, 10, "h");
+	ret(p, bl, 11);
+	UNLOCK(p, bu, 12, "h");
+	ret(p, bu, 13);
+	run();
+	assert_int_equal(found.n, 0);
+}
+
+/* lock(m); if (x) unlock(m); unlock(m);  — released already on one path */
+static void test_unlock_after_release_on_some_path(void **state)
+{
+	(void)state;
+	struct function *f = fn("f", 0);
+	int b1 = blk(f), b2 = blk(f), b3 = blk(f);
+	edge(f, 0, b1);
+	LOCK(f, b1, 3, "m");
+	edge(f, b1, b2);
+	edge(f, b1, b3);
+	UNLOCK(f, b2, 4, "m");
+	edge(f, b2, b3);
+	UNLOCK(f, b3, 5, "m");
+	ret(f, b3, 6);
+	run();
+	assert_int_equal(only("unlock-not-held")->locs[0].line, 5);
+}
+
+/* A lock taken through one pointer and released through another of unknown value with the
+ * same struct-field class (e->buckets[b]->mutex, then e->pages[id].mutex): one lock. */
+static void test_release_through_another_pointer_of_the_class(void **state)
+{
+	(void)state;
+	struct function *w;
+	int b = thread_fn("worker", &w);
+	lock_(w, b, 3, EV_LOCK, "p:0*.buckets[]*.mutex", "field:struct page.mutex", 0);
+	lock_(w, b, 4, EV_UNLOCK, "p:0*.pages[].mutex", "field:struct page.mutex", 0);
+	ret(w, b, 5);
+	struct function *m = fn("main", 0);
+	b = blk(m);
+	edge(m, 0, b);
+	create(m, b, 20, "worker", "l:main:t", "&g:engine", 0);
+	join(m, b, 21, "l:main:t");
+	ret(m, b, 22);
+	run();
+	assert_int_equal(found.n, 0);
+}
+
 int main(void)
 {
 	char *err = NULL;
@@ -795,6 +862,9 @@ int main(void)
 		T(test_thread_never_joined_leaks),
 		T(test_pointer_candidates_are_one_thread),
 		T(test_fingerprints_ignore_line_numbers_and_order),
+		T(test_acquire_and_release_helpers_are_not_leaks),
+		T(test_unlock_after_release_on_some_path),
+		T(test_release_through_another_pointer_of_the_class),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -187,10 +187,13 @@ static void test_misuse_and_leaks(void **state)
 	put_process(&l, 7);
 	put_thread(&l, 1, RTT_MAIN, 0);
 	put_thread(&l, 2, 0, 0);            /* joined */
-	put_thread(&l, 3, 0, 0);            /* neither joined nor detached */
+	put_thread(&l, 3, 0, 0);            /* ended, neither joined nor detached: leaked */
 	put_thread(&l, 4, RTT_DETACHED, 0);
+	put_thread(&l, 5, 0, 0);            /* still running at exit: not a leak */
 	struct rt_join j = {.seq = 2, .by = 1};
 	PUT(&l, RT_JOIN, j);
+	struct rt_join ended = {.seq = 3, .by = 3};
+	PUT(&l, RT_THREAD_END, ended);
 	struct rt_class c = {.id = 1, .kind = RTK_MUTEX, .how = RTC_FIRST};
 	PUT(&l, RT_CLASS, c);
 	struct rt_misuse m = {.rule = RTR_DOUBLE_LOCK, .thread = 2, .cls = 1};
