@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,7 +64,8 @@ static int read_entries(struct baseline *b, const cJSON *arr, const char *name, 
 static int check_format(struct baseline *b, const cJSON *root, const char *name, char **err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "tsafe_baseline");
-	if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble != (double)(int)v->valuedouble)
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1 && v->valuedouble <= INT_MAX) ||
+	    v->valuedouble != (double)(int)v->valuedouble)
 		return fail_regenerate(err, name, "is not a tsafe baseline (no \"tsafe_baseline\" "
 		                       "format number)");
 	b->format = (int)v->valuedouble;
