@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 
 #include "rt.h"
+#include "watch.h"
 
 struct rt_real rt_real;
 int rt_resolved;
@@ -151,6 +152,7 @@ static int start(void)
 	rt_modules_scan();
 	pthread_key_create(&thread_key, thread_key_done);
 	on_exit(at_exit, NULL);
+	rt_watch_init();
 	return 0;
 }
 
@@ -185,6 +187,8 @@ struct rt_thread *rt_attach(void)
 		pthread_setspecific(thread_key, t);
 	}
 	rt_write_thread(t->seq, 0, 0, main_thread ? RTT_MAIN : RTT_FOREIGN, NULL);
+	rt_vc_thread_start(t);
+	rt_watch_thread_begin(t);
 	rt_tls.guard = 0;
 	return t;
 }

@@ -253,6 +253,8 @@ void rt_modules_rewrite(void);        /* records every module again (a new file)
 int rt_in_data(const void *addr);     /* in some module's writable data or bss */
 uint32_t rt_stack_id(void);           /* a fresh id */
 void rt_stack_write(uint32_t id);     /* captures the calling stack (minus the runtime) */
+/* The same from the frame whose pc is `from` (a signal handler's interrupted code). */
+void rt_stack_write_from(uint32_t id, uint64_t from);
 uint32_t rt_stack_now(void);          /* rt_stack_id + rt_stack_write */
 uint32_t rt_site(void *pc);           /* the stack of the first call seen at pc */
 

@@ -40,6 +40,11 @@ enum rt_rec_type {
 	RT_DEADLOCK,      /* threads blocked on each other's locks; the process is ended */
 	RT_EXIT,          /* the process called exit() */
 	RT_THREAD_END,    /* a thread created through a wrapper ended (struct rt_join, by = seq) */
+	/* The watch engine (hardware watchpoints on the static pass's race candidates):
+	 * numbered apart so that other record types can be added before them. */
+	RT_WATCH_STATE = 64, /* watching started, was refused, or stopped */
+	RT_WATCH_HIT,     /* a watched address was accessed */
+	RT_WATCH_END,     /* at exit: the accesses seen per target */
 };
 
 struct rt_rec {
@@ -197,6 +202,60 @@ struct rt_deadlock {
 struct rt_exit {
 	struct rt_rec h;
 	int32_t status, pad;
+};
+
+/* ---- the watch engine ---- */
+
+#define RT_WATCH_VC 32           /* vector clock entries (threads by seq % RT_WATCH_VC) */
+#define RT_WATCH_LOCKS 8         /* locks recorded per access */
+
+enum rt_watch_status {
+	RTW_ON = 1,               /* watching: ntargets placed, in ngroups rotated each slice */
+	RTW_NO_TARGETS,           /* no candidate lies in a loaded module */
+	RTW_DENIED,               /* perf_event_open refused: err says why */
+	RTW_DEBUGGER,             /* a debugger (ptrace) is attached */
+	RTW_PROGRAM_SIGTRAP,      /* the program set its own SIGTRAP action: watching ended */
+	RTW_BAD_FILE,             /* the candidates file cannot be read */
+};
+
+struct rt_watch_state {
+	struct rt_rec h;
+	uint32_t status, err;     /* RTW_*, errno of the refusal */
+	uint32_t ntargets, ngroups;
+	uint64_t slice_ns;        /* how long one group stays armed */
+	uint64_t at_ns;           /* CLOCK_MONOTONIC */
+};
+
+enum rt_watch_hit_flags {
+	RTWH_WRITE = 1,           /* the access wrote */
+	RTWH_READ = 2,            /* the access only read */
+};
+#define RTWH_SHARED_LOCK 1u       /* bit 0 of an address in locks[]: held for reading */
+
+/* One trap: thread `thread` accessed target `target` (its address addr) at pc; it held
+ * nlocks locks (addresses; bit 0 set when held for reading), its vector clock was vc
+ * (entries by thread seq % RT_WATCH_VC) and its own clock epoch. stack: 0 when none was
+ * captured (only the first hits of a target carry one). */
+struct rt_watch_hit {
+	struct rt_rec h;
+	uint32_t target, thread;
+	uint32_t flags, stack;
+	uint64_t addr, pc;
+	uint32_t epoch, nlocks;
+	uint64_t locks[RT_WATCH_LOCKS];
+	uint32_t vc[RT_WATCH_VC];
+};
+
+struct rt_watch_count {
+	uint32_t target, hits;
+};
+
+/* At exit: the traps of every target that took any (hits not all written as records). */
+struct rt_watch_end {
+	struct rt_rec h;
+	uint64_t at_ns;           /* CLOCK_MONOTONIC */
+	uint32_t n, pad;
+	struct rt_watch_count t[];
 };
 
 #endif

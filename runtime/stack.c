@@ -142,6 +142,8 @@ struct capture {
 	uint64_t *pc;
 	uint32_t n;
 	int in_runtime;
+	uintptr_t from;            /* not 0: frames start at this pc (a signal's) */
+	int skipped;
 };
 
 static _Unwind_Reason_Code collect(struct _Unwind_Context *ctx, void *arg)
@@ -151,6 +153,12 @@ static _Unwind_Reason_Code collect(struct _Unwind_Context *ctx, void *arg)
 	if (!ip)
 		return _URC_END_OF_STACK;
 	/* The runtime's own frames come first: skip them, keep everything after. */
+	if (c->from) {
+		if (ip != c->from)
+			return ++c->skipped > RT_MAX_FRAMES ? _URC_END_OF_STACK : _URC_NO_REASON;
+		c->from = 0;
+		c->in_runtime = 0;
+	}
 	if (c->in_runtime && ip >= self_lo && ip < self_hi)
 		return _URC_NO_REASON;
 	c->in_runtime = 0;
@@ -160,10 +168,15 @@ static _Unwind_Reason_Code collect(struct _Unwind_Context *ctx, void *arg)
 
 void rt_stack_write(uint32_t id)
 {
+	rt_stack_write_from(id, 0);
+}
+
+void rt_stack_write_from(uint32_t id, uint64_t from)
+{
 	char buf[sizeof(struct rt_stack) + RT_MAX_FRAMES * sizeof(uint64_t)];
 	struct rt_stack *s = (struct rt_stack *)buf;
 	modules_refresh();
-	struct capture c = {.pc = s->pc, .in_runtime = 1};
+	struct capture c = {.pc = s->pc, .in_runtime = 1, .from = (uintptr_t)from};
 	_Unwind_Backtrace(collect, &c);
 	s->id = id;
 	s->n = c.n;

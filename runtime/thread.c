@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 
 #include "rt.h"
+#include "watch.h"
 
 RT_TLS __thread struct rt_tls rt_tls;
 struct rt_thread *rt_threads;
@@ -66,6 +67,8 @@ void rt_thread_end(struct rt_thread *t)
 		return;          /* ended already (pthread_exit, then the cleanup handler) */
 	int guard = rt_tls.guard;
 	rt_tls.guard = 1;
+	rt_watch_thread_end(t);
+	rt_vc_ended(t);
 	for (int i = 0; i < t->nheld; i++) {
 		const struct rt_held *h = &t->held[i];
 		if (RT_LOAD(&h->flags) & HF_GONE)

@@ -5,6 +5,7 @@
  * whose unfinished round threads wait is destroy-in-use (glibc's destroy then waits for
  * the round, usually for ever). */
 #include "rt.h"
+#include "watch.h"
 
 #define PC() __builtin_return_address(0)
 
@@ -33,9 +34,14 @@ int pthread_barrier_wait(pthread_barrier_t *b)
 	if (!t)
 		return rt_real.barrier_wait(b);
 	rt_wait_mark(t, b, RTK_BARRIER, barrier_flags(b), PC());
+	rt_vc_release(t, b);
 	rt_leave();
 	int r = rt_real.barrier_wait(b);
 	rt_wait_unmark(t);
+	if (rt_watch_on && rt_enter()) {
+		rt_vc_acquire(t, b);
+		rt_leave();
+	}
 	return r;
 }
 

@@ -2,8 +2,9 @@
  * pthread_mutex_lock, so a wait is modelled here as a release and a re-acquisition of its
  * mutex; waiting without holding the mutex is cond-wait-unheld. The wait is marked, so
  * that other threads' deadlock checks count this thread as blocked (stall.c). Signal and
- * broadcast need nothing. */
+ * broadcast matter only to the watch engine's clocks (watch_sync.c). */
 #include "rt.h"
+#include "watch.h"
 
 #define PC() __builtin_return_address(0)
 
@@ -28,11 +29,12 @@ static int begin(void *c, pthread_mutex_t *m, int timed, void *pc, struct rt_thr
 	return i;
 }
 
-static void end(struct rt_thread *t, int i)
+static void end(struct rt_thread *t, int i, const void *c)
 {
 	if (t && rt_enter()) {
 		rt_wait_unmark(t);
 		rt_wait_end(t, i);
+		rt_vc_acquire(t, c);
 		rt_leave();
 	}
 }
@@ -43,7 +45,7 @@ int pthread_cond_wait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m)
 	struct rt_thread *t;
 	int i = begin(c, m, 0, PC(), &t);
 	int r = rt_real.cond_wait(c, m);
-	end(t, i);
+	end(t, i, c);
 	return r;
 }
 
@@ -54,7 +56,7 @@ int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict
 	struct rt_thread *t;
 	int i = begin(c, m, 1, PC(), &t);
 	int r = rt_real.cond_timedwait(c, m, abstime);
-	end(t, i);
+	end(t, i, c);
 	return r;
 }
 
@@ -65,7 +67,7 @@ int pthread_cond_clockwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict
 	struct rt_thread *t;
 	int i = begin(c, m, 1, PC(), &t);
 	int r = rt_real.cond_clockwait(c, m, clock, abstime);
-	end(t, i);
+	end(t, i, c);
 	return r;
 }
 
@@ -75,7 +77,7 @@ int cnd_wait(cnd_t *c, mtx_t *m)
 	struct rt_thread *t;
 	int i = begin(c, (pthread_mutex_t *)m, 0, PC(), &t);
 	int r = rt_real.cnd_wait(c, m);
-	end(t, i);
+	end(t, i, c);
 	return r;
 }
 
@@ -85,6 +87,6 @@ int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m, const struct timespec *r
 	struct rt_thread *t;
 	int i = begin(c, (pthread_mutex_t *)m, 1, PC(), &t);
 	int r = rt_real.cnd_timedwait(c, m, ts);
-	end(t, i);
+	end(t, i, c);
 	return r;
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 
 #include "rt.h"
+#include "watch.h"
 
 #define PC() __builtin_return_address(0)
 
@@ -50,6 +51,8 @@ int sem_wait(sem_t *s)
 	int r = rt_real.sem_trywait(s) == 0 ? 0 : errno;
 	if (r == EAGAIN)
 		r = rt_block_on(t, s, RTK_SEM, sem_flags(s), PC(), sem_slice);
+	if (r == 0)
+		rt_vc_acquire(t, s);
 	rt_leave();
 	errno = r ? r : saved;
 	return r ? -1 : 0;
@@ -61,6 +64,14 @@ static void timed_begin(struct rt_thread *t, sem_t *s, void *pc)
 	rt_leave();
 }
 
+static void timed_end(struct rt_thread *t, sem_t *s, int r)
+{
+	if (r == 0 && rt_watch_on && rt_enter()) {
+		rt_vc_acquire(t, s);
+		rt_leave();
+	}
+}
+
 int sem_timedwait(sem_t *restrict s, const struct timespec *restrict abstime)
 {
 	rt_need_real();
@@ -70,6 +81,7 @@ int sem_timedwait(sem_t *restrict s, const struct timespec *restrict abstime)
 	timed_begin(t, s, PC());
 	int r = rt_real.sem_timedwait(s, abstime);
 	rt_wait_unmark(t);
+	timed_end(t, s, r);
 	return r;
 }
 
@@ -82,6 +94,7 @@ int sem_clockwait(sem_t *restrict s, clockid_t clock, const struct timespec *res
 	timed_begin(t, s, PC());
 	int r = rt_real.sem_clockwait(s, clock, abstime);
 	rt_wait_unmark(t);
+	timed_end(t, s, r);
 	return r;
 }
 

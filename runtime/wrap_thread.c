@@ -5,6 +5,7 @@
  * pthread_exit and thrd_exit need no wrapper: they unwind through the trampoline's cleanup
  * handler, after the program's own handlers (which may release locks) have run. */
 #include "rt.h"
+#include "watch.h"
 
 #define PC() __builtin_return_address(0)
 
@@ -14,6 +15,7 @@ static void started(struct rt_thread *t)
 	rt_tls.guard = 1;
 	t->tid = gettid();
 	rt_thread_map(pthread_self(), t->seq);
+	rt_watch_thread_begin(t);
 	rt_tls.guard = 0;
 }
 
@@ -67,6 +69,7 @@ int pthread_create(pthread_t *restrict th, const pthread_attr_t *restrict attr,
 	}
 	child->start = fn;
 	child->arg = arg;
+	rt_vc_created(t, child);
 	uint32_t seq = child->seq, site = rt_site(PC()), flags = detached_flag(attr);
 	int r = rt_real.create(th, attr, trampoline, child);
 	if (r == 0) {
@@ -95,6 +98,8 @@ static void record(int type, uint32_t seq)
 {
 	struct rt_thread *t;
 	if (seq && (t = rt_enter())) {
+		if (type == RT_JOIN)
+			rt_vc_joined(t, seq);
 		rt_write_join(type, seq, t->seq);
 		rt_leave();
 	}
@@ -182,6 +187,7 @@ int thrd_create(thrd_t *th, thrd_start_t fn, void *arg)
 	}
 	child->c11_start = fn;
 	child->arg = arg;
+	rt_vc_created(t, child);
 	uint32_t seq = child->seq, site = rt_site(PC());
 	int r = rt_real.thrd_create(th, c11_trampoline, child);
 	if (r == thrd_success) {

@@ -11,7 +11,8 @@
 
 static int owned(const struct analysis *a, int key)
 {
-	return a->lock_keys[key].kind != LK_SEM;   /* semaphores have no owner */
+	/* semaphores have no owner, but one used as a lock is one */
+	return a->lock_keys[key].kind != LK_SEM || a->lock_keys[key].binary_sem;
 }
 
 /* A lock reached through an argument tsafe could not name, or through a local pointer of
@@ -119,29 +120,53 @@ static void record_access(struct analysis *a, const struct activation *f, const 
 	r->nstack = frame_stack(f, ev, &r->stack);
 }
 
-/* "field:struct account.lock" -> does fn compare struct account pointers or ids? */
+static int is_lock_type_name(const char *t)
+{
+	return str_eq(t, "pthread_mutex_t") || str_eq(t, "pthread_rwlock_t") ||
+	       str_eq(t, "pthread_spinlock_t") || str_eq(t, "mtx_t");
+}
+
+/* "field:struct account.lock" -> does fn compare struct account pointers or ids, or the
+ * lock pointers themselves? */
 static int order_fixed(const struct function *fn, const char *cls)
 {
-	if (!fn || !str_starts(cls, "field:"))
+	if (!fn)
 		return 0;
-	const char *type = cls + 6, *dot = strrchr(type, '.');
-	if (!dot)
-		return 0;
-	for (int i = 0; i < fn->norder_types; i++)
-		if (strlen(fn->order_types[i]) == (size_t)(dot - type) &&
-		    strncmp(fn->order_types[i], type, (size_t)(dot - type)) == 0)
+	const char *type = str_starts(cls, "field:") ? cls + 6 : NULL;
+	const char *dot = type ? strrchr(type, '.') : NULL;
+	for (int i = 0; i < fn->norder_types; i++) {
+		const char *t = fn->order_types[i];
+		if (is_lock_type_name(t) ||
+		    (dot && strlen(t) == (size_t)(dot - type) && strncmp(t, type, (size_t)(dot - type)) == 0))
 			return 1;
+	}
+	return 0;
+}
+
+/* fn compares, or calls a helper that compares (lock_before(a, b)). */
+static int orders(struct analysis *a, const struct function *fn, int tu, const char *cls)
+{
+	if (order_fixed(fn, cls))
+		return 1;
+	for (int b = 0; fn && b < fn->nblocks; b++)
+		for (int e = 0; e < fn->blocks[b].nevents; e++) {
+			const struct event *ev = &fn->blocks[b].events[e];
+			const struct fn_ref *r = ev->kind == EV_CALL ? index_resolve_call(&a->ix, ev, tu) : NULL;
+			if (r && order_fixed(r->fn, cls))
+				return 1;
+		}
 	return 0;
 }
 
 /* The comparison that fixes the order may sit in any caller (transfer() comparing ids and
- * calling account_lock() twice). */
-static int ordered_on_chain(const struct activation *f, const struct held *h, const char *cls)
+ * calling account_lock() twice), or in a helper one of them calls. */
+static int ordered_on_chain(struct analysis *a, const struct activation *f, const struct held *h,
+                            const char *cls)
 {
 	if (order_fixed(h->acq_fn, cls))
 		return 1;
 	for (; f; f = f->caller)
-		if (order_fixed(f->fn, cls))
+		if (orders(a, f->fn, f->tu, cls))
 			return 1;
 	return 0;
 }
@@ -150,10 +175,13 @@ static void record_edges(struct analysis *a, const struct activation *f, const s
                          const struct lstate *s, int key)
 {
 	int to = class_intern(a, a->lock_keys[key].cls), dying = -1;
+	const char *tcls = a->lock_keys[key].tcls;
 	int *held = NULL, nheld = 0, *at = NULL, owner = 1;
 	for (int i = 0; i < s->n; i++) {
 		const struct held *h = &s->e[i];
-		if (!held_for_sure(h) || h->key == key || !owned(a, h->key))
+		/* Two elements of an array of locks nest as two locks of one class. */
+		int elements = h->key == key && lock_keys_other_element(&a->lock_keys[key], h->acq, ev);
+		if (!held_for_sure(h) || (h->key == key && !elements) || !owned(a, h->key))
 			continue;
 		struct edge_rec *e = PUSH(a->edges, a->nedges, a->cap_edges);
 		memset(e, 0, sizeof *e);
@@ -162,12 +190,16 @@ static void record_edges(struct analysis *a, const struct activation *f, const s
 		e->to_cls = to;
 		e->outer_ev = h->acq;
 		e->outer_fn = h->acq_fn;
+		e->read_read = h->shared && (ev->flags & EVF_SHARED);
 		e->inner_ev = ev;
 		e->inner_fn = f->fn;
 		if (dying < 0)
 			dying = frame_dies(a, f, ev);
 		e->dying = dying;
-		e->same_instance_order_ok = e->from_cls == to && ordered_on_chain(f, h, a->lock_keys[key].cls);
+		/* Two locks of one kind (by the code's class: two accounts, two elements) taken in
+		 * an order the code fixes by address or id. */
+		e->same_instance_order_ok = str_eq(a->lock_keys[h->key].tcls, tcls) &&
+		                            ordered_on_chain(a, f, h, tcls);
 		if (!held) {        /* the held classes, once per acquisition */
 			held = xcalloc((size_t)s->n, sizeof *held);
 			at = xcalloc((size_t)s->n, sizeof *at);
@@ -181,7 +213,7 @@ static void record_edges(struct analysis *a, const struct activation *f, const s
 		}
 		e->gates = held;
 		e->ngates = nheld;
-		e->gate_self = at[i];
+		e->gate_self = at[i];     /* -1: an element of the lock acquired, not among them */
 		e->owns_gates = owner;
 		owner = 0;
 		e->nstack = frame_stack(f, ev, &e->stack);
@@ -195,7 +227,7 @@ static void on_lock(struct analysis *a, const struct activation *f, const struct
 	struct held *h = ls_find((struct lstate *)s, key);
 	int both_shared = h && h->shared && (ev->flags & EVF_SHARED);
 	if (h && held_for_sure(h) && owned(a, key) && named(a, key) && !(ev->flags & EVF_TRY) &&
-	    !both_shared)
+	    !both_shared && !lock_keys_other_element(&a->lock_keys[key], h->acq, ev) && !lock_key_recursive(a, key, ev))
 		add_misuse(a, "double-lock", f, ev, key, h->acq, h->acq_fn);
 	/* A successful trylock cannot block, so it orders nothing (lockdep agrees). */
 	if (f->ctx->kind != CTX_ISOLATED && owned(a, key) && !(ev->flags & EVF_TRY))
@@ -243,6 +275,17 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
  * releases it before returning (a function that returns holding it wherever it takes it
  * is an acquire, not a leak); a thread that ends holding a lock leaks it whatever the
  * path. */
+/* Exit state h is held on the returns of success (0 for a status, nonzero for a pointer or
+ * a bool) and on no other return. */
+static int held_on_success(const struct function *fn, const struct held *h)
+{
+	if (!h || !h->catom)
+		return 0;
+	int ok_nonzero = (fn->flags & FNF_NONZERO_OK) != 0;
+	unsigned char ok = ok_nonzero ? h->m_true : h->m_false, fail = ok_nonzero ? h->m_false : h->m_true;
+	return ok == LS_HELD && !(fail & LS_HELD);
+}
+
 void collect_return(struct analysis *a, const struct activation *f, const struct event *ev,
                     const struct lstate *at, const struct lstate *fn_exit)
 {
@@ -258,8 +301,10 @@ void collect_return(struct analysis *a, const struct activation *f, const struct
 		if (!thread_end && (ev->flags & EVF_THREAD_EXIT))
 			continue;
 		/* Only when another return path releases it: a function that returns holding it
-		 * wherever it took it is an acquire (a trylock helper, an iterator). */
-		if (!thread_end && !(ls_mask(fn_exit, h->key) & LS_RELEASED))
+		 * wherever it took it is an acquire (a trylock helper, an iterator), as is one
+		 * that holds it exactly when it returns success. */
+		if (!thread_end && (!(ls_mask(fn_exit, h->key) & LS_RELEASED) ||
+		                    held_on_success(f->fn, ls_find((struct lstate *)fn_exit, h->key))))
 			continue;
 		/* A lock left maybe-held by a callee (a conditional acquire such as a trylock
 		 * wrapper or a once-guard) is that callee's design, reported there if anywhere. */

@@ -126,12 +126,20 @@ static const char *param_class(const struct activation *f, const char *path)
 static int event_lock_key(struct analysis *a, const struct activation *f, const struct event *ev,
                           const char *path)
 {
-	const char *cls = ev->lock_class && *ev->lock_class ? ev->lock_class : param_class(f, path);
+	const char *tcls = ev->lock_class && *ev->lock_class ? ev->lock_class : param_class(f, path);
+	if (!tcls || !*tcls)
+		tcls = "?";
 	char *inst = frame_path(f, path);
 	if (!inst)   /* a lock behind an argument we cannot name: stable within its function */
 		inst = xasprintf("?%s:%s", f->fn->usr ? f->fn->usr : f->fn->name, path);
-	int k = lock_key_intern(a, cls && *cls ? cls : "?", inst, ev->name);
+	char *own = instance_class(inst);
+	int k = lock_key_intern(a, own ? own : tcls, inst, ev->name);
+	free(own);
 	free(inst);
+	if (!a->lock_keys[k].tcls) {
+		a->lock_keys[k].tcls = xstrdup(tcls);
+		a->lock_keys[k].binary_sem = ev->lock_kind == LK_SEM && lockid_binary_sem(a, &a->lock_keys[k]);
+	}
 	if (!a->lock_keys[k].kind && ev->kind != EV_COND_WAIT)
 		a->lock_keys[k].kind = ev->lock_kind;
 	return k;
@@ -295,8 +303,14 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 	};
 	frame_args(a, f, ev, &sub);
 
-	struct lstate out;
+	struct lstate out, saved;
 	ls_init(&out, s->dflt);
+	ls_init(&saved, s->dflt);
+	int conditions = ls_has_conditions(s);
+	if (conditions) {
+		ls_copy(&saved, s);
+		ls_forget_conditions(s);
+	}
 	/* One memo entry per key: bit 0 = reported, the rest = 1 + index of its exit state. */
 	struct hkey key = memo_key(a, &sub, s, 0);
 	int v = 0, report = 0;
@@ -325,24 +339,41 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 
 	/* A call through a pointer may reach any of several candidates: take none of their
 	 * lock effects rather than all of them in sequence. */
+	atoms_after_call(a, &sub, &out);
 	if (!(ev->flags & EVF_VIA_POINTER))
 		ls_copy(s, &out);
+	if (conditions)
+		ls_restore_conditions(s, &saved);
 	ls_free(&out);
+	ls_free(&saved);
 }
 
-/* A lock released (or waited with) while surely not held, when exactly one other lock of
- * its struct-field class may be held: two pointers of unknown value that designate one
- * lock (taken as e->buckets[b]->mutex, released as e->pages[id].mutex in the helper that
- * ends the protocol). The release is that lock's. */
+/* Could held entry h be the lock released as key? The same struct-field class; or, for a
+ * lock released through a pointer of unknown type and object (a void * handed back by a
+ * trylock helper), a lock taken by a trylock. */
+static int may_alias(const struct analysis *a, const struct held *h, int key)
+{
+	const struct lock_key *k = &a->lock_keys[key], *o = &a->lock_keys[h->key];
+	if (str_eq(k->cls, "?"))
+		return h->acq && (h->acq->flags & EVF_TRY);
+	/* one of the two is reached through a pointer whose object is unknown */
+	return str_eq(o->tcls, k->tcls) && (str_starts(o->cls, "field:") || str_starts(k->cls, "field:"));
+}
+
+/* A lock released (or waited with) while surely not held, when exactly one other lock it
+ * may designate may be held: two pointers of unknown value that designate one lock (taken
+ * as e->buckets[b]->mutex, released as e->pages[id].mutex in the helper that ends the
+ * protocol; a trylock helper's lock released through the pointer it returned). The
+ * release is that lock's. */
 static int unheld_alias(struct analysis *a, const struct lstate *s, int key)
 {
-	const char *cls = a->lock_keys[key].cls;
-	if (!str_starts(cls, "field:") || !ls_surely_unheld(ls_mask(s, key)))
+	const char *tcls = a->lock_keys[key].tcls;
+	if ((!str_starts(tcls, "field:") && !str_eq(tcls, "?")) || !ls_surely_unheld(ls_mask(s, key)))
 		return key;
 	int found = -1;
 	for (int i = 0; i < s->n; i++) {
 		int k = s->e[i].key;
-		if (k == key || !(s->e[i].mask & LS_HELD) || !str_eq(a->lock_keys[k].cls, cls))
+		if (k == key || !(s->e[i].mask & LS_HELD) || !may_alias(a, &s->e[i], key))
 			continue;
 		if (found >= 0)
 			return key;
@@ -376,9 +407,11 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 		apply_unlock(s, key);
 	else if (ev->kind == EV_CALL) {
 		const struct fn_ref *callee = index_resolve_call(&a->ix, ev, f->tu);
+		atoms_before_call(a, f, ev, s);
 		if (callee)
 			apply_call(a, f, ev, callee, s, emit);
-	}
+	} else if (ev->kind == EV_ASSUME)
+		atoms_assume(a, f, ev, s);
 }
 
 /* Walks block b from state `in`; joins what reaches each RETURN into *ret. */
@@ -393,7 +426,7 @@ static void walk_block(struct analysis *a, const struct activation *f, int b, co
 			if (emit)
 				collect_return(a, f, ev, out, fn_exit);
 			if (!(ev->flags & EVF_THREAD_EXIT))
-				ls_join(ret, out);
+				atoms_join_return(a, f, ev, ret, out);
 			ls_bottom(out);          /* nothing after a return in this block runs */
 			break;
 		}

@@ -67,6 +67,15 @@ struct held {
 	                                lock): their unlocks leave it held, so one bug is one finding */
 	const struct event *acq;     /* where it was (last) acquired */
 	const struct function *acq_fn;
+	/* Correlated branches: when catom is not 0, the state is m_true on the paths where
+	 * condition atom catom is nonzero and m_false where it is zero (mask is their union). */
+	int catom;
+	unsigned char m_true, m_false;
+};
+
+struct assumption {                  /* a condition atom's value known on every path here */
+	int atom;
+	unsigned char val;           /* 1: nonzero, 0: zero */
 };
 
 struct lstate {
@@ -75,6 +84,8 @@ struct lstate {
 	                                function analysed on its own */
 	struct held *e;              /* sorted by key */
 	int n, cap;
+	struct assumption *as;
+	int nas, cap_as;
 };
 
 void ls_init(struct lstate *s, unsigned char dflt);
@@ -86,6 +97,17 @@ struct held *ls_find(struct lstate *s, int key);
 struct held *ls_set(struct lstate *s, int key, unsigned char mask);   /* adds when missing */
 /* dst := dst ⊔ src. Returns 1 when dst changed. */
 int ls_join(struct lstate *dst, const struct lstate *src);
+/* Condition atoms (atoms.c interns them): the branch taken says atom is val (an
+ * impossible path becomes bottom); a write of it forgets it; map renames or forgets
+ * (returns 0) every atom the state mentions. */
+void ls_assume(struct lstate *s, int atom, int val);
+void ls_kill(struct lstate *s, int atom);
+void ls_map_atoms(struct lstate *s, int (*map)(int atom, void *ctx), void *ctx);
+int ls_has_conditions(const struct lstate *s);
+/* Around a call: the caller's atoms mean nothing to the callee (and would multiply its
+ * solutions); they are put aside and restored on the locks the callee left alone. */
+void ls_forget_conditions(struct lstate *s);
+void ls_restore_conditions(struct lstate *s, const struct lstate *saved);
 /* Appends what identifies the state (for memo keys). */
 void ls_key(const struct lstate *s, struct keybuf *kb);
 /* ls_key and where each lock was acquired: equal only for identical states. */
@@ -93,10 +115,16 @@ void ls_key_full(const struct lstate *s, struct keybuf *kb);
 
 /* ---- lock keys (engine.c) ---------------------------------------------------------- */
 struct lock_key {
-	char *cls;                   /* "global:m", "field:struct account.lock", "?" */
+	char *cls;                   /* "global:m", "static:F:eng.pages.mutex" (a lock in named
+	                                storage is its own class, lockdep's static locks),
+	                                "field:struct account.lock" (through pointers), "?" */
+	char *tcls;                  /* the class as the code names it at the operation (the
+	                                field's, for a lock reached through a parameter): the
+	                                same in every context, for one-place findings */
 	char *instance;              /* root-terms path of the lock object */
 	char *spelling;              /* as written at first sight: "a->lock" */
 	enum lock_kind kind;         /* of the first operation seen on it */
+	int binary_sem;              /* a semaphore initialised to 1 and used as a lock */
 };
 
 /* ---- frames and contexts ------------------------------------------------------------- */
@@ -180,7 +208,9 @@ struct access_rec {
 struct edge_rec {
 	int ctx;
 	int from_cls, to_cls;        /* interned classes */
-	int same_instance_order_ok;  /* same-class pair taken in an order the code fixes */
+	int same_instance_order_ok;  /* a pair of one kind (the code's class: two accounts) taken in
+	                                an order the code fixes */
+	int read_read;               /* the outer is held and the inner taken in read mode */
 	int dying;                   /* taken on a path that ends the process (dying.c) */
 	const struct event *outer_ev, *inner_ev;
 	const struct function *outer_fn, *inner_fn;
@@ -245,6 +275,12 @@ struct analysis {
 	struct lstate *exit_states;
 	int nexit, cap_exit;
 	unsigned char *reached;      /* per index fn: walked from a program root or thread */
+	struct keymap recursive;     /* classes and instances of recursive mutexes (lockid.c) */
+	struct keymap sem_one;       /* ... of semaphores initialised to 1 */
+	struct keymap sem_paired;    /* ... of semaphores waited on then posted in one function */
+	struct keymap atoms;         /* (function, condition atom) -> atom id (atoms.c) */
+	int *atom_fn;                /* atom id -> index of its function */
+	int natoms, cap_atoms;
 	long frames;
 	int truncated;               /* the frame budget was reached */
 	struct finding_list *out;
@@ -253,6 +289,19 @@ struct analysis {
 /* engine.c */
 void frame_scratch_free(struct analysis *a);
 int lock_key_intern(struct analysis *a, const char *cls, const char *instance, const char *spelling);
+/* The class of a lock object in named storage, from its root-terms instance ("s:F:m.lock"
+ * is "static:F:m.lock", array elements are their array's class), or NULL when it is reached
+ * through a pointer (its class is then its field's). New string. */
+char *instance_class(const char *instance);
+/* Notes every mutex the program makes recursive and every semaphore it uses as a lock. */
+void lockid_scan(struct analysis *a);
+int lock_key_recursive(const struct analysis *a, int key, const struct event *ev);
+/* A semaphore initialised to 1 that some function waits on and then posts: a lock. */
+int lockid_binary_sem(const struct analysis *a, const struct lock_key *k);
+/* Elements of one array of locks (lock striping, item_locks[hv & mask]): is the one ev
+ * takes possibly not the one held, taken at `held`? Then they nest as two locks of one
+ * class, never a double lock. */
+int lock_keys_other_element(const struct lock_key *k, const struct event *held, const struct event *ev);
 int class_intern(struct analysis *a, const char *cls);
 /* Walks `fn` as the entry of ctx (state: every lock unheld, or ENTRY for CTX_ISOLATED),
  * calling the collector for every event reached, callees included. */
@@ -276,6 +325,16 @@ void records_truncate(struct analysis *a, int nacc, int nedges);
 /* At a RETURN: `at` is the state there, fn_exit the function's exit state (all returns). */
 void collect_return(struct analysis *a, const struct activation *f, const struct event *ev,
                     const struct lstate *at, const struct lstate *fn_exit);
+
+/* atoms.c: correlated branches and return values */
+void atoms_assume(struct analysis *a, const struct activation *f, const struct event *ev,
+                  struct lstate *s);
+void atoms_join_return(struct analysis *a, const struct activation *f, const struct event *ev,
+                       struct lstate *ret, const struct lstate *at);
+void atoms_before_call(struct analysis *a, const struct activation *f, const struct event *call,
+                       struct lstate *s);
+void atoms_after_call(struct analysis *a, const struct activation *callee, struct lstate *out);
+void atoms_free(struct analysis *a);
 
 /* contexts.c */
 void contexts_discover(struct analysis *a);

@@ -24,6 +24,7 @@
 #include "common/spawn.h"
 #include "common/util.h"
 #include "dynamic/dynamic.h"
+#include "dynamic/watch.h"
 #include "store/edges.h"
 #include "valgrind/valgrind.h"
 
@@ -74,6 +75,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		           "what the run is called for cross-run comparison (default: the command, or "
 		           "DIR with --logs)"),
 		OPT_LIST(0, "suppressions", &a->suppressions, "F", "a Valgrind suppression file"),
+		OPT_FLAG(0, "no-watch", &a->no_watch,
+		         "do not watch the static scan's data races (in the database) with hardware "
+		         "watchpoints; by default the runtime does, and a race seen at run time is "
+		         "marked confirmed by engine 'watch'"),
 		OPT_END(),
 	};
 	const struct opt_command cmd = {
@@ -166,13 +171,13 @@ static char **child_environment(const struct run_args *a, const char *lib, const
 	int n = 0;
 	while (environ[n])
 		n++;
-	char **env = xcalloc((size_t)n + 4, sizeof *env);
+	char **env = xcalloc((size_t)n + 5, sizeof *env);
 	const char *old_preload = NULL;
 	int k = 0;
 	for (int i = 0; i < n; i++) {
 		if (str_starts(environ[i], "LD_PRELOAD="))
 			old_preload = environ[i] + 11;
-		else if (!str_starts(environ[i], "TSAFE_RT_OUT=") &&
+		else if (!str_starts(environ[i], "TSAFE_RT_OUT=") && !str_starts(environ[i], "TSAFE_WATCH=") &&
 		         !(a->deadlock_ms >= 0 && str_starts(environ[i], "TSAFE_RT_DEADLOCK_MS=")))
 			env[k++] = xstrdup(environ[i]);
 	}
@@ -181,6 +186,8 @@ static char **child_environment(const struct run_args *a, const char *lib, const
 	env[k++] = xasprintf("TSAFE_RT_OUT=%s", logdir);
 	if (a->deadlock_ms >= 0)
 		env[k++] = xasprintf("TSAFE_RT_DEADLOCK_MS=%d", a->deadlock_ms);
+	if (a->watch_file)
+		env[k++] = xasprintf("TSAFE_WATCH=%s", a->watch_file);
 	return env;
 }
 
@@ -238,9 +245,10 @@ static void summary(const struct dyn_run *dr)
 /* After the program ended: logs -> findings, with the other programs' edges; stored.
  * The run's id, or -1 (error printed). */
 static long ingest(const struct run_args *a, struct store *st, const char *logdir,
-                   const char *scope, const char *command, int program_rc)
+                   const char *scope, const char *command, int program_rc,
+                   struct watch_plan *watch)
 {
-	struct dyn_opts o = {.root = a->out.root};
+	struct dyn_opts o = {.root = a->out.root, .watch = watch};
 	struct dyn_run dr;
 	char *err = NULL;
 	if (dynamic_ingest(logdir, &o, &dr, &err)) {
@@ -256,6 +264,8 @@ static long ingest(const struct run_args *a, struct store *st, const char *logdi
 	}
 	dynamic_lock_order(&dr, &others, &o);
 	summary(&dr);
+	if (watch)
+		watch_plan_report(watch, stderr);
 	if (dr.sum.processes == 0)
 		fprintf(stderr, "tsafe: the runtime wrote nothing: the program did not start, or does "
 		        "not use the C library dynamically\n");
@@ -276,13 +286,15 @@ static long run_runtime(struct run_args *a, struct store *st, const char *lib, c
 		return -1;
 	struct foreground fg;
 	struct spawn_end end = {0};
+	struct run_watch *watch = run_watch_prepare(a, st, program, logdir);
 	int status = spawn_and_wait(a, program, lib, logdir, &fg, &end);
+	a->watch_file = NULL;
 	long run = -1;
 	if (status != -1) {
 		char *scope = a->scope ? xstrdup(a->scope) : join_words(a->cmd, a->ncmd);
 		char *command = cli_command(argc, argv);
 		*program_rc = run_exit_code(status, &end, a->timeout_s, "");
-		run = ingest(a, st, logdir, scope, command, *program_rc);
+		run = ingest(a, st, logdir, scope, command, *program_rc, run_watch_plan(watch));
 		if (run < 0) {
 			fprintf(stderr, "tsafe: the runtime's logs are kept in %s: store them with 'tsafe "
 			        "run --logs %s --scope '%s'' once the database can be written\n", logdir,
@@ -294,6 +306,7 @@ static long run_runtime(struct run_args *a, struct store *st, const char *lib, c
 	}
 	if (run != RUN_NOT_STORED)
 		run_tmpdir_remove(logdir);
+	run_watch_free(watch);
 	foreground_end(&fg);
 	free(logdir);
 	return run;
@@ -345,7 +358,7 @@ static int read_logs(struct run_args *a, struct store *st, int argc, char **argv
 		return cli_error("--logs '%s' is not a directory (give the TSAFE_RT_OUT the program "
 		                 "ran with)", a->logs);
 	char *command = cli_command(argc, argv);
-	long run = ingest(a, st, dir, a->scope ? a->scope : dir, command, EXIT_CLEAN);
+	long run = ingest(a, st, dir, a->scope ? a->scope : dir, command, EXIT_CLEAN, NULL);
 	free(command);
 	return run > 0 ? print_runs(a, st, &run, 1, EXIT_CLEAN) : EXIT_TOOL;
 }

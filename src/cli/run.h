@@ -16,7 +16,19 @@ struct run_args {
 	const char *scope;
 	struct opt_list suppressions;  /* --suppressions FILE…, for Valgrind */
 	int timeout_s;           /* --timeout: every engine ends the program after it (0: never) */
+	int no_watch;            /* --no-watch: the runtime watches no race candidates */
+	const char *watch_file;  /* the candidates file the runtime reads (run_watch.c) */
 };
+
+/* The watch engine's part of a runtime run (run_watch.c): the static pass's data races
+ * in the database become the addresses the runtime watches; afterwards, what was seen of
+ * each. */
+struct run_watch;
+struct run_watch *run_watch_prepare(struct run_args *a, struct store *st,
+                                    const char *program, const char *logdir);
+struct watch_plan *run_watch_plan(struct run_watch *w);
+void run_watch_report(const struct run_watch *w);
+void run_watch_free(struct run_watch *w);
 
 /* An engine's run id when the program ran but what it left could not be stored. */
 #define RUN_NOT_STORED (-2L)

@@ -13,8 +13,12 @@
 #include "common/finding.h"
 #include "store/edges.h"
 
+struct watch_plan;
+
 struct dyn_opts {
 	const char *root;        /* project root: paths in findings are relative to it */
+	struct watch_plan *watch;   /* what the watch engine watched (NULL: nothing); the
+	                               runs' observations are added to it */
 };
 
 struct dyn_summary {

@@ -145,6 +145,8 @@ int dynamic_ingest(const char *dir, const struct dyn_opts *o, struct dyn_run *ou
 	}
 	for (int i = 0; i < out->findings.n; i++)
 		finding_fingerprint(&out->findings.items[i], o->root);
+	for (int i = 0; o->watch && i < in.nfiles; i++)
+		dyn_watch(&c, &in.procs[i], o->watch);   /* the static findings' fingerprints */
 	dedupe(&out->findings);
 	for (int i = 0; i < in.nfiles; i++)
 		process_free(&in.procs[i]);

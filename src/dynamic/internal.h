@@ -100,6 +100,8 @@ struct dyn_process {
 	int nmisuses, cap_misuses;
 	const struct rt_deadlock **deadlocks;
 	int ndeadlocks, cap_deadlocks;
+	const struct rt_rec **watch;        /* the watch engine's records, in order */
+	int nwatch, cap_watch;
 	/* The symboliser, made on first use (most child processes of a test need none):
 	 * shared between processes with one module map. */
 	struct symbolizer *sym;
@@ -188,6 +190,11 @@ void dyn_thread_leaks(const struct dyn_ctx *c, struct dyn_process *p);
 void dyn_deadlocks(const struct dyn_ctx *c, struct dyn_process *p);
 /* Inversions between two locks of one class (by instance), inside one process. */
 void dyn_same_class_cycles(const struct dyn_ctx *c, struct dyn_process *p);
+/* watch_judge.c: the watch engine's records -> confirmed races (with the static
+ * findings' fingerprints) and what was observed of each candidate. */
+struct watch_plan;
+void dyn_watch(const struct dyn_ctx *c, struct dyn_process *p, struct watch_plan *w);
+int watch_races(const struct rt_watch_hit *a, const struct rt_watch_hit *b);
 /* Adds this process's edges between different classes to the run's edge list. */
 void dyn_collect_edges(const struct dyn_ctx *c, struct dyn_process *p, struct stored_edge_list *edges);
 

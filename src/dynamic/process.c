@@ -169,6 +169,11 @@ static void take_record(struct dyn_process *p, const struct rt_rec *r, int defin
 		APPEND(p->deadlocks, p->ndeadlocks, p->cap_deadlocks, (const struct rt_deadlock *)(const void *)r);
 		p->deadlocked = 1;
 		break;
+	case RT_WATCH_STATE:
+	case RT_WATCH_HIT:
+	case RT_WATCH_END:
+		APPEND(p->watch, p->nwatch, p->cap_watch, r);
+		break;
 	case RT_EXIT:
 		p->exited = 1;
 		p->exit_status = ((const struct rt_exit *)(const void *)r)->status;
@@ -225,6 +230,7 @@ void process_free(struct dyn_process *p)
 	keymap_free(&p->stacks_by_pcs);
 	free(p->misuses);
 	free(p->deadlocks);
+	free(p->watch);
 	memset(p, 0, sizeof *p);
 }
 

@@ -26,6 +26,9 @@ static size_t min_size(uint32_t type)
 	case RT_MISUSE: return sizeof(struct rt_misuse);
 	case RT_DEADLOCK: return sizeof(struct rt_deadlock);
 	case RT_EXIT: return sizeof(struct rt_exit);
+	case RT_WATCH_STATE: return sizeof(struct rt_watch_state);
+	case RT_WATCH_HIT: return sizeof(struct rt_watch_hit);
+	case RT_WATCH_END: return sizeof(struct rt_watch_end);
 	default: return sizeof(struct rt_rec);
 	}
 }
@@ -42,6 +45,10 @@ static int well_formed(const struct rt_rec *r)
 	if (r->type == RT_DEADLOCK) {
 		const struct rt_deadlock *d = (const void *)r;
 		return d->n <= 64 && sizeof *d + d->n * sizeof d->t[0] <= r->len;
+	}
+	if (r->type == RT_WATCH_END) {
+		const struct rt_watch_end *e = (const void *)r;
+		return e->n <= 1024 && sizeof *e + e->n * sizeof e->t[0] <= r->len;
 	}
 	if (r->type == RT_MODULE || r->type == RT_PROCESS)   /* strings, ending inside */
 		return r->len > min_size(r->type) && ((const char *)r)[r->len - 1] == '\0';

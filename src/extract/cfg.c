@@ -103,6 +103,9 @@ struct cond {
 	CXCursor try_call;   /* trylock deciding the branch, or null */
 	int success_on_true;
 	int always, never;   /* constant true / false */
+	char *atom;          /* the condition atom it tests (atoms.c), or NULL */
+	int nonzero_true;    /* the condition holds when the atom is nonzero */
+	int line, col;
 };
 
 /* Walks a controlling expression; its trylock (if any) is left to the branches. */
@@ -122,14 +125,32 @@ static void walk_cond(struct xfn *f, CXCursor e, struct cond *c)
 	CXCursor call;
 	int on_true;
 	CXCursor saved = f->cond_try;
-	if (try_condition(e, &call, &on_true)) {
+	int trying = try_condition(e, &call, &on_true);
+	if (trying) {
 		c->try_call = call;
 		c->success_on_true = on_true;
 		f->cond_try = call;
 	}
+	struct cond_atom ca;
+	cond_atom_begin(f, e, &ca);
 	walk_expr(f, e, U_READ);
+	c->atom = cond_atom_end(f, &ca);
+	if (trying) {               /* the trylock's own branch says it all */
+		free(c->atom);
+		c->atom = NULL;
+	}
+	c->nonzero_true = ca.nonzero_true;
+	cursor_pos(e, &c->line, &c->col);
 	f->cond_try = saved;
 	ensure_cur(f);
+}
+
+static void assume(struct xfn *f, const struct cond *c, int outcome)
+{
+	struct event *ev = emit_at(f, EV_ASSUME, c->line, c->col);
+	ev->path = xstrdup(c->atom);
+	if (outcome == c->nonzero_true)
+		ev->flags |= EVF_TRUE;
 }
 
 /* Edge from `from` to `to` for one outcome; the success outcome of a trylock goes through a
@@ -138,14 +159,18 @@ static void branch(struct xfn *f, int from, int to, const struct cond *c, int ou
 {
 	if (from < 0 || to < 0 || (outcome ? c->never : c->always))
 		return;
-	if (is_null_cursor(c->try_call) || outcome != c->success_on_true) {
+	int trying = !is_null_cursor(c->try_call) && outcome == c->success_on_true;
+	if (!trying && !c->atom) {
 		edge(f, from, to);
 		return;
 	}
 	int b = new_block(f);
 	edge(f, from, b);
 	f->cur = b;
-	emit_try_success(f, c->try_call);
+	if (trying)
+		emit_try_success(f, c->try_call);
+	if (c->atom)
+		assume(f, c, outcome);
 	edge(f, f->cur, to);
 }
 
@@ -169,6 +194,7 @@ static void walk_if(struct xfn *f, CXCursor *v, int n)
 		walk_stmt(f, v[2]);
 		edge(f, f->cur, join);
 	}
+	free(c.atom);
 	continue_at(f, join);
 }
 
@@ -189,6 +215,7 @@ static void walk_while(struct xfn *f, CXCursor cond, CXCursor body)
 	edge(f, f->cur, h);
 	f->njumps--;
 	loop_leave(f);
+	free(c.atom);
 	continue_at(f, x);
 }
 
@@ -276,6 +303,7 @@ static void walk_for(struct xfn *f, CXCursor s, CXCursor *v, int n)
 	edge(f, f->cur, inc);
 	f->njumps--;
 	loop_leave(f);
+	free(c.atom);
 	continue_at(f, x);
 }
 
@@ -301,6 +329,7 @@ static void walk_do(struct xfn *f, CXCursor body, CXCursor cond)
 	branch(f, cend, x, &cc, 0);
 	if (loop)
 		loop_leave(f);
+	free(cc.atom);
 	continue_at(f, x);
 }
 
@@ -357,9 +386,44 @@ static void walk_decl(struct xfn *f, CXCursor *v, int n)
 		CXCursor init = clang_Cursor_getVarDeclInitializer(v[i]);
 		if (is_null_cursor(init))
 			continue;
+		CXCursor saved;
+		int saved_pos;
+		watch_begin(f, init, &saved, &saved_pos);
 		walk_expr(f, init, U_READ);
+		watch_end(f, v[i], saved, saved_pos);
 		set_alias(f, v[i], init);
 	}
+}
+
+/* return e;  — return trylock(m) is a status: 0 with the lock taken, else without. */
+static void walk_return(struct xfn *f, CXCursor s, CXCursor e)
+{
+	struct cond c = {0};
+	int on_true;
+	if (is_null_cursor(e) || !try_condition(e, &c.try_call, &on_true) || on_true ||
+	    clang_getCursorKind(strip_expr(e)) == CXCursor_UnaryOperator) {
+		if (!is_null_cursor(e))
+			walk_expr(f, e, U_READ);
+		struct event *ev = emit(f, EV_RETURN, s);
+		if (!is_null_cursor(e))
+			ev->flags |= return_value_flags(f, e);
+		end_path(f, 1);
+		return;
+	}
+	CXCursor saved = f->cond_try;
+	f->cond_try = c.try_call;
+	walk_expr(f, e, U_READ);
+	f->cond_try = saved;
+	int from = ensure_cur(f), ok = new_block(f), busy = new_block(f);
+	c.success_on_true = 0;       /* the "condition" is the status: 0 is success */
+	branch(f, from, ok, &c, 0);
+	branch(f, from, busy, &c, 1);
+	f->cur = ok;
+	emit(f, EV_RETURN, s)->flags |= EVF_RET_ZERO;
+	end_path(f, 1);
+	f->cur = busy;
+	emit(f, EV_RETURN, s)->flags |= EVF_RET_NONZERO;
+	end_path(f, 1);
 }
 
 static void jump_to(struct xfn *f, int target)
@@ -416,10 +480,7 @@ void walk_stmt(struct xfn *f, CXCursor s)
 			jump_to(f, continue_target(f));
 		break;
 	case CXCursor_ReturnStmt:
-		if (n >= 1)
-			walk_expr(f, v[0], U_READ);
-		emit(f, EV_RETURN, s);
-		end_path(f, 1);
+		walk_return(f, s, n >= 1 ? v[0] : clang_getNullCursor());
 		break;
 	case CXCursor_GotoStmt:
 		jump_to(f, label_block(f, clang_getCursorReferenced(s)));

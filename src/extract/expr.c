@@ -79,6 +79,11 @@ static void lvalue_parts(struct xfn *f, CXCursor e)
 /* The access of the lvalue's own object, if its use reads or writes it. */
 static void lvalue_access(struct xfn *f, CXCursor e, enum use use)
 {
+	if (use == U_WRITE || use == U_RMW) {
+		int line, col;
+		cursor_pos(e, &line, &col);
+		atoms_note_write(f, e, 0, line, col);
+	}
 	if (use == U_ADDR)
 		return;
 	if (use == U_READ && is_array_type(clang_getCursorType(e)))
@@ -115,9 +120,15 @@ static void walk_assign(struct xfn *f, CXCursor e, enum use use)
 	CXCursor l = strip_implicit(lhs);
 	if (is_lvalue_kind(l)) {
 		lvalue_parts(f, l);
+		CXCursor saved;
+		int saved_pos;
+		watch_begin(f, rhs, &saved, &saved_pos);
 		walk_expr(f, rhs, U_READ);
+		int local = clang_getCursorKind(l) == CXCursor_DeclRefExpr;
+		watch_end(f, local && use == U_WRITE ? clang_getCursorReferenced(l) : clang_getNullCursor(),
+		          saved, saved_pos);
 		lvalue_access(f, l, use);
-		if (clang_getCursorKind(l) == CXCursor_DeclRefExpr && use == U_WRITE)
+		if (local && use == U_WRITE)
 			set_alias(f, clang_getCursorReferenced(l), rhs);
 	} else {
 		walk_expr(f, lhs, use);
@@ -185,9 +196,13 @@ static void walk_unary(struct xfn *f, CXCursor e, enum use use)
 {
 	CXCursor op = cursor_child(e, 0);
 	switch (clang_getCursorUnaryOperatorKind(e)) {
-	case CXUnaryOperator_AddrOf:
+	case CXUnaryOperator_AddrOf: {
+		int line, col;
+		cursor_pos(op, &line, &col);
+		atoms_note_write(f, op, 1, line, col);   /* it may be written through the pointer */
 		walk_expr(f, op, U_ADDR);
 		break;
+	}
 	case CXUnaryOperator_Deref:
 		walk_lvalue(f, e, use);
 		break;

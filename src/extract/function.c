@@ -33,6 +33,9 @@ static void identify(struct xtu *x, struct function *fn, CXCursor decl)
 	fn->end_line = (int)(end >= line ? end : line);
 	if (clang_Cursor_getStorageClass(decl) == CX_SC_Static)
 		fn->flags |= FNF_STATIC;
+	CXType rt = clang_getCanonicalType(clang_getResultType(clang_getCursorType(decl)));
+	if (rt.kind == CXType_Pointer || rt.kind == CXType_Bool)
+		fn->flags |= FNF_NONZERO_OK;
 	int np = clang_Cursor_getNumArguments(decl);
 	fn->nparams = np > 0 ? np : 0;
 }
@@ -66,6 +69,7 @@ static void xfn_free(struct xfn *f)
 		free(l->fns);
 	}
 	free(f->locals);
+	cond_atom_free(f);
 	for (int i = 0; i < f->nlabels; i++)
 		free(f->labels[i].name);
 	free(f->labels);
@@ -83,6 +87,8 @@ void extract_function(struct xtu *x, CXCursor decl)
 	identify(x, fn, decl);
 	struct xfn f = {.x = x, .fn = fn, .decl = decl, .name = fn->name};
 	f.cond_try = clang_getNullCursor();
+	f.watch_call = clang_getNullCursor();
+	f.watch_pos = -1;
 	new_block(&f);   /* 0: entry */
 	new_block(&f);   /* 1: exit */
 	f.cur = 0;

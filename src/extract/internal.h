@@ -56,6 +56,7 @@ struct local {
 	char *alias;          /* path its (pointer) value designates, e.g. "p:0", "&g:x" */
 	char *alias_class;    /* lock class of what the alias points to, if a lock */
 	int heap_loop;        /* loop serial in which it was last assigned a malloc, or 0 */
+	int ret_call;         /* 1 + pos of the call whose result it was last assigned, or 0 */
 	struct named_decl *fns;   /* functions assigned to it (function pointers) */
 	int nfns, fns_cap;
 };
@@ -85,7 +86,12 @@ struct xfn {
 	struct local *locals;
 	int nlocals, locals_cap;
 	int sets_detached;    /* calls pthread_attr_setdetachstate(…, PTHREAD_CREATE_DETACHED) */
+	int sets_recursive;   /* calls pthread_mutexattr_settype(…, PTHREAD_MUTEX_RECURSIVE) */
 	CXCursor cond_try;    /* trylock call whose lock event the enclosing if/while emits */
+	struct cond_atom_count { char *name; int count; } *catoms;   /* variables tested */
+	int ncatoms, catoms_cap;
+	CXCursor watch_call;  /* a call whose event pos is wanted (atoms.c) */
+	int watch_pos;
 };
 
 /* cursor.c — libclang helpers */
@@ -114,6 +120,9 @@ int ptrset_has(char **set, int n, const char *s);
 /* prepass.c — what must be known before walking a function, or the whole TU */
 void prepass_function(struct xfn *f, CXCursor body);
 void prepass_tu(struct xtu *x);
+/* e's spelling names a recursive mutex type or initializer (PTHREAD_MUTEX_RECURSIVE,
+ * PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP, mtx_recursive). */
+int mentions_recursive(struct xtu *x, CXCursor e);
 enum { FN_REACHED = 1, FN_ADDR_TAKEN = 2 };
 /* Whether prepass_tu reached definition fn (extract it); sets FNF_ADDR_TAKEN in *flags when
  * its address is used. */
@@ -165,6 +174,24 @@ void walk_call(struct xfn *f, CXCursor call);
 int try_condition(CXCursor cond, CXCursor *call, int *success_on_true);
 int same_expr(CXCursor a, CXCursor b);
 void emit_try_success(struct xfn *f, CXCursor call);
+
+/* atoms.c — condition atoms of correlated branches, return values */
+struct cond_atom {
+	CXCursor expr;        /* what the condition compares with zero, or null */
+	int nonzero_true;     /* the condition holds when it is nonzero */
+	CXCursor saved_call;
+	int saved_pos;
+};
+void atoms_count_condition(struct xfn *f, CXCursor cond);       /* prepass */
+void cond_atom_begin(struct xfn *f, CXCursor cond, struct cond_atom *ca);
+char *cond_atom_end(struct xfn *f, struct cond_atom *ca);       /* the atom's name, or NULL */
+void atoms_note_call(struct xfn *f, CXCursor call, int pos);
+/* Around walking `value` assigned to local `var`: remembers which call's result it holds. */
+int watch_begin(struct xfn *f, CXCursor value, CXCursor *saved, int *saved_pos);
+void watch_end(struct xfn *f, CXCursor var, CXCursor saved, int saved_pos);
+void atoms_note_write(struct xfn *f, CXCursor lvalue, int exact, int line, int col);
+unsigned return_value_flags(struct xfn *f, CXCursor e);
+void cond_atom_free(struct xfn *f);
 
 /* function.c — one function definition */
 void extract_function(struct xtu *x, CXCursor decl);

@@ -37,7 +37,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "2"
+#define TSAFE_FACTS_FORMAT "4"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
@@ -50,6 +50,8 @@ enum ev_kind {
 	EV_COND_WAIT,      /* pthread_cond_wait / timedwait / cnd_wait / cnd_timedwait */
 	EV_COND_SIGNAL,    /* pthread_cond_signal / broadcast / cnd_signal / cnd_broadcast */
 	EV_RETURN,         /* return statement, falling off the end, pthread_exit, thrd_exit */
+	EV_ASSUME,         /* a branch taken on a condition atom (path): its value is nonzero
+	                      (EVF_TRUE) or zero; or (EVF_KILL) the atom's value changes */
 };
 
 /* event.flags */
@@ -71,6 +73,13 @@ enum {
 	                             a branch; the analysis treats the lock as maybe-held */
 	EVF_NORETURN   = 1 << 13, /* CALL: to a function that never returns (abort, exit, an
 	                             assertion failure): the path ends, the process with it */
+	EVF_TRUE       = 1 << 14, /* ASSUME: the atom is nonzero on this branch */
+	EVF_KILL       = 1 << 15, /* ASSUME: the atom is written: nothing is known of it */
+	EVF_RET_ZERO   = 1 << 16, /* RETURN: returns 0, NULL or false */
+	EVF_RET_NONZERO = 1 << 17,/* RETURN: returns a nonzero constant or an object's address */
+	EVF_RECURSIVE  = 1 << 18, /* LOCK: of a mutex initialised recursive (static initializer);
+	                             CALL: an init that makes its lock recursive (attr, mtx_recursive) */
+	EVF_ONE        = 1 << 19, /* CALL: sem_init with the value 1 (a binary semaphore) */
 };
 
 /* What kind of primitive a lock event works on (from rules/locks.tsv). */
@@ -103,7 +112,10 @@ struct event {
 	 * THREAD_JOIN / THREAD_DETACH: path = handle path.
 	 * COND_WAIT: path = condition variable, arg = mutex path, lock_class = mutex class.
 	 * COND_SIGNAL: path = condition variable.
-	 * RETURN: nothing more. */
+	 * RETURN: nothing more.
+	 * ASSUME: path = the condition atom, local to the function: "v:SPELLING" for a
+	 * variable or member tested in two conditions or more, "r:POS" for the result of the
+	 * call event at pos POS (tested directly or through the variable it was stored in). */
 	char *path;
 	char *name;
 	char *type;
@@ -127,6 +139,8 @@ struct block {
 enum {
 	FNF_STATIC      = 1 << 0,  /* internal linkage */
 	FNF_ADDR_TAKEN  = 1 << 1,  /* its address is used other than in a direct call */
+	FNF_NONZERO_OK  = 1 << 2,  /* returns a pointer or a bool: nonzero is success (an int
+	                              status is 0 on success) */
 };
 
 struct function {

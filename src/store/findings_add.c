@@ -47,7 +47,7 @@ static const char sql_tally[] =
 	" times_seen = (SELECT count(DISTINCT run_id) FROM evidence WHERE finding_id = ?1),"
 	" confirmed = EXISTS (SELECT 1 FROM evidence WHERE finding_id = ?1 AND engine = 'static')"
 	"  AND EXISTS (SELECT 1 FROM evidence WHERE finding_id = ?1"
-	"   AND engine IN ('runtime', 'helgrind', 'drd'))"
+	"   AND engine IN ('runtime', 'helgrind', 'drd', 'watch'))"
 	" WHERE id = ?1";
 
 static char *run_engine(struct store *s, long run)

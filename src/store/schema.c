@@ -22,7 +22,7 @@
  *   findings   one row per fingerprint (UNIQUE): rule, severity, message, symbol,
  *              suppressed, suppress_reason as last reported by the newest run that saw it;
  *              first_run/last_run (run ids), times_seen (number of runs with evidence),
- *              confirmed (evidence from "static" and from runtime|helgrind|drd).
+ *              confirmed (evidence from "static" and from runtime|helgrind|drd|watch).
  *   locations  (finding_id, idx) -> one struct location; idx 0 is the primary one. stack is
  *              a codec list of "func TAB file TAB line LF" frames, innermost first.
  *   evidence   (finding_id, run_id, engine): which engine saw the finding in which run.

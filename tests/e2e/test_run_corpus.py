@@ -6,7 +6,7 @@ nothing else, and nothing at all for the correct programs.
 
 Env: TSAFE, TSAFE_SOURCE_DIR, TSAFE_BUILD_DIR (the corpus is built into
 $TSAFE_BUILD_DIR/corpus). Each program gets its own database, so no program's lock
-orders meet another's.
+orders meet another's. The watch engine's races are test_watch_corpus.py's (--no-watch).
 """
 import concurrent.futures
 import json
@@ -22,7 +22,7 @@ def run_one(tsafe, src, exe, tmp):
     """Findings of one program run (None and the reason when tsafe itself failed)."""
     name = os.path.basename(exe)
     out = os.path.join(tmp, name + ".json")
-    cmd = [tsafe, "run", "--db", os.path.join(tmp, name + ".db"), "--format", "json",
+    cmd = [tsafe, "run", "--no-watch", "--db", os.path.join(tmp, name + ".db"), "--format", "json",
            "-o", out, "--fail-on", "never", "--", exe]
     try:
         r = subprocess.run(cmd, cwd=src, capture_output=True, text=True, timeout=60)

@@ -515,7 +515,9 @@ static void test_lock_order_edges_are_handed_out(void **state)
 	analyze_edge_list_free(&l);
 }
 
-static void transfer_program(int ordered)
+/* transfer(from, to) locks both accounts: called with accounts of unknown objects (the
+ * thread's argument), or with two named ones in one order (swapped: both orders). */
+static void transfer_program_with(int ordered, const char *x, const char *y, int swapped)
 {
 	struct function *t = fn("transfer", 2);
 	if (ordered) {
@@ -537,11 +539,43 @@ static void transfer_program(int ordered)
 	c->name = xstrdup("transfer");
 	c->nargs = 2;
 	c->args = xcalloc(2, sizeof *c->args);
-	c->args[0].path = xstrdup("&g:x");
-	c->args[1].path = xstrdup("&g:y");
-	ret(w, b, 13);
+	c->args[0].path = xstrdup(x);
+	c->args[1].path = xstrdup(y);
+	if (swapped) {
+		c = ev(w, b, EV_CALL, 13);
+		c->callee = xstrdup("c:@F@transfer");
+		c->name = xstrdup("transfer");
+		c->nargs = 2;
+		c->args = xcalloc(2, sizeof *c->args);
+		c->args[0].path = xstrdup(y);
+		c->args[1].path = xstrdup(x);
+	}
+	ret(w, b, 14);
 	main_two_threads("worker");
 	run();
+}
+
+static void transfer_program(int ordered)
+{
+	transfer_program_with(ordered, "p:0*.from", "p:0*.to", 0);
+}
+
+/* Named accounts are locks of their own: one order is no inversion, both orders are. */
+static void test_named_instances_are_classes_of_their_own(void **state)
+{
+	(void)state;
+	transfer_program_with(0, "&g:x", "&g:y", 0);
+	assert_int_equal(count("lock-order-inversion"), 0);
+	teardown(NULL);
+	setup(NULL);
+	transfer_program_with(0, "&g:x", "&g:y", 1);
+	const struct finding *f = only("lock-order-inversion");
+	assert_non_null(strstr(f->symbol, "global:x.lock"));
+	assert_non_null(strstr(f->symbol, "global:y.lock"));
+	teardown(NULL);
+	setup(NULL);
+	transfer_program_with(1, "&g:x", "&g:y", 1);   /* ordered by id */
+	assert_int_equal(count("lock-order-inversion"), 0);
 }
 
 static void test_same_class_nesting_needs_an_order(void **state)
@@ -828,6 +862,71 @@ static void test_release_through_another_pointer_of_the_class(void **state)
 	assert_int_equal(found.n, 0);
 }
 
+static struct event *assume(struct function *f, int b, int line, const char *atom, unsigned flags)
+{
+	struct event *e = ev(f, b, EV_ASSUME, line);
+	e->path = xstrdup(atom);
+	e->flags = flags;
+	return e;
+}
+
+/* if (c) lock(m); counter++ under if (c); if (c) unlock(m);  — one path each way: no leak,
+ * no unlock of an unheld lock, and the guarded access holds m. */
+static void test_correlated_branches_are_one_path_each_way(void **state)
+{
+	(void)state;
+	struct function *w;
+	int b0 = thread_fn("worker", &w);
+	int t1 = blk(w), f1 = blk(w), l1 = blk(w), j1 = blk(w);
+	int t2 = blk(w), f2 = blk(w), a2 = blk(w), j2 = blk(w);
+	int t3 = blk(w), f3 = blk(w), u3 = blk(w), j3 = blk(w);
+	edge(w, b0, t1); edge(w, b0, f1);
+	assume(w, t1, 3, "v:c", EVF_TRUE); edge(w, t1, l1);
+	assume(w, f1, 3, "v:c", 0); edge(w, f1, j1);
+	LOCK(w, l1, 4, "m"); edge(w, l1, j1);
+	edge(w, j1, t2); edge(w, j1, f2);
+	assume(w, t2, 5, "v:c", EVF_TRUE); edge(w, t2, a2);
+	assume(w, f2, 5, "v:c", 0); edge(w, f2, j2);
+	access_(w, a2, 6, "g:counter", RD | WR); edge(w, a2, j2);
+	edge(w, j2, t3); edge(w, j2, f3);
+	assume(w, t3, 7, "v:c", EVF_TRUE); edge(w, t3, u3);
+	assume(w, f3, 7, "v:c", 0); edge(w, f3, j3);
+	UNLOCK(w, u3, 8, "m"); edge(w, u3, j3);
+	ret(w, j3, 9);
+	main_two_threads("worker");
+	run();
+	assert_int_equal(found.n, 0);
+}
+
+/* int take(void) { if (trylock(m) == 0) return 0; return 1; }
+ * if (take() == 0) { counter++; unlock(m); }  — the helper's status decides the branch. */
+static void test_status_of_a_trylock_helper_decides_the_branch(void **state)
+{
+	(void)state;
+	struct function *t = fn("take", 0);
+	int ok = blk(t), busy = blk(t);
+	edge(t, 0, ok); edge(t, 0, busy);
+	LOCK(t, ok, 2, "m")->flags |= EVF_TRY;
+	ev(t, ok, EV_RETURN, 3)->flags |= EVF_RET_ZERO; edge(t, ok, 1);
+	ev(t, busy, EV_RETURN, 4)->flags |= EVF_RET_NONZERO; edge(t, busy, 1);
+	struct function *w;
+	int b0 = thread_fn("worker", &w);
+	int yes = blk(w), no = blk(w), end = blk(w);
+	call(w, b0, 10, "take", NULL, NULL);
+	edge(w, b0, yes); edge(w, b0, no);
+	char *atom = xasprintf("r:%d", next_pos(w) - 1);
+	assume(w, yes, 10, atom, 0);
+	assume(w, no, 10, atom, EVF_TRUE);
+	free(atom);
+	access_(w, yes, 11, "g:counter", RD | WR);
+	UNLOCK(w, yes, 12, "m");
+	edge(w, yes, end); edge(w, no, end);
+	ret(w, end, 13);
+	main_two_threads("worker");
+	run();
+	assert_int_equal(found.n, 0);
+}
+
 int main(void)
 {
 	char *err = NULL;
@@ -853,6 +952,7 @@ int main(void)
 		T(test_lock_order_edges_are_handed_out),
 		T(test_same_class_nesting_needs_an_order),
 		T(test_same_class_nesting_ordered_by_id_is_fine),
+		T(test_named_instances_are_classes_of_their_own),
 		T(test_double_lock_and_unlock_not_held),
 		T(test_locks_tsafe_cannot_name_are_not_one_lock),
 		T(test_unlock_wrapper_is_not_misuse_but_its_misuse_is),
@@ -865,6 +965,8 @@ int main(void)
 		T(test_acquire_and_release_helpers_are_not_leaks),
 		T(test_unlock_after_release_on_some_path),
 		T(test_release_through_another_pointer_of_the_class),
+		T(test_correlated_branches_are_one_path_each_way),
+		T(test_status_of_a_trylock_helper_decides_the_branch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""watch_bench.py — what the watch engine costs inside the program: each benchmark run
+natively, with libtsafe-rt.so preloaded (the runtime as `tsafe run` uses it, nothing
+watched), and with the runtime watching candidates (TSAFE_WATCH). Medians of paired runs
+(native and the tool back to back, alternating order).
+
+  bench/runtime/watch_bench.py [--reps 7] [--max-cands 64] [-o table.md]
+      [--pigz /tmp/pigz/pigz --pigz-input FILE [--pigz-tsan TSAN_BUILD --vg-input SMALL]]
+
+The candidates are every writable object in the program's own symbol table (nm: data and
+bss), up to --max-cands, each watched as its first naturally aligned word for reads and
+writes: the worst case for a program, since these are its hottest shared variables (the
+mutex-protected counters of contended and lockheavy, pigz's global state), not only the
+few a scan would name. The runtime rotates them through the four debug registers in
+slices of TSAFE_WATCH_SLICE_MS (50 ms), so each candidate is watched about 4/N of the run.
+Runs with the watch engine also report the traps taken (from the logs).
+
+With --pigz, pigz -p 4 also runs under the whole `tsafe run` (the CLI picks the
+candidates itself: without race findings of a scan it watches pigz's own variables,
+sampled), and, on the smaller --vg-input, natively, under Helgrind, DRD and as a
+ThreadSanitizer build (--pigz-tsan), for the side-by-side table.
+"""
+import argparse
+import os
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+BENCHMARKS = [
+    ("lockheavy", "lockheavy", ["3000000", "4", "48"]),
+    ("contended", "contended", ["4000000", "4"]),
+    ("prodcons", "prodcons", ["3000000", "2"]),
+]
+
+
+def build(src, out):
+    r = subprocess.run(["cc", "-std=gnu17", "-O2", "-g", "-pthread", "-o", out, src],
+                       capture_output=True, text=True)
+    if r.returncode:
+        sys.exit(f"watch_bench: cannot build {src}: {r.stderr}")
+    return out
+
+
+def candidates(exe, path, limit):
+    """Writable objects of exe, one word each; how many were written."""
+    out = subprocess.run(["nm", "-S", "--defined-only", exe], capture_output=True, text=True).stdout
+    real = os.path.realpath(exe)
+    lines = ["tsafe-watch 1"]
+    for row in out.splitlines():
+        parts = row.split()
+        if (len(parts) != 4 or parts[2] not in "dDbB" or "@" in parts[3]
+                or parts[3].startswith(("_", "completed."))):
+            continue
+        addr, size = int(parts[0], 16), int(parts[1], 16)
+        length = 8
+        while length > 1 and (addr % length or length > size):
+            length //= 2
+        lines.append(f"{len(lines) - 1} {length} 1 {addr:x} {real}")
+        if len(lines) > limit:
+            break
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return len(lines) - 1
+
+
+def traps(logdir):
+    """Traps taken, from the RT_WATCH_END records of the logs in logdir."""
+    total = 0
+    for name in os.listdir(logdir):
+        data = open(os.path.join(logdir, name), "rb").read()
+        off = 0
+        while off + 8 <= len(data):
+            kind, length = struct.unpack_from("<II", data, off)
+            if length < 8:
+                break
+            if kind == 66:
+                n = struct.unpack_from("<I", data, off + 16)[0]
+                total += sum(struct.unpack_from("<I", data, off + 24 + 8 * i + 4)[0] for i in range(n))
+            off += length
+    return total
+
+
+def timed(cmd, env=None, stdout=subprocess.DEVNULL):
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, stdout=stdout, stderr=subprocess.DEVNULL,
+                       env=dict(os.environ, **(env or {})))
+    if r.returncode != 0:
+        sys.exit(f"watch_bench: {' '.join(cmd)} failed with status {r.returncode}")
+    return time.perf_counter() - t0
+
+
+def measure(cmd, reps, lib, cands):
+    native, runtime, watch, ntraps = [], [], [], []
+    for i in range(reps):
+        with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+            rt = {"LD_PRELOAD": lib, "TSAFE_RT_OUT": a}
+            wt = {"LD_PRELOAD": lib, "TSAFE_RT_OUT": b, "TSAFE_WATCH": cands}
+            order = [("n", None), ("r", rt), ("w", wt)]
+            if i % 2:
+                order.reverse()
+            for tag, env in order:
+                s = timed(cmd, env)
+                {"n": native, "r": runtime, "w": watch}[tag].append(s)
+            ntraps.append(traps(b))
+    n = statistics.median(native)
+    return n, statistics.median(runtime) / n, statistics.median(watch) / n, statistics.median(ntraps)
+
+
+def median_ratio(native_cmd, tool_cmd, reps, env=None, stdout=subprocess.DEVNULL):
+    nat, tool = [], []
+    for i in range(reps):
+        pair = [(nat, native_cmd, None), (tool, tool_cmd, env)]
+        for out, cmd, e in (pair if i % 2 == 0 else reversed(pair)):
+            out.append(timed(cmd, e, stdout))
+    n = statistics.median(nat)
+    return n, statistics.median(tool), statistics.median(tool) / n
+
+
+def pigz_tools(a, tmp):
+    """pigz -p 4 under the whole tsafe run (its own choice of candidates), and on the
+    smaller input under Helgrind, DRD and ThreadSanitizer."""
+    rows = []
+    tsafe = os.path.join(os.path.dirname(a.lib), "..", "tsafe")
+    db = os.path.join(tmp, "pigz.db")
+    args = ["-p", "4", "-c", "-k"]
+    for label, extra in (("tsafe run (watch on)", []), ("tsafe run --no-watch", ["--no-watch"])):
+        cmd = [tsafe, "run", "--db", db, "--fail-on", "never", *extra, "--", a.pigz, *args,
+               a.pigz_input]
+        n, t, r = median_ratio([a.pigz, *args, a.pigz_input], cmd, a.reps)
+        rows.append(f"| {label} | {os.path.getsize(a.pigz_input) >> 20} MB | {n:.2f} s | "
+                    f"{t:.2f} s | **x{r:.2f}** |")
+        print(rows[-1], flush=True)
+    if not a.vg_input:
+        return rows
+    small = [a.pigz, *args, a.vg_input]
+    tools = [("Helgrind", ["valgrind", "--tool=helgrind", "-q", *small]),
+             ("DRD", ["valgrind", "--tool=drd", "-q", *small])]
+    if a.pigz_tsan:
+        tools.append(("ThreadSanitizer", [a.pigz_tsan, *args, a.vg_input]))
+    tools.append(("tsafe run (watch on)", [tsafe, "run", "--db", db, "--fail-on", "never", "--",
+                                           *small]))
+    for label, cmd in tools:
+        reps = 3 if label in ("Helgrind", "DRD") else a.reps
+        n, t, r = median_ratio(small, cmd, reps, {"TSAN_OPTIONS": "report_bugs=0"})
+        rows.append(f"| {label} | {os.path.getsize(a.vg_input) >> 20} MB | {n:.2f} s | "
+                    f"{t:.2f} s | x{r:.1f} |")
+        print(rows[-1], flush=True)
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--lib", default=os.path.join(ROOT, "build", "runtime", "libtsafe-rt.so"))
+    ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--max-cands", type=int, default=64)
+    ap.add_argument("--pigz", help="a pigz binary (built with -g)")
+    ap.add_argument("--pigz-input", help="the file pigz -p 4 compresses")
+    ap.add_argument("--pigz-tsan", help="pigz built with -fsanitize=thread")
+    ap.add_argument("--vg-input", help="a smaller file for Helgrind, DRD and ThreadSanitizer")
+    ap.add_argument("-o", "--output")
+    a = ap.parse_args()
+    rows, pigz_rows = [], []
+    with tempfile.TemporaryDirectory(prefix="tsafe-watch-bench-") as tmp:
+        runs = []
+        for label, prog, args in BENCHMARKS:
+            exe = build(os.path.join(HERE, prog + ".c"), os.path.join(tmp, prog))
+            runs.append((label, exe, [exe, *args]))
+        if a.pigz and a.pigz_input:
+            pigz_rows.extend(pigz_tools(a, tmp))
+            runs.append(("pigz -p 4", a.pigz, [a.pigz, "-p", "4", "-c", "-k", a.pigz_input]))
+        for label, exe, cmd in runs:
+            cands = os.path.join(tmp, label.split()[0] + ".cands")
+            n_c = candidates(exe, cands, a.max_cands)
+            native, rt, wt, ntraps = measure(cmd, a.reps, a.lib, cands)
+            rows.append(f"| {label} | {native:.2f} s | x{rt:.3f} | **x{wt:.3f}** | {n_c} | "
+                        f"{min(n_c, 2)} of {n_c} at a time, 50 ms slices | {int(ntraps)} |")
+            print(rows[-1], flush=True)
+    head = ["| benchmark | native | runtime, nothing watched | runtime + watch | candidates | "
+            "armed | traps (median) |", "|---|---|---|---|---|---|---|"]
+    table = "\n".join(head + rows)
+    if pigz_rows:
+        table += "\n\n| pigz -p 4 | input | native | tool | slowdown |\n|---|---|---|---|---|\n"
+        table += "\n".join(pigz_rows)
+    print(table)
+    if a.output:
+        with open(a.output, "w") as f:
+            f.write(table + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,410 @@
+/* watch.c — hardware watchpoints on the race candidates, per thread.
+ *
+ * Every thread opens its own perf_event_open(PERF_TYPE_BREAKPOINT) events in sigtrap
+ * mode: a watched access traps in the accessing thread itself, whose handler can read
+ * its own state (held locks, vector clock). Inherited events would take the child's
+ * registers and have no descriptor to rotate, so each thread opens its own at start and
+ * closes them when it ends. The debug registers hold one group of targets at a time;
+ * every thread arms the group of the current slice (wall time), so that two threads
+ * watch the same addresses at once. A per-thread task-clock event, also in sigtrap mode,
+ * ticks every RT_WATCH_TICK_NS of the thread's CPU time: it moves the thread to the
+ * current group and re-enables the slots that fired, each slot being disabled after a
+ * write or a second trap (a trap costs about 18 µs: this bounds the cost whatever the
+ * program does; a read-modify-write compiled as a load and a store traps twice, and the
+ * store is what matters).
+ *
+ * A target whose reads matter takes two registers: a read/write watch that traps, and a
+ * write-only counter that tells whether the access wrote. A target both of whose static
+ * accesses write takes one write watch.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+
+#include "watch.h"
+
+#define RT_WATCH_TICK_NS 10000000ull      /* re-arm every 10 ms of a thread's CPU time */
+#define RT_WATCH_SLICE_MS 50              /* a group stays armed this long (wall) */
+#define RT_WATCH_STACKS 64                /* hits per target recorded with a stack */
+#define RT_WATCH_FD_FLOOR 600             /* our descriptors live above the program's */
+#define COOKIE_TICK 0xffffu
+#ifndef TRAP_PERF
+#define TRAP_PERF 6
+#endif
+
+int rt_watch_on;
+static uint64_t start_ns, slice_ns;
+
+struct wslot {
+	int fd, wfd;            /* the trapping watch; the write counter (-1 when W only) */
+	int target;             /* index in rt_watch_targets */
+	int disabled;           /* spent: off until the next tick */
+	int traps;              /* since the last tick */
+	uint64_t writes;        /* the counter's value at the last trap */
+};
+
+struct wthread {
+	int open;
+	int tick_fd;
+	int group;              /* armed, -1 none */
+	int nslots;
+	struct wslot slot[RT_WATCH_REGS];
+};
+static RT_TLS __thread struct wthread wt;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int perf_open(struct perf_event_attr *a)
+{
+	int fd = (int)syscall(SYS_perf_event_open, a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, RT_WATCH_FD_FLOOR);
+	if (high >= 0) {
+		close(fd);
+		fd = high;
+	}
+	return fd;
+}
+
+static void attr_base(struct perf_event_attr *a)
+{
+	memset(a, 0, sizeof *a);
+	a->size = sizeof *a;
+	a->exclude_kernel = 1;
+	a->exclude_hv = 1;
+}
+
+/* A watch on target t: trapping (cookie) or only counting writes. */
+static int open_watch(const struct rt_watch_target *t, int type, uint64_t cookie)
+{
+	struct perf_event_attr a;
+	attr_base(&a);
+	a.type = PERF_TYPE_BREAKPOINT;
+	a.bp_type = (uint32_t)type;
+	a.bp_addr = t->addr;
+	a.bp_len = t->len;
+	if (cookie) {
+		a.sample_period = 1;
+		a.sigtrap = 1;
+		a.remove_on_exec = 1;
+		a.sig_data = cookie;
+	}
+	return perf_open(&a);
+}
+
+static int open_tick(void)
+{
+	struct perf_event_attr a;
+	attr_base(&a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_TASK_CLOCK;
+	a.sample_period = RT_WATCH_TICK_NS;
+	a.sigtrap = 1;
+	a.remove_on_exec = 1;
+	a.sig_data = COOKIE_TICK;
+	return perf_open(&a);
+}
+
+static uint64_t read_count(int fd)
+{
+	uint64_t v = 0;
+	if (fd < 0 || read(fd, &v, sizeof v) != (ssize_t)sizeof v)
+		return 0;
+	return v;
+}
+
+static void disarm(void)
+{
+	for (int i = 0; i < wt.nslots; i++) {
+		close(wt.slot[i].fd);
+		if (wt.slot[i].wfd >= 0)
+			close(wt.slot[i].wfd);
+	}
+	wt.nslots = 0;
+	wt.group = -1;
+}
+
+static void arm(int g)
+{
+	disarm();
+	for (int i = rt_watch_group_first[g]; i < rt_watch_group_first[g + 1]; i++) {
+		const struct rt_watch_target *t = &rt_watch_targets[i];
+		struct wslot *s = &wt.slot[wt.nslots];
+		s->fd = open_watch(t, t->rw ? HW_BREAKPOINT_RW : HW_BREAKPOINT_W,
+		                   (uint64_t)wt.nslots + 1);
+		if (s->fd < 0)
+			break;         /* registers taken (a debugger): this group is partly watched */
+		s->wfd = t->rw ? open_watch(t, HW_BREAKPOINT_W, 0) : -1;
+		s->target = i;
+		s->disabled = 0;
+		s->traps = 0;
+		s->writes = read_count(s->wfd);
+		wt.nslots++;
+	}
+	wt.group = g;
+}
+
+static int current_group(void)
+{
+	if (rt_watch_ngroups <= 1)
+		return 0;
+	return (int)(((now_ns() - start_ns) / slice_ns) % (uint64_t)rt_watch_ngroups);
+}
+
+static void close_all(void)
+{
+	disarm();
+	if (wt.tick_fd >= 0)
+		close(wt.tick_fd);
+	wt.tick_fd = -1;
+	wt.open = 0;
+}
+
+/* The tick: the current group armed, every slot enabled again. */
+static void tick(void)
+{
+	int g = current_group();
+	if (g != wt.group) {
+		arm(g);
+		return;
+	}
+	for (int i = 0; i < wt.nslots; i++) {
+		struct wslot *s = &wt.slot[i];
+		s->traps = 0;
+		if (s->disabled && ioctl(s->fd, PERF_EVENT_IOC_ENABLE, 0) == 0) {
+			s->disabled = 0;
+			if (s->wfd >= 0)
+				ioctl(s->wfd, PERF_EVENT_IOC_ENABLE, 0);
+		}
+	}
+}
+
+/* The held locks: addresses, bit 0 set for a read hold. */
+static uint32_t held_locks(const struct rt_thread *self, uint64_t *out)
+{
+	uint32_t n = 0;
+	int nheld = self ? RT_LOAD(&self->nheld) : 0;
+	for (int i = 0; i < nheld && n < RT_WATCH_LOCKS; i++) {
+		const struct rt_held *h = &self->held[i];
+		if (h->flags & (HF_WAITING | HF_GONE))
+			continue;
+		out[n++] = (uint64_t)(uintptr_t)h->lock | (h->flags & HF_SHARED ? RTWH_SHARED_LOCK : 0);
+	}
+	return n;
+}
+
+/* Records the hit; whether it wrote. */
+static int record_hit(struct wslot *s, uint64_t pc)
+{
+	struct rt_watch_target *t = &rt_watch_targets[s->target];
+	__atomic_add_fetch(&t->hits, 1, __ATOMIC_RELAXED);
+	struct rt_watch_hit h;
+	memset(&h, 0, sizeof h);
+	if (!t->rw) {
+		h.flags = RTWH_WRITE;
+	} else {
+		uint64_t w = read_count(s->wfd);
+		h.flags = w != s->writes ? RTWH_WRITE : RTWH_READ;
+		s->writes = w;
+	}
+	if (rt_tls.guard)
+		return 0;          /* the runtime's own code touched it */
+	struct rt_thread *self = rt_tls.self;
+	h.target = t->id;
+	h.thread = self ? self->seq : 0;
+	h.addr = t->addr;
+	h.pc = pc;
+	h.nlocks = held_locks(self, h.locks);
+	if (self) {
+		const struct rt_vc *vc = rt_vc_of(self);
+		h.epoch = vc->epoch;
+		memcpy(h.vc, vc->c, sizeof h.vc);
+	}
+	if (__atomic_fetch_add(&t->stacks, 1, __ATOMIC_RELAXED) < RT_WATCH_STACKS) {
+		rt_tls.guard = 1;
+		h.stack = rt_stack_id();
+		rt_stack_write_from(h.stack, pc);
+		rt_tls.guard = 0;
+	}
+	rt_log_write(&h, rt_rec_finish(&h, RT_WATCH_HIT, sizeof h));
+	return h.flags & RTWH_WRITE;
+}
+
+void rt_watch_trap(int sig, siginfo_t *si, void *uc)
+{
+	/* glibc 2.36 names no field for the cookie: it follows si_addr (offset 24). */
+	uint64_t cookie;
+	memcpy(&cookie, (const char *)si + 24, sizeof cookie);
+	if (si->si_code != TRAP_PERF || !wt.open ||
+	    (cookie != COOKIE_TICK && (cookie < 1 || cookie > RT_WATCH_REGS))) {
+		rt_watch_program_action(sig, si, uc);
+		return;
+	}
+	int saved = errno;
+	if (!__atomic_load_n(&rt_watch_on, __ATOMIC_ACQUIRE)) {
+		close_all();
+	} else if (cookie == COOKIE_TICK) {
+		tick();
+	} else if (cookie >= 1 && cookie <= (uint64_t)wt.nslots) {
+		struct wslot *s = &wt.slot[cookie - 1];
+		if (!s->disabled) {
+			const ucontext_t *u = uc;
+			int wrote = record_hit(s, (uint64_t)u->uc_mcontext.gregs[REG_RIP]);
+			if (wrote || ++s->traps >= 2) {
+				/* the write counter traps too: both rest until the tick */
+				ioctl(s->fd, PERF_EVENT_IOC_DISABLE, 0);
+				if (s->wfd >= 0)
+					ioctl(s->wfd, PERF_EVENT_IOC_DISABLE, 0);
+				s->disabled = 1;
+			}
+		}
+	}
+	errno = saved;
+}
+
+void rt_watch_thread_begin(struct rt_thread *t)
+{
+	if (!__atomic_load_n(&rt_watch_on, __ATOMIC_ACQUIRE) || wt.open)
+		return;
+	(void)t;
+	int saved = errno;
+	wt.open = 1;
+	wt.group = -1;
+	wt.nslots = 0;
+	wt.tick_fd = open_tick();
+	arm(current_group());
+	errno = saved;
+}
+
+void rt_watch_thread_end(struct rt_thread *t)
+{
+	if (!wt.open)
+		return;
+	(void)t;
+	int saved = errno;
+	close_all();
+	errno = saved;
+}
+
+static void write_state(uint32_t status, uint32_t err)
+{
+	struct rt_watch_state s;
+	memset(&s, 0, sizeof s);
+	s.status = status;
+	s.err = err;
+	s.ntargets = (uint32_t)rt_watch_ntargets;
+	s.ngroups = (uint32_t)rt_watch_ngroups;
+	s.slice_ns = slice_ns;
+	s.at_ns = now_ns();
+	rt_log_write(&s, rt_rec_finish(&s, RT_WATCH_STATE, sizeof s));
+}
+
+void rt_watch_stop(int why)
+{
+	if (__atomic_exchange_n(&rt_watch_on, 0, __ATOMIC_ACQ_REL))
+		write_state((uint32_t)why, 0);
+	if (wt.open)
+		close_all();
+}
+
+static void at_exit(int status, void *arg)
+{
+	(void)status;
+	(void)arg;
+	char buf[RT_REC_MAX];
+	struct rt_watch_end *e = (struct rt_watch_end *)buf;
+	memset(e, 0, sizeof *e);
+	e->at_ns = now_ns();
+	size_t max = (sizeof buf - sizeof *e) / sizeof e->t[0];
+	for (int i = 0; i < rt_watch_ntargets; i++) {
+		uint32_t hits = __atomic_load_n(&rt_watch_targets[i].hits, __ATOMIC_RELAXED);
+		if (!hits)
+			continue;
+		if (e->n == max) {
+			rt_log_write(buf, rt_rec_finish(buf, RT_WATCH_END, sizeof *e + e->n * sizeof e->t[0]));
+			e->n = 0;
+		}
+		e->t[e->n].target = rt_watch_targets[i].id;
+		e->t[e->n++].hits = hits;
+	}
+	rt_log_write(buf, rt_rec_finish(buf, RT_WATCH_END, sizeof *e + e->n * sizeof e->t[0]));
+}
+
+/* In a fork child the inherited descriptors are the parent thread's events. */
+static void after_fork_child(void)
+{
+	if (!wt.open)
+		return;
+	close_all();
+	rt_watch_thread_begin(rt_tls.self);
+}
+
+static int traced(void)
+{
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	char buf[2048];
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *p = strstr(buf, "TracerPid:");
+	return p && atoi(p + 10) != 0;
+}
+
+/* perf_event_open works here: 0, or the errno of the refusal. */
+static int probe(void)
+{
+	static long probe_word;
+	struct rt_watch_target t = {.len = sizeof probe_word, .addr = (uintptr_t)&probe_word};
+	int fd = open_watch(&t, HW_BREAKPOINT_W, 1);
+	if (fd < 0)
+		return errno ? errno : EPERM;
+	close(fd);
+	return 0;
+}
+
+void rt_watch_init(void)
+{
+	const char *path = getenv("TSAFE_WATCH");
+	if (!path || !*path)
+		return;
+	int saved = errno;
+	const char *slice = getenv("TSAFE_WATCH_SLICE_MS");
+	long ms = slice && *slice ? atol(slice) : RT_WATCH_SLICE_MS;
+	slice_ns = (uint64_t)(ms > 0 ? ms : RT_WATCH_SLICE_MS) * 1000000u;
+	start_ns = now_ns();
+	int err;
+	if (rt_watch_load_targets(path) < 0)
+		write_state(RTW_BAD_FILE, 0);
+	else if (rt_watch_ntargets == 0)
+		write_state(RTW_NO_TARGETS, 0);
+	else if (traced())
+		write_state(RTW_DEBUGGER, 0);
+	else if ((err = probe()) != 0)
+		write_state(RTW_DENIED, (uint32_t)err);
+	else if (rt_watch_install_handler() != 0)
+		write_state(RTW_PROGRAM_SIGTRAP, 0);
+	else {
+		rt_vc_init();
+		__atomic_store_n(&rt_watch_on, 1, __ATOMIC_RELEASE);
+		pthread_atfork(NULL, NULL, after_fork_child);
+		on_exit(at_exit, NULL);
+		write_state(RTW_ON, 0);
+	}
+	errno = saved;
+}

@@ -1,0 +1,76 @@
+/* watch.h — what the watch files of libtsafe-rt.so share: the watched targets (read from
+ * the candidates file tsafe run writes), the per-thread hardware watchpoints, and the
+ * vector clocks that tell whether two watched accesses were ordered.
+ *
+ * Everything here is off (and costs one load per hook) unless TSAFE_WATCH names a
+ * candidates file and perf_event_open works.
+ */
+#ifndef TSAFE_RT_WATCH_H
+#define TSAFE_RT_WATCH_H
+
+#include <signal.h>
+
+#include "rt.h"
+
+#define RT_WATCH_REGS 4            /* x86-64 debug registers per thread */
+#define RT_WATCH_MAX_TARGETS 1024
+#define RT_WATCH_GROUP_MAX 4       /* targets armed at once (fewer when some need two) */
+
+struct rt_watch_target {
+	uint32_t id;                   /* the candidate's number in the file */
+	uint16_t len;                  /* 1, 2, 4 or 8, the address aligned to it */
+	uint16_t rw;                   /* 1: reads matter (RW watch + W counter), 0: W only */
+	uint64_t link_addr;            /* as in the module's symbol table */
+	uint64_t addr;                 /* in this process (0: its module is not loaded) */
+	uint32_t hits;                 /* traps taken (atomic) */
+	uint32_t stacks;               /* hits recorded with a stack (atomic) */
+	char module[256];              /* the module's real path */
+};
+
+/* Whether watching is on in this process (a plain load on every hook). */
+extern int rt_watch_on;
+
+/* watch_targets.c */
+extern struct rt_watch_target rt_watch_targets[RT_WATCH_MAX_TARGETS];
+extern int rt_watch_ntargets;
+/* The targets as groups that fit the debug registers: group g is targets
+ * [group_first[g], group_first[g + 1]). */
+extern int rt_watch_ngroups;
+extern int rt_watch_group_first[RT_WATCH_MAX_TARGETS + 1];
+/* Reads the file TSAFE_WATCH names and places the targets in this process; the number of
+ * targets placed (0: nothing to watch). */
+int rt_watch_load_targets(const char *path);
+/* The registers a target takes. */
+static inline int rt_watch_target_regs(const struct rt_watch_target *t)
+{
+	return t->rw ? 2 : 1;
+}
+
+/* watch.c */
+void rt_watch_init(void);                         /* after the log is open */
+void rt_watch_thread_begin(struct rt_thread *t);  /* on the thread itself */
+void rt_watch_thread_end(struct rt_thread *t);
+void rt_watch_stop(int why);                      /* RTW_* reason: watching ends */
+/* The SIGTRAP handler, and the program's own SIGTRAP action it forwards to. */
+void rt_watch_trap(int sig, siginfo_t *si, void *uc);
+
+/* watch_signal.c: whether the program set its own SIGTRAP action (then it is called). */
+int rt_watch_program_action(int sig, siginfo_t *si, void *uc);
+int rt_watch_install_handler(void);
+
+/* watch_clock.c: vector clocks over create/join, semaphores, conditions and barriers. */
+#define RT_VC_N 32
+struct rt_vc {
+	uint32_t epoch;                /* this thread's own clock */
+	uint32_t c[RT_VC_N];           /* what it knows of each thread (by seq % RT_VC_N) */
+};
+struct rt_vc *rt_vc_of(const struct rt_thread *t);
+void rt_vc_thread_start(struct rt_thread *t);     /* a thread first met (main, foreign) */
+void rt_vc_created(struct rt_thread *parent, struct rt_thread *child);
+void rt_vc_ended(struct rt_thread *t);
+void rt_vc_joined(struct rt_thread *t, uint32_t seq);
+void rt_vc_release(struct rt_thread *t, const void *obj);   /* post, signal, arrive */
+void rt_vc_acquire(struct rt_thread *t, const void *obj);   /* wait returned */
+void rt_vc_init(void);
+
+#endif
