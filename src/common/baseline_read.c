@@ -130,7 +130,7 @@ static char *read_file(const char *path, size_t *len, char **err)
 			*err = xasprintf("baseline '%s' does not exist (create it with 'tsafe "
 			                 "baseline save -o %s', or leave out --baseline to compare with "
 			                 "the previous run)", path, path);
-		else if (errno == EINVAL || errno == EFBIG)
+		else if (input_refused())
 			*err = xasprintf("baseline '%s' %s (give the file 'tsafe baseline save -o FILE' "
 			                 "wrote)", path, why);
 		else

@@ -39,7 +39,7 @@ static char *size_text(long long bytes)
 static char *refusal(const struct stat *st, long long max)
 {
 	if (!S_ISREG(st->st_mode)) {
-		errno = EINVAL;
+		errno = S_ISDIR(st->st_mode) ? EISDIR : EINVAL;
 		return xasprintf("is %s, not a regular file", kind_of(st->st_mode));
 	}
 	if (max > 0 && (long long)st->st_size > max) {
@@ -81,6 +81,14 @@ FILE *input_open(const char *path, long long max, char **why)
 		errno = saved;
 	}
 	return fp;
+}
+
+FILE *fopen_regular(const char *path)
+{
+	char *why = NULL;
+	FILE *f = input_open(path, 0, &why);
+	free(why);
+	return f;
 }
 
 int input_read(const char *path, long long max, struct strbuf *sb, char **why)

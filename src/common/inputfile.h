@@ -5,6 +5,7 @@
 #ifndef TSAFE_INPUTFILE_H
 #define TSAFE_INPUTFILE_H
 
+#include <errno.h>
 #include <stdio.h>
 
 #include "util.h"
@@ -12,8 +13,15 @@
 /* Opens path for reading. max: the largest size accepted in bytes (0: any). Returns the
  * stream, or NULL with *why set to a phrase that completes "'<path>' ..." — "is a FIFO,
  * not a regular file", "is 3.1 GB, more than …", or strerror — and errno kept (ENOENT for a
- * missing file; EINVAL or EFBIG for the refusals). */
+ * missing file; EISDIR, EINVAL or EFBIG for the refusals). */
 FILE *input_open(const char *path, long long max, char **why);
+
+/* After input_open or input_read failed: was the file refused (not regular, too large),
+ * rather than missing or unreadable? */
+static inline int input_refused(void)
+{
+	return errno == EISDIR || errno == EINVAL || errno == EFBIG;
+}
 
 /* Reads the whole of a file input_open accepts into sb (at most max bytes, even when the
  * file grows meanwhile). 0, or -1 with *why as above. */

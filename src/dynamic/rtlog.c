@@ -26,6 +26,7 @@ static size_t min_size(uint32_t type)
 	case RT_MISUSE: return sizeof(struct rt_misuse);
 	case RT_DEADLOCK: return sizeof(struct rt_deadlock);
 	case RT_EXIT: return sizeof(struct rt_exit);
+	case RT_LIMIT: return sizeof(struct rt_limit);
 	case RT_WATCH_STATE: return sizeof(struct rt_watch_state);
 	case RT_WATCH_HIT: return sizeof(struct rt_watch_hit);
 	case RT_WATCH_END: return sizeof(struct rt_watch_end);
@@ -91,7 +92,7 @@ int rtlog_read(const char *path, struct rt_file *f, char **err)
 	sb_init(&sb);
 	char *why = NULL;
 	if (input_read(path, 0, &sb, &why)) {
-		int refused = errno == EINVAL;
+		int refused = input_refused();
 		*err = refused ? xasprintf("runtime log '%s' %s: tsafe reads only the logs the runtime "
 		                           "writes (remove it)", path, why)
 		               : xasprintf("cannot read runtime log '%s': %s", path, why);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/inputfile.h"
 #include "common/keymap.h"
 #include "common/util.h"
 #include "internal.h"
@@ -55,7 +56,7 @@ static int read_one(const char *path, struct reading *r, char **err)
 	struct vg_doc doc;
 	char *why = NULL;
 	if (vg_parse_file(path, &doc, take_error, r, &why)) {
-		*err = errno == EINVAL || errno == EFBIG
+		*err = input_refused()
 			? xasprintf("Valgrind's output '%s' %s: tsafe reads only the XML files Valgrind "
 			            "writes (remove it)", path, why)
 			: xasprintf("cannot read Valgrind's output '%s': %s", path, why);
