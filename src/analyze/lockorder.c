@@ -33,12 +33,7 @@ struct graph {
 
 static struct edge_group *group_of(struct graph *gr, int program, int from, int to)
 {
-	struct keybuf kb = {0};
-	kb_int(&kb, program);
-	kb_int(&kb, from);
-	kb_int(&kb, to);
-	struct hkey k = kb_hash(&kb);
-	kb_free(&kb);
+	struct hkey k = hkey_of_ints((const int[]){program, from, to}, 3);
 	int at;
 	if (keymap_get(&gr->index, k, &at))
 		return &gr->g[at];
@@ -307,16 +302,6 @@ static int threads_of(const struct analysis *a, const struct edge_group *e)
 	return n;
 }
 
-static struct hkey pair_key(const char *from, const char *to)
-{
-	struct keybuf kb = {0};
-	kb_str(&kb, from);
-	kb_str(&kb, to);
-	struct hkey k = kb_hash(&kb);
-	kb_free(&kb);
-	return k;
-}
-
 /* One edge per pair of classes over every program: a pair seen again adds its threads.
  * The sites are built as a cycle's locations are, so the graph and the findings agree. */
 static void export_edges(struct analysis *a, const struct graph *gr)
@@ -324,14 +309,14 @@ static void export_edges(struct analysis *a, const struct graph *gr)
 	struct analyze_edge_list *out = a->opts->edges;
 	struct keymap pairs = {0};          /* (from, to) -> its index in out */
 	for (int k = 0; k < out->n; k++)
-		keymap_put(&pairs, pair_key(out->items[k].from, out->items[k].to), k);
+		keymap_put(&pairs, hkey_of_strings(out->items[k].from, out->items[k].to), k);
 	for (int i = 0; i < gr->n; i++) {
 		const struct edge_rec *r = shown(a, &gr->g[i]);
 		if (!r)
 			continue;
 		char *from = display_symbol(a, a->class_names[r->from_cls]);
 		char *to = display_symbol(a, a->class_names[r->to_cls]);
-		struct hkey key = pair_key(from, to);
+		struct hkey key = hkey_of_strings(from, to);
 		int at;
 		struct analyze_edge *e = keymap_get(&pairs, key, &at) ? &out->items[at] : NULL;
 		if (e) {

@@ -135,11 +135,7 @@ static int offer(struct offer *o, const int *cyc, int n)
 	grow_array((void **)&o->sorted, &o->cap, n, sizeof *o->sorted);
 	memcpy(o->sorted, cyc, (size_t)n * sizeof *cyc);
 	qsort(o->sorted, (size_t)n, sizeof *o->sorted, cmp_int);
-	struct keybuf kb = {0};
-	for (int i = 0; i < n; i++)
-		kb_int(&kb, o->sorted[i]);
-	struct hkey k = kb_hash(&kb);
-	kb_free(&kb);
+	struct hkey k = hkey_of_ints(o->sorted, n);
 	int dummy;
 	if (keymap_get(&o->seen, k, &dummy))
 		return 0;

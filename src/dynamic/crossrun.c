@@ -63,11 +63,7 @@ static void add_sources(struct ngraph *g, const struct keymap *name_ids,
 		int a = name_index(name_ids, e->from), b = name_index(name_ids, e->to);
 		if (a < 0 || b < 0 || a == b)
 			continue;
-		struct keybuf kb = {0};
-		kb_int(&kb, a);
-		kb_int(&kb, b);
-		struct hkey key = kb_hash(&kb);
-		kb_free(&kb);
+		struct hkey key = hkey_of_ints((const int[]){a, b}, 2);
 		int at;
 		struct pair *p = keymap_get(&g->index, key, &at) ? &g->pairs[at] : NULL;
 		if (!p) {

@@ -34,15 +34,6 @@ static void fill_location(const struct dyn_ctx *c, struct dyn_process *p, uint32
 		finding_add_frame(loc, f[i].func, f[i].file, f[i].line);
 }
 
-static struct hkey pair_key(const char *from, const char *to)
-{
-	struct keybuf kb = {0};
-	kb_str(&kb, from);
-	kb_str(&kb, to);
-	struct hkey k = kb_hash(&kb);
-	kb_free(&kb);
-	return k;
-}
 
 static void gates_intersect(struct stored_edge *e, const char *const *g, int ng)
 {
@@ -83,7 +74,7 @@ void dyn_collect_edges(const struct dyn_ctx *c, struct dyn_process *p, struct st
 {
 	struct keymap pairs = {0};          /* (from, to) -> its index in l */
 	for (int i = 0; i < l->n; i++)
-		keymap_put(&pairs, pair_key(l->items[i].from, l->items[i].to), i);
+		keymap_put(&pairs, hkey_of_strings(l->items[i].from, l->items[i].to), i);
 	for (int i = 1; i < process_nedges(p); i++) {
 		const struct dyn_edge *d = &p->edges[i];
 		if (d->defined != 1)
@@ -97,7 +88,7 @@ void dyn_collect_edges(const struct dyn_ctx *c, struct dyn_process *p, struct st
 			if (d->gate[k])
 				gates[ng++] = dyn_class_name(p, d->gate[k]);
 		char *key = xasprintf("%d:%u", p->pid, d->e.thread);
-		struct hkey pk = pair_key(from, to);
+		struct hkey pk = hkey_of_strings(from, to);
 		int at;
 		struct stored_edge *e = keymap_get(&pairs, pk, &at) ? &l->items[at] : NULL;
 		if (!e) {
@@ -135,7 +126,7 @@ struct igraph {
 
 static int node_of(struct igraph *g, uint32_t cls, uint64_t inst)
 {
-	struct keybuf kb = {0};
+	struct keybuf kb = {0};       /* an instance is 64 bits: not hkey_of_ints */
 	kb_int(&kb, cls);
 	kb_int(&kb, (long)inst);
 	struct hkey k = kb_hash(&kb);
