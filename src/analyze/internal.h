@@ -231,8 +231,11 @@ struct edge_rec {
 	int dying;                   /* taken on a path that ends the process (dying.c) */
 	const struct event *outer_ev, *inner_ev;
 	const struct function *outer_fn, *inner_fn;
-	int *gates;                  /* other classes held for sure at the inner acquisition */
-	int ngates;
+	/* The classes held for sure at the inner acquisition, one array shared by the edges of
+	 * that acquisition (the first owns it: n held locks make n edges, not n² entries);
+	 * gates[gate_self] is this edge's own outer lock, no gate of it. */
+	const int *gates;
+	int ngates, gate_self, owns_gates;
 	struct frame_site *stack;
 	int nstack;
 };
@@ -397,6 +400,7 @@ void call_graph_free(struct call_graph *g);
 struct context *new_context(struct analysis *a, enum ctx_kind kind, const struct fn_ref *entry);
 void run_thread(struct analysis *a, struct context *c);
 void contexts_discover(struct analysis *a);
+int fn_has_event(const struct function *fn, enum ev_kind kind);
 /* library.c: the exported API no program root reaches, as threads any number of callers
  * may run at once. */
 void contexts_add_library(struct analysis *a);
@@ -428,6 +432,9 @@ void emit_stack(struct analysis *a, struct location *loc, const struct frame_sit
 void emit_thread(struct analysis *a, struct location *loc, const struct context *c);
 char *emit_locks_text(struct analysis *a, const int *cls, const unsigned char *shared, int n);
 char *display_symbol(const struct analysis *a, const char *path);
+/* The length of a private object's owner prefix at p ("~12.3.40:" of a local of one
+ * context's invocation, "~I:"), or 0. */
+size_t owner_prefix(const char *p);
 char *class_label(const char *cls);
 char *relative_path(const struct analysis *a, const char *file);
 
