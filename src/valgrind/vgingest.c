@@ -92,7 +92,7 @@ int vg_ingest(const char *dir, const struct vg_opts *o, struct finding_list *out
 	closedir(d);
 	/* In name order, so the findings do not depend on the directory's order. */
 	qsort(names, (size_t)n, sizeof *names, cmp_name);
-	int from = out->n, rc = 0;
+	int rc = 0;
 	struct reading r = {.o = o, .out = out, .sum = sum};
 	for (int i = 0; i < n; i++) {
 		if (rc == 0 && read_one(names[i], &r, err))
