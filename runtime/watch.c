@@ -228,6 +228,7 @@ static int record_hit(struct wslot *s, uint64_t pc)
 	h.pc = pc;
 	h.nlocks = held_locks(self, h.locks);
 	if (self) {
+		rt_vc_access(self);
 		const struct rt_vc *vc = rt_vc_of(self);
 		h.epoch = vc->epoch;
 		memcpy(h.vc, vc->c, sizeof h.vc);
