@@ -103,12 +103,15 @@ static void report(struct rt_cycle *c)
 	                                sizeof *d + (size_t)c->n * sizeof d->t[0]));
 	rt_say(c->stall ? "deadlock: every thread is blocked, waiting on the others; ending the process"
 	       : c->n == 1 ? "a thread is blocked on a lock it holds itself; ending the process"
-	                   : "deadlock: threads are blocked on each other's locks; ending the process");
+	                   : "deadlock: threads wait for each other's locks or ends; ending the process");
 	_exit(RT_DEADLOCK_EXIT);
 }
 
-/* Waits in slices; between them, once blocked long enough, looks for a cycle through t. */
-static int wait_in_slices(struct rt_thread *t, void *what, rt_timed_wait wait)
+/* Waits in slices; between them, once blocked long enough, looks for a cycle through t.
+ * program: for a wait the program's signals may interrupt (sem_wait), its signal mask,
+ * with its signals blocked on entry and between slices (signals.c). */
+static int wait_in_slices(struct rt_thread *t, void *what, rt_timed_wait wait,
+                          const sigset_t *program)
 {
 	long slice = rt_deadlock_ms > 0 ? rt_deadlock_ms / 4 : 1000;
 	slice = slice < 10 ? 10 : slice > 250 ? 250 : slice;
@@ -116,10 +119,15 @@ static int wait_in_slices(struct rt_thread *t, void *what, rt_timed_wait wait)
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	long waited = 0;
 	uint64_t last = 0;
-	int r;
 	for (;;) {
 		add_ms(&deadline, slice);
-		r = wait(what, &deadline);
+		if (program && rt_signals_unblock(program))
+			return EINTR;
+		int r = wait(what, &deadline);
+		if (program && r != 0)
+			rt_signals_block(NULL);
+		if (r == EINTR && program && !rt_signals_interrupt(program))
+			continue;        /* every handler restarts: so would the real wait */
 		if (r != ETIMEDOUT)
 			return r;
 		waited += slice;
@@ -133,6 +141,26 @@ static int wait_in_slices(struct rt_thread *t, void *what, rt_timed_wait wait)
 			report(&c);
 		last = sig;
 	}
+}
+
+/* A wait that is a cancellation point (sem_wait, a join) may unwind the thread: it is
+ * no longer blocked, and the program's cleanup handlers run outside the runtime. */
+static void wait_cancelled(void *p)
+{
+	struct rt_thread *t = p;
+	__atomic_store_n(&t->waiting_on, NULL, __ATOMIC_RELEASE);
+	RT_STORE(&t->joining, 0);
+	rt_leave();
+}
+
+static int wait_watched(struct rt_thread *t, void *what, rt_timed_wait wait,
+                        const sigset_t *program)
+{
+	int r;
+	pthread_cleanup_push(wait_cancelled, t);
+	r = wait_in_slices(t, what, wait, program);
+	pthread_cleanup_pop(0);
+	return r;
 }
 
 static void begin_wait(struct rt_thread *t, int kind, unsigned wflags, uint32_t cls,
@@ -155,7 +183,7 @@ int rt_block(struct rt_thread *t, void *lock, int kind, uint32_t cls, unsigned h
 		rt_misuse(t, RTR_DOUBLE_LOCK, lock, kind, cls, pc, t->held[i].site, t->seq);
 	begin_wait(t, kind, 0, cls, 0, pc, 0);
 	__atomic_store_n(&t->waiting_on, lock, __ATOMIC_RELEASE);
-	int r = wait_in_slices(t, lock, wait);
+	int r = wait_watched(t, lock, wait, NULL);
 	__atomic_store_n(&t->waiting_on, NULL, __ATOMIC_RELEASE);
 	return r;
 }
@@ -163,7 +191,7 @@ int rt_block(struct rt_thread *t, void *lock, int kind, uint32_t cls, unsigned h
 int rt_block_join(struct rt_thread *t, uint32_t target, void *pc, rt_timed_wait wait, void *ctx)
 {
 	begin_wait(t, 0, 0, 0, target, pc, 0);
-	int r = wait_in_slices(t, ctx, wait);
+	int r = wait_watched(t, ctx, wait, NULL);
 	RT_STORE(&t->joining, 0);
 	return r;
 }
@@ -185,8 +213,12 @@ void rt_wait_unmark(struct rt_thread *t)
 int rt_block_on(struct rt_thread *t, void *obj, int kind, unsigned wflags, void *pc,
                 rt_timed_wait wait)
 {
+	sigset_t program;
+	int blocked = rt_signals_block(&program) == 0;
 	rt_wait_mark(t, obj, kind, wflags, pc);
-	int r = wait_in_slices(t, obj, wait);
+	int r = wait_watched(t, obj, wait, blocked ? &program : NULL);
 	rt_wait_unmark(t);
+	if (blocked)
+		pthread_sigmask(SIG_SETMASK, &program, NULL);
 	return r;
 }

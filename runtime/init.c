@@ -103,6 +103,7 @@ static void at_exit(int status, void *arg)
 	memset(&e, 0, sizeof e);
 	e.status = status;
 	rt_log_write(&e, rt_rec_finish(&e, RT_EXIT, sizeof e));
+	rt_threads_at_exit();
 }
 
 /* Threads we first meet when they lock (not created through our wrappers) are released
@@ -135,6 +136,8 @@ static int start(void)
 		return -1;
 	}
 	rt_deadlock_ms = env_long("TSAFE_RT_DEADLOCK_MS", rt_deadlock_ms);
+	long max_threads = env_long("TSAFE_RT_MAX_THREADS", RT_MAX_THREADS);
+	rt_max_threads = max_threads < 1 || max_threads > RT_MAX_THREADS ? RT_MAX_THREADS : (int)max_threads;
 	rt_threads_init();
 	rt_class_tables_init();
 	rt_edge_tables_init();
@@ -144,7 +147,7 @@ static int start(void)
 		rt_say("cannot map memory for the thread registry: recording nothing");
 		return -1;
 	}
-	if (rt_log_open(dir, 0, NULL, 0)) {
+	if (rt_log_dir(dir) || rt_log_open(0, NULL, 0)) {
 		rt_say("cannot create a log file in TSAFE_RT_OUT (check that the directory exists "
 		       "and is writable): recording nothing");
 		return -1;
@@ -161,6 +164,8 @@ struct rt_thread *rt_attach(void)
 	/* The wrappers' fast paths do not check: every NULL from here leads to rt_real. */
 	rt_need_real();
 	int s = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
+	if (rt_tls.unwatched)
+		return NULL;
 	if (RT_UNLIKELY(s != 2)) {
 		if (s != 0)
 			return NULL;     /* off, or being started by this very call chain */
@@ -176,12 +181,15 @@ struct rt_thread *rt_attach(void)
 			return NULL;
 	}
 	struct rt_thread *t = rt_thread_claim();
-	if (!t)
+	if (!t) {
+		rt_tls.unwatched = 1;     /* not again at every lock */
 		return NULL;
+	}
 	t->tid = (pid_t)syscall(SYS_gettid);
 	rt_tls.self = t;
 	int main_thread = t->tid == getpid();
 	rt_tls.guard = 1;
+	rt_thread_map(pthread_self(), t->seq);   /* joinable by handle too: main can be joined */
 	if (!main_thread) {
 		t->keyed = 1;
 		pthread_setspecific(thread_key, t);
@@ -210,8 +218,7 @@ __attribute__((constructor)) static void rt_constructor(void)
 void rt_after_fork(struct rt_thread *self, const char *parent_log, uint64_t parent_offset)
 {
 	rt_threads_after_fork(self);
-	const char *dir = getenv("TSAFE_RT_OUT");
-	if (!dir || rt_log_open(dir, RTP_FORKED, parent_log, parent_offset)) {
+	if (rt_log_open(RTP_FORKED, parent_log, parent_offset)) {
 		__atomic_store_n(&state, 3, __ATOMIC_RELEASE);
 		return;
 	}

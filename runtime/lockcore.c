@@ -111,6 +111,18 @@ int rt_lock_busy(const void *lock, int kind, pid_t *owner)
 	}
 }
 
+int rt_lock_shared(const void *lock, int kind)
+{
+	switch (kind) {
+	case RTK_MUTEX:
+		return (RT_LOAD(&((const pthread_mutex_t *)lock)->__data.__kind) & 128) != 0;
+	case RTK_RWLOCK:
+		return RT_LOAD(&((const pthread_rwlock_t *)lock)->__data.__shared) != 0;
+	default:
+		return 0;            /* glibc's spinlock keeps no such flag */
+	}
+}
+
 struct rt_thread *rt_find_holder(const struct rt_thread *t, const void *lock, struct rt_held *out)
 {
 	int high = RT_LOAD(&rt_threads_high);

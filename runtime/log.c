@@ -1,14 +1,24 @@
 /* log.c — the per-process record file: opened once per process image (and again in a
  * fork child), appended to with one write() per record so that whatever was written
- * survives a crash, abort or _exit. No stdio: it locks and allocates. */
+ * survives a crash, abort or _exit. No stdio: it locks and allocates.
+ *
+ * The file lives on a high descriptor that the program does not know about, so the
+ * program may close it or reuse its number: before every write the descriptor is
+ * checked (fstat: same device and inode as the file opened) and, when it is no longer
+ * ours, the file is opened again from its absolute path. The runtime never writes to, or
+ * closes, a descriptor that is not its log's. Everything here is async-signal-safe. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "rt.h"
 
 static int log_fd = -1;
+static uint64_t log_dev, log_ino;      /* the identity of the file log_fd was opened on */
+static char log_dir[4096];             /* absolute: TSAFE_RT_OUT as the program started */
+static char log_path[4096 + 64];
 static char log_name[64];
 
 /* Appends the decimal digits of v. */
@@ -53,14 +63,66 @@ size_t rt_rec_finish(void *rec, uint32_t type, size_t len)
 	return padded;
 }
 
+/* The descriptor is ours while it still names the file we opened: a program may close
+ * it (closefrom, a close loop) and reuse the number, or dup2 over it. */
+static int is_ours(int fd)
+{
+	struct stat st;
+	return fd >= 0 && fstat(fd, &st) == 0 && (uint64_t)st.st_dev == RT_LOAD(&log_dev) &&
+	       (uint64_t)st.st_ino == RT_LOAD(&log_ino);
+}
+
+/* Out of the way of programs that reuse low descriptors they did not open. */
+static int moved_high(int fd)
+{
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, 800);
+	if (high < 0)
+		return fd;
+	close(fd);
+	return high;
+}
+
+static void remember(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) == 0) {
+		RT_STORE(&log_dev, (uint64_t)st.st_dev);
+		RT_STORE(&log_ino, (uint64_t)st.st_ino);
+	}
+}
+
+/* The program took the descriptor away: the same file again, on a descriptor of our own.
+ * The old number is the program's now (or nobody's): it is never closed. Threads racing
+ * here each open one; the first to publish wins, the others close their own. */
+static int reopen(int old)
+{
+	int fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	fd = moved_high(fd);
+	remember(fd);
+	if (__atomic_compare_exchange_n(&log_fd, &old, fd, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return fd;
+	close(fd);
+	return is_ours(old) ? old : -1;
+}
+
+/* The log's descriptor, checked to be ours before every use; -1 when there is none. */
+static int checked_fd(void)
+{
+	int fd = __atomic_load_n(&log_fd, __ATOMIC_ACQUIRE);
+	if (fd < 0 || RT_LIKELY(is_ours(fd)))
+		return fd;
+	return reopen(fd);
+}
+
 void rt_log_write(const void *rec, size_t len)
 {
-	if (log_fd < 0)
-		return;
 	int saved = errno;
+	int fd = checked_fd();
 	const char *p = rec;
-	while (len) {
-		ssize_t w = write(log_fd, p, len);
+	while (fd >= 0 && len) {
+		ssize_t w = write(fd, p, len);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -71,10 +133,21 @@ void rt_log_write(const void *rec, size_t len)
 	errno = saved;
 }
 
+void rt_write_limit(uint32_t what, uint32_t limit, uint64_t count)
+{
+	struct rt_limit l;
+	memset(&l, 0, sizeof l);
+	l.what = what;
+	l.limit = limit;
+	l.count = count;
+	rt_log_write(&l, rt_rec_finish(&l, RT_LIMIT, sizeof l));
+}
+
 uint64_t rt_log_size(void)
 {
 	int saved = errno;
-	off_t end = log_fd < 0 ? 0 : lseek(log_fd, 0, SEEK_END);
+	int fd = checked_fd();
+	off_t end = fd < 0 ? 0 : lseek(fd, 0, SEEK_END);
 	errno = saved;
 	return end < 0 ? 0 : (uint64_t)end;
 }
@@ -82,6 +155,22 @@ uint64_t rt_log_size(void)
 const char *rt_log_name(void)
 {
 	return log_name;
+}
+
+int rt_log_dir(const char *dir)
+{
+	char *p = log_dir, *end = log_dir + sizeof log_dir - 80;
+	if (dir[0] != '/') {
+		/* Relative to where the program started: a daemon's chdir("/") must not lose it. */
+		if (!getcwd(log_dir, sizeof log_dir - 80))
+			return -1;
+		p = put_str(log_dir + strlen(log_dir), "/", end);
+	}
+	p = put_str(p, dir, end);
+	if (p == end)
+		return -1;
+	*p = '\0';
+	return 0;
 }
 
 static void write_process(uint32_t flags, const char *parent, uint64_t parent_offset)
@@ -108,42 +197,39 @@ static void write_process(uint32_t flags, const char *parent, uint64_t parent_of
 	rt_log_write(buf, rt_rec_finish(buf, RT_PROCESS, (size_t)(s - buf)));
 }
 
-int rt_log_open(const char *dir, uint32_t flags, const char *parent, uint64_t parent_offset)
+int rt_log_open(uint32_t flags, const char *parent, uint64_t parent_offset)
 {
 	int saved = errno;
-	char path[4096];
-	char *end = path + sizeof path - 1;
-	if (log_fd >= 0)
-		close(log_fd);
-	log_fd = -1;
+	char *end = log_path + sizeof log_path - 1;
+	int old = __atomic_exchange_n(&log_fd, -1, __ATOMIC_ACQ_REL);
+	if (is_ours(old))          /* a fork child's copy of the parent's: never the program's */
+		close(old);
+	int fd = -1;
 	/* tsafe-rt.<pid>.<n>.log: n > 0 when an exec'd image reuses its predecessor's pid. */
-	for (unsigned n = 0; n < 1000 && log_fd < 0; n++) {
-		char *p = put_str(path, dir, end - 64);
+	for (unsigned n = 0; n < 1000 && fd < 0; n++) {
+		char *p = put_str(log_path, log_dir, end - 64);
 		char *name = p = put_str(p, "/tsafe-rt.", end);
 		p = put_uint(p, (unsigned long)getpid());
 		*p++ = '.';
 		p = put_uint(p, n);
 		p = put_str(p, ".log", end);
 		*p = '\0';
-		log_fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
-		if (log_fd < 0 && errno != EEXIST)
+		fd = open(log_path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0 && errno != EEXIST)
 			break;
-		if (log_fd >= 0) {
+		if (fd >= 0) {
 			size_t len = (size_t)(p - name - 1);
 			memcpy(log_name, name + 1, len < sizeof log_name ? len + 1 : sizeof log_name);
 			log_name[sizeof log_name - 1] = '\0';
 		}
 	}
-	if (log_fd >= 0) {
-		/* Out of the way of programs that reuse low descriptors they did not open. */
-		int high = fcntl(log_fd, F_DUPFD_CLOEXEC, 800);
-		if (high >= 0) {
-			close(log_fd);
-			log_fd = high;
-		}
+	if (fd >= 0) {
+		fd = moved_high(fd);
+		remember(fd);
+		__atomic_store_n(&log_fd, fd, __ATOMIC_RELEASE);
 	}
 	errno = saved;
-	if (log_fd < 0)
+	if (fd < 0)
 		return -1;
 	write_process(flags, parent, parent_offset);
 	return 0;

@@ -14,6 +14,7 @@
 
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <threads.h>
@@ -107,7 +108,7 @@ extern long rt_deadlock_ms;      /* TSAFE_RT_DEADLOCK_MS: blocked this long = ch
 /* ---- threads (thread.c) -------------------------------------------------------------- */
 
 #define RT_MAX_HELD 64
-#define RT_MAX_THREADS 16384
+extern int rt_max_threads;        /* TSAFE_RT_MAX_THREADS: threads watched at once, at most */
 
 enum held_flags {
 	HF_TRY = 1,        /* acquired by trylock/timedlock: its edges prove no deadlock */
@@ -169,6 +170,9 @@ struct __attribute__((aligned(64))) rt_thread {
 struct rt_tls {
 	struct rt_thread *self;
 	int guard;
+	int unwatched;              /* found the registry full, or ended its registration (its
+	                               exit's destructors may still lock): never registered
+	                               (again) */
 };
 extern RT_TLS __thread struct rt_tls rt_tls;
 extern struct rt_thread *rt_threads;
@@ -177,7 +181,11 @@ extern int rt_threads_high;        /* slots [0, high) may be in use */
 struct rt_thread *rt_attach(void);     /* the calling thread's state, registering it */
 int rt_running(void);
 void rt_after_fork(struct rt_thread *self, const char *parent_log, uint64_t parent_offset);
+/* A registry slot (counted alive), or NULL when rt_max_threads are alive. */
 struct rt_thread *rt_thread_claim(void);
+/* A thread created while the registry was full runs unwatched: counted in the log. */
+void rt_thread_refused(void);
+void rt_threads_at_exit(void);             /* the final count of those */
 void rt_thread_release(struct rt_thread *t);
 void rt_thread_end(struct rt_thread *t);   /* lock-leak check, then release */
 uint32_t rt_thread_seq_of(pthread_t th);   /* 0 when not created under the runtime */
@@ -235,9 +243,14 @@ void *rt_map(size_t bytes);
 
 /* ---- output (log.c) ------------------------------------------------------------------ */
 
-int rt_log_open(const char *dir, uint32_t flags, const char *parent, uint64_t parent_offset);
+/* The log directory (TSAFE_RT_OUT), made absolute against the current directory. 0 or -1. */
+int rt_log_dir(const char *dir);
+/* A new log file in that directory: at start-up, and in a fork child. 0 or -1. */
+int rt_log_open(uint32_t flags, const char *parent, uint64_t parent_offset);
 void rt_log_write(const void *rec, size_t len);
 uint64_t rt_log_size(void);
+/* One of the runtime's bounds reached (RTL_*): what the report says about it. */
+void rt_write_limit(uint32_t what, uint32_t limit, uint64_t count);
 const char *rt_log_name(void);
 /* Records are built in a buffer of this size on the stack. */
 #define RT_REC_MAX 1024
@@ -296,6 +309,8 @@ void rt_mark_gone(struct rt_thread *holder, const void *lock);
 struct rt_thread *rt_find_holder(const struct rt_thread *t, const void *lock, struct rt_held *out);
 /* Whether the lock itself says it is held (by anyone): glibc's own fields. */
 int rt_lock_busy(const void *lock, int kind, pid_t *owner);
+/* Whether the lock is process-shared (glibc's PTHREAD_MUTEX_PSHARED_BIT, rwlock flag). */
+int rt_lock_shared(const void *lock, int kind);
 
 /* The blocking wait of a lock that trylock found busy: double-lock check, then a wait in
  * slices that checks for a deadlock once blocked longer than rt_deadlock_ms. wait()
@@ -305,13 +320,24 @@ int rt_block(struct rt_thread *t, void *lock, int kind, uint32_t cls, unsigned h
              rt_timed_wait wait);
 /* A join of thread number target, in slices of wait(ctx, deadline), watched the same way. */
 int rt_block_join(struct rt_thread *t, uint32_t target, void *pc, rt_timed_wait wait, void *ctx);
-/* A blocking wait on a semaphore, in slices, watched for the whole process being stuck. */
+/* A blocking wait on a semaphore, in slices, watched for the whole process being stuck;
+ * the program's signals interrupt it as they would the real sem_wait (signals.c). */
 int rt_block_on(struct rt_thread *t, void *obj, int kind, unsigned wflags, void *pc,
                 rt_timed_wait wait);
 /* Around a wait tsafe does not slice (a barrier, a condition, a timed wait): other
  * threads' checks see it. */
 void rt_wait_mark(struct rt_thread *t, void *obj, int kind, unsigned wflags, void *pc);
 void rt_wait_unmark(struct rt_thread *t);
+
+/* ---- the program's signals in a sliced wait (signals.c) ------------------------------ */
+
+/* Blocks the program's asynchronous signals, saving its mask in *program. 0 or -1. */
+int rt_signals_block(sigset_t *program);
+/* Restores the program's mask, which handles what came while blocked: 1 when one of
+ * those handlers would have interrupted the real wait. */
+int rt_signals_unblock(const sigset_t *program);
+/* A slice ended with EINTR (some handler ran): whether the real wait would have too. */
+int rt_signals_interrupt(const sigset_t *program);
 
 /* ---- semaphores and barriers (stall.c) ------------------------------------------------ */
 

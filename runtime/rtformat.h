@@ -25,6 +25,8 @@
 #define RT_VERSION 1
 #define RT_MAX_FRAMES 32         /* frames kept per stack */
 #define RT_DEADLOCK_EXIT 124     /* exit status of a process the runtime ends on a deadlock */
+#define RT_MAX_THREADS 16384     /* threads watched at once, at most (TSAFE_RT_MAX_THREADS
+                                    may lower it) */
 
 enum rt_rec_type {
 	RT_PROCESS = 1,   /* first record of a file */
@@ -40,6 +42,7 @@ enum rt_rec_type {
 	RT_DEADLOCK,      /* threads blocked on each other's locks; the process is ended */
 	RT_EXIT,          /* the process called exit() */
 	RT_THREAD_END,    /* a thread created through a wrapper ended (struct rt_join, by = seq) */
+	RT_LIMIT,         /* the runtime reached one of its bounds (written as it grows) */
 	/* The watch engine (hardware watchpoints on the static pass's race candidates):
 	 * numbered apart so that other record types can be added before them. */
 	RT_WATCH_STATE = 64, /* watching started, was refused, or stopped */
@@ -197,6 +200,23 @@ struct rt_deadlock {
 	struct rt_rec h;
 	uint32_t n, flags;
 	struct rt_deadlock_thread t[];
+};
+
+enum rt_limit_what {
+	RTL_LOCKS = 1,            /* the table of lock addresses is full: locks at new
+	                             addresses are not watched (count: addresses tracked) */
+	RTL_THREADS,              /* more threads alive at once than the registry holds: the
+	                             others are not watched (count: threads not watched) */
+	RTL_THREADS_ALIVE,        /* threads alive at once (count), from 1024 on */
+};
+#define RTL_MAX RTL_THREADS_ALIVE
+
+/* Written when count first reaches a power of two (once for RTL_LOCKS): the reader keeps
+ * the largest. limit: the runtime's bound. */
+struct rt_limit {
+	struct rt_rec h;
+	uint32_t what, limit;
+	uint64_t count;
 };
 
 struct rt_exit {

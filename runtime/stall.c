@@ -39,6 +39,30 @@ static int sem_empty(void *s)
 	return rt_real.sem_getvalue(s, &v) == 0 && v <= 0;
 }
 
+/* Whether the thread that owns a lock (a kernel thread id) is alive: in this process
+ * or in another (a process-shared lock). */
+static int alive(pid_t tid)
+{
+	int saved = errno;
+	int yes = kill(tid, 0) == 0 || errno == EPERM;
+	errno = saved;
+	return yes;
+}
+
+/* A lock wait that nothing outside the registry can end: a thread tsafe knows holds the
+ * lock (the check follows it), the waiter itself does, or its owner has ended. A lock
+ * held by a thread of another process (process-shared), or taken where tsafe did not
+ * see it, may still be released: never a verdict. */
+static int lock_stuck(const struct rt_thread *o, void *lock, int kind)
+{
+	struct rt_held h;
+	if (rt_find_holder(o, lock, &h))
+		return 1;
+	pid_t owner;
+	rt_lock_busy(lock, kind, &owner);
+	return owner > 0 && (owner == RT_LOAD(&o->tid) || !alive(owner));
+}
+
 /* Blocked in a wait that only another thread of this process can end. */
 static int stuck(const struct rt_thread *o)
 {
@@ -54,8 +78,10 @@ static int stuck(const struct rt_thread *o)
 		return sem_empty(obj);
 	case RTK_BARRIER:
 		return barrier_pending(obj);
-	default:
+	case RTK_COND:
 		return 1;
+	default:
+		return lock_stuck(o, obj, RT_LOAD(&o->wait_kind));
 	}
 }
 

@@ -10,8 +10,11 @@
 RT_TLS __thread struct rt_tls rt_tls;
 struct rt_thread *rt_threads;
 int rt_threads_high;
+int rt_max_threads = RT_MAX_THREADS;
 static uint32_t thread_seqs;
 static int claim_hint;
+static int alive;                    /* slots in use */
+static uint64_t unwatched;           /* threads created while the registry was full */
 static struct rt_table handles;      /* pthread_t -> slot of handle_seq */
 static uint32_t *handle_seq;
 
@@ -22,10 +25,36 @@ void rt_threads_init(void)
 		handle_seq = rt_map(((size_t)1 << 16) * sizeof *handle_seq);
 }
 
+static int power_of_two(uint64_t n)
+{
+	return (n & (n - 1)) == 0;
+}
+
+void rt_threads_at_exit(void)
+{
+	uint64_t n = __atomic_load_n(&unwatched, __ATOMIC_RELAXED);
+	if (n && !power_of_two(n))   /* the exact count, past the last power of two written */
+		rt_write_limit(RTL_THREADS, (uint32_t)rt_max_threads, n);
+}
+
+void rt_thread_refused(void)
+{
+	uint64_t n = __atomic_add_fetch(&unwatched, 1, __ATOMIC_RELAXED);
+	if (power_of_two(n))
+		rt_write_limit(RTL_THREADS, (uint32_t)rt_max_threads, n);
+}
+
 struct rt_thread *rt_thread_claim(void)
 {
 	if (!rt_threads)
 		return NULL;
+	int now = __atomic_add_fetch(&alive, 1, __ATOMIC_RELAXED);
+	if (now > rt_max_threads) {
+		__atomic_sub_fetch(&alive, 1, __ATOMIC_RELAXED);
+		return NULL;          /* full: O(1), a thread bomb costs nothing more */
+	}
+	if (now >= 1024 && power_of_two((uint64_t)now))
+		rt_write_limit(RTL_THREADS_ALIVE, (uint32_t)rt_max_threads, (uint64_t)now);
 	int hint = RT_LOAD(&claim_hint);
 	for (int n = 0; n < RT_MAX_THREADS; n++) {
 		int i = (hint + n) % RT_MAX_THREADS;
@@ -51,6 +80,7 @@ struct rt_thread *rt_thread_claim(void)
 		RT_STORE(&claim_hint, i + 1);
 		return s;
 	}
+	__atomic_sub_fetch(&alive, 1, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -59,6 +89,7 @@ void rt_thread_release(struct rt_thread *t)
 	RT_STORE(&t->nheld, 0);
 	RT_STORE(&t->waiting_on, NULL);
 	__atomic_store_n(&t->used, 0, __ATOMIC_RELEASE);
+	__atomic_sub_fetch(&alive, 1, __ATOMIC_RELAXED);
 }
 
 void rt_thread_end(struct rt_thread *t)
@@ -79,6 +110,7 @@ void rt_thread_end(struct rt_thread *t)
 	 * was never joined is: ingestion tells them apart by this record. */
 	rt_write_join(RT_THREAD_END, t->seq, t->seq);
 	rt_tls.self = NULL;
+	rt_tls.unwatched = 1;
 	rt_thread_release(t);
 	rt_tls.guard = guard;
 }
@@ -127,7 +159,9 @@ void rt_write_join(int type, uint32_t seq, uint32_t by)
 	rt_log_write(&j, rt_rec_finish(&j, (uint32_t)type, sizeof j));
 }
 
-/* In a fork child only the forking thread exists. */
+/* In a fork child only the forking thread exists. What it held stays held, except a
+ * process-shared lock: that one is still the parent's, and the child's own lock of it
+ * waits for the parent. */
 void rt_threads_after_fork(struct rt_thread *self)
 {
 	int high = RT_LOAD(&rt_threads_high);
@@ -135,4 +169,9 @@ void rt_threads_after_fork(struct rt_thread *self)
 		if (&rt_threads[i] != self && RT_LOAD(&rt_threads[i].used))
 			rt_thread_release(&rt_threads[i]);
 	self->tid = (pid_t)syscall(SYS_gettid);
+	int n = 0;
+	for (int i = 0; i < self->nheld; i++)
+		if (!rt_lock_shared(self->held[i].lock, self->held[i].kind))
+			self->held[n++] = self->held[i];
+	RT_STORE(&self->nheld, n);
 }

@@ -1,8 +1,9 @@
 /* wrap_cond.c — condition waits. glibc re-takes the mutex inside the wait without calling
  * pthread_mutex_lock, so a wait is modelled here as a release and a re-acquisition of its
  * mutex; waiting without holding the mutex is cond-wait-unheld. The wait is marked, so
- * that other threads' deadlock checks count this thread as blocked (stall.c). Signal and
- * broadcast matter only to the watch engine's clocks (watch_sync.c). */
+ * that other threads' deadlock checks count this thread as blocked (stall.c). A thread
+ * cancelled in the wait ends it like a return (cancellation re-takes the mutex). Signal
+ * and broadcast matter only to the watch engine's clocks (watch_sync.c). */
 #include "rt.h"
 #include "watch.h"
 
@@ -39,54 +40,83 @@ static void end(struct rt_thread *t, int i, const void *c)
 	}
 }
 
+/* One wait, whichever function the program called. */
+enum wait_fn { COND_WAIT, COND_TIMEDWAIT, COND_CLOCKWAIT, CND_WAIT, CND_TIMEDWAIT };
+
+struct wait_call {
+	enum wait_fn fn;
+	void *c;
+	pthread_mutex_t *m;
+	clockid_t clock;
+	const struct timespec *abstime;
+	struct rt_thread *t;
+	int held;               /* the mutex's held index, or -1 */
+};
+
+static int real_wait(const struct wait_call *w)
+{
+	switch (w->fn) {
+	case COND_WAIT:
+		return rt_real.cond_wait(w->c, w->m);
+	case COND_TIMEDWAIT:
+		return rt_real.cond_timedwait(w->c, w->m, w->abstime);
+	case COND_CLOCKWAIT:
+		return rt_real.cond_clockwait(w->c, w->m, w->clock, w->abstime);
+	case CND_WAIT:
+		return rt_real.cnd_wait(w->c, (mtx_t *)w->m);
+	default:
+		return rt_real.cnd_timedwait(w->c, (mtx_t *)w->m, w->abstime);
+	}
+}
+
+/* A thread cancelled in the wait leaves it holding the mutex again (glibc re-takes it
+ * before the cleanup handlers run, which usually unlock it): the wait ends here too. */
+static void cancelled(void *p)
+{
+	const struct wait_call *w = p;
+	end(w->t, w->held, w->c);
+}
+
+static int wait_on(struct wait_call *w, void *pc)
+{
+	int r;
+	rt_need_real();
+	w->held = begin(w->c, w->m, w->fn != COND_WAIT && w->fn != CND_WAIT, pc, &w->t);
+	pthread_cleanup_push(cancelled, w);
+	r = real_wait(w);
+	pthread_cleanup_pop(0);
+	end(w->t, w->held, w->c);
+	return r;
+}
+
 int pthread_cond_wait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m)
 {
-	rt_need_real();
-	struct rt_thread *t;
-	int i = begin(c, m, 0, PC(), &t);
-	int r = rt_real.cond_wait(c, m);
-	end(t, i, c);
-	return r;
+	struct wait_call w = {.fn = COND_WAIT, .c = c, .m = m};
+	return wait_on(&w, PC());
 }
 
 int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m,
                            const struct timespec *restrict abstime)
 {
-	rt_need_real();
-	struct rt_thread *t;
-	int i = begin(c, m, 1, PC(), &t);
-	int r = rt_real.cond_timedwait(c, m, abstime);
-	end(t, i, c);
-	return r;
+	struct wait_call w = {.fn = COND_TIMEDWAIT, .c = c, .m = m, .abstime = abstime};
+	return wait_on(&w, PC());
 }
 
 int pthread_cond_clockwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m,
                            clockid_t clock, const struct timespec *restrict abstime)
 {
-	rt_need_real();
-	struct rt_thread *t;
-	int i = begin(c, m, 1, PC(), &t);
-	int r = rt_real.cond_clockwait(c, m, clock, abstime);
-	end(t, i, c);
-	return r;
+	struct wait_call w = {.fn = COND_CLOCKWAIT, .c = c, .m = m, .clock = clock, .abstime = abstime};
+	return wait_on(&w, PC());
 }
 
 int cnd_wait(cnd_t *c, mtx_t *m)
 {
-	rt_need_real();
-	struct rt_thread *t;
-	int i = begin(c, (pthread_mutex_t *)m, 0, PC(), &t);
-	int r = rt_real.cnd_wait(c, m);
-	end(t, i, c);
-	return r;
+	struct wait_call w = {.fn = CND_WAIT, .c = c, .m = (pthread_mutex_t *)m};
+	return wait_on(&w, PC());
 }
 
 int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m, const struct timespec *restrict ts)
 {
-	rt_need_real();
-	struct rt_thread *t;
-	int i = begin(c, (pthread_mutex_t *)m, 1, PC(), &t);
-	int r = rt_real.cnd_timedwait(c, m, ts);
-	end(t, i, c);
-	return r;
+	struct wait_call w = {.fn = CND_TIMEDWAIT, .c = c, .m = (pthread_mutex_t *)m, .abstime = ts};
+	return wait_on(&w, PC());
 }

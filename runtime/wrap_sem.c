@@ -38,6 +38,8 @@ static int sem_slice(void *s, const struct timespec *deadline)
 
 int sem_wait(sem_t *s)
 {
+	pthread_testcancel();                /* sem_wait is a cancellation point even when it
+	                                        does not block */
 	struct rt_thread *t = rt_enter();
 	if (!t)
 		return rt_real.sem_wait(s);
@@ -46,8 +48,6 @@ int sem_wait(sem_t *s)
 		return rt_real.sem_wait(s);
 	}
 	int saved = errno;
-	pthread_testcancel();                /* sem_wait is a cancellation point even when it
-	                                        does not block */
 	int r = rt_real.sem_trywait(s) == 0 ? 0 : errno;
 	if (r == EAGAIN)
 		r = rt_block_on(t, s, RTK_SEM, sem_flags(s), PC(), sem_slice);

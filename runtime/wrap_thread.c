@@ -64,6 +64,7 @@ int pthread_create(pthread_t *restrict th, const pthread_attr_t *restrict attr,
 		return rt_real.create(th, attr, fn, arg);
 	struct rt_thread *child = rt_thread_claim();
 	if (!child) {
+		rt_thread_refused();
 		rt_leave();
 		return rt_real.create(th, attr, fn, arg);
 	}
@@ -182,6 +183,7 @@ int thrd_create(thrd_t *th, thrd_start_t fn, void *arg)
 		return rt_real.thrd_create(th, fn, arg);
 	struct rt_thread *child = rt_thread_claim();
 	if (!child) {
+		rt_thread_refused();
 		rt_leave();
 		return rt_real.thrd_create(th, fn, arg);
 	}

@@ -27,6 +27,7 @@ static void free_records(struct analysis *a)
 	free(a->ctxs);
 	for (int i = 0; i < a->nlock_keys; i++) {
 		free(a->lock_keys[i].cls);
+		free(a->lock_keys[i].tcls);
 		free(a->lock_keys[i].instance);
 		free(a->lock_keys[i].spelling);
 	}
@@ -45,6 +46,9 @@ static void free_records(struct analysis *a)
 	frame_scratch_free(a);
 	dying_free(a);
 	atoms_free(a);
+	keymap_free(&a->recursive);
+	keymap_free(&a->sem_one);
+	keymap_free(&a->sem_paired);
 	free(a->reached);
 	index_free(&a->ix);
 }
@@ -80,6 +84,7 @@ int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o
 	struct analysis a = {.opts = o, .out = out};
 	int first_new = out->n;
 	index_build(&a.ix, tus, ntus);
+	lockid_scan(&a);
 	contexts_discover(&a);
 	check_races(&a);
 	check_lock_order(&a);

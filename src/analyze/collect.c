@@ -11,7 +11,8 @@
 
 static int owned(const struct analysis *a, int key)
 {
-	return a->lock_keys[key].kind != LK_SEM;   /* semaphores have no owner */
+	/* semaphores have no owner, but one used as a lock is one */
+	return a->lock_keys[key].kind != LK_SEM || a->lock_keys[key].binary_sem;
 }
 
 /* A lock reached through an argument tsafe could not name, or through a local pointer of
@@ -118,29 +119,53 @@ static void record_access(struct analysis *a, const struct activation *f, const 
 	r->nstack = frame_stack(f, ev, &r->stack);
 }
 
-/* "field:struct account.lock" -> does fn compare struct account pointers or ids? */
+static int is_lock_type_name(const char *t)
+{
+	return str_eq(t, "pthread_mutex_t") || str_eq(t, "pthread_rwlock_t") ||
+	       str_eq(t, "pthread_spinlock_t") || str_eq(t, "mtx_t");
+}
+
+/* "field:struct account.lock" -> does fn compare struct account pointers or ids, or the
+ * lock pointers themselves? */
 static int order_fixed(const struct function *fn, const char *cls)
 {
-	if (!fn || !str_starts(cls, "field:"))
+	if (!fn)
 		return 0;
-	const char *type = cls + 6, *dot = strrchr(type, '.');
-	if (!dot)
-		return 0;
-	for (int i = 0; i < fn->norder_types; i++)
-		if (strlen(fn->order_types[i]) == (size_t)(dot - type) &&
-		    strncmp(fn->order_types[i], type, (size_t)(dot - type)) == 0)
+	const char *type = str_starts(cls, "field:") ? cls + 6 : NULL;
+	const char *dot = type ? strrchr(type, '.') : NULL;
+	for (int i = 0; i < fn->norder_types; i++) {
+		const char *t = fn->order_types[i];
+		if (is_lock_type_name(t) ||
+		    (dot && strlen(t) == (size_t)(dot - type) && strncmp(t, type, (size_t)(dot - type)) == 0))
 			return 1;
+	}
+	return 0;
+}
+
+/* fn compares, or calls a helper that compares (lock_before(a, b)). */
+static int orders(struct analysis *a, const struct function *fn, int tu, const char *cls)
+{
+	if (order_fixed(fn, cls))
+		return 1;
+	for (int b = 0; fn && b < fn->nblocks; b++)
+		for (int e = 0; e < fn->blocks[b].nevents; e++) {
+			const struct event *ev = &fn->blocks[b].events[e];
+			const struct fn_ref *r = ev->kind == EV_CALL ? index_resolve_call(&a->ix, ev, tu) : NULL;
+			if (r && order_fixed(r->fn, cls))
+				return 1;
+		}
 	return 0;
 }
 
 /* The comparison that fixes the order may sit in any caller (transfer() comparing ids and
- * calling account_lock() twice). */
-static int ordered_on_chain(const struct activation *f, const struct held *h, const char *cls)
+ * calling account_lock() twice), or in a helper one of them calls. */
+static int ordered_on_chain(struct analysis *a, const struct activation *f, const struct held *h,
+                            const char *cls)
 {
 	if (order_fixed(h->acq_fn, cls))
 		return 1;
 	for (; f; f = f->caller)
-		if (order_fixed(f->fn, cls))
+		if (orders(a, f->fn, f->tu, cls))
 			return 1;
 	return 0;
 }
@@ -149,9 +174,12 @@ static void record_edges(struct analysis *a, const struct activation *f, const s
                          const struct lstate *s, int key)
 {
 	int to = class_intern(a, a->lock_keys[key].cls), dying = -1;
+	const char *tcls = a->lock_keys[key].tcls;
 	for (int i = 0; i < s->n; i++) {
 		const struct held *h = &s->e[i];
-		if (!held_for_sure(h) || h->key == key || !owned(a, h->key))
+		/* Two elements of an array of locks nest as two locks of one class. */
+		int elements = h->key == key && lock_keys_other_element(&a->lock_keys[key], h->acq, ev);
+		if (!held_for_sure(h) || (h->key == key && !elements) || !owned(a, h->key))
 			continue;
 		struct edge_rec *e = PUSH(a->edges, a->nedges, a->cap_edges);
 		memset(e, 0, sizeof *e);
@@ -160,12 +188,16 @@ static void record_edges(struct analysis *a, const struct activation *f, const s
 		e->to_cls = to;
 		e->outer_ev = h->acq;
 		e->outer_fn = h->acq_fn;
+		e->read_read = h->shared && (ev->flags & EVF_SHARED);
 		e->inner_ev = ev;
 		e->inner_fn = f->fn;
 		if (dying < 0)
 			dying = frame_dies(a, f, ev);
 		e->dying = dying;
-		e->same_instance_order_ok = e->from_cls == to && ordered_on_chain(f, h, a->lock_keys[key].cls);
+		/* Two locks of one kind (by the code's class: two accounts, two elements) taken in
+		 * an order the code fixes by address or id. */
+		e->same_instance_order_ok = str_eq(a->lock_keys[h->key].tcls, tcls) &&
+		                            ordered_on_chain(a, f, h, tcls);
 		e->gates = xcalloc((size_t)(s->n ? s->n : 1), sizeof *e->gates);
 		for (int j = 0; j < s->n; j++)
 			if (j != i && held_for_sure(&s->e[j]) && s->e[j].key != key)
@@ -180,7 +212,7 @@ static void on_lock(struct analysis *a, const struct activation *f, const struct
 	struct held *h = ls_find((struct lstate *)s, key);
 	int both_shared = h && h->shared && (ev->flags & EVF_SHARED);
 	if (h && held_for_sure(h) && owned(a, key) && named(a, key) && !(ev->flags & EVF_TRY) &&
-	    !both_shared)
+	    !both_shared && !lock_keys_other_element(&a->lock_keys[key], h->acq, ev) && !lock_key_recursive(a, key, ev))
 		add_misuse(a, "double-lock", f, ev, key, h->acq, h->acq_fn);
 	/* A successful trylock cannot block, so it orders nothing (lockdep agrees). */
 	if (f->ctx->kind != CTX_ISOLATED && owned(a, key) && !(ev->flags & EVF_TRY))

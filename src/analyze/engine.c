@@ -126,12 +126,20 @@ static const char *param_class(const struct activation *f, const char *path)
 static int event_lock_key(struct analysis *a, const struct activation *f, const struct event *ev,
                           const char *path)
 {
-	const char *cls = ev->lock_class && *ev->lock_class ? ev->lock_class : param_class(f, path);
+	const char *tcls = ev->lock_class && *ev->lock_class ? ev->lock_class : param_class(f, path);
+	if (!tcls || !*tcls)
+		tcls = "?";
 	char *inst = frame_path(f, path);
 	if (!inst)   /* a lock behind an argument we cannot name: stable within its function */
 		inst = xasprintf("?%s:%s", f->fn->usr ? f->fn->usr : f->fn->name, path);
-	int k = lock_key_intern(a, cls && *cls ? cls : "?", inst, ev->name);
+	char *own = instance_class(inst);
+	int k = lock_key_intern(a, own ? own : tcls, inst, ev->name);
+	free(own);
 	free(inst);
+	if (!a->lock_keys[k].tcls) {
+		a->lock_keys[k].tcls = xstrdup(tcls);
+		a->lock_keys[k].binary_sem = ev->lock_kind == LK_SEM && lockid_binary_sem(a, &a->lock_keys[k]);
+	}
 	if (!a->lock_keys[k].kind && ev->kind != EV_COND_WAIT)
 		a->lock_keys[k].kind = ev->lock_kind;
 	return k;
@@ -345,10 +353,11 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
  * trylock helper), a lock taken by a trylock. */
 static int may_alias(const struct analysis *a, const struct held *h, int key)
 {
-	const char *cls = a->lock_keys[key].cls;
-	if (str_eq(cls, "?"))
+	const struct lock_key *k = &a->lock_keys[key], *o = &a->lock_keys[h->key];
+	if (str_eq(k->cls, "?"))
 		return h->acq && (h->acq->flags & EVF_TRY);
-	return str_eq(a->lock_keys[h->key].cls, cls);
+	/* one of the two is reached through a pointer whose object is unknown */
+	return str_eq(o->tcls, k->tcls) && (str_starts(o->cls, "field:") || str_starts(k->cls, "field:"));
 }
 
 /* A lock released (or waited with) while surely not held, when exactly one other lock it
@@ -358,8 +367,8 @@ static int may_alias(const struct analysis *a, const struct held *h, int key)
  * release is that lock's. */
 static int unheld_alias(struct analysis *a, const struct lstate *s, int key)
 {
-	const char *cls = a->lock_keys[key].cls;
-	if ((!str_starts(cls, "field:") && !str_eq(cls, "?")) || !ls_surely_unheld(ls_mask(s, key)))
+	const char *tcls = a->lock_keys[key].tcls;
+	if ((!str_starts(tcls, "field:") && !str_eq(tcls, "?")) || !ls_surely_unheld(ls_mask(s, key)))
 		return key;
 	int found = -1;
 	for (int i = 0; i < s->n; i++) {

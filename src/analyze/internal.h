@@ -115,10 +115,16 @@ void ls_key_full(const struct lstate *s, struct keybuf *kb);
 
 /* ---- lock keys (engine.c) ---------------------------------------------------------- */
 struct lock_key {
-	char *cls;                   /* "global:m", "field:struct account.lock", "?" */
+	char *cls;                   /* "global:m", "static:F:eng.pages.mutex" (a lock in named
+	                                storage is its own class, lockdep's static locks),
+	                                "field:struct account.lock" (through pointers), "?" */
+	char *tcls;                  /* the class as the code names it at the operation (the
+	                                field's, for a lock reached through a parameter): the
+	                                same in every context, for one-place findings */
 	char *instance;              /* root-terms path of the lock object */
 	char *spelling;              /* as written at first sight: "a->lock" */
 	enum lock_kind kind;         /* of the first operation seen on it */
+	int binary_sem;              /* a semaphore initialised to 1 and used as a lock */
 };
 
 /* ---- frames and contexts ------------------------------------------------------------- */
@@ -202,7 +208,9 @@ struct access_rec {
 struct edge_rec {
 	int ctx;
 	int from_cls, to_cls;        /* interned classes */
-	int same_instance_order_ok;  /* same-class pair taken in an order the code fixes */
+	int same_instance_order_ok;  /* a pair of one kind (the code's class: two accounts) taken in
+	                                an order the code fixes */
+	int read_read;               /* the outer is held and the inner taken in read mode */
 	int dying;                   /* taken on a path that ends the process (dying.c) */
 	const struct event *outer_ev, *inner_ev;
 	const struct function *outer_fn, *inner_fn;
@@ -264,6 +272,9 @@ struct analysis {
 	struct lstate *exit_states;
 	int nexit, cap_exit;
 	unsigned char *reached;      /* per index fn: walked from a program root or thread */
+	struct keymap recursive;     /* classes and instances of recursive mutexes (lockid.c) */
+	struct keymap sem_one;       /* ... of semaphores initialised to 1 */
+	struct keymap sem_paired;    /* ... of semaphores waited on then posted in one function */
 	struct keymap atoms;         /* (function, condition atom) -> atom id (atoms.c) */
 	int *atom_fn;                /* atom id -> index of its function */
 	int natoms, cap_atoms;
@@ -275,6 +286,19 @@ struct analysis {
 /* engine.c */
 void frame_scratch_free(struct analysis *a);
 int lock_key_intern(struct analysis *a, const char *cls, const char *instance, const char *spelling);
+/* The class of a lock object in named storage, from its root-terms instance ("s:F:m.lock"
+ * is "static:F:m.lock", array elements are their array's class), or NULL when it is reached
+ * through a pointer (its class is then its field's). New string. */
+char *instance_class(const char *instance);
+/* Notes every mutex the program makes recursive and every semaphore it uses as a lock. */
+void lockid_scan(struct analysis *a);
+int lock_key_recursive(const struct analysis *a, int key, const struct event *ev);
+/* A semaphore initialised to 1 that some function waits on and then posts: a lock. */
+int lockid_binary_sem(const struct analysis *a, const struct lock_key *k);
+/* Elements of one array of locks (lock striping, item_locks[hv & mask]): is the one ev
+ * takes possibly not the one held, taken at `held`? Then they nest as two locks of one
+ * class, never a double lock. */
+int lock_keys_other_element(const struct lock_key *k, const struct event *held, const struct event *ev);
 int class_intern(struct analysis *a, const char *cls);
 /* Walks `fn` as the entry of ctx (state: every lock unheld, or ENTRY for CTX_ISOLATED),
  * calling the collector for every event reached, callees included. */

@@ -74,7 +74,8 @@ static void report(struct analysis *a, const struct misuse_rec *m)
 {
 	char *here = NULL;
 	char *msg = message_of(a, m, &here);
-	char *sym = m->key >= 0 ? display_symbol(a, a->lock_keys[m->key].cls)
+	/* The class as the code names it there: the same whichever context found it. */
+	char *sym = m->key >= 0 ? display_symbol(a, a->lock_keys[m->key].tcls)
 	                        : xstrdup(m->ev->name ? m->ev->name : "");
 	struct finding *f = emit_finding(a, m->rule, msg, sym);
 	struct location *loc = emit_location(a, f, m->fn, m->ev, here);

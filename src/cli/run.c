@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -95,7 +97,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		.footer = "Exit status: the program's own (128+N when killed by signal N), unless a new "
 		          "finding reaches --fail-on (then 1); 2 on a usage or tool error. SIGINT and "
 		          "SIGTERM are passed to the program, and what was recorded is stored. A "
-		          "statically linked program cannot be run under the runtime (exit 2). "
+		          "statically linked or set-user-ID program cannot be run under the runtime (exit 2). "
 		          "Environment: TSAFE_RT_LIB names libtsafe-rt.so.",
 		.stop_at_operand = 1,
 	};
@@ -165,6 +167,24 @@ static int statically_linked(const char *path)
 	return is_static;
 }
 
+/* Why the dynamic loader would ignore LD_PRELOAD for path (it runs in secure mode: its
+ * set-user-ID or set-group-ID bit gives it another identity than ours, or it carries file
+ * capabilities), or NULL. Such bits do nothing on a nosuid mount. */
+static const char *secure_execution(const char *path)
+{
+	struct stat st;
+	struct statvfs fs;
+	if (stat(path, &st) || (statvfs(path, &fs) == 0 && (fs.f_flag & ST_NOSUID)))
+		return NULL;
+	if ((st.st_mode & S_ISUID) && st.st_uid != getuid())
+		return "set-user-ID";
+	if ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP) && st.st_gid != getgid())
+		return "set-group-ID";
+	if (getxattr(path, "security.capability", NULL, 0) > 0)
+		return "given file capabilities";
+	return NULL;
+}
+
 /* The program's environment: ours, with the runtime preloaded and told where to write. */
 static char **child_environment(const struct run_args *a, const char *lib, const char *logdir)
 {
@@ -228,6 +248,23 @@ static long store_dyn(const struct run_args *a, struct store *st, struct dyn_run
 	return run;
 }
 
+/* The runtime's bounds the program reached: what was not watched, and how far it grew. */
+static void limits(const struct dyn_limit *l)
+{
+	if (l[RTL_THREADS_ALIVE].count)
+		fprintf(stderr, "tsafe: the program had at least %llu threads alive at once\n",
+		        (unsigned long long)l[RTL_THREADS_ALIVE].count);
+	if (l[RTL_THREADS].count)
+		fprintf(stderr, "tsafe: more than %u threads were alive at once, the most the runtime "
+		        "watches: at least %llu more were not watched (TSAFE_RT_MAX_THREADS sets the "
+		        "bound, up to %d)\n", l[RTL_THREADS].limit,
+		        (unsigned long long)l[RTL_THREADS].count, RT_MAX_THREADS);
+	if (l[RTL_LOCKS].count)
+		fprintf(stderr, "tsafe: the runtime's table of lock addresses filled up (%llu addresses "
+		        "in use, destroyed ones reclaimed): locks at new addresses after that were not "
+		        "watched\n", (unsigned long long)l[RTL_LOCKS].count);
+}
+
 static void summary(const struct dyn_run *dr)
 {
 	const struct dyn_summary *s = &dr->sum;
@@ -240,6 +277,7 @@ static void summary(const struct dyn_run *dr)
 	if (s->deadlocked)
 		fprintf(stderr, "tsafe: the program deadlocked; the runtime ended it (exit status %d)\n",
 		        RT_DEADLOCK_EXIT);
+	limits(s->limits);
 }
 
 /* After the program ended: logs -> findings, with the other programs' edges; stored.
@@ -401,6 +439,11 @@ static int find_tools(const struct run_args *a, char **lib, char **program, char
 		return cli_error("'%s' is statically linked, so the runtime cannot be preloaded into "
 		                 "it: link it dynamically to use tsafe run (tsafe scan still works)",
 		                 a->cmd[0]);
+	const char *secure = uses(a, "runtime") ? secure_execution(*program) : NULL;
+	if (secure)
+		return cli_error("'%s' is %s, so the dynamic loader ignores LD_PRELOAD and the runtime "
+		                 "cannot watch it: run a copy without that bit (or as its owner) to use "
+		                 "tsafe run (tsafe scan still works)", a->cmd[0], secure);
 	if (strcmp(a->engine, "runtime") != 0 && !(*valgrind = vg_find()))
 		return cli_error("valgrind is not installed (or not on PATH): install it with "
 		                 "'sudo apt-get install valgrind', or use --engine runtime");

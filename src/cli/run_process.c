@@ -23,6 +23,13 @@ char *run_tmpdir(const char *prefix, const char *what)
 		free(dir);
 		return NULL;
 	}
+	/* Absolute, so that a program that changes directory (a daemon's chdir("/")) and then
+	 * forks or execs still finds it. */
+	char *absolute = realpath(dir, NULL);
+	if (absolute) {
+		free(dir);
+		dir = absolute;
+	}
 	return dir;
 }
 

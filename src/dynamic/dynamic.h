@@ -10,6 +10,9 @@
 #ifndef TSAFE_DYNAMIC_H
 #define TSAFE_DYNAMIC_H
 
+#include <stdint.h>
+
+#include "../../runtime/rtformat.h"
 #include "common/finding.h"
 #include "store/edges.h"
 
@@ -21,12 +24,19 @@ struct dyn_opts {
 	                               runs' observations are added to it */
 };
 
+/* One of the runtime's bounds (RTL_* of rtformat.h), reached when count > 0. */
+struct dyn_limit {
+	uint32_t limit;
+	uint64_t count;
+};
+
 struct dyn_summary {
 	int processes;           /* process images that wrote a log */
 	int threads;             /* threads seen, over all processes */
 	int truncated;           /* logs whose last record was cut short (a crash) */
 	int deadlocked;          /* processes the runtime ended on a deadlock */
 	int exited;              /* processes that reached exit() */
+	struct dyn_limit limits[RTL_MAX + 1];   /* the largest over the processes */
 };
 
 struct dyn_run {

@@ -96,6 +96,9 @@ static void analyse(const struct dyn_ctx *c, struct dyn_process *p, struct dyn_r
 	out->sum.truncated += p->file->truncated;
 	out->sum.deadlocked += p->deadlocked;
 	out->sum.exited += p->exited;
+	for (int w = 1; w <= RTL_MAX; w++)
+		if (p->limits[w].count > out->sum.limits[w].count)
+			out->sum.limits[w] = p->limits[w];
 	for (int i = 1; i < p->cap_threads; i++)
 		out->sum.threads += p->threads[i].defined;
 }

@@ -81,6 +81,7 @@ struct dyn_process {
 	struct rt_file *file;        /* owned by the ingest */
 	int exited, exit_status;
 	int deadlocked;              /* ended by the runtime on a deadlock */
+	struct dyn_limit limits[RTL_MAX + 1];   /* the runtime's bounds reached, by RTL_* */
 	struct dyn_module *mods;
 	int nmods, cap_mods;
 	struct dyn_stack *stacks;

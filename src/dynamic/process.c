@@ -169,6 +169,12 @@ static void take_record(struct dyn_process *p, const struct rt_rec *r, int defin
 		APPEND(p->deadlocks, p->ndeadlocks, p->cap_deadlocks, (const struct rt_deadlock *)(const void *)r);
 		p->deadlocked = 1;
 		break;
+	case RT_LIMIT: {
+		const struct rt_limit *l = (const void *)r;
+		if (l->what >= 1 && l->what <= RTL_MAX && l->count > p->limits[l->what].count)
+			p->limits[l->what] = (struct dyn_limit){.limit = l->limit, .count = l->count};
+		break;
+	}
 	case RT_WATCH_STATE:
 	case RT_WATCH_HIT:
 	case RT_WATCH_END:

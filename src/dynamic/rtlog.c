@@ -24,6 +24,7 @@ static size_t min_size(uint32_t type)
 	case RT_MISUSE: return sizeof(struct rt_misuse);
 	case RT_DEADLOCK: return sizeof(struct rt_deadlock);
 	case RT_EXIT: return sizeof(struct rt_exit);
+	case RT_LIMIT: return sizeof(struct rt_limit);
 	case RT_WATCH_STATE: return sizeof(struct rt_watch_state);
 	case RT_WATCH_HIT: return sizeof(struct rt_watch_hit);
 	case RT_WATCH_END: return sizeof(struct rt_watch_end);

@@ -65,6 +65,34 @@ static char *callee_name(CXCursor call)
 
 /* ---- locks ---- */
 
+/* mtx_init(&m, mtx_recursive), pthread_mutex_init(&m, &attr) after settype RECURSIVE */
+static int inits_recursive(struct xfn *f, CXCursor call)
+{
+	CXCursor kind = arg_at(call, 1);
+	if (is_null_cursor(kind) || is_int_literal(kind, NULL))
+		return 0;
+	return f->sets_recursive || mentions_recursive(f->x, kind);
+}
+
+/* sem_init(&s, pshared, 1) */
+static int inits_to_one(CXCursor call)
+{
+	long long v;
+	return is_int_literal(arg_at(call, 2), &v) && v == 1;
+}
+
+/* A lock variable whose initializer makes it recursive. */
+static int statically_recursive(struct xfn *f, CXCursor lock)
+{
+	CXCursor s = strip_expr(lock);
+	if (clang_getCursorKind(s) == CXCursor_UnaryOperator)
+		s = strip_expr(cursor_child(s, 0));
+	if (clang_getCursorKind(s) != CXCursor_DeclRefExpr)
+		return 0;
+	CXCursor init = clang_Cursor_getVarDeclInitializer(clang_getCursorReferenced(s));
+	return !is_null_cursor(init) && mentions_recursive(f->x, init);
+}
+
 static void fill_lock(struct xfn *f, struct event *ev, CXCursor call, const struct lock_api *api,
                       const char *name)
 {
@@ -81,6 +109,8 @@ static void fill_lock(struct xfn *f, struct event *ev, CXCursor call, const stru
 			ev->flags |= EVF_TIMED;
 	} else {
 		ev->lock_class = is_null_cursor(lock) ? NULL : lock_class_of(f, lock);
+		if (!is_null_cursor(lock) && api->kind == LK_MUTEX && statically_recursive(f, lock))
+			ev->flags |= EVF_RECURSIVE;
 	}
 	if (api->shared)
 		ev->flags |= EVF_SHARED;
@@ -135,7 +165,12 @@ static void lock_call(struct xfn *f, CXCursor call, const struct lock_api *api, 
 		break;
 	default: {   /* init, destroy: a call whose argument carries the lock class */
 		char *usr = cursor_usr(clang_getCursorReferenced(call));
-		emit_plain_call(f, call, usr, name, 0);
+		unsigned flags = 0;
+		if (api->op == LOP_INIT && api->kind == LK_SEM)
+			flags = inits_to_one(call) ? EVF_ONE : 0;
+		else if (api->op == LOP_INIT && inits_recursive(f, call))
+			flags = EVF_RECURSIVE;
+		emit_plain_call(f, call, usr, name, flags);
 		free(usr);
 		break;
 	}

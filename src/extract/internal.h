@@ -86,6 +86,7 @@ struct xfn {
 	struct local *locals;
 	int nlocals, locals_cap;
 	int sets_detached;    /* calls pthread_attr_setdetachstate(…, PTHREAD_CREATE_DETACHED) */
+	int sets_recursive;   /* calls pthread_mutexattr_settype(…, PTHREAD_MUTEX_RECURSIVE) */
 	CXCursor cond_try;    /* trylock call whose lock event the enclosing if/while emits */
 	struct cond_atom_count { char *name; int count; } *catoms;   /* variables tested */
 	int ncatoms, catoms_cap;
@@ -119,6 +120,9 @@ int ptrset_has(char **set, int n, const char *s);
 /* prepass.c — what must be known before walking a function, or the whole TU */
 void prepass_function(struct xfn *f, CXCursor body);
 void prepass_tu(struct xtu *x);
+/* e's spelling names a recursive mutex type or initializer (PTHREAD_MUTEX_RECURSIVE,
+ * PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP, mtx_recursive). */
+int mentions_recursive(struct xtu *x, CXCursor e);
 enum { FN_REACHED = 1, FN_ADDR_TAKEN = 2 };
 /* Whether prepass_tu reached definition fn (extract it); sets FNF_ADDR_TAKEN in *flags when
  * its address is used. */

@@ -129,12 +129,50 @@ static int is_detached_const(CXCursor e)
 	return is_int_literal(e, &v) && v == 1;
 }
 
+/* The tokens as written where e is used (a macro's name, not its expansion). */
+static int written_mentions(struct xtu *x, CXCursor e, const char *const *words)
+{
+	CXSourceRange r = clang_getCursorExtent(e);
+	CXFile f0, f1;
+	unsigned o0, o1;
+	clang_getExpansionLocation(clang_getRangeStart(r), &f0, NULL, NULL, &o0);
+	clang_getExpansionLocation(clang_getRangeEnd(r), &f1, NULL, NULL, &o1);
+	if (!f0 || !clang_File_isEqual(f0, f1) || o1 < o0)
+		return 0;
+	CXToken *toks = NULL;
+	unsigned n = 0, yes = 0;
+	clang_tokenize(x->tu, clang_getRange(clang_getLocationForOffset(x->tu, f0, o0),
+	                                     clang_getLocationForOffset(x->tu, f1, o1)), &toks, &n);
+	for (unsigned i = 0; i < n && !yes; i++) {
+		CXString s = clang_getTokenSpelling(x->tu, toks[i]);
+		for (int w = 0; words[w] && !yes; w++)
+			yes = strstr(clang_getCString(s), words[w]) != NULL;
+		clang_disposeString(s);
+	}
+	clang_disposeTokens(x->tu, toks, n);
+	return yes;
+}
+
+int mentions_recursive(struct xtu *x, CXCursor e)
+{
+	static const char *const words[] = {"RECURSIVE", "recursive", NULL};
+	if (written_mentions(x, e, words))
+		return 1;
+	char *text = cursor_text(x, e);
+	int yes = text && (strstr(text, "RECURSIVE") || strstr(text, "recursive"));
+	free(text);
+	return yes;
+}
+
 static void note_call(struct xfn *f, CXCursor call)
 {
 	char *name = cursor_name(clang_getCursorReferenced(call));
 	if (str_eq(name, "pthread_attr_setdetachstate") && clang_Cursor_getNumArguments(call) == 2 &&
 	    is_detached_const(clang_Cursor_getArgument(call, 1)))
 		f->sets_detached = 1;
+	if (str_eq(name, "pthread_mutexattr_settype") && clang_Cursor_getNumArguments(call) == 2 &&
+	    mentions_recursive(f->x, clang_Cursor_getArgument(call, 1)))
+		f->sets_recursive = 1;
 	free(name);
 }
 

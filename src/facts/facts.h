@@ -37,7 +37,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "3"
+#define TSAFE_FACTS_FORMAT "4"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
@@ -77,6 +77,9 @@ enum {
 	EVF_KILL       = 1 << 15, /* ASSUME: the atom is written: nothing is known of it */
 	EVF_RET_ZERO   = 1 << 16, /* RETURN: returns 0, NULL or false */
 	EVF_RET_NONZERO = 1 << 17,/* RETURN: returns a nonzero constant or an object's address */
+	EVF_RECURSIVE  = 1 << 18, /* LOCK: of a mutex initialised recursive (static initializer);
+	                             CALL: an init that makes its lock recursive (attr, mtx_recursive) */
+	EVF_ONE        = 1 << 19, /* CALL: sem_init with the value 1 (a binary semaphore) */
 };
 
 /* What kind of primitive a lock event works on (from rules/locks.tsv). */

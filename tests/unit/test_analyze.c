@@ -515,7 +515,9 @@ static void test_lock_order_edges_are_handed_out(void **state)
 	analyze_edge_list_free(&l);
 }
 
-static void transfer_program(int ordered)
+/* transfer(from, to) locks both accounts: called with accounts of unknown objects (the
+ * thread's argument), or with two named ones in one order (swapped: both orders). */
+static void transfer_program_with(int ordered, const char *x, const char *y, int swapped)
 {
 	struct function *t = fn("transfer", 2);
 	if (ordered) {
@@ -537,11 +539,43 @@ static void transfer_program(int ordered)
 	c->name = xstrdup("transfer");
 	c->nargs = 2;
 	c->args = xcalloc(2, sizeof *c->args);
-	c->args[0].path = xstrdup("&g:x");
-	c->args[1].path = xstrdup("&g:y");
-	ret(w, b, 13);
+	c->args[0].path = xstrdup(x);
+	c->args[1].path = xstrdup(y);
+	if (swapped) {
+		c = ev(w, b, EV_CALL, 13);
+		c->callee = xstrdup("c:@F@transfer");
+		c->name = xstrdup("transfer");
+		c->nargs = 2;
+		c->args = xcalloc(2, sizeof *c->args);
+		c->args[0].path = xstrdup(y);
+		c->args[1].path = xstrdup(x);
+	}
+	ret(w, b, 14);
 	main_two_threads("worker");
 	run();
+}
+
+static void transfer_program(int ordered)
+{
+	transfer_program_with(ordered, "p:0*.from", "p:0*.to", 0);
+}
+
+/* Named accounts are locks of their own: one order is no inversion, both orders are. */
+static void test_named_instances_are_classes_of_their_own(void **state)
+{
+	(void)state;
+	transfer_program_with(0, "&g:x", "&g:y", 0);
+	assert_int_equal(count("lock-order-inversion"), 0);
+	teardown(NULL);
+	setup(NULL);
+	transfer_program_with(0, "&g:x", "&g:y", 1);
+	const struct finding *f = only("lock-order-inversion");
+	assert_non_null(strstr(f->symbol, "global:x.lock"));
+	assert_non_null(strstr(f->symbol, "global:y.lock"));
+	teardown(NULL);
+	setup(NULL);
+	transfer_program_with(1, "&g:x", "&g:y", 1);   /* ordered by id */
+	assert_int_equal(count("lock-order-inversion"), 0);
 }
 
 static void test_same_class_nesting_needs_an_order(void **state)
@@ -918,6 +952,7 @@ int main(void)
 		T(test_lock_order_edges_are_handed_out),
 		T(test_same_class_nesting_needs_an_order),
 		T(test_same_class_nesting_ordered_by_id_is_fine),
+		T(test_named_instances_are_classes_of_their_own),
 		T(test_double_lock_and_unlock_not_held),
 		T(test_locks_tsafe_cannot_name_are_not_one_lock),
 		T(test_unlock_wrapper_is_not_misuse_but_its_misuse_is),
