@@ -20,8 +20,9 @@ static void say_off(const struct watch_plan *w, FILE *out)
 			fclose(fp);
 		}
 		fprintf(out, "tsafe: watch: perf_event_open refused hardware watchpoints (%s; "
-		        "kernel.perf_event_paranoid is %s, at most 2 is needed): data races were not "
-		        "watched, the rest of the run is unaffected\n", strerror(w->denied_err), paranoid);
+		        "kernel.perf_event_paranoid is %s and must be at most 2, and no seccomp policy "
+		        "or container may forbid it): data races were not watched, the rest of the run "
+		        "is unaffected\n", strerror(w->denied_err), paranoid);
 		return;
 	}
 	static const char *const why[] = {
