@@ -124,3 +124,16 @@ int lock_key_recursive(const struct analysis *a, int key, const struct event *ev
 {
 	return (ev->flags & EVF_RECURSIVE) || known(&a->recursive, &a->lock_keys[key]);
 }
+
+void lockid_note_init(struct analysis *a, const struct activation *f, const struct event *ev)
+{
+	if (ev->nargs < 2 || !str_eq(ev->name, "pthread_mutex_init"))
+		return;
+	int recursive = 0;
+	for (const struct activation *g = f; g->caller && !recursive; g = g->caller)
+		recursive = (g->call->flags & EVF_RECURSIVE) != 0;
+	char *obj = recursive ? frame_path(f, ev->args[0].path) : NULL;
+	if (obj && obj[0] == '&' && !strchr(obj, '*'))
+		keymap_put_str(&a->recursive, obj + 1, 1);
+	free(obj);
+}
