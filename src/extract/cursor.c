@@ -65,12 +65,8 @@ static CXCursor strip(CXCursor e, int casts)
 {
 	for (;;) {
 		enum CXCursorKind k = clang_getCursorKind(e);
-		/* (check, value): a comma expression's value is its right operand's, as in
-		 * CONST_CAST(T, p) macros that type-check p first. */
 		int one = k == CXCursor_ParenExpr || is_unary(e, CXUnaryOperator_Extension) ||
-		          (casts && k == CXCursor_CStyleCastExpr) ||
-		          (casts && k == CXCursor_BinaryOperator &&
-		           clang_getCursorBinaryOperatorKind(e) == CXBinaryOperator_Comma);
+		          (casts && k == CXCursor_CStyleCastExpr);
 		CXCursor *v;
 		int n = cursor_children(e, &v);
 		/* An UnexposedExpr with one child is an implicit cast (several: an AtomicExpr). */

@@ -98,7 +98,7 @@ struct xfn {
 int cursor_children(CXCursor c, CXCursor **out);   /* caller frees *out */
 CXCursor cursor_child(CXCursor c, int i);          /* null cursor if absent */
 int cursor_nchildren(CXCursor c);
-CXCursor strip_expr(CXCursor e);         /* parens, casts, __extension__, the value of (a, b) */
+CXCursor strip_expr(CXCursor e);         /* parens, implicit and explicit casts, __extension__ */
 CXCursor strip_implicit(CXCursor e);     /* parens and implicit casts only */
 int is_null_cursor(CXCursor c);
 int same_decl(CXCursor a, CXCursor b);
