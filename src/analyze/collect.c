@@ -83,10 +83,23 @@ void records_truncate(struct analysis *a, int nacc, int nedges)
 	}
 	a->nacc = nacc;
 	for (int i = nedges; i < a->nedges; i++) {
-		free(a->edges[i].gates);
+		if (a->edges[i].owns_gates)
+			free((int *)a->edges[i].gates);
 		free(a->edges[i].stack);
 	}
 	a->nedges = nedges;
+}
+
+/* x[i] or (p + i)->f in a thread whose index was read from the thread's own argument
+ * ((long)arg, arg->id): each running instance has an element of its own. */
+static int own_element(const struct activation *f, const struct event *ev)
+{
+	if (!ev->arg || f->ctx->kind != CTX_THREAD)
+		return 0;
+	char *idx = frame_path(f, ev->arg);
+	int own = idx && object_owner(idx + (idx[0] == '&')) == f->ctx->id;
+	free(idx);
+	return own;
 }
 
 static void record_access(struct analysis *a, const struct activation *f, const struct event *ev,
@@ -106,6 +119,7 @@ static void record_access(struct analysis *a, const struct activation *f, const 
 	r->write = (ev->flags & EVF_WRITE) != 0;
 	r->atomic = (ev->flags & EVF_ATOMIC) != 0;
 	r->dying = frame_dies(a, f, ev);
+	r->own_element = own_element(f, ev);
 	frame_when(f, ev, &r->when);
 	r->locks = xcalloc((size_t)(s->n ? s->n : 1), sizeof *r->locks);
 	r->lock_shared = xcalloc((size_t)(s->n ? s->n : 1), 1);
@@ -175,6 +189,7 @@ static void record_edges(struct analysis *a, const struct activation *f, const s
 {
 	int to = class_intern(a, a->lock_keys[key].cls), dying = -1;
 	const char *tcls = a->lock_keys[key].tcls;
+	int *held = NULL, nheld = 0, *at = NULL, owner = 1;
 	for (int i = 0; i < s->n; i++) {
 		const struct held *h = &s->e[i];
 		/* Two elements of an array of locks nest as two locks of one class. */
@@ -199,12 +214,25 @@ static void record_edges(struct analysis *a, const struct activation *f, const s
 		 * an order the code fixes by address or id. */
 		e->same_instance_order_ok = str_eq(a->lock_keys[h->key].tcls, tcls) &&
 		                            ordered_on_chain(a, f, h, tcls);
-		e->gates = xcalloc((size_t)(s->n ? s->n : 1), sizeof *e->gates);
-		for (int j = 0; j < s->n; j++)
-			if (j != i && held_for_sure(&s->e[j]) && s->e[j].key != key)
-				e->gates[e->ngates++] = class_intern(a, a->lock_keys[s->e[j].key].cls);
+		if (!held) {        /* the held classes, once per acquisition */
+			held = xcalloc((size_t)s->n, sizeof *held);
+			at = xcalloc((size_t)s->n, sizeof *at);
+			for (int j = 0; j < s->n; j++) {
+				at[j] = -1;
+				if (held_for_sure(&s->e[j]) && s->e[j].key != key) {
+					at[j] = nheld;
+					held[nheld++] = class_intern(a, a->lock_keys[s->e[j].key].cls);
+				}
+			}
+		}
+		e->gates = held;
+		e->ngates = nheld;
+		e->gate_self = at[i];     /* -1: an element of the lock acquired, not among them */
+		e->owns_gates = owner;
+		owner = 0;
 		e->nstack = frame_stack(f, ev, &e->stack);
 	}
+	free(at);
 }
 
 static void on_lock(struct analysis *a, const struct activation *f, const struct event *ev,
@@ -247,6 +275,9 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 		if (!isolated && mt_unsafe_find(ev->name) && !index_resolve(&a->ix, ev->callee, f->tu))
 			add_misuse(a, "mt-unsafe-call", f, ev, -1, NULL, NULL);
 		break;
+	case EV_STORE:
+		fnptr_note_store(a, f, ev);
+		break;
 	case EV_THREAD_CREATE:
 	case EV_THREAD_JOIN:
 	case EV_THREAD_DETACH:
@@ -276,7 +307,7 @@ static int held_on_success(const struct function *fn, const struct held *h)
 void collect_return(struct analysis *a, const struct activation *f, const struct event *ev,
                     const struct lstate *at, const struct lstate *fn_exit)
 {
-	int thread_end = f->ctx->kind == CTX_THREAD &&
+	int thread_end = f->ctx->kind == CTX_THREAD && !f->ctx->library &&   /* an API call is no thread */
 		(f->depth == 0 || (ev->flags & EVF_THREAD_EXIT));
 	int own_paths = f->ctx->kind == CTX_ISOLATED && f->depth == 0;
 	if (!thread_end && !own_paths)

@@ -83,9 +83,17 @@ static void privatize(const struct activation *f, const char *path, struct strbu
 	sb_add(sb, p);
 }
 
+/* A thread's own argument object belongs to that thread, but not what a pointer stored in
+ * it points to: its creator filled it (arg->pool->count: the pool every thread's argument
+ * names). Locals and heap blocks of an invocation, and what their pointers reach, are its. */
 int object_owner(const char *object)
 {
-	return object[0] == '~' ? atoi(object + 1) : -1;
+	if (object[0] != '~')
+		return -1;
+	const char *root = strchr(object, ':');
+	if (root && str_starts(root, ":targ") && strchr(root, '*'))
+		return -1;
+	return atoi(object + 1);
 }
 
 /* Appends the frame's name for path to sb; -1 (nothing appended) when it names no object. */
@@ -273,6 +281,7 @@ static struct hkey memo_key(struct analysis *a, const struct activation *f,
 			kb_int(kb, g->call->pos);
 	kb_int(kb, -2);
 	kb_int(kb, f->fn_index);
+	kb_int(kb, f->pre);          /* before the first thread or not: records differ */
 	for (int i = 0; i < f->nargs; i++) {
 		kb_str(kb, f->args[i].path);
 		kb_str(kb, f->args[i].lock_class);
@@ -304,7 +313,9 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 		.fn = callee->fn, .tu = callee->tu, .caller = f, .call = ev,
 		.fn_index = index_of_ref(&a->ix, callee),
 		.depth = f->depth + 1, .ctx = f->ctx,
+		.pre = prethread_at(f, ev),
 	};
+	sub.after = a->after_create[sub.fn_index];
 	frame_args(a, f, ev, &sub);
 
 	struct lstate out, saved;
@@ -416,12 +427,19 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 		apply_lock(a, f, ev, s, key);
 	else if (ev->kind == EV_UNLOCK)
 		apply_unlock(s, key);
-	else if (ev->kind == EV_CALL) {
+	else if (ev->kind == EV_CALL && ev->callee) {
 		const struct fn_ref *callee = index_resolve_call(&a->ix, ev, f->tu);
 		lockid_note_init(a, f, ev);
 		atoms_before_call(a, f, ev, s);
 		if (callee)
 			apply_call(a, f, ev, callee, s, emit);
+	} else if (ev->kind == EV_CALL) {   /* through a pointer: every candidate, none's locks */
+		const struct fn_ref **t;
+		int n = fnptr_targets(a, f, ev->arg, ev->type, &t);
+		atoms_before_call(a, f, ev, s);
+		for (int i = 0; i < n; i++)
+			apply_call(a, f, ev, t[i], s, emit);
+		free(t);
 	} else if (ev->kind == EV_ASSUME)
 		atoms_assume(a, f, ev, s);
 }
@@ -533,10 +551,12 @@ void engine_run_context(struct analysis *a, struct context *ctx, struct call_arg
 {
 	struct activation f = {
 		.fn = ctx->entry->fn, .tu = ctx->entry->tu, .args = args, .nargs = nargs, .ctx = ctx,
-		.fn_index = index_of_ref(&a->ix, ctx->entry),
+		.fn_index = index_of_ref(&a->ix, ctx->entry), .pre = 1,
 	};
+	f.after = a->after_create[f.fn_index];
 	struct lstate entry, exit;
-	ls_init(&entry, ctx->kind == CTX_ISOLATED ? LS_ENTRY : LS_UNHELD);
+	/* A library call may come with its caller's locks held: like a function alone. */
+	ls_init(&entry, ctx->kind == CTX_ISOLATED || ctx->library ? LS_ENTRY : LS_UNHELD);
 	ls_init(&exit, entry.dflt);
 	solve_frame(a, &f, &entry, &exit, 1);
 	ls_free(&entry);

@@ -146,6 +146,8 @@ struct when {
 	struct {
 		int pos, lo, hi;
 	} lv[WHEN_LEVELS];           /* deeper calls do not change when code runs */
+	int pre;                     /* before the context's first thread creation, at any depth
+	                                (prethread.c): ordered before every thread it starts */
 };
 
 struct activation {
@@ -158,6 +160,8 @@ struct activation {
 	const struct event *call;    /* the call event in the caller */
 	int depth;
 	struct context *ctx;
+	int pre;                     /* reached before the context created any thread */
+	const unsigned char *after;  /* prethread.c: per event pos of fn, after a creation */
 };
 
 enum ctx_kind { CTX_MAIN, CTX_THREAD, CTX_ISOLATED };
@@ -167,9 +171,12 @@ struct context {
 	enum ctx_kind kind;
 	const struct fn_ref *entry;
 	char *arg;                   /* root-terms path passed as the thread argument */
+	char *shape;                 /* that argument without its owners (contexts.c) */
 	char *handle;                /* root-terms path of the pthread_t */
 	int multi;                   /* several instances can run at once */
 	int reaches;                 /* times its creation site was reached */
+	int unbounded;               /* started by several contexts: alive at any time */
+	int library;                 /* an exported function callers' threads may run (library.c) */
 	int detached;
 	/* Alive from start to end (has_end: joined), in its parent main's chains. */
 	struct when start, end;
@@ -182,6 +189,15 @@ struct context {
 	int joined;                  /* some thread joins its handle */
 	struct frame_site *create_stack;
 	int ncreate_stack;
+	int shown;                   /* create_stack level shown as where it was created: the call
+	                                of a thread-creating wrapper that named the routine */
+	struct path_step *create_path;   /* exclusive.c: from the creator's entry, by depth */
+	int ncreate_path;
+};
+
+struct path_step {                   /* one level of the calls that reached an event */
+	const struct function *fn;
+	const struct event *ev;      /* the call (or, innermost, the event itself) */
 };
 
 struct frame_site {                  /* one level of a stack kept for reports */
@@ -197,6 +213,7 @@ struct access_rec {
 	const struct function *fn;
 	int write, atomic;
 	int dying;                   /* on a path that ends the process (dying.c) */
+	int own_element;             /* an element indexed by its thread's own identity */
 	struct when when;            /* for the main context: which threads run alongside */
 	int *locks;                  /* interned lock classes held for sure */
 	unsigned char *lock_shared;
@@ -214,8 +231,11 @@ struct edge_rec {
 	int dying;                   /* taken on a path that ends the process (dying.c) */
 	const struct event *outer_ev, *inner_ev;
 	const struct function *outer_fn, *inner_fn;
-	int *gates;                  /* other classes held for sure at the inner acquisition */
-	int ngates;
+	/* The classes held for sure at the inner acquisition, one array shared by the edges of
+	 * that acquisition (the first owns it: n held locks make n edges, not n² entries);
+	 * gates[gate_self] is this edge's own outer lock, no gate of it. */
+	const int *gates;
+	int ngates, gate_self, owns_gates;
 	struct frame_site *stack;
 	int nstack;
 };
@@ -268,6 +288,9 @@ struct analysis {
 	} scratch[MAX_DEPTH];
 	struct keymap memo;          /* frame+entry state (+ main's call chain) -> reported, exit */
 	unsigned char **dying;       /* per index fn: its blocks every path from which dies */
+	unsigned char *noreturn;     /* per index fn: whether it can return (dying.c) */
+	unsigned char **after_create;/* per index fn: per event pos, after a thread creation
+	                                (prethread.c; NULL: the function creates none) */
 	struct keymap exit_unique;   /* ls_key_full of an exit state -> its index: stored once */
 	struct lstate *exit_states;
 	int nexit, cap_exit;
@@ -282,6 +305,7 @@ struct analysis {
 	long cuts;                   /* recursive calls not followed so far */
 	int truncated;               /* the frame budget was reached */
 	struct finding_list *out;
+	struct fnptr *fnptr;         /* function values (fnptr.c) */
 };
 
 /* engine.c */
@@ -327,6 +351,37 @@ void records_truncate(struct analysis *a, int nacc, int nedges);
 void collect_return(struct analysis *a, const struct activation *f, const struct event *ev,
                     const struct lstate *at, const struct lstate *fn_exit);
 
+/* fnptr.c: function pointers. fnptr_build solves the program-wide flows once; the walk
+ * reports each EV_STORE (fnptr_note_store). fnptr_targets: the definitions a call or
+ * creation through pointer object `slot` (field `field`) of frame f may run (*out: free it).
+ * fnptr_trampoline: when entry only runs a function its argument carries, that function and
+ * its argument. Unresolved creation sites are remembered for the report. */
+void fnptr_build(struct analysis *a);
+void fnptr_free(struct analysis *a);
+void fnptr_note_store(struct analysis *a, const struct activation *f, const struct event *ev);
+int fnptr_targets(struct analysis *a, const struct activation *f, const char *slot,
+                  const char *field, const struct fn_ref ***out);
+int fnptr_trampoline(struct analysis *a, const struct fn_ref *entry, const char *targ,
+                     const struct fn_ref **run, char **run_arg);
+void fnptr_note_unresolved(struct analysis *a, const struct activation *f, const struct event *ev);
+int fnptr_unresolved(const struct analysis *a, int i, const struct event **ev,
+                     const struct function **fn);
+void check_unresolved_threads(struct analysis *a);
+
+/* prethread.c */
+void prethread_build(struct analysis *a);
+void prethread_free(struct analysis *a);
+/* Is event ev of frame f reached before its context created any thread? */
+int prethread_at(const struct activation *f, const struct event *ev);
+/* Does code of context c at x surely run before context d exists (c started d, directly or
+ * through other threads, after x)? */
+int prethread_orders(const struct context *c, const struct when *x, const struct context *d);
+
+/* exclusive.c */
+void exclusive_note_path(struct context *c, const struct activation *f, const struct event *ev);
+/* Were c and d (or their ancestors) created on branches that exclude each other? */
+int contexts_exclusive(const struct context *c, const struct context *d);
+
 /* atoms.c: correlated branches and return values */
 void atoms_assume(struct analysis *a, const struct activation *f, const struct event *ev,
                   struct lstate *s);
@@ -338,7 +393,20 @@ void atoms_after_call(struct analysis *a, const struct activation *callee, struc
 void atoms_free(struct analysis *a);
 
 /* contexts.c */
+/* Direct calls between definitions, resolved once: callees of k are
+ * callee[first[k] .. first[k + 1]). */
+struct call_graph {
+	int *first, *callee;
+	int *callers;          /* how many direct calls reach each definition */
+};
+void call_graph_build(const struct program_index *ix, struct call_graph *g);
+void call_graph_free(struct call_graph *g);
+struct context *new_context(struct analysis *a, enum ctx_kind kind, const struct fn_ref *entry);
+void run_thread(struct analysis *a, struct context *c);
 void contexts_discover(struct analysis *a);
+/* library.c: the exported API no program root reaches, as threads any number of callers
+ * may run at once. */
+void contexts_add_library(struct analysis *a);
 int same_site(const struct context *c, const struct context *d);
 void contexts_note_thread_op(struct analysis *a, const struct activation *f, const struct event *ev);
 void frame_when(const struct activation *f, const struct event *ev, struct when *w);
@@ -347,11 +415,17 @@ void frame_when(const struct activation *f, const struct event *ev, struct when 
 int contexts_concurrent(const struct analysis *a, int cx, const struct when *x, int cy,
                         const struct when *y);
 
+/* race_kind.c: how a race between x and y on the object of records order[lo..hi) is
+ * worded; *warning is set for statistics counters and polled flags. */
+const char *race_kind(const struct analysis *a, const int *order, int lo, int hi,
+                      const struct access_rec *x, const struct access_rec *y, int *warning);
+
 /* rules */
 void check_races(struct analysis *a);
 void check_lock_order(struct analysis *a);
 void check_misuse(struct analysis *a);
 void check_thread_leaks(struct analysis *a);
+void check_mt_unsafe(struct analysis *a);      /* mtunsafe.c, from check_misuse */
 
 /* emit.c: findings */
 struct finding *emit_finding(struct analysis *a, const char *rule, const char *message, const char *symbol);

@@ -10,13 +10,16 @@
 
 #include "common/util.h"
 
-void emit_access(struct xfn *f, CXCursor e, unsigned flags, const char *path)
+struct event *emit_access(struct xfn *f, CXCursor e, unsigned flags, const char *path)
 {
 	if (!path_is_shared(path) || path_is_private(f, path))
-		return;   /* accesses through a pointer of unknown value are not recorded */
+		return NULL;   /* accesses through a pointer of unknown value are not recorded */
 	CXType t = clang_getCursorType(e);
 	if (clang_isConstQualifiedType(t))
-		return;   /* read-only objects cannot race */
+		return NULL;   /* read-only objects cannot race */
+	enum CXTypeKind tk = clang_getCanonicalType(t).kind;
+	if (tk == CXType_FunctionProto || tk == CXType_FunctionNoProto)
+		return NULL;   /* (*fp)(): code, not data */
 	if (clang_getCanonicalType(t).kind == CXType_Atomic)
 		flags |= EVF_ATOMIC;
 	char *name = cursor_text(f->x, e), *type = type_name(t);
@@ -25,6 +28,7 @@ void emit_access(struct xfn *f, CXCursor e, unsigned flags, const char *path)
 	ev->path = xstrdup(path);
 	ev->name = name;
 	ev->type = type;
+	return ev;
 }
 
 static unsigned use_flags(enum use use)
@@ -103,7 +107,9 @@ static void lvalue_access(struct xfn *f, CXCursor e, enum use use)
 		}
 	}
 	char *p = path_of(f, e);
-	emit_access(f, e, use_flags(use), p);
+	struct event *ev = emit_access(f, e, use_flags(use), p);
+	if (ev && strstr(p, "[]"))
+		ev->arg = element_index(f, e);
 	free(p);
 }
 
@@ -128,8 +134,12 @@ static void walk_assign(struct xfn *f, CXCursor e, enum use use)
 		watch_end(f, local && use == U_WRITE ? clang_getCursorReferenced(l) : clang_getNullCursor(),
 		          saved, saved_pos);
 		lvalue_access(f, l, use);
-		if (local && use == U_WRITE)
+		if (use == U_WRITE)
+			note_store(f, l, rhs);
+		if (local && use == U_WRITE) {
 			set_alias(f, clang_getCursorReferenced(l), rhs);
+			note_struct_copy(f, clang_getCursorReferenced(l), rhs);
+		}
 	} else {
 		walk_expr(f, lhs, use);
 		walk_expr(f, rhs, U_READ);
