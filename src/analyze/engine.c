@@ -386,6 +386,9 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
                      struct lstate *s, int emit)
 {
 	int key = -1;
+	/* A declared operation stands for a body the program lacks. */
+	if ((ev->flags & EVF_DECLARED) && index_resolve(&a->ix, ev->callee, f->tu))
+		return;
 	switch (ev->kind) {
 	case EV_LOCK:
 		key = event_lock_key(a, f, ev, ev->path);

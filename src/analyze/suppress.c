@@ -50,7 +50,7 @@ static int names_rule(const char *line, size_t len, const char *rule, char **bad
  * of every scan, cached or not. */
 int suppress_check_file(const char *path, char **err)
 {
-	FILE *fp = fopen(path, "rb");
+	FILE *fp = fopen_regular(path);
 	if (!fp)
 		return 0;           /* unreadable: the scan reports it */
 	struct strbuf sb;

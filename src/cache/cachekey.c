@@ -22,7 +22,7 @@ static void hash_str(XXH3_state_t *st, const char *s)
 /* The digest of a file's contents, or 0 when it cannot be read. */
 static int digest_file(const char *path, XXH128_hash_t *out)
 {
-	FILE *fp = fopen(path, "rb");
+	FILE *fp = fopen_regular(path);
 	if (!fp)
 		return 0;
 	XXH3_state_t *st = XXH3_createState();

@@ -152,6 +152,12 @@ void extractor_stop(struct extractor *x)
 int extractor_list(const char *dir, struct compile_db *db, char **err)
 {
 	*err = NULL;
+	/* libclang's reader takes what it can of a broken file: check it strictly first. */
+	char *json_path = xasprintf("%s/compile_commands.json", dir);
+	int bad = access(json_path, F_OK) == 0 && compdb_check_json(json_path, err);
+	free(json_path);
+	if (bad)
+		return -1;
 	struct extractor x = {0};
 	char *path = helper_path();
 	char *argv[] = {path, "--list", (char *)dir, NULL};
@@ -167,14 +173,13 @@ int extractor_list(const char *dir, struct compile_db *db, char **err)
 	if (got == 1)
 		frame_free(rec, n);
 	while (fine && (got = frame_read(x.from, &rec, &n)) == 1) {
-		struct compile_unit *u = n >= 3 ? compdb_add(db, rec[0], rec[1]) : NULL;
-		if (u) {
-			u->argc = n - 2;
-			u->argv = xcalloc((size_t)n - 1, sizeof *u->argv);
+		if (n >= 3) {
+			char **args = xcalloc((size_t)n - 1, sizeof *args);
 			for (int i = 2; i < n; i++) {
-				u->argv[i - 2] = rec[i];
+				args[i - 2] = rec[i];
 				rec[i] = NULL;
 			}
+			compdb_add_command(db, rec[0], rec[1], args, n - 2);
 		}
 		frame_free(rec, n);
 	}

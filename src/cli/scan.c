@@ -73,6 +73,18 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 	return 0;
 }
 
+/* Entries of compile_commands.json that compile a file again: said, one line each. */
+static void report_skipped(const struct compile_db *db)
+{
+	for (int i = 0; i < db->nskipped; i++) {
+		const struct compile_skip *k = &db->skipped[i];
+		fprintf(stderr, "tsafe: compile_commands.json entry %d compiles %s again%s%s%s: it is "
+		        "analysed once, with the flags of entry %d\n", k->entry, k->file,
+		        k->difference ? " (" : " (same command)", k->difference ? k->difference : "",
+		        k->difference ? ")" : "", k->kept_entry);
+	}
+}
+
 /* The current directory when it holds every source, else their deepest common directory. */
 static char *default_root(const struct compile_db *db)
 {
@@ -331,6 +343,7 @@ int cmd_scan(int argc, char **argv)
 		cli_error("%s", err);
 		goto out;
 	}
+	report_skipped(&db);
 	root = a.out.root ? canonical_root(a.out.root) : default_root(&db);
 	if (!root) {
 		cli_error("--root '%s' is not a directory", a.out.root);

@@ -25,27 +25,88 @@ static char *canonical(const char *dir, const char *file)
 	return joined;     /* a missing file: the extractor will say so */
 }
 
-static int already_listed(const struct compile_db *db, const char *file)
+/* The index of the unit of file, or -1. */
+static int listed_at(const struct compile_db *db, const char *file)
 {
 	for (int i = 0; i < db->n; i++)
 		if (!strcmp(db->units[i].file, file))
-			return 1;
-	return 0;
+			return i;
+	return -1;
 }
 
-struct compile_unit *compdb_add(struct compile_db *db, const char *directory, const char *file)
+static struct compile_unit *append_canonical(struct compile_db *db, const char *directory, char *path)
 {
-	char *path = canonical(directory, file);
-	if (already_listed(db, path)) {     /* compiled twice: analyse it once */
-		free(path);
-		return NULL;
-	}
 	grow_array((void **)&db->units, &db->cap, db->n, sizeof *db->units);
 	struct compile_unit *u = &db->units[db->n++];
 	memset(u, 0, sizeof *u);
 	u->file = path;
 	u->directory = xstrdup(directory);
+	u->entry = db->nentries;
 	return u;
+}
+
+struct compile_unit *compdb_append(struct compile_db *db, const char *directory, const char *file)
+{
+	db->nentries++;
+	return append_canonical(db, directory, canonical(directory, file));
+}
+
+struct compile_unit *compdb_add(struct compile_db *db, const char *directory, const char *file)
+{
+	char *path = canonical(directory, file);
+	db->nentries++;
+	if (listed_at(db, path) >= 0) {     /* compiled twice: analyse it once */
+		free(path);
+		return NULL;
+	}
+	return append_canonical(db, directory, path);
+}
+
+/* The words of b that a does not have ("-DDEBUG -O0"), or NULL when there are none. The
+ * compiler's name and the file itself do not count. */
+static char *extra_words(char **a, int na, char **b, int nb)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	for (int i = 1; i < nb; i++) {
+		int found = 0;
+		for (int j = 1; j < na && !found; j++)
+			found = !strcmp(a[j], b[i]);
+		if (!found)
+			sb_addf(&sb, "%s%s", sb.len ? " " : "", b[i]);
+	}
+	if (!sb.len) {
+		sb_free(&sb);
+		return NULL;
+	}
+	return sb_detach(&sb);
+}
+
+void compdb_add_command(struct compile_db *db, const char *directory, const char *file,
+                        char **argv, int argc)
+{
+	char *path = canonical(directory, file);
+	int at = listed_at(db, path);
+	db->nentries++;
+	if (at < 0) {
+		struct compile_unit *u = append_canonical(db, directory, path);
+		u->argv = argv;
+		u->argc = argc;
+		return;
+	}
+	const struct compile_unit *kept = &db->units[at];
+	char *more = extra_words(kept->argv, kept->argc, argv, argc);
+	char *less = extra_words(argv, argc, kept->argv, kept->argc);
+	char *diff = more && less ? xasprintf("with %s, without %s", more, less)
+		: more ? xasprintf("with %s", more) : less ? xasprintf("without %s", less) : NULL;
+	free(more);
+	free(less);
+	grow_array((void **)&db->skipped, &db->cap_skipped, db->nskipped, sizeof *db->skipped);
+	db->skipped[db->nskipped++] = (struct compile_skip){
+		.file = path, .entry = db->nentries, .kept_entry = kept->entry, .difference = diff};
+	for (int i = 0; i < argc; i++)
+		free(argv[i]);
+	free(argv);
 }
 
 char *compdb_explain_failure(const char *path)
@@ -73,6 +134,83 @@ char *compdb_explain_failure(const char *path)
 	cJSON_Delete(json);
 	sb_free(&sb);
 	return msg;
+}
+
+/* "line L, column C" of position p in text. */
+static char *position(const char *text, const char *p)
+{
+	int line = 1, col = 1;
+	for (const char *q = text; q < p && *q; q++) {
+		col = *q == '\n' ? 1 : col + 1;
+		line += *q == '\n';
+	}
+	return xasprintf("line %d, column %d", line, col);
+}
+
+/* What is wrong with entry e (an element of the array), or NULL. */
+static const char *entry_problem(const cJSON *e)
+{
+	if (!cJSON_IsObject(e))
+		return "is not an object";
+	if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "file")))
+		return "has no \"file\" string";
+	if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "directory")))
+		return "has no \"directory\" string";
+	const cJSON *args = cJSON_GetObjectItemCaseSensitive(e, "arguments");
+	if (cJSON_IsArray(args)) {
+		const cJSON *a;
+		cJSON_ArrayForEach(a, args)
+			if (!cJSON_IsString(a))
+				return "has an \"arguments\" item that is not a string";
+		return NULL;
+	}
+	if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "command")))
+		return "has neither a \"command\" string nor an \"arguments\" array";
+	return NULL;
+}
+
+int compdb_check_json(const char *path, char **err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		*err = compdb_explain_failure(path);
+		return -1;
+	}
+	struct strbuf sb;
+	sb_init(&sb);
+	sb_read_stream(&sb, f);
+	fclose(f);
+	const char *text = sb.buf ? sb.buf : "";
+	const char *end = NULL;
+	cJSON *json = cJSON_ParseWithOpts(text, &end, 1);
+	int rc = 0;
+	if (!json) {
+		char *where = position(text, end ? end : text + strlen(text));
+		*err = xasprintf("%s is not valid JSON: error at %s%s; nothing of it was used: "
+		                 "regenerate it with your build system", path, where,
+		                 end && !*end ? " (the end of the file: a closing ']' or '}' missing?)" : "");
+		free(where);
+		rc = -1;
+	} else if (!cJSON_IsArray(json)) {
+		*err = compdb_explain_failure(path);
+		rc = -1;
+	} else {
+		int i = 0;
+		const cJSON *e;
+		cJSON_ArrayForEach(e, json) {
+			const char *why = entry_problem(e);
+			i++;
+			if (why) {
+				*err = xasprintf("%s: entry %d %s (expected {\"directory\", \"file\", \"command\" "
+				                 "or \"arguments\"}); regenerate it with your build system", path, i, why);
+				rc = -1;
+				break;
+			}
+		}
+	}
+	cJSON_Delete(json);
+	sb_free(&sb);
+	return rc;
 }
 
 void compdb_from_files(struct compile_db *db, char **files, int nfiles, char **flags, int nflags)
@@ -107,5 +245,10 @@ void compdb_free(struct compile_db *db)
 	for (int i = 0; i < db->n; i++)
 		compile_unit_free(&db->units[i]);
 	free(db->units);
+	for (int i = 0; i < db->nskipped; i++) {
+		free(db->skipped[i].file);
+		free(db->skipped[i].difference);
+	}
+	free(db->skipped);
 	memset(db, 0, sizeof *db);
 }

@@ -2,6 +2,7 @@
  * it was cached (size or mtime) is read again. */
 #include "source.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,7 @@ static void drop(struct cached *c)
 
 static struct cached *load(const char *path, const struct stat *st)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = fopen_regular(path);
 	if (!f)
 		return NULL;
 	struct cached *c = xcalloc(1, sizeof *c);
@@ -116,4 +117,29 @@ void source_cache_clear(void)
 			drop(c);
 		}
 	pthread_mutex_unlock(&files_lock);
+}
+
+char *source_inside_root(const char *root, const char *path, int *outside)
+{
+	*outside = 0;
+	if (!path || !*path)
+		return NULL;
+	root = root ? root : ".";
+	char *full = path[0] == '/' ? xstrdup(path) : xasprintf("%s/%s", root, path);
+	char *real = realpath(full, NULL);
+	char *real_root = realpath(root, NULL);
+	free(full);
+	struct stat st;
+	int inside = real && real_root && stat(real, &st) == 0 && S_ISREG(st.st_mode);
+	if (inside && strcmp(real_root, "/") != 0) {
+		size_t n = strlen(real_root);
+		inside = !strncmp(real, real_root, n) && real[n] == '/';
+	}
+	free(real_root);
+	if (!inside) {
+		*outside = real != NULL;
+		free(real);
+		return NULL;
+	}
+	return real;
 }

@@ -12,4 +12,11 @@
 const char *source_line(const char *root, const char *path, int line, size_t *len);
 void source_cache_clear(void);
 
+/* The real path of `path` (absolute, or relative to root; root NULL: the current
+ * directory) when it is a file inside root once symbolic links and ".." are resolved, else
+ * NULL (new string) with *outside 1 when the file exists but is outside (or not a file). Reports show source text only from there: a `#line` directive or debug
+ * information naming "../../etc/passwd" or another absolute path must not put that file's
+ * contents into a report. */
+char *source_inside_root(const char *root, const char *path, int *outside);
+
 #endif

@@ -439,6 +439,24 @@ static void atomic_call(struct xfn *f, CXCursor call, const char *name)
 		atomic_access(f, call, ptr, name);
 }
 
+/* The lock operations a called function declares (annotations.c), when its body is not
+ * in this unit. */
+static void declared_ops(struct xfn *f, CXCursor call, CXCursor decl, const char *usr, const char *name)
+{
+	struct declared_op ops[4];
+	int n = 0;
+	if (!in_system_header(decl) && is_null_cursor(clang_getCursorDefinition(decl)))
+		n = declared_lock_ops(f->x, decl, ops, 4);
+	for (int i = 0; i < n; i++) {
+		struct lock_api api = {.op = ops[i].op, .kind = LK_MUTEX, .shared = ops[i].shared,
+		                       .lock_arg = ops[i].param, .mutex_arg = -1};
+		unsigned flags = EVF_DECLARED | (api.op == LOP_TRY ? EVF_TRY | EVF_UNCERTAIN : 0);
+		emit_lock(f, api.op == LOP_RELEASE ? EV_UNLOCK : EV_LOCK, flags, call, &api, name);
+		struct block *b = &f->fn->blocks[f->cur];
+		b->events[b->nevents - 1].callee = xstrdup(usr);
+	}
+}
+
 static void direct_call(struct xfn *f, CXCursor call, CXCursor decl, const char *name)
 {
 	walk_args(f, call, -1);
@@ -446,6 +464,7 @@ static void direct_call(struct xfn *f, CXCursor call, CXCursor decl, const char 
 	if (!str_starts(name, "__builtin_")) {
 		char *usr = cursor_usr(decl);
 		emit_plain_call(f, call, usr, name, dies ? EVF_NORETURN : 0);
+		declared_ops(f, call, decl, usr, name);
 		free(usr);
 	}
 	if (dies)

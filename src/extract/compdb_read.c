@@ -17,7 +17,8 @@ int extract_compdb_read(const char *dir, struct compile_db *db)
 	for (unsigned i = 0; i < n; i++) {
 		CXCompileCommand c = clang_CompileCommands_getCommand(cmds, i);
 		CXString d = clang_CompileCommand_getDirectory(c), f = clang_CompileCommand_getFilename(c);
-		struct compile_unit *u = compdb_add(db, clang_getCString(d), clang_getCString(f));
+		/* Every entry, duplicates too: tsafe says which it skips, and why. */
+		struct compile_unit *u = compdb_append(db, clang_getCString(d), clang_getCString(f));
 		if (u) {
 			u->argc = (int)clang_CompileCommand_getNumArgs(c);
 			u->argv = xcalloc((size_t)u->argc + 1, sizeof *u->argv);

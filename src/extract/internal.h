@@ -193,6 +193,14 @@ void atoms_note_write(struct xfn *f, CXCursor lvalue, int exact, int line, int c
 unsigned return_value_flags(struct xfn *f, CXCursor e);
 void cond_atom_free(struct xfn *f);
 
+/* annotations.c — Clang thread-safety annotations of a function declaration */
+struct declared_op {
+	enum lock_op op;      /* LOP_ACQUIRE, LOP_RELEASE or LOP_TRY */
+	int shared;
+	int param;            /* the parameter whose object is the capability */
+};
+int declared_lock_ops(struct xtu *x, CXCursor fn, struct declared_op *out, int max);
+
 /* function.c — one function definition */
 void extract_function(struct xtu *x, CXCursor decl);
 

@@ -5,8 +5,10 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -53,6 +55,28 @@ static char *resolve(const char *path, const char *dir)
 	char *real = realpath(joined, NULL);
 	free(joined);
 	return real;
+}
+
+/* Why the source file cannot be read (with the fix), or NULL: libclang's own failure would
+ * only say that parsing failed. */
+static const char *unreadable_source(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == EACCES ? "permission denied (make it readable)" : strerror_r(errno, buf, size);
+	struct stat st;
+	const char *why = NULL;
+	char byte;
+	if (fstat(fd, &st) != 0)
+		why = strerror_r(errno, buf, size);
+	else if (S_ISDIR(st.st_mode))
+		why = "it is a directory (check the \"file\" of its compile command)";
+	else if (!S_ISREG(st.st_mode))
+		why = "it is not a regular file (check the \"file\" of its compile command)";
+	else if (read(fd, &byte, 1) < 0)
+		why = strerror_r(errno, buf, size);
+	close(fd);
+	return why;
 }
 
 struct argv_buf {
@@ -225,6 +249,12 @@ int extract_tu_deps(const struct extract_opts *o, const char *file, struct tu_fa
 		const char *why = strerror_r(errno, buf, sizeof buf);
 		return fail(out, xasprintf("%s: cannot read the source file: %s (check the path in the "
 		                           "compile command)", file, why));
+	}
+	char why_buf[128];
+	const char *unreadable = unreadable_source(canon, why_buf, sizeof why_buf);
+	if (unreadable) {
+		free(canon);
+		return fail(out, xasprintf("%s: cannot read the source file: %s", file, unreadable));
 	}
 	if (rules_load(&err) != 0) {
 		free(canon);

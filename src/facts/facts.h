@@ -37,7 +37,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "4"
+#define TSAFE_FACTS_FORMAT "5"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
@@ -80,6 +80,9 @@ enum {
 	EVF_RECURSIVE  = 1 << 18, /* LOCK: of a mutex initialised recursive (static initializer);
 	                             CALL: an init that makes its lock recursive (attr, mtx_recursive) */
 	EVF_ONE        = 1 << 19, /* CALL: sem_init with the value 1 (a binary semaphore) */
+	EVF_DECLARED   = 1 << 20, /* LOCK/UNLOCK: declared by the thread-safety annotation of the
+	                             function called just before (callee = its USR); void when
+	                             its body is in the program */
 };
 
 /* What kind of primitive a lock event works on (from rules/locks.tsv). */

@@ -1,9 +1,12 @@
 /* escape.c — text from the database made safe for XML and HTML (JUnit, the HTML report):
  * markup characters escaped, and what XML 1.0 cannot carry (control characters, broken
- * UTF-8, U+FFFE/U+FFFF) replaced by U+FFFD, so no finding can break the document. */
+ * UTF-8, U+FFFE/U+FFFF) replaced by U+FFFD, so no finding can break the document; and for
+ * JSON and SARIF, broken UTF-8 (a Latin-1 source line, a file name) replaced the same way. */
 #include "internal.h"
 
 #include <string.h>
+
+#include "common/util.h"
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when invalid. */
 static int utf8_len(const unsigned char *s, size_t n)
@@ -53,4 +56,21 @@ void put_markup(FILE *out, const char *text, int attr)
 			fputs("\xef\xbf\xbd", out);
 		i += len ? (size_t)len : 1;
 	}
+}
+
+char *utf8_repaired(const char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t n = strlen(text);
+	struct strbuf sb;
+	sb_init(&sb);
+	for (size_t i = 0; i < n;) {
+		int len = utf8_len(s + i, n - i);
+		if (len)
+			sb_addn(&sb, text + i, (size_t)len);
+		else
+			sb_add(&sb, "\xef\xbf\xbd");
+		i += len ? (size_t)len : 1;
+	}
+	return sb_detach(&sb);
 }

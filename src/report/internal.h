@@ -16,6 +16,10 @@ int report_html(FILE *out, const struct finding_list *l, const struct report_opt
  * value when attr: any bytes give well-formed XML 1.0 and HTML. */
 void put_markup(FILE *out, const char *text, int attr);
 
+/* A copy of text whose every byte that is not part of valid UTF-8 is U+FFFD (new string):
+ * JSON and SARIF must be UTF-8 whatever the sources and paths hold. */
+char *utf8_repaired(const char *text);
+
 /* "a, b,c" -> ["a", "b", "c"] (items trimmed, empty ones dropped). */
 cJSON *split_to_json(const char *list);
 /* Every engine that saw the finding: f->engines when loaded from the store, else f->engine. */

@@ -97,7 +97,9 @@ int write_json(FILE *out, cJSON *root, int pretty)
 	cJSON_Delete(root);
 	if (!s)
 		return -1;
-	int rc = fputs(s, out) < 0 || fputc('\n', out) == EOF ? -1 : 0;
+	char *utf8 = utf8_repaired(s);     /* cJSON passes bytes >= 0x80 through as they are */
 	cJSON_free(s);
+	int rc = fputs(utf8, out) < 0 || fputc('\n', out) == EOF ? -1 : 0;
+	free(utf8);
 	return rc;
 }

@@ -20,14 +20,19 @@ static void put_snippet(FILE *out, const struct report_opts *o, const struct loc
 	size_t len;
 	if (!loc->file || loc->line <= 0)
 		return;
-	if (!source_line(o->root, loc->file, loc->line, &len)) {
-		fputs("<p class=\"nosrc\">source not available here</p>\n", out);
+	int outside;
+	char *path = source_inside_root(o->root, loc->file, &outside);
+	if (!path || !source_line(NULL, path, loc->line, &len)) {
+		fputs(!outside ? "<p class=\"nosrc\">source not available here</p>\n"
+		               : "<p class=\"nosrc\">source not shown: not a file inside the project "
+		                 "root (--root)</p>\n", out);
+		free(path);
 		return;
 	}
 	fputs("<pre class=\"snippet\">", out);
 	int first = loc->line > SNIPPET_CONTEXT ? loc->line - SNIPPET_CONTEXT : 1;
 	for (int n = first; n <= loc->line + SNIPPET_CONTEXT; n++) {
-		const char *text = source_line(o->root, loc->file, n, &len);
+		const char *text = source_line(NULL, path, n, &len);
 		if (!text)
 			break;
 		char *line = xstrndup(text, len);
@@ -37,6 +42,7 @@ static void put_snippet(FILE *out, const struct report_opts *o, const struct loc
 		free(line);
 	}
 	fputs("</pre>\n", out);
+	free(path);
 }
 
 static void put_place(FILE *out, const char *file, int line, int col)

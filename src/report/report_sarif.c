@@ -77,12 +77,16 @@ static cJSON *physical_location(const char *file, int line, int col)
 	return phys;
 }
 
-/* The source line as region.snippet, so a viewer without the checkout still shows the code. */
+/* The source line as region.snippet, so a viewer without the checkout still shows the code
+ * (only from a file inside the root: see source_inside_root). */
 static void add_snippet(cJSON *phys, const char *root, const char *file, int line)
 {
 	cJSON *region = cJSON_GetObjectItem(phys, "region");
 	size_t len = 0;
-	const char *text = region ? source_line(root, file, line, &len) : NULL;
+	int outside;
+	char *path = region ? source_inside_root(root, file, &outside) : NULL;
+	const char *text = path ? source_line(NULL, path, line, &len) : NULL;
+	free(path);
 	if (!text)
 		return;
 	char *copy = xstrndup(text, len);

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# A compile_commands.json tsafe cannot use as a whole is refused, naming where it is wrong
+# (never partly accepted); entries compiling one file twice are said, not dropped silently;
+# a source that cannot be read is reported as unreadable, not as a flags problem.
+. "$(dirname "$0")/lib.sh"
+S="$FIXTURES/scan"
+P="$WORK/proj"
+mkdir -p "$P"
+cp "$S/race.c" "$S/clean.c" "$P/"
+
+entry() { printf '{"directory": "%s", "file": "%s", "arguments": ["cc", "-pthread", %s"-c", "%s"]}' "$P" "$1" "${2:-}" "$1"; }
+db() { printf '[%s]\n' "$(IFS=,; echo "$*")" >"$P/compile_commands.json"; }
+scan() { run_tsafe scan -p "$P" --db "$WORK/t.db" --root "$P"; }
+
+# Not valid JSON: exit 2 with the position, and nothing analysed.
+printf '[%s,\n {"directory": "%s", "file": "bad\\q.c", "command": "cc -c bad.c"}]\n' "$(entry race.c)" "$P" \
+	>"$P/compile_commands.json"
+scan
+expect "an invalid escape: exit 2 naming the position" 2 "compile_commands.json is not valid JSON: error at line 2, column [0-9]+"
+check "  ...and nothing of it was analysed (no finding printed)" test -z "$(grep -i 'data race' <<<"$out")"
+printf '[%s,\n%s\n' "$(entry race.c)" "$(entry clean.c)" >"$P/compile_commands.json"
+scan
+expect "a missing closing ]: exit 2 at the end of the file" 2 "not valid JSON: error at line 3.*closing"
+printf '[%s, {"directory": "%s", "command": "cc -c x.c"}]\n' "$(entry race.c)" "$P" >"$P/compile_commands.json"
+scan
+expect "an entry without \"file\": exit 2 naming the entry" 2 "entry 2 has no \"file\" string"
+check "  ...in one line" test "$(wc -l <"$WORK/stderr")" -eq 1
+
+# One file compiled twice: said, with how the commands differ.
+db "$(entry race.c)" "$(entry clean.c)" "$(entry race.c '"-DDEBUG", ')"
+scan
+expect "a file compiled twice is analysed" 1 "data race"
+check "  ...and the second entry is named, with its flags" \
+	grep -q "entry 3 compiles $P/race.c again (with -DDEBUG): it is analysed once, with the flags of entry 1" "$WORK/stderr"
+db "$(entry race.c)" "$(entry race.c)"
+scan
+check "the same command twice is said too" grep -q "entry 2 compiles $P/race.c again (same command)" "$WORK/stderr"
+
+# A source that cannot be read: said so, the others analysed (exit 3).
+mkdir -p "$P/dir.c"
+db "$(entry race.c)" "$(entry dir.c)"
+scan
+expect "a directory as a source: exit 3, the others analysed" 3 "dir.c: cannot read the source file: it is a directory"
+check "  ...not blamed on the flags" test -z "$(grep -i "flags" "$WORK/stderr" | grep -v 'compile command')"
+mkfifo "$P/fifo.c"
+db "$(entry race.c)" "$(entry fifo.c)"
+scan
+expect "a FIFO as a source: exit 3, no hang" 3 "fifo.c: cannot read the source file: it is not a regular file"
+
+finish
