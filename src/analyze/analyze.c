@@ -22,6 +22,7 @@ static void free_records(struct analysis *a)
 		free(c->arg);
 		free(c->handle);
 		free(c->create_stack);
+		free(c->create_path);
 		free(c);
 	}
 	free(a->ctxs);
@@ -45,6 +46,7 @@ static void free_records(struct analysis *a)
 	kb_free(&a->kb);
 	frame_scratch_free(a);
 	dying_free(a);
+	prethread_free(a);
 	atoms_free(a);
 	keymap_free(&a->recursive);
 	keymap_free(&a->sem_one);

@@ -89,6 +89,18 @@ void records_truncate(struct analysis *a, int nacc, int nedges)
 	a->nedges = nedges;
 }
 
+/* x[i] or (p + i)->f in a thread whose index was read from the thread's own argument
+ * ((long)arg, arg->id): each running instance has an element of its own. */
+static int own_element(const struct activation *f, const struct event *ev)
+{
+	if (!ev->arg || f->ctx->kind != CTX_THREAD)
+		return 0;
+	char *idx = frame_path(f, ev->arg);
+	int own = idx && object_owner(idx + (idx[0] == '&')) == f->ctx->id;
+	free(idx);
+	return own;
+}
+
 static void record_access(struct analysis *a, const struct activation *f, const struct event *ev,
                           const struct lstate *s)
 {
@@ -106,6 +118,7 @@ static void record_access(struct analysis *a, const struct activation *f, const 
 	r->write = (ev->flags & EVF_WRITE) != 0;
 	r->atomic = (ev->flags & EVF_ATOMIC) != 0;
 	r->dying = frame_dies(a, f, ev);
+	r->own_element = own_element(f, ev);
 	frame_when(f, ev, &r->when);
 	r->locks = xcalloc((size_t)(s->n ? s->n : 1), sizeof *r->locks);
 	r->lock_shared = xcalloc((size_t)(s->n ? s->n : 1), 1);

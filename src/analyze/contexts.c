@@ -26,6 +26,7 @@ static struct context *new_context(struct analysis *a, enum ctx_kind kind, const
 
 void frame_when(const struct activation *f, const struct event *ev, struct when *w)
 {
+	w->pre = prethread_at(f, ev);
 	w->n = f->depth + 1 < WHEN_LEVELS ? f->depth + 1 : WHEN_LEVELS;
 	for (const struct activation *g = f; g; ev = g->call, g = g->caller) {
 		if (g->depth >= WHEN_LEVELS)
@@ -125,6 +126,7 @@ static void note_create(struct analysis *a, const struct activation *f, const st
 	c->create_ev = ev;
 	c->create_fn = f->fn;
 	c->ncreate_stack = frame_stack(f, ev, &c->create_stack);
+	exclusive_note_path(c, f, ev);
 }
 
 void contexts_note_thread_op(struct analysis *a, const struct activation *f, const struct event *ev)
@@ -358,6 +360,7 @@ static void walk_contexts(struct analysis *a, int from)
 void contexts_discover(struct analysis *a)
 {
 	a->reached = xcalloc((size_t)(a->ix.nfns ? a->ix.nfns : 1), 1);
+	prethread_build(a);
 	add_mains(a);
 	walk_contexts(a, 0);
 	int before = a->nctxs;
@@ -397,6 +400,8 @@ int contexts_concurrent(const struct analysis *a, int cx, const struct when *x, 
 		return 0;
 	if (cx == cy || same_site(c, d))
 		return c->kind == CTX_THREAD && c->multi;
+	if (prethread_orders(c, x, d) || prethread_orders(d, y, c) || contexts_exclusive(c, d))
+		return 0;
 	if (c->kind == CTX_MAIN)
 		return main_overlaps(x, d);
 	if (d->kind == CTX_MAIN)

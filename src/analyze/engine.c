@@ -83,9 +83,17 @@ static void privatize(const struct activation *f, const char *path, struct strbu
 	sb_add(sb, p);
 }
 
+/* A thread's own argument object belongs to that thread, but not what a pointer stored in
+ * it points to: its creator filled it (arg->pool->count: the pool every thread's argument
+ * names). Locals and heap blocks of an invocation, and what their pointers reach, are its. */
 int object_owner(const char *object)
 {
-	return object[0] == '~' ? atoi(object + 1) : -1;
+	if (object[0] != '~')
+		return -1;
+	const char *root = strchr(object, ':');
+	if (root && str_starts(root, ":targ") && strchr(root, '*'))
+		return -1;
+	return atoi(object + 1);
 }
 
 /* Appends the frame's name for path to sb; -1 (nothing appended) when it names no object. */
@@ -273,6 +281,7 @@ static struct hkey memo_key(struct analysis *a, const struct activation *f,
 			kb_int(kb, g->call->pos);
 	kb_int(kb, -2);
 	kb_int(kb, f->fn_index);
+	kb_int(kb, f->pre);          /* before the first thread or not: records differ */
 	for (int i = 0; i < f->nargs; i++) {
 		kb_str(kb, f->args[i].path);
 		kb_str(kb, f->args[i].lock_class);
@@ -300,7 +309,9 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 		.fn = callee->fn, .tu = callee->tu, .caller = f, .call = ev,
 		.fn_index = index_of_ref(&a->ix, callee),
 		.depth = f->depth + 1, .ctx = f->ctx,
+		.pre = prethread_at(f, ev),
 	};
+	sub.after = a->after_create[sub.fn_index];
 	frame_args(a, f, ev, &sub);
 
 	struct lstate out, saved;
@@ -524,8 +535,9 @@ void engine_run_context(struct analysis *a, struct context *ctx, struct call_arg
 {
 	struct activation f = {
 		.fn = ctx->entry->fn, .tu = ctx->entry->tu, .args = args, .nargs = nargs, .ctx = ctx,
-		.fn_index = index_of_ref(&a->ix, ctx->entry),
+		.fn_index = index_of_ref(&a->ix, ctx->entry), .pre = 1,
 	};
+	f.after = a->after_create[f.fn_index];
 	struct lstate entry, exit;
 	ls_init(&entry, ctx->kind == CTX_ISOLATED ? LS_ENTRY : LS_UNHELD);
 	ls_init(&exit, entry.dflt);

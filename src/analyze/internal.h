@@ -146,6 +146,8 @@ struct when {
 	struct {
 		int pos, lo, hi;
 	} lv[WHEN_LEVELS];           /* deeper calls do not change when code runs */
+	int pre;                     /* before the context's first thread creation, at any depth
+	                                (prethread.c): ordered before every thread it starts */
 };
 
 struct activation {
@@ -158,6 +160,8 @@ struct activation {
 	const struct event *call;    /* the call event in the caller */
 	int depth;
 	struct context *ctx;
+	int pre;                     /* reached before the context created any thread */
+	const unsigned char *after;  /* prethread.c: per event pos of fn, after a creation */
 };
 
 enum ctx_kind { CTX_MAIN, CTX_THREAD, CTX_ISOLATED };
@@ -182,6 +186,13 @@ struct context {
 	int joined;                  /* some thread joins its handle */
 	struct frame_site *create_stack;
 	int ncreate_stack;
+	struct path_step *create_path;   /* exclusive.c: from the creator's entry, by depth */
+	int ncreate_path;
+};
+
+struct path_step {                   /* one level of the calls that reached an event */
+	const struct function *fn;
+	const struct event *ev;      /* the call (or, innermost, the event itself) */
 };
 
 struct frame_site {                  /* one level of a stack kept for reports */
@@ -197,6 +208,7 @@ struct access_rec {
 	const struct function *fn;
 	int write, atomic;
 	int dying;                   /* on a path that ends the process (dying.c) */
+	int own_element;             /* an element indexed by its thread's own identity */
 	struct when when;            /* for the main context: which threads run alongside */
 	int *locks;                  /* interned lock classes held for sure */
 	unsigned char *lock_shared;
@@ -268,6 +280,9 @@ struct analysis {
 	} scratch[MAX_DEPTH];
 	struct keymap memo;          /* frame+entry state (+ main's call chain) -> reported, exit */
 	unsigned char **dying;       /* per index fn: its blocks every path from which dies */
+	unsigned char *noreturn;     /* per index fn: whether it can return (dying.c) */
+	unsigned char **after_create;/* per index fn: per event pos, after a thread creation
+	                                (prethread.c; NULL: the function creates none) */
 	struct keymap exit_unique;   /* ls_key_full of an exit state -> its index: stored once */
 	struct lstate *exit_states;
 	int nexit, cap_exit;
@@ -323,6 +338,20 @@ void records_truncate(struct analysis *a, int nacc, int nedges);
 void collect_return(struct analysis *a, const struct activation *f, const struct event *ev,
                     const struct lstate *at, const struct lstate *fn_exit);
 
+/* prethread.c */
+void prethread_build(struct analysis *a);
+void prethread_free(struct analysis *a);
+/* Is event ev of frame f reached before its context created any thread? */
+int prethread_at(const struct activation *f, const struct event *ev);
+/* Does code of context c at x surely run before context d exists (c started d, directly or
+ * through other threads, after x)? */
+int prethread_orders(const struct context *c, const struct when *x, const struct context *d);
+
+/* exclusive.c */
+void exclusive_note_path(struct context *c, const struct activation *f, const struct event *ev);
+/* Were c and d (or their ancestors) created on branches that exclude each other? */
+int contexts_exclusive(const struct context *c, const struct context *d);
+
 /* atoms.c: correlated branches and return values */
 void atoms_assume(struct analysis *a, const struct activation *f, const struct event *ev,
                   struct lstate *s);
@@ -343,11 +372,17 @@ void frame_when(const struct activation *f, const struct event *ev, struct when 
 int contexts_concurrent(const struct analysis *a, int cx, const struct when *x, int cy,
                         const struct when *y);
 
+/* race_kind.c: how a race between x and y on the object of records order[lo..hi) is
+ * worded; *warning is set for statistics counters and polled flags. */
+const char *race_kind(const struct analysis *a, const int *order, int lo, int hi,
+                      const struct access_rec *x, const struct access_rec *y, int *warning);
+
 /* rules */
 void check_races(struct analysis *a);
 void check_lock_order(struct analysis *a);
 void check_misuse(struct analysis *a);
 void check_thread_leaks(struct analysis *a);
+void check_mt_unsafe(struct analysis *a);      /* mtunsafe.c, from check_misuse */
 
 /* emit.c: findings */
 struct finding *emit_finding(struct analysis *a, const char *rule, const char *message, const char *symbol);

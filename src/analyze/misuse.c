@@ -1,6 +1,6 @@
 /* misuse.c — findings about one place: double-lock, unlock-not-held, lock-leak,
- * cond-wait-unheld, cond-wait-no-loop, mt-unsafe-call (from the collector's records), and
- * thread-leak (from the thread contexts). */
+ * cond-wait-unheld, cond-wait-no-loop (from the collector's records; mt-unsafe-call in
+ * mtunsafe.c), and thread-leak (from the thread contexts). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,36 +38,10 @@ static char *message_of(struct analysis *a, const struct misuse_rec *m, char **h
 		*here = xasprintf("waits without holding '%s'", lk);
 		return xasprintf("condition wait without holding its mutex '%s'", lk);
 	}
-	if (!strcmp(r, "cond-wait-no-loop")) {
-		*here = xstrdup("waits once, without re-checking the predicate");
-		return xasprintf("condition wait on '%s' is not in a loop that re-checks its predicate",
-		                 m->ev->path && m->ev->name ? m->ev->name : "condition");
-	}
-	/* mt-unsafe-call */
-	const struct mt_unsafe *mu = mt_unsafe_find(m->ev->name);
-	*here = xasprintf("call to '%s'", m->ev->name);
-	return xasprintf("'%s' is not thread-safe (%s); use %s", m->ev->name,
-	                 mu && mu->why ? mu->why : "MT-Unsafe", mu && mu->replacement ? mu->replacement : "a reentrant variant");
-}
-
-static const char *state_of(const struct misuse_rec *m)
-{
-	const struct mt_unsafe *mu = mt_unsafe_find(m->ev->name);
-	return mu && mu->state ? mu->state : m->ev->name;
-}
-
-/* Hidden state is only a problem when two calls that use it can run at once: the same call
- * in a thread with several instances, or another call on the same state alongside. */
-static int state_shared_concurrently(const struct analysis *a, const struct misuse_rec *m)
-{
-	for (int i = 0; i < a->nmis; i++) {
-		const struct misuse_rec *o = &a->mis[i];
-		if (strcmp(o->rule, "mt-unsafe-call") != 0 || strcmp(state_of(o), state_of(m)) != 0)
-			continue;
-		if (contexts_concurrent(a, m->ctx, &m->when, o->ctx, &o->when))
-			return 1;
-	}
-	return 0;
+	/* cond-wait-no-loop */
+	*here = xstrdup("waits once, without re-checking the predicate");
+	return xasprintf("condition wait on '%s' is not in a loop that re-checks its predicate",
+	                 m->ev->path && m->ev->name ? m->ev->name : "condition");
 }
 
 static void report(struct analysis *a, const struct misuse_rec *m)
@@ -93,10 +67,10 @@ void check_misuse(struct analysis *a)
 {
 	for (int i = 0; i < a->nmis; i++) {
 		const struct misuse_rec *m = &a->mis[i];
-		if (!strcmp(m->rule, "mt-unsafe-call") && !state_shared_concurrently(a, m))
-			continue;
-		report(a, m);
+		if (strcmp(m->rule, "mt-unsafe-call") != 0)
+			report(a, m);
 	}
+	check_mt_unsafe(a);
 }
 
 /* Some join or detach in the program works on a handle tsafe cannot name (taken from a

@@ -4,7 +4,8 @@
  * A compile_commands.json often holds several executables (tests, tools) whose translation
  * units each define main and may reuse names such as `worker`. A TU that defines main is
  * taken to be its own executable: its definitions are visible only to itself, while TUs
- * without main are library code every executable may call. */
+ * without main are library code every executable may call (and which may call back a
+ * function that exactly one executable defines). */
 #include <stdlib.h>
 
 #include "internal.h"
@@ -64,7 +65,8 @@ const struct fn_ref *index_resolve(const struct program_index *ix, const char *u
 	int k;
 	if (!usr || !keymap_get_str(&ix->by_usr, usr, &k))
 		return NULL;
-	const struct fn_ref *library = NULL;
+	const struct fn_ref *library = NULL, *in_main = NULL;
+	int mains = 0;
 	for (; k >= 0; k = ix->next_same_usr[k]) {
 		const struct fn_ref *r = &ix->fns[k];
 		if (r->tu == from_tu)
@@ -72,8 +74,14 @@ const struct fn_ref *index_resolve(const struct program_index *ix, const char *u
 		/* A header's inline/static function parsed in several TUs: same file, any copy. */
 		if (!library && (!ix->tu_has_main[r->tu] || (r->fn->flags & FNF_STATIC)))
 			library = r;
+		else if (ix->tu_has_main[r->tu] && !(r->fn->flags & FNF_STATIC) && !ix->tu_has_main[from_tu]) {
+			in_main = r;
+			mains++;
+		}
 	}
-	return library;
+	/* Library code calling back into the one executable that defines the function (a
+	 * shutdown helper in main's file): only that executable can link it. */
+	return library ? library : mains == 1 ? in_main : NULL;
 }
 
 const struct fn_ref *index_resolve_call(struct program_index *ix, const struct event *ev, int from_tu)

@@ -57,7 +57,7 @@ static int racy(const struct analysis *a, const struct access_rec *x, const stru
 		return 0;
 	/* An object of one invocation of its owner context, seen from that context: each running
 	 * instance has its own. */
-	if (x->ctx == y->ctx && object_owner(x->object) == x->ctx)
+	if (x->ctx == y->ctx && (object_owner(x->object) == x->ctx || (x->own_element && y->own_element)))
 		return 0;
 	if (x->atomic && y->atomic)
 		return 0;
@@ -97,12 +97,17 @@ static void add_side(struct analysis *a, struct finding *f, const struct access_
 	emit_stack(a, loc, r->stack, r->nstack);
 }
 
-static void report_pair(struct analysis *a, const struct access_rec *x, const struct access_rec *y)
+static void report_pair(struct analysis *a, const struct access_rec *x, const struct access_rec *y,
+                        const char *kind, int warning)
 {
 	const char *name = x->ev->name ? x->ev->name : x->object;
-	char *msg = xasprintf("data race on '%s'", name);
+	char *msg = xasprintf("data race on '%s' (%s)", name, kind);
 	char *sym = display_symbol(a, x->object);
 	struct finding *f = emit_finding(a, "data-race", msg, sym);
+	if (warning) {
+		free(f->severity);
+		f->severity = xstrdup("warning");
+	}
 	add_side(a, f, x);
 	add_side(a, f, y);
 	free(msg);
@@ -168,7 +173,9 @@ static void check_object(struct analysis *a, const int *order, int lo, int hi)
 			x = y;
 			y = tmp;
 		}
-		report_pair(a, x, y);
+		int warning;
+		const char *kind = race_kind(a, order, lo, hi, x, y, &warning);
+		report_pair(a, x, y, kind, warning);
 	}
 	free(sites);
 }
@@ -186,8 +193,8 @@ static char *race_signature(const struct analysis *a, const struct access_rec *r
 {
 	struct strbuf sb;
 	sb_init(&sb);
-	sb_addf(&sb, "%s|%d|%p|%d|%d|%d%d%d|", r->object, r->ctx, (const void *)r->ev, r->ev->line,
-	        r->ev->col, r->write, r->atomic, r->dying);
+	sb_addf(&sb, "%s|%d|%p|%d|%d|%d%d%d%d|", r->object, r->ctx, (const void *)r->ev, r->ev->line,
+	        r->ev->col, r->write, r->atomic, r->dying, r->own_element);
 	for (int i = 0; i < r->nlocks; i++)
 		sb_addf(&sb, "%d%s,", r->locks[i], r->lock_shared[i] ? "r" : "");
 	if (a->ctxs[r->ctx]->kind == CTX_MAIN) {

@@ -298,9 +298,21 @@ static void indirect_call(struct xfn *f, CXCursor call)
 
 /* ---- threads ---- */
 
+static int is_pointer_sum(CXCursor e)
+{
+	return clang_getCursorKind(e) == CXCursor_BinaryOperator &&
+	       (clang_getCursorBinaryOperatorKind(e) == CXBinaryOperator_Add ||
+	        clang_getCursorBinaryOperatorKind(e) == CXBinaryOperator_Sub) &&
+	       is_pointer_type(clang_getCursorType(e));
+}
+
+/* args[i], &args[i], args + i with i not a constant: each thread its own element. */
 static int contains_var_index(CXCursor e)
 {
 	if (clang_getCursorKind(e) == CXCursor_ArraySubscriptExpr &&
+	    !is_int_literal(cursor_child(e, 1), NULL))
+		return 1;
+	if (is_pointer_sum(e) && !is_int_literal(cursor_child(e, 0), NULL) &&
 	    !is_int_literal(cursor_child(e, 1), NULL))
 		return 1;
 	CXCursor *v;

@@ -10,13 +10,13 @@
 
 #include "common/util.h"
 
-void emit_access(struct xfn *f, CXCursor e, unsigned flags, const char *path)
+struct event *emit_access(struct xfn *f, CXCursor e, unsigned flags, const char *path)
 {
 	if (!path_is_shared(path) || path_is_private(f, path))
-		return;   /* accesses through a pointer of unknown value are not recorded */
+		return NULL;   /* accesses through a pointer of unknown value are not recorded */
 	CXType t = clang_getCursorType(e);
 	if (clang_isConstQualifiedType(t))
-		return;   /* read-only objects cannot race */
+		return NULL;   /* read-only objects cannot race */
 	if (clang_getCanonicalType(t).kind == CXType_Atomic)
 		flags |= EVF_ATOMIC;
 	char *name = cursor_text(f->x, e), *type = type_name(t);
@@ -25,6 +25,7 @@ void emit_access(struct xfn *f, CXCursor e, unsigned flags, const char *path)
 	ev->path = xstrdup(path);
 	ev->name = name;
 	ev->type = type;
+	return ev;
 }
 
 static unsigned use_flags(enum use use)
@@ -103,7 +104,9 @@ static void lvalue_access(struct xfn *f, CXCursor e, enum use use)
 		}
 	}
 	char *p = path_of(f, e);
-	emit_access(f, e, use_flags(use), p);
+	struct event *ev = emit_access(f, e, use_flags(use), p);
+	if (ev && strstr(p, "[]"))
+		ev->arg = element_index(f, e);
 	free(p);
 }
 

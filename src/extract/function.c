@@ -61,6 +61,7 @@ static void xfn_free(struct xfn *f)
 		struct local *l = &f->locals[i];
 		free(l->name);
 		free(l->alias);
+		free(l->from);
 		free(l->alias_class);
 		for (int j = 0; j < l->nfns; j++) {
 			free(l->fns[j].usr);

@@ -54,6 +54,8 @@ struct local {
 	char *name;
 	int escapes;          /* address taken, or an array used without an index */
 	char *alias;          /* path its (pointer) value designates, e.g. "p:0", "&g:x" */
+	char *from;           /* an integer's: path its value was read from ("p:0" for
+	                         (long)arg, "p:0*.id" for a->id), to name an element's index */
 	char *alias_class;    /* lock class of what the alias points to, if a lock */
 	int heap_loop;        /* loop serial in which it was last assigned a malloc, or 0 */
 	int ret_call;         /* 1 + pos of the call whose result it was last assigned, or 0 */
@@ -156,7 +158,9 @@ enum use { U_READ, U_WRITE, U_RMW, U_ADDR };
 void walk_expr(struct xfn *f, CXCursor e, enum use use);
 /* An ACCESS event for expression e (path owned by the caller); skipped unless the path is
  * shared and the object is not const. */
-void emit_access(struct xfn *f, CXCursor e, unsigned flags, const char *path);
+struct event *emit_access(struct xfn *f, CXCursor e, unsigned flags, const char *path);
+/* The path an element's index was read from (x[i], (p + i)->f), or NULL. */
+char *element_index(struct xfn *f, CXCursor lvalue);
 /* The atomic operation on *ptr named `op` ("atomic_fetch_add", "__sync_lock_release"…). */
 void atomic_access(struct xfn *f, CXCursor at, CXCursor ptr, const char *op);
 

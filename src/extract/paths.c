@@ -93,6 +93,27 @@ static char *subscript_path(struct xfn *f, CXCursor e)
 	return r;
 }
 
+/* p + i, i + p, p - i: a pointer to an element of what p points to (of array p itself),
+ * so that (workers + i)->thread is workers[i].thread, the element, not a read of the
+ * pointer. */
+static char *pointer_sum_path(struct xfn *f, CXCursor e)
+{
+	enum CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(e);
+	if ((op != CXBinaryOperator_Add && op != CXBinaryOperator_Sub) ||
+	    !is_pointer_type(clang_getCursorType(e)))
+		return NULL;
+	CXCursor base = cursor_child(e, 0);
+	CXType bt = clang_getCursorType(strip_implicit(base));
+	if (!is_pointer_type(bt) && !is_array_type(bt))
+		base = cursor_child(e, 1);        /* i + p */
+	char *v = is_null_cursor(base) ? NULL : value_path(f, base);
+	if (!v || v[0] == '&')
+		return v;                         /* &a[] (an array), &x (x used as an array) */
+	char *r = xasprintf("&%s[]", v);
+	free(v);
+	return r;
+}
+
 char *path_of(struct xfn *f, CXCursor e)
 {
 	e = strip_expr(e);
@@ -103,6 +124,8 @@ char *path_of(struct xfn *f, CXCursor e)
 		return member_path(f, e);
 	case CXCursor_ArraySubscriptExpr:
 		return subscript_path(f, e);
+	case CXCursor_BinaryOperator:
+		return pointer_sum_path(f, e);
 	case CXCursor_UnaryOperator: {
 		enum CXUnaryOperatorKind op = clang_getCursorUnaryOperatorKind(e);
 		if (op != CXUnaryOperator_Deref && op != CXUnaryOperator_AddrOf)
@@ -249,10 +272,62 @@ char *heap_path(struct xfn *f, CXCursor call)
 	return xasprintf("&h:%s:%u", canonical_file(f->x, file), line);
 }
 
+/* What an integer expression's value was read from: a parameter ((long)arg), a field
+ * (a->id) or a local that holds one of those; NULL otherwise. */
+static char *int_source(struct xfn *f, CXCursor e)
+{
+	e = strip_expr(e);
+	while (clang_getCursorKind(e) == CXCursor_CStyleCastExpr) {
+		CXCursor *v;
+		int n = cursor_children(e, &v);
+		CXCursor in = n ? v[n - 1] : clang_getNullCursor();
+		free(v);
+		if (is_null_cursor(in))
+			return NULL;
+		e = strip_expr(in);
+	}
+	if (clang_getCursorKind(e) == CXCursor_DeclRefExpr) {
+		CXCursor d = clang_getCursorReferenced(e);
+		struct local *l = local_find(f, d);
+		if (l && l->from)
+			return xstrdup(l->from);
+		if (clang_getCursorKind(d) == CXCursor_ParmDecl)
+			return var_path(f, d);
+		return NULL;
+	}
+	if (clang_getCursorKind(e) == CXCursor_MemberRefExpr)
+		return path_of(f, e);
+	return NULL;
+}
+
+char *element_index(struct xfn *f, CXCursor e)
+{
+	for (int depth = 0; depth < 16 && !is_null_cursor(e); depth++) {
+		e = strip_expr(e);
+		enum CXCursorKind k = clang_getCursorKind(e);
+		if (k == CXCursor_ArraySubscriptExpr)
+			return int_source(f, cursor_child(e, 1));
+		if (k == CXCursor_BinaryOperator) {
+			CXCursor l = cursor_child(e, 0);
+			CXType lt = clang_getCursorType(strip_implicit(l));
+			return int_source(f, is_pointer_type(lt) || is_array_type(lt) ? cursor_child(e, 1) : l);
+		}
+		if (k != CXCursor_MemberRefExpr && k != CXCursor_UnaryOperator)
+			return NULL;
+		e = cursor_child(e, 0);
+	}
+	return NULL;
+}
+
 void set_alias(struct xfn *f, CXCursor var, CXCursor value)
 {
 	struct local *l = local_find(f, var);
-	if (!l || !is_pointer_type(clang_getCursorType(var)))
+	if (l && !is_pointer_type(clang_getCursorType(var))) {
+		free(l->from);
+		l->from = int_source(f, value);
+		return;
+	}
+	if (!l)
 		return;
 	char *alias, *cls = NULL;
 	int heap_loop = 0;

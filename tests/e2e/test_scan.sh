@@ -13,7 +13,7 @@ expect "correct program: no findings, exit 0" 0 "no findings"
 
 run_tsafe scan "$P/race.c" --db "$DB" --root "$P"
 expect "racy program: exit 1" 1
-check "compiler-style first line" grep -qE '^race.c:11:3: (error|warning): data race on .counter. \[data-race\]' <<<"$out"
+check "compiler-style first line" grep -qE '^race.c:11:3: (error|warning): data race on .counter. \(read-modify-write of shared data[^)]*\) \[data-race\]' <<<"$out"
 check "the other access is a note" grep -qE '^race.c:11:3: note: ' <<<"$out"
 check "the thread is named with its creation site" grep -q "thread 'worker' created at race.c:1[89]" <<<"$out"
 check "locks held are shown" grep -qi "locks held: none" <<<"$out"

@@ -1,0 +1,127 @@
+/* prethread.c — what a context does before it starts its first thread, at any call depth.
+ *
+ * Everything main (or any thread that creates threads) does before its first
+ * pthread_create happens before every thread it starts: those threads do not exist yet. A
+ * function "creates" when it holds a creation event or calls, directly or through a
+ * pointer, a function that creates (transitively). Per function, an event is "after" when
+ * some path from the function's entry to it passes a creating event (a loop around a
+ * creation makes its whole body after). A frame is before the first thread when the call
+ * that led to it was, in every caller up to the context's entry (struct activation.pre). */
+#include <stdlib.h>
+
+#include "internal.h"
+
+static int is_creation(const struct event *ev)
+{
+	return ev->kind == EV_THREAD_CREATE;
+}
+
+/* creates[k]: definition k creates a thread itself or through the calls it makes. */
+static unsigned char *creating_functions(struct program_index *ix)
+{
+	unsigned char *creates = xcalloc((size_t)(ix->nfns ? ix->nfns : 1), 1);
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (int k = 0; k < ix->nfns; k++) {
+			const struct function *fn = ix->fns[k].fn;
+			for (int b = 0; b < fn->nblocks && !creates[k]; b++)
+				for (int e = 0; e < fn->blocks[b].nevents && !creates[k]; e++) {
+					const struct event *ev = &fn->blocks[b].events[e];
+					const struct fn_ref *r = ev->kind == EV_CALL ?
+						index_resolve_call(ix, ev, ix->fns[k].tu) : NULL;
+					if (is_creation(ev) || (r && creates[index_of_ref(ix, r)]))
+						creates[k] = changed = 1;
+				}
+		}
+	}
+	return creates;
+}
+
+static int creating_event(struct program_index *ix, const unsigned char *creates, int tu,
+                          const struct event *ev)
+{
+	if (is_creation(ev))
+		return 1;
+	const struct fn_ref *r = ev->kind == EV_CALL ? index_resolve_call(ix, ev, tu) : NULL;
+	return r && creates[index_of_ref(ix, r)];
+}
+
+static int max_pos(const struct function *fn)
+{
+	int n = 0;
+	for (int b = 0; b < fn->nblocks; b++)
+		for (int e = 0; e < fn->blocks[b].nevents; e++)
+			if (fn->blocks[b].events[e].pos >= n)
+				n = fn->blocks[b].events[e].pos + 1;
+	return n;
+}
+
+/* after[pos] for the events of definition k; NULL when nothing in it creates a thread. */
+static unsigned char *events_after(struct program_index *ix, const unsigned char *creates, int k)
+{
+	const struct function *fn = ix->fns[k].fn;
+	if (!creates[k] || fn->nblocks == 0)
+		return NULL;
+	int nb = fn->nblocks, tu = ix->fns[k].tu;
+	unsigned char *in = xcalloc((size_t)nb, 1);     /* some path to its start passed one */
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (int b = 0; b < nb; b++) {
+			const struct block *blk = &fn->blocks[b];
+			int out = in[b];
+			for (int e = 0; e < blk->nevents && !out; e++)
+				out = creating_event(ix, creates, tu, &blk->events[e]);
+			for (int s = 0; out && s < blk->nsuccs; s++)
+				if (!in[blk->succs[s]])
+					in[blk->succs[s]] = changed = 1;
+		}
+	}
+	unsigned char *after = xcalloc((size_t)max_pos(fn) + 1, 1);
+	for (int b = 0; b < nb; b++) {
+		int passed = in[b];
+		for (int e = 0; e < fn->blocks[b].nevents; e++) {
+			const struct event *ev = &fn->blocks[b].events[e];
+			after[ev->pos] = (unsigned char)passed;
+			passed |= creating_event(ix, creates, tu, ev);
+		}
+	}
+	free(in);
+	return after;
+}
+
+void prethread_build(struct analysis *a)
+{
+	unsigned char *creates = creating_functions(&a->ix);
+	a->after_create = xcalloc((size_t)(a->ix.nfns ? a->ix.nfns : 1), sizeof *a->after_create);
+	for (int k = 0; k < a->ix.nfns; k++)
+		a->after_create[k] = events_after(&a->ix, creates, k);
+	free(creates);
+}
+
+void prethread_free(struct analysis *a)
+{
+	for (int k = 0; a->after_create && k < a->ix.nfns; k++)
+		free(a->after_create[k]);
+	free(a->after_create);
+}
+
+int prethread_at(const struct activation *f, const struct event *ev)
+{
+	return f->pre && !(f->after && f->after[ev->pos]);
+}
+
+/* Is context d started, directly or through other threads, by context c, which runs once? */
+static int started_by(const struct context *d, const struct context *c)
+{
+	if (c->kind == CTX_THREAD && c->multi)
+		return 0;
+	for (const struct context *p = d->parent; p; p = p->parent)
+		if (p == c)
+			return 1;
+	return 0;
+}
+
+int prethread_orders(const struct context *c, const struct when *x, const struct context *d)
+{
+	return x && x->pre && started_by(d, c);
+}

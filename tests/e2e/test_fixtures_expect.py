@@ -1,0 +1,63 @@
+"""test_fixtures_expect.py — each program of tests/fixtures/expect/ is scanned on its own and
+must report exactly what its `// tsafe-expect: RULE` markers say (and the other sides its
+`// tsafe-expect-related: RULE` markers name), as the corpus does: small programs, one per
+cause the analysis must get right on real code (per-thread elements, joins through
+expressions, setup before the threads, exclusive creations, …)."""
+import importlib.machinery
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2elib import Tally, compare, env  # noqa: E402
+
+
+def marker_patterns(src):
+    """The corpus's marker syntax, from scripts/corpus-manifest (one definition)."""
+    path = os.path.join(src, "scripts", "corpus-manifest")
+    loader = importlib.machinery.SourceFileLoader("corpus_manifest", path)
+    spec = importlib.util.spec_from_loader("corpus_manifest", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod.EXPECT, mod.RELATED
+
+
+def marks(path, expect, related):
+    out = {"expected": [], "related": []}
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            for key, pattern in (("expected", expect), ("related", related)):
+                for m in pattern.finditer(line):
+                    out[key] += [{"rule": r.strip(), "line": lineno}
+                                 for r in m.group(1).split(",") if r.strip()]
+    return out
+
+
+def main():
+    tsafe, src = env("TSAFE"), env("TSAFE_SOURCE_DIR")
+    fixtures = os.path.join(src, "tests", "fixtures", "expect")
+    expect, related = marker_patterns(src)
+    t = Tally()
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in sorted(n for n in os.listdir(fixtures) if n.endswith(".c")):
+            db = os.path.join(tmp, name + ".db")
+            scan = subprocess.run([tsafe, "scan", os.path.join(fixtures, name), "--db", db,
+                                   "--root", fixtures, "--fail-on", "never"],
+                                  capture_output=True, text=True)
+            if scan.returncode != 0:
+                t.check(name, False, f"tsafe scan exited {scan.returncode}", scan.stderr)
+                continue
+            rep = subprocess.run([tsafe, "report", "--db", db, "--format", "json"],
+                                 capture_output=True, text=True, cwd=fixtures)
+            found = json.loads(rep.stdout)["findings"] if rep.returncode in (0, 1) else []
+            problems = compare(marks(os.path.join(fixtures, name), expect, related), found)
+            t.check(name, not problems, *problems)
+    print(f"{t.passed} passed, {t.failed} failed")
+    return 1 if t.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
