@@ -20,6 +20,7 @@ static void free_records(struct analysis *a)
 	for (int i = 0; i < a->nctxs; i++) {
 		struct context *c = a->ctxs[i];
 		free(c->arg);
+		free(c->shape);
 		free(c->handle);
 		free(c->create_stack);
 		free(c->create_path);
@@ -46,6 +47,7 @@ static void free_records(struct analysis *a)
 	kb_free(&a->kb);
 	frame_scratch_free(a);
 	dying_free(a);
+	fnptr_free(a);
 	prethread_free(a);
 	atoms_free(a);
 	keymap_free(&a->recursive);
@@ -86,12 +88,14 @@ int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o
 	struct analysis a = {.opts = o, .out = out};
 	int first_new = out->n;
 	index_build(&a.ix, tus, ntus);
+	fnptr_build(&a);
 	lockid_scan(&a);
 	contexts_discover(&a);
 	check_races(&a);
 	check_lock_order(&a);
 	check_misuse(&a);
 	check_thread_leaks(&a);
+	check_unresolved_threads(&a);
 	fingerprint_and_dedupe(out, first_new, o->root);
 	if (stats) {
 		memset(stats, 0, sizeof *stats);
@@ -102,6 +106,10 @@ int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o
 		stats->functions = a.ix.nfns;
 		stats->frames = a.frames;
 		stats->truncated = a.truncated;
+		const struct event *ev;
+		const struct function *fn;
+		while (fnptr_unresolved(&a, stats->unresolved, &ev, &fn))
+			stats->unresolved++;
 	}
 	free_records(&a);
 	return 0;

@@ -35,6 +35,7 @@ struct analyze_stats {
 	int functions;
 	long frames;           /* function instances analysed (context-sensitive) */
 	int truncated;         /* the work budget was reached: callees were cut, results partial */
+	int unresolved;        /* thread creations whose start routine could not be followed */
 };
 
 /* Header functions compiled into several units are one function to the analysis. As each

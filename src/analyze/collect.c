@@ -258,6 +258,9 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 		if (!isolated && mt_unsafe_find(ev->name) && !index_resolve(&a->ix, ev->callee, f->tu))
 			add_misuse(a, "mt-unsafe-call", f, ev, -1, NULL, NULL);
 		break;
+	case EV_STORE:
+		fnptr_note_store(a, f, ev);
+		break;
 	case EV_THREAD_CREATE:
 	case EV_THREAD_JOIN:
 	case EV_THREAD_DETACH:
@@ -287,7 +290,7 @@ static int held_on_success(const struct function *fn, const struct held *h)
 void collect_return(struct analysis *a, const struct activation *f, const struct event *ev,
                     const struct lstate *at, const struct lstate *fn_exit)
 {
-	int thread_end = f->ctx->kind == CTX_THREAD &&
+	int thread_end = f->ctx->kind == CTX_THREAD && !f->ctx->library &&   /* an API call is no thread */
 		(f->depth == 0 || (ev->flags & EVF_THREAD_EXIT));
 	int own_paths = f->ctx->kind == CTX_ISOLATED && f->depth == 0;
 	if (!thread_end && !own_paths)

@@ -12,7 +12,7 @@
 
 #include "internal.h"
 
-static struct context *new_context(struct analysis *a, enum ctx_kind kind, const struct fn_ref *entry)
+struct context *new_context(struct analysis *a, enum ctx_kind kind, const struct fn_ref *entry)
 {
 	struct context *c = xcalloc(1, sizeof *c);
 	grow_array((void **)&a->ctxs, &a->cap_ctxs, a->nctxs, sizeof *a->ctxs);
@@ -66,43 +66,107 @@ static int in_loop(const struct activation *f, const struct event *ev)
 	return 0;
 }
 
-/* The same creation site reached again (a thread-starting helper called from several
- * places): one context, now with several instances, alive from the first start. A thread
- * argument that differs between the reaches is an object of its own per instance. */
-static struct context *site_seen(struct analysis *a, const struct activation *f,
-                                 const struct event *ev, const struct fn_ref *entry)
+/* What a thread argument names, without the context and calls that own it ("&~7.3:l:f:x"
+ * is "&l:f:x"): the same local of another invocation has the same shape. */
+static char *arg_shape(const char *arg)
 {
-	for (int i = 0; i < a->nctxs; i++) {
-		struct context *c = a->ctxs[i];
-		if (c->kind != CTX_THREAD || c->create_ev != ev || c->entry != entry || c->parent != f->ctx)
-			continue;
-		c->multi = 1;
-		c->reaches++;
-		struct when w;
-		frame_when(f, ev, &w);
-		if (when_cmp(&w, &c->start) < 0)
-			c->start = w;
-		char *arg = frame_path(f, ev->arg);
-		if (!str_eq(arg, c->arg) && !(ev->flags & EVF_PER_INSTANCE)) {
-			free(c->arg);
-			c->arg = xasprintf("&~%d:targ", c->id);
+	struct strbuf sb;
+	sb_init(&sb);
+	for (const char *p = arg ? arg : "?"; *p; p++) {
+		if (*p == '~') {
+			const char *q = p + 1;
+			while ((*q >= '0' && *q <= '9') || *q == '.')
+				q++;
+			if (*q == ':' && q > p + 1) {
+				p = q;
+				continue;
+			}
 		}
-		free(arg);
-		char *handle = frame_path(f, ev->path);
-		if (!str_eq(handle, c->handle)) {
-			free(c->handle);
-			c->handle = NULL;          /* several handles: joins cannot be matched */
-		}
-		free(handle);
-		return c;
+		sb_addc(&sb, *p);
 	}
-	return NULL;
+	return sb_detach(&sb);
 }
 
-static void note_create(struct analysis *a, const struct activation *f, const struct event *ev)
+enum { SHAPES_PER_SITE = 4 };     /* contexts of one site and entry told apart by argument */
+
+/* A thread context is one entry function started at one creation site of one program with
+ * one shape of argument, whoever reaches the site: a helper that starts threads, called
+ * from several places or by threads that are themselves started many times (or start each
+ * other), gives one context with several instances, alive from the first start. The same
+ * creator passing arguments that differ gives each instance its own object; creators in
+ * different contexts passing the same local of their own invocation share the first one's
+ * (its children race on it as siblings do). Past a few shapes, one context takes them all,
+ * so that arguments built from arguments (node->next) cannot grow contexts for ever. */
+static struct context *site_seen(struct analysis *a, const struct activation *f,
+                                 const struct event *ev, const struct fn_ref *entry, const char *arg)
 {
-	const struct fn_ref *entry = index_resolve(&a->ix, ev->callee, f->tu);
-	if (!entry || site_seen(a, f, ev, entry))
+	char *shape = arg_shape(arg);
+	struct context *c = NULL, *first = NULL;
+	int shapes = 0;
+	for (int i = 0; i < a->nctxs && !c; i++) {
+		struct context *d = a->ctxs[i];
+		if (d->kind != CTX_THREAD || d->create_ev != ev || d->entry != entry ||
+		    d->program != f->ctx->program)
+			continue;
+		if (!first)
+			first = d;
+		shapes++;
+		if ((ev->flags & EVF_PER_INSTANCE) || str_eq(shape, d->shape))
+			c = d;
+	}
+	free(shape);
+	if (!c && shapes >= SHAPES_PER_SITE)
+		c = first;
+	if (!c)
+		return NULL;
+	c->multi = 1;
+	c->reaches++;
+	struct when w;
+	frame_when(f, ev, &w);
+	if (when_cmp(&w, &c->start) < 0)
+		c->start = w;
+	int same_creator = c->parent == f->ctx;
+	if (!same_creator)
+		c->unbounded = 1;            /* started by several contexts: any time */
+	if (!str_eq(arg, c->arg) && !(ev->flags & EVF_PER_INSTANCE) &&
+	    (same_creator || shapes >= SHAPES_PER_SITE)) {
+		free(c->arg);
+		c->arg = xasprintf("&~%d:targ", c->id);
+	}
+	char *handle = frame_path(f, ev->path);
+	if (!str_eq(handle, c->handle)) {
+		free(c->handle);
+		c->handle = NULL;          /* several handles: joins cannot be matched */
+	}
+	free(handle);
+	return c;
+}
+
+/* How many calls up the routine a wrapper started was named: pthread_create(…, start, …)
+ * with start a parameter, passed on as a parameter by its caller, named by the caller's
+ * caller (2). A trampoline's routine was stored by the wrapper from its parameter (1). */
+static int naming_level(const struct activation *f, const struct event *ev, int trampoline)
+{
+	if (ev->callee)
+		return trampoline && f->caller ? 1 : 0;
+	int level = 0;
+	const char *p = ev->api;
+	for (; p && f->caller && f->call; f = f->caller, level++) {
+		char *end;
+		if (!str_starts(p, "p:"))
+			break;
+		long n = strtol(p + 2, &end, 10);
+		if (*end || n < 0 || n >= f->call->nargs)
+			break;
+		p = f->call->args[n].path;
+	}
+	return level;
+}
+
+static void start_thread(struct analysis *a, const struct activation *f, const struct event *ev,
+                         const struct fn_ref *entry, const char *arg, int trampoline)
+{
+	if (site_seen(a, f, ev, entry, arg))
 		return;
 	struct context *parent = f->ctx;
 	struct context *c = new_context(a, CTX_THREAD, entry);
@@ -112,10 +176,11 @@ static void note_create(struct analysis *a, const struct activation *f, const st
 	c->multi = in_loop(f, ev) || parent->multi;
 	c->detached = (ev->flags & EVF_DETACHED) != 0;
 	c->handle = frame_path(f, ev->path);
+	c->shape = arg_shape(arg);
 	if (ev->flags & EVF_PER_INSTANCE)
 		c->arg = xasprintf("&~%d:targ", c->id);     /* each thread its own object */
 	else
-		c->arg = frame_path(f, ev->arg);
+		c->arg = xstrdup(arg);
 	if (parent->kind == CTX_MAIN) {
 		frame_when(f, ev, &c->start);              /* end: set once joins are known */
 	} else {
@@ -126,7 +191,39 @@ static void note_create(struct analysis *a, const struct activation *f, const st
 	c->create_ev = ev;
 	c->create_fn = f->fn;
 	c->ncreate_stack = frame_stack(f, ev, &c->create_stack);
+	c->shown = naming_level(f, ev, trampoline);
 	exclusive_note_path(c, f, ev);
+}
+
+/* The start routine: named, or followed through pointers and wrappers (fnptr.c); an entry
+ * that only runs the function its argument carries is seen through to that function. */
+static void note_create(struct analysis *a, const struct activation *f, const struct event *ev)
+{
+	const struct fn_ref **entries = NULL;
+	int n = 0;
+	if (ev->callee) {
+		const struct fn_ref *r = index_resolve(&a->ix, ev->callee, f->tu);
+		if (r) {
+			entries = xcalloc(1, sizeof *entries);
+			entries[n++] = r;
+		}
+	} else {
+		n = fnptr_targets(a, f, ev->api, ev->type, &entries);
+	}
+	if (!n)
+		fnptr_note_unresolved(a, f, ev);
+	char *arg = frame_path(f, ev->arg);
+	for (int i = 0; i < n; i++) {
+		const struct fn_ref *run = entries[i];
+		char *targ = NULL;
+		int trampoline = fnptr_trampoline(a, entries[i], arg, &run, &targ);
+		if (!trampoline)
+			targ = xstrdup(arg);
+		start_thread(a, f, ev, run, targ, trampoline);
+		free(targ);
+	}
+	free(arg);
+	free(entries);
 }
 
 void contexts_note_thread_op(struct analysis *a, const struct activation *f, const struct event *ev)
@@ -169,7 +266,7 @@ static void resolve_lifetimes(struct analysis *a)
 			/* One instance ends at the first join after it starts; several at the last. */
 			int better = !c->has_end || (c->reaches > 1 ? when_cmp(&op->when, &c->end) > 0
 			                                              : when_cmp(&op->when, &c->end) < 0);
-			if (op->ev->kind == EV_THREAD_JOIN && op->ctx == c->parent->id &&
+			if (op->ev->kind == EV_THREAD_JOIN && op->ctx == c->parent->id && !c->unbounded &&
 			    c->parent->kind == CTX_MAIN && !strictly_before(&op->when, &c->start) && better) {
 				c->end = op->when;
 				c->has_end = 1;
@@ -184,7 +281,10 @@ static void resolve_lifetimes(struct analysis *a)
 	/* Threads created by threads live as long as their creator. */
 	for (int i = 0; i < a->nctxs; i++) {
 		struct context *c = a->ctxs[i];
-		if (c->kind == CTX_THREAD && c->parent->kind == CTX_THREAD) {
+		if (c->kind == CTX_THREAD && c->unbounded) {
+			c->start.n = 0;            /* overlaps everything */
+			c->has_end = 0;
+		} else if (c->kind == CTX_THREAD && c->parent && c->parent->kind == CTX_THREAD) {
 			c->start = c->parent->start;
 			c->end = c->parent->end;
 			c->has_end = c->parent->has_end;
@@ -192,7 +292,7 @@ static void resolve_lifetimes(struct analysis *a)
 	}
 }
 
-static void run_thread(struct analysis *a, struct context *c)
+void run_thread(struct analysis *a, struct context *c)
 {
 	int n = c->entry->fn->nparams > 0 ? c->entry->fn->nparams : 1;
 	struct call_arg *args = xcalloc((size_t)n, sizeof *args);
@@ -212,14 +312,7 @@ static void run_main(struct analysis *a, struct context *c)
 		records_truncate(a, nacc, nedges);
 }
 
-/* Direct calls between definitions, resolved once: callees of k are
- * callee[first[k] .. first[k + 1]). */
-struct call_graph {
-	int *first, *callee;
-	int *callers;          /* how many direct calls reach each definition */
-};
-
-static void call_graph_build(const struct program_index *ix, struct call_graph *g)
+void call_graph_build(const struct program_index *ix, struct call_graph *g)
 {
 	int cap = 0, n = 0;
 	g->first = xcalloc((size_t)ix->nfns + 1, sizeof *g->first);
@@ -242,7 +335,7 @@ static void call_graph_build(const struct program_index *ix, struct call_graph *
 	g->first[ix->nfns] = n;
 }
 
-static void call_graph_free(struct call_graph *g)
+void call_graph_free(struct call_graph *g)
 {
 	free(g->first);
 	free(g->callee);
@@ -366,6 +459,7 @@ void contexts_discover(struct analysis *a)
 	int before = a->nctxs;
 	if (add_unreached_roots(a))
 		walk_contexts(a, before);
+	contexts_add_library(a);
 	resolve_lifetimes(a);
 	run_isolated(a);
 }

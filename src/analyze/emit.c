@@ -69,9 +69,18 @@ void emit_thread(struct analysis *a, struct location *loc, const struct context 
 		loc->thread = xstrdup("main thread");
 		return;
 	}
-	char *file = relative_path(a, c->create_fn->file);
-	loc->thread = xasprintf("thread '%s' created at %s:%d%s", c->entry->fn->name, file,
-	                        c->create_ev->line, c->multi ? " (several instances)" : "");
+	if (c->library) {
+		loc->thread = xasprintf("any thread calling '%s' (library code: callers' threads may "
+		                        "run it at once)", c->entry->fn->name);
+		return;
+	}
+	const struct frame_site *at = c->shown > 0 && c->shown < c->ncreate_stack ? &c->create_stack[c->shown] : NULL;
+	char *file = relative_path(a, at ? at->fn->file : c->create_fn->file);
+	char *through = at ? xasprintf(" through %s()", c->create_stack[c->shown - 1].fn->name) : xstrdup("");
+	loc->thread = xasprintf("thread '%s' created at %s:%d%s%s", c->entry->fn->name, file,
+	                        at ? at->line : c->create_ev->line, through,
+	                        c->multi ? " (several instances)" : "");
+	free(through);
 	free(file);
 }
 
@@ -87,8 +96,25 @@ char *emit_locks_text(struct analysis *a, const int *cls, const unsigned char *s
 	return sb.buf ? sb_detach(&sb) : xstrdup("none");
 }
 
-/* Absolute paths inside a symbol ("s:/src/x.c:m", "static:/src/x.c:m") become relative, so
- * fingerprints and messages do not depend on where the project is checked out. */
+/* The length of a private object's owner prefix ("~12.3.40:" of a local of one context's
+ * invocation, "~I:"), or 0. */
+static size_t owner_prefix(const char *p)
+{
+	if (p[0] != '~')
+		return 0;
+	size_t i = 1;
+	if (p[i] == 'I')
+		i++;
+	else
+		while ((p[i] >= '0' && p[i] <= '9') || p[i] == '.')
+			i++;
+	return p[i] == ':' && i > 1 ? i + 1 : 0;
+}
+
+/* Absolute paths inside a symbol ("s:/src/x.c:m", "static:/src/x.c:m") become relative, and
+ * private objects lose the context and call chain that own them ("~12:l:f:x" is "l:f:x"),
+ * so fingerprints and messages do not depend on where the project is checked out or on how
+ * many thread contexts reach the code. */
 char *display_symbol(const struct analysis *a, const char *path)
 {
 	size_t n = root_len(a);
@@ -97,6 +123,11 @@ char *display_symbol(const struct analysis *a, const char *path)
 	for (const char *p = path; *p;) {
 		if (under_root(a, p, n)) {
 			p += n + 1;
+			continue;
+		}
+		size_t own = owner_prefix(p);
+		if (own) {
+			p += own;
 			continue;
 		}
 		sb_addc(&sb, *p++);

@@ -419,11 +419,18 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 		apply_lock(a, f, ev, s, key);
 	else if (ev->kind == EV_UNLOCK)
 		apply_unlock(s, key);
-	else if (ev->kind == EV_CALL) {
+	else if (ev->kind == EV_CALL && ev->callee) {
 		const struct fn_ref *callee = index_resolve_call(&a->ix, ev, f->tu);
 		atoms_before_call(a, f, ev, s);
 		if (callee)
 			apply_call(a, f, ev, callee, s, emit);
+	} else if (ev->kind == EV_CALL) {   /* through a pointer: every candidate, none's locks */
+		const struct fn_ref **t;
+		int n = fnptr_targets(a, f, ev->arg, ev->type, &t);
+		atoms_before_call(a, f, ev, s);
+		for (int i = 0; i < n; i++)
+			apply_call(a, f, ev, t[i], s, emit);
+		free(t);
 	} else if (ev->kind == EV_ASSUME)
 		atoms_assume(a, f, ev, s);
 }
@@ -539,7 +546,8 @@ void engine_run_context(struct analysis *a, struct context *ctx, struct call_arg
 	};
 	f.after = a->after_create[f.fn_index];
 	struct lstate entry, exit;
-	ls_init(&entry, ctx->kind == CTX_ISOLATED ? LS_ENTRY : LS_UNHELD);
+	/* A library call may come with its caller's locks held: like a function alone. */
+	ls_init(&entry, ctx->kind == CTX_ISOLATED || ctx->library ? LS_ENTRY : LS_UNHELD);
 	ls_init(&exit, entry.dflt);
 	solve_frame(a, &f, &entry, &exit, 1);
 	ls_free(&entry);

@@ -171,9 +171,12 @@ struct context {
 	enum ctx_kind kind;
 	const struct fn_ref *entry;
 	char *arg;                   /* root-terms path passed as the thread argument */
+	char *shape;                 /* that argument without its owners (contexts.c) */
 	char *handle;                /* root-terms path of the pthread_t */
 	int multi;                   /* several instances can run at once */
 	int reaches;                 /* times its creation site was reached */
+	int unbounded;               /* started by several contexts: alive at any time */
+	int library;                 /* an exported function callers' threads may run (library.c) */
 	int detached;
 	/* Alive from start to end (has_end: joined), in its parent main's chains. */
 	struct when start, end;
@@ -186,6 +189,8 @@ struct context {
 	int joined;                  /* some thread joins its handle */
 	struct frame_site *create_stack;
 	int ncreate_stack;
+	int shown;                   /* create_stack level shown as where it was created: the call
+	                                of a thread-creating wrapper that named the routine */
 	struct path_step *create_path;   /* exclusive.c: from the creator's entry, by depth */
 	int ncreate_path;
 };
@@ -296,6 +301,7 @@ struct analysis {
 	long frames;
 	int truncated;               /* the frame budget was reached */
 	struct finding_list *out;
+	struct fnptr *fnptr;         /* function values (fnptr.c) */
 };
 
 /* engine.c */
@@ -338,6 +344,23 @@ void records_truncate(struct analysis *a, int nacc, int nedges);
 void collect_return(struct analysis *a, const struct activation *f, const struct event *ev,
                     const struct lstate *at, const struct lstate *fn_exit);
 
+/* fnptr.c: function pointers. fnptr_build solves the program-wide flows once; the walk
+ * reports each EV_STORE (fnptr_note_store). fnptr_targets: the definitions a call or
+ * creation through pointer object `slot` (field `field`) of frame f may run (*out: free it).
+ * fnptr_trampoline: when entry only runs a function its argument carries, that function and
+ * its argument. Unresolved creation sites are remembered for the report. */
+void fnptr_build(struct analysis *a);
+void fnptr_free(struct analysis *a);
+void fnptr_note_store(struct analysis *a, const struct activation *f, const struct event *ev);
+int fnptr_targets(struct analysis *a, const struct activation *f, const char *slot,
+                  const char *field, const struct fn_ref ***out);
+int fnptr_trampoline(struct analysis *a, const struct fn_ref *entry, const char *targ,
+                     const struct fn_ref **run, char **run_arg);
+void fnptr_note_unresolved(struct analysis *a, const struct activation *f, const struct event *ev);
+int fnptr_unresolved(const struct analysis *a, int i, const struct event **ev,
+                     const struct function **fn);
+void check_unresolved_threads(struct analysis *a);
+
 /* prethread.c */
 void prethread_build(struct analysis *a);
 void prethread_free(struct analysis *a);
@@ -363,7 +386,20 @@ void atoms_after_call(struct analysis *a, const struct activation *callee, struc
 void atoms_free(struct analysis *a);
 
 /* contexts.c */
+/* Direct calls between definitions, resolved once: callees of k are
+ * callee[first[k] .. first[k + 1]). */
+struct call_graph {
+	int *first, *callee;
+	int *callers;          /* how many direct calls reach each definition */
+};
+void call_graph_build(const struct program_index *ix, struct call_graph *g);
+void call_graph_free(struct call_graph *g);
+struct context *new_context(struct analysis *a, enum ctx_kind kind, const struct fn_ref *entry);
+void run_thread(struct analysis *a, struct context *c);
 void contexts_discover(struct analysis *a);
+/* library.c: the exported API no program root reaches, as threads any number of callers
+ * may run at once. */
+void contexts_add_library(struct analysis *a);
 int same_site(const struct context *c, const struct context *d);
 void contexts_note_thread_op(struct analysis *a, const struct activation *f, const struct event *ev);
 void frame_when(const struct activation *f, const struct event *ev, struct when *w);

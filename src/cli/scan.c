@@ -256,13 +256,27 @@ static int analyse(struct scan_args *a, struct store *st, struct scan_pool *pool
 	return 0;
 }
 
-static void print_summary(const struct compile_db *db, int cached, const struct analyze_stats *s,
-                          int nfound, long reused_run, const struct timespec *t0)
+/* Creation sites whose start routine the analysis could not follow (each one a finding,
+ * so a reused analysis knows them too). */
+static int unfollowed_threads(const struct finding_list *found)
 {
+	int n = 0;
+	for (int i = 0; i < found->n; i++)
+		n += str_eq(found->items[i].rule, "thread-unresolved");
+	return n;
+}
+
+static void print_summary(const struct compile_db *db, int cached, const struct analyze_stats *s,
+                          const struct finding_list *found, long reused_run, const struct timespec *t0)
+{
+	int nfound = found->n, unfollowed = unfollowed_threads(found);
 	fprintf(stderr, "tsafe: %d translation unit%s (%d from cache), %d program%s, %d thread%s, "
 	        "%d finding%s", db->n, db->n == 1 ? "" : "s", cached, s->programs,
 	        s->programs == 1 ? "" : "s", s->threads, s->threads == 1 ? "" : "s", nfound,
 	        nfound == 1 ? "" : "s");
+	if (unfollowed)
+		fprintf(stderr, ", %d thread creation%s not followed (their threads are not analysed)",
+		        unfollowed, unfollowed == 1 ? "" : "s");
 	if (reused_run > 0)
 		fprintf(stderr, " (nothing changed: analysis of run %ld reused)", reused_run);
 	fprintf(stderr, " in %.2f s\n", seconds_since(t0));
@@ -307,7 +321,7 @@ static int analyse_and_store(struct scan_args *a, struct store *st, struct compi
 	} else if (analyse(a, st, &pool, cfg, &res, &stats)) {
 		goto out;
 	}
-	print_summary(db, cached, &stats, res.found.n, res.reused, &t0);
+	print_summary(db, cached, &stats, &res.found, res.reused, &t0);
 	long run;
 	rc = store_and_print(a, st, &res, argc, argv, problems == 0, &run);
 	if (rc != EXIT_TOOL && !reused && !stats.truncated && results_remember(st, key, run, &stats))

@@ -82,6 +82,29 @@ static int parse_wrapper(const cJSON *w, const char *path, char **err)
 	return 0;
 }
 
+/* {"function": "spawn", "entry_arg": 0, "arg_arg": 1}: a function outside the program (or
+ * one inference cannot read) that starts a thread running its argument entry_arg. */
+static int parse_thread_wrapper(const cJSON *w, const char *path, char **err)
+{
+	static const char *const keys[] = {"function", "entry_arg", "arg_arg", NULL};
+	if (check_keys(w, keys, "a thread_wrappers entry", path, err))
+		return -1;
+	const char *fn = str_field(w, "function");
+	const cJSON *entry = cJSON_GetObjectItemCaseSensitive(w, "entry_arg");
+	const cJSON *arg = cJSON_GetObjectItemCaseSensitive(w, "arg_arg");
+	if (!fn || !cJSON_IsNumber(entry) || entry->valueint < 0 ||
+	    (arg && (!cJSON_IsNumber(arg) || arg->valueint < 0))) {
+		*err = xasprintf("%s: each thread_wrappers entry needs \"function\" and \"entry_arg\" (the "
+		                 "index of the start routine's argument, from 0), and an optional "
+		                 "\"arg_arg\" (the index of the thread argument)", path);
+		return -1;
+	}
+	struct lock_api api = {.func = (char *)fn, .op = LOP_THREAD_START, .kind = LK_MUTEX,
+	                       .lock_arg = entry->valueint, .mutex_arg = arg ? arg->valueint : -1};
+	lockapi_add(&api);
+	return 0;
+}
+
 static int parse_suppression(const cJSON *s, struct project_config *c, const char *path, char **err)
 {
 	static const char *const keys[] = {"rule", "file", "symbol", "reason", NULL};
@@ -105,15 +128,19 @@ static int parse_suppression(const cJSON *s, struct project_config *c, const cha
 static int parse(const cJSON *root, struct project_config *c, const char *path, char **err)
 {
 	if (!cJSON_IsObject(root)) {
-		*err = xasprintf("%s: expected a JSON object with lock_wrappers, suppress, exclude", path);
+		*err = xasprintf("%s: expected a JSON object with lock_wrappers, thread_wrappers, suppress, "
+		                 "exclude", path);
 		return -1;
 	}
-	static const char *const keys[] = {"lock_wrappers", "suppress", "exclude", NULL};
+	static const char *const keys[] = {"lock_wrappers", "thread_wrappers", "suppress", "exclude", NULL};
 	if (check_keys(root, keys, "the top-level object", path, err))
 		return -1;
 	const cJSON *item;
 	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(root, "lock_wrappers"))
 		if (parse_wrapper(item, path, err))
+			return -1;
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(root, "thread_wrappers"))
+		if (parse_thread_wrapper(item, path, err))
 			return -1;
 	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(root, "suppress"))
 		if (parse_suppression(item, c, path, err))

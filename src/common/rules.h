@@ -26,6 +26,8 @@ struct rule_info {
 
 enum lock_op {
 	LOP_ACQUIRE = 1, LOP_TRY, LOP_RELEASE, LOP_COND_WAIT, LOP_COND_SIGNAL, LOP_INIT, LOP_DESTROY,
+	LOP_THREAD_START,   /* a project's thread wrapper (.tsafe.json thread_wrappers): lock_arg is
+	                       the start routine's argument index, mutex_arg the thread argument's */
 };
 
 struct lock_api {

@@ -140,8 +140,8 @@ void emit_try_success(struct xfn *f, CXCursor call)
 	free(name);
 }
 
-static void emit_plain_call(struct xfn *f, CXCursor call, const char *usr, const char *name,
-                            unsigned flags);
+static struct event *emit_plain_call(struct xfn *f, CXCursor call, const char *usr,
+                                     const char *name, unsigned flags);
 
 static void lock_call(struct xfn *f, CXCursor call, const struct lock_api *api, const char *name)
 {
@@ -260,7 +260,11 @@ static void fill_args(struct xfn *f, struct event *ev, CXCursor call)
 	ev->args = n ? xcalloc((size_t)n, sizeof *ev->args) : NULL;
 	for (int i = 0; i < n; i++) {
 		CXCursor a = clang_Cursor_getArgument(call, i);
-		char *p = value_path(f, a);
+		char *p = function_value(a);
+		if (!p)
+			p = value_path(f, a);
+		if (!p)
+			p = copied_member_path(f, a);
 		ev->args[i].path = p ? p : xstrdup("?");
 		CXType t = clang_getCursorType(a);
 		CXType s = clang_getCursorType(strip_implicit(a));
@@ -270,8 +274,8 @@ static void fill_args(struct xfn *f, struct event *ev, CXCursor call)
 	}
 }
 
-static void emit_plain_call(struct xfn *f, CXCursor call, const char *usr, const char *name,
-                            unsigned flags)
+static struct event *emit_plain_call(struct xfn *f, CXCursor call, const char *usr,
+                                     const char *name, unsigned flags)
 {
 	struct event tmp = {0};
 	fill_args(f, &tmp, call);
@@ -282,6 +286,7 @@ static void emit_plain_call(struct xfn *f, CXCursor call, const char *usr, const
 	ev->name = xstrdup(name);
 	ev->args = tmp.args;
 	ev->nargs = tmp.nargs;
+	return ev;
 }
 
 static void indirect_call(struct xfn *f, CXCursor call)
@@ -293,6 +298,19 @@ static void indirect_call(struct xfn *f, CXCursor call)
 	call_targets(f, callee, &t);
 	for (int i = 0; i < t.n; i++)
 		emit_plain_call(f, call, t.v[i].usr, t.v[i].name, EVF_VIA_POINTER);
+	if (t.n == 0) {   /* the analysis follows the pointer object (analyze/fnptr.c) */
+		char *slot = pointer_slot(f, callee), *field = pointer_field(f, callee);
+		char *text = cursor_text(f->x, callee);
+		if (slot || field) {
+			struct event *ev = emit_plain_call(f, call, NULL, text, EVF_VIA_POINTER);
+			ev->arg = slot;
+			ev->type = field;
+		} else {
+			free(slot);
+			free(field);
+		}
+		free(text);
+	}
 	targets_free(&t);
 }
 
@@ -360,8 +378,8 @@ static int per_instance(struct xfn *f, CXCursor arg)
 	return l && l->heap_loop && in_loop_serial(f, l->heap_loop);
 }
 
-static void emit_create(struct xfn *f, CXCursor call, const char *usr, const char *name,
-                        const char *handle, const char *arg, unsigned flags)
+static struct event *emit_create(struct xfn *f, CXCursor call, const char *usr, const char *name,
+                                 const char *handle, const char *arg, unsigned flags)
 {
 	struct event *ev = emit(f, EV_THREAD_CREATE, call);
 	ev->flags |= flags;
@@ -369,12 +387,19 @@ static void emit_create(struct xfn *f, CXCursor call, const char *usr, const cha
 	ev->name = xstrdup(name);
 	ev->path = xstrdup(handle);
 	ev->arg = xstrdup(arg);
+	return ev;
 }
 
-static void create_call(struct xfn *f, CXCursor call, int c11)
+/* A thread start: pthread_create(h, attr, fn, arg), thrd_create(h, fn, arg), or a declared
+ * thread wrapper's arguments (-1: none). */
+struct create_args {
+	int handle, attr, fn, arg;
+};
+
+static void create_call(struct xfn *f, CXCursor call, struct create_args at)
 {
-	CXCursor h = arg_at(call, 0), attr = c11 ? clang_getNullCursor() : arg_at(call, 1);
-	CXCursor fn = arg_at(call, c11 ? 1 : 2), arg = arg_at(call, c11 ? 2 : 3);
+	CXCursor h = arg_at(call, at.handle), attr = arg_at(call, at.attr);
+	CXCursor fn = arg_at(call, at.fn), arg = arg_at(call, at.arg);
 	walk_args(f, call, -1);
 	char *handle = pointee_path(f, h);
 	char *ap = NULL;
@@ -400,7 +425,11 @@ static void create_call(struct xfn *f, CXCursor call, int c11)
 		emit_create(f, call, t.v[i].usr, t.v[i].name, handle, ap ? ap : "?", flags);
 	if (t.n == 0) {   /* unresolved: the spelling still tells the user what was started */
 		char *text = is_null_cursor(fn) ? NULL : cursor_text(f->x, fn);
-		emit_create(f, call, NULL, text, handle, ap ? ap : "?", flags);
+		char *slot = is_null_cursor(fn) ? NULL : pointer_slot(f, fn);
+		char *field = is_null_cursor(fn) ? NULL : pointer_field(f, fn);
+		struct event *ev = emit_create(f, call, NULL, text, handle, ap ? ap : "?", flags);
+		ev->api = slot;    /* the analysis follows the routine's pointer (analyze/fnptr.c) */
+		ev->type = field;
 		free(text);
 	}
 	targets_free(&t);
@@ -492,10 +521,14 @@ void walk_call(struct xfn *f, CXCursor call)
 	}
 	char *name = cursor_name(decl);
 	const struct lock_api *api = lockapi_find(name);
-	if (api)
+	if (api && api->op == LOP_THREAD_START)
+		create_call(f, call, (struct create_args){-1, -1, api->lock_arg, api->mutex_arg});
+	else if (api)
 		lock_call(f, call, api, name);
-	else if (str_eq(name, "pthread_create") || str_eq(name, "thrd_create"))
-		create_call(f, call, name[0] == 't');
+	else if (str_eq(name, "pthread_create"))
+		create_call(f, call, (struct create_args){0, 1, 2, 3});
+	else if (str_eq(name, "thrd_create"))
+		create_call(f, call, (struct create_args){0, -1, 1, 2});
 	else if (str_eq(name, "pthread_join") || str_eq(name, "thrd_join"))
 		handle_call(f, call, EV_THREAD_JOIN);
 	else if (str_eq(name, "pthread_detach") || str_eq(name, "thrd_detach"))

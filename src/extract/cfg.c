@@ -392,6 +392,7 @@ static void walk_decl(struct xfn *f, CXCursor *v, int n)
 		walk_expr(f, init, U_READ);
 		watch_end(f, v[i], saved, saved_pos);
 		set_alias(f, v[i], init);
+		note_struct_copy(f, v[i], init);
 	}
 }
 

@@ -17,6 +17,9 @@ struct event *emit_access(struct xfn *f, CXCursor e, unsigned flags, const char 
 	CXType t = clang_getCursorType(e);
 	if (clang_isConstQualifiedType(t))
 		return NULL;   /* read-only objects cannot race */
+	enum CXTypeKind tk = clang_getCanonicalType(t).kind;
+	if (tk == CXType_FunctionProto || tk == CXType_FunctionNoProto)
+		return NULL;   /* (*fp)(): code, not data */
 	if (clang_getCanonicalType(t).kind == CXType_Atomic)
 		flags |= EVF_ATOMIC;
 	char *name = cursor_text(f->x, e), *type = type_name(t);
@@ -131,8 +134,12 @@ static void walk_assign(struct xfn *f, CXCursor e, enum use use)
 		watch_end(f, local && use == U_WRITE ? clang_getCursorReferenced(l) : clang_getNullCursor(),
 		          saved, saved_pos);
 		lvalue_access(f, l, use);
-		if (local && use == U_WRITE)
+		if (use == U_WRITE)
+			note_store(f, l, rhs);
+		if (local && use == U_WRITE) {
 			set_alias(f, clang_getCursorReferenced(l), rhs);
+			note_struct_copy(f, clang_getCursorReferenced(l), rhs);
+		}
 	} else {
 		walk_expr(f, lhs, use);
 		walk_expr(f, rhs, U_READ);

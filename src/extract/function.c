@@ -63,6 +63,8 @@ static void xfn_free(struct xfn *f)
 		free(l->alias);
 		free(l->from);
 		free(l->alias_class);
+		free(l->alias_field);
+		free(l->copy_of);
 		for (int j = 0; j < l->nfns; j++) {
 			free(l->fns[j].usr);
 			free(l->fns[j].name);

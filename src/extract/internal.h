@@ -57,6 +57,8 @@ struct local {
 	char *from;           /* an integer's: path its value was read from ("p:0" for
 	                         (long)arg, "p:0*.id" for a->id), to name an element's index */
 	char *alias_class;    /* lock class of what the alias points to, if a lock */
+	char *alias_field;    /* field its value was read from (fp = job->run): "struct job.run" */
+	char *copy_of;        /* a struct local: path of the object it was copied from */
 	int heap_loop;        /* loop serial in which it was last assigned a malloc, or 0 */
 	int ret_call;         /* 1 + pos of the call whose result it was last assigned, or 0 */
 	struct named_decl *fns;   /* functions assigned to it (function pointers) */
@@ -171,6 +173,16 @@ struct targets {
 };
 void call_targets(struct xfn *f, CXCursor e, struct targets *t);
 void targets_free(struct targets *t);
+
+/* stores.c — function values: "fn:USR" for an expression naming a function (else NULL),
+ * EV_STORE for `lhs = rhs` storing a function, a function pointer or a parameter's pointer,
+ * and the pointer object (path, field) a call or pthread_create goes through. */
+char *function_value(CXCursor e);   /* "fn:U1 fn:U2" for c ? f1 : f2 */
+void note_store(struct xfn *f, CXCursor lhs, CXCursor rhs);
+char *pointer_slot(struct xfn *f, CXCursor fn_expr);
+char *pointer_field(struct xfn *f, CXCursor fn_expr);
+char *copied_member_path(struct xfn *f, CXCursor e);
+void note_struct_copy(struct xfn *f, CXCursor var, CXCursor value);
 
 /* calls.c — calls, locks, threads, condition variables */
 void walk_call(struct xfn *f, CXCursor call);

@@ -340,7 +340,9 @@ void set_alias(struct xfn *f, CXCursor var, CXCursor value)
 	}
 	free(l->alias);
 	free(l->alias_class);
+	free(l->alias_field);
 	l->alias = alias;
 	l->alias_class = cls;
+	l->alias_field = pointer_field(f, value);
 	l->heap_loop = heap_loop;
 }

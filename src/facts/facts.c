@@ -111,6 +111,7 @@ static const char *const ev_names[] = {
 	[EV_THREAD_CREATE] = "thread-create", [EV_THREAD_JOIN] = "thread-join",
 	[EV_THREAD_DETACH] = "thread-detach", [EV_COND_WAIT] = "cond-wait",
 	[EV_COND_SIGNAL] = "cond-signal", [EV_RETURN] = "return",
+	[EV_STORE] = "store",
 	[EV_ASSUME] = "assume",
 };
 

@@ -50,6 +50,7 @@ enum ev_kind {
 	EV_COND_WAIT,      /* pthread_cond_wait / timedwait / cnd_wait / cnd_timedwait */
 	EV_COND_SIGNAL,    /* pthread_cond_signal / broadcast / cnd_signal / cnd_broadcast */
 	EV_RETURN,         /* return statement, falling off the end, pthread_exit, thrd_exit */
+	EV_STORE,          /* a function, or a parameter's pointer, stored into an object */
 	EV_ASSUME,         /* a branch taken on a condition atom (path): its value is nonzero
 	                      (EVF_TRUE) or zero; or (EVF_KILL) the atom's value changes */
 };
@@ -116,6 +117,17 @@ struct event {
 	 * COND_WAIT: path = condition variable, arg = mutex path, lock_class = mutex class.
 	 * COND_SIGNAL: path = condition variable.
 	 * RETURN: nothing more.
+	 *
+	 * FUNCTION VALUES (fnptr.c follows them): a call argument that names a function has
+	 * the path "fn:USR". A call through a pointer whose value the extractor could not tell
+	 * is a CALL with callee NULL, arg = the path of the pointer object ("p:1",
+	 * "p:0*.probe", "g:handler") and type = its field ("struct capsule.probe") when it is
+	 * a member. A THREAD_CREATE whose start routine is not a function name has callee NULL,
+	 * api = the path of the routine's pointer object, type = its field.
+	 * STORE: path = the object written (NULL when unknown), arg = the value ("fn:USR", or
+	 * the path of the object read: "p:1", "g:h", "p:0*.start"), name = the value's
+	 * spelling, type = the written field ("struct aux.start") and api = the read field,
+	 * when they are members.
 	 * ASSUME: path = the condition atom, local to the function: "v:SPELLING" for a
 	 * variable or member tested in two conditions or more, "r:POS" for the result of the
 	 * call event at pos POS (tested directly or through the variable it was stored in). */

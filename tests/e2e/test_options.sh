@@ -83,7 +83,7 @@ mkdir -p "$WORK/proj" && cp "$WORK/race.c" "$WORK/proj/"
 scan_proj() { run_tsafe scan "$WORK/proj/race.c" --root "$WORK/proj" --db "$WORK/p.db"; }
 echo '{"supress": [{"rule": "data-race"}]}' >"$WORK/proj/.tsafe.json"
 scan_proj
-expect "unknown top-level key" 2 'tsafe.json: unknown key "supress" in the top-level object \(known keys: "lock_wrappers", "suppress", "exclude"'
+expect "unknown top-level key" 2 'tsafe.json: unknown key "supress" in the top-level object \(known keys: "lock_wrappers", "thread_wrappers", "suppress", "exclude"'
 check "  ...in one line" test "$(wc -l <"$WORK/stderr")" -eq 1
 echo '{"suppress": [{"rule": "data-race", "files": "*.c"}]}' >"$WORK/proj/.tsafe.json"
 scan_proj

@@ -459,6 +459,72 @@ static void test_function_pointer_values(void **state)
 	unload(tu);
 }
 
+static const struct event *first_of(const struct function *fn, enum ev_kind kind)
+{
+	for (int b = 0; b < fn->nblocks; b++)
+		for (int e = 0; e < fn->blocks[b].nevents; e++)
+			if (fn->blocks[b].events[e].kind == kind)
+				return &fn->blocks[b].events[e];
+	fail_msg("%s: no %s event", fn->name, ev_kind_name(kind));
+	return NULL;
+}
+
+static void test_function_values_for_the_analysis(void **state)
+{
+	(void)state;
+	struct tu_facts *tu = load(FIXTURE("fnvalues.c"));
+	char *a = xasprintf("fn:%s", fn_named(tu, "run_a")->usr);
+	char *b = xasprintf("fn:%s", fn_named(tu, "run_b")->usr);
+	char *both = xasprintf("%s %s", a, b);
+	/* spawn(argc > 1 ? run_a : run_b, NULL): the argument names both functions */
+	const struct event *call = must(fn_named(tu, "main"), EV_CALL, 35, NULL);
+	assert_string_equal(call->args[0].path, both);
+	/* aux->start = start; aux->arg = arg: the routine and the argument kept in the struct */
+	const struct function *spawn = fn_named(tu, "spawn");
+	const struct event *st = must(spawn, EV_STORE, 25, NULL);
+	assert_string_equal(st->arg, "p:0");
+	assert_string_equal(st->type, "struct aux.start");
+	assert_non_null(strstr(st->path, ".start"));
+	st = must(spawn, EV_STORE, 26, NULL);
+	assert_string_equal(st->arg, "p:1");
+	assert_string_equal(st->type, "struct aux.arg");
+	/* pthread_create(&t, NULL, start, arg): the routine is the parameter */
+	const struct event *cr = must(spawn, EV_THREAD_CREATE, 29, NULL);
+	assert_null(cr->callee);
+	assert_string_equal(cr->api, "p:0");
+	/* copy.start(copy.arg) on a copy of *aux_: the call goes through the parameter's field */
+	call = first_of(fn_named(tu, "trampoline"), EV_CALL);
+	while (call->callee)
+		call++;
+	assert_null(call->callee);
+	assert_string_equal(call->arg, "p:0*.start");
+	assert_string_equal(call->type, "struct aux.start");
+	assert_string_equal(call->args[0].path, "p:0*.arg");
+	free(a);
+	free(b);
+	free(both);
+	unload(tu);
+}
+
+static void test_older_c_keeps_its_no_error_flags(void **state)
+{
+	(void)state;
+	/* -Wno-error=implicit-function-declaration is what lets such code parse under clang
+	 * 16+; -Werror must not turn anything back into an error. */
+	const char *with[] = {"gcc", "-std=gnu17", "-Wall", "-Werror",
+	                      "-Wno-error=implicit-function-declaration", "-c", "implicit_decl.c"};
+	const char *without[] = {"gcc", "-std=gnu17", "-c", "implicit_decl.c"};
+	struct extract_opts o = {with, (int)(sizeof with / sizeof *with), FIXTURE("")};
+	struct tu_facts tu;
+	assert_int_equal(extract_tu(&o, "implicit_decl.c", &tu), 0);
+	assert_int_equal(tu.ndiagnostics, 0);
+	tu_facts_free(&tu);
+	struct extract_opts o2 = {without, (int)(sizeof without / sizeof *without), FIXTURE("")};
+	assert_int_equal(extract_tu(&o2, "implicit_decl.c", &tu), 0);
+	assert_true(tu.ndiagnostics > 0);      /* the error the flag is there for */
+	tu_facts_free(&tu);
+}
+
 static void test_order_types(void **state)
 {
 	(void)state;
@@ -811,6 +877,8 @@ int main(void)
 		cmocka_unit_test(test_thread_join_detach_exit),
 		cmocka_unit_test(test_calls_and_pointers),
 		cmocka_unit_test(test_function_pointer_values),
+		cmocka_unit_test(test_function_values_for_the_analysis),
+		cmocka_unit_test(test_older_c_keeps_its_no_error_flags),
 		cmocka_unit_test(test_order_types),
 		cmocka_unit_test(test_cfg_if_return_goto),
 		cmocka_unit_test(test_cfg_loops_and_switch),

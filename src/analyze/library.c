@@ -1,0 +1,116 @@
+/* library.c — code without a main to call it: a library, or the library units of a compile
+ * database whose exported functions no program root reaches. Any number of its callers'
+ * threads may run that API at once, alongside each other and themselves (RacerD's
+ * assumption for a class that declares itself thread-safe by taking locks).
+ *
+ * To stay actionable, not every exported function counts: only the API's entry points
+ * (exported, defined in a unit without main, called by nothing in the program, reached by
+ * no program root) that take a lock (themselves or in what they call), and those that
+ * touch a global the locking ones touch under a lock (the unlocked getter next to the
+ * locked setter). A library that never locks makes no claim to be thread-safe, and is left
+ * alone. */
+#include <stdlib.h>
+
+#include "internal.h"
+
+static int has_lock_event(const struct function *fn)
+{
+	for (int b = 0; b < fn->nblocks; b++)
+		for (int e = 0; e < fn->blocks[b].nevents; e++)
+			if (fn->blocks[b].events[e].kind == EV_LOCK)
+				return 1;
+	return 0;
+}
+
+/* Per definition: does it, or anything it calls directly, take a lock? */
+static unsigned char *lock_takers(const struct program_index *ix, const struct call_graph *g)
+{
+	int n = ix->nfns;
+	unsigned char *takes = xcalloc((size_t)(n ? n : 1), 1);
+	for (int k = 0; k < n; k++)
+		takes[k] = has_lock_event(ix->fns[k].fn);
+	for (int changed = 1; changed;) {      /* callers of takers take, up to a fixpoint */
+		changed = 0;
+		for (int k = 0; k < n; k++)
+			for (int i = g->first[k]; i < g->first[k + 1] && !takes[k]; i++)
+				if (takes[g->callee[i]])
+					takes[k] = changed = 1;
+	}
+	return takes;
+}
+
+static int api_entry(const struct analysis *a, const struct call_graph *g, int k)
+{
+	const struct fn_ref *r = &a->ix.fns[k];
+	if (a->reached[k] || g->callers[k] || (r->fn->flags & FNF_STATIC) || a->ix.tu_has_main[r->tu] ||
+	    str_eq(r->fn->name, "main") || r->fn->nblocks == 0)
+		return 0;
+	int first;                        /* a header's function parsed in several units: once */
+	return !r->fn->usr || !keymap_get_str(&a->ix.by_usr, r->fn->usr, &first) || first == k;
+}
+
+/* The library's API threads descend from a root of their own (never walked: the library's
+ * callers are not in the program), a program apart from any main's. */
+static struct context *library_context(struct analysis *a, int k, struct context **root)
+{
+	if (!*root)
+		*root = new_context(a, CTX_MAIN, &a->ix.fns[k]);
+	struct context *c = new_context(a, CTX_THREAD, &a->ix.fns[k]);
+	c->library = 1;
+	c->multi = 1;
+	c->reaches = 2;                   /* any number of callers */
+	c->unbounded = 1;
+	c->parent = *root;
+	c->program = (*root)->id;
+	return c;
+}
+
+/* Globals and statics the library's locking entry points touch holding a lock. */
+static void locked_objects(const struct analysis *a, int from_acc, struct keymap *out)
+{
+	for (int i = from_acc; i < a->nacc; i++)
+		if (a->acc[i].nlocks && a->acc[i].object[0] != '~')
+			keymap_put_str(out, a->acc[i].object, 1);
+}
+
+static int touches(const struct analysis *a, int from_acc, const struct keymap *objects)
+{
+	for (int i = from_acc; i < a->nacc; i++)
+		if (keymap_get_str(objects, a->acc[i].object, NULL))
+			return 1;
+	return 0;
+}
+
+void contexts_add_library(struct analysis *a)
+{
+	struct call_graph g;
+	call_graph_build(&a->ix, &g);
+	unsigned char *takes = lock_takers(&a->ix, &g);
+	unsigned char *entry = xcalloc((size_t)(a->ix.nfns ? a->ix.nfns : 1), 1);
+	for (int k = 0; k < a->ix.nfns; k++)
+		entry[k] = api_entry(a, &g, k);
+	struct context *root = NULL;
+	int first_acc = a->nacc;
+	for (int k = 0; k < a->ix.nfns; k++) {
+		if (!entry[k] || !takes[k])
+			continue;
+		run_thread(a, library_context(a, k, &root));
+	}
+	struct keymap locked = {0};
+	locked_objects(a, first_acc, &locked);
+	for (int k = 0; k < a->ix.nfns && root; k++) {
+		if (!entry[k] || takes[k])
+			continue;
+		int nacc = a->nacc, nedges = a->nedges;
+		struct context *c = library_context(a, k, &root);
+		run_thread(a, c);
+		if (!touches(a, nacc, &locked)) {
+			records_truncate(a, nacc, nedges);
+			c->kind = CTX_ISOLATED;       /* not an API thread after all: counted nowhere */
+		}
+	}
+	keymap_free(&locked);
+	free(entry);
+	free(takes);
+	call_graph_free(&g);
+}
