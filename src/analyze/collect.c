@@ -83,7 +83,8 @@ void records_truncate(struct analysis *a, int nacc, int nedges)
 	}
 	a->nacc = nacc;
 	for (int i = nedges; i < a->nedges; i++) {
-		free(a->edges[i].gates);
+		if (a->edges[i].owns_gates)
+			free((int *)a->edges[i].gates);
 		free(a->edges[i].stack);
 	}
 	a->nedges = nedges;
@@ -188,6 +189,7 @@ static void record_edges(struct analysis *a, const struct activation *f, const s
 {
 	int to = class_intern(a, a->lock_keys[key].cls), dying = -1;
 	const char *tcls = a->lock_keys[key].tcls;
+	int *held = NULL, nheld = 0, *at = NULL, owner = 1;
 	for (int i = 0; i < s->n; i++) {
 		const struct held *h = &s->e[i];
 		/* Two elements of an array of locks nest as two locks of one class. */
@@ -211,12 +213,25 @@ static void record_edges(struct analysis *a, const struct activation *f, const s
 		 * an order the code fixes by address or id. */
 		e->same_instance_order_ok = str_eq(a->lock_keys[h->key].tcls, tcls) &&
 		                            ordered_on_chain(a, f, h, tcls);
-		e->gates = xcalloc((size_t)(s->n ? s->n : 1), sizeof *e->gates);
-		for (int j = 0; j < s->n; j++)
-			if (j != i && held_for_sure(&s->e[j]) && s->e[j].key != key)
-				e->gates[e->ngates++] = class_intern(a, a->lock_keys[s->e[j].key].cls);
+		if (!held) {        /* the held classes, once per acquisition */
+			held = xcalloc((size_t)s->n, sizeof *held);
+			at = xcalloc((size_t)s->n, sizeof *at);
+			for (int j = 0; j < s->n; j++) {
+				at[j] = -1;
+				if (held_for_sure(&s->e[j]) && s->e[j].key != key) {
+					at[j] = nheld;
+					held[nheld++] = class_intern(a, a->lock_keys[s->e[j].key].cls);
+				}
+			}
+		}
+		e->gates = held;
+		e->ngates = nheld;
+		e->gate_self = at[i];     /* -1: an element of the lock acquired, not among them */
+		e->owns_gates = owner;
+		owner = 0;
 		e->nstack = frame_stack(f, ev, &e->stack);
 	}
+	free(at);
 }
 
 static void on_lock(struct analysis *a, const struct activation *f, const struct event *ev,

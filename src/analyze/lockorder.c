@@ -5,12 +5,16 @@
  * them). Two locks of one class nested (transfer(a, b)) are a cycle of one edge, fine when
  * the code orders them by address or id.
  *
- * Cycles are searched up to MAX_CYCLE edges, shortest first, once per set of classes.
+ * Cycles are found per program in time linear in its graph per inversion (common/cycles.c):
+ * each inversion is reported once, as its shortest cycle that counts (longer ones up to
+ * MAX_CYCLE edges are tried when the shortest does not: a gate, one thread).
  * When asked (analyze_opts.edges), the edges themselves are handed out for the lock-order
  * graph that reports draw. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cycles.h"
+#include "common/keymap.h"
 #include "internal.h"
 
 enum { MAX_CYCLE = 4 };
@@ -24,13 +28,16 @@ struct edge_group {            /* every record of one (from, to) pair within one
 struct graph {
 	struct edge_group *g;
 	int n, cap;
+	struct keymap index;       /* (program, from, to) -> its group */
 };
 
 static struct edge_group *group_of(struct graph *gr, int program, int from, int to)
 {
-	for (int i = 0; i < gr->n; i++)
-		if (gr->g[i].program == program && gr->g[i].from == from && gr->g[i].to == to)
-			return &gr->g[i];
+	struct hkey k = hkey_of_ints((const int[]){program, from, to}, 3);
+	int at;
+	if (keymap_get(&gr->index, k, &at))
+		return &gr->g[at];
+	keymap_put(&gr->index, k, gr->n);
 	grow_array((void **)&gr->g, &gr->cap, gr->n, sizeof *gr->g);
 	struct edge_group *e = &gr->g[gr->n++];
 	memset(e, 0, sizeof *e);
@@ -47,7 +54,7 @@ static int gate_holds(const struct analysis *a, const struct edge_group *e, int 
 		const struct edge_rec *r = &a->edges[e->recs[i]];
 		int found = 0;
 		for (int j = 0; j < r->ngates && !found; j++)
-			found = r->gates[j] == cls;
+			found = j != r->gate_self && r->gates[j] == cls;
 		if (!found)
 			return 0;
 	}
@@ -58,6 +65,8 @@ static int gated(const struct analysis *a, struct edge_group **cyc, int n)
 {
 	const struct edge_rec *r0 = &a->edges[cyc[0]->recs[0]];
 	for (int j = 0; j < r0->ngates; j++) {
+		if (j == r0->gate_self)
+			continue;
 		int all = 1;
 		for (int k = 0; k < n && all; k++)
 			all = gate_holds(a, cyc[k], r0->gates[j]);
@@ -136,14 +145,16 @@ static void add_edge_location(struct analysis *a, struct finding *f, const struc
 	free(to);
 }
 
-static void report_cycle(struct analysis *a, struct edge_group **cyc, int n)
+static int report_cycle(struct analysis *a, struct edge_group **cyc, int n)
 {
-	const struct edge_rec *recs[MAX_CYCLE];
+	const struct edge_rec **recs = xcalloc((size_t)n, sizeof *recs);
 	int first = 0;
 	for (int k = 0; k < n; k++) {
 		recs[k] = shown(a, cyc[k]);
-		if (!recs[k])
-			return;
+		if (!recs[k]) {
+			free(recs);
+			return 0;
+		}
 		if (recs[k]->inner_ev->line < recs[first]->inner_ev->line)
 			first = k;
 	}
@@ -179,8 +190,10 @@ static void report_cycle(struct analysis *a, struct edge_group **cyc, int n)
 			add_edge_location(a, f, recs[(first + k) % n]);
 	}
 	free(msg);
+	free(recs);
 	sb_free(&cycle);
 	sb_free(&sym);
+	return 1;
 }
 
 /* Every order of the cycle is a read lock taken while holding a read lock: readers never
@@ -194,34 +207,75 @@ static int only_readers(const struct analysis *a, struct edge_group **cyc, int n
 	return 1;
 }
 
-static void consider(struct analysis *a, struct edge_group **cyc, int n)
+/* Reports the cycle when it counts; 1 when it did. */
+static int consider(struct analysis *a, struct edge_group **cyc, int n)
 {
 	if (!gated(a, cyc, n) && several_threads(a, cyc, n) && !all_dying(a, cyc, n) &&
 	    !only_readers(a, cyc, n))
-		report_cycle(a, cyc, n);
+		return report_cycle(a, cyc, n);
+	return 0;
 }
 
-/* Depth-first search for cycles through `start` whose other classes are all greater than
- * it, so each cycle is found once, from its smallest class. */
-static void search(struct analysis *a, struct graph *gr, int program, int start, int at,
-                   struct edge_group **path, int depth, int *found)
+/* ---- the search: one program's graph over its classes, by name ------------------------ */
+
+struct program_search {
+	struct analysis *a;
+	struct edge_group **groups;  /* the program's edges between different classes */
+	struct edge_group **cyc;
+	int cap;
+};
+
+static int offered(void *ctx, const int *cyc, int n)
 {
-	for (int i = 0; i < gr->n; i++) {
-		struct edge_group *e = &gr->g[i];
-		if (e->program != program || e->from != at || e->from == e->to)
+	struct program_search *ps = ctx;
+	grow_array((void **)&ps->cyc, &ps->cap, n, sizeof *ps->cyc);
+	for (int k = 0; k < n; k++)
+		ps->cyc[k] = ps->groups[cyc[k]];
+	return consider(ps->a, ps->cyc, n);
+}
+
+static int by_name(const void *x, const void *y, void *names)
+{
+	return strcmp(((char **)names)[*(const int *)x], ((char **)names)[*(const int *)y]);
+}
+
+/* The inversions of each program (cycles.c), its classes numbered by name. */
+static void search_programs(struct analysis *a, struct graph *gr)
+{
+	int *rank = xcalloc((size_t)a->nclasses + 1, sizeof *rank);
+	int *order = xcalloc((size_t)a->nclasses + 1, sizeof *order);
+	for (int c = 0; c < a->nclasses; c++)
+		order[c] = c;
+	qsort_r(order, (size_t)a->nclasses, sizeof *order, by_name, a->class_names);
+	for (int i = 0; i < a->nclasses; i++)
+		rank[order[i]] = i;
+	int *by_program = xcalloc((size_t)gr->n + 1, sizeof *by_program);   /* programs done */
+	struct cycle_edge *edges = xcalloc((size_t)gr->n + 1, sizeof *edges);
+	struct program_search ps = {.a = a, .groups = xcalloc((size_t)gr->n + 1, sizeof *ps.groups)};
+	int done = 0;
+	for (int i = 0; i < gr->n; i++) {     /* programs in order of their first edge */
+		int program = gr->g[i].program, n = 0, seen = 0;
+		for (int j = 0; j < done && !seen; j++)
+			seen = by_program[j] == program;
+		if (seen)
 			continue;
-		path[depth] = e;
-		if (e->to == start) {
-			consider(a, path, depth + 1);
-			(*found)++;
-			continue;
+		by_program[done++] = program;
+		for (int j = i; j < gr->n; j++) {
+			struct edge_group *e = &gr->g[j];
+			if (e->program != program || e->from == e->to)
+				continue;
+			ps.groups[n] = e;
+			edges[n].from = rank[e->from];
+			edges[n++].to = rank[e->to];
 		}
-		int seen = e->to < start;
-		for (int k = 0; k < depth && !seen; k++)
-			seen = path[k]->from == e->to;
-		if (!seen && depth + 1 < MAX_CYCLE)
-			search(a, gr, program, start, e->to, path, depth + 1, found);
+		cycles_find(a->nclasses, edges, n, MAX_CYCLE, offered, &ps);
 	}
+	free(ps.groups);
+	free(ps.cyc);
+	free(edges);
+	free(by_program);
+	free(order);
+	free(rank);
 }
 
 void analyze_edge_list_free(struct analyze_edge_list *l)
@@ -253,22 +307,25 @@ static int threads_of(const struct analysis *a, const struct edge_group *e)
 static void export_edges(struct analysis *a, const struct graph *gr)
 {
 	struct analyze_edge_list *out = a->opts->edges;
+	struct keymap pairs = {0};          /* (from, to) -> its index in out */
+	for (int k = 0; k < out->n; k++)
+		keymap_put(&pairs, hkey_of_strings(out->items[k].from, out->items[k].to), k);
 	for (int i = 0; i < gr->n; i++) {
 		const struct edge_rec *r = shown(a, &gr->g[i]);
 		if (!r)
 			continue;
 		char *from = display_symbol(a, a->class_names[r->from_cls]);
 		char *to = display_symbol(a, a->class_names[r->to_cls]);
-		struct analyze_edge *e = NULL;
-		for (int k = 0; k < out->n && !e; k++)
-			if (str_eq(out->items[k].from, from) && str_eq(out->items[k].to, to))
-				e = &out->items[k];
+		struct hkey key = hkey_of_strings(from, to);
+		int at;
+		struct analyze_edge *e = keymap_get(&pairs, key, &at) ? &out->items[at] : NULL;
 		if (e) {
 			e->threads += threads_of(a, &gr->g[i]);
 			free(from);
 			free(to);
 			continue;
 		}
+		keymap_put(&pairs, key, out->n);
 		grow_array((void **)&out->items, &out->cap, out->n, sizeof *out->items);
 		e = &out->items[out->n++];
 		memset(e, 0, sizeof *e);
@@ -284,6 +341,7 @@ static void export_edges(struct analysis *a, const struct graph *gr)
 		}
 		free(sites.locs);
 	}
+	keymap_free(&pairs);
 }
 
 void check_lock_order(struct analysis *a)
@@ -297,21 +355,14 @@ void check_lock_order(struct analysis *a)
 	}
 	for (int i = 0; i < gr.n; i++) {
 		struct edge_group *e = &gr.g[i];
-		if (e->from == e->to) {
+		if (e->from == e->to)
 			consider(a, &e, 1);
-			continue;
-		}
-		struct edge_group *path[MAX_CYCLE];
-		int found = 0;
-		int is_first = 1;    /* start each search once per (program, class) */
-		for (int j = 0; j < i && is_first; j++)
-			is_first = !(gr.g[j].program == e->program && gr.g[j].from == e->from);
-		if (is_first)
-			search(a, &gr, e->program, e->from, e->from, path, 0, &found);
 	}
+	search_programs(a, &gr);
 	if (a->opts->edges)
 		export_edges(a, &gr);
 	for (int i = 0; i < gr.n; i++)
 		free(gr.g[i].recs);
 	free(gr.g);
+	keymap_free(&gr.index);
 }

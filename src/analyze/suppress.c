@@ -81,7 +81,9 @@ static int inline_suppressed(const struct finding *f, const char *root)
 {
 	for (int i = 0; i < f->nlocs; i++) {
 		const struct location *loc = &f->locs[i];
-		for (int line = loc->line; line >= loc->line - 1 && line >= 1; line--) {
+		/* The finding's line and the one before; a line below 1 (damaged input) has none. */
+		for (int before = 0; before < 2 && loc->line - before >= 1; before++) {
+			int line = loc->line - before;
 			size_t len;
 			const char *text = source_line(root, loc->file, line, &len);
 			if (names_rule(text, text ? len : 0, f->rule, NULL))

@@ -22,9 +22,6 @@ int cmd_baseline(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 
-/* The lock-order graph of the current runs for the HTML report: *svg (an <svg> element),
- * or NULL and *note saying why there is no picture. Both new strings. */
-void graph_for_report(struct store *st, const char *db, char **svg, char **note);
 
 /* Output options every finding-producing command takes. */
 struct output_opts {
@@ -35,6 +32,7 @@ struct output_opts {
 	const char *root;        /* project root findings are relative to */
 	int to_stderr;           /* without -o, the report goes to stderr (tsafe run: the
 	                            program's stdout is its own) */
+	const struct finding_filter *filter;   /* what the HTML graph shows, or NULL */
 };
 void output_opts_init(struct output_opts *o);
 
@@ -66,6 +64,21 @@ extern const char *const severity_names[];
 /* Copies the filter into q; -1 (printed) for a rule id the catalogue does not know (the
  * rules must be loaded). */
 int finding_filter_apply(const struct finding_filter *f, struct finding_query *q);
+
+/* The HTML report's lock-order graph. */
+struct report_graph {
+	char *svg;               /* the cycles' view, or NULL */
+	char *full_svg;          /* the whole graph, or NULL */
+	char *note;              /* why a picture is missing or empty, or NULL */
+	int nodes, edges, total_nodes, total_edges;
+};
+void report_graph_free(struct report_graph *g);
+
+/* The lock-order graph of the current runs for the HTML report: the cycles the filter
+ * (NULL: none) lets through with the locks one edge away, and the whole graph; a note when
+ * a picture is missing or empty. Every string new, freed with report_graph_free. */
+void graph_for_report(struct store *st, const char *db, const struct finding_filter *filter,
+                      struct report_graph *g);
 
 /* opt_parse() for a command that takes no operands: 0, 1 after --help, -1 on an error. */
 int opt_parse_no_operands(const struct opt_command *c, int argc, char **argv);

@@ -115,14 +115,18 @@ int output_findings(const struct output_opts *o, struct store *st, const struct 
 		.color = out == console && isatty(fileno(console)) && !getenv("NO_COLOR"),
 	};
 	enum report_format fmt = (enum report_format)report_format_from_name(o->format);
-	char *svg = NULL, *note = NULL;
+	struct report_graph g = {0};
 	if (fmt == FMT_HTML && st)
-		graph_for_report(st, o->db, &svg, &note);
-	ro.graph_svg = svg;
-	ro.graph_note = note;
+		graph_for_report(st, o->db, o->filter, &g);
+	ro.graph_svg = g.svg;
+	ro.graph_note = g.note;
+	ro.graph_full_svg = g.full_svg;
+	ro.graph_nodes = g.nodes;
+	ro.graph_edges = g.edges;
+	ro.graph_total_nodes = g.total_nodes;
+	ro.graph_total_edges = g.total_edges;
 	int rc = report_write(out, fmt, l, &ro);
-	free(svg);
-	free(note);
+	report_graph_free(&g);
 	if (out != console && fclose(out) != 0)
 		rc = -1;
 	else if (out == console && fflush(console) != 0)

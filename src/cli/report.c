@@ -40,6 +40,7 @@ int cmd_report(int argc, char **argv)
 	if (r)
 		return r > 0 ? EXIT_CLEAN : EXIT_TOOL;
 	q.current_only = !all;
+	o.filter = &f;                /* the graph shows the cycles the findings' filter chose */
 	char *err = NULL;
 	if (rules_load(&err))
 		return cli_error("%s", err);

@@ -4,9 +4,11 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "inputfile.h"
 #include "util.h"
 
 /* "baseline 'F' <problem> (regenerate it with 'tsafe baseline save -o F')". */
@@ -62,7 +64,8 @@ static int read_entries(struct baseline *b, const cJSON *arr, const char *name, 
 static int check_format(struct baseline *b, const cJSON *root, const char *name, char **err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "tsafe_baseline");
-	if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble != (double)(int)v->valuedouble)
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1 && v->valuedouble <= INT_MAX) ||
+	    v->valuedouble != (double)(int)v->valuedouble)
 		return fail_regenerate(err, name, "is not a tsafe baseline (no \"tsafe_baseline\" "
 		                       "format number)");
 	b->format = (int)v->valuedouble;
@@ -114,29 +117,27 @@ int baseline_parse(struct baseline *b, const char *text, size_t len, const char 
 	return rc;
 }
 
+/* A baseline holds a few hundred bytes per finding: 256 MB is far more than any project's. */
+#define BASELINE_MAX_BYTES (256LL << 20)
+
 static char *read_file(const char *path, size_t *len, char **err)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
+	struct strbuf sb;
+	sb_init(&sb);
+	char *why = NULL;
+	if (input_read(path, BASELINE_MAX_BYTES, &sb, &why)) {
 		if (errno == ENOENT)
 			*err = xasprintf("baseline '%s' does not exist (create it with 'tsafe "
 			                 "baseline save -o %s', or leave out --baseline to compare with "
 			                 "the previous run)", path, path);
+		else if (input_refused())
+			*err = xasprintf("baseline '%s' %s (give the file 'tsafe baseline save -o FILE' "
+			                 "wrote)", path, why);
 		else
-			*err = xasprintf("cannot read baseline '%s': %m (check the path and its "
-			                 "permissions)", path);
-		return NULL;
-	}
-	struct strbuf sb;
-	sb_init(&sb);
-	int bad = sb_read_stream(&sb, f);
-	int saved = errno;
-	fclose(f);
-	if (bad) {
+			*err = xasprintf("cannot read baseline '%s': %s (check the path and its "
+			                 "permissions)", path, why);
+		free(why);
 		sb_free(&sb);
-		errno = saved;
-		*err = xasprintf("cannot read baseline '%s': %m (check the path and its "
-		                 "permissions)", path);
 		return NULL;
 	}
 	*len = sb.len;

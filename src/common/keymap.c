@@ -59,6 +59,26 @@ struct hkey hkey_of_string(const char *s)
 	return (struct hkey){h.low64, h.high64};
 }
 
+struct hkey hkey_of_strings(const char *a, const char *b)
+{
+	struct keybuf kb = {0};
+	kb_str(&kb, a);
+	kb_str(&kb, b);
+	struct hkey k = kb_hash(&kb);
+	kb_free(&kb);
+	return k;
+}
+
+struct hkey hkey_of_ints(const int *v, int n)
+{
+	struct keybuf kb = {0};
+	for (int i = 0; i < n; i++)
+		kb_int(&kb, v[i]);
+	struct hkey k = kb_hash(&kb);
+	kb_free(&kb);
+	return k;
+}
+
 struct hkey hkey_of_pointer(const void *p)
 {
 	uint64_t v = (uint64_t)(uintptr_t)p;

@@ -25,6 +25,8 @@ void kb_str(struct keybuf *kb, const char *s);
 struct hkey kb_hash(const struct keybuf *kb);
 void kb_free(struct keybuf *kb);
 struct hkey hkey_of_string(const char *s);   /* = kb_hash of a buffer holding kb_str(s) */
+struct hkey hkey_of_strings(const char *a, const char *b);   /* the pair (a, b) */
+struct hkey hkey_of_ints(const int *v, int n);                /* the sequence v[0..n) */
 struct hkey hkey_of_pointer(const void *p);
 static inline int hkey_eq(struct hkey x, struct hkey y)
 {

@@ -196,23 +196,3 @@ void sb_free(struct strbuf *sb)
 	free(sb->buf);
 	sb_init(sb);
 }
-
-FILE *fopen_regular(const char *path)
-{
-	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer. */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		int err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-		close(fd);
-		errno = err;
-		return NULL;
-	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	FILE *f = fdopen(fd, "rb");
-	if (!f)
-		close(fd);
-	return f;
-}

@@ -37,7 +37,8 @@ char *sb_detach(struct strbuf *sb);
 /* The words joined with single spaces (new string). */
 char *join_words(char *const *w, int n);
 /* fopen(path, "rb") of a regular file only: NULL with errno EISDIR for a directory, EINVAL
- * for a FIFO, device or socket (whose reading could block or never end). */
+ * for a FIFO, device or socket (whose reading could block or never end). In inputfile.c,
+ * with input_open, which also says why. */
 FILE *fopen_regular(const char *path);
 /* Appends everything left in the stream. -1 on a read error (errno set), else 0. */
 int sb_read_stream(struct strbuf *sb, FILE *f);   /* returns the string ("" if empty); sb is reset */

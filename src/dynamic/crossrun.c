@@ -1,10 +1,13 @@
 /* crossrun.c — lock-order cycles over class names, from this run's edges (every process)
- * and the stored edges of other test programs' newest runs. Each order of a cycle is
+ * and the stored edges of other test programs' newest runs, one finding per inversion (its
+ * shortest cycle that counts: common/cycles.c). Each order of a cycle is
  * shown at its second acquisition, from this run when this run saw it, else from the
  * run that did (cited by number and command). */
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cycles.h"
+#include "common/keymap.h"
 #include "common/util.h"
 #include "internal.h"
 
@@ -17,10 +20,11 @@ struct pair {
 };
 
 struct ngraph {
-	const char **names;                /* sorted: a cycle is found from its smallest */
+	const char **names;                /* sorted: nodes are numbered by name */
 	int nnames;
 	struct pair *pairs;
 	int npairs, cap;
+	struct keymap index;               /* (from, to) -> its pair */
 };
 
 static int cmp_name(const void *a, const void *b)
@@ -28,33 +32,42 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int name_index(const struct ngraph *g, const char *name)
-{
-	const char **hit = bsearch(&name, g->names, (size_t)g->nnames, sizeof *g->names, cmp_name);
-	return hit ? (int)(hit - g->names) : -1;
-}
-
-static void add_names(const char ***names, int *n, int *cap, const struct stored_edge_list *l)
+/* Each distinct class name once, in g->names (sorted later); name_ids: name -> its slot. */
+static void add_names(struct ngraph *g, int *cap, struct keymap *name_ids,
+                      const struct stored_edge_list *l)
 {
 	for (int i = 0; i < l->n; i++) {
-		grow_array((void **)names, cap, *n + 1, sizeof **names);
-		(*names)[(*n)++] = l->items[i].from;
-		(*names)[(*n)++] = l->items[i].to;
+		const char *ends[2] = {l->items[i].from, l->items[i].to};
+		for (int k = 0; k < 2; k++) {
+			struct hkey h = hkey_of_string(ends[k]);
+			if (keymap_get(name_ids, h, NULL))
+				continue;
+			keymap_put(name_ids, h, g->nnames);
+			grow_array((void **)&g->names, cap, g->nnames, sizeof *g->names);
+			g->names[g->nnames++] = ends[k];
+		}
 	}
 }
 
-static void add_sources(struct ngraph *g, const struct stored_edge_list *l)
+static int name_index(const struct keymap *name_ids, const char *name)
+{
+	int at;
+	return keymap_get(name_ids, hkey_of_string(name), &at) ? at : -1;
+}
+
+static void add_sources(struct ngraph *g, const struct keymap *name_ids,
+                        const struct stored_edge_list *l)
 {
 	for (int i = 0; i < l->n; i++) {
 		const struct stored_edge *e = &l->items[i];
-		int a = name_index(g, e->from), b = name_index(g, e->to);
+		int a = name_index(name_ids, e->from), b = name_index(name_ids, e->to);
 		if (a < 0 || b < 0 || a == b)
 			continue;
-		struct pair *p = NULL;
-		for (int k = 0; k < g->npairs && !p; k++)
-			if (g->pairs[k].from == a && g->pairs[k].to == b)
-				p = &g->pairs[k];
+		struct hkey key = hkey_of_ints((const int[]){a, b}, 2);
+		int at;
+		struct pair *p = keymap_get(&g->index, key, &at) ? &g->pairs[at] : NULL;
 		if (!p) {
+			keymap_put(&g->index, key, g->npairs);
 			grow_array((void **)&g->pairs, &g->cap, g->npairs, sizeof *g->pairs);
 			p = &g->pairs[g->npairs++];
 			p->from = a;
@@ -69,17 +82,16 @@ static void build(struct ngraph *g, const struct stored_edge_list *mine,
                   const struct stored_edge_list *others)
 {
 	int cap = 0;
-	add_names(&g->names, &g->nnames, &cap, mine);
-	add_names(&g->names, &g->nnames, &cap, others);
+	struct keymap name_ids = {0};
+	add_names(g, &cap, &name_ids, mine);
+	add_names(g, &cap, &name_ids, others);
 	if (g->nnames)
 		qsort(g->names, (size_t)g->nnames, sizeof *g->names, cmp_name);
-	int w = 0;
-	for (int i = 0; i < g->nnames; i++)
-		if (!w || strcmp(g->names[w - 1], g->names[i]))
-			g->names[w++] = g->names[i];
-	g->nnames = w;
-	add_sources(g, mine);
-	add_sources(g, others);
+	for (int i = 0; i < g->nnames; i++)     /* nodes numbered by name */
+		keymap_put(&name_ids, hkey_of_string(g->names[i]), i);
+	add_sources(g, &name_ids, mine);
+	add_sources(g, &name_ids, others);
+	keymap_free(&name_ids);
 }
 
 /* ---- the conditions for a cycle to count -------------------------------------------- */
@@ -190,7 +202,7 @@ static char *symbol_of(const struct ngraph *g, struct pair *const *cyc, int n)
 
 static void report(const struct dyn_ctx *c, const struct ngraph *g, struct pair *const *cyc, int n)
 {
-	const struct stored_edge *e[MAX_CYCLE];
+	const struct stored_edge **e = xcalloc((size_t)n, sizeof *e);
 	int first = 0;
 	for (int k = 0; k < n; k++) {
 		e[k] = shown(cyc[k]);
@@ -223,6 +235,7 @@ static void report(const struct dyn_ctx *c, const struct ngraph *g, struct pair 
 		copy_location(finding_add_loc(f), &s->inner, s);
 	}
 	free(sym);
+	free(e);
 	sb_free(&msg);
 }
 
@@ -237,33 +250,32 @@ static int deadlocked(const struct dyn_ctx *c, const struct ngraph *g, struct pa
 	return found;
 }
 
-static void consider(const struct dyn_ctx *c, const struct ngraph *g, struct pair *const *cyc, int n)
+/* Reports the cycle when it counts; 1 when it did. */
+static int consider(const struct dyn_ctx *c, const struct ngraph *g, struct pair *const *cyc, int n)
 {
 	for (int i = 0; i < n; i++)
 		if (!blocking(cyc[i]))
-			return;
-	if (current(cyc, n) && !gated(cyc, n) && !one_thread(cyc, n) && !deadlocked(c, g, cyc, n))
-		report(c, g, cyc, n);
+			return 0;
+	if (!current(cyc, n) || gated(cyc, n) || one_thread(cyc, n) || deadlocked(c, g, cyc, n))
+		return 0;
+	report(c, g, cyc, n);
+	return 1;
 }
 
-static void search(const struct dyn_ctx *c, struct ngraph *g, int start, int at,
-                   struct pair **path, int depth)
+struct search {
+	const struct dyn_ctx *c;
+	struct ngraph *g;
+	struct pair **cyc;
+	int cap;
+};
+
+static int offered(void *ctx, const int *cyc, int n)
 {
-	for (int i = 0; i < g->npairs; i++) {
-		struct pair *p = &g->pairs[i];
-		if (p->from != at)
-			continue;
-		path[depth] = p;
-		if (p->to == start) {
-			consider(c, g, path, depth + 1);
-			continue;
-		}
-		int seen = p->to < start;
-		for (int k = 0; k < depth && !seen; k++)
-			seen = path[k]->from == p->to;
-		if (!seen && depth + 1 < MAX_CYCLE)
-			search(c, g, start, p->to, path, depth + 1);
-	}
+	struct search *s = ctx;
+	grow_array((void **)&s->cyc, &s->cap, n, sizeof *s->cyc);
+	for (int k = 0; k < n; k++)
+		s->cyc[k] = &s->g->pairs[cyc[k]];
+	return consider(s->c, s->g, s->cyc, n);
 }
 
 void dynamic_lock_order(struct dyn_run *r, const struct stored_edge_list *others,
@@ -274,13 +286,21 @@ void dynamic_lock_order(struct dyn_run *r, const struct stored_edge_list *others
 	build(&g, &r->edges, others ? others : &none);
 	struct dyn_ctx c = {.opts = o, .out = &r->findings};
 	int before = r->findings.n;
-	struct pair *path[MAX_CYCLE];
-	for (int s = 0; s < g.nnames; s++)
-		search(&c, &g, s, s, path, 0);
+	/* One inversion, one finding: its shortest cycle that counts (common/cycles.c). */
+	struct cycle_edge *edges = xcalloc((size_t)g.npairs + 1, sizeof *edges);
+	for (int i = 0; i < g.npairs; i++) {
+		edges[i].from = g.pairs[i].from;
+		edges[i].to = g.pairs[i].to;
+	}
+	struct search s = {.c = &c, .g = &g};
+	cycles_find(g.nnames, edges, g.npairs, MAX_CYCLE, offered, &s);
+	free(s.cyc);
+	free(edges);
 	for (int i = before; i < r->findings.n; i++)
 		finding_fingerprint(&r->findings.items[i], o->root);
 	for (int i = 0; i < g.npairs; i++)
 		free(g.pairs[i].src);
 	free(g.pairs);
 	free(g.names);
+	keymap_free(&g.index);
 }

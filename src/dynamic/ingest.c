@@ -32,18 +32,25 @@ static int read_dir(const char *dir, struct ingest *in, char **err)
 		*err = xasprintf("cannot read the runtime's log directory '%s': %m", dir);
 		return -1;
 	}
+	int rc = 0;
 	for (int i = 0; i < n; i++) {
 		char *path = xasprintf("%s/%s", dir, names[i]->d_name);
 		char *why = NULL;
 		grow_array((void **)&in->files, &in->cap_files, in->nfiles, sizeof *in->files);
-		if (rtlog_read(path, &in->files[in->nfiles], &why) == 0)
+		int got = rc ? -1 : rtlog_read(path, &in->files[in->nfiles], &why);
+		if (got == 0)
 			in->nfiles++;
+		else if (got == -2) {
+			*err = why;       /* what no runtime wrote is refused, not skipped */
+			why = NULL;
+			rc = -1;
+		}
 		free(why);
 		free(path);
 		free(names[i]);
 	}
 	free(names);
-	return 0;
+	return rc;
 }
 
 static const struct rt_file *parent_of(const struct ingest *in, const struct rt_file *f)
@@ -124,8 +131,12 @@ int dynamic_ingest(const char *dir, const struct dyn_opts *o, struct dyn_run *ou
 {
 	memset(out, 0, sizeof *out);
 	struct ingest in = {0};
-	if (read_dir(dir, &in, err))
+	if (read_dir(dir, &in, err)) {
+		for (int i = 0; i < in.nfiles; i++)
+			rtlog_free(&in.files[i]);
+		free(in.files);
 		return -1;
+	}
 	struct dyn_ctx c = {.opts = o, .out = &out->findings};
 	in.procs = xcalloc((size_t)in.nfiles + 1, sizeof *in.procs);
 	for (int i = 0; i < in.nfiles; i++)

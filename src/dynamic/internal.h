@@ -9,6 +9,7 @@
 
 #include "../../runtime/rtformat.h"
 #include "common/finding.h"
+#include "common/keymap.h"
 #include "dynamic.h"
 
 /* ---- rtlog.c: one log file in memory ----------------------------------------------- */
@@ -23,7 +24,8 @@ struct rt_file {
 	const char *exe, *parent;    /* strings of the process record */
 };
 
-/* Reads a whole log. Returns 0, or -1 with *err set (not a runtime log, unreadable). */
+/* Reads a whole log. Returns 0, -1 with *err set (not a runtime log, unreadable), or -2
+ * with *err when it is no regular file (a FIFO, a device), which no runtime wrote. */
 int rtlog_read(const char *path, struct rt_file *f, char **err);
 void rtlog_free(struct rt_file *f);
 /* Records in order: first with prev NULL; NULL at the end. Sizes checked per type. */
@@ -40,7 +42,9 @@ struct dyn_stack {
 	int defined;
 	int n;
 	const uint64_t *pc;
-	/* symbolised on first use (frames.c) */
+	/* symbolised on first use (names.c), once per distinct list of addresses: a stack
+	 * with the same addresses as one symbolised before shares its frames */
+	uint32_t same_as;            /* that stack's id, or 0 */
 	int resolved;
 	struct frame *frames;        /* user-visible frames, innermost first */
 	int nframes;
@@ -92,6 +96,7 @@ struct dyn_process {
 	int cap_edges;
 	struct dyn_thread *threads;
 	int cap_threads;
+	struct keymap stacks_by_pcs; /* addresses of a symbolised stack -> its id */
 	const struct rt_misuse **misuses;
 	int nmisuses, cap_misuses;
 	const struct rt_deadlock **deadlocks;

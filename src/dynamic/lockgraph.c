@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cycles.h"
+#include "common/keymap.h"
 #include "common/util.h"
 #include "internal.h"
 
@@ -32,13 +34,6 @@ static void fill_location(const struct dyn_ctx *c, struct dyn_process *p, uint32
 		finding_add_frame(loc, f[i].func, f[i].file, f[i].line);
 }
 
-static struct stored_edge *find_pair(struct stored_edge_list *l, const char *from, const char *to)
-{
-	for (int i = 0; i < l->n; i++)
-		if (!strcmp(l->items[i].from, from) && !strcmp(l->items[i].to, to))
-			return &l->items[i];
-	return NULL;
-}
 
 static void gates_intersect(struct stored_edge *e, const char *const *g, int ng)
 {
@@ -77,6 +72,9 @@ static void new_pair(const struct dyn_ctx *c, struct dyn_process *p, const struc
 
 void dyn_collect_edges(const struct dyn_ctx *c, struct dyn_process *p, struct stored_edge_list *l)
 {
+	struct keymap pairs = {0};          /* (from, to) -> its index in l */
+	for (int i = 0; i < l->n; i++)
+		keymap_put(&pairs, hkey_of_strings(l->items[i].from, l->items[i].to), i);
 	for (int i = 1; i < process_nedges(p); i++) {
 		const struct dyn_edge *d = &p->edges[i];
 		if (d->defined != 1)
@@ -90,8 +88,11 @@ void dyn_collect_edges(const struct dyn_ctx *c, struct dyn_process *p, struct st
 			if (d->gate[k])
 				gates[ng++] = dyn_class_name(p, d->gate[k]);
 		char *key = xasprintf("%d:%u", p->pid, d->e.thread);
-		struct stored_edge *e = find_pair(l, from, to);
+		struct hkey pk = hkey_of_strings(from, to);
+		int at;
+		struct stored_edge *e = keymap_get(&pairs, pk, &at) ? &l->items[at] : NULL;
 		if (!e) {
+			keymap_put(&pairs, pk, l->n);
 			e = stored_edge_list_add(l);
 			new_pair(c, p, d, e, gates, ng);
 			e->threads = d->flags & RTE_MULTI ? 2 : 1;
@@ -108,32 +109,43 @@ void dyn_collect_edges(const struct dyn_ctx *c, struct dyn_process *p, struct st
 			e->flags |= EDGE_BLOCKING;
 		free(key);
 	}
+	keymap_free(&pairs);
 }
 
 /* ---- one class, by instance, inside a process --------------------------------------- */
 
-struct inode {
-	uint32_t cls;
-	uint64_t inst;
-};
-
+/* The instances of one class name and the edges between them. */
 struct igraph {
-	struct inode *node;
-	int nnodes, cap;
+	struct keymap node;          /* (class, instance) -> node */
+	int nnodes;
 	const struct dyn_edge **edge;
-	int *from, *to;
-	int nedges, cap_edges, cap_from, cap_to;
+	struct cycle_edge *ends;
+	int nedges, cap_edges, cap_ends;
+	int reported;
 };
 
 static int node_of(struct igraph *g, uint32_t cls, uint64_t inst)
 {
-	for (int i = 0; i < g->nnodes; i++)
-		if (g->node[i].cls == cls && g->node[i].inst == inst)
-			return i;
-	grow_array((void **)&g->node, &g->cap, g->nnodes, sizeof *g->node);
-	g->node[g->nnodes].cls = cls;
-	g->node[g->nnodes].inst = inst;
+	struct keybuf kb = {0};       /* an instance is 64 bits: not hkey_of_ints */
+	kb_int(&kb, cls);
+	kb_int(&kb, (long)inst);
+	struct hkey k = kb_hash(&kb);
+	kb_free(&kb);
+	int at;
+	if (keymap_get(&g->node, k, &at))
+		return at;
+	keymap_put(&g->node, k, g->nnodes);
 	return g->nnodes++;
+}
+
+static void add_instance_edge(struct igraph *g, const struct dyn_edge *x)
+{
+	int a = node_of(g, x->e.from, x->e.from_inst), b = node_of(g, x->e.to, x->e.to_inst);
+	grow_array((void **)&g->edge, &g->cap_edges, g->nedges, sizeof *g->edge);
+	grow_array((void **)&g->ends, &g->cap_ends, g->nedges, sizeof *g->ends);
+	g->edge[g->nedges] = x;
+	g->ends[g->nedges].from = a;
+	g->ends[g->nedges++].to = b;
 }
 
 /* Every order blocks, more than one thread, no common gate. */
@@ -202,34 +214,35 @@ static void report_same_class(const struct dyn_ctx *c, struct dyn_process *p,
 	free(msg);
 }
 
-static int search_same(const struct dyn_ctx *c, struct dyn_process *p, struct igraph *g, int start,
-                       int at, const struct dyn_edge **path, int *nodes, int depth)
+struct same_search {
+	const struct dyn_ctx *c;
+	struct dyn_process *p;
+	struct igraph *g;
+	const struct dyn_edge **path;
+	int cap;
+};
+
+static int offered_same(void *ctx, const int *cyc, int n)
 {
-	for (int i = 0; i < g->nedges; i++) {
-		if (g->from[i] != at)
-			continue;
-		path[depth] = g->edge[i];
-		if (g->to[i] == start) {
-			if (cycle_counts(path, depth + 1)) {
-				report_same_class(c, p, path, depth + 1);
-				return 1;
-			}
-			continue;
-		}
-		int seen = g->to[i] < start;
-		for (int k = 0; k < depth && !seen; k++)
-			seen = nodes[k] == g->to[i];
-		nodes[depth] = g->to[i];
-		if (!seen && depth + 1 < MAX_CYCLE &&
-		    search_same(c, p, g, start, g->to[i], path, nodes, depth + 1))
-			return 1;
-	}
-	return 0;
+	struct same_search *s = ctx;
+	if (s->g->reported)
+		return 1;            /* one finding per class */
+	grow_array((void **)&s->path, &s->cap, n, sizeof *s->path);
+	for (int k = 0; k < n; k++)
+		s->path[k] = s->g->edge[cyc[k]];
+	if (!cycle_counts(s->path, n))
+		return 0;
+	report_same_class(s->c, s->p, s->path, n);
+	s->g->reported = 1;
+	return 1;
 }
 
 void dyn_same_class_cycles(const struct dyn_ctx *c, struct dyn_process *p)
 {
 	/* One graph per class name: its nodes are instances (or classes that share it). */
+	struct keymap by_name = {0};         /* class name -> its graph */
+	struct igraph *graphs = NULL;
+	int ngraphs = 0, cap = 0;
 	for (int i = 1; i < process_nedges(p); i++) {
 		const struct dyn_edge *d = &p->edges[i];
 		if (d->defined != 1)
@@ -237,35 +250,24 @@ void dyn_same_class_cycles(const struct dyn_ctx *c, struct dyn_process *p)
 		const char *name = dyn_class_name(p, d->e.from);
 		if (strcmp(name, dyn_class_name(p, d->e.to)))
 			continue;
-		int first = 1;     /* build the graph once, at the first edge of the name */
-		for (int j = 1; j < i && first; j++)
-			first = p->edges[j].defined != 1 ||
-			        strcmp(dyn_class_name(p, p->edges[j].e.from), name) ||
-			        strcmp(dyn_class_name(p, p->edges[j].e.to), name);
-		if (!first)
-			continue;
-		struct igraph g = {0};
-		for (int j = i; j < process_nedges(p); j++) {
-			const struct dyn_edge *x = &p->edges[j];
-			if (x->defined != 1 || strcmp(dyn_class_name(p, x->e.from), name) ||
-			    strcmp(dyn_class_name(p, x->e.to), name))
-				continue;
-			int a = node_of(&g, x->e.from, x->e.from_inst), b = node_of(&g, x->e.to, x->e.to_inst);
-			grow_array((void **)&g.edge, &g.cap_edges, g.nedges, sizeof *g.edge);
-			grow_array((void **)&g.from, &g.cap_from, g.nedges, sizeof *g.from);
-			grow_array((void **)&g.to, &g.cap_to, g.nedges, sizeof *g.to);
-			g.edge[g.nedges] = x;
-			g.from[g.nedges] = a;
-			g.to[g.nedges++] = b;
+		int at;
+		struct hkey k = hkey_of_string(name);
+		if (!keymap_get(&by_name, k, &at)) {
+			keymap_put(&by_name, k, at = ngraphs);
+			grow_array((void **)&graphs, &cap, ngraphs, sizeof *graphs);
+			memset(&graphs[ngraphs++], 0, sizeof *graphs);
 		}
-		const struct dyn_edge *path[MAX_CYCLE];
-		int nodes[MAX_CYCLE];
-		for (int s = 0; s < g.nnodes; s++)
-			if (search_same(c, p, &g, s, s, path, nodes, 0))
-				break;     /* one finding per class */
-		free(g.node);
-		free(g.edge);
-		free(g.from);
-		free(g.to);
+		add_instance_edge(&graphs[at], d);
 	}
+	for (int i = 0; i < ngraphs; i++) {
+		struct igraph *g = &graphs[i];
+		struct same_search s = {.c = c, .p = p, .g = g};
+		cycles_find(g->nnodes, g->ends, g->nedges, MAX_CYCLE, offered_same, &s);
+		free(s.path);
+		keymap_free(&g->node);
+		free(g->edge);
+		free(g->ends);
+	}
+	free(graphs);
+	keymap_free(&by_name);
 }

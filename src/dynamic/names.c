@@ -115,14 +115,37 @@ static void resolve(const struct dyn_ctx *c, struct dyn_process *p, struct dyn_s
 	st->resolved = 1;
 }
 
+/* The stack symbolised for these addresses: the first with the same addresses (the runtime
+ * captures a stack per new edge, and thousands of edges share one acquisition site). */
+static struct dyn_stack *symbolised(const struct dyn_ctx *c, struct dyn_process *p,
+                                    struct dyn_stack *st, uint32_t id)
+{
+	if (st->same_as)
+		return &p->stacks[st->same_as];
+	if (st->resolved)
+		return st;
+	struct keybuf kb = {0};
+	for (int i = 0; i < st->n; i++)
+		kb_int(&kb, (long)st->pc[i]);
+	struct hkey k = kb_hash(&kb);
+	kb_free(&kb);
+	int first;
+	if (keymap_get(&p->stacks_by_pcs, k, &first) && (uint32_t)first != id) {
+		st->same_as = (uint32_t)first;
+		return &p->stacks[first];
+	}
+	keymap_put(&p->stacks_by_pcs, k, (int)id);
+	resolve(c, p, st);
+	return st;
+}
+
 const struct frame *dyn_frames(const struct dyn_ctx *c, struct dyn_process *p, uint32_t stack, int *n)
 {
 	struct dyn_stack *st = process_stack(p, stack);
 	*n = 0;
 	if (!st)
 		return NULL;
-	if (!st->resolved)
-		resolve(c, p, st);
+	st = symbolised(c, p, st, stack);
 	*n = st->nframes;
 	return st->nframes ? st->frames : NULL;
 }

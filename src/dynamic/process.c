@@ -233,6 +233,7 @@ void process_free(struct dyn_process *p)
 		free(p->threads[i].start_name);
 	}
 	free(p->threads);
+	keymap_free(&p->stacks_by_pcs);
 	free(p->misuses);
 	free(p->deadlocks);
 	free(p->watch);
@@ -241,17 +242,17 @@ void process_free(struct dyn_process *p)
 
 struct dyn_stack *process_stack(struct dyn_process *p, uint32_t id)
 {
-	return id && (int)id < p->cap_stacks && p->stacks[id].defined ? &p->stacks[id] : NULL;
+	return id && id < (uint32_t)p->cap_stacks && p->stacks[id].defined ? &p->stacks[id] : NULL;
 }
 
 struct dyn_class *process_class(struct dyn_process *p, uint32_t id)
 {
-	return id && (int)id < p->cap_classes && p->classes[id].defined ? &p->classes[id] : NULL;
+	return id && id < (uint32_t)p->cap_classes && p->classes[id].defined ? &p->classes[id] : NULL;
 }
 
 struct dyn_thread *process_thread(struct dyn_process *p, uint32_t seq)
 {
-	return seq && (int)seq < p->cap_threads ? &p->threads[seq] : NULL;
+	return seq && seq < (uint32_t)p->cap_threads ? &p->threads[seq] : NULL;
 }
 
 int process_nedges(const struct dyn_process *p)

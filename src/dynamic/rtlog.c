@@ -1,9 +1,11 @@
 /* rtlog.c — reading one runtime log into memory and walking its records. A log cut short
  * by a crash ends in a partial record: everything before it is kept. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/inputfile.h"
 #include "common/util.h"
 #include "internal.h"
 
@@ -49,8 +51,8 @@ static int well_formed(const struct rt_rec *r)
 		const struct rt_watch_end *e = (const void *)r;
 		return e->n <= 1024 && sizeof *e + e->n * sizeof e->t[0] <= r->len;
 	}
-	if (r->type == RT_MODULE || r->type == RT_PROCESS)
-		return ((const char *)r)[r->len - 1] == '\0';   /* strings end inside */
+	if (r->type == RT_MODULE || r->type == RT_PROCESS)   /* strings, ending inside */
+		return r->len > min_size(r->type) && ((const char *)r)[r->len - 1] == '\0';
 	return 1;
 }
 
@@ -67,24 +69,6 @@ const struct rt_rec *rtlog_next(const struct rt_file *f, const struct rt_rec *pr
 		off += r->len;       /* a record this reader does not understand: skip it */
 	}
 	return NULL;
-}
-
-static int slurp(const char *path, unsigned char **data, size_t *size)
-{
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return -1;
-	struct strbuf sb;
-	sb_init(&sb);
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-		sb_addn(&sb, buf, n);
-	int bad = ferror(fp);
-	fclose(fp);
-	*size = sb.len;
-	*data = (unsigned char *)sb_detach(&sb);
-	return bad ? -1 : 0;
 }
 
 /* Keeps whole records only; notes a cut-off tail. */
@@ -104,11 +88,20 @@ static void trim(struct rt_file *f)
 int rtlog_read(const char *path, struct rt_file *f, char **err)
 {
 	memset(f, 0, sizeof *f);
-	if (slurp(path, &f->data, &f->size)) {
-		*err = xasprintf("cannot read runtime log '%s': %m", path);
-		rtlog_free(f);
-		return -1;
+	struct strbuf sb;
+	sb_init(&sb);
+	char *why = NULL;
+	if (input_read(path, 0, &sb, &why)) {
+		int refused = input_refused();
+		*err = refused ? xasprintf("runtime log '%s' %s: tsafe reads only the logs the runtime "
+		                           "writes (remove it)", path, why)
+		               : xasprintf("cannot read runtime log '%s': %s", path, why);
+		free(why);
+		sb_free(&sb);
+		return refused ? -2 : -1;
 	}
+	f->size = sb.len;
+	f->data = (unsigned char *)sb_detach(&sb);
 	trim(f);
 	const struct rt_rec *r = rtlog_next(f, NULL, 0);
 	const struct rt_process *p = (const void *)r;

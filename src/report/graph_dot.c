@@ -2,7 +2,10 @@
  * one edge per (outer, inner) pair of classes, labelled with where the inner lock was
  * taken. The edges of every cycle a finding reports (lock-order-inversion, deadlock) are
  * drawn red and carry class "cycle", which Graphviz keeps in its SVG, so a page can find
- * them. The graph only draws what the store holds; it computes no cycles of its own. */
+ * them. The graph only draws what the store holds; it computes no cycles of its own. At
+ * real size (dozens of locks, hundreds of orders) the whole graph is unreadable, so the
+ * default view is the reported cycles and the locks one edge away from them, fitted to a
+ * page; the whole graph is one option (or click) away. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -180,8 +183,32 @@ static void write_node(struct strbuf *out, const struct nodes *ns, int i)
 	sb_free(&t);
 }
 
-char *report_graph_dot(const struct stored_edge *e, int n, const struct finding_list *findings)
+/* The default view: edges touching a node of a reported cycle, and their nodes. */
+static void choose_view(int np, const int *ends, const struct nodes *ns, int all,
+                        unsigned char *pair_shown, unsigned char *node_shown)
 {
+	for (int i = 0; i < np; i++) {
+		int a = ends[2 * i], b = ends[2 * i + 1];
+		pair_shown[i] = all || ns->on_cycle[a] || ns->on_cycle[b];
+		if (pair_shown[i])
+			node_shown[a] = node_shown[b] = 1;
+	}
+	for (int i = 0; i < ns->n; i++)
+		node_shown[i] |= all;
+}
+
+static int count_set(const unsigned char *v, int n)
+{
+	int k = 0;
+	for (int i = 0; i < n; i++)
+		k += v[i] != 0;
+	return k;
+}
+
+char *report_graph_dot(const struct stored_edge *e, int n, const struct finding_list *findings,
+                       struct graph_view *v)
+{
+	int all = !v || v->all;
 	int np;
 	struct pair *pairs = merge_pairs(e, n, &np);
 	struct nodes ns = {0};
@@ -196,17 +223,32 @@ char *report_graph_dot(const struct stored_edge *e, int n, const struct finding_
 		if (pairs[i].on_cycle)
 			ns.on_cycle[ends[2 * i]] = ns.on_cycle[ends[2 * i + 1]] = 1;
 	}
+	unsigned char *pair_shown = xcalloc((size_t)np + 1, 1), *node_shown = xcalloc((size_t)ns.n + 1, 1);
+	choose_view(np, ends, &ns, all, pair_shown, node_shown);
+	if (v) {
+		v->nodes = count_set(node_shown, ns.n);
+		v->edges = count_set(pair_shown, np);
+		v->total_nodes = ns.n;
+		v->total_edges = np;
+	}
 	struct strbuf out;
 	sb_init(&out);
 	sb_add(&out, "digraph lock_order {\n"
-	             "  graph [fontname=\"Helvetica,sans-Serif\"];\n"
+	             "  graph [fontname=\"Helvetica,sans-Serif\"");
+	if (!all)
+		sb_add(&out, ", size=\"10,7.5\"");    /* inches: shrunk to a landscape page if larger */
+	sb_add(&out, "];\n"
 	             "  node [shape=box, style=rounded, fontname=\"Helvetica,sans-Serif\", fontsize=11];\n"
 	             "  edge [fontname=\"Helvetica,sans-Serif\", fontsize=9];\n");
 	for (int i = 0; i < ns.n; i++)
-		write_node(&out, &ns, i);
+		if (node_shown[i])
+			write_node(&out, &ns, i);
 	for (int i = 0; i < np; i++)
-		write_edge(&out, &pairs[i]);
+		if (pair_shown[i])
+			write_edge(&out, &pairs[i]);
 	sb_add(&out, "}\n");
+	free(pair_shown);
+	free(node_shown);
 	for (int i = 0; i < np; i++)
 		sb_free(&pairs[i].engines);
 	free(pairs);

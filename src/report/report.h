@@ -19,6 +19,9 @@ struct report_opts {
 	const char *tool_version;  /* NULL: this build's version */
 	const char *graph_svg;     /* html: the lock-order graph as an <svg> element, or NULL */
 	const char *graph_note;    /* html: why there is no picture (when graph_svg is NULL) */
+	const char *graph_full_svg;   /* html: the whole graph, one click away, or NULL */
+	int graph_nodes, graph_edges;             /* html: what graph_svg shows of */
+	int graph_total_nodes, graph_total_edges; /* the whole graph */
 };
 
 /* Writes the findings to out. Returns 0, or -1 on write error. */

@@ -53,6 +53,7 @@ static const char style[] =
 	"details.help{margin:4px 0;color:#4b5366}\n"
 	"#graph .picture{overflow:auto;max-height:80vh}\n"
 	"#graph .picture svg{height:auto}\n"
+	"#graph .picture:not(.whole) svg{max-width:100%}\n"
 	".unavailable{color:#6b7385;font-style:italic}\n"
 	".legend{color:#6b7385;font-size:12px}\n"
 	".legend .red{color:#cc0000;font-weight:600}\n";
@@ -226,7 +227,12 @@ static void put_graph(FILE *out, const struct report_opts *o)
 		fputs("<p class=\"legend\">A node is a lock class; an edge A → B means a thread acquired B "
 		      "while holding A, labelled with where. <span class=\"red\">Red</span>: the edges of a "
 		      "reported cycle (lock-order inversion or deadlock). Dashed: only ever a trylock. "
-		      "Hover an edge for both acquisitions.</p>\n<div class=\"picture\">\n", out);
+		      "Hover an edge for both acquisitions.</p>\n", out);
+		if (o->graph_full_svg)
+			fprintf(out, "<p class=\"legend\">The reported cycles and the locks one edge from "
+			        "them: %d of %d locks, %d of %d orders.</p>\n", o->graph_nodes,
+			        o->graph_total_nodes, o->graph_edges, o->graph_total_edges);
+		fputs("<div class=\"picture\">\n", out);
 		fputs(o->graph_svg, out);   /* Graphviz's output: it escapes the labels it draws */
 		fputs("</div>\n", out);
 	} else {
@@ -234,6 +240,13 @@ static void put_graph(FILE *out, const struct report_opts *o)
 		put_markup(out, o->graph_note ? o->graph_note
 		           : "The lock-order graph is drawn by 'tsafe report --format html'.", 0);
 		fputs("</p>\n", out);
+	}
+	if (o->graph_full_svg) {
+		fprintf(out, "<details id=\"whole-graph\"%s><summary>The whole graph: %d locks, %d "
+		        "orders</summary>\n<div class=\"picture whole\">\n", o->graph_svg ? "" : " open",
+		        o->graph_total_nodes, o->graph_total_edges);
+		fputs(o->graph_full_svg, out);
+		fputs("</div>\n</details>\n", out);
 	}
 	fputs("</section>\n", out);
 }

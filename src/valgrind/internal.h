@@ -53,6 +53,14 @@ struct vg_doc {
 /* Parses len bytes of XML (streaming: a document cut anywhere keeps every complete
  * <error>). Never fails: what could not be read is simply absent. */
 void vg_parse(const char *buf, size_t len, struct vg_doc *doc);
+/* Called with each complete error as soon as it is read; doc holds what came before it
+ * (tool, protocol, the threads announced so far; no errors). The error is freed after. */
+typedef void (*vg_error_fn)(void *ctx, const struct vg_doc *doc, const struct vg_error *e);
+/* Reads the XML file at path in chunks. With fn, errors go to fn and doc keeps none, so
+ * memory does not grow with the file; without, they are kept in doc. Returns 0, or -1
+ * with *why (a phrase completing "'<path>' …") when path is not a regular file or cannot
+ * be opened. */
+int vg_parse_file(const char *path, struct vg_doc *doc, vg_error_fn fn, void *ctx, char **why);
 void vg_doc_free(struct vg_doc *doc);
 /* The first user frame of a stack: the innermost with a source file that is not in
  * Valgrind's preload objects, the C library or the loader. -1 when none. */

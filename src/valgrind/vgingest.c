@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/inputfile.h"
+#include "common/keymap.h"
 #include "common/util.h"
 #include "internal.h"
 
@@ -17,24 +19,54 @@ static int is_xml_log(const char *name)
 	return str_starts(name, "vg.") && n > 4 && !strcmp(name + n - 4, ".xml");
 }
 
-static void read_one(const char *path, const struct vg_opts *o, struct finding_list *out,
-                     struct vg_summary *sum)
+struct reading {
+	const struct vg_opts *o;
+	struct finding_list *out;
+	struct vg_summary *sum;
+	struct keymap seen;          /* fingerprints of the findings kept so far */
+};
+
+/* Each error becomes findings as soon as it is read, and a repeat of a finding already kept
+ * is dropped at once: neither the file nor its repeated errors are held whole. */
+static void take_error(void *ctx, const struct vg_doc *doc, const struct vg_error *e)
 {
-	FILE *fp = fopen(path, "r");
-	if (!fp)
-		return;
-	struct strbuf sb;
-	sb_init(&sb);
-	sb_read_stream(&sb, fp);
-	fclose(fp);
+	struct reading *r = ctx;
+	struct vg_doc one = *doc;
+	one.errors = (struct vg_error *)e;
+	one.nerrors = 1;
+	int from = r->out->n;
+	vg_findings(&one, r->o, r->out);
+	r->sum->errors++;
+	int k = from, dummy;
+	for (int i = from; i < r->out->n; i++) {
+		struct finding *f = &r->out->items[i];
+		finding_fingerprint(f, r->o->root);
+		if (keymap_get_str(&r->seen, f->fingerprint, &dummy)) {
+			finding_free(f);
+			continue;
+		}
+		keymap_put_str(&r->seen, f->fingerprint, 1);
+		r->out->items[k++] = *f;
+	}
+	r->out->n = k;
+}
+
+static int read_one(const char *path, struct reading *r, char **err)
+{
 	struct vg_doc doc;
-	vg_parse(sb.buf ? sb.buf : "", sb.len, &doc);
-	sum->processes++;
-	sum->errors += doc.nerrors;
-	sum->truncated += !doc.complete;
-	vg_findings(&doc, o, out);
+	char *why = NULL;
+	if (vg_parse_file(path, &doc, take_error, r, &why)) {
+		*err = input_refused()
+			? xasprintf("Valgrind's output '%s' %s: tsafe reads only the XML files Valgrind "
+			            "writes (remove it)", path, why)
+			: xasprintf("cannot read Valgrind's output '%s': %s", path, why);
+		free(why);
+		return -1;
+	}
+	r->sum->processes++;
+	r->sum->truncated += !doc.complete;
 	vg_doc_free(&doc);
-	sb_free(&sb);
+	return 0;
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -75,14 +107,17 @@ int vg_ingest(const char *dir, const struct vg_opts *o, struct finding_list *out
 	closedir(d);
 	/* In name order, so the findings do not depend on the directory's order. */
 	qsort(names, (size_t)n, sizeof *names, cmp_name);
-	int from = out->n;
+	int from = out->n, rc = 0;
+	struct reading r = {.o = o, .out = out, .sum = sum};
 	for (int i = 0; i < n; i++) {
-		read_one(names[i], o, out, sum);
+		if (rc == 0 && read_one(names[i], &r, err))
+			rc = -1;
 		free(names[i]);
 	}
 	free(names);
+	keymap_free(&r.seen);
 	for (int i = from; i < out->n; i++)
 		finding_fingerprint(&out->items[i], o->root);
 	vg_unique(out, from);
-	return 0;
+	return rc;
 }

@@ -148,6 +148,20 @@ refused "a report, not a baseline" "$G/wrong-shape.json" "is not a tsafe baselin
 refused "from a newer tsafe" "$G/newer.json" "has format 2, newer than the 1 this tsafe reads \(upgrade tsafe"
 : >"$WORK/empty.json"
 refused "empty file" "$WORK/empty.json" "is not valid JSON"
+# Files that never end or never answer: refused at once (timeout: reading would never stop).
+printf '#!/bin/sh\nexec timeout 20 "%s" "$@"\n' "$TSAFE" >"$WORK/tsafe-bounded"
+chmod +x "$WORK/tsafe-bounded"
+refused_now() {
+	local real=$TSAFE
+	TSAFE=$WORK/tsafe-bounded
+	refused "$@"
+	TSAFE=$real
+}
+refused_now "/dev/zero" /dev/zero "is a character device, not a regular file"
+ln -s /dev/zero "$WORK/zero.json"
+refused_now "a symlink to /dev/zero" "$WORK/zero.json" "is a character device, not a regular file"
+mkfifo "$WORK/fifo.json"
+refused_now "a FIFO" "$WORK/fifo.json" "is a FIFO, not a regular file"
 
 # ---- other errors ----------------------------------------------------------------------------
 run_tsafe gate --db "$WORK/none.db"

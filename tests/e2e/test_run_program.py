@@ -128,7 +128,7 @@ def test_timeout(work):
     exe = compile_c(work, "wait_for_signal")
     tmp = os.path.join(work, "tmp-timeout")
     db = os.path.join(work, "timeout.db")
-    r = tsafe_run(db, [exe, "600"], opts=("--timeout", "1", "--fail-on", "never"), tmpdir=tmp)
+    r = tsafe_run(db, [exe, "600", "late"], opts=("--timeout", "1", "--fail-on", "never"), tmpdir=tmp)
     err = r.stderr.decode("utf-8", "replace")
     T.check("--timeout under the runtime ends the program (status 128+SIGTERM)",
             r.returncode == 128 + signal.SIGTERM and "did not end within 1 s" in err,

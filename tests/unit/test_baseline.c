@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "common/baseline.h"
@@ -222,9 +223,53 @@ static void missing_file_is_refused(void **state)
 	assert_non_null(strstr(err, "baseline '/nonexistent/base.json' does not exist"));
 	assert_non_null(strstr(err, "tsafe baseline save -o /nonexistent/base.json"));
 	free(err);
-	assert_int_equal(baseline_load(&b, "/", &err), -1);   /* a directory */
-	assert_non_null(strstr(err, "cannot read baseline '/'"));
+	assert_int_equal(baseline_load(&b, "/", &err), -1);
+	assert_non_null(strstr(err, "baseline '/' is a directory, not a regular file"));
 	free(err);
+}
+
+/* Files that never end or never answer are refused at once, with one line. */
+static void non_regular_files_are_refused(void **state)
+{
+	(void)state;
+	struct baseline b;
+	char *err = NULL;
+	assert_int_equal(baseline_load(&b, "/dev/zero", &err), -1);
+	assert_non_null(strstr(err, "baseline '/dev/zero' is a character device, not a regular file"));
+	assert_null(strchr(err, '\n'));
+	free(err);
+	char dir[] = "/tmp/test_baseline_XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *fifo = xasprintf("%s/fifo", dir), *link = xasprintf("%s/zero", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);     /* no writer: reading would block forever */
+	assert_int_equal(baseline_load(&b, fifo, &err), -1);
+	assert_non_null(strstr(err, "is a FIFO, not a regular file"));
+	free(err);
+	assert_int_equal(symlink("/dev/zero", link), 0);
+	assert_int_equal(baseline_load(&b, link, &err), -1);
+	assert_non_null(strstr(err, "is a character device, not a regular file"));
+	free(err);
+	unlink(fifo);
+	unlink(link);
+	rmdir(dir);
+	free(fifo);
+	free(link);
+}
+
+static void huge_file_is_refused(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/test_baseline_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 300LL << 20), 0);   /* sparse: costs no disk */
+	close(fd);
+	struct baseline b;
+	char *err = NULL;
+	assert_int_equal(baseline_load(&b, path, &err), -1);
+	assert_non_null(strstr(err, "is 300.0 MB, more than such a file can be (at most 256.0 MB)"));
+	free(err);
+	unlink(path);
 }
 
 static void load_reads_a_written_file(void **state)
@@ -299,6 +344,8 @@ int main(void)
 		cmocka_unit_test(corrupt_files_are_refused),
 		cmocka_unit_test(newer_format_is_refused),
 		cmocka_unit_test(missing_file_is_refused),
+		cmocka_unit_test(non_regular_files_are_refused),
+		cmocka_unit_test(huge_file_is_refused),
 		cmocka_unit_test(load_reads_a_written_file),
 		cmocka_unit_test(compare_by_fingerprint),
 	};

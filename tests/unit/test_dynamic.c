@@ -142,6 +142,26 @@ static void test_foreign_file_refused(void **state)
 	free(dir);
 }
 
+/* A FIFO among the logs would block the reader forever: the run's logs are refused, with
+ * one line naming it. */
+static void test_fifo_log_refused(void **state)
+{
+	(void)state;
+	char *dir = fresh_dir("fifo");
+	char *path = xasprintf("%s/tsafe-rt.1.0.log", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	struct dyn_opts o = {.root = tmpdir};
+	struct dyn_run r;
+	char *err = NULL;
+	assert_int_equal(dynamic_ingest(dir, &o, &r, &err), -1);
+	assert_non_null(strstr(err, "tsafe-rt.1.0.log' is a FIFO, not a regular file"));
+	assert_null(strchr(err, '\n'));
+	free(err);
+	unlink(path);
+	free(path);
+	free(dir);
+}
+
 /* ---- findings from records -------------------------------------------------------- */
 
 static int count_rule(const struct finding_list *l, const char *rule)
@@ -409,6 +429,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_truncated_log_keeps_whole_records),
 		cmocka_unit_test(test_foreign_file_refused),
+		cmocka_unit_test(test_fifo_log_refused),
 		cmocka_unit_test(test_misuse_and_leaks),
 		cmocka_unit_test(test_no_thread_leak_without_exit),
 		cmocka_unit_test(test_cross_run_inversion),

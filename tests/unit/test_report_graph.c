@@ -90,7 +90,7 @@ static void test_reported_cycle_is_red(void **state)
 	add_edge("global:b", "global:a", "static", EDGE_BLOCKING, 20);
 	add_edge("global:c", "global:d", "static", EDGE_BLOCKING, 30);
 	add_cycle("lock-order-inversion", "global:a -> global:b");
-	char *dot = report_graph_dot(edges.items, edges.n, &findings);
+	char *dot = report_graph_dot(edges.items, edges.n, &findings, NULL);
 	char *ab = edge_line(dot, "global:a", "global:b"), *ba = edge_line(dot, "global:b", "global:a");
 	char *cd = edge_line(dot, "global:c", "global:d");
 	assert_non_null(ab);
@@ -120,7 +120,7 @@ static void test_three_class_cycle_and_same_class(void **state)
 	add_edge("field:struct account.lock", "field:struct account.lock", "static", EDGE_BLOCKING, 14);
 	add_cycle("deadlock", "global:a -> global:b -> global:c");
 	add_cycle("lock-order-inversion", "field:struct account.lock");
-	char *dot = report_graph_dot(edges.items, edges.n, &findings);
+	char *dot = report_graph_dot(edges.items, edges.n, &findings, NULL);
 	const char *on[][2] = {{"global:a", "global:b"}, {"global:b", "global:c"}, {"global:c", "global:a"},
 	                       {"field:struct account.lock", "field:struct account.lock"}};
 	for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
@@ -144,10 +144,10 @@ static void test_suppressed_or_other_rules_highlight_nothing(void **state)
 	add_edge("global:b", "global:a", "static", EDGE_BLOCKING, 20);
 	add_cycle("lock-order-inversion", "global:a -> global:b")->suppressed = 1;
 	add_cycle("data-race", "global:a -> global:b");
-	char *dot = report_graph_dot(edges.items, edges.n, &findings);
+	char *dot = report_graph_dot(edges.items, edges.n, &findings, NULL);
 	assert_null(strstr(dot, "cycle"));
 	free(dot);
-	dot = report_graph_dot(edges.items, edges.n, NULL);
+	dot = report_graph_dot(edges.items, edges.n, NULL, NULL);
 	assert_null(strstr(dot, "cycle"));
 	free(dot);
 }
@@ -159,7 +159,7 @@ static void test_pairs_merge_over_engines(void **state)
 	add_edge("global:a", "global:b", "runtime", 0, 12);
 	add_edge("global:a", "global:b", "runtime", 0, 14);
 	add_edge("global:x", "site:t.c:7", "runtime", 0, 40);          /* only ever a trylock */
-	char *dot = report_graph_dot(edges.items, edges.n, NULL);
+	char *dot = report_graph_dot(edges.items, edges.n, NULL, NULL);
 	assert_int_equal(count(dot, "  \"global:a\" -> \"global:b\" ["), 1);
 	char *ab = edge_line(dot, "global:a", "global:b"), *xy = edge_line(dot, "global:x", "site:t.c:7");
 	assert_non_null(strstr(ab, "seen by static, runtime\""));
@@ -179,7 +179,7 @@ static void test_any_class_name_is_valid_dot(void **state)
 	add_edge("static:we\"ird\\dir/x.c:m", "global:<b>&", "static", EDGE_BLOCKING, 10);
 	add_edge("global:<b>&", "static:we\"ird\\dir/x.c:m", "static", EDGE_BLOCKING, 20);
 	add_cycle("lock-order-inversion", "global:<b>& -> static:we\"ird\\dir/x.c:m");
-	char *dot = report_graph_dot(edges.items, edges.n, &findings);
+	char *dot = report_graph_dot(edges.items, edges.n, &findings, NULL);
 	assert_non_null(strstr(dot, "\"static:we\\\"ird\\\\dir/x.c:m\" -> \"global:<b>&\" ["));
 	char *svg = NULL, *err = NULL;
 	if (report_graph_svg(dot, &svg, &err))
