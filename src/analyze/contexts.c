@@ -72,17 +72,12 @@ static char *arg_shape(const char *arg)
 {
 	struct strbuf sb;
 	sb_init(&sb);
-	for (const char *p = arg ? arg : "?"; *p; p++) {
-		if (*p == '~') {
-			const char *q = p + 1;
-			while ((*q >= '0' && *q <= '9') || *q == '.')
-				q++;
-			if (*q == ':' && q > p + 1) {
-				p = q;
-				continue;
-			}
-		}
-		sb_addc(&sb, *p);
+	for (const char *p = arg ? arg : "?"; *p;) {
+		size_t own = owner_prefix(p);
+		if (own)
+			p += own;
+		else
+			sb_addc(&sb, *p++);
 	}
 	return sb_detach(&sb);
 }
@@ -365,11 +360,11 @@ static int reaches(const struct call_graph *g, int nfns, int from, int to)
 	return found;
 }
 
-static int creates_threads(const struct function *fn)
+int fn_has_event(const struct function *fn, enum ev_kind kind)
 {
 	for (int b = 0; b < fn->nblocks; b++)
 		for (int e = 0; e < fn->blocks[b].nevents; e++)
-			if (fn->blocks[b].events[e].kind == EV_THREAD_CREATE)
+			if (fn->blocks[b].events[e].kind == kind)
 				return 1;
 	return 0;
 }
@@ -394,7 +389,7 @@ static int add_unreached_roots(struct analysis *a)
 	int added = 0;
 	for (int k = 0; k < a->ix.nfns; k++) {
 		const struct fn_ref *r = &a->ix.fns[k];
-		if (a->reached[k] || g.callers[k] || !creates_threads(r->fn))
+		if (a->reached[k] || g.callers[k] || !fn_has_event(r->fn, EV_THREAD_CREATE))
 			continue;
 		new_context(a, CTX_MAIN, r);
 		added++;
@@ -402,7 +397,7 @@ static int add_unreached_roots(struct analysis *a)
 	/* A creator with callers that nobody reached: walk from its topmost uncalled caller. */
 	for (int k = 0; k < a->ix.nfns; k++) {
 		const struct fn_ref *r = &a->ix.fns[k];
-		if (a->reached[k] || !g.callers[k] || !creates_threads(r->fn))
+		if (a->reached[k] || !g.callers[k] || !fn_has_event(r->fn, EV_THREAD_CREATE))
 			continue;
 		for (int j = 0; j < a->ix.nfns; j++)
 			if (!g.callers[j] && !a->reached[j] && reaches(&g, a->ix.nfns, j, k)) {

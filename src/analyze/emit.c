@@ -96,9 +96,7 @@ char *emit_locks_text(struct analysis *a, const int *cls, const unsigned char *s
 	return sb.buf ? sb_detach(&sb) : xstrdup("none");
 }
 
-/* The length of a private object's owner prefix ("~12.3.40:" of a local of one context's
- * invocation, "~I:"), or 0. */
-static size_t owner_prefix(const char *p)
+size_t owner_prefix(const char *p)
 {
 	if (p[0] != '~')
 		return 0;

@@ -400,6 +400,7 @@ void call_graph_free(struct call_graph *g);
 struct context *new_context(struct analysis *a, enum ctx_kind kind, const struct fn_ref *entry);
 void run_thread(struct analysis *a, struct context *c);
 void contexts_discover(struct analysis *a);
+int fn_has_event(const struct function *fn, enum ev_kind kind);
 /* library.c: the exported API no program root reaches, as threads any number of callers
  * may run at once. */
 void contexts_add_library(struct analysis *a);
@@ -431,6 +432,9 @@ void emit_stack(struct analysis *a, struct location *loc, const struct frame_sit
 void emit_thread(struct analysis *a, struct location *loc, const struct context *c);
 char *emit_locks_text(struct analysis *a, const int *cls, const unsigned char *shared, int n);
 char *display_symbol(const struct analysis *a, const char *path);
+/* The length of a private object's owner prefix at p ("~12.3.40:" of a local of one
+ * context's invocation, "~I:"), or 0. */
+size_t owner_prefix(const char *p);
 char *class_label(const char *cls);
 char *relative_path(const struct analysis *a, const char *file);
 

@@ -13,22 +13,13 @@
 
 #include "internal.h"
 
-static int has_lock_event(const struct function *fn)
-{
-	for (int b = 0; b < fn->nblocks; b++)
-		for (int e = 0; e < fn->blocks[b].nevents; e++)
-			if (fn->blocks[b].events[e].kind == EV_LOCK)
-				return 1;
-	return 0;
-}
-
 /* Per definition: does it, or anything it calls directly, take a lock? */
 static unsigned char *lock_takers(const struct program_index *ix, const struct call_graph *g)
 {
 	int n = ix->nfns;
 	unsigned char *takes = xcalloc((size_t)(n ? n : 1), 1);
 	for (int k = 0; k < n; k++)
-		takes[k] = has_lock_event(ix->fns[k].fn);
+		takes[k] = fn_has_event(ix->fns[k].fn, EV_LOCK);
 	for (int changed = 1; changed;) {      /* callers of takers take, up to a fixpoint */
 		changed = 0;
 		for (int k = 0; k < n; k++)
