@@ -4,8 +4,8 @@
  * assumption for a class that declares itself thread-safe by taking locks).
  *
  * To stay actionable, not every exported function counts: only the API's entry points
- * (exported, defined in a unit without main, called by nothing in the program, reached by
- * no program root) that take a lock (themselves or in what they call), and those that
+ * (exported, defined in a unit without main that some program uses — any, when nothing
+ * defines main — called by nothing in the program, reached by no program root) that take a lock (themselves or in what they call), and those that
  * touch a global the locking ones touch under a lock (the unlocked getter next to the
  * locked setter). A library that never locks makes no claim to be thread-safe, and is left
  * alone. */
@@ -30,10 +30,27 @@ static unsigned char *lock_takers(const struct program_index *ix, const struct c
 	return takes;
 }
 
-static int api_entry(const struct analysis *a, const struct call_graph *g, int k)
+/* Units that are a library here: all of them when no unit defines main; else those a
+ * program uses (one of its functions was reached), the others being no one's library (a
+ * fuzz target, a plugin whose host is elsewhere). */
+static unsigned char *library_units(const struct analysis *a)
+{
+	unsigned char *used = xcalloc((size_t)(a->ix.ntus ? a->ix.ntus : 1), 1);
+	int any_main = 0;
+	for (int t = 0; t < a->ix.ntus; t++)
+		any_main |= a->ix.tu_has_main[t];
+	for (int k = 0; k < a->ix.nfns; k++)
+		if (!any_main || a->reached[k])
+			used[a->ix.fns[k].tu] = 1;
+	return used;
+}
+
+static int api_entry(const struct analysis *a, const struct call_graph *g, const unsigned char *units,
+                     int k)
 {
 	const struct fn_ref *r = &a->ix.fns[k];
 	if (a->reached[k] || g->callers[k] || (r->fn->flags & FNF_STATIC) || a->ix.tu_has_main[r->tu] ||
+	    !units[r->tu] ||
 	    str_eq(r->fn->name, "main") || r->fn->nblocks == 0)
 		return 0;
 	int first;                        /* a header's function parsed in several units: once */
@@ -78,8 +95,10 @@ void contexts_add_library(struct analysis *a)
 	call_graph_build(&a->ix, &g);
 	unsigned char *takes = lock_takers(&a->ix, &g);
 	unsigned char *entry = xcalloc((size_t)(a->ix.nfns ? a->ix.nfns : 1), 1);
+	unsigned char *units = library_units(a);
 	for (int k = 0; k < a->ix.nfns; k++)
-		entry[k] = api_entry(a, &g, k);
+		entry[k] = api_entry(a, &g, units, k);
+	free(units);
 	struct context *root = NULL;
 	int first_acc = a->nacc;
 	for (int k = 0; k < a->ix.nfns; k++) {

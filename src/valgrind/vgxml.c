@@ -17,6 +17,7 @@
 #define VG_MAX_NOTES 64              /* parts of one error */
 #define VG_MAX_ITEM_BYTES (1 << 20)  /* text one error or thread announcement may hold */
 #define VG_MAX_THREAD_BYTES (64 << 20) /* text all thread announcements together may hold */
+#define VG_MAX_THREADS (1 << 16)     /* thread announcements kept (later ones: "thread #N") */
 
 enum { NO_STACK = -1, THREAD_STACK = -2 };
 
@@ -266,7 +267,7 @@ static void end_error_field(struct parse *p, const char *name)
 static void end_thread(struct parse *p)
 {
 	struct vg_doc *d = p->doc;
-	if (p->thread_bytes + p->item_bytes <= VG_MAX_THREAD_BYTES) {
+	if (d->nthreads < VG_MAX_THREADS && p->thread_bytes + p->item_bytes <= VG_MAX_THREAD_BYTES) {
 		p->thread_bytes += p->item_bytes;
 		d->threads = append_zeroed(d->threads, &d->nthreads, sizeof *d->threads);
 		d->threads[d->nthreads - 1] = p->thr;

@@ -2,7 +2,7 @@
  * vgingest.c): a FIFO or a device in the output directory is refused at once with one line
  * naming it, a file is read in chunks (an error split across chunk boundaries is whole),
  * repeats of one error become one finding as they are read, and what one error may hold is
- * bounded (frames per stack, text per element). */
+ * bounded (frames per stack, text per element), as are the threads announced. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -157,6 +157,26 @@ static void test_one_error_is_bounded(void **state)
 	sb_free(&sb);
 }
 
+/* Thread announcements without end (a thread bomb under Valgrind): the first 65,536 are
+ * kept, the rest named by number only. */
+static void test_thread_announcements_are_bounded(void **state)
+{
+	(void)state;
+	struct strbuf sb;
+	sb_init(&sb);
+	sb_add(&sb, head);
+	for (int i = 1; i <= 70000; i++)
+		sb_addf(&sb, "<announcethread><hthreadid>%d</hthreadid><stack>" FRAME("main", 9)
+		        "</stack></announcethread>", i);
+	sb_add(&sb, tail);
+	struct vg_doc doc;
+	vg_parse(sb.buf, sb.len, &doc);
+	assert_int_equal(doc.nthreads, 1 << 16);
+	assert_int_equal(doc.threads[(1 << 16) - 1].id, 1 << 16);
+	vg_doc_free(&doc);
+	sb_free(&sb);
+}
+
 /* A file cut short keeps what came before the cut, read the same way as a whole one. */
 static void test_cut_file_keeps_complete_errors(void **state)
 {
@@ -184,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_fifo_and_device_are_refused),
 		cmocka_unit_test(test_repeats_across_chunks_are_one_finding),
 		cmocka_unit_test(test_one_error_is_bounded),
+		cmocka_unit_test(test_thread_announcements_are_bounded),
 		cmocka_unit_test(test_cut_file_keeps_complete_errors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
