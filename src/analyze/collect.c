@@ -102,10 +102,27 @@ static int own_element(const struct activation *f, const struct event *ev)
 	return own;
 }
 
+/* free(p): a write of the whole block p points to ("X*" for a pointer X, "X" for &X). */
+static char *freed_block(const struct activation *f, const struct event *ev)
+{
+	if (ev->nargs < 1)
+		return NULL;
+	char *p = frame_path(f, ev->args[0].path);
+	if (!p || p[0] == '?')
+		return free(p), NULL;
+	/* A block reached from an invocation's own objects (a thread's argument array whose
+	 * pointers the thread filled itself) may be its own: only shared roots are judged. */
+	char *block = p[0] == '~' || str_starts(p, "&~") ? NULL
+	            : p[0] == '&' ? xstrdup(p + 1) : xasprintf("%s*", p);
+	free(p);
+	return block;
+}
+
 static void record_access(struct analysis *a, const struct activation *f, const struct event *ev,
                           const struct lstate *s)
 {
-	char *obj = frame_path(f, ev->path);
+	int freeing = ev->kind == EV_CALL;
+	char *obj = freeing ? freed_block(f, ev) : frame_path(f, ev->path);
 	if (!obj || obj[0] == '?' || str_starts(obj, "&")) {
 		free(obj);             /* unknown: nothing to compare it with */
 		return;
@@ -116,7 +133,8 @@ static void record_access(struct analysis *a, const struct activation *f, const 
 	r->object = obj;
 	r->ev = ev;
 	r->fn = f->fn;
-	r->write = (ev->flags & EVF_WRITE) != 0;
+	r->write = freeing || (ev->flags & EVF_WRITE) != 0;
+	r->freeing = freeing;
 	r->atomic = (ev->flags & EVF_ATOMIC) != 0;
 	r->dying = frame_dies(a, f, ev);
 	r->own_element = own_element(f, ev);
@@ -272,6 +290,9 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 	case EV_CALL:
 		if (!isolated && mt_unsafe_find(ev->name) && !index_resolve(&a->ix, ev->callee, f->tu))
 			add_misuse(a, "mt-unsafe-call", f, ev, -1, NULL, NULL);
+		/* free(p) writes the block: a free racing with an access is a race. */
+		if (!isolated && str_eq(ev->name, "free") && !index_resolve(&a->ix, ev->callee, f->tu))
+			record_access(a, f, ev, s);
 		break;
 	case EV_STORE:
 		fnptr_note_store(a, f, ev);

@@ -158,6 +158,15 @@ static int naming_level(const struct activation *f, const struct event *ev, int 
 	return level;
 }
 
+/* Threads started in a loop, each given the address of an array element (a wrapper's
+ * create_worker(fn, &threads[i]) reaches pthread_create with "&threads[]"): each its own
+ * slot, as &args[i] at a pthread_create in the loop is. */
+static int slot_per_thread(const struct context *c, const char *arg)
+{
+	size_t n = arg ? strlen(arg) : 0;
+	return c->multi && n > 3 && arg[0] == '&' && !strcmp(arg + n - 2, "[]");
+}
+
 static void start_thread(struct analysis *a, const struct activation *f, const struct event *ev,
                          const struct fn_ref *entry, const char *arg, int trampoline)
 {
@@ -172,7 +181,7 @@ static void start_thread(struct analysis *a, const struct activation *f, const s
 	c->detached = (ev->flags & EVF_DETACHED) != 0;
 	c->handle = frame_path(f, ev->path);
 	c->shape = arg_shape(arg);
-	if (ev->flags & EVF_PER_INSTANCE)
+	if ((ev->flags & EVF_PER_INSTANCE) || slot_per_thread(c, arg))
 		c->arg = xasprintf("&~%d:targ", c->id);     /* each thread its own object */
 	else
 		c->arg = xstrdup(arg);

@@ -214,6 +214,7 @@ struct access_rec {
 	int write, atomic;
 	int dying;                   /* on a path that ends the process (dying.c) */
 	int own_element;             /* an element indexed by its thread's own identity */
+	int freeing;                 /* free() of the block: a write of all of it */
 	struct when when;            /* for the main context: which threads run alongside */
 	int *locks;                  /* interned lock classes held for sure */
 	unsigned char *lock_shared;

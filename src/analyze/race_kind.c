@@ -3,9 +3,9 @@
  *   - two writes, or a read-modify-write racing with an access: shared data can be lost or
  *     torn (error);
  *   - a statistics counter: every write to the object is an increment or another
- *     read-modify-write (x++, x += n), nothing assigns it, and it is read while the
- *     increments go on (a report taken on the fly, approximate anyway): a lost update
- *     miscounts (warning). A count read only once its writers are joined is the program's
+ *     read-modify-write (x++, x += n), nothing assigns it, no function that updates it also
+ *     reads it, and it is read while the increments go on (a report taken on the fly,
+ *     approximate anyway): a lost update miscounts (warning). A count read only once its writers are joined is the program's
  *     result: losing updates there is an error;
  *   - a flag: assigned plainly from at most two places (set, reset), never
  *     read-modify-written, and read in a loop that polls it: a stale read only delays the
@@ -46,9 +46,19 @@ static int rmw(const struct access_rec *r)
 	return r->write && (r->ev->flags & EVF_READ);
 }
 
-/* Is some plain read of the object concurrent with one of its increments? */
+/* Is some plain read of the object concurrent with one of its increments, and made by code
+ * that only reads it (a report)? A function that both reads and updates it (a container's
+ * length, a refcount tested after its decrement) uses the value: that is data. */
 static int read_on_the_fly(const struct analysis *a, const int *order, int lo, int hi)
 {
+	for (int i = lo; i < hi; i++) {
+		const struct access_rec *r = &a->acc[order[i]];
+		if (!r->write)
+			continue;
+		for (int j = lo; j < hi; j++)
+			if (!a->acc[order[j]].write && a->acc[order[j]].fn == r->fn)
+				return 0;
+	}
 	for (int i = lo; i < hi; i++) {
 		const struct access_rec *r = &a->acc[order[i]];
 		if (r->write)

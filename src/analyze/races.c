@@ -42,6 +42,8 @@ static int cmp_access(const void *pa, const void *pb, void *arg)
 	return x->ev->col - y->ev->col;
 }
 
+#define FREE_RACE "a free racing with an access: the other side may use freed memory"
+
 static int common_lock(const struct access_rec *x, const struct access_rec *y)
 {
 	for (int i = 0; i < x->nlocks; i++)
@@ -85,11 +87,24 @@ static int find_pair(const struct analysis *a, const int *order, const struct si
 	return 0;
 }
 
+/* What the source calls the object: its spelling, or for a free() the freed block. */
+static char *spelling(const struct analysis *a, const struct access_rec *r)
+{
+	if (r->freeing) {        /* "s:FILE:job*" -> "*job" */
+		const char *tail = strrchr(r->object, ':');
+		tail = tail ? tail + 1 : r->object;
+		size_t n = strlen(tail);
+		return n && tail[n - 1] == '*' ? xasprintf("*%.*s", (int)(n - 1), tail) : xstrdup(tail);
+	}
+	return r->ev->name ? xstrdup(r->ev->name) : display_symbol(a, r->object);
+}
+
 static void add_side(struct analysis *a, struct finding *f, const struct access_rec *r)
 {
-	const char *name = r->ev->name ? r->ev->name : r->object;
-	char *msg = xasprintf("%s of '%s'", r->write ? (r->ev->flags & EVF_READ ? "read-modify-write" : "write")
-	                                               : "read", name);
+	char *name = spelling(a, r);
+	char *msg = xasprintf("%s of '%s'", r->freeing ? "free" : r->write ?
+	                      (r->ev->flags & EVF_READ ? "read-modify-write" : "write") : "read", name);
+	free(name);
 	struct location *loc = emit_location(a, f, r->fn, r->ev, msg);
 	free(msg);
 	emit_thread(a, loc, a->ctxs[r->ctx]);
@@ -100,8 +115,9 @@ static void add_side(struct analysis *a, struct finding *f, const struct access_
 static void report_pair(struct analysis *a, const struct access_rec *x, const struct access_rec *y,
                         const char *kind, int warning)
 {
-	const char *name = x->ev->name ? x->ev->name : x->object;
+	char *name = spelling(a, x);
 	char *msg = xasprintf("data race on '%s' (%s)", name, kind);
+	free(name);
 	char *sym = display_symbol(a, x->object);
 	struct finding *f = emit_finding(a, "data-race", msg, sym);
 	if (warning) {
@@ -175,9 +191,39 @@ static void check_object(struct analysis *a, const int *order, int lo, int hi)
 		}
 		int warning;
 		const char *kind = race_kind(a, order, lo, hi, x, y, &warning);
+		if (x->freeing || y->freeing) {
+			kind = FREE_RACE;
+			warning = 0;
+		}
 		report_pair(a, x, y, kind, warning);
 	}
 	free(sites);
+}
+
+/* Does `object` lie inside the block `block` ("X*.f", "X*[]" inside "X*")? */
+static int inside(const char *object, const char *block)
+{
+	size_t n = strlen(block);
+	return strncmp(object, block, n) == 0 && (object[n] == '.' || object[n] == '[' ||
+	                                          object[n] == '*');
+}
+
+/* free(p) racing with an access to a part of the block: the parts sort right after the
+ * block itself (order[hi..]), while they share its name as a prefix. One finding per free. */
+static void check_free(struct analysis *a, const int *order, int lo, int hi, int n)
+{
+	for (int i = lo; i < hi; i++) {
+		const struct access_rec *x = &a->acc[order[i]];
+		if (!x->freeing)
+			continue;
+		for (int j = hi; j < n && inside(a->acc[order[j]].object, x->object); j++) {
+			const struct access_rec *y = &a->acc[order[j]];
+			if (a->ctxs[y->ctx]->program == a->ctxs[x->ctx]->program && racy(a, x, y)) {
+				report_pair(a, x, y, FREE_RACE, 0);
+				break;
+			}
+		}
+	}
 }
 
 static int same_group(const struct analysis *a, const struct access_rec *x, const struct access_rec *y)
@@ -241,6 +287,7 @@ void check_races(struct analysis *a)
 		while (hi < n && same_group(a, &a->acc[order[hi]], &a->acc[order[lo]]))
 			hi++;
 		check_object(a, order, lo, hi);
+		check_free(a, order, lo, hi, n);
 		lo = hi;
 	}
 	free(order);
