@@ -43,6 +43,7 @@ static uint64_t start_ns, slice_ns;
 
 struct wslot {
 	int fd, wfd;            /* the trapping watch; the write counter (-1 when W only) */
+	uint64_t id, wid;       /* their events' ids: the descriptors are still ours */
 	int target;             /* index in rt_watch_targets */
 	int disabled;           /* spent: off until the next tick */
 	int traps;              /* since the last tick */
@@ -52,6 +53,7 @@ struct wslot {
 struct wthread {
 	int open;
 	int tick_fd;
+	uint64_t tick_id;
 	int group;              /* armed, -1 none */
 	int nslots;
 	struct wslot slot[RT_WATCH_REGS];
@@ -117,20 +119,47 @@ static int open_tick(void)
 	return perf_open(&a);
 }
 
-static uint64_t read_count(int fd)
+static uint64_t event_id(int fd)
+{
+	uint64_t id = 0;
+	if (fd >= 0 && ioctl(fd, PERF_EVENT_IOC_ID, &id) != 0)
+		id = 0;
+	return id;
+}
+
+/* Whether fd still holds our event: a program may close descriptors it did not open
+ * (closefrom) and reuse the number for its own file, which we must then never read,
+ * switch or close. Asking a non-perf descriptor for its event id changes nothing. */
+static int ours(int fd, uint64_t id)
+{
+	return fd >= 0 && id && event_id(fd) == id;
+}
+
+static void close_ours(int fd, uint64_t id)
+{
+	if (ours(fd, id))
+		close(fd);
+}
+
+static uint64_t read_count(int fd, uint64_t id)
 {
 	uint64_t v = 0;
-	if (fd < 0 || read(fd, &v, sizeof v) != (ssize_t)sizeof v)
+	if (!ours(fd, id) || read(fd, &v, sizeof v) != (ssize_t)sizeof v)
 		return 0;
 	return v;
+}
+
+static void switch_event(int fd, uint64_t id, unsigned long request)
+{
+	if (ours(fd, id))
+		ioctl(fd, request, 0);
 }
 
 static void disarm(void)
 {
 	for (int i = 0; i < wt.nslots; i++) {
-		close(wt.slot[i].fd);
-		if (wt.slot[i].wfd >= 0)
-			close(wt.slot[i].wfd);
+		close_ours(wt.slot[i].fd, wt.slot[i].id);
+		close_ours(wt.slot[i].wfd, wt.slot[i].wid);
 	}
 	wt.nslots = 0;
 	wt.group = -1;
@@ -147,10 +176,12 @@ static void arm(int g)
 		if (s->fd < 0)
 			break;         /* registers taken (a debugger): this group is partly watched */
 		s->wfd = t->rw ? open_watch(t, HW_BREAKPOINT_W, 0) : -1;
+		s->id = event_id(s->fd);
+		s->wid = event_id(s->wfd);
 		s->target = i;
 		s->disabled = 0;
 		s->traps = 0;
-		s->writes = read_count(s->wfd);
+		s->writes = read_count(s->wfd, s->wid);
 		wt.nslots++;
 	}
 	wt.group = g;
@@ -166,8 +197,7 @@ static int current_group(void)
 static void close_all(void)
 {
 	disarm();
-	if (wt.tick_fd >= 0)
-		close(wt.tick_fd);
+	close_ours(wt.tick_fd, wt.tick_id);
 	wt.tick_fd = -1;
 	wt.open = 0;
 }
@@ -183,10 +213,9 @@ static void tick(void)
 	for (int i = 0; i < wt.nslots; i++) {
 		struct wslot *s = &wt.slot[i];
 		s->traps = 0;
-		if (s->disabled && ioctl(s->fd, PERF_EVENT_IOC_ENABLE, 0) == 0) {
+		if (s->disabled && ours(s->fd, s->id) && ioctl(s->fd, PERF_EVENT_IOC_ENABLE, 0) == 0) {
 			s->disabled = 0;
-			if (s->wfd >= 0)
-				ioctl(s->wfd, PERF_EVENT_IOC_ENABLE, 0);
+			switch_event(s->wfd, s->wid, PERF_EVENT_IOC_ENABLE);
 		}
 	}
 }
@@ -215,7 +244,7 @@ static int record_hit(struct wslot *s, uint64_t pc)
 	if (!t->rw) {
 		h.flags = RTWH_WRITE;
 	} else {
-		uint64_t w = read_count(s->wfd);
+		uint64_t w = read_count(s->wfd, s->wid);
 		h.flags = w != s->writes ? RTWH_WRITE : RTWH_READ;
 		s->writes = w;
 	}
@@ -228,6 +257,7 @@ static int record_hit(struct wslot *s, uint64_t pc)
 	h.pc = pc;
 	h.nlocks = held_locks(self, h.locks);
 	if (self) {
+		rt_vc_access(self);
 		const struct rt_vc *vc = rt_vc_of(self);
 		h.epoch = vc->epoch;
 		memcpy(h.vc, vc->c, sizeof h.vc);
@@ -264,9 +294,8 @@ void rt_watch_trap(int sig, siginfo_t *si, void *uc)
 			int wrote = record_hit(s, (uint64_t)u->uc_mcontext.gregs[REG_RIP]);
 			if (wrote || ++s->traps >= 2) {
 				/* the write counter traps too: both rest until the tick */
-				ioctl(s->fd, PERF_EVENT_IOC_DISABLE, 0);
-				if (s->wfd >= 0)
-					ioctl(s->wfd, PERF_EVENT_IOC_DISABLE, 0);
+				switch_event(s->fd, s->id, PERF_EVENT_IOC_DISABLE);
+				switch_event(s->wfd, s->wid, PERF_EVENT_IOC_DISABLE);
 				s->disabled = 1;
 			}
 		}
@@ -284,6 +313,7 @@ void rt_watch_thread_begin(struct rt_thread *t)
 	wt.group = -1;
 	wt.nslots = 0;
 	wt.tick_fd = open_tick();
+	wt.tick_id = event_id(wt.tick_fd);
 	arm(current_group());
 	errno = saved;
 }

@@ -60,11 +60,22 @@ int rt_watch_install_handler(void);
 
 /* watch_clock.c: vector clocks over create/join, semaphores, conditions and barriers. */
 #define RT_VC_N 32
+#define RT_VC_CACHE 8
 struct rt_vc {
 	uint32_t epoch;                /* this thread's own clock */
 	uint32_t c[RT_VC_N];           /* what it knows of each thread (by seq % RT_VC_N) */
+	uint32_t gen;                  /* bumped whenever c changes */
+	int released;                  /* released since the epoch last moved */
+	/* What needs no work again: the object last published to at generation gen, the
+	 * object clock version last learned. */
+	const void *pub_obj[RT_VC_CACHE];
+	uint32_t pub_gen[RT_VC_CACHE];
+	const void *got_obj[RT_VC_CACHE];
+	uint32_t got_version[RT_VC_CACHE];
 };
 struct rt_vc *rt_vc_of(const struct rt_thread *t);
+/* Before a watched access is recorded: the epoch after the thread's last release. */
+void rt_vc_access(struct rt_thread *t);
 void rt_vc_thread_start(struct rt_thread *t);     /* a thread first met (main, foreign) */
 void rt_vc_created(struct rt_thread *parent, struct rt_thread *child);
 void rt_vc_ended(struct rt_thread *t);

@@ -9,6 +9,14 @@
  * Clocks have RT_VC_N entries, a thread's at seq % RT_VC_N; two threads sharing an entry
  * can only make accesses look ordered, never unordered (a missed race, never a false
  * one). Only kept while watching.
+ *
+ * Synchronisation is far more frequent than watched accesses, so the work is lazy: a
+ * thread's epoch moves at its first recorded access after a release (accesses carry the
+ * epoch, and only they need telling apart), a release publishes nothing when the thread's
+ * clock has not changed since it last published to that object, and an acquisition
+ * learns nothing when the object's clock has not changed since the thread last learned
+ * it. A producer and a consumer exchanging items through one condition then touch no
+ * shared clock memory once their clocks have settled.
  */
 #include <string.h>
 
@@ -19,6 +27,7 @@
 
 struct clock {
 	uint32_t c[RT_VC_N];
+	uint32_t version;              /* bumped (release) after c changed */
 };
 
 static struct rt_vc *thread_vc;      /* by registry slot */
@@ -55,25 +64,47 @@ static void atomic_max(uint32_t *p, uint32_t v)
 
 static void merge_into(struct clock *to, const uint32_t *from)
 {
+	int changed = 0;
 	for (int i = 0; i < RT_VC_N; i++)
-		atomic_max(&to->c[i], from[i]);
+		if (from[i] > __atomic_load_n(&to->c[i], __ATOMIC_RELAXED)) {
+			atomic_max(&to->c[i], from[i]);
+			changed = 1;
+		}
+	if (changed)
+		__atomic_add_fetch(&to->version, 1, __ATOMIC_RELEASE);
 }
 
 static void learn(struct rt_vc *v, const struct clock *from)
 {
 	for (int i = 0; i < RT_VC_N; i++) {
 		uint32_t x = __atomic_load_n(&from->c[i], __ATOMIC_ACQUIRE);
-		if (x > v->c[i])
+		if (x > v->c[i]) {
 			v->c[i] = x;
+			v->gen++;
+		}
 	}
 }
 
-/* After a release the thread's later accesses are not covered by it. */
+/* The thread's later accesses are not covered by what it published before. */
 static void advance(struct rt_vc *v, uint32_t seq)
 {
 	v->epoch++;
 	if (v->c[seq % RT_VC_N] < v->epoch)
 		v->c[seq % RT_VC_N] = v->epoch;
+	v->gen++;
+	v->released = 0;
+}
+
+static unsigned cache_slot(const void *obj)
+{
+	return (unsigned)(((uintptr_t)obj * 0x9E3779B97F4A7C15ull) >> 61) % RT_VC_CACHE;
+}
+
+void rt_vc_access(struct rt_thread *t)
+{
+	struct rt_vc *v = rt_vc_of(t);
+	if (v->released)
+		advance(v, t->seq);
 }
 
 void rt_vc_thread_start(struct rt_thread *t)
@@ -90,10 +121,10 @@ void rt_vc_created(struct rt_thread *parent, struct rt_thread *child)
 	if (!on())
 		return;
 	struct rt_vc *p = rt_vc_of(parent), *c = rt_vc_of(child);
+	memset(c, 0, sizeof *c);
 	memcpy(c->c, p->c, sizeof c->c);
-	c->epoch = 0;
 	advance(c, child->seq);
-	advance(p, parent->seq);
+	p->released = 1;
 }
 
 void rt_vc_ended(struct rt_thread *t)
@@ -124,15 +155,27 @@ void rt_vc_release(struct rt_thread *t, const void *obj)
 {
 	if (!on())
 		return;
-	struct clock *c = clock_of(obj);
 	struct rt_vc *v = rt_vc_of(t);
-	merge_into(c, v->c);
-	advance(v, t->seq);
+	unsigned k = cache_slot(obj);
+	v->released = 1;
+	if (v->pub_obj[k] == obj && v->pub_gen[k] == v->gen)
+		return;              /* published already, and nothing new since */
+	merge_into(clock_of(obj), v->c);
+	v->pub_obj[k] = obj;
+	v->pub_gen[k] = v->gen;
 }
 
 void rt_vc_acquire(struct rt_thread *t, const void *obj)
 {
 	if (!on())
 		return;
-	learn(rt_vc_of(t), clock_of(obj));
+	struct rt_vc *v = rt_vc_of(t);
+	struct clock *c = clock_of(obj);
+	unsigned k = cache_slot(obj);
+	uint32_t version = __atomic_load_n(&c->version, __ATOMIC_ACQUIRE);
+	if (v->got_obj[k] == obj && v->got_version[k] == version)
+		return;              /* learned already */
+	learn(v, c);
+	v->got_obj[k] = obj;
+	v->got_version[k] = version;
 }

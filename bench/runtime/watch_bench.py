@@ -22,6 +22,7 @@ ThreadSanitizer build (--pigz-tsan), for the side-by-side table.
 """
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import struct
@@ -87,17 +88,26 @@ def traps(logdir):
     return total
 
 
+CPU = []   # CPU seconds (user + system) of the process tree of each timed() call
+
+
 def timed(cmd, env=None, stdout=subprocess.DEVNULL):
+    """Wall seconds of cmd; its CPU seconds are appended to CPU."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     r = subprocess.run(cmd, stdout=stdout, stderr=subprocess.DEVNULL,
                        env=dict(os.environ, **(env or {})))
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     if r.returncode != 0:
         sys.exit(f"watch_bench: {' '.join(cmd)} failed with status {r.returncode}")
-    return time.perf_counter() - t0
+    return wall
 
 
 def measure(cmd, reps, lib, cands):
     native, runtime, watch, ntraps = [], [], [], []
+    cpu = {"n": [], "r": [], "w": []}
     for i in range(reps):
         with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
             rt = {"LD_PRELOAD": lib, "TSAFE_RT_OUT": a}
@@ -108,19 +118,25 @@ def measure(cmd, reps, lib, cands):
             for tag, env in order:
                 s = timed(cmd, env)
                 {"n": native, "r": runtime, "w": watch}[tag].append(s)
+                cpu[tag].append(CPU[-1])
             ntraps.append(traps(b))
     n = statistics.median(native)
-    return n, statistics.median(runtime) / n, statistics.median(watch) / n, statistics.median(ntraps)
+    c = statistics.median(cpu["n"])
+    return (n, statistics.median(runtime) / n, statistics.median(watch) / n,
+            statistics.median(ntraps), statistics.median(cpu["w"]) / c)
 
 
 def median_ratio(native_cmd, tool_cmd, reps, env=None, stdout=subprocess.DEVNULL):
-    nat, tool = [], []
+    """Medians: native wall, tool wall, wall ratio, CPU ratio."""
+    nat, tool, ncpu, tcpu = [], [], [], []
     for i in range(reps):
-        pair = [(nat, native_cmd, None), (tool, tool_cmd, env)]
-        for out, cmd, e in (pair if i % 2 == 0 else reversed(pair)):
+        pair = [(nat, ncpu, native_cmd, None), (tool, tcpu, tool_cmd, env)]
+        for out, cpu, cmd, e in (pair if i % 2 == 0 else reversed(pair)):
             out.append(timed(cmd, e, stdout))
+            cpu.append(CPU[-1])
     n = statistics.median(nat)
-    return n, statistics.median(tool), statistics.median(tool) / n
+    return (n, statistics.median(tool), statistics.median(tool) / n,
+            statistics.median(tcpu) / statistics.median(ncpu))
 
 
 def pigz_tools(a, tmp):
@@ -133,9 +149,9 @@ def pigz_tools(a, tmp):
     for label, extra in (("tsafe run (watch on)", []), ("tsafe run --no-watch", ["--no-watch"])):
         cmd = [tsafe, "run", "--db", db, "--fail-on", "never", *extra, "--", a.pigz, *args,
                a.pigz_input]
-        n, t, r = median_ratio([a.pigz, *args, a.pigz_input], cmd, a.reps)
+        n, t, r, c = median_ratio([a.pigz, *args, a.pigz_input], cmd, a.reps)
         rows.append(f"| {label} | {os.path.getsize(a.pigz_input) >> 20} MB | {n:.2f} s | "
-                    f"{t:.2f} s | **x{r:.2f}** |")
+                    f"{t:.2f} s | **x{r:.2f}** | x{c:.2f} |")
         print(rows[-1], flush=True)
     if not a.vg_input:
         return rows
@@ -148,9 +164,9 @@ def pigz_tools(a, tmp):
                                            *small]))
     for label, cmd in tools:
         reps = 3 if label in ("Helgrind", "DRD") else a.reps
-        n, t, r = median_ratio(small, cmd, reps, {"TSAN_OPTIONS": "report_bugs=0"})
+        n, t, r, c = median_ratio(small, cmd, reps, {"TSAN_OPTIONS": "report_bugs=0"})
         rows.append(f"| {label} | {os.path.getsize(a.vg_input) >> 20} MB | {n:.2f} s | "
-                    f"{t:.2f} s | x{r:.1f} |")
+                    f"{t:.2f} s | x{r:.1f} | x{c:.1f} |")
         print(rows[-1], flush=True)
     return rows
 
@@ -178,15 +194,16 @@ def main():
         for label, exe, cmd in runs:
             cands = os.path.join(tmp, label.split()[0] + ".cands")
             n_c = candidates(exe, cands, a.max_cands)
-            native, rt, wt, ntraps = measure(cmd, a.reps, a.lib, cands)
-            rows.append(f"| {label} | {native:.2f} s | x{rt:.3f} | **x{wt:.3f}** | {n_c} | "
+            native, rt, wt, ntraps, wcpu = measure(cmd, a.reps, a.lib, cands)
+            rows.append(f"| {label} | {native:.2f} s | x{rt:.3f} | **x{wt:.3f}** | x{wcpu:.3f} | {n_c} | "
                         f"{min(n_c, 2)} of {n_c} at a time, 50 ms slices | {int(ntraps)} |")
             print(rows[-1], flush=True)
-    head = ["| benchmark | native | runtime, nothing watched | runtime + watch | candidates | "
-            "armed | traps (median) |", "|---|---|---|---|---|---|---|"]
+    head = ["| benchmark | native | runtime, nothing watched | runtime + watch | runtime + watch, "
+            "CPU | candidates | armed | traps (median) |", "|---|---|---|---|---|---|---|---|"]
     table = "\n".join(head + rows)
     if pigz_rows:
-        table += "\n\n| pigz -p 4 | input | native | tool | slowdown |\n|---|---|---|---|---|\n"
+        table += ("\n\n| pigz -p 4 | input | native | tool | slowdown (wall) | (CPU) |\n"
+                  "|---|---|---|---|---|---|\n")
         table += "\n".join(pigz_rows)
     print(table)
     if a.output:

@@ -97,6 +97,7 @@ struct dyn_process {
 	struct dyn_thread *threads;
 	int cap_threads;
 	struct keymap stacks_by_pcs; /* addresses of a symbolised stack -> its id */
+	uint32_t max_id;             /* no id above this can be defined (bounds every table) */
 	const struct rt_misuse **misuses;
 	int nmisuses, cap_misuses;
 	const struct rt_deadlock **deadlocks;

@@ -8,19 +8,20 @@
 #include "common/util.h"
 #include "internal.h"
 
-/* Ids come from counters in the process: anything past this is a damaged record. */
+/* Ids come from counters in the process, one record defining each: an id past the number
+ * of records that could hold it is a damaged record (and would make a huge table). */
 #define MAX_ID (1u << 24)
 
-static void *slot(void **arr, int *cap, uint32_t id, size_t size)
+static void *slot(struct dyn_process *p, void **arr, int *cap, uint32_t id, size_t size)
 {
-	if (id == 0 || id > MAX_ID)
+	if (id == 0 || id > MAX_ID || id > p->max_id)
 		return NULL;
 	grow_array(arr, cap, (int)id, size);     /* zeroes what it adds */
 	return (char *)*arr + (size_t)id * size;
 }
 
 #define SLOT(p, field, capf, id) \
-	((__typeof__(p->field))slot((void **)&p->field, &p->capf, (id), sizeof *p->field))
+	((__typeof__(p->field))slot((p), (void **)&p->field, &p->capf, (id), sizeof *p->field))
 
 static void add_module(struct dyn_process *p, const struct rt_module *m)
 {
@@ -196,6 +197,8 @@ void process_load(struct dyn_process *p, struct rt_file *f, const struct rt_file
 	p->pid = f->proc->pid;
 	p->ppid = f->proc->ppid;
 	p->exe = xstrdup(f->exe);
+	/* Every id is defined by a record of at least 16 bytes, here or in the parent's prefix. */
+	p->max_id = (uint32_t)((f->size + (parent ? parent->size : 0)) / 16 + 1);
 	if (parent)
 		for (const struct rt_rec *r = NULL; (r = rtlog_next(parent, r, f->proc->parent_offset));)
 			take_record(p, r, 1);

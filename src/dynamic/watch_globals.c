@@ -19,12 +19,6 @@
 
 #define WATCH_GLOBALS_MAX 64
 
-static int type_of(Dwarf_Die *die, Dwarf_Die *out)
-{
-	Dwarf_Attribute a;
-	return dwarf_formref_die(dwarf_attr_integrate(die, DW_AT_type, &a), out) ? 0 : -1;
-}
-
 static int is_sync_name(const char *name)
 {
 	static const char *const prefixes[] = {"pthread_", "sem_t", "mtx_t", "cnd_t", "once_flag",
@@ -57,7 +51,7 @@ static int plain_word(Dwarf_Die t, Dwarf_Word *off, Dwarf_Word *size, int depth)
 				return -1;
 			do {
 				Dwarf_Word moff, inner;
-				if (dwarf_tag(&m) == DW_TAG_member && !type_of(&m, &mt) &&
+				if (dwarf_tag(&m) == DW_TAG_member && !watch_type_of(&m, &mt) &&
 				    member_offset(&m, &moff) == 0 && plain_word(mt, &inner, size, depth + 1) == 0) {
 					*off = moff + inner;
 					return 0;
@@ -70,7 +64,7 @@ static int plain_word(Dwarf_Die t, Dwarf_Word *off, Dwarf_Word *size, int depth)
 			*off = 0;
 			return dwarf_aggregate_size(&t, size) == 0 && *size ? 0 : -1;
 		}
-		if (type_of(&t, &t))
+		if (watch_type_of(&t, &t))
 			return -1;
 	}
 	return -1;
@@ -82,26 +76,14 @@ struct globals_ctx {
 	const char *file;            /* the unit's main file, relative to root when inside */
 };
 
-static Dwarf_Addr static_addr(Dwarf_Die *var)
-{
-	Dwarf_Attribute a;
-	Dwarf_Op *expr;
-	size_t len;
-	if (dwarf_hasattr(var, DW_AT_declaration) || dwarf_hasattr(var, DW_AT_artificial) ||
-	    !dwarf_attr(var, DW_AT_location, &a) || dwarf_getlocation(&a, &expr, &len) != 0 ||
-	    len != 1 || expr[0].atom != DW_OP_addr)
-		return 0;
-	return expr[0].number;
-}
-
 static void add_global(struct globals_ctx *g, Dwarf_Die *var, const char *func)
 {
 	struct watch_plan *w = g->w;
 	Dwarf_Die type;
 	Dwarf_Word off, size;
 	const char *name = dwarf_diename(var);
-	Dwarf_Addr addr = static_addr(var);
-	if (w->n >= WATCH_GLOBALS_MAX || !name || !addr || type_of(var, &type) ||
+	Dwarf_Addr addr = watch_var_addr(var);
+	if (w->n >= WATCH_GLOBALS_MAX || !name || !addr || watch_type_of(var, &type) ||
 	    plain_word(type, &off, &size, 0))
 		return;
 	grow_array((void **)&w->c, &w->cap, w->n, sizeof *w->c);

@@ -24,6 +24,10 @@ void watch_path_free(struct watch_path *p);
  * 8 bytes inside it. */
 void watch_add_words(struct watch_plan *w, int cand, const char *module, uint64_t addr,
                      uint64_t size, int rw);
+/* The type a DIE refers to: 0, or -1 when none. */
+int watch_type_of(Dwarf_Die *die, Dwarf_Die *out);
+/* A variable's static address (a definition whose location is DW_OP_addr), or 0. */
+uint64_t watch_var_addr(Dwarf_Die *var);
 /* A unit's main file, canonical absolute (new string), or NULL. */
 char *watch_cu_path(Dwarf_Die *cu);
 

@@ -29,7 +29,7 @@ struct regions {
 	int n;
 };
 
-static int type_of(Dwarf_Die *die, Dwarf_Die *out)
+int watch_type_of(Dwarf_Die *die, Dwarf_Die *out)
 {
 	Dwarf_Attribute a;
 	return dwarf_formref_die(dwarf_attr_integrate(die, DW_AT_type, &a), out) ? 0 : -1;
@@ -43,7 +43,7 @@ static int strip(Dwarf_Die *t)
 		if (tag != DW_TAG_typedef && tag != DW_TAG_const_type && tag != DW_TAG_volatile_type &&
 		    tag != DW_TAG_restrict_type && tag != DW_TAG_atomic_type)
 			return 0;
-		if (type_of(t, t))
+		if (watch_type_of(t, t))
 			return -1;
 	}
 	return -1;
@@ -65,7 +65,7 @@ static int find_member(Dwarf_Die *rec, const char *name, size_t len, Dwarf_Die *
 		dwarf_formudata(dwarf_attr(&m, DW_AT_data_member_location, &a), &moff);
 		const char *mname = dwarf_diename(&m);
 		Dwarf_Die mt;
-		if (type_of(&m, &mt))
+		if (watch_type_of(&m, &mt))
 			continue;
 		if (mname && strlen(mname) == len && !strncmp(mname, name, len)) {
 			*type = mt;
@@ -119,7 +119,7 @@ static int walk(Dwarf_Die t, const char *path, struct regions *out)
 		} else if (str_starts(path, "[]")) {
 			Dwarf_Die elem;
 			Dwarf_Word esize, count = array_count(&t);
-			if (dwarf_tag(&t) != DW_TAG_array_type || type_of(&t, &elem) ||
+			if (dwarf_tag(&t) != DW_TAG_array_type || watch_type_of(&t, &elem) ||
 			    dwarf_aggregate_size(&elem, &esize) || !esize || !count)
 				return -1;
 			int n = 0;
@@ -144,13 +144,13 @@ static int walk(Dwarf_Die t, const char *path, struct regions *out)
 	return 0;
 }
 
-/* The variable's address (DW_OP_addr), or 0. */
-static Dwarf_Addr var_addr(Dwarf_Die *var)
+uint64_t watch_var_addr(Dwarf_Die *var)
 {
 	Dwarf_Attribute a;
 	Dwarf_Op *expr;
 	size_t len;
-	if (dwarf_hasattr(var, DW_AT_declaration) || !dwarf_attr(var, DW_AT_location, &a) ||
+	if (dwarf_hasattr(var, DW_AT_declaration) || dwarf_hasattr(var, DW_AT_artificial) ||
+	    !dwarf_attr(var, DW_AT_location, &a) ||
 	    dwarf_getlocation(&a, &expr, &len) != 0 || len != 1 || expr[0].atom != DW_OP_addr)
 		return 0;
 	return expr[0].number;
@@ -171,7 +171,7 @@ static int find_var(Dwarf_Die *parent, const char *name, int nested, Dwarf_Die *
 		return -1;
 	do {
 		int tag = dwarf_tag(&d);
-		if (tag == DW_TAG_variable && named(&d, name) && var_addr(&d)) {
+		if (tag == DW_TAG_variable && named(&d, name) && watch_var_addr(&d)) {
 			*out = d;
 			return 0;
 		}
@@ -263,11 +263,11 @@ static int resolve_in(Dwarf *dw, const struct watch_path *wp, Dwarf_Addr *addr, 
 		scope = cu;
 		if (wp->func && find_function(&cu, wp->func, &scope))
 			continue;
-		if (find_var(&scope, wp->var, wp->func != NULL, &var) || type_of(&var, &type))
+		if (find_var(&scope, wp->var, wp->func != NULL, &var) || watch_type_of(&var, &type))
 			continue;
 		if (walk(type, wp->rest, out))
 			return -1;
-		*addr = var_addr(&var);
+		*addr = watch_var_addr(&var);
 		return 0;
 	}
 	return -1;

@@ -20,8 +20,9 @@ static void say_off(const struct watch_plan *w, FILE *out)
 			fclose(fp);
 		}
 		fprintf(out, "tsafe: watch: perf_event_open refused hardware watchpoints (%s; "
-		        "kernel.perf_event_paranoid is %s, at most 2 is needed): data races were not "
-		        "watched, the rest of the run is unaffected\n", strerror(w->denied_err), paranoid);
+		        "kernel.perf_event_paranoid is %s and must be at most 2, and no seccomp policy "
+		        "or container may forbid it): data races were not watched, the rest of the run "
+		        "is unaffected\n", strerror(w->denied_err), paranoid);
 		return;
 	}
 	static const char *const why[] = {
@@ -63,9 +64,13 @@ void watch_plan_report(const struct watch_plan *w, FILE *out)
 	if (!w->n)
 		return;
 	int confirmed = 0, watchable = 0;
+	double watched = 0;
+	long hits = 0;
 	for (int i = 0; i < w->n; i++) {
 		confirmed += w->c[i].confirmed;
 		watchable += !w->c[i].why_not;
+		watched += w->c[i].watched_s;
+		hits += w->c[i].hits;
 	}
 	if (watchable && !w->processes_on)
 		say_off(w, out);
@@ -74,8 +79,10 @@ void watch_plan_report(const struct watch_plan *w, FILE *out)
 			say_cand(&w->c[i], out);
 	if (w->processes_on && w->globals)
 		fprintf(out, "tsafe: watch: no race candidates from a scan: %d of the program's "
-		        "variables watched in turn (%d word%s), %d race%s seen\n", w->n, w->nt,
-		        w->nt == 1 ? "" : "s", confirmed, confirmed == 1 ? "" : "s");
+		        "variables watched in turn (%d word%s, each for %.3f s on average, %ld "
+		        "access%s seen), %d race%s seen\n", w->n, w->nt, w->nt == 1 ? "" : "s",
+		        w->n ? watched / w->n : 0.0, hits, hits == 1 ? "" : "es", confirmed,
+		        confirmed == 1 ? "" : "s");
 	else if (w->processes_on)
 		fprintf(out, "tsafe: watch: %d candidate%s, %d watched (%d word%s), %d confirmed\n",
 		        w->n, w->n == 1 ? "" : "s", watchable, w->nt, w->nt == 1 ? "" : "s", confirmed);
