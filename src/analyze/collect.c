@@ -221,7 +221,8 @@ static void record_edges(struct analysis *a, const struct activation *f, const s
 		e->to_cls = to;
 		e->outer_ev = h->acq;
 		e->outer_fn = h->acq_fn;
-		e->read_read = h->shared && (ev->flags & EVF_SHARED);
+		e->outer_shared = h->shared;
+		e->inner_shared = (ev->flags & EVF_SHARED) != 0;
 		e->inner_ev = ev;
 		e->inner_fn = f->fn;
 		if (dying < 0)
@@ -258,7 +259,8 @@ static void on_lock(struct analysis *a, const struct activation *f, const struct
 	struct held *h = ls_find((struct lstate *)s, key);
 	int both_shared = h && h->shared && (ev->flags & EVF_SHARED);
 	if (h && held_for_sure(h) && owned(a, key) && named(a, key) && !(ev->flags & EVF_TRY) &&
-	    !both_shared && !lock_keys_other_element(&a->lock_keys[key], h->acq, ev) && !lock_key_recursive(a, key, ev))
+	    !both_shared && !lock_keys_other_element(&a->lock_keys[key], h->acq, ev) &&
+	    !lock_key_recursive(a, key, ev) && !frame_dies(a, f, ev))   /* a bug in a crash */
 		add_misuse(a, "double-lock", f, ev, key, h->acq, h->acq_fn);
 	/* A successful trylock cannot block, so it orders nothing (lockdep agrees). */
 	if (f->ctx->kind != CTX_ISOLATED && owned(a, key) && !(ev->flags & EVF_TRY))
@@ -278,7 +280,7 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 		on_lock(a, f, ev, s, key);
 		break;
 	case EV_UNLOCK:
-		if (not_held(f, ls_mask(s, key)) && owned(a, key) && named(a, key))
+		if (not_held(f, ls_mask(s, key)) && owned(a, key) && named(a, key) && !frame_dies(a, f, ev))
 			add_misuse(a, "unlock-not-held", f, ev, key, NULL, NULL);
 		break;
 	case EV_COND_WAIT:

@@ -299,8 +299,12 @@ static void solve_frame(struct analysis *a, const struct activation *f, const st
 static void apply_call(struct analysis *a, const struct activation *f, const struct event *ev,
                        const struct fn_ref *callee, struct lstate *s, int emit)
 {
-	if (f->depth + 1 >= MAX_DEPTH || on_chain(f, callee->fn))
+	if (f->depth + 1 >= MAX_DEPTH)
 		return;
+	if (on_chain(f, callee->fn)) {
+		a->cuts++;                /* what the caller computes now holds for this chain only */
+		return;
+	}
 	if (a->frames > FRAME_BUDGET) {   /* a pathological call graph: stop descending */
 		a->truncated = 1;
 		return;
@@ -339,12 +343,16 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 		report = !(v & 1);
 		v |= 1;
 	}
-	/* Reporting solves the frame too: one walk gives both when neither was done. */
+	/* Reporting solves the frame too: one walk gives both when neither was done. An exit
+	 * state that depended on a call cut on this chain (recursion: an unlock helper already
+	 * on the chain leaves its lock held) is not reused for other chains. */
+	long cuts = a->cuts;
 	if (report || !(v >> 1))
 		solve_frame(a, &sub, s, &out, report);
-	if (!(v >> 1))
-		v |= (exit_state_intern(a, &out) + 1) << 1;
-	else
+	if (!(v >> 1)) {
+		if (a->cuts == cuts)
+			v |= (exit_state_intern(a, &out) + 1) << 1;
+	} else
 		ls_copy(&out, &a->exit_states[(v >> 1) - 1]);
 	keymap_put(&a->memo, key, v);
 
@@ -421,6 +429,7 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 		apply_unlock(s, key);
 	else if (ev->kind == EV_CALL && ev->callee) {
 		const struct fn_ref *callee = index_resolve_call(&a->ix, ev, f->tu);
+		lockid_note_init(a, f, ev);
 		atoms_before_call(a, f, ev, s);
 		if (callee)
 			apply_call(a, f, ev, callee, s, emit);

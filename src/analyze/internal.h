@@ -228,7 +228,7 @@ struct edge_rec {
 	int from_cls, to_cls;        /* interned classes */
 	int same_instance_order_ok;  /* a pair of one kind (the code's class: two accounts) taken in
 	                                an order the code fixes */
-	int read_read;               /* the outer is held and the inner taken in read mode */
+	int outer_shared, inner_shared;  /* the outer held, the inner taken, in read mode */
 	int dying;                   /* taken on a path that ends the process (dying.c) */
 	const struct event *outer_ev, *inner_ev;
 	const struct function *outer_fn, *inner_fn;
@@ -303,6 +303,7 @@ struct analysis {
 	int *atom_fn;                /* atom id -> index of its function */
 	int natoms, cap_atoms;
 	long frames;
+	long cuts;                   /* recursive calls not followed so far */
 	int truncated;               /* the frame budget was reached */
 	struct finding_list *out;
 	struct fnptr *fnptr;         /* function values (fnptr.c) */
@@ -318,6 +319,9 @@ char *instance_class(const char *instance);
 /* Notes every mutex the program makes recursive and every semaphore it uses as a lock. */
 void lockid_scan(struct analysis *a);
 int lock_key_recursive(const struct analysis *a, int key, const struct event *ev);
+/* A mutex init reached in a helper called with a recursive mutex type
+ * (ovs_mutex_init__(l, PTHREAD_MUTEX_RECURSIVE)) makes its object recursive. */
+void lockid_note_init(struct analysis *a, const struct activation *f, const struct event *ev);
 /* A semaphore initialised to 1 that some function waits on and then posts: a lock. */
 int lockid_binary_sem(const struct analysis *a, const struct lock_key *k);
 /* Elements of one array of locks (lock striping, item_locks[hv & mask]): is the one ev

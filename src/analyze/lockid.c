@@ -4,8 +4,8 @@
  * parameter: ovs_mutex_lock(&mutex) locks "static:F:mutex.lock"); a lock reached through a
  * pointer whose object is unknown keeps its struct field's class. An array of locks is one
  * class; the extractor drops indices, so its elements (lock striping: item_locks[hv &
- * mask]) are told apart only by how the code spells them: two spelt differently are two
- * locks of the class, never a double lock. */
+ * mask]) are told apart only by how the code spells them: two spelt differently, or chosen
+ * by a computed index, are two locks of the class, never a double lock. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,9 +47,29 @@ char *instance_class(const char *instance)
 	return sb_detach(&sb);
 }
 
+/* Does the spelling index an array with something other than a constant? */
+static int computed_index(const char *spelling)
+{
+	for (const char *q = spelling ? strchr(spelling, '[') : NULL; q; q = strchr(q + 1, '[')) {
+		const char *i = q + 1;
+		while (*i == ' ')
+			i++;
+		while (*i >= '0' && *i <= '9')
+			i++;
+		while (*i == ' ')
+			i++;
+		if (*i != ']')
+			return 1;
+	}
+	return 0;
+}
+
+/* Spelt differently, or chosen by a computed index (the same spelling in a helper,
+ * item_locks[hv & mask], picks any element): possibly two elements. */
 int lock_keys_other_element(const struct lock_key *k, const struct event *held, const struct event *ev)
 {
-	return strstr(k->instance, "[]") && (!held || !held->name || !ev->name || !str_eq(held->name, ev->name));
+	return strstr(k->instance, "[]") &&
+	       (!held || !held->name || !ev->name || !str_eq(held->name, ev->name) || computed_index(ev->name));
 }
 
 static void note(struct keymap *m, const char *name)
@@ -123,4 +143,17 @@ int lockid_binary_sem(const struct analysis *a, const struct lock_key *k)
 int lock_key_recursive(const struct analysis *a, int key, const struct event *ev)
 {
 	return (ev->flags & EVF_RECURSIVE) || known(&a->recursive, &a->lock_keys[key]);
+}
+
+void lockid_note_init(struct analysis *a, const struct activation *f, const struct event *ev)
+{
+	if (ev->nargs < 2 || !str_eq(ev->name, "pthread_mutex_init"))
+		return;
+	int recursive = 0;
+	for (const struct activation *g = f; g->caller && !recursive; g = g->caller)
+		recursive = (g->call->flags & EVF_RECURSIVE) != 0;
+	char *obj = recursive ? frame_path(f, ev->args[0].path) : NULL;
+	if (obj && obj[0] == '&' && !strchr(obj, '*'))
+		keymap_put_str(&a->recursive, obj + 1, 1);
+	free(obj);
 }

@@ -196,22 +196,35 @@ static int report_cycle(struct analysis *a, struct edge_group **cyc, int n)
 	return 1;
 }
 
-/* Every order of the cycle is a read lock taken while holding a read lock: readers never
- * wait for readers on glibc's default (reader-preferring) rwlocks, so it cannot hang. */
-static int only_readers(const struct analysis *a, struct edge_group **cyc, int n)
+/* Does some record of edge group e have its inner (inner=1) or outer lock in write mode? */
+static int some_writer(const struct analysis *a, const struct edge_group *e, int inner)
+{
+	for (int i = 0; i < e->nrecs; i++) {
+		const struct edge_rec *r = &a->edges[e->recs[i]];
+		if (!(inner ? r->inner_shared : r->outer_shared))
+			return 1;
+	}
+	return 0;
+}
+
+/* On glibc's default (reader-preferring) rwlocks a read lock waits only for a writer: the
+ * order A -> B of the cycle blocks only when B is wanted for writing or held for writing
+ * by the next order (B -> C). A cycle with an order that never blocks cannot hang (a cycle
+ * of read locks taken under read locks, or a mutex taken under a read lock that is only
+ * ever read-locked under that mutex). */
+static int cannot_block(const struct analysis *a, struct edge_group **cyc, int n)
 {
 	for (int k = 0; k < n; k++)
-		for (int i = 0; i < cyc[k]->nrecs; i++)
-			if (!a->edges[cyc[k]->recs[i]].read_read)
-				return 0;
-	return 1;
+		if (!some_writer(a, cyc[k], 1) && !some_writer(a, cyc[(k + 1) % n], 0))
+			return 1;
+	return 0;
 }
 
 /* Reports the cycle when it counts; 1 when it did. */
 static int consider(struct analysis *a, struct edge_group **cyc, int n)
 {
 	if (!gated(a, cyc, n) && several_threads(a, cyc, n) && !all_dying(a, cyc, n) &&
-	    !only_readers(a, cyc, n))
+	    !cannot_block(a, cyc, n))
 		return report_cycle(a, cyc, n);
 	return 0;
 }

@@ -197,8 +197,10 @@ void process_load(struct dyn_process *p, struct rt_file *f, const struct rt_file
 	p->pid = f->proc->pid;
 	p->ppid = f->proc->ppid;
 	p->exe = xstrdup(f->exe);
-	/* Every id is defined by a record of at least 16 bytes, here or in the parent's prefix. */
-	p->max_id = (uint32_t)((f->size + (parent ? parent->size : 0)) / 16 + 1);
+	/* Every id is defined by a record of at least 16 bytes, here or in the parent's log (a
+	 * fork child's counters go on from its parent's: without that log, no bound). */
+	p->max_id = parent || !(f->proc->flags & RTP_FORKED)
+		? (uint32_t)((f->size + (parent ? parent->size : 0)) / 16 + 1) : MAX_ID;
 	if (parent)
 		for (const struct rt_rec *r = NULL; (r = rtlog_next(parent, r, f->proc->parent_offset));)
 			take_record(p, r, 1);

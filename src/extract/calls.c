@@ -498,13 +498,31 @@ static void declared_ops(struct xfn *f, CXCursor call, CXCursor decl, const char
 	}
 }
 
+/* An argument naming a recursive mutex type (init_mutex(&m, PTHREAD_MUTEX_RECURSIVE)):
+ * the mutexes the callee initialises are recursive. */
+static int passes_recursive_type(CXCursor call)
+{
+	int n = clang_Cursor_getNumArguments(call), yes = 0;
+	for (int i = 0; i < n && !yes; i++) {
+		CXCursor a = strip_expr(clang_Cursor_getArgument(call, i));
+		CXCursor d = clang_getCursorReferenced(a);
+		if (clang_getCursorKind(a) != CXCursor_DeclRefExpr || clang_getCursorKind(d) != CXCursor_EnumConstantDecl)
+			continue;
+		char *name = cursor_name(d);
+		yes = strstr(name, "RECURSIVE") != NULL;
+		free(name);
+	}
+	return yes;
+}
+
 static void direct_call(struct xfn *f, CXCursor call, CXCursor decl, const char *name)
 {
 	walk_args(f, call, -1);
 	int dies = f->cond_depth == 0 && is_noreturn(f->x, decl);
 	if (!str_starts(name, "__builtin_")) {
 		char *usr = cursor_usr(decl);
-		emit_plain_call(f, call, usr, name, dies ? EVF_NORETURN : 0);
+		unsigned flags = (dies ? EVF_NORETURN : 0) | (passes_recursive_type(call) ? EVF_RECURSIVE : 0);
+		emit_plain_call(f, call, usr, name, flags);
 		declared_ops(f, call, decl, usr, name);
 		free(usr);
 	}

@@ -191,15 +191,17 @@ int path_substitute_sb(struct strbuf *sb, const char *path, const struct call_ar
 	if (end == p + 2 || n < 0 || n >= nargs || !args[n].path || str_eq(args[n].path, "?"))
 		return -1;
 	const char *arg = args[n].path;
-	if (amp && arg[0] == '&')
-		return -1;                 /* &&x has no object */
 	/* Going through an address names the object itself: "&X" then "*S" (or "[]S", as
-	 * (&x)[0] or &arr[] indexed again) is "XS". */
+	 * (&x)[0] or &arr[] indexed again) is "XS", and &p->lock with p = &X is "&X.lock". */
 	if (arg[0] == '&' && (end[0] == '*' || str_starts(end, "[]"))) {
+		if (amp)
+			sb_addc(sb, '&');
 		sb_add(sb, arg + 1);
 		sb_add(sb, end + (end[0] == '*' ? 1 : 2));
 		return 0;
 	}
+	if (amp && arg[0] == '&')
+		return -1;                 /* &&x has no object */
 	if (amp)
 		sb_addc(sb, '&');
 	sb_add(sb, arg);

@@ -37,7 +37,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "5"
+#define TSAFE_FACTS_FORMAT "6"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
@@ -79,7 +79,8 @@ enum {
 	EVF_RET_ZERO   = 1 << 16, /* RETURN: returns 0, NULL or false */
 	EVF_RET_NONZERO = 1 << 17,/* RETURN: returns a nonzero constant or an object's address */
 	EVF_RECURSIVE  = 1 << 18, /* LOCK: of a mutex initialised recursive (static initializer);
-	                             CALL: an init that makes its lock recursive (attr, mtx_recursive) */
+	                             CALL: an init that makes its lock recursive (attr, mtx_recursive),
+	                             or a call passing a recursive mutex type to a helper */
 	EVF_ONE        = 1 << 19, /* CALL: sem_init with the value 1 (a binary semaphore) */
 	EVF_DECLARED   = 1 << 20, /* LOCK/UNLOCK: declared by the thread-safety annotation of the
 	                             function called just before (callee = its USR); void when

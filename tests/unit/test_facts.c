@@ -27,6 +27,8 @@ static void test_substitute_through_address(void **state)
 	check_subst("p:0[]", "&g:arr[]", "g:arr[]");
 	check_subst("p:0*.n", "l:main:s*", "l:main:s**.n");
 	check_subst("g:x.f", "&g:y", "g:x.f");
+	check_subst("&p:0*.lock", "&s:/a.c:mutex", "&s:/a.c:mutex.lock");   /* &l->lock, l = &mutex */
+	check_subst("&p:0", "&g:y", NULL);                                   /* &&y */
 	check_subst("p:0*", "?", NULL);
 	check_subst("p:1*", "&g:y", NULL);
 }
