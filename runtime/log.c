@@ -208,7 +208,8 @@ int rt_log_open(uint32_t flags, const char *parent, uint64_t parent_offset)
 	/* tsafe-rt.<pid>.<n>.log: n > 0 when an exec'd image reuses its predecessor's pid. */
 	for (unsigned n = 0; n < 1000 && fd < 0; n++) {
 		char *p = put_str(log_path, log_dir, end - 64);
-		char *name = p = put_str(p, "/tsafe-rt.", end);
+		char *name = p;    /* the "/" before the file name */
+		p = put_str(p, "/tsafe-rt.", end);
 		p = put_uint(p, (unsigned long)getpid());
 		*p++ = '.';
 		p = put_uint(p, n);

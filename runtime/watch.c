@@ -171,6 +171,14 @@ static void arm(int g)
 	for (int i = rt_watch_group_first[g]; i < rt_watch_group_first[g + 1]; i++) {
 		const struct rt_watch_target *t = &rt_watch_targets[i];
 		struct wslot *s = &wt.slot[wt.nslots];
+		/* One slot per word: two watches on one word trap together, and the second
+		 * SIGTRAP is merged into the first, leaving that slot's write count stale (its
+		 * next read would pass for a write). */
+		int taken = 0;
+		for (int k = 0; k < wt.nslots && !taken; k++)
+			taken = rt_watch_targets[wt.slot[k].target].addr == t->addr;
+		if (taken)
+			continue;
 		s->fd = open_watch(t, t->rw ? HW_BREAKPOINT_RW : HW_BREAKPOINT_W,
 		                   (uint64_t)wt.nslots + 1);
 		if (s->fd < 0)

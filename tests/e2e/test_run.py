@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import sqlite3
+import struct
 import subprocess
 import sys
 import tempfile
@@ -258,6 +259,35 @@ def test_preload_directly(work):
             not glob.glob(os.path.join(work, "tsafe-rt.*")), r.stderr)
 
 
+def read_process_record(path):
+    """(flags, parent log name) of a runtime log's first record (struct rt_process)."""
+    with open(path, "rb") as f:
+        data = f.read(4096)
+    rtype, length = struct.unpack_from("<II", data, 0)
+    if rtype != 1:
+        return None, None
+    flags = struct.unpack_from("<I", data, 24)[0]
+    strings = data[48:length].split(b"\0")
+    return flags, (strings[1].decode() if flags & 1 and len(strings) > 1 else None)
+
+
+def test_fork_child_names_parent(work):
+    """A fork child's log names its parent's log file exactly (the ids the child inherits
+    are defined there: without it, the parent's stacks and classes are lost)."""
+    logs = os.path.join(work, "forklogs")
+    os.mkdir(logs)
+    exe = os.path.join(work, "fork_names")
+    subprocess.run(["cc", "-g", "-pthread", os.path.join(SRC, "tests/fixtures/run/fork.c"), "-o", exe],
+                   check=True)
+    r = subprocess.run([exe], capture_output=True, text=True,
+                       env=dict(os.environ, LD_PRELOAD=RUNTIME, TSAFE_RT_OUT=logs))
+    made = sorted(os.path.basename(p) for p in glob.glob(os.path.join(logs, "tsafe-rt.*.log")))
+    parents = [read_process_record(os.path.join(logs, m))[1] for m in made]
+    named = [p for p in parents if p is not None]
+    T.check("a fork child's log names its parent's log file", r.returncode == 0 and len(made) == 2
+            and len(named) == 1 and named[0] in made, r.stderr, made, named)
+
+
 def main():
     if not os.path.exists(RUNTIME):
         sys.exit(f"test_run: {RUNTIME} is missing; build the tsafe-rt target")
@@ -271,6 +301,7 @@ def main():
         test_own_scan(work)
         test_errors(work)
         test_preload_directly(work)
+        test_fork_child_names_parent(work)
     print(f"{T.passed} passed, {T.failed} failed")
     return 1 if T.failed else 0
 
