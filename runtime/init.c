@@ -28,6 +28,18 @@ static void *cond_sym(const char *name)
 	return p ? p : dlsym(RTLD_NEXT, name);
 }
 
+void *rt_next(void **slot, const char *name, const char *version)
+{
+	void *p = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	if (RT_LIKELY(p))
+		return p;
+	p = version ? dlvsym(RTLD_NEXT, name, version) : NULL;
+	if (!p)
+		p = dlsym(RTLD_NEXT, name);
+	__atomic_store_n(slot, p, __ATOMIC_RELEASE);
+	return p;
+}
+
 /* A lookup that fails makes dlsym allocate its error message, and a program with its own
  * malloc may lock inside it: the mutex functions come first, and a wrapper entered during
  * the lookups (on this thread) uses what is resolved instead of starting over. */

@@ -96,6 +96,11 @@ struct rt_real {
 extern struct rt_real rt_real;
 extern int rt_resolved;
 void rt_resolve(void);
+/* The next definition of a function the runtime wraps outside rt_real, looked up the first
+ * time it is needed (version preferred when given). Each slot is published on its own, so
+ * a thread never calls through a slot another thread has not filled yet. */
+void *rt_next(void **slot, const char *name, const char *version);
+#define RT_NEXT(var, name, version) ((__typeof__(var))rt_next((void **)&(var), name, version))
 static inline void rt_need_real(void)
 {
 	if (RT_UNLIKELY(!__atomic_load_n(&rt_resolved, __ATOMIC_ACQUIRE)))

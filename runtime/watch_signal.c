@@ -4,7 +4,6 @@
  * runtime's watch traps. A program that sets its own SIGTRAP action (a debugger-like
  * tool, its own watchpoints) wins: watching stops. SIGTRAP is never blocked while
  * watching: a blocked trap would stay pending while every access kept trapping. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <string.h>
 
@@ -16,19 +15,11 @@ static int (*real_sigprocmask)(int, const sigset_t *, sigset_t *);
 static struct sigaction program_action;   /* what the program believes is installed */
 static int installed;
 
-static void resolve(void)
-{
-	if (!real_sigaction) {
-		real_sigaction = (__typeof__(real_sigaction))dlsym(RTLD_NEXT, "sigaction");
-		real_pthread_sigmask = (__typeof__(real_pthread_sigmask))dlsym(RTLD_NEXT, "pthread_sigmask");
-		real_sigprocmask = (__typeof__(real_sigprocmask))dlsym(RTLD_NEXT, "sigprocmask");
-	}
-}
+#define SIGACTION() RT_NEXT(real_sigaction, "sigaction", NULL)
 
 int rt_watch_install_handler(void)
 {
-	resolve();
-	if (!real_sigaction || real_sigaction(SIGTRAP, NULL, &program_action) != 0)
+	if (!SIGACTION() || real_sigaction(SIGTRAP, NULL, &program_action) != 0)
 		return -1;
 	if (program_action.sa_handler != SIG_DFL)
 		return -1;       /* the program (or a tool around it) handles SIGTRAP already */
@@ -67,9 +58,8 @@ int rt_watch_program_action(int sig, siginfo_t *si, void *uc)
 
 int sigaction(int sig, const struct sigaction *restrict act, struct sigaction *restrict old)
 {
-	resolve();
 	if (sig != SIGTRAP || !installed)
-		return real_sigaction(sig, act, old);
+		return SIGACTION()(sig, act, old);
 	if (old)
 		*old = program_action;
 	if (act) {
@@ -82,7 +72,6 @@ int sigaction(int sig, const struct sigaction *restrict act, struct sigaction *r
 
 sighandler_t signal(int sig, sighandler_t handler)
 {
-	resolve();
 	if (sig <= 0 || sig >= NSIG) {
 		errno = EINVAL;
 		return SIG_ERR;
@@ -109,14 +98,14 @@ static const sigset_t *without_trap(int how, const sigset_t *set, sigset_t *copy
 
 int pthread_sigmask(int how, const sigset_t *restrict set, sigset_t *restrict old)
 {
-	resolve();
+	__typeof__(real_pthread_sigmask) next = RT_NEXT(real_pthread_sigmask, "pthread_sigmask", NULL);
 	sigset_t copy;
-	return real_pthread_sigmask(how, without_trap(how, set, &copy), old);
+	return next(how, without_trap(how, set, &copy), old);
 }
 
 int sigprocmask(int how, const sigset_t *restrict set, sigset_t *restrict old)
 {
-	resolve();
+	__typeof__(real_sigprocmask) next = RT_NEXT(real_sigprocmask, "sigprocmask", NULL);
 	sigset_t copy;
-	return real_sigprocmask(how, without_trap(how, set, &copy), old);
+	return next(how, without_trap(how, set, &copy), old);
 }

@@ -2,8 +2,6 @@
  * follow (semaphore posts, condition signals and broadcasts, a successful sem_trywait's
  * acquisition, pthread_once), which the rest of the runtime has no reason to interpose.
  * Each forwards straight to libc unless watching is on. */
-#include <dlfcn.h>
-
 #include "watch.h"
 
 static int (*real_sem_post)(sem_t *);
@@ -14,17 +12,7 @@ static int (*real_cnd_signal)(cnd_t *);
 static int (*real_cnd_broadcast)(cnd_t *);
 
 /* pthread_cond_* exist in two versions; programs link the GLIBC_2.3.2 one. */
-static void *sym(const char *name, const char *version)
-{
-	void *p = version ? dlvsym(RTLD_NEXT, name, version) : NULL;
-	return p ? p : dlsym(RTLD_NEXT, name);
-}
-
-#define RESOLVE(var, name, version)                                                        \
-	do {                                                                                   \
-		if (!__atomic_load_n(&var, __ATOMIC_ACQUIRE))                                      \
-			__atomic_store_n(&var, (__typeof__(var))sym(name, version), __ATOMIC_RELEASE); \
-	} while (0)
+#define COND_VERSION "GLIBC_2.3.2"
 
 /* The calling thread, when watching is on and it may enter the runtime. */
 static struct rt_thread *watching(void)
@@ -54,15 +42,15 @@ static void acquire(const void *obj)
 
 int sem_post(sem_t *s)
 {
-	RESOLVE(real_sem_post, "sem_post", NULL);
+	__typeof__(real_sem_post) next = RT_NEXT(real_sem_post, "sem_post", NULL);
 	release(s);
-	return real_sem_post(s);
+	return next(s);
 }
 
 int sem_trywait(sem_t *s)
 {
-	RESOLVE(real_sem_trywait, "sem_trywait", NULL);
-	int r = real_sem_trywait(s);
+	__typeof__(real_sem_trywait) next = RT_NEXT(real_sem_trywait, "sem_trywait", NULL);
+	int r = next(s);
 	if (r == 0)
 		acquire(s);
 	return r;
@@ -70,30 +58,31 @@ int sem_trywait(sem_t *s)
 
 int pthread_cond_signal(pthread_cond_t *c)
 {
-	RESOLVE(real_cond_signal, "pthread_cond_signal", "GLIBC_2.3.2");
+	__typeof__(real_cond_signal) next = RT_NEXT(real_cond_signal, "pthread_cond_signal", COND_VERSION);
 	release(c);
-	return real_cond_signal(c);
+	return next(c);
 }
 
 int pthread_cond_broadcast(pthread_cond_t *c)
 {
-	RESOLVE(real_cond_broadcast, "pthread_cond_broadcast", "GLIBC_2.3.2");
+	__typeof__(real_cond_broadcast) next =
+		RT_NEXT(real_cond_broadcast, "pthread_cond_broadcast", COND_VERSION);
 	release(c);
-	return real_cond_broadcast(c);
+	return next(c);
 }
 
 int cnd_signal(cnd_t *c)
 {
-	RESOLVE(real_cnd_signal, "cnd_signal", NULL);
+	__typeof__(real_cnd_signal) next = RT_NEXT(real_cnd_signal, "cnd_signal", NULL);
 	release(c);
-	return real_cnd_signal(c);
+	return next(c);
 }
 
 int cnd_broadcast(cnd_t *c)
 {
-	RESOLVE(real_cnd_broadcast, "cnd_broadcast", NULL);
+	__typeof__(real_cnd_broadcast) next = RT_NEXT(real_cnd_broadcast, "cnd_broadcast", NULL);
 	release(c);
-	return real_cnd_broadcast(c);
+	return next(c);
 }
 
 /* pthread_once: the initialiser's effects are ordered before every caller that returns
@@ -116,14 +105,14 @@ static void once_trampoline(void)
 int rt_pthread_once(pthread_once_t *o, void (*fn)(void)) __asm__("pthread_once");
 int rt_pthread_once(pthread_once_t *o, void (*fn)(void))
 {
-	RESOLVE(real_once, "pthread_once", NULL);
+	__typeof__(real_once) next = RT_NEXT(real_once, "pthread_once", NULL);
 	if (RT_LIKELY(!__atomic_load_n(&rt_watch_on, __ATOMIC_RELAXED)))
-		return real_once(o, fn);
+		return next(o, fn);
 	void (*saved_fn)(void) = once_routine;
 	pthread_once_t *saved_o = once_object;
 	once_routine = fn;
 	once_object = o;
-	int r = real_once(o, once_trampoline);
+	int r = next(o, once_trampoline);
 	once_routine = saved_fn;
 	once_object = saved_o;
 	acquire(o);

@@ -26,7 +26,10 @@ no false verdicts, real hangs ended):
     many were alive and that the others were not watched; the process has no thread of
     the runtime's; no finding, exit 0;
   - cancel_cleanup: threads cancelled in pthread_cond_wait, sem_wait and pthread_join
-    whose cleanup handlers unlock: no lock-leak, exit 0.
+    whose cleanup handlers unlock: no lock-leak, exit 0;
+  - first_calls: in 100 fresh processes, threads released at once make their first calls
+    to the functions the runtime looks up lazily (signal masks, semaphore posts,
+    condition signals): no process dies, exit 0.
 
 Env: TSAFE, TSAFE_SOURCE_DIR, TSAFE_BUILD_DIR.
 """
@@ -178,6 +181,9 @@ def main():
         test_lock_addresses(work)
         test_thread_bomb(work)
         run_clean(work, "cancel_cleanup", "cancelled waits whose cleanup handlers unlock")
+        for opts in ((), ("--no-watch",)):
+            run_clean(work, "first_calls", "100 processes whose threads all make their first "
+                      f"calls to lazily resolved functions at once {' '.join(opts)}", opts=opts)
     print(f"{T.passed} passed, {T.failed} failed")
     return 1 if T.failed else 0
 
