@@ -352,6 +352,21 @@ int is_int_literal(CXCursor e, long long *value)
 	return ok;
 }
 
+int constant_value(CXCursor e, long long *value)
+{
+	enum CXCursorKind k = clang_getCursorKind(strip_expr(e));
+	if (k == CXCursor_CallExpr || k == CXCursor_DeclRefExpr || k == CXCursor_MemberRefExpr)
+		return 0;   /* a const variable's value is no constant of the assignment */
+	CXEvalResult r = clang_Cursor_Evaluate(e);
+	if (!r)
+		return 0;
+	int ok = clang_EvalResult_getKind(r) == CXEval_Int;
+	if (ok)
+		*value = clang_EvalResult_getAsLongLong(r);
+	clang_EvalResult_dispose(r);
+	return ok;
+}
+
 void ptrset_add(char ***set, int *n, int *cap, const char *s)
 {
 	if (ptrset_has(*set, *n, s))

@@ -120,6 +120,8 @@ char *record_name(CXType t);            /* "struct account" (or typedef name if 
 const char *canonical_file(struct xtu *x, CXFile f);
 int in_system_header(CXCursor c);
 int is_int_literal(CXCursor e, long long *value);   /* after stripping; constant int */
+/* The value of an integer constant expression (1, TRUE, an enumerator, 'x', -1). */
+int constant_value(CXCursor e, long long *value);
 int is_pointer_type(CXType t);
 int is_array_type(CXType t);
 int is_noreturn(struct xtu *x, CXCursor fn_decl);

@@ -137,6 +137,10 @@ static void test_access_globals_and_fields(void **state)
 	check_access(w, 32, 1, "p:0*.next*.balance", EVF_WRITE, "a->next->balance");
 	check_access(w, 34, 0, "g:stats.hits", EVF_READ | EVF_WRITE, "stats.hits");
 	check_access(w, 42, 0, "g:counter", EVF_WRITE, "*c");   /* int *c = &counter */
+	/* A store of a constant says which (two such stores of one value lose nothing). */
+	assert_string_equal(ev_at(w, EV_ACCESS, 32, 1, NULL)->api, "=0");
+	assert_string_equal(ev_at(w, EV_ACCESS, 42, 0, NULL)->api, "=5");
+	assert_null(ev_at(w, EV_ACCESS, 28, 0, NULL)->api);   /* counter = local + 1 */
 
 	char *fstatic = xasprintf("s:%s:file_count", tu->file);
 	char *fnstatic = xasprintf("fs:%s:worker:calls", tu->file);
