@@ -51,6 +51,7 @@ static void free_records(struct analysis *a)
 	fnptr_free(a);
 	prethread_free(a);
 	atoms_free(a);
+	declared_free(a);
 	keymap_free(&a->recursive);
 	keymap_free(&a->sem_one);
 	keymap_free(&a->sem_paired);
@@ -66,6 +67,7 @@ int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o
 	index_build(&a.ix, tus, ntus);
 	fnptr_build(&a);
 	lockid_scan(&a);
+	declared_build(&a);
 	contexts_discover(&a);
 	check_races(&a);
 	check_lock_order(&a);

@@ -56,9 +56,8 @@ static int not_held(const struct activation *f, unsigned char mask)
 	return f->ctx->kind == CTX_ISOLATED && f->depth == 0 && (mask & (LS_RELEASED | LS_DROPPED));
 }
 
-static void add_misuse(struct analysis *a, const char *rule, const struct activation *f,
-                       const struct event *ev, int key, const struct event *other,
-                       const struct function *other_fn)
+struct misuse_rec *misuse_add(struct analysis *a, const char *rule, const struct activation *f,
+                              const struct event *ev, int key)
 {
 	struct misuse_rec *m = PUSH(a->mis, a->nmis, a->cap_mis);
 	memset(m, 0, sizeof *m);
@@ -67,10 +66,18 @@ static void add_misuse(struct analysis *a, const char *rule, const struct activa
 	m->ev = ev;
 	m->fn = f->fn;
 	m->key = key;
-	m->other = other;
-	m->other_fn = other_fn;
 	frame_when(f, ev, &m->when);
 	m->nstack = frame_stack(f, ev, &m->stack);
+	return m;
+}
+
+static void add_misuse(struct analysis *a, const char *rule, const struct activation *f,
+                       const struct event *ev, int key, const struct event *other,
+                       const struct function *other_fn)
+{
+	struct misuse_rec *m = misuse_add(a, rule, f, ev, key);
+	m->other = other;
+	m->other_fn = other_fn;
 }
 
 void records_truncate(struct analysis *a, int nacc, int nedges)
@@ -80,6 +87,10 @@ void records_truncate(struct analysis *a, int nacc, int nedges)
 		free(a->acc[i].locks);
 		free(a->acc[i].lock_shared);
 		free(a->acc[i].stack);
+		free(a->acc[i].guard);
+		for (int j = 0; j < a->acc[i].ncaps; j++)
+			free(a->acc[i].caps[j]);
+		free(a->acc[i].caps);
 	}
 	a->nacc = nacc;
 	for (int i = nedges; i < a->nedges; i++) {
@@ -149,6 +160,7 @@ static void record_access(struct analysis *a, const struct activation *f, const 
 		r->lock_shared[r->nlocks++] = s->e[i].shared;
 	}
 	r->nstack = frame_stack(f, ev, &r->stack);
+	declared_on_access(a, f, ev, s, r);
 }
 
 static int is_lock_type_name(const char *t)
@@ -298,6 +310,9 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 		break;
 	case EV_STORE:
 		fnptr_note_store(a, f, ev);
+		break;
+	case EV_DECLARE:
+		declared_on_event(a, f, ev, s);
 		break;
 	case EV_THREAD_CREATE:
 	case EV_THREAD_JOIN:

@@ -221,6 +221,13 @@ struct access_rec {
 	int nlocks;
 	struct frame_site *stack;
 	int nstack;
+	/* declared.c: the capability guarding the object (GUARDED_BY), in root terms, and
+	 * whether it is held; capabilities the code runs under by declaration (REQUIRES on
+	 * the call chain) that no lock held stands for yet. */
+	char *guard;
+	int guard_held;
+	char **caps;
+	int ncaps;
 };
 
 struct edge_rec {
@@ -278,6 +285,7 @@ struct analysis {
 	struct access_rec *acc;   int nacc, cap_acc;
 	struct edge_rec *edges;   int nedges, cap_edges;
 	struct misuse_rec *mis;   int nmis, cap_mis;
+	const struct block **needs;  /* per index fn: its entry block when it declares REQUIRES */
 	struct thread_op *joins;  int njoins, cap_joins;
 
 	struct keybuf kb;            /* scratch for building memo keys */
@@ -338,6 +346,22 @@ char *frame_path(const struct activation *f, const char *path);
 int object_owner(const char *object);
 int frame_stack(const struct activation *f, const struct event *ev, struct frame_site **out);
 
+/* declared.c: Clang thread-safety annotations as facts (see there). */
+void declared_build(struct analysis *a);
+void declared_free(struct analysis *a);
+void declared_on_event(struct analysis *a, const struct activation *f, const struct event *ev,
+                       const struct lstate *s);
+void declared_on_access(struct analysis *a, const struct activation *f, const struct event *ev,
+                        const struct lstate *s, struct access_rec *r);
+void declared_resolve(struct analysis *a);
+void check_guarded(struct analysis *a, const int *order, int lo, int hi);
+/* races.c: two accesses that race unless a lock orders them (concurrent, one a write, not
+ * both atomic, not one running instance's own object, not on the way out). */
+int accesses_conflict(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+
+/* collect.c: a misuse record at event ev of frame f (rule: a static string). */
+struct misuse_rec *misuse_add(struct analysis *a, const char *rule, const struct activation *f,
+                              const struct event *ev, int key);
 /* collect.c: the visitor the engine calls for each event with the state before it. */
 void collect_event(struct analysis *a, const struct activation *f, const struct event *ev,
                    const struct lstate *before, int key);

@@ -34,6 +34,18 @@ static char *message_of(struct analysis *a, const struct misuse_rec *m, char **h
 			return xasprintf("thread '%s' can end while still holding '%s'", c->entry->fn->name, lk);
 		return xasprintf("'%s' can return with '%s' still held on this path", m->fn->name, lk);
 	}
+	if (!strcmp(r, "guard-not-held") || !strcmp(r, "excluded-lock-held")) {
+		/* ev: the call; other: what the callee declares (DECLARE). */
+		const char *callee = m->ev->kind == EV_DECLARE ? m->ev->api : m->ev->name;
+		callee = callee ? callee : "?";
+		const char *cap = m->other && m->other->name ? m->other->name : "?";
+		int excl = !strcmp(r, "excluded-lock-held");
+		*here = xasprintf("calls '%s' %s '%s'", callee, excl ? "holding" : "without", cap);
+		return excl ? xasprintf("'%s' is declared to take '%s' itself (EXCLUDES), but is called holding it",
+		                        callee, cap)
+		            : xasprintf("'%s' is declared to run holding '%s' (REQUIRES), but is called without it",
+		                        callee, cap);
+	}
 	if (!strcmp(r, "cond-wait-unheld")) {
 		*here = xasprintf("waits without holding '%s'", lk);
 		return xasprintf("condition wait without holding its mutex '%s'", lk);
@@ -57,7 +69,8 @@ static void report(struct analysis *a, const struct misuse_rec *m)
 		emit_thread(a, loc, a->ctxs[m->ctx]);
 	emit_stack(a, loc, m->stack, m->nstack);
 	if (m->other && m->other_fn)
-		emit_location(a, f, m->other_fn, m->other, "first acquired here");
+		emit_location(a, f, m->other_fn, m->other,
+		              m->other->kind == EV_DECLARE ? "declared here" : "first acquired here");
 	free(here);
 	free(msg);
 	free(sym);

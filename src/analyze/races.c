@@ -53,7 +53,7 @@ static int common_lock(const struct access_rec *x, const struct access_rec *y)
 	return 0;
 }
 
-static int racy(const struct analysis *a, const struct access_rec *x, const struct access_rec *y)
+int accesses_conflict(const struct analysis *a, const struct access_rec *x, const struct access_rec *y)
 {
 	if (!x->write && !y->write)
 		return 0;
@@ -65,9 +65,16 @@ static int racy(const struct analysis *a, const struct access_rec *x, const stru
 		return 0;
 	if (x->dying || y->dying)        /* on the way to abort(): a race in a crash */
 		return 0;
-	if (common_lock(x, y))
-		return 0;
 	return contexts_concurrent(a, x->ctx, &x->when, y->ctx, &y->when);
+}
+
+/* An access holding the lock its object is declared guarded by never races: the other
+ * side, without it, breaks the declaration (declared.c reports it). */
+static int racy(const struct analysis *a, const struct access_rec *x, const struct access_rec *y)
+{
+	if (x->guard_held || y->guard_held || common_lock(x, y))
+		return 0;
+	return accesses_conflict(a, x, y);
 }
 
 /* The first racing pair of records between two sites, or 0. */
@@ -239,8 +246,8 @@ static char *race_signature(const struct analysis *a, const struct access_rec *r
 {
 	struct strbuf sb;
 	sb_init(&sb);
-	sb_addf(&sb, "%s|%d|%p|%d|%d|%d%d%d%d|", r->object, r->ctx, (const void *)r->ev, r->ev->line,
-	        r->ev->col, r->write, r->atomic, r->dying, r->own_element);
+	sb_addf(&sb, "%s|%d|%p|%d|%d|%d%d%d%d%d|", r->object, r->ctx, (const void *)r->ev, r->ev->line,
+	        r->ev->col, r->write, r->atomic, r->dying, r->own_element, r->guard_held);
 	for (int i = 0; i < r->nlocks; i++)
 		sb_addf(&sb, "%d%s,", r->locks[i], r->lock_shared[i] ? "r" : "");
 	if (a->ctxs[r->ctx]->kind == CTX_MAIN) {
@@ -277,6 +284,7 @@ static int distinct_records(const struct analysis *a, int *order)
 
 void check_races(struct analysis *a)
 {
+	declared_resolve(a);
 	int *order = xcalloc((size_t)(a->nacc ? a->nacc : 1), sizeof *order);
 	int n = distinct_records(a, order);
 	qsort_r(order, (size_t)n, sizeof *order, cmp_access, a);
@@ -287,6 +295,7 @@ void check_races(struct analysis *a)
 		while (hi < n && same_group(a, &a->acc[order[hi]], &a->acc[order[lo]]))
 			hi++;
 		check_object(a, order, lo, hi);
+		check_guarded(a, order, lo, hi);
 		check_free(a, order, lo, hi, n);
 		lo = hi;
 	}

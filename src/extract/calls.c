@@ -480,6 +480,37 @@ static void atomic_call(struct xfn *f, CXCursor call, const char *name)
 		atomic_access(f, call, ptr, name);
 }
 
+/* What a called function without a body here declares it needs, in the caller's terms. */
+static void declared_needs_at_call(struct xfn *f, CXCursor call, CXCursor decl, const char *usr,
+                                   const char *name)
+{
+	struct declared_need needs[8];
+	int n = declared_needs_of(f->x, decl, needs, 8, NULL);
+	int na = clang_Cursor_getNumArguments(call);
+	struct call_arg *args = na > 0 ? xcalloc((size_t)na, sizeof *args) : NULL;
+	for (int i = 0; i < na && n; i++) {
+		args[i].path = value_path(f, clang_Cursor_getArgument(call, i));
+		if (!args[i].path)
+			args[i].path = xstrdup("?");
+	}
+	for (int i = 0; i < n; i++) {
+		char *path = path_substitute(needs[i].path, args, na);
+		if (path) {
+			struct event *ev = emit(f, EV_DECLARE, call);
+			ev->flags |= needs[i].flags | EVF_DECLARED;
+			ev->path = path;
+			ev->name = xstrdup(needs[i].text);
+			ev->callee = xstrdup(usr);
+			ev->api = xstrdup(name);
+		}
+		free(needs[i].path);
+		free(needs[i].text);
+	}
+	for (int i = 0; i < na; i++)
+		free(args[i].path);
+	free(args);
+}
+
 /* The lock operations a called function declares (annotations.c), when its body is not
  * in this unit. */
 static void declared_ops(struct xfn *f, CXCursor call, CXCursor decl, const char *usr, const char *name)
@@ -488,6 +519,8 @@ static void declared_ops(struct xfn *f, CXCursor call, CXCursor decl, const char
 	int n = 0;
 	if (!in_system_header(decl) && is_null_cursor(clang_getCursorDefinition(decl)))
 		n = declared_lock_ops(f->x, decl, ops, 4);
+	if (!in_system_header(decl) && is_null_cursor(clang_getCursorDefinition(decl)))
+		declared_needs_at_call(f, call, decl, usr, name);
 	for (int i = 0; i < n; i++) {
 		struct lock_api api = {.op = ops[i].op, .kind = LK_MUTEX, .shared = ops[i].shared,
 		                       .lock_arg = ops[i].param, .mutex_arg = -1};

@@ -22,12 +22,13 @@ struct event *emit_access(struct xfn *f, CXCursor e, unsigned flags, const char 
 		return NULL;   /* (*fp)(): code, not data */
 	if (clang_getCanonicalType(t).kind == CXType_Atomic)
 		flags |= EVF_ATOMIC;
-	char *name = cursor_text(f->x, e), *type = type_name(t);
+	char *name = cursor_text(f->x, e), *type = type_name(t), *guard = access_guard(f, e);
 	struct event *ev = emit(f, EV_ACCESS, e);
 	ev->flags |= flags;
 	ev->path = xstrdup(path);
 	ev->name = name;
 	ev->type = type;
+	ev->lock_class = guard;
 	return ev;
 }
 

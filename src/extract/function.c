@@ -81,6 +81,22 @@ static void xfn_free(struct xfn *f)
 	free(f->ranges);
 }
 
+/* What the function declares it runs under, as the first events of its entry block. */
+static void declare_needs(struct xfn *f, CXCursor decl)
+{
+	struct declared_need needs[8];
+	int unchecked = 0;
+	int n = declared_needs_of(f->x, decl, needs, 8, &unchecked);
+	if (unchecked)
+		f->fn->flags |= FNF_UNCHECKED;
+	for (int i = 0; i < n; i++) {
+		struct event *ev = emit_at(f, EV_DECLARE, f->fn->line, 1);
+		ev->flags |= needs[i].flags;
+		ev->path = needs[i].path;
+		ev->name = needs[i].text;
+	}
+}
+
 void extract_function(struct xtu *x, CXCursor decl)
 {
 	CXCursor body = body_of(decl);
@@ -96,6 +112,7 @@ void extract_function(struct xtu *x, CXCursor decl)
 	new_block(&f);   /* 1: exit */
 	f.cur = 0;
 	prepass_function(&f, body);
+	declare_needs(&f, decl);
 	walk_stmt(&f, body);
 	if (f.cur >= 0) {   /* falling off the end returns at the closing brace */
 		unsigned line, col;

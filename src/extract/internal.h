@@ -44,6 +44,7 @@ struct xtu {
 	} *fieldfn;
 	int nfieldfn, fieldfn_cap;
 	struct named_decl *noreturn;    /* memo of is_noreturn: name = "1" or "0" */
+	struct annot_memo *annot;       /* annotations.c: guards read, file-scope names */
 	int nnoreturn, noreturn_cap;
 };
 
@@ -223,6 +224,20 @@ struct declared_op {
 	int param;            /* the parameter whose object is the capability */
 };
 int declared_lock_ops(struct xtu *x, CXCursor fn, struct declared_op *out, int max);
+/* What a function declares it runs under (REQUIRES / REQUIRES_SHARED) or must not be called
+ * under (EXCLUDES): flags EVF_SHARED / EVF_EXCLUDES, path of the capability object in the
+ * function's terms ("p:0*.mutex", "s:FILE:m"), text as written. *unchecked: declared
+ * no_thread_safety_analysis. Caller frees path and text. */
+struct declared_need {
+	unsigned flags;
+	char *path, *text;
+};
+int declared_needs_of(struct xtu *x, CXCursor fn, struct declared_need *out, int max, int *unchecked);
+/* The capability guarding the object lvalue e designates (GUARDED_BY of it or of what it
+ * is part of, PT_GUARDED_BY of the pointer it goes through): its path, or NULL when none
+ * is declared. */
+char *access_guard(struct xfn *f, CXCursor e);
+void annotations_free(struct xtu *x);
 
 /* function.c — one function definition */
 void extract_function(struct xtu *x, CXCursor decl);

@@ -217,6 +217,7 @@ static void xtu_free(struct xtu *x)
 		free(x->fieldfn[i].name);
 	}
 	free(x->fieldfn);
+	annotations_free(x);
 	struct named_decl *lists[] = {x->gfnptr, x->noreturn};
 	int counts[] = {x->ngfnptr, x->nnoreturn};
 	for (int l = 0; l < 2; l++) {

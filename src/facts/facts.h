@@ -37,7 +37,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "7"
+#define TSAFE_FACTS_FORMAT "8"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
@@ -53,6 +53,12 @@ enum ev_kind {
 	EV_STORE,          /* a function, or a parameter's pointer, stored into an object */
 	EV_ASSUME,         /* a branch taken on a condition atom (path): its value is nonzero
 	                      (EVF_TRUE) or zero; or (EVF_KILL) the atom's value changes */
+	EV_DECLARE,        /* a Clang thread-safety annotation of the function: its body runs
+	                      holding capability `path` (REQUIRES; EVF_SHARED: REQUIRES_SHARED),
+	                      or (EVF_EXCLUDES) must not be entered holding it. First events of
+	                      the entry block; at a call of a body the program lacks, after the
+	                      call with EVF_DECLARED (callee = its USR, api = its name,
+	                      path in the caller's terms). name = the capability as written. */
 };
 
 /* event.flags */
@@ -85,6 +91,7 @@ enum {
 	EVF_DECLARED   = 1 << 20, /* LOCK/UNLOCK: declared by the thread-safety annotation of the
 	                             function called just before (callee = its USR); void when
 	                             its body is in the program */
+	EVF_EXCLUDES   = 1 << 21, /* DECLARE: EXCLUDES (locks_excluded) rather than REQUIRES */
 };
 
 /* What kind of primitive a lock event works on (from rules/locks.tsv). */
@@ -118,6 +125,8 @@ struct event {
 	 * COND_WAIT: path = condition variable, arg = mutex path, lock_class = mutex class.
 	 * COND_SIGNAL: path = condition variable.
 	 * RETURN: nothing more.
+	 * ACCESS with a declared guard (GUARDED_BY / PT_GUARDED_BY of the variable, member or
+	 * pointer): lock_class = the path of the capability object guarding it.
 	 *
 	 * FUNCTION VALUES (fnptr.c follows them): a call argument that names a function has
 	 * the path "fn:USR". A call through a pointer whose value the extractor could not tell
@@ -155,6 +164,8 @@ struct block {
 enum {
 	FNF_STATIC      = 1 << 0,  /* internal linkage */
 	FNF_ADDR_TAKEN  = 1 << 1,  /* its address is used other than in a direct call */
+	FNF_UNCHECKED   = 1 << 3,  /* declared no_thread_safety_analysis: what it does with the
+	                              capabilities it uses is not checked (as Clang does not) */
 	FNF_NONZERO_OK  = 1 << 2,  /* returns a pointer or a bool: nonzero is success (an int
 	                              status is 0 on success) */
 };

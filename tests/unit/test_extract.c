@@ -314,6 +314,42 @@ static void test_lock_through_value_expressions(void **state)
 	unload(tu);
 }
 
+/* GUARDED_BY / PT_GUARDED_BY name the capability object guarding each access; REQUIRES
+ * and EXCLUDES become DECLARE events, at the entry of a body and after a call of a function
+ * without one (in the caller's terms). */
+static void test_thread_safety_annotations(void **state)
+{
+	(void)state;
+	struct tu_facts *tu = load(FIXTURE("annotated.c"));
+	const struct function *fill = fn_named(tu, "fill");
+	char *big = xasprintf("s:%s:big", tu->file);
+	assert_string_equal(ev_at(fill, EV_ACCESS, 19, 0, NULL)->lock_class, "p:0*.mutex");
+	const struct event *item = ev_at(fill, EV_ACCESS, 20, 1, NULL);
+	assert_string_equal(item->path, "p:0*.items[]");
+	assert_string_equal(item->lock_class, "p:0*.mutex");
+	assert_string_equal(ev_at(fill, EV_ACCESS, 21, 0, NULL)->lock_class, big);
+	const struct event *cell = ev_at(fill, EV_ACCESS, 22, 1, NULL);
+	assert_string_equal(cell->path, "g:cells[]");
+	assert_string_equal(cell->lock_class, big);
+	assert_null(ev_at(fill, EV_ACCESS, 22, 0, NULL)->lock_class);   /* the pointer itself */
+	const struct block *entry = &fill->blocks[0];
+	assert_true(entry->nevents >= 2);
+	assert_int_equal(entry->events[0].kind, EV_DECLARE);
+	assert_string_equal(entry->events[0].path, "p:0*.mutex");
+	assert_string_equal(entry->events[0].name, "b->mutex");
+	assert_string_equal(entry->events[1].path, big);
+	assert_false(fill->flags & FNF_UNCHECKED);
+	const struct function *peek = fn_named(tu, "peek");
+	assert_true(peek->flags & FNF_UNCHECKED);
+	const struct event *excl = must(peek, EV_DECLARE, 29, NULL);
+	assert_true(excl->flags & EVF_EXCLUDES);
+	assert_true(excl->flags & EVF_DECLARED);
+	assert_string_equal(excl->path, "p:0*.mutex");
+	assert_string_equal(excl->api, "drain");
+	free(big);
+	unload(tu);
+}
+
 static void test_project_wrappers(void **state)
 {
 	(void)state;
@@ -895,6 +931,7 @@ int main(void)
 		cmocka_unit_test(test_trylock_branches),
 		cmocka_unit_test(test_lock_through_alias_and_macro),
 		cmocka_unit_test(test_lock_through_value_expressions),
+		cmocka_unit_test(test_thread_safety_annotations),
 		cmocka_unit_test(test_project_wrappers),
 		cmocka_unit_test(test_cond_wait_in_loop),
 		cmocka_unit_test(test_thread_create),
