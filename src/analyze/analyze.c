@@ -52,6 +52,7 @@ static void free_records(struct analysis *a)
 	prethread_free(a);
 	atoms_free(a);
 	declared_free(a);
+	waits_free(a);
 	keymap_free(&a->recursive);
 	keymap_free(&a->sem_one);
 	keymap_free(&a->sem_paired);
@@ -72,6 +73,7 @@ int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o
 	check_races(&a);
 	check_lock_order(&a);
 	check_misuse(&a);
+	check_held_joins(&a);
 	check_thread_leaks(&a);
 	check_unresolved_threads(&a);
 	finding_list_finish(out, first_new, o->root);

@@ -27,19 +27,6 @@ static int named(const struct analysis *a, int key)
 	return !(inst[0] == '~' && strstr(inst, ":l:") && strchr(inst, '*'));
 }
 
-/* A wait whose condition variable is the function's own parameter is a wrapper: the loop
- * that re-checks the predicate belongs to its callers. */
-static int wait_wrapper(const struct event *ev)
-{
-	const char *p = ev->path ? ev->path + (ev->path[0] == '&') : "";
-	if (!str_starts(p, "p:"))
-		return 0;
-	p += 2;
-	while (*p >= '0' && *p <= '9')
-		p++;
-	return *p == '\0' || !strcmp(p, "*");
-}
-
 static int held_for_sure(const struct held *h)
 {
 	return h->mask == LS_HELD;
@@ -156,6 +143,8 @@ static void record_access(struct analysis *a, const struct activation *f, const 
 		/* A semaphore bounds how many threads enter; it does not exclude them. */
 		if (!held_for_sure(&s->e[i]) || !owned(a, s->e[i].key))
 			continue;
+		if (s->e[i].acq && (s->e[i].acq->flags & EVF_ONCE))
+			r->once = 1;
 		r->locks[r->nlocks] = class_intern(a, a->lock_keys[s->e[i].key].cls);
 		r->lock_shared[r->nlocks++] = s->e[i].shared;
 	}
@@ -277,6 +266,8 @@ static void on_lock(struct analysis *a, const struct activation *f, const struct
 	/* A successful trylock cannot block, so it orders nothing (lockdep agrees). */
 	if (f->ctx->kind != CTX_ISOLATED && owned(a, key) && !(ev->flags & EVF_TRY))
 		record_edges(a, f, ev, s, key);
+	if (f->ctx->kind != CTX_ISOLATED && owned(a, key))
+		waits_on_lock(a, f, ev, key);
 }
 
 void collect_event(struct analysis *a, const struct activation *f, const struct event *ev,
@@ -296,10 +287,7 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 			add_misuse(a, "unlock-not-held", f, ev, key, NULL, NULL);
 		break;
 	case EV_COND_WAIT:
-		if (not_held(f, ls_mask(s, key)) && named(a, key))
-			add_misuse(a, "cond-wait-unheld", f, ev, key, NULL, NULL);
-		if (!(ev->flags & EVF_IN_LOOP) && !wait_wrapper(ev))
-			add_misuse(a, "cond-wait-no-loop", f, ev, key, NULL, NULL);
+		waits_on_cond_wait(a, f, ev, s, key, named(a, key));
 		break;
 	case EV_CALL:
 		if (!isolated && mt_unsafe_find(ev->name) && !index_resolve(&a->ix, ev->callee, f->tu))
@@ -314,8 +302,10 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 	case EV_DECLARE:
 		declared_on_event(a, f, ev, s);
 		break;
-	case EV_THREAD_CREATE:
 	case EV_THREAD_JOIN:
+		waits_on_join(a, f, ev, s);
+		/* fall through */
+	case EV_THREAD_CREATE:
 	case EV_THREAD_DETACH:
 		if (!isolated)
 			contexts_note_thread_op(a, f, ev);

@@ -228,6 +228,20 @@ struct access_rec {
 	int guard_held;
 	char **caps;
 	int ncaps;
+	int once;                    /* inside a once initialiser (waits.c): ordered, no race */
+};
+
+struct held_join {                   /* waits.c: a join made while holding locks */
+	char *handle;                /* root-terms path of the pthread_t joined */
+	int ctx;
+	const struct event *ev;
+	const struct function *fn;
+	int *keys;                   /* lock keys held for sure */
+	const struct event **acq;    /* where each was acquired */
+	const struct function **acq_fn;
+	int nkeys;
+	struct frame_site *stack;
+	int nstack;
 };
 
 struct edge_rec {
@@ -286,6 +300,8 @@ struct analysis {
 	struct edge_rec *edges;   int nedges, cap_edges;
 	struct misuse_rec *mis;   int nmis, cap_mis;
 	const struct block **needs;  /* per index fn: its entry block when it declares REQUIRES */
+	struct held_join *held_joins; int nheld_joins, cap_held_joins;
+	struct keymap ctx_takes;     /* (context, lock class) a context acquires (waits.c) */
 	struct thread_op *joins;  int njoins, cap_joins;
 
 	struct keybuf kb;            /* scratch for building memo keys */
@@ -358,6 +374,15 @@ void check_guarded(struct analysis *a, const int *order, int lo, int hi);
 /* races.c: two accesses that race unless a lock orders them (concurrent, one a write, not
  * both atomic, not one running instance's own object, not on the way out). */
 int accesses_conflict(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+
+/* waits.c: condition waits, joins while holding locks, once (see there). */
+void waits_on_cond_wait(struct analysis *a, const struct activation *f, const struct event *ev,
+                        const struct lstate *s, int key, int named_key);
+void waits_on_lock(struct analysis *a, const struct activation *f, const struct event *ev, int key);
+void waits_on_join(struct analysis *a, const struct activation *f, const struct event *ev,
+                   const struct lstate *s);
+void check_held_joins(struct analysis *a);
+void waits_free(struct analysis *a);
 
 /* collect.c: a misuse record at event ev of frame f (rule: a static string). */
 struct misuse_rec *misuse_add(struct analysis *a, const char *rule, const struct activation *f,

@@ -50,7 +50,12 @@ static char *message_of(struct analysis *a, const struct misuse_rec *m, char **h
 		*here = xasprintf("waits without holding '%s'", lk);
 		return xasprintf("condition wait without holding its mutex '%s'", lk);
 	}
-	/* cond-wait-no-loop */
+	/* cond-wait-no-loop: at the wait, or at the call of a wrapper that waits */
+	if (m->ev->kind == EV_CALL) {
+		*here = xasprintf("waits once through '%s', without re-checking the predicate", m->ev->name);
+		return xasprintf("condition wait through '%s' is not in a loop that re-checks its predicate",
+		                 m->ev->name);
+	}
 	*here = xstrdup("waits once, without re-checking the predicate");
 	return xasprintf("condition wait on '%s' is not in a loop that re-checks its predicate",
 	                 m->ev->path && m->ev->name ? m->ev->name : "condition");

@@ -61,7 +61,7 @@ int accesses_conflict(const struct analysis *a, const struct access_rec *x, cons
 	 * instance has its own. */
 	if (x->ctx == y->ctx && (object_owner(x->object) == x->ctx || (x->own_element && y->own_element)))
 		return 0;
-	if (x->atomic && y->atomic)
+	if ((x->atomic && y->atomic) || x->once || y->once)
 		return 0;
 	if (x->dying || y->dying)        /* on the way to abort(): a race in a crash */
 		return 0;

@@ -5,8 +5,8 @@
  * wrapper of that parameter's object. libclang exposes these attributes without their
  * arguments: the attribute's extent runs from its name (where the attribute is spelt, in a
  * macro's definition when it comes from one) to the end of what the code wrote (the macro's
- * invocation, with the argument as the user wrote it), so the name is the extent's first
- * token and the capability the last parenthesised group. A call of such a function whose
+ * invocation, with the argument as the user wrote it), so the name is read where it is
+ * spelt and the capability is the last parenthesised group of what the code wrote. A call of such a function whose
  * body is not in the unit gets the declared lock operation after it; the analysis drops it
  * when the body is found in another unit (its own locking says it all).
  *
@@ -42,19 +42,46 @@ struct attr_tokens {
 	int n;
 };
 
-static void tokens_of(struct xtu *x, CXCursor c, struct attr_tokens *t)
+static void add_tokens(struct xtu *x, CXSourceRange r, struct attr_tokens *t, int max)
 {
 	CXToken *toks = NULL;
 	unsigned n = 0;
-	clang_tokenize(x->tu, clang_getCursorExtent(c), &toks, &n);
-	t->v = xcalloc(n ? n : 1, sizeof *t->v);
-	t->n = (int)n;
+	clang_tokenize(x->tu, r, &toks, &n);
+	if (max >= 0 && n > (unsigned)max)
+		n = (unsigned)max;
+	t->v = xrealloc(t->v, (size_t)(t->n + (int)n + 1) * sizeof *t->v);
 	for (unsigned i = 0; i < n; i++) {
 		CXString s = clang_getTokenSpelling(x->tu, toks[i]);
-		t->v[i] = xstrdup(clang_getCString(s));
+		t->v[t->n++] = xstrdup(clang_getCString(s));
 		clang_disposeString(s);
 	}
 	clang_disposeTokens(x->tu, toks, n);
+}
+
+/* The attribute's name, then what the code wrote where it is used. Spelt in a macro
+ * (OVS_GUARDED_BY(m) defined in a header) the extent runs from the name in the macro's
+ * definition to the end of the invocation, across files, which libclang does not
+ * tokenize: the name is read where it is spelt, the rest where the macro is expanded. */
+static void tokens_of(struct xtu *x, CXCursor c, struct attr_tokens *t)
+{
+	t->v = NULL;
+	t->n = 0;
+	CXSourceRange r = clang_getCursorExtent(c);
+	CXSourceLocation b = clang_getRangeStart(r), e = clang_getRangeEnd(r);
+	CXFile fs, fb, fe;
+	unsigned os, ob, oe;
+	clang_getSpellingLocation(b, &fs, NULL, NULL, &os);
+	clang_getExpansionLocation(b, &fb, NULL, NULL, &ob);
+	clang_getExpansionLocation(e, &fe, NULL, NULL, &oe);
+	if (fs && fb && clang_File_isEqual(fs, fb) && os == ob) {
+		add_tokens(x, r, t, -1);
+		return;
+	}
+	CXSourceLocation name = clang_getLocationForOffset(x->tu, fs, os);
+	add_tokens(x, clang_getRange(name, name), t, 1);
+	if (fb && fe && clang_File_isEqual(fb, fe) && oe >= ob)
+		add_tokens(x, clang_getRange(clang_getLocationForOffset(x->tu, fb, ob),
+		                             clang_getLocationForOffset(x->tu, fe, oe)), t, -1);
 }
 
 static void tokens_free(struct attr_tokens *t)

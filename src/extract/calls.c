@@ -480,6 +480,25 @@ static void atomic_call(struct xfn *f, CXCursor call, const char *name)
 		atomic_access(f, call, ptr, name);
 }
 
+/* pthread_once(&o, init) / call_once(&flag, init): init runs once while every other caller
+ * waits for it, as if o were a lock held around the call of init (a thread holding m that
+ * calls pthread_once while init takes m deadlocks). The call itself stays an EV_CALL. */
+static void once_call(struct xfn *f, CXCursor call, CXCursor decl, const char *name)
+{
+	walk_args(f, call, -1);
+	struct lock_api api = {.op = LOP_ACQUIRE, .kind = LK_MUTEX, .lock_arg = 0, .mutex_arg = -1};
+	emit_lock(f, EV_LOCK, EVF_ONCE, call, &api, name);
+	char *usr = cursor_usr(decl);
+	emit_plain_call(f, call, usr, name, 0);
+	free(usr);
+	struct targets t = {0};
+	call_targets(f, arg_at(call, 1), &t);
+	for (int i = 0; i < t.n; i++)
+		emit_plain_call(f, call, t.v[i].usr, t.v[i].name, 0);
+	targets_free(&t);
+	emit_lock(f, EV_UNLOCK, EVF_ONCE, call, &api, name);
+}
+
 /* What a called function without a body here declares it needs, in the caller's terms. */
 static void declared_needs_at_call(struct xfn *f, CXCursor call, CXCursor decl, const char *usr,
                                    const char *name)
@@ -580,6 +599,8 @@ void walk_call(struct xfn *f, CXCursor call)
 		create_call(f, call, (struct create_args){0, 1, 2, 3});
 	else if (str_eq(name, "thrd_create"))
 		create_call(f, call, (struct create_args){0, -1, 1, 2});
+	else if (str_eq(name, "pthread_once") || str_eq(name, "call_once"))
+		once_call(f, call, decl, name);
 	else if (str_eq(name, "pthread_join") || str_eq(name, "thrd_join"))
 		handle_call(f, call, EV_THREAD_JOIN);
 	else if (str_eq(name, "pthread_detach") || str_eq(name, "thrd_detach"))

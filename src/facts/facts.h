@@ -92,6 +92,10 @@ enum {
 	                             function called just before (callee = its USR); void when
 	                             its body is in the program */
 	EVF_EXCLUDES   = 1 << 21, /* DECLARE: EXCLUDES (locks_excluded) rather than REQUIRES */
+	EVF_ONCE       = 1 << 22, /* LOCK/UNLOCK: of a once object (pthread_once, call_once) around
+	                             the call of its initialiser, which every other caller waits
+	                             for: it orders locks like a lock, and what the initialiser
+	                             does happens before every return of a call on that object */
 };
 
 /* What kind of primitive a lock event works on (from rules/locks.tsv). */
