@@ -91,26 +91,49 @@ static void tokens_free(struct attr_tokens *t)
 	free(t->v);
 }
 
-/* The arguments of the last parenthesised group: "m" of ACQUIRES ( m ), "1", "m" of
- * TRY_ACQUIRE ( 1 , m ). Each a single identifier or number, else NULL. */
-static int last_group(const struct attr_tokens *t, const char **args, int max)
+/* Argument i of the last parenthesised group, as a token range [*from, *to). */
+static int group_arg(const struct attr_tokens *t, int i, int *from, int *to)
 {
 	int end = t->n - 1;
 	if (end < 0 || !str_eq(t->v[end], ")"))
 		return 0;
 	int depth = 0, open = -1;
-	for (int i = end; i >= 0 && open < 0; i--) {
-		if (str_eq(t->v[i], ")"))
+	for (int k = end; k >= 0 && open < 0; k--) {
+		if (str_eq(t->v[k], ")"))
 			depth++;
-		else if (str_eq(t->v[i], "(") && --depth == 0)
-			open = i;
+		else if (str_eq(t->v[k], "(") && --depth == 0)
+			open = k;
 	}
-	int n = 0;
-	for (int i = open + 1; open >= 0 && i < end && n < max; i++) {
-		int single = i + 1 == end || str_eq(t->v[i + 1], ",");
-		args[n++] = single ? t->v[i] : NULL;
-		while (i < end && !str_eq(t->v[i], ","))
-			i++;
+	if (open < 0)
+		return 0;
+	int start = open + 1, arg = 0;
+	depth = 0;
+	for (int k = open + 1; k <= end; k++) {
+		int close = k == end;
+		if (!close && (str_eq(t->v[k], "(") || str_eq(t->v[k], "[")))
+			depth++;
+		else if (!close && (str_eq(t->v[k], ")") || str_eq(t->v[k], "]")))
+			depth--;
+		if (close || (depth == 0 && str_eq(t->v[k], ","))) {
+			if (arg++ == i) {
+				*from = start;
+				*to = k;
+				return k > start;
+			}
+			start = k + 1;
+		}
+	}
+	return 0;
+}
+
+/* The arguments of the last parenthesised group: "m" of ACQUIRES ( m ), "1", "m" of
+ * TRY_ACQUIRE ( 1 , m ). Each a single identifier or number, else NULL. */
+static int last_group(const struct attr_tokens *t, const char **args, int max)
+{
+	int n = 0, from, to;
+	while (n < max && group_arg(t, n, &from, &to)) {
+		args[n] = to == from + 1 ? t->v[from] : NULL;
+		n++;
 	}
 	return n;
 }
@@ -166,41 +189,6 @@ int declared_lock_ops(struct xtu *x, CXCursor fn, struct declared_op *out, int m
 }
 
 /* ---- capabilities the annotations name ---- */
-
-/* Argument i of the last parenthesised group, as a token range [*from, *to). */
-static int group_arg(const struct attr_tokens *t, int i, int *from, int *to)
-{
-	int end = t->n - 1;
-	if (end < 0 || !str_eq(t->v[end], ")"))
-		return 0;
-	int depth = 0, open = -1;
-	for (int k = end; k >= 0 && open < 0; k--) {
-		if (str_eq(t->v[k], ")"))
-			depth++;
-		else if (str_eq(t->v[k], "(") && --depth == 0)
-			open = k;
-	}
-	if (open < 0)
-		return 0;
-	int start = open + 1, arg = 0;
-	depth = 0;
-	for (int k = open + 1; k <= end; k++) {
-		int close = k == end;
-		if (!close && (str_eq(t->v[k], "(") || str_eq(t->v[k], "[")))
-			depth++;
-		else if (!close && (str_eq(t->v[k], ")") || str_eq(t->v[k], "]")))
-			depth--;
-		if (close || (depth == 0 && str_eq(t->v[k], ","))) {
-			if (arg++ == i) {
-				*from = start;
-				*to = k;
-				return k > start;
-			}
-			start = k + 1;
-		}
-	}
-	return 0;
-}
 
 struct annot_memo {
 	struct keymap guards;      /* decl USR -> 1 + index in forms */
