@@ -174,17 +174,89 @@ static void branch(struct xfn *f, int from, int to, const struct cond *c, int ou
 	edge(f, f->cur, to);
 }
 
+/* The operand a truth test really tests: parentheses, casts, !!x and __builtin_expect(x, c)
+ * (OVS_UNLIKELY) removed; *negated flips for each ! in front of a && or ||. */
+static CXCursor logical_core(struct xtu *x, CXCursor e, int *negated)
+{
+	(void)x;
+	for (int depth = 0; depth < 16; depth++) {
+		e = strip_expr(e);
+		enum CXCursorKind k = clang_getCursorKind(e);
+		if (k == CXCursor_CallExpr && clang_Cursor_getNumArguments(e) == 2) {
+			char *name = cursor_name(clang_getCursorReferenced(e));
+			int expect = name && str_eq(name, "__builtin_expect");
+			free(name);
+			if (expect) {
+				e = clang_Cursor_getArgument(e, 0);
+				continue;
+			}
+		}
+		if (k == CXCursor_UnaryOperator && clang_getCursorUnaryOperatorKind(e) == CXUnaryOperator_LNot) {
+			int inner_neg = 0;
+			CXCursor in = logical_core(x, cursor_child(e, 0), &inner_neg);
+			enum CXBinaryOperatorKind op = clang_getCursorKind(in) == CXCursor_BinaryOperator
+			                                   ? clang_getCursorBinaryOperatorKind(in) : 0;
+			int inner_not = clang_getCursorKind(in) == CXCursor_UnaryOperator &&
+			                clang_getCursorUnaryOperatorKind(in) == CXUnaryOperator_LNot;
+			if (op == CXBinaryOperator_LAnd || op == CXBinaryOperator_LOr || inner_not || inner_neg) {
+				*negated ^= 1 ^ inner_neg;
+				e = in;
+				continue;
+			}
+		}
+		return e;
+	}
+	return e;
+}
+
+static int logical_op(CXCursor e)
+{
+	if (clang_getCursorKind(e) != CXCursor_BinaryOperator)
+		return 0;
+	enum CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(e);
+	return op == CXBinaryOperator_LAnd || op == CXBinaryOperator_LOr ? op : 0;
+}
+
+/* Edges to t where e holds and to fl where it does not, from the current block. && and ||
+ * are branches: their right operand runs only on one edge of the left's, so each operand
+ * decides its own edge (a trylock, or the result of a call such as a helper that returns
+ * holding a lock, in `!done && start(once)`). */
+static void cond_branches(struct xfn *f, CXCursor e, int t, int fl)
+{
+	int neg = 0;
+	CXCursor core = logical_core(f->x, e, &neg);
+	if (neg) {
+		int tmp = t;
+		t = fl;
+		fl = tmp;
+	}
+	int op = logical_op(core);
+	if (op) {
+		int mid = new_block(f);
+		if (op == CXBinaryOperator_LAnd)
+			cond_branches(f, cursor_child(core, 0), mid, fl);
+		else
+			cond_branches(f, cursor_child(core, 0), t, mid);
+		f->cur = mid;
+		cond_branches(f, cursor_child(core, 1), t, fl);
+		return;
+	}
+	struct cond c;
+	walk_cond(f, neg ? core : e, &c);
+	int from = f->cur;
+	branch(f, from, t, &c, 1);
+	branch(f, from, fl, &c, 0);
+	free(c.atom);
+}
+
 /* ---- statements ---- */
 
 static void walk_if(struct xfn *f, CXCursor *v, int n)
 {
-	struct cond c;
-	walk_cond(f, v[0], &c);
-	int from = f->cur, join = new_block(f);
+	int join = new_block(f);
 	/* Both branch targets first, so a trylock's EV_LOCK comes before either branch. */
 	int t = new_block(f), e = n > 2 ? new_block(f) : join;
-	branch(f, from, t, &c, 1);
-	branch(f, from, e, &c, 0);
+	cond_branches(f, v[0], t, e);
 	f->cur = t;
 	if (n > 1)
 		walk_stmt(f, v[1]);
@@ -194,7 +266,6 @@ static void walk_if(struct xfn *f, CXCursor *v, int n)
 		walk_stmt(f, v[2]);
 		edge(f, f->cur, join);
 	}
-	free(c.atom);
 	continue_at(f, join);
 }
 
@@ -396,11 +467,34 @@ static void walk_decl(struct xfn *f, CXCursor *v, int n)
 	}
 }
 
+/* return a && b, return !done && start(once) (also under __builtin_expect): a truth value
+ * decided by branches, so what each branch did (a lock taken by start) is tied to the value
+ * returned, as for a helper that returns 0 or 1 from two places. */
+static int truth_return(struct xfn *f, CXCursor e)
+{
+	if (is_null_cursor(e))
+		return 0;
+	int neg = 0;
+	CXType t = clang_getCanonicalType(clang_getCursorType(e));
+	return (t.kind == CXType_Bool || t.kind == CXType_Int) && logical_op(logical_core(f->x, e, &neg));
+}
+
 /* return e;  — return trylock(m) is a status: 0 with the lock taken, else without. */
 static void walk_return(struct xfn *f, CXCursor s, CXCursor e)
 {
 	struct cond c = {0};
 	int on_true;
+	if (truth_return(f, e)) {   /* return a && f(x): one return per outcome */
+		int t = new_block(f), fl = new_block(f);
+		cond_branches(f, e, t, fl);
+		f->cur = t;
+		emit(f, EV_RETURN, s)->flags |= EVF_RET_NONZERO;
+		end_path(f, 1);
+		f->cur = fl;
+		emit(f, EV_RETURN, s)->flags |= EVF_RET_ZERO;
+		end_path(f, 1);
+		return;
+	}
 	if (is_null_cursor(e) || !try_condition(e, &c.try_call, &on_true) || on_true ||
 	    clang_getCursorKind(strip_expr(e)) == CXCursor_UnaryOperator) {
 		if (!is_null_cursor(e))
