@@ -53,6 +53,7 @@ static void free_records(struct analysis *a)
 	atoms_free(a);
 	declared_free(a);
 	waits_free(a);
+	signals_free(a);
 	keymap_free(&a->recursive);
 	keymap_free(&a->sem_one);
 	keymap_free(&a->sem_paired);
@@ -69,11 +70,13 @@ int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o
 	fnptr_build(&a);
 	lockid_scan(&a);
 	declared_build(&a);
+	signals_build(&a);
 	contexts_discover(&a);
 	check_races(&a);
 	check_lock_order(&a);
 	check_misuse(&a);
 	check_held_joins(&a);
+	check_lost_wakeups(&a);
 	check_thread_leaks(&a);
 	check_unresolved_threads(&a);
 	finding_list_finish(out, first_new, o->root);

@@ -302,6 +302,10 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 	case EV_DECLARE:
 		declared_on_event(a, f, ev, s);
 		break;
+	case EV_COND_SIGNAL:
+		if (!isolated)
+			signals_on_signal(a, f, ev);
+		break;
 	case EV_THREAD_JOIN:
 		waits_on_join(a, f, ev, s);
 		/* fall through */

@@ -231,6 +231,17 @@ struct access_rec {
 	int once;                    /* inside a once initialiser (waits.c): ordered, no race */
 };
 
+struct lost_wakeup {                 /* signals.c: a predicate changed, then a signal */
+	const struct event *signal, *write;
+	const struct function *fn;
+	int ctx;
+	char *cv;                    /* the condition variable's name */
+	int *locks;                  /* classes held at the write */
+	int nlocks;
+	struct frame_site *stack;
+	int nstack;
+};
+
 struct held_join {                   /* waits.c: a join made while holding locks */
 	char *handle;                /* root-terms path of the pthread_t joined */
 	int ctx;
@@ -273,6 +284,8 @@ struct misuse_rec {
 	struct when when;
 	struct frame_site *stack;
 	int nstack;
+	int retests_nothing;         /* cond-wait-no-loop: in a loop that re-tests nothing its
+	                                signallers change */
 };
 
 struct thread_op {                   /* create / join / detach seen while walking contexts */
@@ -302,6 +315,10 @@ struct analysis {
 	const struct block **needs;  /* per index fn: its entry block when it declares REQUIRES */
 	struct held_join *held_joins; int nheld_joins, cap_held_joins;
 	struct keymap ctx_takes;     /* (context, lock class) a context acquires (waits.c) */
+	/* signals.c, by condition variable name: signalled; (cv, name) written by signallers,
+	 * re-tested by waiters; (cv, class) a waiter's mutex; waited on */
+	struct keymap sig_cvs, sig_writes, sig_tested, sig_mutex, sig_waited;
+	struct lost_wakeup *lost; int nlost, cap_lost;
 	struct thread_op *joins;  int njoins, cap_joins;
 
 	struct keybuf kb;            /* scratch for building memo keys */
@@ -383,6 +400,13 @@ void waits_on_join(struct analysis *a, const struct activation *f, const struct 
                    const struct lstate *s);
 void check_held_joins(struct analysis *a);
 void waits_free(struct analysis *a);
+/* signals.c: predicates and signallers by name (see there). */
+void signals_build(struct analysis *a);
+int signals_loop_retests_nothing(struct analysis *a, const struct event *wait);
+void signals_on_signal(struct analysis *a, const struct activation *f, const struct event *ev);
+void signals_on_wait(struct analysis *a, const struct event *ev, int key);
+void check_lost_wakeups(struct analysis *a);
+void signals_free(struct analysis *a);
 
 /* collect.c: a misuse record at event ev of frame f (rule: a static string). */
 struct misuse_rec *misuse_add(struct analysis *a, const char *rule, const struct activation *f,

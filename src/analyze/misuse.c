@@ -56,6 +56,12 @@ static char *message_of(struct analysis *a, const struct misuse_rec *m, char **h
 		return xasprintf("condition wait through '%s' is not in a loop that re-checks its predicate",
 		                 m->ev->name);
 	}
+	if (m->retests_nothing) {
+		*here = xstrdup("waits in a loop that does not re-test what the signallers change");
+		return xasprintf("condition wait on '%s' is in a loop, but the loop re-tests nothing its "
+		                 "signallers change: it waits once for the predicate",
+		                 m->ev->path && m->ev->name ? m->ev->name : "condition");
+	}
 	*here = xstrdup("waits once, without re-checking the predicate");
 	return xasprintf("condition wait on '%s' is not in a loop that re-checks its predicate",
 	                 m->ev->path && m->ev->name ? m->ev->name : "condition");

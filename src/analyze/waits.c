@@ -1,7 +1,8 @@
 /* waits.c — what blocks on other threads besides locks: condition waits, joins, once.
  *  - cond-wait-unheld: a wait reached on some path without its mutex (a path that took it
  *    and released it, or never took it), not only on every path;
- *  - cond-wait-no-loop: a wait not in a loop; a wait whose condition variable is a
+ *  - cond-wait-no-loop: a wait not in a loop, or in one that re-tests nothing its
+ *    signallers change (signals.c); a wait whose condition variable is a
  *    parameter is a wrapper's (yarn's wait_for, ovs_mutex_cond_wait), judged at the call
  *    of the wrapper that names the condition, as a lock wrapper is;
  *  - deadlock: a thread joined while the joiner holds a lock that thread takes (if it has
@@ -70,6 +71,10 @@ void waits_on_cond_wait(struct analysis *a, const struct activation *f, const st
 		misuse_add(a, "cond-wait-unheld", g, at, key);
 	if (!(ev->flags & EVF_IN_LOOP) && !(at->flags & EVF_IN_LOOP))
 		misuse_add(a, "cond-wait-no-loop", g, at, key);
+	else if (at == ev && signals_loop_retests_nothing(a, ev))
+		misuse_add(a, "cond-wait-no-loop", g, at, key)->retests_nothing = 1;
+	if (f->ctx->kind != CTX_ISOLATED)
+		signals_on_wait(a, ev, key);
 }
 
 /* ---- joins while holding a lock ---- */

@@ -74,11 +74,13 @@ static void continue_at(struct xfn *f, int join)
 
 /* ---- loops ---- */
 
-static void loop_enter(struct xfn *f)
+static void loop_enter(struct xfn *f, CXCursor cond, CXCursor body)
 {
 	if (f->nloops == 0)
 		f->outer_lo = f->pos;
 	grow_array((void **)&f->loops, &f->loops_cap, f->nloops, sizeof *f->loops);
+	grow_array((void **)&f->loop_parts, &f->loop_parts_cap, f->nloops, sizeof *f->loop_parts);
+	f->loop_parts[f->nloops] = (struct loop_parts){cond, body};
 	f->loops[f->nloops++] = ++f->loop_serial;
 }
 
@@ -273,7 +275,7 @@ static void walk_while(struct xfn *f, CXCursor cond, CXCursor body)
 {
 	int h = new_block(f), x = new_block(f);
 	edge(f, ensure_cur(f), h);
-	loop_enter(f);
+	loop_enter(f, cond, body);
 	f->cur = h;
 	struct cond c;
 	walk_cond(f, cond, &c);
@@ -355,7 +357,7 @@ static void walk_for(struct xfn *f, CXCursor s, CXCursor *v, int n)
 		walk_stmt(f, part[0]);
 	int h = new_block(f), x = new_block(f);
 	edge(f, ensure_cur(f), h);
-	loop_enter(f);
+	loop_enter(f, part[1], part[3]);
 	f->cur = h;
 	struct cond c;
 	walk_cond(f, part[1], &c);
@@ -386,7 +388,7 @@ static void walk_do(struct xfn *f, CXCursor body, CXCursor cond)
 	int b = new_block(f), x = new_block(f), c = new_block(f);
 	edge(f, ensure_cur(f), b);
 	if (loop)
-		loop_enter(f);
+		loop_enter(f, cond, body);
 	f->cur = b;
 	push_jump(f, x, c);
 	walk_stmt(f, body);

@@ -78,6 +78,7 @@ static void xfn_free(struct xfn *f)
 	free(f->labels);
 	free(f->jumps);
 	free(f->loops);
+	free(f->loop_parts);
 	free(f->ranges);
 }
 

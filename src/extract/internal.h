@@ -81,6 +81,8 @@ struct xfn {
 	int njumps, jumps_cap;
 	int *loops;           /* serials of the enclosing loops, innermost last */
 	int nloops, loops_cap, loop_serial;
+	struct loop_parts { CXCursor cond, body; } *loop_parts;   /* of each enclosing loop */
+	int loop_parts_cap;
 	int outer_lo;         /* pos of the first event of the outermost loop being walked */
 	int (*ranges)[2];     /* pos ranges of the outermost loops */
 	int nranges, ranges_cap;
@@ -216,6 +218,12 @@ void watch_end(struct xfn *f, CXCursor var, CXCursor saved, int saved_pos);
 void atoms_note_write(struct xfn *f, CXCursor lvalue, int exact, int line, int col);
 unsigned return_value_flags(struct xfn *f, CXCursor e);
 void cond_atom_free(struct xfn *f);
+
+/* recheck.c — what the loop around a condition wait re-tests: the names (variables,
+ * members) read by the innermost loop's condition and by the conditions of the ifs in its
+ * body that leave it (break, return, goto), space-separated; "" when it re-tests nothing,
+ * NULL when it calls a function to test (not known). */
+char *recheck_names(struct xfn *f);
 
 /* annotations.c — Clang thread-safety annotations of a function declaration */
 struct declared_op {

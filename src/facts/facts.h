@@ -126,7 +126,9 @@ struct event {
 	 * THREAD_CREATE: callee = USR of the entry function (NULL if unresolved), name = its
 	 * spelling, path = handle path (what &t names), arg = the thread argument's path.
 	 * THREAD_JOIN / THREAD_DETACH: path = handle path.
-	 * COND_WAIT: path = condition variable, arg = mutex path, lock_class = mutex class.
+	 * COND_WAIT: path = condition variable, arg = mutex path, lock_class = mutex class;
+	 * in a loop, type = the names (variables, members) the innermost loop re-tests, space-
+	 * separated ("" none; NULL when a called function tests, or outside loops).
 	 * COND_SIGNAL: path = condition variable.
 	 * RETURN: nothing more.
 	 * ACCESS with a declared guard (GUARDED_BY / PT_GUARDED_BY of the variable, member or
