@@ -151,22 +151,45 @@ static int param_named(CXCursor fn, const char *name)
 	return -1;
 }
 
-struct declared {
+/* Calls fn with the tokens of each attribute of decl. */
+struct attr_walk {
 	struct xtu *x;
+	void (*fn)(const struct attr_tokens *t, void *data);
+	void *data;
+};
+
+static enum CXChildVisitResult on_attribute(CXCursor c, CXCursor parent, CXClientData data)
+{
+	(void)parent;
+	struct attr_walk *w = data;
+	if (!clang_isAttribute(clang_getCursorKind(c)))
+		return CXChildVisit_Continue;
+	struct attr_tokens t;
+	tokens_of(w->x, c, &t);
+	if (t.n)
+		w->fn(&t, w->data);
+	tokens_free(&t);
+	return CXChildVisit_Continue;
+}
+
+static void each_attribute(struct xtu *x, CXCursor decl, void (*fn)(const struct attr_tokens *, void *),
+                           void *data)
+{
+	struct attr_walk w = {x, fn, data};
+	clang_visitChildren(decl, on_attribute, &w);
+}
+
+struct declared {
 	CXCursor fn;
 	struct declared_op *out;
 	int n, max;
 };
 
-static enum CXChildVisitResult on_attr(CXCursor c, CXCursor parent, CXClientData data)
+static void on_attr(const struct attr_tokens *tk, void *data)
 {
-	(void)parent;
 	struct declared *d = data;
-	if (!clang_isAttribute(clang_getCursorKind(c)) || d->n >= d->max)
-		return CXChildVisit_Continue;
-	struct attr_tokens t;
-	tokens_of(d->x, c, &t);
-	for (size_t k = 0; t.n && k < sizeof declared_ops / sizeof *declared_ops; k++) {
+	const struct attr_tokens t = *tk;
+	for (size_t k = 0; d->n < d->max && k < sizeof declared_ops / sizeof *declared_ops; k++) {
 		if (!str_eq(t.v[0], declared_ops[k].attr))
 			continue;
 		const char *args[4];
@@ -177,14 +200,12 @@ static enum CXChildVisitResult on_attr(CXCursor c, CXCursor parent, CXClientData
 				d->out[d->n++] = (struct declared_op){declared_ops[k].op, declared_ops[k].shared, p};
 		}
 	}
-	tokens_free(&t);
-	return CXChildVisit_Continue;
 }
 
 int declared_lock_ops(struct xtu *x, CXCursor fn, struct declared_op *out, int max)
 {
-	struct declared d = {x, fn, out, 0, max};
-	clang_visitChildren(fn, on_attr, &d);
+	struct declared d = {fn, out, 0, max};
+	each_attribute(x, fn, on_attr, &d);
 	return d.n;
 }
 
@@ -338,14 +359,10 @@ struct guard_visit {
 	struct guard_form *out;
 };
 
-static enum CXChildVisitResult on_guard_attr(CXCursor c, CXCursor parent, CXClientData data)
+static void on_guard_attr(const struct attr_tokens *tk, void *data)
 {
-	(void)parent;
 	struct guard_visit *g = data;
-	if (!clang_isAttribute(clang_getCursorKind(c)))
-		return CXChildVisit_Continue;
-	struct attr_tokens t;
-	tokens_of(g->x, c, &t);
+	const struct attr_tokens t = *tk;
 	int pt = str_eq(attr_name(&t), "pt_guarded_by");
 	int from, to;
 	if ((pt || str_eq(attr_name(&t), "guarded_by")) && group_arg(&t, 0, &from, &to)) {
@@ -356,8 +373,6 @@ static enum CXChildVisitResult on_guard_attr(CXCursor c, CXCursor parent, CXClie
 		if (!*slot)
 			*slot = cap_path(g->x, &sc, t.v + from, to - from);
 	}
-	tokens_free(&t);
-	return CXChildVisit_Continue;
 }
 
 /* The declared guards of a variable or field, read once per declaration. */
@@ -375,7 +390,7 @@ static const struct guard_form *guards_of(struct xtu *x, CXCursor decl)
 	}
 	struct guard_form form = {0};
 	struct guard_visit g = {x, decl, &form};
-	clang_visitChildren(decl, on_guard_attr, &g);
+	each_attribute(x, decl, on_guard_attr, &g);
 	if (form.guard || form.pt) {
 		grow_array((void **)&m->forms, &m->cap_forms, m->nforms, sizeof *m->forms);
 		m->forms[m->nforms++] = form;
@@ -460,14 +475,10 @@ struct needs_visit {
 	int n, max, unchecked;
 };
 
-static enum CXChildVisitResult on_need_attr(CXCursor c, CXCursor parent, CXClientData data)
+static void on_need_attr(const struct attr_tokens *tk, void *data)
 {
-	(void)parent;
 	struct needs_visit *d = data;
-	if (!clang_isAttribute(clang_getCursorKind(c)))
-		return CXChildVisit_Continue;
-	struct attr_tokens t;
-	tokens_of(d->x, c, &t);
+	const struct attr_tokens t = *tk;
 	if (str_eq(attr_name(&t), "no_thread_safety_analysis"))
 		d->unchecked = 1;
 	for (size_t k = 0; k < sizeof declared_needs / sizeof *declared_needs; k++) {
@@ -482,14 +493,12 @@ static enum CXChildVisitResult on_need_attr(CXCursor c, CXCursor parent, CXClien
 			d->out[d->n++] = (struct declared_need){declared_needs[k].flags, path, joined(&t, from, to)};
 		}
 	}
-	tokens_free(&t);
-	return CXChildVisit_Continue;
 }
 
 int declared_needs_of(struct xtu *x, CXCursor fn, struct declared_need *out, int max, int *unchecked)
 {
 	struct needs_visit d = {x, fn, out, 0, max, 0};
-	clang_visitChildren(fn, on_need_attr, &d);
+	each_attribute(x, fn, on_need_attr, &d);
 	if (unchecked)
 		*unchecked = d.unchecked;
 	return d.n;

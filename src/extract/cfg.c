@@ -469,6 +469,14 @@ static void walk_decl(struct xfn *f, CXCursor *v, int n)
 	}
 }
 
+/* A return of a known truth value in block b. */
+static void return_in(struct xfn *f, CXCursor s, int b, unsigned value)
+{
+	f->cur = b;
+	emit(f, EV_RETURN, s)->flags |= value;
+	end_path(f, 1);
+}
+
 /* return a && b, return !done && start(once) (also under __builtin_expect): a truth value
  * decided by branches, so what each branch did (a lock taken by start) is tied to the value
  * returned, as for a helper that returns 0 or 1 from two places. */
@@ -489,12 +497,8 @@ static void walk_return(struct xfn *f, CXCursor s, CXCursor e)
 	if (truth_return(f, e)) {   /* return a && f(x): one return per outcome */
 		int t = new_block(f), fl = new_block(f);
 		cond_branches(f, e, t, fl);
-		f->cur = t;
-		emit(f, EV_RETURN, s)->flags |= EVF_RET_NONZERO;
-		end_path(f, 1);
-		f->cur = fl;
-		emit(f, EV_RETURN, s)->flags |= EVF_RET_ZERO;
-		end_path(f, 1);
+		return_in(f, s, t, EVF_RET_NONZERO);
+		return_in(f, s, fl, EVF_RET_ZERO);
 		return;
 	}
 	if (is_null_cursor(e) || !try_condition(e, &c.try_call, &on_true) || on_true ||
@@ -515,12 +519,8 @@ static void walk_return(struct xfn *f, CXCursor s, CXCursor e)
 	c.success_on_true = 0;       /* the "condition" is the status: 0 is success */
 	branch(f, from, ok, &c, 0);
 	branch(f, from, busy, &c, 1);
-	f->cur = ok;
-	emit(f, EV_RETURN, s)->flags |= EVF_RET_ZERO;
-	end_path(f, 1);
-	f->cur = busy;
-	emit(f, EV_RETURN, s)->flags |= EVF_RET_NONZERO;
-	end_path(f, 1);
+	return_in(f, s, ok, EVF_RET_ZERO);
+	return_in(f, s, busy, EVF_RET_NONZERO);
 }
 
 static void jump_to(struct xfn *f, int target)
