@@ -134,8 +134,10 @@ static void walk_assign(struct xfn *f, CXCursor e, enum use use)
 		watch_end(f, local && use == U_WRITE ? clang_getCursorReferenced(l) : clang_getNullCursor(),
 		          saved, saved_pos);
 		lvalue_access(f, l, use);
-		if (use == U_WRITE)
+		if (use == U_WRITE) {
 			note_store(f, l, rhs);
+			note_take(f, l, rhs);
+		}
 		if (local && use == U_WRITE) {
 			set_alias(f, clang_getCursorReferenced(l), rhs);
 			note_struct_copy(f, clang_getCursorReferenced(l), rhs);
