@@ -61,6 +61,8 @@ struct local {
 	char *copy_of;        /* a struct local: path of the object it was copied from */
 	int heap_loop;        /* loop serial in which it was last assigned a malloc, or 0 */
 	int alias_pos;        /* pos of the first event after the assignment that set alias */
+	int writes;           /* its initializer, assignments, ++ and -- (prepass.c) */
+	unsigned value_flags; /* EVF_RET_* of the value of its only write, when a constant */
 	int ret_call;         /* 1 + pos of the call whose result it was last assigned, or 0 */
 	struct named_decl *fns;   /* functions assigned to it (function pointers) */
 	int nfns, fns_cap;
