@@ -91,6 +91,42 @@ CXCursor strip_implicit(CXCursor e)
 	return strip(e, 0);
 }
 
+static int is_comma(CXCursor e)
+{
+	return clang_getCursorKind(e) == CXCursor_BinaryOperator &&
+	       clang_getCursorBinaryOperatorKind(e) == CXBinaryOperator_Comma;
+}
+
+/* The last expression of a statement expression's compound statement, or null. */
+static CXCursor stmt_expr_value(CXCursor e)
+{
+	CXCursor body = cursor_child(e, 0), last = clang_getNullCursor();
+	if (clang_getCursorKind(body) != CXCursor_CompoundStmt)
+		return last;
+	CXCursor *v;
+	int n = cursor_children(body, &v);
+	if (n > 0 && clang_isExpression(clang_getCursorKind(v[n - 1])))
+		last = v[n - 1];
+	free(v);
+	return last;
+}
+
+CXCursor value_expr(CXCursor e)
+{
+	for (int depth = 0; depth < 64; depth++) {
+		e = strip_expr(e);
+		CXCursor next = clang_getNullCursor();
+		if (is_comma(e))
+			next = cursor_child(e, 1);
+		else if (clang_getCursorKind(e) == CXCursor_StmtExpr)
+			next = stmt_expr_value(e);
+		if (is_null_cursor(next))
+			return e;
+		e = next;
+	}
+	return e;
+}
+
 int same_decl(CXCursor a, CXCursor b)
 {
 	return clang_equalCursors(clang_getCanonicalCursor(a), clang_getCanonicalCursor(b));

@@ -104,6 +104,11 @@ CXCursor cursor_child(CXCursor c, int i);          /* null cursor if absent */
 int cursor_nchildren(CXCursor c);
 CXCursor strip_expr(CXCursor e);         /* parens, implicit and explicit casts, __extension__ */
 CXCursor strip_implicit(CXCursor e);     /* parens and implicit casts only */
+/* The expression whose value e is, for naming objects (never for walking: the operands
+ * left out are still evaluated): strip_expr, then the right operand of a comma
+ * ((check, (T *)p): CONST_CAST-style macros) and the last expression of a statement
+ * expression, repeatedly. A conditional is left to the caller (paths.c: both arms). */
+CXCursor value_expr(CXCursor e);
 int is_null_cursor(CXCursor c);
 int same_decl(CXCursor a, CXCursor b);
 void cursor_pos(CXCursor c, int *line, int *col);  /* expansion location of the start */

@@ -295,6 +295,25 @@ static void test_lock_through_alias_and_macro(void **state)
 	unload(tu);
 }
 
+/* A wrapper that reaches its lock through an expression evaluating to its parameter (a
+ * comma, a conditional with that object on both arms, a statement expression) locks the
+ * parameter's object, so its callers' objects name the lock; the comma's left operand is
+ * still only a check. */
+static void test_lock_through_value_expressions(void **state)
+{
+	(void)state;
+	struct tu_facts *tu = load(FIXTURE("values.c"));
+	const char *cls = "field:struct xm.lock";
+	check_lock(fn_named(tu, "lock_comma"), EV_LOCK, 17, "p:0*.lock", cls, "pthread_mutex_lock");
+	check_access(fn_named(tu, "lock_comma"), 18, 0, "p:0*.where", EVF_WRITE, NULL);
+	check_lock(fn_named(tu, "lock_cond"), EV_LOCK, 24, "p:0*.lock", cls, "pthread_mutex_lock");
+	check_lock(fn_named(tu, "lock_stmt"), EV_LOCK, 29, "p:0*.lock", cls, "pthread_mutex_lock");
+	check_lock(fn_named(tu, "lock_direct"), EV_LOCK, 34, "p:0*.lock", cls, "pthread_mutex_lock");
+	/* Two different objects on the arms: no one object, the field's class only. */
+	check_lock(fn_named(tu, "lock_either"), EV_LOCK, 39, "?", cls, "pthread_mutex_lock");
+	unload(tu);
+}
+
 static void test_project_wrappers(void **state)
 {
 	(void)state;
@@ -875,6 +894,7 @@ int main(void)
 		cmocka_unit_test(test_lock_classes),
 		cmocka_unit_test(test_trylock_branches),
 		cmocka_unit_test(test_lock_through_alias_and_macro),
+		cmocka_unit_test(test_lock_through_value_expressions),
 		cmocka_unit_test(test_project_wrappers),
 		cmocka_unit_test(test_cond_wait_in_loop),
 		cmocka_unit_test(test_thread_create),
