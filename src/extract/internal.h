@@ -104,6 +104,11 @@ CXCursor cursor_child(CXCursor c, int i);          /* null cursor if absent */
 int cursor_nchildren(CXCursor c);
 CXCursor strip_expr(CXCursor e);         /* parens, implicit and explicit casts, __extension__ */
 CXCursor strip_implicit(CXCursor e);     /* parens and implicit casts only */
+/* The expression whose value e is, for naming objects (never for walking: the operands
+ * left out are still evaluated): strip_expr, then the right operand of a comma
+ * ((check, (T *)p): CONST_CAST-style macros) and the last expression of a statement
+ * expression, repeatedly. A conditional is left to the caller (paths.c: both arms). */
+CXCursor value_expr(CXCursor e);
 int is_null_cursor(CXCursor c);
 int same_decl(CXCursor a, CXCursor b);
 void cursor_pos(CXCursor c, int *line, int *col);  /* expansion location of the start */
@@ -115,6 +120,8 @@ char *record_name(CXType t);            /* "struct account" (or typedef name if 
 const char *canonical_file(struct xtu *x, CXFile f);
 int in_system_header(CXCursor c);
 int is_int_literal(CXCursor e, long long *value);   /* after stripping; constant int */
+/* The value of an integer constant expression (1, TRUE, an enumerator, 'x', -1). */
+int constant_value(CXCursor e, long long *value);
 int is_pointer_type(CXType t);
 int is_array_type(CXType t);
 int is_noreturn(struct xtu *x, CXCursor fn_decl);

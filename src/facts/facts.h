@@ -37,7 +37,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "6"
+#define TSAFE_FACTS_FORMAT "7"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
@@ -109,7 +109,7 @@ struct event {
 	int loop_lo, loop_hi;/* pos range of the outermost loop enclosing the event, or pos,pos */
 
 	/* ACCESS: path = the object; name = source spelling ("a->balance"); type = its type
-	 * spelling. LOCK/UNLOCK: path = the lock object (no leading &), name = spelling,
+	 * spelling; api = "=VALUE" when a plain assignment stores an integer constant. LOCK/UNLOCK: path = the lock object (no leading &), name = spelling,
 	 * lock_class, lock_kind, api = function called ("pthread_mutex_lock").
 	 * CALL: callee = USR of the callee, name = callee spelling, args.
 	 * THREAD_CREATE: callee = USR of the entry function (NULL if unresolved), name = its

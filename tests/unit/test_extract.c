@@ -137,6 +137,10 @@ static void test_access_globals_and_fields(void **state)
 	check_access(w, 32, 1, "p:0*.next*.balance", EVF_WRITE, "a->next->balance");
 	check_access(w, 34, 0, "g:stats.hits", EVF_READ | EVF_WRITE, "stats.hits");
 	check_access(w, 42, 0, "g:counter", EVF_WRITE, "*c");   /* int *c = &counter */
+	/* A store of a constant says which (two such stores of one value lose nothing). */
+	assert_string_equal(ev_at(w, EV_ACCESS, 32, 1, NULL)->api, "=0");
+	assert_string_equal(ev_at(w, EV_ACCESS, 42, 0, NULL)->api, "=5");
+	assert_null(ev_at(w, EV_ACCESS, 28, 0, NULL)->api);   /* counter = local + 1 */
 
 	char *fstatic = xasprintf("s:%s:file_count", tu->file);
 	char *fnstatic = xasprintf("fs:%s:worker:calls", tu->file);
@@ -288,6 +292,25 @@ static void test_lock_through_alias_and_macro(void **state)
 	/* LOCK_ACCOUNT(a): located at the macro use, spelled as expanded */
 	check_lock(fn, EV_LOCK, 137, "p:0*.lock", "field:struct account.lock", "pthread_mutex_lock");
 	assert_string_equal(ev_at(fn, EV_LOCK, 137, 0, NULL)->name, "a->lock");
+	unload(tu);
+}
+
+/* A wrapper that reaches its lock through an expression evaluating to its parameter (a
+ * comma, a conditional with that object on both arms, a statement expression) locks the
+ * parameter's object, so its callers' objects name the lock; the comma's left operand is
+ * still only a check. */
+static void test_lock_through_value_expressions(void **state)
+{
+	(void)state;
+	struct tu_facts *tu = load(FIXTURE("values.c"));
+	const char *cls = "field:struct xm.lock";
+	check_lock(fn_named(tu, "lock_comma"), EV_LOCK, 17, "p:0*.lock", cls, "pthread_mutex_lock");
+	check_access(fn_named(tu, "lock_comma"), 18, 0, "p:0*.where", EVF_WRITE, NULL);
+	check_lock(fn_named(tu, "lock_cond"), EV_LOCK, 24, "p:0*.lock", cls, "pthread_mutex_lock");
+	check_lock(fn_named(tu, "lock_stmt"), EV_LOCK, 29, "p:0*.lock", cls, "pthread_mutex_lock");
+	check_lock(fn_named(tu, "lock_direct"), EV_LOCK, 34, "p:0*.lock", cls, "pthread_mutex_lock");
+	/* Two different objects on the arms: no one object, the field's class only. */
+	check_lock(fn_named(tu, "lock_either"), EV_LOCK, 39, "?", cls, "pthread_mutex_lock");
 	unload(tu);
 }
 
@@ -871,6 +894,7 @@ int main(void)
 		cmocka_unit_test(test_lock_classes),
 		cmocka_unit_test(test_trylock_branches),
 		cmocka_unit_test(test_lock_through_alias_and_macro),
+		cmocka_unit_test(test_lock_through_value_expressions),
 		cmocka_unit_test(test_project_wrappers),
 		cmocka_unit_test(test_cond_wait_in_loop),
 		cmocka_unit_test(test_thread_create),
