@@ -202,13 +202,18 @@ struct context {
 	int ncreate_stack;
 	int shown;                   /* create_stack level shown as where it was created: the call
 	                                of a thread-creating wrapper that named the routine */
-	struct path_step *create_path;   /* exclusive.c: from the creator's entry, by depth */
-	int ncreate_path;
+	struct reach_path *create_paths; /* exclusive.c: each way the creator reached the site */
+	int ncreate_paths;
 };
 
 struct path_step {                   /* one level of the calls that reached an event */
 	const struct function *fn;
 	const struct event *ev;      /* the call (or, innermost, the event itself) */
+};
+
+struct reach_path {                  /* the calls from the creator's entry down to an event */
+	struct path_step *steps;     /* by depth */
+	int n;
 };
 
 struct frame_site {                  /* one level of a stack kept for reports */
@@ -403,6 +408,9 @@ int prethread_orders(const struct context *c, const struct when *x, const struct
 
 /* exclusive.c */
 void exclusive_note_path(struct context *c, const struct activation *f, const struct event *ev);
+/* Is this way of reaching c's creation site exclusive with every way noted before (a
+ * helper that starts the thread called on two branches of which a run takes one)? */
+int exclusive_new_reach(const struct context *c, const struct activation *f, const struct event *ev);
 /* Were c and d (or their ancestors) created on branches that exclude each other? */
 int contexts_exclusive(const struct context *c, const struct context *d);
 
