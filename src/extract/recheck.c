@@ -1,9 +1,9 @@
 /* recheck.c — what the loop around a condition wait re-tests, so that the analysis can
- * tell a re-check loop (while (q->len == 0) wait) from a loop that merely encloses the wait
- * (a worker's for (;;) whose `if (!ready) wait` waits once): the names read by the
- * innermost loop's condition, and by the conditions of the ifs in its body that leave the
- * loop (break, return, goto), not looking into nested loops. A condition that calls a
- * function (other than an atomic load) re-tests what that function reads: unknown (NULL). */
+ * tell a re-check loop (while (q->len == 0) wait; for (;;) { if (q->len) take… else wait })
+ * from a loop that merely repeats the wait (for (i = 0; i < n; i++) wait, a wait for "a"
+ * signal with no state behind it): the names read by the innermost loop's condition and by
+ * every condition tested in its body. A condition that calls a function (other than an
+ * atomic load) re-tests what that function reads: unknown (NULL). */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -67,40 +67,21 @@ static void names_in(struct names *n, CXCursor e)
 	clang_visitChildren(e, on_name, n);
 }
 
-static int is_loop(enum CXCursorKind k)
-{
-	return k == CXCursor_WhileStmt || k == CXCursor_ForStmt || k == CXCursor_DoStmt;
-}
-
-/* Does statement s leave the loop it is in (break outside a nested loop or switch,
- * return, goto)? */
-static int leaves(CXCursor s, int in_switch)
+/* The conditions tested anywhere in statement s: if, while, do, switch (their bodies'
+ * assignments are not tests). */
+static void conditions_in(struct names *n, CXCursor s)
 {
 	enum CXCursorKind k = clang_getCursorKind(s);
-	if (k == CXCursor_ReturnStmt || k == CXCursor_GotoStmt || (k == CXCursor_BreakStmt && !in_switch))
-		return 1;
-	if (is_loop(k) || clang_isExpression(k))
-		return 0;
-	int sw = in_switch || k == CXCursor_SwitchStmt;
-	CXCursor *v;
-	int n = cursor_children(s, &v), yes = 0;
-	for (int i = 0; i < n && !yes; i++)
-		yes = leaves(v[i], sw);
-	free(v);
-	return yes;
-}
-
-static void exit_conditions(struct names *n, CXCursor s)
-{
-	enum CXCursorKind k = clang_getCursorKind(s);
-	if (is_null_cursor(s) || is_loop(k) || clang_isExpression(k))
+	if (is_null_cursor(s) || clang_isExpression(k))
 		return;
 	CXCursor *v;
 	int m = cursor_children(s, &v);
-	if (k == CXCursor_IfStmt && m >= 2 && (leaves(v[1], 0) || (m > 2 && leaves(v[2], 0))))
+	if ((k == CXCursor_IfStmt || k == CXCursor_WhileStmt || k == CXCursor_SwitchStmt) && m >= 1)
 		names_in(n, v[0]);
+	else if (k == CXCursor_DoStmt && m >= 2)
+		names_in(n, v[m - 1]);
 	for (int i = 0; i < m; i++)
-		exit_conditions(n, v[i]);
+		conditions_in(n, v[i]);
 	free(v);
 }
 
@@ -114,7 +95,7 @@ char *recheck_names(struct xfn *f)
 	long long v;
 	if (!is_null_cursor(lp->cond) && !is_int_literal(lp->cond, &v))
 		names_in(&n, lp->cond);
-	exit_conditions(&n, lp->body);
+	conditions_in(&n, lp->body);
 	if (n.calls) {
 		sb_free(&n.sb);
 		return NULL;
