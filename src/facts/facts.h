@@ -38,7 +38,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "9"
+#define TSAFE_FACTS_FORMAT "10"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
@@ -124,7 +124,8 @@ struct event {
 	/* ACCESS: path = the object; name = source spelling ("a->balance"); type = its type
 	 * spelling; api = "=VALUE" when a plain assignment stores an integer constant. LOCK/UNLOCK: path = the lock object (no leading &), name = spelling,
 	 * lock_class, lock_kind, api = function called ("pthread_mutex_lock").
-	 * CALL: callee = USR of the callee, name = callee spelling, args.
+	 * CALL: callee = USR of the callee, name = callee spelling, args; path = the object its
+	 * (pointer) result is stored into, x = f(…) ("l:FUNC:x" for a local), else NULL.
 	 * THREAD_CREATE: callee = USR of the entry function (NULL if unresolved), name = its
 	 * spelling, path = handle path (what &t names), arg = the thread argument's path.
 	 * THREAD_JOIN / THREAD_DETACH: path = handle path.
@@ -132,7 +133,7 @@ struct event {
 	 * in a loop, type = the names (variables, members) the innermost loop re-tests, space-
 	 * separated ("" none; NULL when a called function tests, or outside loops).
 	 * COND_SIGNAL: path = condition variable.
-	 * RETURN: nothing more.
+	 * RETURN: path = the returned pointer's value path ("&h:F:12" for a block it made).
 	 * ACCESS with a declared guard (GUARDED_BY / PT_GUARDED_BY of the variable, member or
 	 * pointer): lock_class = the path of the capability object guarding it.
 	 *
