@@ -407,7 +407,7 @@ void rt_watch_woke(void)
 	int was = wt.budget.armed;
 	int armed = rt_watch_budget_tick(&wt.budget, armed_regs());
 	if (armed && !was)
-		arm(current_group());  /* a slot spent by a trap stays off until the tick */
+		arm(current_group());  /* the rest ended: open the group again */
 	else if (!armed && was)
 		disarm();
 	wt.busy = 0;
