@@ -162,6 +162,17 @@ struct activation {
 	struct context *ctx;
 	int pre;                     /* reached before the context created any thread */
 	const unsigned char *after;  /* prethread.c: per event pos of fn, after a creation */
+	struct take_state *takes;    /* handover.c: the objects fn takes out of containers */
+};
+
+/* handover.c: per frame, each EV_TAKE of its function and whether the object taken is
+ * surely the taker's (decided when the walk reaches the take). */
+struct take_state {
+	struct {
+		const struct event *ev;
+		int verdict;
+	} *v;
+	int n, cap;
 };
 
 enum ctx_kind { CTX_MAIN, CTX_THREAD, CTX_ISOLATED };
@@ -173,6 +184,12 @@ struct context {
 	char *arg;                   /* root-terms path passed as the thread argument */
 	char *shape;                 /* that argument without its owners (contexts.c) */
 	char *handle;                /* root-terms path of the pthread_t */
+	struct instance {            /* each way main started it: when, with which handle, and */
+		struct when start, end;  /* the join of that handle that ends it (has_end) */
+		int has_end;
+		char *handle;
+	} *inst;
+	int ninst, unnamed_handle;   /* unnamed: a handle frame_path cannot name */
 	int multi;                   /* several instances can run at once */
 	int reaches;                 /* times its creation site was reached */
 	int unbounded;               /* started by several contexts: alive at any time */
@@ -312,6 +329,7 @@ struct analysis {
 	int truncated;               /* the frame budget was reached */
 	struct finding_list *out;
 	struct fnptr *fnptr;         /* function values (fnptr.c) */
+	struct result_map *results;  /* objects calls hand back, by slot (results.c) */
 };
 
 /* engine.c */
@@ -373,6 +391,25 @@ void fnptr_note_unresolved(struct analysis *a, const struct activation *f, const
 int fnptr_unresolved(const struct analysis *a, int i, const struct event **ev,
                      const struct function **fn);
 void check_unresolved_threads(struct analysis *a);
+
+/* results.c: t = f(…) where every return of f hands back one object: t points to it (in
+ * root terms). A join of "t*REST" names handle OBJECT REST for each object t was given. */
+void results_note(struct analysis *a, const struct activation *caller, const struct event *call,
+                  const struct activation *callee);
+int results_join_names(const struct analysis *a, const char *join, const char *handle);
+void results_free(struct analysis *a);
+
+/* handover.c */
+void takes_init(struct take_state *t, const struct function *fn);
+void takes_free(struct take_state *t);
+/* At an EV_TAKE with state s before it: owned when a lock is held for sure and nothing
+ * since the slot was read can have released one. */
+void takes_visit(const struct analysis *a, const struct activation *f, const struct event *ev,
+                 const struct lstate *s);
+/* A path rooted at a taken object ("l:F:v@take…"): 0 when it is the taker's own (name it
+ * as a local), else appends what the slot designated (1) or nothing (-1: no object). */
+int takes_resolve(const struct activation *f, const char *path, struct strbuf *sb,
+                  int (*frame_path_sb)(const struct activation *, const char *, struct strbuf *));
 
 /* prethread.c */
 void prethread_build(struct analysis *a);

@@ -132,6 +132,7 @@ static void walk_assign(struct xfn *f, CXCursor e, enum use use)
 		int saved_pos;
 		watch_begin(f, rhs, &saved, &saved_pos);
 		walk_expr(f, rhs, U_READ);
+		note_call_result(f, l, f->watch_pos);
 		int local = clang_getCursorKind(l) == CXCursor_DeclRefExpr;
 		watch_end(f, local && use == U_WRITE ? clang_getCursorReferenced(l) : clang_getNullCursor(),
 		          saved, saved_pos);
@@ -139,8 +140,10 @@ static void walk_assign(struct xfn *f, CXCursor e, enum use use)
 		long long value;
 		if (ev && use == U_WRITE && constant_value(rhs, &value))
 			ev->api = xasprintf("=%lld", value);   /* two threads storing it lose nothing */
-		if (use == U_WRITE)
+		if (use == U_WRITE) {
 			note_store(f, l, rhs);
+			note_take(f, l, rhs);
+		}
 		if (local && use == U_WRITE) {
 			set_alias(f, clang_getCursorReferenced(l), rhs);
 			note_struct_copy(f, clang_getCursorReferenced(l), rhs);
