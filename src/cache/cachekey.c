@@ -2,11 +2,13 @@
  * that "has anything changed?" needs no parse. */
 #include "cachekey.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "common/keymap.h"
@@ -90,6 +92,34 @@ static void hash_file(XXH3_state_t *st, const char *path)
 	hash_str(st, "\001end");
 }
 
+static char *hex_of(const XXH128_hash_t *h)
+{
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, *h);
+	struct strbuf sb;
+	sb_init(&sb);
+	for (size_t i = 0; i < sizeof c.digest; i++)
+		sb_addf(&sb, "%02x", c.digest[i]);
+	return sb_detach(&sb);
+}
+
+char *cache_build_digest(const char *exe)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
+		return xstrdup("unknown");
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	char *path = xasprintf("%s/%s", self, exe);
+	XXH128_hash_t d;
+	char *hex = digest_file_memo(path, &d) ? hex_of(&d) : xstrdup("missing");
+	free(path);
+	return hex;
+}
+
 char *extract_cache_key(const char *file, const char *const *argv, int argc,
                         const char *const *headers, int nheaders)
 {
@@ -99,6 +129,9 @@ char *extract_cache_key(const char *file, const char *const *argv, int argc,
 	XXH3_128bits_reset(st);
 	hash_str(st, "tsafe " TSAFE_VERSION);
 	hash_str(st, "facts " TSAFE_FACTS_FORMAT);
+	char *build = cache_build_digest("tsafe-extract");    /* the code that makes the facts */
+	hash_str(st, build);
+	free(build);
 	for (int i = 0; i < argc; i++)
 		hash_str(st, argv[i]);
 	hash_str(st, "\001files");
@@ -107,14 +140,9 @@ char *extract_cache_key(const char *file, const char *const *argv, int argc,
 	free(real);
 	for (int i = 0; i < nheaders; i++)
 		hash_file(st, headers[i]);
-	XXH128_canonical_t c;
-	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
+	XXH128_hash_t h = XXH3_128bits_digest(st);
 	XXH3_freeState(st);
-	struct strbuf sb;
-	sb_init(&sb);
-	for (size_t i = 0; i < sizeof c.digest; i++)
-		sb_addf(&sb, "%02x", c.digest[i]);
-	return sb_detach(&sb);
+	return hex_of(&h);
 }
 
 char *extract_deps_to_meta(const struct extract_deps *d)
