@@ -2,13 +2,11 @@
  * that "has anything changed?" needs no parse. */
 #include "cachekey.h"
 
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <xxhash.h>
 
 #include "common/keymap.h"
@@ -105,17 +103,9 @@ static char *hex_of(const XXH128_hash_t *h)
 
 char *cache_build_digest(const char *exe)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n <= 0)
-		return xstrdup("unknown");
-	self[n] = '\0';
-	char *slash = strrchr(self, '/');
-	if (slash)
-		*slash = '\0';
-	char *path = xasprintf("%s/%s", self, exe);
+	char *path = exe_sibling(exe);
 	XXH128_hash_t d;
-	char *hex = digest_file_memo(path, &d) ? hex_of(&d) : xstrdup("missing");
+	char *hex = path && digest_file_memo(path, &d) ? hex_of(&d) : xstrdup("missing");
 	free(path);
 	return hex;
 }
