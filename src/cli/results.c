@@ -59,6 +59,7 @@ int results_reuse(struct store *st, const char *key, struct finding_list *found,
 
 int results_remember(struct store *st, const char *key, long run, const struct analyze_stats *stats)
 {
-	struct stored_results r = {.run = run, .programs = stats->programs, .threads = stats->threads};
+	struct stored_results r = {.run = run, .programs = stats->programs, .threads = stats->threads,
+	                           .truncated = stats->truncated};
 	return key && run > 0 ? store_results_put(st, key, &r) : 0;
 }
