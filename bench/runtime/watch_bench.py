@@ -4,8 +4,10 @@ natively, with libtsafe-rt.so preloaded (the runtime as `tsafe run` uses it, not
 watched), and with the runtime watching candidates (TSAFE_WATCH). Medians of paired runs
 (native and the tool back to back, alternating order).
 
-  bench/runtime/watch_bench.py [--reps 7] [--max-cands 64] [-o table.md]
-      [--pigz /tmp/pigz/pigz --pigz-input FILE [--pigz-tsan TSAN_BUILD --vg-input SMALL]]
+  bench/runtime/watch_bench.py [--reps 7] [--max-cands 64] [--tools] [--malloc] [--only NAME]
+      [-o table.md]
+      [--pigz /tmp/pigz/pigz --pigz-input FILE [--pigz-db SCAN_DB]
+       [--pigz-tsan TSAN_BUILD --vg-input SMALL]]
 
 The candidates are every writable object in the program's own symbol table (nm: data and
 bss), up to --max-cands, each watched as its first naturally aligned word for reads and
@@ -15,10 +17,24 @@ few a scan would name. The runtime rotates them through the four debug registers
 slices of TSAFE_WATCH_SLICE_MS (50 ms), so each candidate is watched about 4/N of the run.
 Runs with the watch engine also report the traps taken (from the logs).
 
+The table also says what share of the threads' time periods had their watches armed:
+a thread that context-switches often rests them to keep their cost (the kernel saves and
+restores armed debug registers at every switch) within 3% of its CPU time
+(runtime/watch_budget.c).
+
+With --tools, each benchmark also runs smaller (Valgrind would take minutes) natively,
+as a -fsanitize=thread build, under Helgrind, DRD and the runtime watching: wall ratios
+side by side.
+
+With --malloc, malloc_cost.c (malloc/free pairs) runs natively, under the runtime, and
+with heap candidates watched whose allocation sites are not its calls: what interposing
+malloc costs an allocation that is not a candidate's.
+
 With --pigz, pigz -p 4 also runs under the whole `tsafe run` (the CLI picks the
-candidates itself: without race findings of a scan it watches pigz's own variables,
-sampled), and, on the smaller --vg-input, natively, under Helgrind, DRD and as a
-ThreadSanitizer build (--pigz-tsan), for the side-by-side table.
+candidates itself: the race findings of the scan in --pigz-db, else pigz's own variables,
+sampled; the table says how many it watched), and, on the smaller --vg-input, natively,
+under Helgrind, DRD and as a ThreadSanitizer build (--pigz-tsan), for the side-by-side
+table.
 """
 import argparse
 import os
@@ -148,9 +164,22 @@ def pigz_tools(a, tmp):
     rows = []
     tsafe = os.path.join(os.path.dirname(a.lib), "..", "tsafe")
     db = os.path.join(tmp, "pigz.db")
+    root = []
+    if a.pigz_db:
+        shutil.copy(a.pigz_db, db)   # the scan's race findings are the candidates
+        root = ["--root", os.path.dirname(os.path.realpath(a.pigz))]   # the scan's root
     args = ["-p", "4", "-c", "-k"]
+    said = subprocess.run([tsafe, "run", "--db", db, *root, "--fail-on", "never", "--", a.pigz,
+                           *args, a.pigz_input], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True).stderr
+    summary = [l for l in said.splitlines() if l.startswith("tsafe: watch: ") and
+               ("candidates," in l or "no race candidates" in l)]
+    watched = [l for l in said.splitlines() if "not seen racing" in l or "confirmed (" in l]
+    rows.append(f"| (what the watch engine did) | {' '.join(summary) or 'nothing'}; "
+                f"{len(watched)} candidates watched, e.g. '{watched[0][-90:] if watched else ''}' |")
+    print(rows[-1], flush=True)
     for label, extra in (("tsafe run (watch on)", []), ("tsafe run --no-watch", ["--no-watch"])):
-        cmd = [tsafe, "run", "--db", db, "--fail-on", "never", *extra, "--", a.pigz, *args,
+        cmd = [tsafe, "run", "--db", db, *root, "--fail-on", "never", *extra, "--", a.pigz, *args,
                a.pigz_input]
         n, t, r, c = median_ratio([a.pigz, *args, a.pigz_input], cmd, a.reps)
         rows.append(f"| {label} | {os.path.getsize(a.pigz_input) >> 20} MB | {n:.2f} s | "
@@ -163,8 +192,8 @@ def pigz_tools(a, tmp):
              ("DRD", ["valgrind", "--tool=drd", "-q", *small])]
     if a.pigz_tsan:
         tools.append(("ThreadSanitizer", [a.pigz_tsan, *args, a.vg_input]))
-    tools.append(("tsafe run (watch on)", [tsafe, "run", "--db", db, "--fail-on", "never", "--",
-                                           *small]))
+    tools.append(("tsafe run (watch on)", [tsafe, "run", "--db", db, *root, "--fail-on", "never",
+                                           "--", *small]))
     for label, cmd in tools:
         reps = 3 if label in ("Helgrind", "DRD") else a.reps
         n, t, r, c = median_ratio(small, cmd, reps, {"TSAN_OPTIONS": "report_bugs=0"})
@@ -184,6 +213,8 @@ def other_tools(a, tmp):
     build), Helgrind, DRD and the runtime watching its variables: median wall ratios."""
     rows = []
     for label, prog, _ in BENCHMARKS:
+        if a.only and label not in a.only:
+            continue
         src = os.path.join(HERE, prog + ".c")
         exe = build(src, os.path.join(tmp, prog + ".small"))
         tsan = os.path.join(tmp, prog + ".tsan")
@@ -212,6 +243,45 @@ def other_tools(a, tmp):
     return rows
 
 
+def text_bounds(exe):
+    """The link address range of exe's .text."""
+    for row in subprocess.run(["objdump", "-h", exe], capture_output=True, text=True).stdout.splitlines():
+        parts = row.split()
+        if len(parts) > 3 and parts[1] == ".text":
+            return int(parts[3], 16), int(parts[3], 16) + int(parts[2], 16)
+    sys.exit(f"watch_bench: no .text in {exe}")
+
+
+def malloc_cost(a, tmp):
+    """ns per malloc+free pair: native, the runtime, and heap candidates watched whose sites
+    are elsewhere (their code's bounds outside the program's calls, or around them)."""
+    exe = build(os.path.join(HERE, "malloc_cost.c"), os.path.join(tmp, "malloc_cost"))
+    lo, hi = text_bounds(exe)
+    real = os.path.realpath(exe)
+    files = {}
+    for name, ranges in (("outside", [(1, 2)]), ("inside", [(lo, lo + 1), (hi - 1, hi)])):
+        files[name] = os.path.join(tmp, f"malloc.{name}.cands")
+        with open(files[name], "w") as f:
+            f.write("tsafe-watch 2\nH 0 8 1 0 0\n" +
+                    "".join(f"S 0 {x:x} {y:x} {real}\n" for x, y in ranges))
+    cells = {k: [] for k in ("native", "runtime", "outside", "inside")}
+    with tempfile.TemporaryDirectory() as logs:
+        envs = {"native": None, "runtime": {"LD_PRELOAD": a.lib, "TSAFE_RT_OUT": logs}}
+        for name, path in files.items():
+            envs[name] = {"LD_PRELOAD": a.lib, "TSAFE_RT_OUT": logs, "TSAFE_WATCH": path}
+        for _ in range(a.reps):
+            for k, e in envs.items():
+                out = subprocess.run([exe], capture_output=True, text=True,
+                                     env=dict(os.environ, **(e or {}))).stdout
+                cells[k].append(float(out))
+    med = {k: statistics.median(v) for k, v in cells.items()}
+    row = (f"| malloc+free pair | {med['native']:.1f} ns | +{med['runtime'] - med['native']:.1f} ns "
+           f"| +{med['outside'] - med['native']:.1f} ns | +{med['inside'] - med['native']:.1f} ns |")
+    print(row, flush=True)
+    return ["| allocation | native | runtime | heap candidates, calls outside their sites' "
+            "bounds | inside the bounds, not a site |", "|---|---|---|---|---|", row]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--lib", default=os.path.join(ROOT, "build", "runtime", "libtsafe-rt.so"))
@@ -220,15 +290,22 @@ def main():
     ap.add_argument("--pigz", help="a pigz binary (built with -g)")
     ap.add_argument("--pigz-input", help="the file pigz -p 4 compresses")
     ap.add_argument("--pigz-tsan", help="pigz built with -fsanitize=thread")
+    ap.add_argument("--pigz-db", help="a database holding `tsafe scan` of pigz (its race findings "
+                    "are the candidates; without it the engine watches pigz's own variables)")
     ap.add_argument("--vg-input", help="a smaller file for Helgrind, DRD and ThreadSanitizer")
+    ap.add_argument("--only", action="append", help="only this benchmark (repeatable)")
+    ap.add_argument("--malloc", action="store_true",
+                    help="also what an allocation costs with heap candidates watched")
     ap.add_argument("--tools", action="store_true",
                     help="also the three benchmarks, smaller, under ThreadSanitizer, Helgrind, DRD")
     ap.add_argument("-o", "--output")
     a = ap.parse_args()
-    rows, pigz_rows, tool_rows = [], [], []
+    rows, pigz_rows, tool_rows, malloc_rows = [], [], [], []
     with tempfile.TemporaryDirectory(prefix="tsafe-watch-bench-") as tmp:
         runs = []
         for label, prog, args in BENCHMARKS:
+            if a.only and label not in a.only:
+                continue
             exe = build(os.path.join(HERE, prog + ".c"), os.path.join(tmp, prog))
             runs.append((label, exe, [exe, *args]))
         if a.pigz and a.pigz_input:
@@ -244,6 +321,8 @@ def main():
             print(rows[-1], flush=True)
         if a.tools:
             tool_rows = other_tools(a, tmp)
+        if a.malloc:
+            malloc_rows = malloc_cost(a, tmp)
     head = ["| benchmark | native | runtime, nothing watched | runtime + watch | runtime + watch, "
             "CPU | candidates | armed | traps (median) |", "|---|---|---|---|---|---|---|---|"]
     table = "\n".join(head + rows)
@@ -255,6 +334,8 @@ def main():
         table += ("\n\n| benchmark (smaller) | native | ThreadSanitizer (rebuilt) | Helgrind | DRD "
                   "| runtime + watch |\n|---|---|---|---|---|---|\n")
         table += "\n".join(tool_rows)
+    if malloc_rows:
+        table += "\n\n" + "\n".join(malloc_rows)
     print(table)
     if a.output:
         with open(a.output, "w") as f:
