@@ -373,6 +373,8 @@ void fnptr_note_unresolved(struct analysis *a, const struct activation *f, const
 int fnptr_unresolved(const struct analysis *a, int i, const struct event **ev,
                      const struct function **fn);
 void check_unresolved_threads(struct analysis *a);
+/* callbacks.c: functions handed to code outside the program that no root reaches. */
+void check_unfollowed_callbacks(struct analysis *a);
 
 /* prethread.c */
 void prethread_build(struct analysis *a);
