@@ -162,6 +162,17 @@ struct activation {
 	struct context *ctx;
 	int pre;                     /* reached before the context created any thread */
 	const unsigned char *after;  /* prethread.c: per event pos of fn, after a creation */
+	struct take_state *takes;    /* handover.c: the objects fn takes out of containers */
+};
+
+/* handover.c: per frame, each EV_TAKE of its function and whether the object taken is
+ * surely the taker's (decided when the walk reaches the take). */
+struct take_state {
+	struct {
+		const struct event *ev;
+		int verdict;
+	} *v;
+	int n, cap;
 };
 
 enum ctx_kind { CTX_MAIN, CTX_THREAD, CTX_ISOLATED };
@@ -375,6 +386,18 @@ int fnptr_unresolved(const struct analysis *a, int i, const struct event **ev,
 void check_unresolved_threads(struct analysis *a);
 /* callbacks.c: functions handed to code outside the program that no root reaches. */
 void check_unfollowed_callbacks(struct analysis *a);
+
+/* handover.c */
+void takes_init(struct take_state *t, const struct function *fn);
+void takes_free(struct take_state *t);
+/* At an EV_TAKE with state s before it: owned when a lock is held for sure and nothing
+ * since the slot was read can have released one. */
+void takes_visit(const struct analysis *a, const struct activation *f, const struct event *ev,
+                 const struct lstate *s);
+/* A path rooted at a taken object ("l:F:v@take…"): 0 when it is the taker's own (name it
+ * as a local), else appends what the slot designated (1) or nothing (-1: no object). */
+int takes_resolve(const struct activation *f, const char *path, struct strbuf *sb,
+                  int (*frame_path_sb)(const struct activation *, const char *, struct strbuf *));
 
 /* prethread.c */
 void prethread_build(struct analysis *a);

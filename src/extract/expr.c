@@ -139,8 +139,10 @@ static void walk_assign(struct xfn *f, CXCursor e, enum use use)
 		long long value;
 		if (ev && use == U_WRITE && constant_value(rhs, &value))
 			ev->api = xasprintf("=%lld", value);   /* two threads storing it lose nothing */
-		if (use == U_WRITE)
+		if (use == U_WRITE) {
 			note_store(f, l, rhs);
+			note_take(f, l, rhs);
+		}
 		if (local && use == U_WRITE) {
 			set_alias(f, clang_getCursorReferenced(l), rhs);
 			note_struct_copy(f, clang_getCursorReferenced(l), rhs);

@@ -60,6 +60,9 @@ struct local {
 	char *alias_field;    /* field its value was read from (fp = job->run): "struct job.run" */
 	char *copy_of;        /* a struct local: path of the object it was copied from */
 	int heap_loop;        /* loop serial in which it was last assigned a malloc, or 0 */
+	int alias_pos;        /* pos of the first event after the assignment that set alias */
+	int writes;           /* its initializer, assignments, ++ and -- (prepass.c) */
+	unsigned value_flags; /* EVF_RET_* of the value of its only write, when a constant */
 	int ret_call;         /* 1 + pos of the call whose result it was last assigned, or 0 */
 	struct named_decl *fns;   /* functions assigned to it (function pointers) */
 	int nfns, fns_cap;
@@ -190,6 +193,10 @@ char *pointer_slot(struct xfn *f, CXCursor fn_expr);
 char *pointer_field(struct xfn *f, CXCursor fn_expr);
 char *copied_member_path(struct xfn *f, CXCursor e);
 void note_struct_copy(struct xfn *f, CXCursor var, CXCursor value);
+
+/* takes.c — ownership transfer: `v = P; … P = v->next;` unlinks the object v holds from
+ * the container slot P; v then names the taken object, "l:FUNC:v@take" (EV_TAKE). */
+void note_take(struct xfn *f, CXCursor lhs, CXCursor rhs);
 
 /* calls.c — calls, locks, threads, condition variables */
 void walk_call(struct xfn *f, CXCursor call);

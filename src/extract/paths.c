@@ -366,4 +366,5 @@ void set_alias(struct xfn *f, CXCursor var, CXCursor value)
 	l->alias_class = cls;
 	l->alias_field = pointer_field(f, value);
 	l->heap_loop = heap_loop;
+	l->alias_pos = f->pos;
 }

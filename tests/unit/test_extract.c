@@ -336,6 +336,46 @@ static void test_project_wrappers(void **state)
 	unload(tu);
 }
 
+static int ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), m = strlen(tail);
+	return n >= m && !strcmp(s + n - m, tail);
+}
+
+/* v = P; P = v->next; unlinks what v holds: v names the taken object from then on (EV_TAKE);
+ * a store of anything else into P (a push) takes nothing. */
+static void test_takes(void **state)
+{
+	(void)state;
+	struct tu_facts *tu = load(FIXTURE("takes.c"));
+	const struct function *g = fn_named(tu, "pop_global");
+	const struct event *t = must(g, EV_TAKE, 18, NULL);
+	assert_true(ends_with(t->path, "takes.c:head"));
+	assert_string_equal(t->arg, "l:pop_global:n@take");
+	assert_true(atoi(t->api) > 0 && atoi(t->api) < t->pos);
+	assert_string_equal(must(g, EV_ACCESS, 19, NULL)->path, "l:pop_global:n@take*.v");
+	const struct function *f = fn_named(tu, "pop_field");
+	assert_string_equal(must(f, EV_TAKE, 26, NULL)->path, "p:0*.head");
+	assert_string_equal(must(f, EV_ACCESS, 27, NULL)->path, "l:pop_field:n@take*.v");
+	const struct function *r = fn_named(tu, "replace");
+	assert_int_equal(count_kind(r, EV_TAKE), 0);
+	assert_true(ends_with(must(r, EV_ACCESS, 34, NULL)->path, "takes.c:head*.v"));
+	unload(tu);
+}
+
+/* A local written once with a constant is that constant where it is returned. */
+static void test_status_local(void **state)
+{
+	(void)state;
+	struct tu_facts *tu = load(FIXTURE("takes.c"));
+	const struct function *once = fn_named(tu, "status_once");
+	assert_true(must(once, EV_RETURN, 41, NULL)->flags & EVF_RET_ZERO);
+	assert_true(must(once, EV_RETURN, 42, NULL)->flags & EVF_RET_NONZERO);
+	const struct function *twice = fn_named(tu, "status_twice");
+	assert_false(must(twice, EV_RETURN, 50, NULL)->flags & (EVF_RET_ZERO | EVF_RET_NONZERO));
+	unload(tu);
+}
+
 static void test_cond_wait_in_loop(void **state)
 {
 	(void)state;
@@ -896,6 +936,8 @@ int main(void)
 		cmocka_unit_test(test_lock_through_alias_and_macro),
 		cmocka_unit_test(test_lock_through_value_expressions),
 		cmocka_unit_test(test_project_wrappers),
+		cmocka_unit_test(test_takes),
+		cmocka_unit_test(test_status_local),
 		cmocka_unit_test(test_cond_wait_in_loop),
 		cmocka_unit_test(test_thread_create),
 		cmocka_unit_test(test_thread_join_detach_exit),
