@@ -2,9 +2,9 @@
  * within the call or later from a thread of its own: `event_set(&ev, fd, flags, on_event,
  * conn)`, `signal(SIGTERM, on_term)`, `twalk(root, visit)`. When no root reaches such a
  * function, what it runs is no thread's code and is never checked for races: a clean
- * result must not hide that. Each one whose code (with what it calls) touches globals or
- * statics that the program's analysed threads also use is a note naming it and how much it
- * leaves unchecked, counted on the summary line. A callback reached some other way, or one
+ * result must not hide that. Each one whose code (with what it calls) could race with the
+ * program's analysed threads on a global or static (plain accesses, a write on one side)
+ * is a note naming it and how much it leaves unchecked, counted on the summary line. A callback reached some other way, or one
  * that shares nothing with the threads (a qsort comparator, a crash handler's own state),
  * says nothing; nor does a once routine (pthread_once runs it inside the call). */
 #include <stdlib.h>
@@ -22,25 +22,33 @@ static int named_storage(const char *path)
 	return path && (str_starts(path, "g:") || str_starts(path, "s:") || str_starts(path, "fs:"));
 }
 
-/* The globals and statics (their root object) some analysed thread accesses. */
+enum { USED = 1, WRITTEN = 2 };    /* how the analysed threads access a global */
+
+/* The globals and statics some analysed thread accesses, and whether one writes it plainly. */
 static void thread_objects(const struct analysis *a, struct keymap *out)
 {
 	for (int i = 0; i < a->nacc; i++) {
 		const struct access_rec *r = &a->acc[i];
-		if (a->ctxs[r->ctx]->kind == CTX_THREAD && named_storage(r->object))
-			keymap_put_str(out, r->object, 1);
+		if (a->ctxs[r->ctx]->kind != CTX_THREAD || !named_storage(r->object))
+			continue;
+		int how = USED;
+		keymap_get_str(out, r->object, &how);
+		keymap_put_str(out, r->object, how | (r->write && !r->atomic ? WRITTEN : 0));
 	}
 }
 
-/* Accesses of fn to objects the threads use. */
+/* Accesses of fn that could race with the threads': plain, to a global they use, and a
+ * write on one side at least (reading what the threads only read is no race). */
 static int shared_with_threads(const struct function *fn, const struct keymap *objects)
 {
 	int n = 0;
 	for (int b = 0; b < fn->nblocks; b++)
 		for (int e = 0; e < fn->blocks[b].nevents; e++) {
 			const struct event *ev = &fn->blocks[b].events[e];
-			n += ev->kind == EV_ACCESS && named_storage(ev->path) &&
-			     keymap_get_str(objects, ev->path, NULL);
+			int how;
+			if (ev->kind == EV_ACCESS && !(ev->flags & EVF_ATOMIC) && named_storage(ev->path) &&
+			    keymap_get_str(objects, ev->path, &how))
+				n += (ev->flags & EVF_WRITE) || (how & WRITTEN);
 		}
 	return n;
 }
@@ -75,7 +83,7 @@ static void note_callback(struct analysis *a, const struct function *caller, con
 {
 	char *msg = xasprintf("'%s' is handed to '%s', outside the program, which calls it back: "
 	                      "tsafe does not follow it, so it and what it calls (%d function%s, "
-	                      "%d access%s to state the program's threads use) are not checked "
+	                      "%d access%s that could race with the program's threads) are not checked "
 	                      "for races", cb->fn->name, call->name ? call->name : "?", functions,
 	                      functions == 1 ? "" : "s", shared, shared == 1 ? "" : "es");
 	struct finding *f = emit_finding(a, "callback-unfollowed", msg, cb->fn->name);
