@@ -15,8 +15,10 @@ static void free_records(struct analysis *a)
 	for (int i = 0; i < a->nmis; i++)
 		free(a->mis[i].stack);
 	free(a->mis);
-	for (int i = 0; i < a->njoins; i++)
+	for (int i = 0; i < a->njoins; i++) {
 		free(a->joins[i].handle);
+		free(a->joins[i].slot_handle);
+	}
 	free(a->joins);
 	for (int i = 0; i < a->nctxs; i++) {
 		struct context *c = a->ctxs[i];
