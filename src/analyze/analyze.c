@@ -80,6 +80,7 @@ int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o
 	check_misuse(&a);
 	check_thread_leaks(&a);
 	check_unresolved_threads(&a);
+	check_unfollowed_callbacks(&a);
 	finding_list_finish(out, first_new, o->root);
 	if (stats) {
 		memset(stats, 0, sizeof *stats);

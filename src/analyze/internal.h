@@ -392,6 +392,8 @@ void fnptr_note_unresolved(struct analysis *a, const struct activation *f, const
 int fnptr_unresolved(const struct analysis *a, int i, const struct event **ev,
                      const struct function **fn);
 void check_unresolved_threads(struct analysis *a);
+/* callbacks.c: functions handed to code outside the program that no root reaches. */
+void check_unfollowed_callbacks(struct analysis *a);
 
 /* results.c: t = f(…) where every return of f hands back one object: t points to it (in
  * root terms). A join of "t*REST" names handle OBJECT REST for each object t was given. */
