@@ -274,20 +274,22 @@ static int analyse(struct scan_args *a, struct store *st, struct scan_pool *pool
 	return 0;
 }
 
-/* Creation sites whose start routine the analysis could not follow (each one a finding,
- * so a reused analysis knows them too). */
-static int unfollowed_threads(const struct finding_list *found)
+/* What the analysis could not follow, by rule: creation sites whose start routine it could
+ * not resolve, callbacks outside code calls back (each one a finding, so a reused analysis
+ * knows them too). */
+static int count_rule(const struct finding_list *found, const char *rule)
 {
 	int n = 0;
 	for (int i = 0; i < found->n; i++)
-		n += str_eq(found->items[i].rule, "thread-unresolved");
+		n += str_eq(found->items[i].rule, rule);
 	return n;
 }
 
 static void print_summary(const struct compile_db *db, int cached, const struct analyze_stats *s,
                           const struct finding_list *found, long reused_run, const struct timespec *t0)
 {
-	int nfound = found->n, unfollowed = unfollowed_threads(found);
+	int nfound = found->n, unfollowed = count_rule(found, "thread-unresolved");
+	int callbacks = count_rule(found, "callback-unfollowed");
 	fprintf(stderr, "tsafe: %d translation unit%s (%d from cache), %d program%s, %d thread%s, "
 	        "%d finding%s", db->n, db->n == 1 ? "" : "s", cached, s->programs,
 	        s->programs == 1 ? "" : "s", s->threads, s->threads == 1 ? "" : "s", nfound,
@@ -295,6 +297,9 @@ static void print_summary(const struct compile_db *db, int cached, const struct 
 	if (unfollowed)
 		fprintf(stderr, ", %d thread creation%s not followed (their threads are not analysed)",
 		        unfollowed, unfollowed == 1 ? "" : "s");
+	if (callbacks)
+		fprintf(stderr, ", %d callback%s of outside code not followed (not analysed for races)",
+		        callbacks, callbacks == 1 ? "" : "s");
 	if (reused_run > 0)
 		fprintf(stderr, " (nothing changed: analysis of run %ld reused)", reused_run);
 	fprintf(stderr, " in %.2f s\n", seconds_since(t0));
@@ -336,13 +341,16 @@ static int analyse_and_store(struct scan_args *a, struct store *st, struct compi
 		res.reused = prev.run;
 		stats.programs = prev.programs;
 		stats.threads = prev.threads;
+		stats.truncated = prev.truncated;
 	} else if (analyse(a, st, &pool, cfg, &res, &stats)) {
 		goto out;
 	}
 	print_summary(db, cached, &stats, &res.found, res.reused, &t0);
 	long run;
 	rc = store_and_print(a, st, &res, argc, argv, problems == 0, &run);
-	if (rc != EXIT_TOOL && !reused && !stats.truncated && results_remember(st, key, run, &stats))
+	/* A truncated analysis is remembered too: its budget counts work, not time, so the same
+	 * inputs are cut the same way again (and the summary says so either way). */
+	if (rc != EXIT_TOOL && !reused && results_remember(st, key, run, &stats))
 		rc = cli_error("storing findings in '%s' failed: %s", a->out.db, store_errmsg(st));
 out:
 	free(key);

@@ -113,7 +113,7 @@ static const char *const ev_names[] = {
 	[EV_COND_SIGNAL] = "cond-signal", [EV_RETURN] = "return",
 	[EV_STORE] = "store",
 	[EV_ASSUME] = "assume",          [EV_TAKE] = "take",
-	[EV_DECLARE] = "declare",
+	[EV_PUT] = "put",                [EV_DECLARE] = "declare",
 };
 
 static const char *const lock_kind_names[] = {
