@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "sys.h"
 #include "watch.h"
 
 struct rt_watch_target rt_watch_targets[RT_WATCH_MAX_TARGETS];
@@ -209,16 +210,16 @@ static void make_groups(void)
 
 int rt_watch_load_targets(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = rt_sys_open(path, O_RDONLY | O_CLOEXEC, 0);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size <= 0) {
 		if (fd >= 0)
-			close(fd);
+			rt_sys_close(fd);
 		return -1;
 	}
 	size_t size = (size_t)st.st_size;
 	const char *data = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
+	rt_sys_close(fd);
 	if (data == MAP_FAILED)
 		return -1;
 	const char *p = data, *end = data + size;
