@@ -138,6 +138,11 @@ def test_one_bug_one_finding():
           f"Helgrind's lock-order error joins the static and runtime inversion: {inv['engines']}")
     text = tsafe("report", "--db", db).stdout
     check("seen by: drd, helgrind, runtime, static (confirmed)" in text, "the text says which engines saw it")
+    sarif = json.loads(tsafe("report", "--db", db, "--format", "sarif").stdout)
+    messages = [r["message"]["text"] for r in sarif["runs"][0]["results"]
+                if r["ruleId"] == "lock-leak" and not r.get("suppressions")]
+    check(any("(seen by drd, helgrind, runtime, static" in m for m in messages),
+          f"the SARIF message of the merged lock-leak says which engines saw it: {messages}")
     for f in findings:
         for loc in f["locations"]:
             st = loc.get("stack") or []
