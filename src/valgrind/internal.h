@@ -124,4 +124,16 @@ char *vg_without_addresses(const char *text);   /* "lock at 0x10C0C0" -> "lock" 
  * second acquisitions was a trylock (which cannot wait, so the cycle cannot deadlock). */
 void vg_trylock_benign(struct vg_build *b, const struct vg_error *e);
 
+/* ---- vgecho.c ---- */
+/* The objects destroyed while in use so far in one process (by address). */
+struct vg_echoes {
+	struct vg_destroyed { unsigned long long addr; int index; } *destroyed;
+	int n;
+};
+/* Takes the findings l->items[from..] of error e: a destroy-in-use is remembered; a later
+ * misuse error on the same address is marked likely benign as its echo. */
+void vg_echoes_take(struct vg_echoes *ec, const struct vg_error *e, struct finding_list *l,
+                    int from);
+void vg_echoes_reset(struct vg_echoes *ec);   /* frees; a new process starts empty */
+
 #endif
