@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "rt.h"
+#include "watch.h"
 
 long rt_deadlock_ms = 1000;
 static int reporting;
@@ -185,6 +186,8 @@ int rt_block(struct rt_thread *t, void *lock, int kind, uint32_t cls, unsigned h
 	__atomic_store_n(&t->waiting_on, lock, __ATOMIC_RELEASE);
 	int r = wait_watched(t, lock, wait, NULL);
 	__atomic_store_n(&t->waiting_on, NULL, __ATOMIC_RELEASE);
+	if (RT_UNLIKELY(rt_watch_on))
+		rt_watch_woke();       /* a thread that blocks often: its watches' budget */
 	return r;
 }
 

@@ -270,10 +270,13 @@ struct rt_watch_count {
 	uint32_t target, hits;
 };
 
-/* At exit: the traps of every target that took any (hits not all written as records). */
+/* At exit: the traps of every target that took any (hits not all written as records),
+ * and the threads' tick periods armed and rested (a thread that switches often rests its
+ * watches to bound their cost): the share of the time the targets were really armed. */
 struct rt_watch_end {
 	struct rt_rec h;
 	uint64_t at_ns;           /* CLOCK_MONOTONIC */
+	uint64_t armed_ticks, rested_ticks;
 	uint32_t n, pad;
 	struct rt_watch_count t[];
 };

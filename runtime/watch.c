@@ -33,7 +33,8 @@
 #define RT_WATCH_SLICE_MS 50              /* a group stays armed this long (wall) */
 #define RT_WATCH_STACKS 64                /* hits per target recorded with a stack */
 #define RT_WATCH_FD_FLOOR 600             /* our descriptors live above the program's */
-#define COOKIE_TICK 0xffffu
+#define RT_WATCH_WAKES 256                /* wake-ups that end a budget period */
+#define TICK_MAGIC 0x74736166             /* "tsaf": the tick timer's sival_int */
 #ifndef TRAP_PERF
 #define TRAP_PERF 6
 #endif
@@ -45,6 +46,7 @@ struct wslot {
 	int fd, wfd;            /* the trapping watch; the write counter (-1 when W only) */
 	uint64_t id, wid;       /* their events' ids: the descriptors are still ours */
 	int target;             /* index in rt_watch_targets */
+	uint64_t addr;          /* the address armed (a heap word moves with its blocks) */
 	int disabled;           /* spent: off until the next tick */
 	int traps;              /* since the last tick */
 	uint64_t writes;        /* the counter's value at the last trap */
@@ -52,9 +54,14 @@ struct wslot {
 
 struct wthread {
 	int open;
-	int tick_fd;
-	uint64_t tick_id;
+	int tick_timer;         /* the POSIX CPU-time timer of the tick, -1 none */
 	int group;              /* armed, -1 none */
+	int busy;               /* arming outside the handler: a tick now leaves it alone */
+	int refreshed;          /* re-armed for a moved heap word since the last tick */
+	int heap_words;         /* the armed group holds heap words */
+	uint32_t heap_gen;      /* rt_watch_heap_gen when armed */
+	struct rt_watch_budget budget;   /* resting when it switches often */
+	uint32_t wakes;         /* wake-ups from blocking waits since the period began */
 	int nslots;
 	struct wslot slot[RT_WATCH_REGS];
 };
@@ -88,15 +95,15 @@ static void attr_base(struct perf_event_attr *a)
 	a->exclude_hv = 1;
 }
 
-/* A watch on target t: trapping (cookie) or only counting writes. */
-static int open_watch(const struct rt_watch_target *t, int type, uint64_t cookie)
+/* A watch on len bytes at addr: trapping (cookie) or only counting writes. */
+static int open_watch(uint64_t addr, int len, int type, uint64_t cookie)
 {
 	struct perf_event_attr a;
 	attr_base(&a);
 	a.type = PERF_TYPE_BREAKPOINT;
 	a.bp_type = (uint32_t)type;
-	a.bp_addr = t->addr;
-	a.bp_len = t->len;
+	a.bp_addr = addr;
+	a.bp_len = (uint64_t)len;
 	if (cookie) {
 		a.sample_period = 1;
 		a.sigtrap = 1;
@@ -106,17 +113,35 @@ static int open_watch(const struct rt_watch_target *t, int type, uint64_t cookie
 	return perf_open(&a);
 }
 
+/* The tick: a POSIX timer on the thread's CPU time (user and system), signalling this
+ * thread with SIGTRAP. Not a perf task-clock event: that one's timer is stopped and
+ * restarted at every context switch (about 2 us each in a VM, doubling the time of a
+ * thread that switches 300,000 times a second) and counts only user time when the kernel
+ * is excluded; a CPU-time timer is checked at the scheduler's tick, and costs nothing at a
+ * switch. Raw system calls: glibc's timer_create may allocate. -1 when refused. */
 static int open_tick(void)
 {
-	struct perf_event_attr a;
-	attr_base(&a);
-	a.type = PERF_TYPE_SOFTWARE;
-	a.config = PERF_COUNT_SW_TASK_CLOCK;
-	a.sample_period = RT_WATCH_TICK_NS;
-	a.sigtrap = 1;
-	a.remove_on_exec = 1;
-	a.sig_data = COOKIE_TICK;
-	return perf_open(&a);
+	struct sigevent ev;
+	memset(&ev, 0, sizeof ev);
+	ev.sigev_notify = SIGEV_THREAD_ID;
+	ev.sigev_signo = SIGTRAP;
+	ev.sigev_value.sival_int = TICK_MAGIC;
+	ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	int id = -1;
+	if (syscall(SYS_timer_create, CLOCK_THREAD_CPUTIME_ID, &ev, &id) != 0)
+		return -1;
+	struct itimerspec its = {{0, RT_WATCH_TICK_NS}, {0, RT_WATCH_TICK_NS}};
+	if (syscall(SYS_timer_settime, id, 0, &its, NULL) != 0) {
+		syscall(SYS_timer_delete, id);
+		return -1;
+	}
+	return id;
+}
+
+static int is_tick(const siginfo_t *si)
+{
+	return si->si_code == SI_TIMER && si->si_value.sival_int == TICK_MAGIC && wt.open &&
+	       wt.tick_timer >= 0 && si->si_timerid == wt.tick_timer;
 }
 
 static uint64_t event_id(int fd)
@@ -165,34 +190,69 @@ static void disarm(void)
 	wt.group = -1;
 }
 
+/* The registers the armed slots take. */
+static int armed_regs(void)
+{
+	int n = 0;
+	for (int i = 0; i < wt.nslots; i++)
+		n += wt.slot[i].wfd >= 0 ? 2 : 1;
+	return n;
+}
+
+/* Every slot on (also those spent by a trap), or every slot off (resting). */
+static void switch_slots(int on)
+{
+	unsigned long request = on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE;
+	for (int i = 0; i < wt.nslots; i++) {
+		struct wslot *s = &wt.slot[i];
+		s->traps = 0;
+		if (s->disabled == !on || !ours(s->fd, s->id) || ioctl(s->fd, request, 0) != 0)
+			continue;
+		s->disabled = !on;
+		switch_event(s->wfd, s->wid, request);
+	}
+}
+
 static void arm(int g)
 {
 	disarm();
+	wt.heap_gen = __atomic_load_n(&rt_watch_heap_gen, __ATOMIC_ACQUIRE);
+	wt.heap_words = 0;
 	for (int i = rt_watch_group_first[g]; i < rt_watch_group_first[g + 1]; i++) {
 		const struct rt_watch_target *t = &rt_watch_targets[i];
 		struct wslot *s = &wt.slot[wt.nslots];
+		uint64_t addr = __atomic_load_n(&t->addr, __ATOMIC_ACQUIRE);
+		int len = t->len;
+		wt.heap_words |= t->site >= 0;
+		if (t->site >= 0) {
+			len = rt_watch_packed_len(addr);
+			addr = rt_watch_packed_addr(addr);
+		}
 		/* One slot per word: two watches on one word trap together, and the second
 		 * SIGTRAP is merged into the first, leaving that slot's write count stale (its
 		 * next read would pass for a write). */
-		int taken = 0;
+		int taken = !addr;
 		for (int k = 0; k < wt.nslots && !taken; k++)
-			taken = rt_watch_targets[wt.slot[k].target].addr == t->addr;
+			taken = wt.slot[k].addr == addr;
 		if (taken)
 			continue;
-		s->fd = open_watch(t, t->rw ? HW_BREAKPOINT_RW : HW_BREAKPOINT_W,
+		s->fd = open_watch(addr, len, t->rw ? HW_BREAKPOINT_RW : HW_BREAKPOINT_W,
 		                   (uint64_t)wt.nslots + 1);
 		if (s->fd < 0)
 			break;         /* registers taken (a debugger): this group is partly watched */
-		s->wfd = t->rw ? open_watch(t, HW_BREAKPOINT_W, 0) : -1;
+		s->wfd = t->rw ? open_watch(addr, len, HW_BREAKPOINT_W, 0) : -1;
 		s->id = event_id(s->fd);
 		s->wid = event_id(s->wfd);
 		s->target = i;
+		s->addr = addr;
 		s->disabled = 0;
 		s->traps = 0;
 		s->writes = read_count(s->wfd, s->wid);
 		wt.nslots++;
 	}
 	wt.group = g;
+	if (!wt.budget.armed)
+		switch_slots(0);       /* resting this period */
 }
 
 static int current_group(void)
@@ -205,27 +265,31 @@ static int current_group(void)
 static void close_all(void)
 {
 	disarm();
-	close_ours(wt.tick_fd, wt.tick_id);
-	wt.tick_fd = -1;
+	if (wt.tick_timer >= 0)
+		syscall(SYS_timer_delete, wt.tick_timer);
+	wt.tick_timer = -1;
 	wt.open = 0;
 }
 
-/* The tick: the current group armed, every slot enabled again. */
+/* Whether a heap word of the armed group moved since it was armed. */
+static int heap_moved(void)
+{
+	return wt.heap_words && wt.heap_gen != __atomic_load_n(&rt_watch_heap_gen, __ATOMIC_ACQUIRE);
+}
+
+/* The tick: the current group armed, every slot enabled again, unless the thread rests
+ * this period (watch_budget.c). */
 static void tick(void)
 {
+	if (wt.busy)
+		return;            /* arming outside the handler: the next tick comes soon */
+	wt.refreshed = 0;
+	wt.wakes = 0;
+	int armed = rt_watch_budget_tick(&wt.budget, armed_regs());
 	int g = current_group();
-	if (g != wt.group) {
+	if (g != wt.group || heap_moved())
 		arm(g);
-		return;
-	}
-	for (int i = 0; i < wt.nslots; i++) {
-		struct wslot *s = &wt.slot[i];
-		s->traps = 0;
-		if (s->disabled && ours(s->fd, s->id) && ioctl(s->fd, PERF_EVENT_IOC_ENABLE, 0) == 0) {
-			s->disabled = 0;
-			switch_event(s->wfd, s->wid, PERF_EVENT_IOC_ENABLE);
-		}
-	}
+	switch_slots(armed);
 }
 
 /* The held locks: addresses, bit 0 set for a read hold. */
@@ -261,7 +325,7 @@ static int record_hit(struct wslot *s, uint64_t pc)
 	struct rt_thread *self = rt_tls.self;
 	h.target = t->id;
 	h.thread = self ? self->seq : 0;
-	h.addr = t->addr;
+	h.addr = s->addr;
 	h.pc = pc;
 	h.nlocks = held_locks(self, h.locks);
 	if (self) {
@@ -285,15 +349,16 @@ void rt_watch_trap(int sig, siginfo_t *si, void *uc)
 	/* glibc 2.36 names no field for the cookie: it follows si_addr (offset 24). */
 	uint64_t cookie;
 	memcpy(&cookie, (const char *)si + 24, sizeof cookie);
-	if (si->si_code != TRAP_PERF || !wt.open ||
-	    (cookie != COOKIE_TICK && (cookie < 1 || cookie > RT_WATCH_REGS))) {
+	int ticked = is_tick(si);
+	if (!ticked && (si->si_code != TRAP_PERF || !wt.open || cookie < 1 || cookie > RT_WATCH_REGS)) {
 		rt_watch_program_action(sig, si, uc);
 		return;
 	}
 	int saved = errno;
 	if (!__atomic_load_n(&rt_watch_on, __ATOMIC_ACQUIRE)) {
-		close_all();
-	} else if (cookie == COOKIE_TICK) {
+		if (!wt.busy)
+			close_all();
+	} else if (ticked) {
 		tick();
 	} else if (cookie >= 1 && cookie <= (uint64_t)wt.nslots) {
 		struct wslot *s = &wt.slot[cookie - 1];
@@ -311,6 +376,33 @@ void rt_watch_trap(int sig, siginfo_t *si, void *uc)
 	errno = saved;
 }
 
+void rt_watch_refresh(void)
+{
+	if (!wt.open || wt.busy || wt.refreshed || !heap_moved())
+		return;
+	int saved = errno;
+	wt.busy = 1;
+	wt.refreshed = 1;
+	arm(wt.group >= 0 ? wt.group : current_group());
+	wt.busy = 0;
+	errno = saved;
+}
+
+void rt_watch_woke(void)
+{
+	if (!wt.open || wt.busy || ++wt.wakes < RT_WATCH_WAKES)
+		return;
+	int saved = errno;
+	wt.busy = 1;
+	wt.wakes = 0;
+	int was = wt.budget.armed;
+	int armed = rt_watch_budget_tick(&wt.budget, armed_regs());
+	if (armed != was)
+		switch_slots(armed);   /* a slot spent by a trap stays off until the tick */
+	wt.busy = 0;
+	errno = saved;
+}
+
 void rt_watch_thread_begin(struct rt_thread *t)
 {
 	if (!__atomic_load_n(&rt_watch_on, __ATOMIC_ACQUIRE) || wt.open)
@@ -320,9 +412,11 @@ void rt_watch_thread_begin(struct rt_thread *t)
 	wt.open = 1;
 	wt.group = -1;
 	wt.nslots = 0;
-	wt.tick_fd = open_tick();
-	wt.tick_id = event_id(wt.tick_fd);
+	wt.busy = 1;
+	rt_watch_budget_start(&wt.budget);
+	wt.tick_timer = open_tick();
 	arm(current_group());
+	wt.busy = 0;
 	errno = saved;
 }
 
@@ -365,6 +459,8 @@ static void at_exit(int status, void *arg)
 	struct rt_watch_end *e = (struct rt_watch_end *)buf;
 	memset(e, 0, sizeof *e);
 	e->at_ns = now_ns();
+	e->armed_ticks = __atomic_load_n(&rt_watch_armed_ticks, __ATOMIC_RELAXED);
+	e->rested_ticks = __atomic_load_n(&rt_watch_rested_ticks, __ATOMIC_RELAXED);
 	size_t max = (sizeof buf - sizeof *e) / sizeof e->t[0];
 	for (int i = 0; i < rt_watch_ntargets; i++) {
 		uint32_t hits = __atomic_load_n(&rt_watch_targets[i].hits, __ATOMIC_RELAXED);
@@ -385,6 +481,7 @@ static void after_fork_child(void)
 {
 	if (!wt.open)
 		return;
+	wt.tick_timer = -1;        /* timers are not inherited: the number is not ours here */
 	close_all();
 	rt_watch_thread_begin(rt_tls.self);
 }
@@ -408,8 +505,7 @@ static int traced(void)
 static int probe(void)
 {
 	static long probe_word;
-	struct rt_watch_target t = {.len = sizeof probe_word, .addr = (uintptr_t)&probe_word};
-	int fd = open_watch(&t, HW_BREAKPOINT_W, 1);
+	int fd = open_watch((uintptr_t)&probe_word, sizeof probe_word, HW_BREAKPOINT_W, 1);
 	if (fd < 0)
 		return errno ? errno : EPERM;
 	close(fd);

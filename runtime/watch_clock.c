@@ -169,6 +169,8 @@ void rt_vc_acquire(struct rt_thread *t, const void *obj)
 {
 	if (!on())
 		return;
+	rt_watch_refresh();      /* woken: a block handed over may have moved a heap word */
+	rt_watch_woke();
 	struct rt_vc *v = rt_vc_of(t);
 	struct clock *c = clock_of(obj);
 	unsigned k = cache_slot(obj);

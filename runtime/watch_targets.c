@@ -3,10 +3,12 @@
  * (modules are matched by device and inode, so any path to the file names it), and packed
  * into groups that fit the debug registers, which watch.c arms one group at a time.
  *
- * The file, one target a line after a header line "tsafe-watch 1":
- *     ID LEN RW LINK_ADDR_HEX MODULE_PATH
- * LEN is 1, 2, 4 or 8 and LINK_ADDR aligned to it; RW 1 when reads of it matter. No
- * malloc or stdio here: start-up may run inside the program's first lock call.
+ * The file, after a header line "tsafe-watch 2", one line each:
+ *     T ID LEN RW LINK_ADDR_HEX MODULE_PATH     a word with a static address
+ *     H ID LEN RW OFFSET_HEX SITE               a word of the newest block of a heap site
+ *     S SITE LO_HEX HI_HEX MODULE_PATH          code of heap site SITE (return addresses)
+ * LEN is 1, 2, 4 or 8 and LINK_ADDR (OFFSET) aligned to it; RW 1 when reads of it matter.
+ * No malloc or stdio here: start-up may run inside the program's first lock call.
  */
 #include <fcntl.h>
 #include <link.h>
@@ -18,6 +20,9 @@
 
 struct rt_watch_target rt_watch_targets[RT_WATCH_MAX_TARGETS];
 int rt_watch_ntargets;
+struct rt_watch_range rt_watch_ranges[RT_WATCH_MAX_RANGES];
+int rt_watch_nranges;
+static int nranges_read;
 int rt_watch_ngroups;
 int rt_watch_group_first[RT_WATCH_MAX_TARGETS + 1];
 
@@ -43,62 +48,140 @@ static const char *read_number(const char *p, const char *end, int base, uint64_
 	return p == start ? NULL : p;
 }
 
-/* One line into t; 0, or -1 when malformed. */
-static int parse_line(const char *p, const char *end, struct rt_watch_target *t)
+/* The rest of a line as a module path into out; 0, or -1 when empty or too long. */
+static int read_path(const char *p, const char *end, char *out, size_t size)
 {
-	uint64_t id, len, rw, addr;
-	if (!(p = read_number(p, end, 10, &id)) || !(p = read_number(p, end, 10, &len)) ||
-	    !(p = read_number(p, end, 10, &rw)) || !(p = read_number(p, end, 16, &addr)))
-		return -1;
 	p = skip_space(p, end);
 	size_t n = (size_t)(end - p);
-	if (n == 0 || n >= sizeof t->module || (len != 1 && len != 2 && len != 4 && len != 8) ||
-	    addr % len)
+	if (n == 0 || n >= size)
+		return -1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* A "T" or "H" line into t; 0, or -1 when malformed. */
+static int parse_target(const char *p, const char *end, int heap, struct rt_watch_target *t)
+{
+	uint64_t id, len, rw, addr, site = 0;
+	if (!(p = read_number(p, end, 10, &id)) || !(p = read_number(p, end, 10, &len)) ||
+	    !(p = read_number(p, end, 10, &rw)) || !(p = read_number(p, end, 16, &addr)) ||
+	    (len != 1 && len != 2 && len != 4 && len != 8) || addr % len)
 		return -1;
 	memset(t, 0, sizeof *t);
+	if (heap ? !read_number(p, end, 10, &site) || site > RT_WATCH_MAX_RANGES
+	         : read_path(p, end, t->module, sizeof t->module))
+		return -1;
 	t->id = (uint32_t)id;
 	t->len = (uint16_t)len;
 	t->rw = rw != 0;
+	t->site = heap ? (int32_t)site : -1;
 	t->link_addr = addr;
-	memcpy(t->module, p, n);
-	t->module[n] = '\0';
 	return 0;
 }
 
-struct place_ctx {
-	dev_t dev[RT_WATCH_MAX_TARGETS];
-	ino_t ino[RT_WATCH_MAX_TARGETS];
+/* An "S" line into r; 0, or -1 when malformed. */
+static int parse_range(const char *p, const char *end, struct rt_watch_range *r)
+{
+	uint64_t site, lo, hi;
+	if (!(p = read_number(p, end, 10, &site)) || !(p = read_number(p, end, 16, &lo)) ||
+	    !(p = read_number(p, end, 16, &hi)) || hi <= lo || site > RT_WATCH_MAX_RANGES)
+		return -1;
+	memset(r, 0, sizeof *r);
+	r->site = (int32_t)site;
+	r->lo = lo;
+	r->hi = hi;
+	return read_path(p, end, r->module, sizeof r->module);
+}
+
+static void parse_line(const char *p, const char *end)
+{
+	p = skip_space(p, end);
+	if (p >= end)
+		return;
+	char kind = *p++;
+	if ((kind == 'T' || kind == 'H') && rt_watch_ntargets < RT_WATCH_MAX_TARGETS &&
+	    parse_target(p, end, kind == 'H', &rt_watch_targets[rt_watch_ntargets]) == 0)
+		rt_watch_ntargets++;
+	else if (kind == 'S' && nranges_read < RT_WATCH_MAX_RANGES &&
+	         parse_range(p, end, &rt_watch_ranges[nranges_read]) == 0)
+		nranges_read++;
+}
+
+struct bias_ctx {
+	dev_t dev;
+	ino_t ino;
+	int found;
+	uint64_t bias;
 };
 
-static int place_in(struct dl_phdr_info *info, size_t size, void *arg)
+static int bias_in(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	(void)size;
-	struct place_ctx *c = arg;
+	struct bias_ctx *c = arg;
 	struct stat st;
 	const char *name = info->dlpi_name && *info->dlpi_name ? info->dlpi_name : "/proc/self/exe";
-	if (stat(name, &st) != 0)
+	if (stat(name, &st) != 0 || st.st_dev != c->dev || st.st_ino != c->ino)
 		return 0;
-	for (int i = 0; i < rt_watch_ntargets; i++)
-		if (!rt_watch_targets[i].addr && c->dev[i] == st.st_dev && c->ino[i] == st.st_ino)
-			rt_watch_targets[i].addr = info->dlpi_addr + rt_watch_targets[i].link_addr;
+	c->found = 1;
+	c->bias = info->dlpi_addr;
+	return 1;
+}
+
+/* The load bias of the module at path (matched by device and inode); 0 when it is not
+ * loaded. Consecutive lookups of one path are answered once. */
+static int module_bias(const char *path, uint64_t *bias)
+{
+	static char last[256];
+	static int last_found;
+	static uint64_t last_bias;
+	if (strcmp(path, last) != 0) {
+		struct stat st;
+		struct bias_ctx c = {0};
+		if (stat(path, &st) == 0) {
+			c.dev = st.st_dev;
+			c.ino = st.st_ino;
+			dl_iterate_phdr(bias_in, &c);
+		}
+		strncpy(last, path, sizeof last - 1);
+		last_found = c.found;
+		last_bias = c.bias;
+	}
+	*bias = last_bias;
+	return last_found;
+}
+
+static int site_placed(int32_t site)
+{
+	for (int i = 0; i < rt_watch_nranges; i++)
+		if (rt_watch_ranges[i].site == site)
+			return 1;
 	return 0;
 }
 
-/* Keeps the targets whose module is loaded, in file order. */
+/* Keeps the ranges and targets whose module is loaded, in file order; a heap word is
+ * kept when its site is (its address comes with the first block). */
 static int place(void)
 {
-	static struct place_ctx c;
-	for (int i = 0; i < rt_watch_ntargets; i++) {
-		struct stat st;
-		int ok = stat(rt_watch_targets[i].module, &st) == 0;
-		c.dev[i] = ok ? st.st_dev : (dev_t)-1;
-		c.ino[i] = ok ? st.st_ino : (ino_t)-1;
-	}
-	dl_iterate_phdr(place_in, &c);
+	uint64_t bias;
 	int n = 0;
-	for (int i = 0; i < rt_watch_ntargets; i++)
-		if (rt_watch_targets[i].addr)
-			rt_watch_targets[n++] = rt_watch_targets[i];
+	for (int i = 0; i < nranges_read; i++) {
+		struct rt_watch_range r = rt_watch_ranges[i];
+		if (!module_bias(r.module, &bias))
+			continue;
+		r.lo += bias;
+		r.hi += bias;
+		rt_watch_ranges[n++] = r;
+	}
+	rt_watch_nranges = n;
+	n = 0;
+	for (int i = 0; i < rt_watch_ntargets; i++) {
+		struct rt_watch_target *t = &rt_watch_targets[i];
+		if (t->site >= 0 ? !site_placed(t->site) : !module_bias(t->module, &bias))
+			continue;
+		t->addr = t->site >= 0 ? 0 : bias + t->link_addr;
+		rt_watch_targets[n++] = *t;
+	}
 	return rt_watch_ntargets = n;
 }
 
@@ -132,16 +215,15 @@ int rt_watch_load_targets(const char *path)
 	if (data == MAP_FAILED)
 		return -1;
 	const char *p = data, *end = data + size;
-	static const char header[] = "tsafe-watch 1\n";
+	static const char header[] = "tsafe-watch 2\n";
 	int ok = size >= sizeof header - 1 && !memcmp(p, header, sizeof header - 1);
 	p += sizeof header - 1;
 	rt_watch_ntargets = 0;
-	while (ok && p < end && rt_watch_ntargets < RT_WATCH_MAX_TARGETS) {
+	nranges_read = 0;
+	while (ok && p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *line_end = nl ? nl : end;
-		if (line_end > p &&
-		    parse_line(p, line_end, &rt_watch_targets[rt_watch_ntargets]) == 0)
-			rt_watch_ntargets++;
+		parse_line(p, line_end);
 		p = line_end + 1;
 	}
 	munmap((void *)data, size);

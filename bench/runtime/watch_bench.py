@@ -53,7 +53,7 @@ def candidates(exe, path, limit):
     """Writable objects of exe, one word each; how many were written."""
     out = subprocess.run(["nm", "-S", "--defined-only", exe], capture_output=True, text=True).stdout
     real = os.path.realpath(exe)
-    lines = ["tsafe-watch 1"]
+    lines = ["tsafe-watch 2"]
     for row in out.splitlines():
         parts = row.split()
         if (len(parts) != 4 or parts[2] not in "dDbB" or "@" in parts[3]
@@ -63,7 +63,7 @@ def candidates(exe, path, limit):
         length = 8
         while length > 1 and (addr % length or length > size):
             length //= 2
-        lines.append(f"{len(lines) - 1} {length} 1 {addr:x} {real}")
+        lines.append(f"T {len(lines) - 1} {length} 1 {addr:x} {real}")
         if len(lines) > limit:
             break
     with open(path, "w") as f:
@@ -72,8 +72,9 @@ def candidates(exe, path, limit):
 
 
 def traps(logdir):
-    """Traps taken, from the RT_WATCH_END records of the logs in logdir."""
-    total = 0
+    """Traps taken and the share of tick periods armed (the rest rested by the budget),
+    from the RT_WATCH_END records of the logs in logdir."""
+    total, armed, rested = 0, 0, 0
     for name in os.listdir(logdir):
         data = open(os.path.join(logdir, name), "rb").read()
         off = 0
@@ -82,10 +83,10 @@ def traps(logdir):
             if length < 8:
                 break
             if kind == 66:
-                n = struct.unpack_from("<I", data, off + 16)[0]
-                total += sum(struct.unpack_from("<I", data, off + 24 + 8 * i + 4)[0] for i in range(n))
+                armed, rested, n = struct.unpack_from("<QQI", data, off + 16)
+                total += sum(struct.unpack_from("<I", data, off + 40 + 8 * i + 4)[0] for i in range(n))
             off += length
-    return total
+    return total, armed / (armed + rested) if armed + rested else 1.0
 
 
 CPU = []   # CPU seconds (user + system) of the process tree of each timed() call
@@ -106,7 +107,7 @@ def timed(cmd, env=None, stdout=subprocess.DEVNULL):
 
 
 def measure(cmd, reps, lib, cands):
-    native, runtime, watch, ntraps = [], [], [], []
+    native, runtime, watch, ntraps, shares = [], [], [], [], []
     cpu = {"n": [], "r": [], "w": []}
     for i in range(reps):
         with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
@@ -119,11 +120,13 @@ def measure(cmd, reps, lib, cands):
                 s = timed(cmd, env)
                 {"n": native, "r": runtime, "w": watch}[tag].append(s)
                 cpu[tag].append(CPU[-1])
-            ntraps.append(traps(b))
+            taken, share = traps(b)
+            ntraps.append(taken)
+            shares.append(share)
     n = statistics.median(native)
     c = statistics.median(cpu["n"])
     return (n, statistics.median(runtime) / n, statistics.median(watch) / n,
-            statistics.median(ntraps), statistics.median(cpu["w"]) / c)
+            statistics.median(ntraps), statistics.median(cpu["w"]) / c, statistics.median(shares))
 
 
 def median_ratio(native_cmd, tool_cmd, reps, env=None, stdout=subprocess.DEVNULL):
@@ -171,6 +174,44 @@ def pigz_tools(a, tmp):
     return rows
 
 
+# The benchmarks at a size Valgrind finishes in seconds.
+SMALL = {"lockheavy": ["100000", "4", "48"], "contended": ["200000", "4"],
+         "prodcons": ["100000", "2"]}
+
+
+def other_tools(a, tmp):
+    """Each benchmark, smaller, natively and under ThreadSanitizer (a -fsanitize=thread
+    build), Helgrind, DRD and the runtime watching its variables: median wall ratios."""
+    rows = []
+    for label, prog, _ in BENCHMARKS:
+        src = os.path.join(HERE, prog + ".c")
+        exe = build(src, os.path.join(tmp, prog + ".small"))
+        tsan = os.path.join(tmp, prog + ".tsan")
+        r = subprocess.run(["cc", "-std=gnu17", "-O2", "-g", "-pthread", "-fsanitize=thread",
+                            "-o", tsan, src], capture_output=True, text=True)
+        cmd = [exe, *SMALL[label]]
+        cands = os.path.join(tmp, label + ".small.cands")
+        candidates(exe, cands, a.max_cands)
+        cells = []
+        with tempfile.TemporaryDirectory() as logs:
+            tools = [([tsan, *SMALL[label]] if r.returncode == 0 else None, {"TSAN_OPTIONS": "report_bugs=0"}),
+                     (["valgrind", "--tool=helgrind", "-q", *cmd], None),
+                     (["valgrind", "--tool=drd", "-q", *cmd], None),
+                     (cmd, {"LD_PRELOAD": a.lib, "TSAFE_RT_OUT": logs, "TSAFE_WATCH": cands})]
+            native = None
+            for tool, e in tools:
+                if tool is None:
+                    cells.append("n/a")
+                    continue
+                reps = 3 if tool[0] == "valgrind" else a.reps
+                n, _, ratio, _ = median_ratio(cmd, tool, reps, e)
+                native = native or n
+                cells.append(f"x{ratio:.2f}")
+        rows.append(f"| {label} {' '.join(SMALL[label])} | {native:.3f} s | " + " | ".join(cells) + " |")
+        print(rows[-1], flush=True)
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--lib", default=os.path.join(ROOT, "build", "runtime", "libtsafe-rt.so"))
@@ -180,9 +221,11 @@ def main():
     ap.add_argument("--pigz-input", help="the file pigz -p 4 compresses")
     ap.add_argument("--pigz-tsan", help="pigz built with -fsanitize=thread")
     ap.add_argument("--vg-input", help="a smaller file for Helgrind, DRD and ThreadSanitizer")
+    ap.add_argument("--tools", action="store_true",
+                    help="also the three benchmarks, smaller, under ThreadSanitizer, Helgrind, DRD")
     ap.add_argument("-o", "--output")
     a = ap.parse_args()
-    rows, pigz_rows = [], []
+    rows, pigz_rows, tool_rows = [], [], []
     with tempfile.TemporaryDirectory(prefix="tsafe-watch-bench-") as tmp:
         runs = []
         for label, prog, args in BENCHMARKS:
@@ -194,10 +237,13 @@ def main():
         for label, exe, cmd in runs:
             cands = os.path.join(tmp, label.split()[0] + ".cands")
             n_c = candidates(exe, cands, a.max_cands)
-            native, rt, wt, ntraps, wcpu = measure(cmd, a.reps, a.lib, cands)
+            native, rt, wt, ntraps, wcpu, share = measure(cmd, a.reps, a.lib, cands)
             rows.append(f"| {label} | {native:.2f} s | x{rt:.3f} | **x{wt:.3f}** | x{wcpu:.3f} | {n_c} | "
-                        f"{min(n_c, 2)} of {n_c} at a time, 50 ms slices | {int(ntraps)} |")
+                        f"{min(n_c, 2)} of {n_c} at a time, 50 ms slices, {share:.0%} of thread "
+                        f"time armed | {int(ntraps)} |")
             print(rows[-1], flush=True)
+        if a.tools:
+            tool_rows = other_tools(a, tmp)
     head = ["| benchmark | native | runtime, nothing watched | runtime + watch | runtime + watch, "
             "CPU | candidates | armed | traps (median) |", "|---|---|---|---|---|---|---|---|"]
     table = "\n".join(head + rows)
@@ -205,6 +251,10 @@ def main():
         table += ("\n\n| pigz -p 4 | input | native | tool | slowdown (wall) | (CPU) |\n"
                   "|---|---|---|---|---|---|\n")
         table += "\n".join(pigz_rows)
+    if tool_rows:
+        table += ("\n\n| benchmark (smaller) | native | ThreadSanitizer (rebuilt) | Helgrind | DRD "
+                  "| runtime + watch |\n|---|---|---|---|---|---|\n")
+        table += "\n".join(tool_rows)
     print(table)
     if a.output:
         with open(a.output, "w") as f:

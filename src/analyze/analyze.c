@@ -24,7 +24,9 @@ static void free_records(struct analysis *a)
 		free(c->shape);
 		free(c->handle);
 		free(c->create_stack);
-		free(c->create_path);
+		for (int k = 0; k < c->ncreate_paths; k++)
+			free(c->create_paths[k].steps);
+		free(c->create_paths);
 		free(c);
 	}
 	free(a->ctxs);

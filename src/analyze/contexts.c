@@ -84,6 +84,17 @@ static char *arg_shape(const char *arg)
 
 enum { SHAPES_PER_SITE = 4 };     /* contexts of one site and entry told apart by argument */
 
+/* The site reached again by its creator on a path exclusive with the ways before, with the
+ * same argument and handle: still one instance per run. */
+static int exclusive_reach_alike(const struct context *c, const struct activation *f,
+                                 const struct event *ev, const char *arg)
+{
+	char *handle = frame_path(f, ev->path);
+	int alike = str_eq(arg, c->arg) && str_eq(handle, c->handle);
+	free(handle);
+	return alike && exclusive_new_reach(c, f, ev);
+}
+
 /* A thread context is one entry function started at one creation site of one program with
  * one shape of argument, whoever reaches the site: a helper that starts threads, called
  * from several places or by threads that are themselves started many times (or start each
@@ -114,13 +125,17 @@ static struct context *site_seen(struct analysis *a, const struct activation *f,
 		c = first;
 	if (!c)
 		return NULL;
-	c->multi = 1;
-	c->reaches++;
 	struct when w;
 	frame_when(f, ev, &w);
 	if (when_cmp(&w, &c->start) < 0)
 		c->start = w;
 	int same_creator = c->parent == f->ctx;
+	if (same_creator && !c->multi && exclusive_reach_alike(c, f, ev, arg)) {
+		exclusive_note_path(c, f, ev);    /* another way to the one instance a run starts */
+		return c;
+	}
+	c->multi = 1;
+	c->reaches++;
 	if (!same_creator)
 		c->unbounded = 1;            /* started by several contexts: any time */
 	if (!str_eq(arg, c->arg) && !(ev->flags & EVF_PER_INSTANCE) &&
@@ -250,6 +265,35 @@ void contexts_note_thread_op(struct analysis *a, const struct activation *f, con
 	frame_when(f, ev, &op->when);
 }
 
+/* A thread main started, joined by another thread whose end main knows, ends before that
+ * one does: main joins a coordinator that joined the workers. Repeated for chains. */
+static int ends_with(const struct context *c, const struct context *x, const char *handle)
+{
+	return c != x && c->kind == CTX_THREAD && !c->has_end && !c->unbounded && c->handle &&
+	       str_eq(c->handle, handle) && c->program == x->program && c->parent->kind == CTX_MAIN &&
+	       !strictly_before(&x->end, &c->start);
+}
+
+static void joins_through_threads(struct analysis *a)
+{
+	for (int changed = 1, round = 0; changed && round < a->nctxs; round++) {
+		changed = 0;
+		for (int j = 0; j < a->njoins; j++) {
+			const struct thread_op *op = &a->joins[j];
+			const struct context *x = a->ctxs[op->ctx];
+			if (op->ev->kind != EV_THREAD_JOIN || !op->handle || x->kind != CTX_THREAD ||
+			    !x->has_end || x->unbounded)
+				continue;
+			for (int i = 0; i < a->nctxs; i++)
+				if (ends_with(a->ctxs[i], x, op->handle)) {
+					a->ctxs[i]->end = x->end;
+					a->ctxs[i]->has_end = 1;
+					changed = 1;
+				}
+		}
+	}
+}
+
 /* A thread's interval ends at the first join of its handle in main after its creation;
  * a join or detach anywhere means it is not leaked. */
 static void resolve_lifetimes(struct analysis *a)
@@ -282,6 +326,7 @@ static void resolve_lifetimes(struct analysis *a)
 				c->multi = 0;
 		}
 	}
+	joins_through_threads(a);
 	/* Threads created by threads live as long as their creator. */
 	for (int i = 0; i < a->nctxs; i++) {
 		struct context *c = a->ctxs[i];

@@ -104,6 +104,9 @@ static int frame_path_sb(const struct activation *f, const char *path, struct st
 	const char *p = path + (path[0] == '&');
 	if (str_starts(p, "p:"))
 		return path_substitute_sb(sb, path, f->args, f->nargs);
+	int taken = takes_resolve(f, path, sb, frame_path_sb);
+	if (taken)
+		return taken > 0 ? 0 : -1;
 	privatize(f, path, sb);
 	return 0;
 }
@@ -317,6 +320,9 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 	};
 	sub.after = a->after_create[sub.fn_index];
 	frame_args(a, f, ev, &sub);
+	struct take_state takes;
+	takes_init(&takes, sub.fn);
+	sub.takes = &takes;
 
 	struct lstate out, saved;
 	ls_init(&out, s->dflt);
@@ -365,6 +371,7 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 		ls_restore_conditions(s, &saved);
 	ls_free(&out);
 	ls_free(&saved);
+	takes_free(&takes);
 }
 
 /* Could held entry h be the lock released as key? The same struct-field class; or, for a
@@ -442,6 +449,8 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 		free(t);
 	} else if (ev->kind == EV_ASSUME)
 		atoms_assume(a, f, ev, s);
+	else if (ev->kind == EV_TAKE)
+		takes_visit(a, f, ev, s);
 }
 
 /* Walks block b from state `in`; joins what reaches each RETURN into *ret. */
@@ -554,6 +563,9 @@ void engine_run_context(struct analysis *a, struct context *ctx, struct call_arg
 		.fn_index = index_of_ref(&a->ix, ctx->entry), .pre = 1,
 	};
 	f.after = a->after_create[f.fn_index];
+	struct take_state takes;
+	takes_init(&takes, f.fn);
+	f.takes = &takes;
 	struct lstate entry, exit;
 	/* A library call may come with its caller's locks held: like a function alone. */
 	ls_init(&entry, ctx->kind == CTX_ISOLATED || ctx->library ? LS_ENTRY : LS_UNHELD);
@@ -561,4 +573,5 @@ void engine_run_context(struct analysis *a, struct context *ctx, struct call_arg
 	solve_frame(a, &f, &entry, &exit, 1);
 	ls_free(&entry);
 	ls_free(&exit);
+	takes_free(&takes);
 }

@@ -4,17 +4,26 @@
  * never runs at once. Two creations are exclusive when, along the calls that reached them
  * from their common creator, the first function where the two paths part holds two events
  * neither of which can reach the other in its control-flow graph, and nothing above that
- * point repeats (no enclosing loop, a creator that runs once, each site reached once). */
+ * point repeats (no enclosing loop, a creator that runs once, each site reached once).
+ * The same holds for one site reached on two such paths (a helper that starts the thread,
+ * called from both arms of a switch on the program's mode): each run starts one instance. */
 #include <stdlib.h>
 
 #include "internal.h"
 
+static struct reach_path path_to(const struct activation *f, const struct event *ev)
+{
+	struct reach_path p = {xcalloc((size_t)f->depth + 1, sizeof *p.steps), f->depth + 1};
+	for (const struct activation *g = f; g; ev = g->call, g = g->caller)
+		p.steps[g->depth] = (struct path_step){g->fn, ev};
+	return p;
+}
+
 void exclusive_note_path(struct context *c, const struct activation *f, const struct event *ev)
 {
-	c->ncreate_path = f->depth + 1;
-	c->create_path = xcalloc((size_t)c->ncreate_path, sizeof *c->create_path);
-	for (const struct activation *g = f; g; ev = g->call, g = g->caller)
-		c->create_path[g->depth] = (struct path_step){g->fn, ev};
+	size_t size = (size_t)(c->ncreate_paths + 1) * sizeof *c->create_paths;
+	c->create_paths = xrealloc(c->create_paths, size);
+	c->create_paths[c->ncreate_paths++] = path_to(f, ev);
 }
 
 static int block_of(const struct function *fn, const struct event *ev)
@@ -54,14 +63,13 @@ static int reaches(const struct function *fn, const struct event *from, const st
 	return found;
 }
 
-/* c and d have the same creator. */
-static int siblings_exclusive(const struct context *c, const struct context *d)
+/* Two paths from one creator's entry part at two events of one function neither of
+ * which reaches the other, with nothing repeating above. */
+static int paths_exclusive(const struct reach_path *p, const struct reach_path *q)
 {
-	if (c->reaches > 1 || d->reaches > 1 || (c->parent->kind == CTX_THREAD && c->parent->multi))
-		return 0;
-	int n = c->ncreate_path < d->ncreate_path ? c->ncreate_path : d->ncreate_path;
+	int n = p->n < q->n ? p->n : q->n;
 	for (int i = 0; i < n; i++) {
-		const struct path_step *x = &c->create_path[i], *y = &d->create_path[i];
+		const struct path_step *x = &p->steps[i], *y = &q->steps[i];
 		if (x->fn != y->fn)
 			return 0;
 		if (x->ev == y->ev) {
@@ -72,6 +80,36 @@ static int siblings_exclusive(const struct context *c, const struct context *d)
 		return !reaches(x->fn, x->ev, y->ev) && !reaches(x->fn, y->ev, x->ev);
 	}
 	return 0;
+}
+
+static int creator_runs_once(const struct context *c)
+{
+	return !(c->parent->kind == CTX_THREAD && c->parent->multi);
+}
+
+int exclusive_new_reach(const struct context *c, const struct activation *f, const struct event *ev)
+{
+	if (c->reaches > 1 || !creator_runs_once(c))
+		return 0;
+	struct reach_path p = path_to(f, ev);
+	int all = 1;
+	for (int k = 0; k < c->ncreate_paths && all; k++)
+		all = paths_exclusive(&p, &c->create_paths[k]);
+	free(p.steps);
+	return all;
+}
+
+/* c and d have the same creator: every way of reaching one excludes every way of reaching
+ * the other. */
+static int siblings_exclusive(const struct context *c, const struct context *d)
+{
+	if (c->reaches > 1 || d->reaches > 1 || !creator_runs_once(c))
+		return 0;
+	for (int i = 0; i < c->ncreate_paths; i++)
+		for (int j = 0; j < d->ncreate_paths; j++)
+			if (!paths_exclusive(&c->create_paths[i], &d->create_paths[j]))
+				return 0;
+	return c->ncreate_paths > 0 && d->ncreate_paths > 0;
 }
 
 int contexts_exclusive(const struct context *c, const struct context *d)

@@ -162,6 +162,17 @@ struct activation {
 	struct context *ctx;
 	int pre;                     /* reached before the context created any thread */
 	const unsigned char *after;  /* prethread.c: per event pos of fn, after a creation */
+	struct take_state *takes;    /* handover.c: the objects fn takes out of containers */
+};
+
+/* handover.c: per frame, each EV_TAKE of its function and whether the object taken is
+ * surely the taker's (decided when the walk reaches the take). */
+struct take_state {
+	struct {
+		const struct event *ev;
+		int verdict;
+	} *v;
+	int n, cap;
 };
 
 enum ctx_kind { CTX_MAIN, CTX_THREAD, CTX_ISOLATED };
@@ -191,13 +202,18 @@ struct context {
 	int ncreate_stack;
 	int shown;                   /* create_stack level shown as where it was created: the call
 	                                of a thread-creating wrapper that named the routine */
-	struct path_step *create_path;   /* exclusive.c: from the creator's entry, by depth */
-	int ncreate_path;
+	struct reach_path *create_paths; /* exclusive.c: each way the creator reached the site */
+	int ncreate_paths;
 };
 
 struct path_step {                   /* one level of the calls that reached an event */
 	const struct function *fn;
 	const struct event *ev;      /* the call (or, innermost, the event itself) */
+};
+
+struct reach_path {                  /* the calls from the creator's entry down to an event */
+	struct path_step *steps;     /* by depth */
+	int n;
 };
 
 struct frame_site {                  /* one level of a stack kept for reports */
@@ -369,6 +385,18 @@ int fnptr_unresolved(const struct analysis *a, int i, const struct event **ev,
                      const struct function **fn);
 void check_unresolved_threads(struct analysis *a);
 
+/* handover.c */
+void takes_init(struct take_state *t, const struct function *fn);
+void takes_free(struct take_state *t);
+/* At an EV_TAKE with state s before it: owned when a lock is held for sure and nothing
+ * since the slot was read can have released one. */
+void takes_visit(const struct analysis *a, const struct activation *f, const struct event *ev,
+                 const struct lstate *s);
+/* A path rooted at a taken object ("l:F:v@take…"): 0 when it is the taker's own (name it
+ * as a local), else appends what the slot designated (1) or nothing (-1: no object). */
+int takes_resolve(const struct activation *f, const char *path, struct strbuf *sb,
+                  int (*frame_path_sb)(const struct activation *, const char *, struct strbuf *));
+
 /* prethread.c */
 void prethread_build(struct analysis *a);
 void prethread_free(struct analysis *a);
@@ -380,6 +408,9 @@ int prethread_orders(const struct context *c, const struct when *x, const struct
 
 /* exclusive.c */
 void exclusive_note_path(struct context *c, const struct activation *f, const struct event *ev);
+/* Is this way of reaching c's creation site exclusive with every way noted before (a
+ * helper that starts the thread called on two branches of which a run takes one)? */
+int exclusive_new_reach(const struct context *c, const struct activation *f, const struct event *ev);
 /* Were c and d (or their ancestors) created on branches that exclude each other? */
 int contexts_exclusive(const struct context *c, const struct context *d);
 

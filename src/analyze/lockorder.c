@@ -119,12 +119,13 @@ static const struct edge_rec *shown(const struct analysis *a, const struct edge_
 	return best;
 }
 
-/* "'b->lock' (struct account.lock)" for a field class, "'orders_lock'" otherwise. */
+/* "'b->lock' (struct account.lock)" for a field class, "'orders_lock'" for a named lock,
+ * "'m->lock' (a.lock)" for a named lock a wrapper reaches through its parameter. */
 static char *lock_text(const struct event *ev, const char *cls)
 {
 	char *label = class_label(cls);
 	const char *name = ev && ev->name ? ev->name : label;
-	char *t = str_starts(cls, "field:") ? xasprintf("'%s' (%s)", name, label) : xasprintf("'%s'", name);
+	char *t = str_eq(name, label) ? xasprintf("'%s'", name) : xasprintf("'%s' (%s)", name, label);
 	free(label);
 	return t;
 }

@@ -10,6 +10,8 @@
  *   - a flag: assigned plainly from at most two places (set, reset), never
  *     read-modify-written, and read in a loop that polls it: a stale read only delays the
  *     poller (warning; C11's fix is a relaxed atomic);
+ *   - two writes that store the same constant (found = 1 from every worker): whichever
+ *     lands last, the value is the same (warning; C11's fix is a relaxed atomic store);
  *   - otherwise a write racing with a read (error). */
 #include <string.h>
 
@@ -72,6 +74,12 @@ static int read_on_the_fly(const struct analysis *a, const int *order, int lo, i
 	return 0;
 }
 
+static int same_constant(const struct access_rec *x, const struct access_rec *y)
+{
+	return x->write && y->write && !rmw(x) && !rmw(y) && x->ev->api && y->ev->api &&
+	       strcmp(x->ev->api, y->ev->api) == 0;
+}
+
 const char *race_kind(const struct analysis *a, const int *order, int lo, int hi,
                       const struct access_rec *x, const struct access_rec *y, int *warning)
 {
@@ -88,6 +96,11 @@ const char *race_kind(const struct analysis *a, const int *order, int lo, int hi
 		*warning = 1;
 		return "flag written and polled; fix: a relaxed atomic (atomic_store_explicit and "
 		       "atomic_load_explicit with memory_order_relaxed)";
+	}
+	if (same_constant(x, y)) {
+		*warning = 1;
+		return "both writes store the same value: none is lost; fix: a relaxed atomic "
+		       "(atomic_store_explicit with memory_order_relaxed)";
 	}
 	if (x->write && y->write)
 		return rmw(x) || rmw(y) ? "read-modify-write of shared data: updates can be lost"

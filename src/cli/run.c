@@ -357,6 +357,7 @@ static long run_runtime(struct run_args *a, struct store *st, const char *lib, c
 		char *command = cli_command(argc, argv);
 		*program_rc = run_exit_code(status, &end, a->timeout_s, "");
 		run = ingest(a, st, logdir, scope, command, *program_rc, run_watch_plan(watch));
+		run_watch_store(watch, st, run);
 		if (run < 0) {
 			fprintf(stderr, "tsafe: the runtime's logs are kept in %s: store them with 'tsafe "
 			        "run --logs %s --scope '%s'' once the database can be written\n", logdir,

@@ -28,6 +28,8 @@ struct run_watch *run_watch_prepare(struct run_args *a, struct store *st,
                                     const char *program, const char *logdir);
 struct watch_plan *run_watch_plan(struct run_watch *w);
 void run_watch_report(const struct run_watch *w);
+/* Stores the candidates watched and not seen racing with run (0 or -1, error printed). */
+int run_watch_store(const struct run_watch *w, struct store *st, long run);
 void run_watch_free(struct run_watch *w);
 
 /* An engine's run id when the program ran but what it left could not be stored. */

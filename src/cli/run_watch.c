@@ -70,6 +70,26 @@ void run_watch_report(const struct run_watch *w)
 		watch_plan_report(&w->plan, stderr);
 }
 
+/* Every candidate watched in a process that watched and never seen racing: stored with
+ * the run, shown by every report beside the static finding. */
+int run_watch_store(const struct run_watch *w, struct store *st, long run)
+{
+	if (!w || run <= 0 || !w->plan.processes_on)
+		return 0;
+	struct watch_seen *seen = xcalloc((size_t)w->plan.n + 1, sizeof *seen);
+	int n = 0;
+	for (int i = 0; i < w->plan.n; i++) {
+		const struct watch_cand *c = &w->plan.c[i];
+		if (c->f && !c->why_not && !c->confirmed && c->f->fingerprint)
+			seen[n++] = (struct watch_seen){c->f->fingerprint, c->hits, c->threads, c->watched_s};
+	}
+	int rc = store_watch_seen_add(st, run, seen, n);
+	free(seen);
+	if (rc)
+		fprintf(stderr, "tsafe: watch: recording what was watched failed: %s\n", store_errmsg(st));
+	return rc;
+}
+
 void run_watch_free(struct run_watch *w)
 {
 	if (!w)

@@ -31,13 +31,30 @@ struct scan_args {
 	struct opt_rest rest;
 };
 
+/* Where a compile database usually is when none is named, as clang-tidy and clangd look:
+ * the current directory, then CMake's build/. */
+static const char *default_build_dir(void)
+{
+	static const char *const dirs[] = {".", "build"};
+	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "%s/compile_commands.json", dirs[i]);
+		if (access(path, F_OK) == 0) {
+			fprintf(stderr, "tsafe: reading %s\n", path);
+			return dirs[i];
+		}
+	}
+	return NULL;
+}
+
 /* 0 to go on, 1 after --help, -1 on a usage error (printed). */
 static int parse_args(int argc, char **argv, struct scan_args *a)
 {
 	output_opts_init(&a->out);
 	a->jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	const struct option opts[] = {
-		OPT_STRING('p', NULL, &a->build_dir, "DIR", "read DIR/compile_commands.json"),
+		OPT_STRING('p', NULL, &a->build_dir, "DIR",
+		           "read DIR/compile_commands.json (default: ./ or build/, the first that has one)"),
 		OPT_INT('j', "jobs", &a->jobs, "N", 1, 4096,
 		        "translation units analysed in parallel (default: all cores)"),
 		OPT_DB(&a->out),
@@ -50,7 +67,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 	};
 	const struct opt_command cmd = {
 		.name = "scan",
-		.usage = "tsafe scan -p BUILD_DIR [options]\ntsafe scan FILE... [options] [-- COMPILER_FLAGS]",
+		.usage = "tsafe scan [-p BUILD_DIR] [options]\ntsafe scan FILE... [options] [-- COMPILER_FLAGS]",
 		.opts = opts,
 		.footer = "Exit status: 0 no findings, 1 findings, 2 usage or tool error, 3 some files "
 		          "could not be analysed (the others were, and their findings are stored).",
@@ -62,8 +79,9 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 	a->nfiles = a->rest.noperands;
 	a->flags = a->rest.rest;
 	a->nflags = a->rest.nrest;
-	if (!a->build_dir && !a->nfiles) {
-		cli_error("nothing to scan: give -p BUILD_DIR (with a compile_commands.json) or source files");
+	if (!a->build_dir && !a->nfiles && !(a->build_dir = default_build_dir())) {
+		cli_error("nothing to scan: no compile_commands.json here or in build/; give -p "
+		          "BUILD_DIR (with a compile_commands.json) or source files");
 		return -1;
 	}
 	if (a->build_dir && a->nfiles) {

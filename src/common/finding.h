@@ -46,6 +46,12 @@ struct finding {
 	int times_seen;
 	int confirmed;      /* seen by a static and a dynamic engine */
 	char *engines;      /* every engine that saw it, comma separated */
+	/* The watch engine watched its object in run watch_run (0: never) for watch_seconds
+	 * and saw watch_accesses accesses by watch_threads threads, never racing. */
+	long watch_run;
+	long watch_accesses;
+	int watch_threads;
+	double watch_seconds;
 };
 
 struct finding_list {

@@ -21,9 +21,25 @@
 
 struct watch_target {
 	int cand;                   /* index in plan->c */
-	const char *module;         /* borrowed from plan->modules */
-	uint64_t link_addr;
+	const char *module;         /* borrowed from plan->modules (NULL for a heap word) */
+	uint64_t link_addr;         /* a heap word: its offset in the block */
 	int len, rw;
+	int site;                   /* a heap word: its allocation site (plan->ranges), else -1 */
+};
+
+/* Where a heap candidate's blocks are allocated: a call to malloc, calloc or realloc
+ * whose return address - 1 lies in [lo, hi) of module (the allocation line's code, from
+ * the DWARF line table). A site has one range or more. */
+struct watch_alloc_range {
+	int site;
+	const char *module;         /* borrowed from plan->modules */
+	uint64_t lo, hi;
+};
+
+/* One of a finding's access lines (file canonical absolute). */
+struct watch_site {
+	char *file;
+	int line;
 };
 
 struct watch_cand {
@@ -33,8 +49,11 @@ struct watch_cand {
 	char *label;                /* what messages call the object: "balance" */
 	const char *why_not;        /* not watched: why (static text) */
 	int first_target, ntargets;
+	struct watch_site sites[2]; /* the finding's two accesses: traps elsewhere do not count */
+	int nsites;
 	/* what the runs saw */
-	long hits;                  /* traps taken */
+	long hits;                  /* traps taken at its sites */
+	long elsewhere;             /* traps taken elsewhere (not counted) */
 	int threads;                /* distinct threads among the recorded hits */
 	double watched_s;           /* armed for this long (process time x share of slices) */
 	int confirmed;
@@ -47,6 +66,10 @@ struct watch_plan {
 	int nt, capt;
 	char **modules;
 	int nmodules, cap_modules;
+	struct watch_alloc_range *ranges;
+	int nranges, cap_ranges;
+	char **site_keys;           /* "FILE:LINE" of each allocation site, by site number */
+	int nsites, cap_sites;
 	int globals;                /* no scan: the program's own variables, sampled */
 	/* what the processes said about watching */
 	int processes_on;           /* processes that watched */

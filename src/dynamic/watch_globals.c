@@ -94,7 +94,7 @@ static void add_global(struct globals_ctx *g, Dwarf_Die *var, const char *func)
 	          : dwarf_hasattr(var, DW_AT_external) ? xasprintf("g:%s", name)
 	                                                : xasprintf("s:%s:%s", g->file, name);
 	c->first_target = w->nt;
-	watch_add_words(w, w->n++, g->module, addr + off, size > 8 ? 8 : size, 1);
+	watch_add_words(w, w->n++, g->module, addr + off, size > 8 ? 8 : size, 1, -1);
 	if (!c->ntargets)
 		free(c->label), free(c->symbol), w->n--;
 }

@@ -21,14 +21,41 @@ int watch_path_parse(const char *symbol, const char *root, struct watch_path *ou
 void watch_path_free(struct watch_path *p);
 
 /* Targets for [addr, addr + size) of candidate cand: naturally aligned words of at most
- * 8 bytes inside it. */
+ * 8 bytes inside it (site: a heap word's allocation site, addr its offset; else -1). */
 void watch_add_words(struct watch_plan *w, int cand, const char *module, uint64_t addr,
-                     uint64_t size, int rw);
+                     uint64_t size, int rw, int site);
+/* Whether reads matter: some side of the race only reads. */
+int watch_has_read_side(const struct finding *f);
+
+/* One object region: [off, off + size) from the variable's (or block's) address. */
+struct region {
+	Dwarf_Word off, size;
+};
+struct regions {
+	struct region r[WATCH_TARGETS_PER_CANDIDATE];
+	int n;
+};
+/* Follows the rest of an access path (".f", "[]") from an object of type t: the regions
+ * it names. 0, or -1 when the path leaves the object (a pointer) or the DWARF does not
+ * say. */
+int watch_walk(Dwarf_Die t, const char *path, struct regions *out);
+/* Through typedefs and qualifiers: 0, or -1. */
+int watch_strip(Dwarf_Die *t);
+/* watch_heap.c: a candidate "h:FILE:LINE…" (a block allocated at FILE:LINE): its words
+ * as offsets in the block, and the site's code ranges; why_not set when it cannot be. */
+void watch_heap_resolve(struct watch_plan *w, int cand, Dwarf **dw, const char *root);
 /* The type a DIE refers to: 0, or -1 when none. */
 int watch_type_of(Dwarf_Die *die, Dwarf_Die *out);
 /* A variable's static address (a definition whose location is DW_OP_addr), or 0. */
 uint64_t watch_var_addr(Dwarf_Die *var);
 /* A unit's main file, canonical absolute (new string), or NULL. */
 char *watch_cu_path(Dwarf_Die *cu);
+
+/* watch_sites.c: the finding's access lines; whether a trap's PC is at one of them (no
+ * sites: every trap counts). */
+void watch_sites_of(struct watch_cand *c, const char *root);
+void watch_sites_free(struct watch_cand *c);
+struct dyn_process;
+int watch_at_site(struct dyn_process *p, const struct watch_cand *c, uint64_t pc);
 
 #endif

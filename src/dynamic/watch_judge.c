@@ -12,6 +12,7 @@
 #include "common/util.h"
 #include "internal.h"
 #include "watch.h"
+#include "watch_internal.h"
 
 static int ordered_before(const struct rt_watch_hit *a, const struct rt_watch_hit *b)
 {
@@ -179,11 +180,28 @@ static void note_state(struct watch_plan *w, const struct rt_watch_state *s, uin
 	}
 }
 
+/* Whether candidate k watches the word of target t: its own, or the same word that
+ * another candidate's target holds (the runtime arms a word once per group, so the traps
+ * of a word shared by two findings carry one target's number). */
+static int watches_word(const struct watch_plan *w, int k, uint32_t t)
+{
+	const struct watch_target *a = &w->t[t];
+	if (a->cand == k)
+		return 1;
+	const struct watch_cand *c = &w->c[k];
+	for (int i = c->first_target; i < c->first_target + c->ntargets; i++) {
+		const struct watch_target *b = &w->t[i];
+		if (b->link_addr == a->link_addr && b->site == a->site && str_eq(b->module, a->module))
+			return 1;
+	}
+	return 0;
+}
+
 void dyn_watch(const struct dyn_ctx *c, struct dyn_process *p, struct watch_plan *w)
 {
 	const struct rt_watch_hit **hits = xcalloc((size_t)p->nwatch + 1, sizeof *hits);
 	int nhits = 0;
-	uint64_t start = 0, end = 0;
+	uint64_t start = 0, end = 0, armed = 0, rested = 0;
 	long *counted = xcalloc((size_t)w->n + 1, sizeof *counted);
 	for (int i = 0; i < p->nwatch; i++) {
 		const struct rt_rec *r = p->watch[i];
@@ -196,21 +214,31 @@ void dyn_watch(const struct dyn_ctx *c, struct dyn_process *p, struct watch_plan
 		} else if (r->type == RT_WATCH_END) {
 			const struct rt_watch_end *e = (const void *)r;
 			end = e->at_ns;
+			armed = e->armed_ticks;
+			rested = e->rested_ticks;
 			for (uint32_t k = 0; k < e->n; k++)
 				if (e->t[k].target < (uint32_t)w->nt)
 					counted[w->t[e->t[k].target].cand] += e->t[k].hits;
 		}
 	}
+	/* Threads that switch often rest their watches part of the time (the runtime's
+	 * budget): the watched time is the armed share of the tick periods. */
+	double share = armed + rested ? (double)armed / (double)(armed + rested) : 1.0;
 	if (start && end > start)
-		add_watched_time(w, (double)(end - start) / 1e9);
+		add_watched_time(w, (double)(end - start) / 1e9 * share);
 	const struct rt_watch_hit **mine = xcalloc((size_t)nhits + 1, sizeof *mine);
 	for (int k = 0; k < w->n; k++) {
 		int n = 0;
 		uint32_t threads[64];
 		int nthreads = 0;
+		long elsewhere = 0;
 		for (int i = 0; i < nhits; i++) {
-			if (w->t[hits[i]->target].cand != k)
+			if (!watches_word(w, k, hits[i]->target))
 				continue;
+			if (!watch_at_site(p, &w->c[k], hits[i]->pc)) {
+				elsewhere++;
+				continue;
+			}
 			mine[n++] = hits[i];
 			int seen = 0;
 			for (int t = 0; t < nthreads && !seen; t++)
@@ -218,7 +246,9 @@ void dyn_watch(const struct dyn_ctx *c, struct dyn_process *p, struct watch_plan
 			if (!seen && nthreads < 64)
 				threads[nthreads++] = hits[i]->thread;
 		}
-		w->c[k].hits += counted[k] > n ? counted[k] : n;
+		/* Without sites every trap counts, also those not written as records. */
+		w->c[k].hits += !w->c[k].nsites && counted[k] > n ? counted[k] : n;
+		w->c[k].elsewhere += elsewhere;
 		w->c[k].threads = nthreads > w->c[k].threads ? nthreads : w->c[k].threads;
 		if (n > 1 && !w->c[k].confirmed)
 			judge(c, p, &w->c[k], mine, n);

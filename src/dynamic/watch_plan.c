@@ -19,16 +19,6 @@
 #include "watch.h"
 #include "watch_internal.h"
 
-/* One object region: [off, off + size) from the variable's address. */
-struct region {
-	Dwarf_Word off, size;
-};
-
-struct regions {
-	struct region r[WATCH_TARGETS_PER_CANDIDATE];
-	int n;
-};
-
 int watch_type_of(Dwarf_Die *die, Dwarf_Die *out)
 {
 	Dwarf_Attribute a;
@@ -36,7 +26,7 @@ int watch_type_of(Dwarf_Die *die, Dwarf_Die *out)
 }
 
 /* Through typedefs and qualifiers. */
-static int strip(Dwarf_Die *t)
+int watch_strip(Dwarf_Die *t)
 {
 	for (int depth = 0; depth < 32; depth++) {
 		int tag = dwarf_tag(t);
@@ -73,7 +63,7 @@ static int find_member(Dwarf_Die *rec, const char *name, size_t len, Dwarf_Die *
 			return 0;
 		}
 		Dwarf_Word inner;
-		if (!mname && strip(&mt) == 0 && find_member(&mt, name, len, type, &inner) == 0) {
+		if (!mname && watch_strip(&mt) == 0 && find_member(&mt, name, len, type, &inner) == 0) {
 			*off = moff + inner;
 			return 0;
 		}
@@ -99,12 +89,12 @@ static Dwarf_Word array_count(Dwarf_Die *arr)
 /* Follows the rest of an access path (".f", "[]") from a variable of type t; fills the
  * regions of the object it names. 0, or -1 when the path leaves the variable (a pointer)
  * or the DWARF does not say. */
-static int walk(Dwarf_Die t, const char *path, struct regions *out)
+int watch_walk(Dwarf_Die t, const char *path, struct regions *out)
 {
 	Dwarf_Word offs[WATCH_TARGETS_PER_CANDIDATE] = {0};
 	int noffs = 1;
 	while (*path) {
-		if (strip(&t))
+		if (watch_strip(&t))
 			return -1;
 		if (*path == '.') {
 			size_t len = strcspn(path + 1, ".[*");
@@ -265,7 +255,7 @@ static int resolve_in(Dwarf *dw, const struct watch_path *wp, Dwarf_Addr *addr, 
 			continue;
 		if (find_var(&scope, wp->var, wp->func != NULL, &var) || watch_type_of(&var, &type))
 			continue;
-		if (walk(type, wp->rest, out))
+		if (watch_walk(type, wp->rest, out))
 			return -1;
 		*addr = watch_var_addr(&var);
 		return 0;
@@ -317,7 +307,7 @@ void watch_path_free(struct watch_path *p)
 }
 
 void watch_add_words(struct watch_plan *w, int cand, const char *module, uint64_t addr,
-                     uint64_t size, int rw)
+                     uint64_t size, int rw, int site)
 {
 	struct watch_cand *c = &w->c[cand];
 	Dwarf_Addr end = addr + size;
@@ -326,14 +316,14 @@ void watch_add_words(struct watch_plan *w, int cand, const char *module, uint64_
 		while (len > 1 && (addr % (Dwarf_Addr)len || addr + (Dwarf_Addr)len > end))
 			len /= 2;
 		grow_array((void **)&w->t, &w->capt, w->nt, sizeof *w->t);
-		w->t[w->nt++] = (struct watch_target){cand, module, addr, len, rw};
+		w->t[w->nt++] = (struct watch_target){cand, module, addr, len, rw, site};
 		c->ntargets++;
 		addr += (Dwarf_Addr)len;
 	}
 }
 
 /* Whether reads matter: some side of the race only reads. */
-static int has_read_side(const struct finding *f)
+int watch_has_read_side(const struct finding *f)
 {
 	for (int i = 0; i < f->nlocs; i++)
 		if (f->locs[i].message && str_starts(f->locs[i].message, "read of"))
@@ -345,6 +335,10 @@ static void resolve(struct watch_plan *w, int cand, Dwarf **dw, const char *root
 {
 	struct watch_cand *c = &w->c[cand];
 	struct watch_path wp;
+	if (str_starts(c->f->symbol, "h:")) {
+		watch_heap_resolve(w, cand, dw, root);
+		return;
+	}
 	if (watch_path_parse(c->f->symbol, root, &wp)) {
 		c->why_not = "its address is known only at run time (a local, a heap block or an "
 		             "object reached through a pointer)";
@@ -360,7 +354,7 @@ static void resolve(struct watch_plan *w, int cand, Dwarf **dw, const char *root
 		c->first_target = w->nt;
 		for (int i = 0; i < r.n; i++)
 			watch_add_words(w, cand, w->modules[m], addr + r.r[i].off, r.r[i].size,
-			                has_read_side(c->f));
+			                watch_has_read_side(c->f), -1);
 		break;
 	}
 	watch_path_free(&wp);
@@ -412,6 +406,7 @@ int watch_plan_make(struct watch_plan *w, const struct finding_list *races, cons
 		struct watch_cand *c = &w->c[w->n++];
 		memset(c, 0, sizeof *c);
 		c->f = f;
+		watch_sites_of(c, root);
 	}
 	if (!w->n)
 		return 0;
@@ -426,6 +421,8 @@ int watch_plan_make(struct watch_plan *w, const struct finding_list *races, cons
 	for (int i = 0; i < w->n; i++)
 		if (in_program(dw, w->nmodules, w->c[i].f, root))
 			w->c[kept++] = w->c[i];
+		else
+			watch_sites_free(&w->c[i]);
 	w->n = kept;
 	for (int i = 0; i < w->n; i++)
 		resolve(w, i, dw, root);
@@ -445,10 +442,20 @@ int watch_plan_write(const struct watch_plan *w, const char *path)
 	FILE *fp = fopen(path, "w");
 	if (!fp)
 		return -1;
-	fputs("tsafe-watch 1\n", fp);
-	for (int i = 0; i < w->nt; i++)
-		fprintf(fp, "%d %d %d %llx %s\n", i, w->t[i].len, w->t[i].rw,
-		        (unsigned long long)w->t[i].link_addr, w->t[i].module);
+	fputs("tsafe-watch 2\n", fp);
+	for (int i = 0; i < w->nt; i++) {
+		const struct watch_target *t = &w->t[i];
+		if (t->site < 0)
+			fprintf(fp, "T %d %d %d %llx %s\n", i, t->len, t->rw,
+			        (unsigned long long)t->link_addr, t->module);
+		else
+			fprintf(fp, "H %d %d %d %llx %d\n", i, t->len, t->rw,
+			        (unsigned long long)t->link_addr, t->site);
+	}
+	for (int i = 0; i < w->nranges; i++)
+		fprintf(fp, "S %d %llx %llx %s\n", w->ranges[i].site,
+		        (unsigned long long)w->ranges[i].lo, (unsigned long long)w->ranges[i].hi,
+		        w->ranges[i].module);
 	return fclose(fp);
 }
 
@@ -457,9 +464,14 @@ void watch_plan_free(struct watch_plan *w)
 	for (int i = 0; i < w->n; i++) {
 		free(w->c[i].label);
 		free(w->c[i].symbol);
+		watch_sites_free(&w->c[i]);
 	}
 	free(w->c);
 	free(w->t);
+	free(w->ranges);
+	for (int i = 0; i < w->nsites; i++)
+		free(w->site_keys[i]);
+	free(w->site_keys);
 	for (int i = 0; i < w->nmodules; i++)
 		free(w->modules[i]);
 	free(w->modules);

@@ -53,10 +53,15 @@ static void say_cand(const struct watch_cand *c, FILE *out)
 	else if (c->confirmed)
 		fprintf(out, "confirmed (%ld access%s by %d thread%s seen, watched %.3f s)\n", c->hits,
 		        c->hits == 1 ? "" : "es", c->threads, c->threads == 1 ? "" : "s", c->watched_s);
-	else
-		fprintf(out, "watched %.3f s, %ld access%s by %d thread%s seen: not seen racing\n",
+	else {
+		fprintf(out, "watched %.3f s, %ld access%s by %d thread%s seen: not seen racing",
 		        c->watched_s, c->hits, c->hits == 1 ? "" : "es", c->threads,
 		        c->threads == 1 ? "" : "s");
+		if (c->elsewhere)
+			fprintf(out, " (%ld other access%s to it, not at the finding's lines, not "
+			        "counted)", c->elsewhere, c->elsewhere == 1 ? "" : "es");
+		fputc('\n', out);
+	}
 }
 
 void watch_plan_report(const struct watch_plan *w, FILE *out)

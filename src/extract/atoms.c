@@ -218,6 +218,8 @@ unsigned return_value_flags(struct xfn *f, CXCursor e)
 	if (clang_getCursorKind(d) == CXCursor_EnumConstantDecl)
 		return clang_getEnumConstantDeclValue(d) ? EVF_RET_NONZERO : EVF_RET_ZERO;
 	struct local *l = local_find(f, d);
+	if (l && l->writes == 1 && !l->escapes && l->value_flags)
+		return l->value_flags;
 	return l && l->alias && l->alias[0] == '&' ? EVF_RET_NONZERO : 0;
 }
 

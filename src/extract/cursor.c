@@ -91,6 +91,42 @@ CXCursor strip_implicit(CXCursor e)
 	return strip(e, 0);
 }
 
+static int is_comma(CXCursor e)
+{
+	return clang_getCursorKind(e) == CXCursor_BinaryOperator &&
+	       clang_getCursorBinaryOperatorKind(e) == CXBinaryOperator_Comma;
+}
+
+/* The last expression of a statement expression's compound statement, or null. */
+static CXCursor stmt_expr_value(CXCursor e)
+{
+	CXCursor body = cursor_child(e, 0), last = clang_getNullCursor();
+	if (clang_getCursorKind(body) != CXCursor_CompoundStmt)
+		return last;
+	CXCursor *v;
+	int n = cursor_children(body, &v);
+	if (n > 0 && clang_isExpression(clang_getCursorKind(v[n - 1])))
+		last = v[n - 1];
+	free(v);
+	return last;
+}
+
+CXCursor value_expr(CXCursor e)
+{
+	for (int depth = 0; depth < 64; depth++) {
+		e = strip_expr(e);
+		CXCursor next = clang_getNullCursor();
+		if (is_comma(e))
+			next = cursor_child(e, 1);
+		else if (clang_getCursorKind(e) == CXCursor_StmtExpr)
+			next = stmt_expr_value(e);
+		if (is_null_cursor(next))
+			return e;
+		e = next;
+	}
+	return e;
+}
+
 int same_decl(CXCursor a, CXCursor b)
 {
 	return clang_equalCursors(clang_getCanonicalCursor(a), clang_getCanonicalCursor(b));
@@ -311,6 +347,21 @@ int is_int_literal(CXCursor e, long long *value)
 		return 0;
 	int ok = clang_EvalResult_getKind(r) == CXEval_Int;
 	if (ok && value)
+		*value = clang_EvalResult_getAsLongLong(r);
+	clang_EvalResult_dispose(r);
+	return ok;
+}
+
+int constant_value(CXCursor e, long long *value)
+{
+	enum CXCursorKind k = clang_getCursorKind(strip_expr(e));
+	if (k == CXCursor_CallExpr || k == CXCursor_DeclRefExpr || k == CXCursor_MemberRefExpr)
+		return 0;   /* a const variable's value is no constant of the assignment */
+	CXEvalResult r = clang_Cursor_Evaluate(e);
+	if (!r)
+		return 0;
+	int ok = clang_EvalResult_getKind(r) == CXEval_Int;
+	if (ok)
 		*value = clang_EvalResult_getAsLongLong(r);
 	clang_EvalResult_dispose(r);
 	return ok;

@@ -80,8 +80,9 @@ static void lvalue_parts(struct xfn *f, CXCursor e)
 	free(v);
 }
 
-/* The access of the lvalue's own object, if its use reads or writes it. */
-static void lvalue_access(struct xfn *f, CXCursor e, enum use use)
+/* The access of the lvalue's own object, if its use reads or writes it (the event, when
+ * it is one of possibly shared state). */
+static struct event *lvalue_access(struct xfn *f, CXCursor e, enum use use)
 {
 	if (use == U_WRITE || use == U_RMW) {
 		int line, col;
@@ -89,21 +90,21 @@ static void lvalue_access(struct xfn *f, CXCursor e, enum use use)
 		atoms_note_write(f, e, 0, line, col);
 	}
 	if (use == U_ADDR)
-		return;
+		return NULL;
 	if (use == U_READ && is_array_type(clang_getCursorType(e)))
-		return;   /* an array used as a value decays to its address */
+		return NULL;   /* an array used as a value decays to its address */
 	if (clang_getCursorKind(e) == CXCursor_DeclRefExpr) {
 		CXCursor d = clang_getCursorReferenced(e);
 		struct local *l = local_find(f, d);
 		if (clang_getCursorKind(d) == CXCursor_ParmDecl || (l && !l->escapes))
-			return;   /* the local itself, even when it aliases something shared */
+			return NULL;   /* the local itself, even when it aliases something shared */
 		if (l) {
 			char *name = cursor_name(d);
 			char *p = xasprintf("l:%s:%s", f->name, name);
-			emit_access(f, e, use_flags(use), p);
+			struct event *ev = emit_access(f, e, use_flags(use), p);
 			free(p);
 			free(name);
-			return;
+			return ev;
 		}
 	}
 	char *p = path_of(f, e);
@@ -111,6 +112,7 @@ static void lvalue_access(struct xfn *f, CXCursor e, enum use use)
 	if (ev && strstr(p, "[]"))
 		ev->arg = element_index(f, e);
 	free(p);
+	return ev;
 }
 
 static void walk_lvalue(struct xfn *f, CXCursor e, enum use use)
@@ -133,9 +135,14 @@ static void walk_assign(struct xfn *f, CXCursor e, enum use use)
 		int local = clang_getCursorKind(l) == CXCursor_DeclRefExpr;
 		watch_end(f, local && use == U_WRITE ? clang_getCursorReferenced(l) : clang_getNullCursor(),
 		          saved, saved_pos);
-		lvalue_access(f, l, use);
-		if (use == U_WRITE)
+		struct event *ev = lvalue_access(f, l, use);
+		long long value;
+		if (ev && use == U_WRITE && constant_value(rhs, &value))
+			ev->api = xasprintf("=%lld", value);   /* two threads storing it lose nothing */
+		if (use == U_WRITE) {
 			note_store(f, l, rhs);
+			note_take(f, l, rhs);
+		}
 		if (local && use == U_WRITE) {
 			set_alias(f, clang_getCursorReferenced(l), rhs);
 			note_struct_copy(f, clang_getCursorReferenced(l), rhs);

@@ -60,6 +60,9 @@ struct local {
 	char *alias_field;    /* field its value was read from (fp = job->run): "struct job.run" */
 	char *copy_of;        /* a struct local: path of the object it was copied from */
 	int heap_loop;        /* loop serial in which it was last assigned a malloc, or 0 */
+	int alias_pos;        /* pos of the first event after the assignment that set alias */
+	int writes;           /* its initializer, assignments, ++ and -- (prepass.c) */
+	unsigned value_flags; /* EVF_RET_* of the value of its only write, when a constant */
 	int ret_call;         /* 1 + pos of the call whose result it was last assigned, or 0 */
 	struct named_decl *fns;   /* functions assigned to it (function pointers) */
 	int nfns, fns_cap;
@@ -104,6 +107,11 @@ CXCursor cursor_child(CXCursor c, int i);          /* null cursor if absent */
 int cursor_nchildren(CXCursor c);
 CXCursor strip_expr(CXCursor e);         /* parens, implicit and explicit casts, __extension__ */
 CXCursor strip_implicit(CXCursor e);     /* parens and implicit casts only */
+/* The expression whose value e is, for naming objects (never for walking: the operands
+ * left out are still evaluated): strip_expr, then the right operand of a comma
+ * ((check, (T *)p): CONST_CAST-style macros) and the last expression of a statement
+ * expression, repeatedly. A conditional is left to the caller (paths.c: both arms). */
+CXCursor value_expr(CXCursor e);
 int is_null_cursor(CXCursor c);
 int same_decl(CXCursor a, CXCursor b);
 void cursor_pos(CXCursor c, int *line, int *col);  /* expansion location of the start */
@@ -115,6 +123,8 @@ char *record_name(CXType t);            /* "struct account" (or typedef name if 
 const char *canonical_file(struct xtu *x, CXFile f);
 int in_system_header(CXCursor c);
 int is_int_literal(CXCursor e, long long *value);   /* after stripping; constant int */
+/* The value of an integer constant expression (1, TRUE, an enumerator, 'x', -1). */
+int constant_value(CXCursor e, long long *value);
 int is_pointer_type(CXType t);
 int is_array_type(CXType t);
 int is_noreturn(struct xtu *x, CXCursor fn_decl);
@@ -183,6 +193,10 @@ char *pointer_slot(struct xfn *f, CXCursor fn_expr);
 char *pointer_field(struct xfn *f, CXCursor fn_expr);
 char *copied_member_path(struct xfn *f, CXCursor e);
 void note_struct_copy(struct xfn *f, CXCursor var, CXCursor value);
+
+/* takes.c — ownership transfer: `v = P; … P = v->next;` unlinks the object v holds from
+ * the container slot P; v then names the taken object, "l:FUNC:v@take" (EV_TAKE). */
+void note_take(struct xfn *f, CXCursor lhs, CXCursor rhs);
 
 /* calls.c — calls, locks, threads, condition variables */
 void walk_call(struct xfn *f, CXCursor call);

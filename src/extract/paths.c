@@ -114,10 +114,29 @@ static char *pointer_sum_path(struct xfn *f, CXCursor e)
 	return r;
 }
 
+/* c ? x : y names an object when both arms name the same one (a macro that picks a cast by
+ * type, MAX-style helpers on one pointer): what `of` says of each arm, or NULL. */
+static char *both_arms(struct xfn *f, CXCursor cond, char *(*of)(struct xfn *, CXCursor))
+{
+	CXCursor *v;
+	int n = cursor_children(cond, &v);
+	char *x = n == 3 ? of(f, v[1]) : NULL, *y = x ? of(f, v[2]) : NULL;
+	free(v);
+	if (x && y && str_eq(x, y)) {
+		free(y);
+		return x;
+	}
+	free(x);
+	free(y);
+	return NULL;
+}
+
 char *path_of(struct xfn *f, CXCursor e)
 {
-	e = strip_expr(e);
+	e = value_expr(e);
 	switch (clang_getCursorKind(e)) {
+	case CXCursor_ConditionalOperator:
+		return both_arms(f, e, path_of);
 	case CXCursor_DeclRefExpr:
 		return var_path(f, clang_getCursorReferenced(e));
 	case CXCursor_MemberRefExpr:
@@ -186,8 +205,10 @@ char *lock_class_of(struct xfn *f, CXCursor ptr)
 	CXCursor s = strip_implicit(ptr);
 	if (is_array_type(clang_getCursorType(s)))   /* locks: &locks[0] */
 		return object_class(f, s);
-	CXCursor e = strip_expr(ptr);
+	CXCursor e = value_expr(ptr);
 	enum CXCursorKind k = clang_getCursorKind(e);
+	if (k == CXCursor_ConditionalOperator)
+		return both_arms(f, e, lock_class_of);
 	if (k == CXCursor_UnaryOperator &&
 	    clang_getCursorUnaryOperatorKind(e) == CXUnaryOperator_AddrOf)
 		return object_class(f, cursor_child(e, 0));
@@ -345,4 +366,5 @@ void set_alias(struct xfn *f, CXCursor var, CXCursor value)
 	l->alias_class = cls;
 	l->alias_field = pointer_field(f, value);
 	l->heap_loop = heap_loop;
+	l->alias_pos = f->pos;
 }

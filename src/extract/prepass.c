@@ -109,6 +109,29 @@ static void add_to_local(CXCursor fn, void *data)
 	local_add_fn(data, fn);
 }
 
+/* A local written once with a constant (int ret = -1; … return ret;) is that constant
+ * wherever it is read: what a return of it says about success (atoms.c). */
+static void note_local_write(struct xfn *f, CXCursor var, CXCursor value)
+{
+	struct local *l = local_find(f, var);
+	if (!l)
+		return;
+	l->writes++;
+	CXCursor v = is_null_cursor(value) ? value : strip_expr(value);
+	int read = !is_null_cursor(v) && clang_getCursorKind(v) == CXCursor_DeclRefExpr &&
+	          clang_getCursorKind(clang_getCursorReferenced(v)) == CXCursor_VarDecl;
+	l->value_flags = is_null_cursor(v) || read ? 0 : return_value_flags(f, value);
+}
+
+static int is_increment(CXCursor c)
+{
+	if (clang_getCursorKind(c) != CXCursor_UnaryOperator)
+		return 0;
+	enum CXUnaryOperatorKind op = clang_getCursorUnaryOperatorKind(c);
+	return op == CXUnaryOperator_PostInc || op == CXUnaryOperator_PostDec ||
+	       op == CXUnaryOperator_PreInc || op == CXUnaryOperator_PreDec;
+}
+
 static void note_fn_assign(struct xfn *f, CXCursor var, CXCursor value)
 {
 	struct local *l = local_find(f, var);
@@ -191,16 +214,24 @@ static void scan(struct xfn *f, CXCursor c, int subscript_base)
 	if (k == CXCursor_VarDecl) {
 		note_local(f, c);
 		CXCursor init = clang_Cursor_getVarDeclInitializer(c);
-		if (!is_null_cursor(init))
+		if (!is_null_cursor(init)) {
 			note_fn_assign(f, c, init);
+			note_local_write(f, c, init);
+		}
 	} else if (k == CXCursor_UnaryOperator &&
 	           clang_getCursorUnaryOperatorKind(c) == CXUnaryOperator_AddrOf) {
 		mark_escape(f, cursor_child(c, 0));
 	} else if (k == CXCursor_BinaryOperator &&
 	           clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_Assign) {
 		CXCursor lhs = strip_implicit(cursor_child(c, 0));
-		if (clang_getCursorKind(lhs) == CXCursor_DeclRefExpr)
+		if (clang_getCursorKind(lhs) == CXCursor_DeclRefExpr) {
 			note_fn_assign(f, clang_getCursorReferenced(lhs), cursor_child(c, 1));
+			note_local_write(f, clang_getCursorReferenced(lhs), cursor_child(c, 1));
+		}
+	} else if (k == CXCursor_CompoundAssignOperator || is_increment(c)) {
+		CXCursor lhs = strip_implicit(cursor_child(c, 0));
+		if (clang_getCursorKind(lhs) == CXCursor_DeclRefExpr)
+			note_local_write(f, clang_getCursorReferenced(lhs), clang_getNullCursor());
 	} else if (k == CXCursor_CallExpr) {
 		note_call(f, c);
 	} else if (k == CXCursor_IfStmt || k == CXCursor_WhileStmt) {

@@ -112,7 +112,7 @@ static const char *const ev_names[] = {
 	[EV_THREAD_DETACH] = "thread-detach", [EV_COND_WAIT] = "cond-wait",
 	[EV_COND_SIGNAL] = "cond-signal", [EV_RETURN] = "return",
 	[EV_STORE] = "store",
-	[EV_ASSUME] = "assume",
+	[EV_ASSUME] = "assume",          [EV_TAKE] = "take",
 };
 
 static const char *const lock_kind_names[] = {

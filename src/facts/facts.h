@@ -17,6 +17,7 @@
  *          l:FUNC:NAME       local variable whose address escapes (only these are recorded)
  *          p:N               parameter N (0-based) of the enclosing function
  *          h:FILE:LINE       heap block from malloc/calloc/realloc at FILE:LINE
+ *          l:FUNC:NAME@take  the object local NAME took out of a container (EV_TAKE)
  *          ?                 unknown (call result, cast of an integer, …)
  *   SUFFIX .FIELD            member of a struct/union (a->f is written *.f)
  *          *                 dereference
@@ -37,7 +38,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "6"
+#define TSAFE_FACTS_FORMAT "8"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
@@ -53,6 +54,7 @@ enum ev_kind {
 	EV_STORE,          /* a function, or a parameter's pointer, stored into an object */
 	EV_ASSUME,         /* a branch taken on a condition atom (path): its value is nonzero
 	                      (EVF_TRUE) or zero; or (EVF_KILL) the atom's value changes */
+	EV_TAKE,           /* an object taken out of a container slot (extract/takes.c) */
 };
 
 /* event.flags */
@@ -109,7 +111,7 @@ struct event {
 	int loop_lo, loop_hi;/* pos range of the outermost loop enclosing the event, or pos,pos */
 
 	/* ACCESS: path = the object; name = source spelling ("a->balance"); type = its type
-	 * spelling. LOCK/UNLOCK: path = the lock object (no leading &), name = spelling,
+	 * spelling; api = "=VALUE" when a plain assignment stores an integer constant. LOCK/UNLOCK: path = the lock object (no leading &), name = spelling,
 	 * lock_class, lock_kind, api = function called ("pthread_mutex_lock").
 	 * CALL: callee = USR of the callee, name = callee spelling, args.
 	 * THREAD_CREATE: callee = USR of the entry function (NULL if unresolved), name = its
@@ -129,6 +131,9 @@ struct event {
 	 * the path of the object read: "p:1", "g:h", "p:0*.start"), name = the value's
 	 * spelling, type = the written field ("struct aux.start") and api = the read field,
 	 * when they are members.
+	 * TAKE: path = the container slot P unlinked by `P = v->next` after `v = P`, arg = the
+	 * path local v designates from here on ("l:FUNC:v@take": the taken object), api = the
+	 * pos of the first event after `v = P` (decimal), name = the slot's spelling.
 	 * ASSUME: path = the condition atom, local to the function: "v:SPELLING" for a
 	 * variable or member tested in two conditions or more, "r:POS" for the result of the
 	 * call event at pos POS (tested directly or through the variable it was stored in). */

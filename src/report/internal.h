@@ -29,6 +29,10 @@ cJSON *engines_to_json(const struct finding *f);
 char *seen_by_phrase(const struct finding *f);
 /* A string member, or null when s is NULL. */
 void add_str_or_null(cJSON *obj, const char *key, const char *s);
+/* The watch engine's "watched, not seen racing" (watch_note.c): a sentence (new string)
+ * or an object, NULL when the finding has none. */
+char *report_watch_note(const struct finding *f);
+cJSON *report_watch_json(const struct finding *f);
 /* Prints the tree to out (pretty when pretty) and frees it; -1 on write error. */
 int write_json(FILE *out, cJSON *root, int pretty);
 

@@ -120,6 +120,13 @@ static void put_meta(FILE *out, const struct finding *f)
 		fputs("</code>", out);
 	}
 	fputs("</p>\n", out);
+	char *note = report_watch_note(f);
+	if (note) {
+		fputs("<p class=\"watch\">", out);
+		put_markup(out, note, 0);
+		fputs("</p>\n", out);
+		free(note);
+	}
 	if (f->suppressed) {
 		fputs("<p class=\"suppressed\">suppressed: ", out);
 		put_markup(out, f->suppress_reason ? f->suppress_reason : "by configuration", 0);

@@ -50,6 +50,9 @@ static cJSON *finding_json(const struct finding *f)
 		add_str_or_null(o, "suppress_reason", f->suppress_reason);
 	if (f->times_seen)
 		cJSON_AddNumberToObject(o, "times_seen", f->times_seen);
+	cJSON *watch = report_watch_json(f);
+	if (watch)
+		cJSON_AddItemToObject(o, "watch", watch);
 	cJSON *locs = cJSON_AddArrayToObject(o, "locations");
 	for (int i = 0; i < f->nlocs; i++)
 		cJSON_AddItemToArray(locs, location_json(&f->locs[i]));

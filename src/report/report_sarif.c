@@ -305,6 +305,9 @@ static cJSON *result_properties(const struct finding *f)
 	cJSON_AddItemToObject(props, "engines", engines_to_json(f));
 	if (f->symbol)
 		cJSON_AddStringToObject(props, "symbol", f->symbol);
+	cJSON *watch = report_watch_json(f);
+	if (watch)
+		cJSON_AddItemToObject(props, "watch", watch);
 	return props;
 }
 

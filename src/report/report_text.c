@@ -3,6 +3,8 @@
  * Suppressed findings are left out here (JSON and SARIF keep them, marked). */
 #include "internal.h"
 
+#include <stdlib.h>
+
 #include "common/util.h"
 
 /* clang's palette: bold locations and messages, the severity word in its own colour. */
@@ -114,6 +116,10 @@ static void print_finding(const struct text_ctx *t, const struct finding *f)
 		print_list(t, f->engines);
 		fprintf(t->out, "%s\n", f->confirmed ? " (confirmed)" : "");
 	}
+	char *note = report_watch_note(f);
+	if (note)
+		fprintf(t->out, "  %s\n", note);
+	free(note);
 	fputc('\n', t->out);
 }
 

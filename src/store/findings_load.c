@@ -121,6 +121,8 @@ int store_findings_load(struct store *s, const struct finding_query *q, struct f
 		struct finding *f = finding_list_add(out);
 		read_finding(st, f);
 		rc = load_locations(s, f);
+		if (rc == 0)
+			rc = store_watch_seen_attach(s, f);
 	}
 	if (rc == 0)
 		return store_commit(s);

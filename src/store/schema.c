@@ -50,6 +50,13 @@
  *              the accesses of an object, the direct calls of a function. Without them each
  *              query scans every event of every stored unit.
  *
+ * Added in version 6:
+ *
+ *   watch_seen (finding_id, run_id) -> what a `tsafe run` whose watch engine watched the
+ *              object of a static data-race finding and never saw it race observed:
+ *              accesses at the finding's sites, distinct threads, milliseconds watched
+ *              (watch_seen.c). The finding is kept; reports show the newest row.
+ *
  * Migrations: migrations[i] takes a database from version i to i+1 (version 0 = empty).
  * To change the schema append a step; never edit a released one. A database whose version
  * is newer than this tsafe's is refused, untouched.
@@ -149,6 +156,12 @@ static const char *const migrations[] = {
 	"CREATE INDEX events_access_line ON events(line) WHERE kind = 'access';"
 	"CREATE INDEX events_access_path ON events(path) WHERE kind = 'access';"
 	"CREATE INDEX events_call_callee ON events(callee) WHERE kind = 'call';",
+
+	/* 5 -> 6: the watch engine's "watched, not seen racing" observations. */
+	"CREATE TABLE watch_seen ("
+	"  finding_id INTEGER NOT NULL, run_id INTEGER NOT NULL,"
+	"  accesses INTEGER NOT NULL, threads INTEGER NOT NULL, watched_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (finding_id, run_id)) WITHOUT ROWID;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))

@@ -86,4 +86,18 @@ struct finding_query {
  * the engine of its newest evidence). Returns 0 or -1. */
 int store_findings_load(struct store *s, const struct finding_query *q, struct finding_list *out);
 
+/* The watch engine's "watched, not seen racing" of a static data-race finding in one run
+ * (watch_seen.c). */
+struct watch_seen {
+	const char *fingerprint;
+	long accesses;          /* accesses seen at the finding's sites */
+	int threads;            /* distinct threads among them */
+	double seconds;         /* how long its object was watched */
+};
+/* Records them for run (one transaction); fingerprints not stored are skipped. 0 or -1. */
+int store_watch_seen_add(struct store *s, long run, const struct watch_seen *w, int n);
+/* Fills f's watch_* fields from its newest observation (none when the watch engine
+ * confirmed it in some run). 0 or -1. */
+int store_watch_seen_attach(struct store *s, struct finding *f);
+
 #endif

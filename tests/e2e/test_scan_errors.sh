@@ -7,8 +7,22 @@ cp "$S"/*.c "$WORK/"
 
 run_tsafe
 expect "no command: usage" 2 "usage: tsafe"
+mkdir -p "$WORK/empty" "$WORK/here" "$WORK/cmake/build" && cd "$WORK/empty"
 run_tsafe scan
-expect "scan without inputs" 2 "nothing to scan"
+expect "scan without inputs, no compile_commands.json here or in build/" 2 "nothing to scan"
+# Without -p, ./compile_commands.json, else build/compile_commands.json, as clang-tidy finds it.
+for d in here cmake/build; do
+	printf '[{"directory": "%s", "file": "%s", "command": "cc -c race.c"}]\n' "$WORK" "$WORK/race.c" \
+		>"$WORK/$d/compile_commands.json"
+done
+cd "$WORK/here"
+run_tsafe scan --db "$WORK/here.db" --root "$WORK"
+expect "scan without -p reads ./compile_commands.json" 1 "reading ./compile_commands.json"
+expect "  and finds the race in its unit" 1 "data race on 'counter'"
+cd "$WORK/cmake"
+run_tsafe scan --db "$WORK/cmake.db" --root "$WORK"
+expect "scan without -p reads build/compile_commands.json" 1 "reading build/compile_commands.json"
+cd "$WORK"
 run_tsafe scan --frobnicate x.c
 expect "unknown option" 2 "unknown option '--frobnicate'"
 run_tsafe scan "$WORK/race.c" --format yaml

@@ -137,6 +137,10 @@ static void test_access_globals_and_fields(void **state)
 	check_access(w, 32, 1, "p:0*.next*.balance", EVF_WRITE, "a->next->balance");
 	check_access(w, 34, 0, "g:stats.hits", EVF_READ | EVF_WRITE, "stats.hits");
 	check_access(w, 42, 0, "g:counter", EVF_WRITE, "*c");   /* int *c = &counter */
+	/* A store of a constant says which (two such stores of one value lose nothing). */
+	assert_string_equal(ev_at(w, EV_ACCESS, 32, 1, NULL)->api, "=0");
+	assert_string_equal(ev_at(w, EV_ACCESS, 42, 0, NULL)->api, "=5");
+	assert_null(ev_at(w, EV_ACCESS, 28, 0, NULL)->api);   /* counter = local + 1 */
 
 	char *fstatic = xasprintf("s:%s:file_count", tu->file);
 	char *fnstatic = xasprintf("fs:%s:worker:calls", tu->file);
@@ -291,6 +295,25 @@ static void test_lock_through_alias_and_macro(void **state)
 	unload(tu);
 }
 
+/* A wrapper that reaches its lock through an expression evaluating to its parameter (a
+ * comma, a conditional with that object on both arms, a statement expression) locks the
+ * parameter's object, so its callers' objects name the lock; the comma's left operand is
+ * still only a check. */
+static void test_lock_through_value_expressions(void **state)
+{
+	(void)state;
+	struct tu_facts *tu = load(FIXTURE("values.c"));
+	const char *cls = "field:struct xm.lock";
+	check_lock(fn_named(tu, "lock_comma"), EV_LOCK, 17, "p:0*.lock", cls, "pthread_mutex_lock");
+	check_access(fn_named(tu, "lock_comma"), 18, 0, "p:0*.where", EVF_WRITE, NULL);
+	check_lock(fn_named(tu, "lock_cond"), EV_LOCK, 24, "p:0*.lock", cls, "pthread_mutex_lock");
+	check_lock(fn_named(tu, "lock_stmt"), EV_LOCK, 29, "p:0*.lock", cls, "pthread_mutex_lock");
+	check_lock(fn_named(tu, "lock_direct"), EV_LOCK, 34, "p:0*.lock", cls, "pthread_mutex_lock");
+	/* Two different objects on the arms: no one object, the field's class only. */
+	check_lock(fn_named(tu, "lock_either"), EV_LOCK, 39, "?", cls, "pthread_mutex_lock");
+	unload(tu);
+}
+
 static void test_project_wrappers(void **state)
 {
 	(void)state;
@@ -310,6 +333,46 @@ static void test_project_wrappers(void **state)
 	assert_string_equal(must(fn, EV_UNLOCK, 11, NULL)->api, "acct_unlock");
 	assert_null(ev_at(fn, EV_CALL, 9, 0, NULL));
 	must(fn, EV_CALL, 10, NULL);   /* other calls stay calls */
+	unload(tu);
+}
+
+static int ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), m = strlen(tail);
+	return n >= m && !strcmp(s + n - m, tail);
+}
+
+/* v = P; P = v->next; unlinks what v holds: v names the taken object from then on (EV_TAKE);
+ * a store of anything else into P (a push) takes nothing. */
+static void test_takes(void **state)
+{
+	(void)state;
+	struct tu_facts *tu = load(FIXTURE("takes.c"));
+	const struct function *g = fn_named(tu, "pop_global");
+	const struct event *t = must(g, EV_TAKE, 18, NULL);
+	assert_true(ends_with(t->path, "takes.c:head"));
+	assert_string_equal(t->arg, "l:pop_global:n@take");
+	assert_true(atoi(t->api) > 0 && atoi(t->api) < t->pos);
+	assert_string_equal(must(g, EV_ACCESS, 19, NULL)->path, "l:pop_global:n@take*.v");
+	const struct function *f = fn_named(tu, "pop_field");
+	assert_string_equal(must(f, EV_TAKE, 26, NULL)->path, "p:0*.head");
+	assert_string_equal(must(f, EV_ACCESS, 27, NULL)->path, "l:pop_field:n@take*.v");
+	const struct function *r = fn_named(tu, "replace");
+	assert_int_equal(count_kind(r, EV_TAKE), 0);
+	assert_true(ends_with(must(r, EV_ACCESS, 34, NULL)->path, "takes.c:head*.v"));
+	unload(tu);
+}
+
+/* A local written once with a constant is that constant where it is returned. */
+static void test_status_local(void **state)
+{
+	(void)state;
+	struct tu_facts *tu = load(FIXTURE("takes.c"));
+	const struct function *once = fn_named(tu, "status_once");
+	assert_true(must(once, EV_RETURN, 41, NULL)->flags & EVF_RET_ZERO);
+	assert_true(must(once, EV_RETURN, 42, NULL)->flags & EVF_RET_NONZERO);
+	const struct function *twice = fn_named(tu, "status_twice");
+	assert_false(must(twice, EV_RETURN, 50, NULL)->flags & (EVF_RET_ZERO | EVF_RET_NONZERO));
 	unload(tu);
 }
 
@@ -871,7 +934,10 @@ int main(void)
 		cmocka_unit_test(test_lock_classes),
 		cmocka_unit_test(test_trylock_branches),
 		cmocka_unit_test(test_lock_through_alias_and_macro),
+		cmocka_unit_test(test_lock_through_value_expressions),
 		cmocka_unit_test(test_project_wrappers),
+		cmocka_unit_test(test_takes),
+		cmocka_unit_test(test_status_local),
 		cmocka_unit_test(test_cond_wait_in_loop),
 		cmocka_unit_test(test_thread_create),
 		cmocka_unit_test(test_thread_join_detach_exit),

@@ -292,6 +292,49 @@ static void test_write_write_is_an_error(void **state)
 	assert_non_null(strstr(f->message, "write-write"));
 }
 
+/* Every worker sets found = 1: the same value whichever write lands last, a warning with
+ * the relaxed-atomic fix. A worker that stores 0 against one that stores 1 loses a value. */
+static void store_const(struct function *f, int b, int line, const char *value)
+{
+	access_(f, b, line, "g:found", WR);
+	f->blocks[b].events[f->blocks[b].nevents - 1].api = xstrdup(value);
+}
+
+static void store_zero(struct function *m, int b)
+{
+	store_const(m, b, 52, "=0");
+}
+
+static void test_same_constant_writes_are_a_warning(void **state)
+{
+	(void)state;
+	struct function *w;
+	int b = thread_fn("worker", &w);
+	store_const(w, b, 10, "=1");
+	ret(w, b, 11);
+	main_with(NULL);
+	run();
+	const struct finding *f = only("data-race");
+	assert_string_equal(f->severity, "warning");
+	assert_non_null(strstr(f->message, "same value"));
+}
+
+static void test_different_constant_writes_are_an_error(void **state)
+{
+	(void)state;
+	struct function *w;
+	int b = thread_fn("worker", &w);
+	store_const(w, b, 10, "=1");
+	ret(w, b, 11);
+	main_with(store_zero);
+	run();
+	int errors = 0;
+	for (int i = 0; i < found.n; i++)
+		errors += !strcmp(found.items[i].severity, "error") &&
+		          strstr(found.items[i].message, "write-write") != NULL;
+	assert_true(errors >= 1);
+}
+
 /* ctime in main while a thread calls gmtime (one static struct tm): the finding names both
  * calls; strerror, MT-Safe in glibc >= 2.32, is no finding even in two threads. */
 static void test_mt_unsafe_call_names_both_calls(void **state)
@@ -347,6 +390,8 @@ int main(void)
 		T(test_statistics_counter_is_a_warning),
 		T(test_count_read_after_the_joins_is_an_error),
 		T(test_polled_flag_is_a_warning_with_the_c11_fix),
+		T(test_same_constant_writes_are_a_warning),
+		T(test_different_constant_writes_are_an_error),
 		T(test_write_write_is_an_error),
 		T(test_mt_unsafe_call_names_both_calls),
 	};

@@ -122,7 +122,7 @@ static void build_tu(struct tu_facts *tu, const char *file, const char *key, int
 		block_add_succ(&fn->blocks[0], 2);
 		block_add_succ(&fn->blocks[0], 1);
 		block_add_succ(&fn->blocks[2], 1);   /* block 1 (exit) has no successors */
-		for (int k = EV_ACCESS; k <= EV_ASSUME; k++)
+		for (int k = EV_ACCESS; k <= EV_TAKE; k++)
 			set_event(block_add_event(&fn->blocks[k == EV_RETURN ? 1 : 0]), k,
 			          k + fi + variant);
 	}
@@ -470,6 +470,45 @@ static void test_confirmed_by_two_engines(void **state)
 	store_close(s);
 }
 
+/* A run of the watch engine that watched a static race and never saw it race records what
+ * it observed; the finding stays, and loading it shows the newest observation. A finding
+ * the watch engine confirmed shows none; an unknown fingerprint is skipped. */
+static void test_watch_seen(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_ok(fx->db);
+	const char *const ab[] = {"aaaa", "bbbb", NULL};
+	run_with(s, "static", "/proj", ab, 10);
+	long r1 = store_run_begin(s, "runtime", "./t", "/proj", "tsafe run");
+	struct watch_seen seen[] = {{"aaaa", 41, 1, 2.3104}, {"bbbb", 3, 2, 0.5}, {"zzzz", 1, 1, 1}};
+	assert_int_equal(store_watch_seen_add(s, r1, seen, 3), 0);
+	store_run_end(s, r1, 0);
+	long r2 = store_run_begin(s, "runtime", "./t", "/proj", "tsafe run");
+	seen[0].accesses = 7;
+	assert_int_equal(store_watch_seen_add(s, r2, seen, 1), 0);
+	struct finding_list l = {0};
+	struct finding *w = finding_list_add(&l);
+	fill_finding(w, "bbbb", "data-race", "error", 10);
+	w->engine = xstrdup("watch");
+	assert_int_equal(store_findings_add(s, r2, l.items, l.n), 0);
+	finding_list_free(&l);
+	store_run_end(s, r2, 0);
+
+	l = query(s, (struct finding_query){0});
+	const struct finding *fa = by_fp(&l, "aaaa"), *fb = by_fp(&l, "bbbb");
+	assert_non_null(fa);
+	assert_false(fa->confirmed);
+	assert_int_equal(fa->watch_run, r2);
+	assert_int_equal(fa->watch_accesses, 7);
+	assert_int_equal(fa->watch_threads, 1);
+	assert_true(fa->watch_seconds > 2.30 && fa->watch_seconds < 2.32);
+	assert_true(fb->confirmed);
+	assert_int_equal(fb->watch_run, 0);
+	assert_null(by_fp(&l, "zzzz"));
+	finding_list_free(&l);
+	store_close(s);
+}
+
 /* What Helgrind would store for fill_finding's race: the same two sites, no locks, its own
  * messages, threads and deeper stacks, and where the heap block was allocated. */
 static void fill_dynamic(struct finding *f, const char *fp, int line)
@@ -729,7 +768,9 @@ static void test_reopen_keeps_data(void **state)
 
 /* What migration 4 -> 5 adds, dropped to make a database of an older version. */
 #define DROP_V5 "DROP INDEX events_access_line; DROP INDEX events_access_path; " \
-                "DROP INDEX events_call_callee; "
+                "DROP INDEX events_call_callee; " DROP_V6
+/* What migration 5 -> 6 adds. */
+#define DROP_V6 "DROP TABLE watch_seen; "
 
 /* A version-1 database (before lock_edges was a migration) opens, keeps its runs, and
  * gains the table; one whose early build already made the table keeps its rows. */
@@ -1074,6 +1115,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_confirmed_by_two_engines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_confirmed_keeps_both_engines_detail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_seen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_missing_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_not_a_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_foreign_database, setup, teardown),
