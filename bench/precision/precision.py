@@ -20,7 +20,7 @@ one bug matches at most one finding: a second finding of the same bug is wrong (
 one finding). precision = right / counted, recall = bugs found / bugs.
 
 Usage: precision.py [--tsafe build/tsafe] [--programs DIR] [--engines a,b,...]
-                    [-j N] [--json FILE] [--details]
+                    [-j N] [--json FILE] [--details] [--only NAME,...]
 Prints one table (markdown) and, with --details, every wrong finding and missed bug.
 """
 import argparse
@@ -47,8 +47,8 @@ def family(rule):
 
 
 def bugs_of(path):
-    """[(family, rule, {lines})]: one bug per `tsafe-expect` marker, with the related
-    lines of the same family in the file."""
+    """[(family, rule, {lines}, line)]: one bug per `tsafe-expect` marker (at line), with
+    the related lines of the same family in the file."""
     expect, related = [], []
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
@@ -58,7 +58,7 @@ def bugs_of(path):
     bugs = []
     for rule, n in expect:
         lines = {n} | {m for r, m in related if family(r) == family(rule)}
-        bugs.append((family(rule), rule, lines))
+        bugs.append((family(rule), rule, lines, n))
     return bugs
 
 
@@ -70,10 +70,10 @@ def score(bugs, findings):
     right = 0
     for f in counted:
         lines = {l.get("line") for l in f.get("locations", [])}
-        hit = next((i for i, (fam, _, bl) in enumerate(bugs)
+        hit = next((i for i, (fam, _, bl, _) in enumerate(bugs)
                     if fam == family(f["rule"]) and lines & bl and not matched[i]), None)
         if hit is None:
-            dup = any(fam == family(f["rule"]) and lines & bl for fam, _, bl in bugs)
+            dup = any(fam == family(f["rule"]) and lines & bl for fam, _, bl, _ in bugs)
             wrong.append((f, "a second finding of one bug" if dup else "no such bug"))
         else:
             matched[hit] = True
@@ -125,8 +125,9 @@ def compile_c(src, tmp):
     return exe
 
 
-def measure(tsafe, programs, engines, jobs):
-    names = sorted(n for n in os.listdir(programs) if n.endswith(".c"))
+def measure(tsafe, programs, engines, jobs, only=None):
+    names = sorted(n for n in os.listdir(programs) if n.endswith(".c") and
+                   (not only or os.path.splitext(n)[0] in only))
     results = {e: {"right": 0, "counted": 0, "found": 0, "bugs": 0, "wrong": [], "missed": [],
                    "errors": []} for e in engines}
     with tempfile.TemporaryDirectory(prefix="tsafe-precision-") as tmp:
@@ -142,7 +143,7 @@ def measure(tsafe, programs, engines, jobs):
         r["bugs"] += len(bugs)
         if error:
             r["errors"].append(f"{name}: {error}")
-            r["missed"] += [f"{name}: {rule} at line {min(lines)}" for _, rule, lines in bugs]
+            r["missed"] += [f"{name}: {rule} at line {n}" for _, rule, _, n in bugs]
             continue
         mine = [f for f in found if f.get("locations") and
                 os.path.basename(f["locations"][0].get("file", "")) == name]
@@ -153,7 +154,7 @@ def measure(tsafe, programs, engines, jobs):
         r["wrong"] += [f"{name}: {f['rule']} at line {f['locations'][0].get('line')} "
                        f"({why}; seen by {', '.join(f.get('engines') or [])}): {f.get('message')}"
                        for f, why in wrong]
-        r["missed"] += [f"{name}: {rule} at line {min(lines)}" for _, rule, lines in missed]
+        r["missed"] += [f"{name}: {rule} at line {n}" for _, rule, _, n in missed]
     for r in results.values():
         r["precision"] = r["right"] / r["counted"] if r["counted"] else 1.0
         r["recall"] = r["found"] / r["bugs"] if r["bugs"] else 1.0
@@ -168,6 +169,7 @@ def main():
     ap.add_argument("-j", type=int, default=2)
     ap.add_argument("--json", help="write the figures (and every wrong and missed) here")
     ap.add_argument("--details", action="store_true")
+    ap.add_argument("--only", help="these programs only (names without .c, comma separated)")
     a = ap.parse_args()
     engines = [e for e in a.engines.split(",") if e]
     bad = [e for e in engines if e not in ENGINES]
@@ -176,7 +178,8 @@ def main():
     if not shutil.which("valgrind") and {"helgrind", "drd", "combined"} & set(engines):
         sys.exit("precision.py: valgrind is not installed (apt-get install valgrind)")
     tsafe = os.path.abspath(a.tsafe)
-    n, results = measure(tsafe, os.path.abspath(a.programs), engines, a.j)
+    only = set(a.only.split(",")) if a.only else None
+    n, results = measure(tsafe, os.path.abspath(a.programs), engines, a.j, only)
     print(f"{n} programs, {results[engines[0]]['bugs']} bugs\n")
     print("| engine | findings counted | right | wrong | bugs found | precision | recall |")
     print("|---|---:|---:|---:|---:|---:|---:|")
