@@ -23,6 +23,9 @@ static void free_records(struct analysis *a)
 		free(c->arg);
 		free(c->shape);
 		free(c->handle);
+		for (int h = 0; h < c->ninst; h++)
+			free(c->inst[h].handle);
+		free(c->inst);
 		free(c->create_stack);
 		for (int k = 0; k < c->ncreate_paths; k++)
 			free(c->create_paths[k].steps);
@@ -51,6 +54,7 @@ static void free_records(struct analysis *a)
 	frame_scratch_free(a);
 	dying_free(a);
 	fnptr_free(a);
+	results_free(a);
 	prethread_free(a);
 	atoms_free(a);
 	keymap_free(&a->recursive);

@@ -103,6 +103,24 @@ static int exclusive_reach_alike(const struct context *c, const struct activatio
  * different contexts passing the same local of their own invocation share the first one's
  * (its children race on it as siblings do). Past a few shapes, one context takes them all,
  * so that arguments built from arguments (node->next) cannot grow contexts for ever. */
+enum { MAX_INSTANCES = 1024 };     /* ways to start one context told apart for joins */
+
+/* One more way main starts c (at w, with handle), each ended by its own join (results.c). */
+static void add_instance(struct context *c, const struct when *w, const char *handle)
+{
+	if (!handle || c->ninst >= MAX_INSTANCES)
+		c->unnamed_handle = 1;
+	if (c->unnamed_handle)
+		return;
+	for (int i = 0; i < c->ninst; i++)
+		if (str_eq(c->inst[i].handle, handle) && !when_cmp(&c->inst[i].start, w))
+			return;
+	c->inst = xrealloc(c->inst, (size_t)(c->ninst + 1) * sizeof *c->inst);
+	memset(&c->inst[c->ninst], 0, sizeof *c->inst);
+	c->inst[c->ninst].start = *w;
+	c->inst[c->ninst++].handle = xstrdup(handle);
+}
+
 static struct context *site_seen(struct analysis *a, const struct activation *f,
                                  const struct event *ev, const struct fn_ref *entry, const char *arg)
 {
@@ -130,6 +148,11 @@ static struct context *site_seen(struct analysis *a, const struct activation *f,
 	if (when_cmp(&w, &c->start) < 0)
 		c->start = w;
 	int same_creator = c->parent == f->ctx;
+	if (same_creator && f->ctx->kind == CTX_MAIN) {
+		char *handle = frame_path(f, ev->path);
+		add_instance(c, &w, handle);
+		free(handle);
+	}
 	if (same_creator && !c->multi && exclusive_reach_alike(c, f, ev, arg)) {
 		exclusive_note_path(c, f, ev);    /* another way to the one instance a run starts */
 		return c;
@@ -202,6 +225,7 @@ static void start_thread(struct analysis *a, const struct activation *f, const s
 		c->arg = xstrdup(arg);
 	if (parent->kind == CTX_MAIN) {
 		frame_when(f, ev, &c->start);              /* end: set once joins are known */
+		add_instance(c, &c->start, c->handle);
 	} else {
 		c->start = parent->start;
 		c->end = parent->end;
@@ -294,18 +318,61 @@ static void joins_through_threads(struct analysis *a)
 	}
 }
 
+/* Does join op name instance k's handle, directly or through the object a call handed
+ * back (join(t) where t = launch())? */
+static int names_instance(const struct analysis *a, const struct thread_op *op,
+                          const struct context *c, int k)
+{
+	return str_eq(op->handle, c->inst[k].handle) ||
+	       results_join_names(a, op->handle, c->inst[k].handle);
+}
+
+/* A join names the thread when it names its one handle, or every way main started it. */
+static int names_thread(const struct analysis *a, const struct thread_op *op, const struct context *c)
+{
+	if (str_eq(op->handle, c->handle))
+		return 1;
+	if (c->unnamed_handle || !c->ninst)
+		return 0;
+	for (int k = 0; k < c->ninst; k++)
+		if (!names_instance(a, op, c, k))
+			return 0;
+	return 1;
+}
+
+/* Instances told apart: each started by main ends at the first join in main of its own
+ * handle after it starts (a thread launched and joined once per file). */
+static void resolve_instances(struct analysis *a, struct context *c)
+{
+	if (c->unnamed_handle || c->unbounded || c->parent->kind != CTX_MAIN)
+		return;
+	for (int k = 0; k < c->ninst; k++) {
+		struct instance *in = &c->inst[k];
+		for (int j = 0; j < a->njoins; j++) {
+			const struct thread_op *op = &a->joins[j];
+			if (op->ev->kind != EV_THREAD_JOIN || op->ctx != c->parent->id || !op->handle ||
+			    strictly_before(&op->when, &in->start) || !names_instance(a, op, c, k))
+				continue;
+			if (!in->has_end || when_cmp(&op->when, &in->end) < 0) {
+				in->end = op->when;
+				in->has_end = 1;
+			}
+		}
+	}
+}
+
 /* A thread's interval ends at the first join of its handle in main after its creation;
  * a join or detach anywhere means it is not leaked. */
 static void resolve_lifetimes(struct analysis *a)
 {
 	for (int i = 0; i < a->nctxs; i++) {
 		struct context *c = a->ctxs[i];
-		if (c->kind != CTX_THREAD || !c->handle)
+		if (c->kind != CTX_THREAD)
 			continue;
+		resolve_instances(a, c);
 		for (int j = 0; j < a->njoins; j++) {
 			const struct thread_op *op = &a->joins[j];
-			if (!op->handle || strcmp(op->handle, c->handle) != 0 ||
-			    a->ctxs[op->ctx]->program != c->program)
+			if (!op->handle || a->ctxs[op->ctx]->program != c->program || !names_thread(a, op, c))
 				continue;
 			if (op->ev->kind == EV_THREAD_DETACH)
 				c->detached = 1;
@@ -532,6 +599,16 @@ int same_site(const struct context *c, const struct context *d)
  * surely starts after t is joined. */
 static int main_overlaps(const struct when *e, const struct context *t)
 {
+	if (!strictly_before(e, &t->start) && !(t->has_end && strictly_before(&t->end, e)) &&
+	    t->ninst > 1 && !t->unnamed_handle && !t->unbounded && t->parent->kind == CTX_MAIN) {
+		/* main started it several ways, each joined on its own: inside one of them? */
+		for (int k = 0; k < t->ninst; k++) {
+			const struct instance *in = &t->inst[k];
+			if (!strictly_before(e, &in->start) && !(in->has_end && strictly_before(&in->end, e)))
+				return 1;
+		}
+		return 0;
+	}
 	return !strictly_before(e, &t->start) && !(t->has_end && strictly_before(&t->end, e));
 }
 

@@ -361,6 +361,8 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 	} else
 		ls_copy(&out, &a->exit_states[(v >> 1) - 1]);
 	keymap_put(&a->memo, key, v);
+	if (emit)
+		results_note(a, f, ev, &sub);
 
 	/* A call through a pointer may reach any of several candidates: take none of their
 	 * lock effects rather than all of them in sequence. */

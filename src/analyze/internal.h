@@ -184,6 +184,12 @@ struct context {
 	char *arg;                   /* root-terms path passed as the thread argument */
 	char *shape;                 /* that argument without its owners (contexts.c) */
 	char *handle;                /* root-terms path of the pthread_t */
+	struct instance {            /* each way main started it: when, with which handle, and */
+		struct when start, end;  /* the join of that handle that ends it (has_end) */
+		int has_end;
+		char *handle;
+	} *inst;
+	int ninst, unnamed_handle;   /* unnamed: a handle frame_path cannot name */
 	int multi;                   /* several instances can run at once */
 	int reaches;                 /* times its creation site was reached */
 	int unbounded;               /* started by several contexts: alive at any time */
@@ -323,6 +329,7 @@ struct analysis {
 	int truncated;               /* the frame budget was reached */
 	struct finding_list *out;
 	struct fnptr *fnptr;         /* function values (fnptr.c) */
+	struct result_map *results;  /* objects calls hand back, by slot (results.c) */
 };
 
 /* engine.c */
@@ -384,6 +391,13 @@ void fnptr_note_unresolved(struct analysis *a, const struct activation *f, const
 int fnptr_unresolved(const struct analysis *a, int i, const struct event **ev,
                      const struct function **fn);
 void check_unresolved_threads(struct analysis *a);
+
+/* results.c: t = f(…) where every return of f hands back one object: t points to it (in
+ * root terms). A join of "t*REST" names handle OBJECT REST for each object t was given. */
+void results_note(struct analysis *a, const struct activation *caller, const struct event *call,
+                  const struct activation *callee);
+int results_join_names(const struct analysis *a, const char *join, const char *handle);
+void results_free(struct analysis *a);
 
 /* handover.c */
 void takes_init(struct take_state *t, const struct function *fn);

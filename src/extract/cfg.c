@@ -390,6 +390,7 @@ static void walk_decl(struct xfn *f, CXCursor *v, int n)
 		int saved_pos;
 		watch_begin(f, init, &saved, &saved_pos);
 		walk_expr(f, init, U_READ);
+		note_call_result(f, v[i], f->watch_pos);
 		watch_end(f, v[i], saved, saved_pos);
 		set_alias(f, v[i], init);
 		note_struct_copy(f, v[i], init);
@@ -406,8 +407,11 @@ static void walk_return(struct xfn *f, CXCursor s, CXCursor e)
 		if (!is_null_cursor(e))
 			walk_expr(f, e, U_READ);
 		struct event *ev = emit(f, EV_RETURN, s);
-		if (!is_null_cursor(e))
+		if (!is_null_cursor(e)) {
 			ev->flags |= return_value_flags(f, e);
+			if (is_pointer_type(clang_getCursorType(e)))
+				ev->path = value_path(f, e);
+		}
 		end_path(f, 1);
 		return;
 	}

@@ -132,6 +132,7 @@ static void walk_assign(struct xfn *f, CXCursor e, enum use use)
 		int saved_pos;
 		watch_begin(f, rhs, &saved, &saved_pos);
 		walk_expr(f, rhs, U_READ);
+		note_call_result(f, l, f->watch_pos);
 		int local = clang_getCursorKind(l) == CXCursor_DeclRefExpr;
 		watch_end(f, local && use == U_WRITE ? clang_getCursorReferenced(l) : clang_getNullCursor(),
 		          saved, saved_pos);

@@ -192,6 +192,9 @@ void note_store(struct xfn *f, CXCursor lhs, CXCursor rhs);
 char *pointer_slot(struct xfn *f, CXCursor fn_expr);
 char *pointer_field(struct xfn *f, CXCursor fn_expr);
 char *copied_member_path(struct xfn *f, CXCursor e);
+/* x = f(…) (lhs: an lvalue or a local's declaration): the call at pos call_pos (-1: none)
+ * gets the path of x, the object its result is stored into (analyze/results.c). */
+void note_call_result(struct xfn *f, CXCursor lhs, int call_pos);
 void note_struct_copy(struct xfn *f, CXCursor var, CXCursor value);
 
 /* takes.c — ownership transfer: `v = P; … P = v->next;` unlinks the object v holds from

@@ -135,3 +135,34 @@ void note_store(struct xfn *f, CXCursor lhs, CXCursor rhs)
 	ev->type = to_field;
 	ev->api = from_field;
 }
+
+void note_call_result(struct xfn *f, CXCursor lhs, int call_pos)
+{
+	if (call_pos < 0 || f->cur < 0)
+		return;
+	CXCursor l = strip_implicit(lhs);
+	if (!is_pointer_type(clang_getCursorType(l)))
+		return;
+	char *slot = NULL;
+	if (clang_getCursorKind(l) == CXCursor_VarDecl) {
+		char *name = cursor_name(l);
+		slot = xasprintf("l:%s:%s", f->name, name);
+		free(name);
+	} else if (clang_getCursorKind(l) == CXCursor_DeclRefExpr &&
+	           local_find(f, clang_getCursorReferenced(l))) {
+		char *name = cursor_name(clang_getCursorReferenced(l));
+		slot = xasprintf("l:%s:%s", f->name, name);
+		free(name);
+	} else {
+		slot = path_of(f, l);
+	}
+	const struct block *b = &f->fn->blocks[f->cur];
+	for (int i = b->nevents - 1; slot && i >= 0; i--) {
+		struct event *ev = &b->events[i];
+		if (ev->pos == call_pos && ev->kind == EV_CALL && !ev->path) {
+			ev->path = slot;
+			slot = NULL;
+		}
+	}
+	free(slot);
+}

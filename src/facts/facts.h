@@ -38,7 +38,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "8"
+#define TSAFE_FACTS_FORMAT "9"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
@@ -113,13 +113,14 @@ struct event {
 	/* ACCESS: path = the object; name = source spelling ("a->balance"); type = its type
 	 * spelling; api = "=VALUE" when a plain assignment stores an integer constant. LOCK/UNLOCK: path = the lock object (no leading &), name = spelling,
 	 * lock_class, lock_kind, api = function called ("pthread_mutex_lock").
-	 * CALL: callee = USR of the callee, name = callee spelling, args.
+	 * CALL: callee = USR of the callee, name = callee spelling, args; path = the object its
+	 * (pointer) result is stored into, x = f(…) ("l:FUNC:x" for a local), else NULL.
 	 * THREAD_CREATE: callee = USR of the entry function (NULL if unresolved), name = its
 	 * spelling, path = handle path (what &t names), arg = the thread argument's path.
 	 * THREAD_JOIN / THREAD_DETACH: path = handle path.
 	 * COND_WAIT: path = condition variable, arg = mutex path, lock_class = mutex class.
 	 * COND_SIGNAL: path = condition variable.
-	 * RETURN: nothing more.
+	 * RETURN: path = the returned pointer's value path ("&h:F:12" for a block it made).
 	 *
 	 * FUNCTION VALUES (fnptr.c follows them): a call argument that names a function has
 	 * the path "fn:USR". A call through a pointer whose value the extractor could not tell

@@ -363,6 +363,20 @@ static void test_takes(void **state)
 	unload(tu);
 }
 
+/* A returned pointer names its object; a call's result names where it is stored. */
+static void test_call_results(void **state)
+{
+	(void)state;
+	struct tu_facts *tu = load(FIXTURE("takes.c"));
+	const char *ret = must(fn_named(tu, "make"), EV_RETURN, 56, NULL)->path;
+	assert_non_null(ret);
+	assert_true(!strncmp(ret, "&h:", 3) && ends_with(ret, "takes.c:55"));
+	const struct function *keep = fn_named(tu, "keep");
+	assert_true(ends_with(must(keep, EV_CALL, 61, NULL)->path, "takes.c:head"));
+	assert_string_equal(must(keep, EV_CALL, 62, NULL)->path, "l:keep:local");
+	unload(tu);
+}
+
 /* A local written once with a constant is that constant where it is returned. */
 static void test_status_local(void **state)
 {
@@ -938,6 +952,7 @@ int main(void)
 		cmocka_unit_test(test_project_wrappers),
 		cmocka_unit_test(test_takes),
 		cmocka_unit_test(test_status_local),
+		cmocka_unit_test(test_call_results),
 		cmocka_unit_test(test_cond_wait_in_loop),
 		cmocka_unit_test(test_thread_create),
 		cmocka_unit_test(test_thread_join_detach_exit),
