@@ -202,7 +202,9 @@ static int class_index(const char **classes, int *n, const char *cls)
 
 static void held_step(const struct event *ev, const char **classes, int *n, struct held_sets *h)
 {
-	if ((ev->kind != EV_LOCK && ev->kind != EV_UNLOCK) || !ev->lock_class || !*ev->lock_class)
+	/* a semaphore bounds how many enter; it excludes nobody (README, Locksets) */
+	if ((ev->kind != EV_LOCK && ev->kind != EV_UNLOCK) || !ev->lock_class || !*ev->lock_class ||
+	    ev->lock_kind == LK_SEM)
 		return;
 	int c = class_index(classes, n, ev->lock_class);
 	if (c < 0)

@@ -57,7 +57,7 @@ struct held_lock {
 	int shared;                  /* a read lock of a rwlock */
 };
 /* The locks fn holds on every path to event (b, i), taken in fn itself (at most max; the
- * first 64 classes of fn are followed); how many. */
+ * first 64 classes of fn are followed; semaphores are not locks here); how many. */
 int facts_locks_held_at(const struct function *fn, int b, int i, struct held_lock *out, int max);
 
 #endif

@@ -106,6 +106,9 @@ char *vg_filled_before_threads(struct facts_at *fc, const struct finding *f);
  * findings name them (new strings: vg_held_free); how many. */
 int vg_held_by(struct facts_at *fc, const struct location *loc, struct held_lock *out);
 void vg_held_free(struct held_lock *h, int n);
+/* Does a lock class name one lock (a global or static object), not a kind of them (a
+ * struct field's class, a local's)? Two holders of one such class hold one lock. */
+int vg_one_object(const char *cls);
 char *vg_rwlock_exclusive(struct facts_at *fc, const struct finding *f);
 /* one side frees a block only after an atomic read-modify-write of one of its members on
  * every path (a reference count). */

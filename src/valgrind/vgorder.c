@@ -158,7 +158,8 @@ static char *static_gate(struct facts_at *fc, const struct finding *f, char **cl
 		if (nc < 0) {
 			nc = 0;
 			for (int k = 0; k < nh; k++)
-				if (!h[k].shared && !member(cls, n, h[k].lock_class))
+				if (!h[k].shared && vg_one_object(h[k].lock_class) &&
+				    !member(cls, n, h[k].lock_class))
 					cand[nc++] = xstrdup(h[k].lock_class);
 		} else {
 			for (int g = 0; g < nc; g++) {

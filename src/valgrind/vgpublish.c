@@ -190,11 +190,22 @@ static int before_creation(struct facts_at *fc, const struct location *writer,
 	if (!cfn || !writer->nstack)
 		return 0;
 	const struct frame *bottom = &writer->stack[writer->nstack - 1];
-	int wb, wi;
-	const struct function *wfn = event_at(fc, bottom->file, bottom->line, &wb, &wi);
+	const struct function *wfn = facts_function_at(fc, bottom->file, bottom->line);
 	const struct event *ce = &cfn->blocks[cb].events[ci];
-	return wfn == cfn && str_eq(cfn->name, "main") && ce->kind == EV_THREAD_CREATE &&
-	       facts_reaches(cfn, wb, wi, cb, ci) && !facts_reaches(cfn, cb, ci, wb, wi);
+	if (wfn != cfn || !str_eq(cfn->name, "main") || ce->kind != EV_THREAD_CREATE)
+		return 0;
+	/* Every event of the writer's line (a `for` header's init and increment) must be unable
+	 * to follow the creation, and one of them must lead to it. */
+	int leads = 0;
+	for (int b = 0; b < cfn->nblocks; b++)
+		for (int i = 0; i < cfn->blocks[b].nevents; i++) {
+			if (cfn->blocks[b].events[i].line != bottom->line)
+				continue;
+			if (facts_reaches(cfn, cb, ci, b, i))
+				return 0;
+			leads |= facts_reaches(cfn, b, i, cb, ci);
+		}
+	return leads;
 }
 
 char *vg_filled_before_threads(struct facts_at *fc, const struct finding *f)

@@ -4,7 +4,8 @@
  * write lock, nor the reverse. When Valgrind pairs exactly those two, the pair is kept but
  * marked likely benign, with the locks the static facts show each side holding (taken in
  * its own function or a caller on its stack); the write under the read lock is reported
- * where it races with another reader. */
+ * where it races with another reader. Only a lock that is one object counts (a global or
+ * static one): two holders of a struct field's class may hold two different locks. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,11 @@
 #include "internal.h"
 
 #define MAX_HELD VG_MAX_HELD
+
+int vg_one_object(const char *cls)
+{
+	return str_starts(cls, "global:") || str_starts(cls, "static:");
+}
 
 int vg_held_by(struct facts_at *fc, const struct location *side, struct held_lock *out)
 {
@@ -59,7 +65,8 @@ char *vg_rwlock_exclusive(struct facts_at *fc, const struct finding *f)
 	char *reason = NULL;
 	for (int i = 0; i < na && !reason; i++)
 		for (int j = 0; j < nb && !reason; j++)
-			if (str_eq(a[i].lock_class, b[j].lock_class) && (!a[i].shared || !b[j].shared))
+			if (str_eq(a[i].lock_class, b[j].lock_class) && vg_one_object(a[i].lock_class) &&
+			    (!a[i].shared || !b[j].shared))
 				reason = xasprintf("likely benign: %s:%d holds '%s' %s and %s:%d holds it %s: "
 				                   "a write lock excludes every other holder, so the two "
 				                   "cannot run at once", s[0]->file, s[0]->line,

@@ -48,7 +48,7 @@ static int race_after_wait(struct facts_at *fc, const struct finding *f,
                            const struct location *wait, const char *mutex)
 {
 	const struct location *s[2];
-	if (vg_sides(f, s) != 2)
+	if (vg_sides(f, s) != 2 || !vg_one_object(mutex))
 		return 0;
 	for (int k = 0; k < 2; k++) {
 		if (!after_wait(fc, wait, s[k]))
