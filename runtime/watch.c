@@ -34,12 +34,17 @@
 #define RT_WATCH_STACKS 64                /* hits per target recorded with a stack */
 #define RT_WATCH_FD_FLOOR 600             /* our descriptors live above the program's */
 #define RT_WATCH_WAKES 256                /* wake-ups that end a budget period */
+/* Threads watching at once: each holds up to five descriptors and a timer, which a program
+ * with thousands of threads must not lose to the runtime (its descriptor limit, the
+ * user's queued-signal limit that timers count against). Later threads watch nothing. */
+#define RT_WATCH_MAX_WATCHING 64
 #define TICK_MAGIC 0x74736166             /* "tsaf": the tick timer's sival_int */
 #ifndef TRAP_PERF
 #define TRAP_PERF 6
 #endif
 
 int rt_watch_on;
+static int watching_threads;
 static uint64_t start_ns, slice_ns;
 
 struct wslot {
@@ -199,23 +204,24 @@ static int armed_regs(void)
 	return n;
 }
 
-/* Every slot on (also those spent by a trap), or every slot off (resting). */
-static void switch_slots(int on)
+/* Every slot spent by a trap on again. */
+static void enable_slots(void)
 {
-	unsigned long request = on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE;
 	for (int i = 0; i < wt.nslots; i++) {
 		struct wslot *s = &wt.slot[i];
 		s->traps = 0;
-		if (s->disabled == !on || !ours(s->fd, s->id) || ioctl(s->fd, request, 0) != 0)
-			continue;
-		s->disabled = !on;
-		switch_event(s->wfd, s->wid, request);
+		if (s->disabled && ours(s->fd, s->id) && ioctl(s->fd, PERF_EVENT_IOC_ENABLE, 0) == 0) {
+			s->disabled = 0;
+			switch_event(s->wfd, s->wid, PERF_EVENT_IOC_ENABLE);
+		}
 	}
 }
 
 static void arm(int g)
 {
 	disarm();
+	if (!wt.budget.armed)
+		return;                /* resting: no event open, so a switch costs nothing */
 	wt.heap_gen = __atomic_load_n(&rt_watch_heap_gen, __ATOMIC_ACQUIRE);
 	wt.heap_words = 0;
 	for (int i = rt_watch_group_first[g]; i < rt_watch_group_first[g + 1]; i++) {
@@ -251,8 +257,6 @@ static void arm(int g)
 		wt.nslots++;
 	}
 	wt.group = g;
-	if (!wt.budget.armed)
-		switch_slots(0);       /* resting this period */
 }
 
 static int current_group(void)
@@ -268,6 +272,8 @@ static void close_all(void)
 	if (wt.tick_timer >= 0)
 		syscall(SYS_timer_delete, wt.tick_timer);
 	wt.tick_timer = -1;
+	if (wt.open)
+		__atomic_sub_fetch(&watching_threads, 1, __ATOMIC_RELAXED);
 	wt.open = 0;
 }
 
@@ -287,9 +293,12 @@ static void tick(void)
 	wt.wakes = 0;
 	int armed = rt_watch_budget_tick(&wt.budget, armed_regs());
 	int g = current_group();
-	if (g != wt.group || heap_moved())
+	if (!armed)
+		disarm();
+	else if (g != wt.group || heap_moved())
 		arm(g);
-	switch_slots(armed);
+	else
+		enable_slots();
 }
 
 /* The held locks: addresses, bit 0 set for a read hold. */
@@ -378,7 +387,7 @@ void rt_watch_trap(int sig, siginfo_t *si, void *uc)
 
 void rt_watch_refresh(void)
 {
-	if (!wt.open || wt.busy || wt.refreshed || !heap_moved())
+	if (!wt.open || wt.busy || wt.refreshed || !wt.budget.armed || !heap_moved())
 		return;
 	int saved = errno;
 	wt.busy = 1;
@@ -397,8 +406,10 @@ void rt_watch_woke(void)
 	wt.wakes = 0;
 	int was = wt.budget.armed;
 	int armed = rt_watch_budget_tick(&wt.budget, armed_regs());
-	if (armed != was)
-		switch_slots(armed);   /* a slot spent by a trap stays off until the tick */
+	if (armed && !was)
+		arm(current_group());  /* the rest ended: open the group again */
+	else if (!armed && was)
+		disarm();
 	wt.busy = 0;
 	errno = saved;
 }
@@ -408,6 +419,10 @@ void rt_watch_thread_begin(struct rt_thread *t)
 	if (!__atomic_load_n(&rt_watch_on, __ATOMIC_ACQUIRE) || wt.open)
 		return;
 	(void)t;
+	if (__atomic_add_fetch(&watching_threads, 1, __ATOMIC_RELAXED) > RT_WATCH_MAX_WATCHING) {
+		__atomic_sub_fetch(&watching_threads, 1, __ATOMIC_RELAXED);
+		return;
+	}
 	int saved = errno;
 	wt.open = 1;
 	wt.group = -1;
@@ -482,6 +497,7 @@ static void after_fork_child(void)
 	if (!wt.open)
 		return;
 	wt.tick_timer = -1;        /* timers are not inherited: the number is not ours here */
+	__atomic_store_n(&watching_threads, 1, __ATOMIC_RELAXED);   /* this thread alone */
 	close_all();
 	rt_watch_thread_begin(rt_tls.self);
 }

@@ -83,8 +83,8 @@ void rt_watch_stop(int why);                      /* RTW_* reason: watching ends
  * holds a heap word (at most once between two ticks), else at its next tick. */
 void rt_watch_refresh(void);
 /* After the thread woke from a blocking wait: every RT_WATCH_WAKES wake-ups it weighs its
- * watches' cost (watch_budget.c), as its ticks do (which a thread that mostly waits in
- * the kernel rarely gets: the tick counts user time only). */
+ * watches' cost (watch_budget.c), as its ticks do (a thread that mostly waits uses little
+ * CPU time, so ticks come seldom). */
 void rt_watch_woke(void);
 /* watch_heap.c: a block returned by malloc/calloc/realloc to ret; watched when ret is in
  * a candidate allocation site. */

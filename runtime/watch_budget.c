@@ -4,13 +4,15 @@
  * hypervisor): about RT_WATCH_SWITCH_NS per register per switch on the machines measured
  * (bench/runtime). A thread that blocks and wakes 100,000 times a second (a producer and
  * a consumer handing items over) would double its time. So at the end of every period (a
- * tick, 10 ms of the thread's user time, or RT_WATCH_WAKES wake-ups from blocking waits,
+ * tick, 10 ms of the thread's CPU time, or RT_WATCH_WAKES wake-ups from blocking waits,
  * whichever comes first) the thread weighs the switches it made against the CPU time it
  * used: when the cost of a period it had armed exceeds RT_WATCH_BUDGET_PCT of that time,
- * the thread rests (its watches disabled, which the kernel then skips at a switch) for as
- * many periods as keep the average within the budget, then arms again for one period. A
- * thread that switches at ordinary rates is never rested. Rested and armed periods are counted
- * for the whole process: tsafe run scales each candidate's watched time by their share. */
+ * the thread rests (its watches closed: a thread without perf events costs the kernel
+ * nothing at a switch, while even disabled events keep it scheduling their context) for
+ * as many periods as keep the average within the budget, then arms again (re-opens them)
+ * for one period. A thread that switches at ordinary rates is never rested. Rested and
+ * armed periods are counted for the whole process: tsafe run scales each candidate's
+ * watched time by their share. */
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>

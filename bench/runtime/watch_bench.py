@@ -4,8 +4,9 @@ natively, with libtsafe-rt.so preloaded (the runtime as `tsafe run` uses it, not
 watched), and with the runtime watching candidates (TSAFE_WATCH). Medians of paired runs
 (native and the tool back to back, alternating order).
 
-  bench/runtime/watch_bench.py [--reps 7] [--max-cands 64] [-o table.md]
-      [--pigz /tmp/pigz/pigz --pigz-input FILE [--pigz-tsan TSAN_BUILD --vg-input SMALL]]
+  bench/runtime/watch_bench.py [--reps 7] [--max-cands 64] [--tools] [--only NAME] [-o table.md]
+      [--pigz /tmp/pigz/pigz --pigz-input FILE [--pigz-db SCAN_DB]
+       [--pigz-tsan TSAN_BUILD --vg-input SMALL]]
 
 The candidates are every writable object in the program's own symbol table (nm: data and
 bss), up to --max-cands, each watched as its first naturally aligned word for reads and
@@ -15,10 +16,20 @@ few a scan would name. The runtime rotates them through the four debug registers
 slices of TSAFE_WATCH_SLICE_MS (50 ms), so each candidate is watched about 4/N of the run.
 Runs with the watch engine also report the traps taken (from the logs).
 
+The table also says what share of the threads' time periods had their watches armed:
+a thread that context-switches often rests them to keep their cost (the kernel saves and
+restores armed debug registers at every switch) within 3% of its CPU time
+(runtime/watch_budget.c).
+
+With --tools, each benchmark also runs smaller (Valgrind would take minutes) natively,
+as a -fsanitize=thread build, under Helgrind, DRD and the runtime watching: wall ratios
+side by side.
+
 With --pigz, pigz -p 4 also runs under the whole `tsafe run` (the CLI picks the
-candidates itself: without race findings of a scan it watches pigz's own variables,
-sampled), and, on the smaller --vg-input, natively, under Helgrind, DRD and as a
-ThreadSanitizer build (--pigz-tsan), for the side-by-side table.
+candidates itself: the race findings of the scan in --pigz-db, else pigz's own variables,
+sampled; the table says how many it watched), and, on the smaller --vg-input, natively,
+under Helgrind, DRD and as a ThreadSanitizer build (--pigz-tsan), for the side-by-side
+table.
 """
 import argparse
 import os
@@ -148,9 +159,22 @@ def pigz_tools(a, tmp):
     rows = []
     tsafe = os.path.join(os.path.dirname(a.lib), "..", "tsafe")
     db = os.path.join(tmp, "pigz.db")
+    root = []
+    if a.pigz_db:
+        shutil.copy(a.pigz_db, db)   # the scan's race findings are the candidates
+        root = ["--root", os.path.dirname(os.path.realpath(a.pigz))]   # the scan's root
     args = ["-p", "4", "-c", "-k"]
+    said = subprocess.run([tsafe, "run", "--db", db, *root, "--fail-on", "never", "--", a.pigz,
+                           *args, a.pigz_input], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True).stderr
+    summary = [l for l in said.splitlines() if l.startswith("tsafe: watch: ") and
+               ("candidates," in l or "no race candidates" in l)]
+    watched = [l for l in said.splitlines() if "not seen racing" in l or "confirmed (" in l]
+    rows.append(f"| (what the watch engine did) | {' '.join(summary) or 'nothing'}; "
+                f"{len(watched)} candidates watched, e.g. '{watched[0][-90:] if watched else ''}' |")
+    print(rows[-1], flush=True)
     for label, extra in (("tsafe run (watch on)", []), ("tsafe run --no-watch", ["--no-watch"])):
-        cmd = [tsafe, "run", "--db", db, "--fail-on", "never", *extra, "--", a.pigz, *args,
+        cmd = [tsafe, "run", "--db", db, *root, "--fail-on", "never", *extra, "--", a.pigz, *args,
                a.pigz_input]
         n, t, r, c = median_ratio([a.pigz, *args, a.pigz_input], cmd, a.reps)
         rows.append(f"| {label} | {os.path.getsize(a.pigz_input) >> 20} MB | {n:.2f} s | "
@@ -163,8 +187,8 @@ def pigz_tools(a, tmp):
              ("DRD", ["valgrind", "--tool=drd", "-q", *small])]
     if a.pigz_tsan:
         tools.append(("ThreadSanitizer", [a.pigz_tsan, *args, a.vg_input]))
-    tools.append(("tsafe run (watch on)", [tsafe, "run", "--db", db, "--fail-on", "never", "--",
-                                           *small]))
+    tools.append(("tsafe run (watch on)", [tsafe, "run", "--db", db, *root, "--fail-on", "never",
+                                           "--", *small]))
     for label, cmd in tools:
         reps = 3 if label in ("Helgrind", "DRD") else a.reps
         n, t, r, c = median_ratio(small, cmd, reps, {"TSAN_OPTIONS": "report_bugs=0"})
@@ -184,6 +208,8 @@ def other_tools(a, tmp):
     build), Helgrind, DRD and the runtime watching its variables: median wall ratios."""
     rows = []
     for label, prog, _ in BENCHMARKS:
+        if a.only and label not in a.only:
+            continue
         src = os.path.join(HERE, prog + ".c")
         exe = build(src, os.path.join(tmp, prog + ".small"))
         tsan = os.path.join(tmp, prog + ".tsan")
@@ -220,7 +246,10 @@ def main():
     ap.add_argument("--pigz", help="a pigz binary (built with -g)")
     ap.add_argument("--pigz-input", help="the file pigz -p 4 compresses")
     ap.add_argument("--pigz-tsan", help="pigz built with -fsanitize=thread")
+    ap.add_argument("--pigz-db", help="a database holding `tsafe scan` of pigz (its race findings "
+                    "are the candidates; without it the engine watches pigz's own variables)")
     ap.add_argument("--vg-input", help="a smaller file for Helgrind, DRD and ThreadSanitizer")
+    ap.add_argument("--only", action="append", help="only this benchmark (repeatable)")
     ap.add_argument("--tools", action="store_true",
                     help="also the three benchmarks, smaller, under ThreadSanitizer, Helgrind, DRD")
     ap.add_argument("-o", "--output")
@@ -229,6 +258,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="tsafe-watch-bench-") as tmp:
         runs = []
         for label, prog, args in BENCHMARKS:
+            if a.only and label not in a.only:
+                continue
             exe = build(os.path.join(HERE, prog + ".c"), os.path.join(tmp, prog))
             runs.append((label, exe, [exe, *args]))
         if a.pigz and a.pigz_input:

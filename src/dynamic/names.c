@@ -263,12 +263,8 @@ void dyn_name_threads(const struct dyn_ctx *c, struct dyn_process *p)
 {
 	for (int i = 1; i < p->cap_threads; i++) {
 		struct dyn_thread *t = &p->threads[i];
-		if (t->desc)
-			continue;
-		if (!t->defined || (t->flags & RTT_FOREIGN)) {
-			t->desc = xasprintf("thread #%d", i);
-			continue;
-		}
+		if (t->desc || !t->defined || (t->flags & RTT_FOREIGN))
+			continue;        /* named when asked (dyn_thread_desc): most are never */
 		if (t->flags & RTT_MAIN) {
 			t->desc = xstrdup("main thread");
 			continue;
@@ -286,6 +282,8 @@ void dyn_name_threads(const struct dyn_ctx *c, struct dyn_process *p)
 const char *dyn_thread_desc(struct dyn_process *p, uint32_t seq)
 {
 	struct dyn_thread *t = process_thread(p, seq);
+	if (t && !t->desc && (!t->defined || (t->flags & RTT_FOREIGN)))
+		t->desc = xasprintf("thread #%u", seq);
 	return t && t->desc ? t->desc : "an unknown thread";
 }
 

@@ -9,8 +9,11 @@
 #include "internal.h"
 
 /* Ids come from counters in the process, one record defining each: an id past the number
- * of records that could hold it is a damaged record (and would make a huge table). */
-#define MAX_ID (1u << 24)
+ * of records that could hold it is a damaged record (and would make a huge table). A fork
+ * child read without its parent's log has no such bound (its counters go on from the
+ * parent's): a million of each kind, so that a damaged one costs tens of megabytes, not a
+ * gigabyte. */
+#define MAX_ID (1u << 20)
 
 static void *slot(struct dyn_process *p, void **arr, int *cap, uint32_t id, size_t size)
 {

@@ -57,6 +57,7 @@ struct watch_cand {
 	int threads;                /* distinct threads among the recorded hits */
 	double watched_s;           /* armed for this long (process time x share of slices) */
 	int confirmed;
+	int atomic;                 /* without a scan: seen updated by atomic instructions */
 };
 
 struct watch_plan {

@@ -57,5 +57,10 @@ void watch_sites_of(struct watch_cand *c, const char *root);
 void watch_sites_free(struct watch_cand *c);
 struct dyn_process;
 int watch_at_site(struct dyn_process *p, const struct watch_cand *c, uint64_t pc);
+/* watch_atomic.c: whether the instruction that ends at a trap's pc is an atomic
+ * read-modify-write of memory (lock prefix, or xchg); the length of such an instruction
+ * at p, else 0. */
+int watch_hit_atomic(struct dyn_process *p, uint64_t pc);
+int watch_atomic_insn_len(const uint8_t *p, const uint8_t *end);
 
 #endif

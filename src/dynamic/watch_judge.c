@@ -112,15 +112,16 @@ static void confirm(const struct dyn_ctx *c, struct dyn_process *p, struct watch
 	k->confirmed = 1;
 }
 
-/* The best racing pair among a candidate's hits: both with stacks if any. */
+/* The best racing pair among a candidate's hits: both with stacks if any. Two atomic
+ * read-modify-writes never race. */
 static void judge(const struct dyn_ctx *c, struct dyn_process *p, struct watch_cand *k,
-                  const struct rt_watch_hit **h, int n)
+                  const struct rt_watch_hit **h, const char *atomic, int n)
 {
 	const struct rt_watch_hit *ba = NULL, *bb = NULL;
 	int best = -1;
 	for (int i = 0; i < n && best < 2; i++)
 		for (int j = i + 1; j < n && best < 2; j++) {
-			if (!watch_races(h[i], h[j]))
+			if ((atomic[i] && atomic[j]) || !watch_races(h[i], h[j]))
 				continue;
 			int score = (h[i]->stack != 0) + (h[j]->stack != 0);
 			if (score > best) {
@@ -227,6 +228,7 @@ void dyn_watch(const struct dyn_ctx *c, struct dyn_process *p, struct watch_plan
 	if (start && end > start)
 		add_watched_time(w, (double)(end - start) / 1e9 * share);
 	const struct rt_watch_hit **mine = xcalloc((size_t)nhits + 1, sizeof *mine);
+	char *atomic = xcalloc((size_t)nhits + 1, 1);
 	for (int k = 0; k < w->n; k++) {
 		int n = 0;
 		uint32_t threads[64];
@@ -250,10 +252,19 @@ void dyn_watch(const struct dyn_ctx *c, struct dyn_process *p, struct watch_plan
 		w->c[k].hits += !w->c[k].nsites && counted[k] > n ? counted[k] : n;
 		w->c[k].elsewhere += elsewhere;
 		w->c[k].threads = nthreads > w->c[k].threads ? nthreads : w->c[k].threads;
-		if (n > 1 && !w->c[k].confirmed)
-			judge(c, p, &w->c[k], mine, n);
+		if (n > 1 && !w->c[k].confirmed && !w->c[k].atomic) {
+			int any = 0;
+			for (int i = 0; i < n; i++)
+				any |= atomic[i] = (char)watch_hit_atomic(p, mine[i]->pc);
+			/* Without a scan a word updated atomically is used atomically: its atomic
+			 * loads are plain moves, indistinguishable from a racing read. */
+			w->c[k].atomic = any && !w->c[k].f;
+			if (!w->c[k].atomic)
+				judge(c, p, &w->c[k], mine, atomic, n);
+		}
 	}
 	free(mine);
+	free(atomic);
 	free(counted);
 	free(hits);
 }

@@ -3,7 +3,8 @@
  * exclusively (two read holds of one rwlock do not exclude each other), and when neither
  * thread's clock covered the other's access; the paths of globals, statics, function
  * statics, members and arrays split for the DWARF lookup, and the objects with no static
- * address (locals, heap blocks, pointers) are refused. */
+ * address (locals, heap blocks, pointers) are refused; atomic read-modify-write
+ * instructions are told from plain accesses by their encoding. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,6 +99,37 @@ static void paths_split_for_dwarf(void **state)
 	assert_int_equal(watch_path_parse("g:cfg*.count", "/r", &p), -1);
 }
 
+static int insn_len(const uint8_t *code, size_t n)
+{
+	return watch_atomic_insn_len(code, code + n);
+}
+
+/* What gcc emits for the __atomic builtins on a plain word, and plain accesses. */
+static void atomic_instructions_decoded(void **state)
+{
+	(void)state;
+	static const uint8_t lock_addq_rip[] = {0xf0, 0x48, 0x83, 0x05, 0xca, 0x2e, 0, 0, 0x01};
+	static const uint8_t lock_xadd_rip[] = {0xf0, 0x48, 0x0f, 0xc1, 0x05, 1, 2, 3, 4};
+	static const uint8_t lock_cmpxchg_sib[] = {0xf0, 0x0f, 0xb1, 0x4c, 0x24, 0x08};
+	static const uint8_t xchg_mem[] = {0x87, 0x05, 1, 2, 3, 4};
+	static const uint8_t lock_addl_imm32[] = {0xf0, 0x81, 0x00, 0x10, 0x27, 0, 0};
+	static const uint8_t lock_incq_disp8[] = {0xf0, 0x48, 0xff, 0x40, 0x08};
+	static const uint8_t plain_addq[] = {0x48, 0x83, 0x05, 0x9e, 0x2e, 0, 0, 0x01};
+	static const uint8_t plain_mov[] = {0x48, 0x8b, 0x0d, 0xc3, 0x2e, 0, 0};
+	static const uint8_t lock_reg_operand[] = {0xf0, 0x01, 0xc0};
+	static const uint8_t xchg_regs[] = {0x87, 0xc8};
+	assert_int_equal(insn_len(lock_addq_rip, sizeof lock_addq_rip), 9);
+	assert_int_equal(insn_len(lock_xadd_rip, sizeof lock_xadd_rip), 9);
+	assert_int_equal(insn_len(lock_cmpxchg_sib, sizeof lock_cmpxchg_sib), 6);
+	assert_int_equal(insn_len(xchg_mem, sizeof xchg_mem), 6);
+	assert_int_equal(insn_len(lock_addl_imm32, sizeof lock_addl_imm32), 7);
+	assert_int_equal(insn_len(lock_incq_disp8, sizeof lock_incq_disp8), 5);
+	assert_int_equal(insn_len(plain_addq, sizeof plain_addq), 0);
+	assert_int_equal(insn_len(plain_mov, sizeof plain_mov), 0);
+	assert_int_equal(insn_len(lock_reg_operand, sizeof lock_reg_operand), 0);
+	assert_int_equal(insn_len(xchg_regs, sizeof xchg_regs), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -105,6 +137,7 @@ int main(void)
 		cmocka_unit_test(common_lock_excludes_unless_both_read),
 		cmocka_unit_test(ordered_accesses_do_not_race),
 		cmocka_unit_test(paths_split_for_dwarf),
+		cmocka_unit_test(atomic_instructions_decoded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
