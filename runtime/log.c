@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "rt.h"
+#include "sys.h"
 
 static int log_fd = -1;
 static uint64_t log_dev, log_ino;      /* the identity of the file log_fd was opened on */
@@ -48,7 +49,7 @@ void rt_say(const char *msg)
 	p = put_str(p, msg, buf + sizeof buf - 1);
 	*p++ = '\n';
 	int saved = errno;
-	ssize_t r = write(STDERR_FILENO, buf, (size_t)(p - buf));
+	ssize_t r = rt_sys_write(STDERR_FILENO, buf, (size_t)(p - buf));
 	(void)r;
 	errno = saved;
 }
@@ -78,7 +79,7 @@ static int moved_high(int fd)
 	int high = fcntl(fd, F_DUPFD_CLOEXEC, 800);
 	if (high < 0)
 		return fd;
-	close(fd);
+	rt_sys_close(fd);
 	return high;
 }
 
@@ -96,14 +97,14 @@ static void remember(int fd)
  * here each open one; the first to publish wins, the others close their own. */
 static int reopen(int old)
 {
-	int fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	int fd = rt_sys_open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
 	fd = moved_high(fd);
 	remember(fd);
 	if (__atomic_compare_exchange_n(&log_fd, &old, fd, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return fd;
-	close(fd);
+	rt_sys_close(fd);
 	return is_ours(old) ? old : -1;
 }
 
@@ -122,7 +123,7 @@ void rt_log_write(const void *rec, size_t len)
 	int fd = checked_fd();
 	const char *p = rec;
 	while (fd >= 0 && len) {
-		ssize_t w = write(fd, p, len);
+		ssize_t w = rt_sys_write(fd, p, len);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -203,7 +204,7 @@ int rt_log_open(uint32_t flags, const char *parent, uint64_t parent_offset)
 	char *end = log_path + sizeof log_path - 1;
 	int old = __atomic_exchange_n(&log_fd, -1, __ATOMIC_ACQ_REL);
 	if (is_ours(old))          /* a fork child's copy of the parent's: never the program's */
-		close(old);
+		rt_sys_close(old);
 	int fd = -1;
 	/* tsafe-rt.<pid>.<n>.log: n > 0 when an exec'd image reuses its predecessor's pid. */
 	for (unsigned n = 0; n < 1000 && fd < 0; n++) {
@@ -215,7 +216,7 @@ int rt_log_open(uint32_t flags, const char *parent, uint64_t parent_offset)
 		p = put_uint(p, n);
 		p = put_str(p, ".log", end);
 		*p = '\0';
-		fd = open(log_path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+		fd = rt_sys_open(log_path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
 		if (fd < 0 && errno != EEXIST)
 			break;
 		if (fd >= 0) {

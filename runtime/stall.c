@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "rt.h"
+#include "sys.h"
 
 /* glibc's barrier (nptl/pthread_barrier_wait.c): `in` counts arrivals, `current_round`
  * is `in` at the start of the round being filled. */
@@ -103,14 +104,14 @@ static int async_signal(int sig)
 static int proc_status(int *threads, int *handlers)
 {
 	char buf[4096];
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	int fd = rt_sys_open("/proc/self/status", O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	size_t len = 0;
 	ssize_t n;
-	while (len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+	while (len < sizeof buf - 1 && (n = rt_sys_read(fd, buf + len, sizeof buf - 1 - len)) > 0)
 		len += (size_t)n;
-	close(fd);
+	rt_sys_close(fd);
 	buf[len] = '\0';
 	const char *th = strstr(buf, "\nThreads:"), *cgt = strstr(buf, "\nSigCgt:");
 	if (!th || !cgt)

@@ -27,6 +27,7 @@
 #include <sys/syscall.h>
 #include <ucontext.h>
 
+#include "sys.h"
 #include "watch.h"
 
 #define RT_WATCH_TICK_NS 10000000ull      /* re-arm every 10 ms of a thread's CPU time */
@@ -86,7 +87,7 @@ static int perf_open(struct perf_event_attr *a)
 		return -1;
 	int high = fcntl(fd, F_DUPFD_CLOEXEC, RT_WATCH_FD_FLOOR);
 	if (high >= 0) {
-		close(fd);
+		rt_sys_close(fd);
 		fd = high;
 	}
 	return fd;
@@ -168,13 +169,13 @@ static int ours(int fd, uint64_t id)
 static void close_ours(int fd, uint64_t id)
 {
 	if (ours(fd, id))
-		close(fd);
+		rt_sys_close(fd);
 }
 
 static uint64_t read_count(int fd, uint64_t id)
 {
 	uint64_t v = 0;
-	if (!ours(fd, id) || read(fd, &v, sizeof v) != (ssize_t)sizeof v)
+	if (!ours(fd, id) || rt_sys_read(fd, &v, sizeof v) != (ssize_t)sizeof v)
 		return 0;
 	return v;
 }
@@ -504,12 +505,12 @@ static void after_fork_child(void)
 
 static int traced(void)
 {
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	int fd = rt_sys_open("/proc/self/status", O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return 0;
 	char buf[2048];
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
+	ssize_t n = rt_sys_read(fd, buf, sizeof buf - 1);
+	rt_sys_close(fd);
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
@@ -524,7 +525,7 @@ static int probe(void)
 	int fd = open_watch((uintptr_t)&probe_word, sizeof probe_word, HW_BREAKPOINT_W, 1);
 	if (fd < 0)
 		return errno ? errno : EPERM;
-	close(fd);
+	rt_sys_close(fd);
 	return 0;
 }
 

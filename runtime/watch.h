@@ -34,9 +34,8 @@ struct rt_watch_target {
 
 /* A heap allocation site's code: a malloc/calloc/realloc returning to [lo, hi). */
 struct rt_watch_range {
-	uint64_t lo, hi;               /* in this process (0, 0: its module is not loaded) */
+	uint64_t lo, hi;               /* in this process */
 	int32_t site;
-	char module[256];
 };
 
 /* Whether watching is on in this process (a plain load on every hook). */
@@ -50,7 +49,11 @@ extern int rt_watch_ntargets;
 extern int rt_watch_ngroups;
 extern int rt_watch_group_first[RT_WATCH_MAX_TARGETS + 1];
 extern struct rt_watch_range rt_watch_ranges[RT_WATCH_MAX_RANGES];
-extern int rt_watch_nranges;      /* 0 unless watching is on with heap candidates */
+extern int rt_watch_nranges;
+/* Every range lies in [rt_watch_heap_lo, rt_watch_heap_lo + rt_watch_heap_span): an
+ * allocation returning elsewhere costs one subtraction and one comparison (span 0: no
+ * heap candidate). */
+extern uint64_t rt_watch_heap_lo, rt_watch_heap_span;
 /* Reads the file TSAFE_WATCH names and places the targets in this process; the number of
  * targets placed (0: nothing to watch). */
 int rt_watch_load_targets(const char *path);

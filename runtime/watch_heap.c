@@ -5,8 +5,8 @@
  * and threads re-arm (watch.c: the allocating thread at once, the others at their next
  * tick or wake-up).
  *
- * The cost of an allocation elsewhere is one load and a test when no heap candidate is
- * watched, a scan of the few site ranges when some are. The real functions are looked up
+ * The cost of an allocation elsewhere is a subtraction and a comparison (against the
+ * bounds of every site's code); one returning inside those bounds scans the few ranges. The real functions are looked up
  * with dlsym(RTLD_NEXT) (another allocator preloaded or linked after the runtime stays
  * the one that allocates); an allocation made by dlsym itself while it looks one up
  * (older glibc's dlerror buffer) gets NULL, which glibc handles, rather than recursing.
@@ -44,11 +44,18 @@ static int fitting_len(const struct rt_watch_target *t, size_t size)
 	return len;
 }
 
-static void allocated(void *ret, void *block, size_t size)
+/* Return addresses inside the sites' bounds found to be in no site, direct-mapped: the
+ * program's other allocations near a candidate line cost one load and a comparison after
+ * their first call. Entries are written racily, each atomically: a lost one is a scan. */
+#define NOT_SITE_SLOTS 256
+static uint64_t not_site[NOT_SITE_SLOTS];
+
+static void allocated(uint64_t pc, void *block, size_t size)
 {
-	if (!block || !__atomic_load_n(&rt_watch_on, __ATOMIC_ACQUIRE))
+	uint64_t *slot = &not_site[(pc ^ pc >> 8) % NOT_SITE_SLOTS];
+	if (!block || __atomic_load_n(slot, __ATOMIC_RELAXED) == pc ||
+	    !__atomic_load_n(&rt_watch_on, __ATOMIC_ACQUIRE))
 		return;
-	uint64_t pc = (uint64_t)(uintptr_t)ret - 1;
 	int found = 0;
 	for (int r = 0; r < rt_watch_nranges; r++) {
 		if (pc < rt_watch_ranges[r].lo || pc >= rt_watch_ranges[r].hi)
@@ -63,8 +70,10 @@ static void allocated(void *ret, void *block, size_t size)
 			__atomic_store_n(&t->addr, w, __ATOMIC_RELEASE);
 		}
 	}
-	if (!found)
+	if (!found) {
+		__atomic_store_n(slot, pc, __ATOMIC_RELAXED);
 		return;
+	}
 	__atomic_add_fetch(&rt_watch_heap_gen, 1, __ATOMIC_ACQ_REL);
 	if (!rt_tls.guard)
 		rt_watch_refresh();
@@ -78,8 +87,9 @@ void *malloc(size_t n)
 		return NULL;
 	}
 	void *r = next(n);
-	if (RT_UNLIKELY(rt_watch_nranges))
-		allocated(__builtin_return_address(0), r, n);
+	uint64_t pc = (uint64_t)(uintptr_t)__builtin_return_address(0) - 1;
+	if (RT_UNLIKELY(pc - rt_watch_heap_lo < rt_watch_heap_span))
+		allocated(pc, r, n);
 	return r;
 }
 
@@ -91,8 +101,9 @@ void *calloc(size_t n, size_t size)
 		return NULL;
 	}
 	void *r = next(n, size);
-	if (RT_UNLIKELY(rt_watch_nranges))
-		allocated(__builtin_return_address(0), r, n * size);
+	uint64_t pc = (uint64_t)(uintptr_t)__builtin_return_address(0) - 1;
+	if (RT_UNLIKELY(pc - rt_watch_heap_lo < rt_watch_heap_span))
+		allocated(pc, r, n * size);
 	return r;
 }
 
@@ -104,7 +115,8 @@ void *realloc(void *p, size_t n)
 		return NULL;
 	}
 	void *r = next(p, n);
-	if (RT_UNLIKELY(rt_watch_nranges))
-		allocated(__builtin_return_address(0), r, n);
+	uint64_t pc = (uint64_t)(uintptr_t)__builtin_return_address(0) - 1;
+	if (RT_UNLIKELY(pc - rt_watch_heap_lo < rt_watch_heap_span))
+		allocated(pc, r, n);
 	return r;
 }

@@ -16,13 +16,16 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "sys.h"
 #include "watch.h"
 
 struct rt_watch_target rt_watch_targets[RT_WATCH_MAX_TARGETS];
 int rt_watch_ntargets;
 struct rt_watch_range rt_watch_ranges[RT_WATCH_MAX_RANGES];
 int rt_watch_nranges;
+uint64_t rt_watch_heap_lo, rt_watch_heap_span;
 static int nranges_read;
+static char range_module[RT_WATCH_MAX_RANGES][256];   /* read, until placed */
 int rt_watch_ngroups;
 int rt_watch_group_first[RT_WATCH_MAX_TARGETS + 1];
 
@@ -80,8 +83,8 @@ static int parse_target(const char *p, const char *end, int heap, struct rt_watc
 	return 0;
 }
 
-/* An "S" line into r; 0, or -1 when malformed. */
-static int parse_range(const char *p, const char *end, struct rt_watch_range *r)
+/* An "S" line into r and its module; 0, or -1 when malformed. */
+static int parse_range(const char *p, const char *end, struct rt_watch_range *r, char *module)
 {
 	uint64_t site, lo, hi;
 	if (!(p = read_number(p, end, 10, &site)) || !(p = read_number(p, end, 16, &lo)) ||
@@ -91,7 +94,7 @@ static int parse_range(const char *p, const char *end, struct rt_watch_range *r)
 	r->site = (int32_t)site;
 	r->lo = lo;
 	r->hi = hi;
-	return read_path(p, end, r->module, sizeof r->module);
+	return read_path(p, end, module, sizeof range_module[0]);
 }
 
 static void parse_line(const char *p, const char *end)
@@ -104,7 +107,7 @@ static void parse_line(const char *p, const char *end)
 	    parse_target(p, end, kind == 'H', &rt_watch_targets[rt_watch_ntargets]) == 0)
 		rt_watch_ntargets++;
 	else if (kind == 'S' && nranges_read < RT_WATCH_MAX_RANGES &&
-	         parse_range(p, end, &rt_watch_ranges[nranges_read]) == 0)
+	         parse_range(p, end, &rt_watch_ranges[nranges_read], range_module[nranges_read]) == 0)
 		nranges_read++;
 }
 
@@ -165,15 +168,20 @@ static int place(void)
 {
 	uint64_t bias;
 	int n = 0;
+	uint64_t lo = UINT64_MAX, hi = 0;
 	for (int i = 0; i < nranges_read; i++) {
 		struct rt_watch_range r = rt_watch_ranges[i];
-		if (!module_bias(r.module, &bias))
+		if (!module_bias(range_module[i], &bias))
 			continue;
 		r.lo += bias;
 		r.hi += bias;
+		lo = r.lo < lo ? r.lo : lo;
+		hi = r.hi > hi ? r.hi : hi;
 		rt_watch_ranges[n++] = r;
 	}
 	rt_watch_nranges = n;
+	rt_watch_heap_lo = n ? lo : 0;
+	rt_watch_heap_span = n ? hi - lo : 0;
 	n = 0;
 	for (int i = 0; i < rt_watch_ntargets; i++) {
 		struct rt_watch_target *t = &rt_watch_targets[i];
@@ -202,16 +210,16 @@ static void make_groups(void)
 
 int rt_watch_load_targets(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = rt_sys_open(path, O_RDONLY | O_CLOEXEC, 0);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size <= 0) {
 		if (fd >= 0)
-			close(fd);
+			rt_sys_close(fd);
 		return -1;
 	}
 	size_t size = (size_t)st.st_size;
 	const char *data = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
+	rt_sys_close(fd);
 	if (data == MAP_FAILED)
 		return -1;
 	const char *p = data, *end = data + size;

@@ -4,7 +4,8 @@ natively, with libtsafe-rt.so preloaded (the runtime as `tsafe run` uses it, not
 watched), and with the runtime watching candidates (TSAFE_WATCH). Medians of paired runs
 (native and the tool back to back, alternating order).
 
-  bench/runtime/watch_bench.py [--reps 7] [--max-cands 64] [--tools] [--only NAME] [-o table.md]
+  bench/runtime/watch_bench.py [--reps 7] [--max-cands 64] [--tools] [--malloc] [--only NAME]
+      [-o table.md]
       [--pigz /tmp/pigz/pigz --pigz-input FILE [--pigz-db SCAN_DB]
        [--pigz-tsan TSAN_BUILD --vg-input SMALL]]
 
@@ -24,6 +25,10 @@ restores armed debug registers at every switch) within 3% of its CPU time
 With --tools, each benchmark also runs smaller (Valgrind would take minutes) natively,
 as a -fsanitize=thread build, under Helgrind, DRD and the runtime watching: wall ratios
 side by side.
+
+With --malloc, malloc_cost.c (malloc/free pairs) runs natively, under the runtime, and
+with heap candidates watched whose allocation sites are not its calls: what interposing
+malloc costs an allocation that is not a candidate's.
 
 With --pigz, pigz -p 4 also runs under the whole `tsafe run` (the CLI picks the
 candidates itself: the race findings of the scan in --pigz-db, else pigz's own variables,
@@ -238,6 +243,45 @@ def other_tools(a, tmp):
     return rows
 
 
+def text_bounds(exe):
+    """The link address range of exe's .text."""
+    for row in subprocess.run(["objdump", "-h", exe], capture_output=True, text=True).stdout.splitlines():
+        parts = row.split()
+        if len(parts) > 3 and parts[1] == ".text":
+            return int(parts[3], 16), int(parts[3], 16) + int(parts[2], 16)
+    sys.exit(f"watch_bench: no .text in {exe}")
+
+
+def malloc_cost(a, tmp):
+    """ns per malloc+free pair: native, the runtime, and heap candidates watched whose sites
+    are elsewhere (their code's bounds outside the program's calls, or around them)."""
+    exe = build(os.path.join(HERE, "malloc_cost.c"), os.path.join(tmp, "malloc_cost"))
+    lo, hi = text_bounds(exe)
+    real = os.path.realpath(exe)
+    files = {}
+    for name, ranges in (("outside", [(1, 2)]), ("inside", [(lo, lo + 1), (hi - 1, hi)])):
+        files[name] = os.path.join(tmp, f"malloc.{name}.cands")
+        with open(files[name], "w") as f:
+            f.write("tsafe-watch 2\nH 0 8 1 0 0\n" +
+                    "".join(f"S 0 {x:x} {y:x} {real}\n" for x, y in ranges))
+    cells = {k: [] for k in ("native", "runtime", "outside", "inside")}
+    with tempfile.TemporaryDirectory() as logs:
+        envs = {"native": None, "runtime": {"LD_PRELOAD": a.lib, "TSAFE_RT_OUT": logs}}
+        for name, path in files.items():
+            envs[name] = {"LD_PRELOAD": a.lib, "TSAFE_RT_OUT": logs, "TSAFE_WATCH": path}
+        for _ in range(a.reps):
+            for k, e in envs.items():
+                out = subprocess.run([exe], capture_output=True, text=True,
+                                     env=dict(os.environ, **(e or {}))).stdout
+                cells[k].append(float(out))
+    med = {k: statistics.median(v) for k, v in cells.items()}
+    row = (f"| malloc+free pair | {med['native']:.1f} ns | +{med['runtime'] - med['native']:.1f} ns "
+           f"| +{med['outside'] - med['native']:.1f} ns | +{med['inside'] - med['native']:.1f} ns |")
+    print(row, flush=True)
+    return ["| allocation | native | runtime | heap candidates, calls outside their sites' "
+            "bounds | inside the bounds, not a site |", "|---|---|---|---|---|", row]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--lib", default=os.path.join(ROOT, "build", "runtime", "libtsafe-rt.so"))
@@ -250,11 +294,13 @@ def main():
                     "are the candidates; without it the engine watches pigz's own variables)")
     ap.add_argument("--vg-input", help="a smaller file for Helgrind, DRD and ThreadSanitizer")
     ap.add_argument("--only", action="append", help="only this benchmark (repeatable)")
+    ap.add_argument("--malloc", action="store_true",
+                    help="also what an allocation costs with heap candidates watched")
     ap.add_argument("--tools", action="store_true",
                     help="also the three benchmarks, smaller, under ThreadSanitizer, Helgrind, DRD")
     ap.add_argument("-o", "--output")
     a = ap.parse_args()
-    rows, pigz_rows, tool_rows = [], [], []
+    rows, pigz_rows, tool_rows, malloc_rows = [], [], [], []
     with tempfile.TemporaryDirectory(prefix="tsafe-watch-bench-") as tmp:
         runs = []
         for label, prog, args in BENCHMARKS:
@@ -275,6 +321,8 @@ def main():
             print(rows[-1], flush=True)
         if a.tools:
             tool_rows = other_tools(a, tmp)
+        if a.malloc:
+            malloc_rows = malloc_cost(a, tmp)
     head = ["| benchmark | native | runtime, nothing watched | runtime + watch | runtime + watch, "
             "CPU | candidates | armed | traps (median) |", "|---|---|---|---|---|---|---|---|"]
     table = "\n".join(head + rows)
@@ -286,6 +334,8 @@ def main():
         table += ("\n\n| benchmark (smaller) | native | ThreadSanitizer (rebuilt) | Helgrind | DRD "
                   "| runtime + watch |\n|---|---|---|---|---|---|\n")
         table += "\n".join(tool_rows)
+    if malloc_rows:
+        table += "\n\n" + "\n".join(malloc_rows)
     print(table)
     if a.output:
         with open(a.output, "w") as f:

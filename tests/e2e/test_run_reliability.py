@@ -27,6 +27,9 @@ no false verdicts, real hangs ended):
     the runtime's; no finding, exit 0;
   - cancel_cleanup: threads cancelled in pthread_cond_wait, sem_wait and pthread_join
     whose cleanup handlers unlock: no lock-leak, exit 0;
+  - cancel_pending: a cancel pending while the thread locks locks the runtime has never
+    seen (the runtime writes their records): no unwinding from inside the runtime, so the
+    cleanup handler's unlock is seen: no lock-leak, exit 0;
   - first_calls: in 100 fresh processes, threads released at once make their first calls
     to the functions the runtime looks up lazily (signal masks, semaphore posts,
     condition signals): no process dies, exit 0.
@@ -181,6 +184,10 @@ def main():
         test_lock_addresses(work)
         test_thread_bomb(work)
         run_clean(work, "cancel_cleanup", "cancelled waits whose cleanup handlers unlock")
+        for opts in ((), ("--no-watch",)):
+            run_clean(work, "cancel_pending", "a cancel pending while the runtime records a new "
+                      f"lock (its own system calls are no cancellation points) {' '.join(opts)}",
+                      opts=opts)
         for opts in ((), ("--no-watch",)):
             run_clean(work, "first_calls", "100 processes whose threads all make their first "
                       f"calls to lazily resolved functions at once {' '.join(opts)}", opts=opts)
