@@ -15,8 +15,10 @@ static void free_records(struct analysis *a)
 	for (int i = 0; i < a->nmis; i++)
 		free(a->mis[i].stack);
 	free(a->mis);
-	for (int i = 0; i < a->njoins; i++)
+	for (int i = 0; i < a->njoins; i++) {
 		free(a->joins[i].handle);
+		free(a->joins[i].slot_handle);
+	}
 	free(a->joins);
 	for (int i = 0; i < a->nctxs; i++) {
 		struct context *c = a->ctxs[i];
@@ -78,6 +80,7 @@ int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o
 	check_misuse(&a);
 	check_thread_leaks(&a);
 	check_unresolved_threads(&a);
+	check_unfollowed_callbacks(&a);
 	finding_list_finish(out, first_new, o->root);
 	if (stats) {
 		memset(stats, 0, sizeof *stats);

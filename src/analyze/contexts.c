@@ -286,6 +286,7 @@ void contexts_note_thread_op(struct analysis *a, const struct activation *f, con
 	op->fn = f->fn;
 	op->ctx = f->ctx->id;
 	op->handle = frame_path(f, ev->path);
+	op->slot_handle = takes_slot_path(f, ev->path);
 	frame_when(f, ev, &op->when);
 }
 
@@ -323,8 +324,10 @@ static void joins_through_threads(struct analysis *a)
 static int names_instance(const struct analysis *a, const struct thread_op *op,
                           const struct context *c, int k)
 {
+	int drains = (op->ev->flags & EVF_IN_LOOP) != 0;
 	return str_eq(op->handle, c->inst[k].handle) ||
-	       results_join_names(a, op->handle, c->inst[k].handle);
+	       results_join_names(a, op->handle, c->inst[k].handle, drains) ||
+	       results_join_names(a, op->slot_handle, c->inst[k].handle, drains);
 }
 
 /* A join names the thread when it names its one handle, or every way main started it. */

@@ -453,6 +453,8 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 		atoms_assume(a, f, ev, s);
 	else if (ev->kind == EV_TAKE)
 		takes_visit(a, f, ev, s);
+	else if (ev->kind == EV_PUT && emit)
+		results_note_put(a, f, ev);
 }
 
 /* Walks block b from state `in`; joins what reaches each RETURN into *ret. */

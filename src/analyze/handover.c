@@ -190,3 +190,19 @@ int takes_resolve(const struct activation *f, const char *path, struct strbuf *s
 	free(was);
 	return r ? -1 : 1;
 }
+
+char *takes_slot_path(const struct activation *f, const char *path)
+{
+	const char *p = path ? path + (path[0] == '&') : "";
+	size_t n = take_root(p);
+	for (int i = 0; n && f->takes && i < f->takes->n; i++) {
+		const struct event *take = f->takes->v[i].ev;
+		if (strlen(take->arg) != n || strncmp(take->arg, p, n) != 0)
+			continue;
+		char *was = xasprintf("%s%s%s", path[0] == '&' ? "&" : "", take->path, p + n);
+		char *r = frame_path(f, was);
+		free(was);
+		return r;
+	}
+	return NULL;
+}

@@ -281,6 +281,7 @@ struct thread_op {                   /* create / join / detach seen while walkin
 	const struct function *fn;
 	int ctx;
 	char *handle;
+	char *slot_handle;           /* a join through an object taken off a list: through the list */
 	struct when when;
 };
 
@@ -391,12 +392,15 @@ void fnptr_note_unresolved(struct analysis *a, const struct activation *f, const
 int fnptr_unresolved(const struct analysis *a, int i, const struct event **ev,
                      const struct function **fn);
 void check_unresolved_threads(struct analysis *a);
+/* callbacks.c: functions handed to code outside the program that no root reaches. */
+void check_unfollowed_callbacks(struct analysis *a);
 
 /* results.c: t = f(…) where every return of f hands back one object: t points to it (in
  * root terms). A join of "t*REST" names handle OBJECT REST for each object t was given. */
 void results_note(struct analysis *a, const struct activation *caller, const struct event *call,
                   const struct activation *callee);
-int results_join_names(const struct analysis *a, const char *join, const char *handle);
+int results_join_names(const struct analysis *a, const char *join, const char *handle, int drains);
+void results_note_put(struct analysis *a, const struct activation *f, const struct event *ev);
 void results_free(struct analysis *a);
 
 /* handover.c */
@@ -410,6 +414,9 @@ void takes_visit(const struct analysis *a, const struct activation *f, const str
  * as a local), else appends what the slot designated (1) or nothing (-1: no object). */
 int takes_resolve(const struct activation *f, const char *path, struct strbuf *sb,
                   int (*frame_path_sb)(const struct activation *, const char *, struct strbuf *));
+/* A path rooted at a taken object, as the slot it was taken from names it (root terms), or
+ * NULL: a join of the handle in a job taken off a list of handles joins through the list. */
+char *takes_slot_path(const struct activation *f, const char *path);
 
 /* prethread.c */
 void prethread_build(struct analysis *a);

@@ -4,27 +4,33 @@
  * pthread_join(t->id)) then names the handle the creation stored (the block's .id), so
  * threads started and joined through a library's own handle objects get their lifetime.
  * A slot keeps every object it was given (one per call chain that reached the store); a
- * join through it ends a thread whose every handle is one of them. */
+ * join through it ends a thread whose every handle is one of them. A block put into a shared
+ * slot (`th->next = threads; threads = th;`, EV_PUT) is given to it too, but a join through
+ * such a list names every thread on it only from a loop that joins them all (join_all). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
 struct result_map {
-	struct keymap given;     /* "SLOT\nOBJECT": slot was given object */
+	struct keymap given;     /* "SLOT\nOBJECT" -> how slot was given object (GIVEN_*) */
 };
+
+enum { GIVEN_RESULT = 1, GIVEN_PUT = 2 };
 
 static char *pair_key(const char *slot, size_t nslot, const char *object, size_t nobject)
 {
 	return xasprintf("%.*s\n%.*s", (int)nslot, slot, (int)nobject, object);
 }
 
-static void remember(struct analysis *a, const char *slot, const char *object)
+static void remember(struct analysis *a, const char *slot, const char *object, int how)
 {
 	if (!a->results)
 		a->results = xcalloc(1, sizeof *a->results);
 	char *k = pair_key(slot, strlen(slot), object, strlen(object));
-	keymap_put_str(&a->results->given, k, 1);
+	int was = 0;
+	keymap_get_str(&a->results->given, k, &was);
+	keymap_put_str(&a->results->given, k, was | how);
 	free(k);
 }
 
@@ -53,12 +59,23 @@ void results_note(struct analysis *a, const struct activation *caller, const str
 	if (object)
 		slot = frame_path(caller, call->path);
 	if (slot)
-		remember(a, slot, object);
+		remember(a, slot, object, GIVEN_RESULT);
 	free(slot);
 	free(object);
 }
 
-int results_join_names(const struct analysis *a, const char *join, const char *handle)
+void results_note_put(struct analysis *a, const struct activation *f, const struct event *ev)
+{
+	if (f->ctx->kind == CTX_ISOLATED)
+		return;
+	char *slot = frame_path(f, ev->path), *block = frame_path(f, ev->arg);
+	if (slot && block && block[0] == '&')
+		remember(a, slot, block + 1, GIVEN_PUT);
+	free(slot);
+	free(block);
+}
+
+int results_join_names(const struct analysis *a, const char *join, const char *handle, int drains)
 {
 	const char *star = join ? strchr(join, '*') : NULL;
 	if (!a->results || !star || !handle)
@@ -68,9 +85,11 @@ int results_join_names(const struct analysis *a, const char *join, const char *h
 	if (nh <= nrest || strcmp(handle + nh - nrest, star + 1) != 0)
 		return 0;
 	char *k = pair_key(join, (size_t)(star - join), handle, nh - nrest);
-	int v, found = keymap_get_str(&a->results->given, k, &v);
+	int v = 0;
+	keymap_get_str(&a->results->given, k, &v);
 	free(k);
-	return found;
+	/* A list of handles names one thread per join: only a loop of joins drains it. */
+	return (v & GIVEN_RESULT) || (drains && (v & GIVEN_PUT));
 }
 
 void results_free(struct analysis *a)

@@ -274,20 +274,22 @@ static int analyse(struct scan_args *a, struct store *st, struct scan_pool *pool
 	return 0;
 }
 
-/* Creation sites whose start routine the analysis could not follow (each one a finding,
- * so a reused analysis knows them too). */
-static int unfollowed_threads(const struct finding_list *found)
+/* What the analysis could not follow, by rule: creation sites whose start routine it could
+ * not resolve, callbacks outside code calls back (each one a finding, so a reused analysis
+ * knows them too). */
+static int count_rule(const struct finding_list *found, const char *rule)
 {
 	int n = 0;
 	for (int i = 0; i < found->n; i++)
-		n += str_eq(found->items[i].rule, "thread-unresolved");
+		n += str_eq(found->items[i].rule, rule);
 	return n;
 }
 
 static void print_summary(const struct compile_db *db, int cached, const struct analyze_stats *s,
                           const struct finding_list *found, long reused_run, const struct timespec *t0)
 {
-	int nfound = found->n, unfollowed = unfollowed_threads(found);
+	int nfound = found->n, unfollowed = count_rule(found, "thread-unresolved");
+	int callbacks = count_rule(found, "callback-unfollowed");
 	fprintf(stderr, "tsafe: %d translation unit%s (%d from cache), %d program%s, %d thread%s, "
 	        "%d finding%s", db->n, db->n == 1 ? "" : "s", cached, s->programs,
 	        s->programs == 1 ? "" : "s", s->threads, s->threads == 1 ? "" : "s", nfound,
@@ -295,6 +297,9 @@ static void print_summary(const struct compile_db *db, int cached, const struct 
 	if (unfollowed)
 		fprintf(stderr, ", %d thread creation%s not followed (their threads are not analysed)",
 		        unfollowed, unfollowed == 1 ? "" : "s");
+	if (callbacks)
+		fprintf(stderr, ", %d callback%s of outside code not followed (not analysed for races)",
+		        callbacks, callbacks == 1 ? "" : "s");
 	if (reused_run > 0)
 		fprintf(stderr, " (nothing changed: analysis of run %ld reused)", reused_run);
 	fprintf(stderr, " in %.2f s\n", seconds_since(t0));

@@ -3,7 +3,8 @@
  * that object by storing its successor into P. From then on v no longer designates what P
  * designates: it holds the taken object. Its paths become "l:FUNC:v@take…" and an EV_TAKE
  * event tells the analysis where, so that it can decide (analyze/handover.c) whether the
- * take happened under a lock and the object is the taker's alone. */
+ * take happened under a lock and the object is the taker's alone. The reverse, a block the
+ * function allocated stored into a shared slot, is an EV_PUT. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -35,6 +36,21 @@ static int successor_of(const char *value, const char *slot)
 	return strcspn(value + n + 2, ".*[") == strlen(value + n + 2);
 }
 
+/* `S = v` with v a local holding a block this function allocated, S shared: the block is
+ * put where others can reach it (a list of thread handles: analyze/results.c). */
+static void note_put(struct xfn *f, CXCursor l, CXCursor rhs, const char *slot)
+{
+	CXCursor v = strip_expr(rhs);
+	if (clang_getCursorKind(v) != CXCursor_DeclRefExpr || !path_is_shared(slot))
+		return;
+	struct local *local = local_find(f, clang_getCursorReferenced(v));
+	if (!local || !local->alias || !str_starts(local->alias, "&h:"))
+		return;
+	struct event *ev = emit(f, EV_PUT, l);
+	ev->path = xstrdup(slot);
+	ev->arg = xstrdup(local->alias);
+}
+
 void note_take(struct xfn *f, CXCursor lhs, CXCursor rhs)
 {
 	CXCursor l = strip_implicit(lhs);
@@ -43,6 +59,7 @@ void note_take(struct xfn *f, CXCursor lhs, CXCursor rhs)
 		free(slot);
 		return;
 	}
+	note_put(f, l, rhs, slot);
 	char *value = value_path(f, rhs);
 	if (successor_of(value, slot)) {
 		for (int i = 0; i < f->nlocals; i++) {

@@ -113,6 +113,7 @@ static const char *const ev_names[] = {
 	[EV_COND_SIGNAL] = "cond-signal", [EV_RETURN] = "return",
 	[EV_STORE] = "store",
 	[EV_ASSUME] = "assume",          [EV_TAKE] = "take",
+	[EV_PUT] = "put",
 };
 
 static const char *const lock_kind_names[] = {

@@ -38,7 +38,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "9"
+#define TSAFE_FACTS_FORMAT "10"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
@@ -55,6 +55,7 @@ enum ev_kind {
 	EV_ASSUME,         /* a branch taken on a condition atom (path): its value is nonzero
 	                      (EVF_TRUE) or zero; or (EVF_KILL) the atom's value changes */
 	EV_TAKE,           /* an object taken out of a container slot (extract/takes.c) */
+	EV_PUT,            /* a block the function allocated stored into a shared slot */
 };
 
 /* event.flags */
@@ -135,6 +136,7 @@ struct event {
 	 * TAKE: path = the container slot P unlinked by `P = v->next` after `v = P`, arg = the
 	 * path local v designates from here on ("l:FUNC:v@take": the taken object), api = the
 	 * pos of the first event after `v = P` (decimal), name = the slot's spelling.
+	 * PUT: path = the slot written (`threads = th`), arg = the block's address ("&h:F:12").
 	 * ASSUME: path = the condition atom, local to the function: "v:SPELLING" for a
 	 * variable or member tested in two conditions or more, "r:POS" for the result of the
 	 * call event at pos POS (tested directly or through the variable it was stored in). */

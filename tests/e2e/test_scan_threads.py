@@ -4,7 +4,8 @@ it: through wrappers that pass their parameter to pthread_create, trampolines th
 routine their argument carries, structs, tables, thread pools and wrappers declared in
 .tsafe.json; a library's API runs in any number of its callers' threads; threads that start each
 other end the scan; contexts stay one per creation site and entry; a start routine nothing
-explains is said, never a silent clean result.
+explains, or a callback outside code calls back from threads of its own, is said, never a
+silent clean result.
 
 Each program in tests/fixtures/threads/ is scanned alone; its findings must be exactly its
 `// tsafe-expect: RULE` markers (and `tsafe-expect-related` among the other locations).
@@ -85,6 +86,8 @@ def main():
     summary("wrapper.c", r", 2 threads,", "each function the wrapper starts is a thread")
     summary("nested.c", r", 11 threads,", "one context per creation site and entry (not 127)")
     summary("unresolved.c", r"1 thread creation not followed", "the summary says a thread was not followed")
+    summary("callbacks.c", r"2 callbacks of outside code not followed",
+            "the summary says which callbacks of outside code were not followed")
 
     def thread(name, text, what):
         t.check(f"{name}: {what}", text in threads.get(name, set()), *sorted(map(str, threads.get(name, []))))

@@ -374,6 +374,9 @@ static void test_call_results(void **state)
 	const struct function *keep = fn_named(tu, "keep");
 	assert_true(ends_with(must(keep, EV_CALL, 61, NULL)->path, "takes.c:head"));
 	assert_string_equal(must(keep, EV_CALL, 62, NULL)->path, "l:keep:local");
+	const struct event *put = must(fn_named(tu, "push"), EV_PUT, 70, NULL);   /* head = n */
+	assert_true(ends_with(put->path, "takes.c:head") && !strncmp(put->arg, "&h:", 3));
+	assert_int_equal(count_kind(keep, EV_PUT), 0);
 	unload(tu);
 }
 

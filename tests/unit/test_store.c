@@ -122,7 +122,7 @@ static void build_tu(struct tu_facts *tu, const char *file, const char *key, int
 		block_add_succ(&fn->blocks[0], 2);
 		block_add_succ(&fn->blocks[0], 1);
 		block_add_succ(&fn->blocks[2], 1);   /* block 1 (exit) has no successors */
-		for (int k = EV_ACCESS; k <= EV_TAKE; k++)
+		for (int k = EV_ACCESS; k <= EV_PUT; k++)
 			set_event(block_add_event(&fn->blocks[k == EV_RETURN ? 1 : 0]), k,
 			          k + fi + variant);
 	}
