@@ -61,7 +61,22 @@ static void edge_init(uint32_t id, void *ctx)
 	info[id] = ((struct new_edge *)ctx)->init;
 }
 
-static void write_edge(uint32_t id, const struct new_edge *ne, void *to_lock)
+void rt_edges_flush(struct rt_edges_out *out)
+{
+	if (out->len)
+		rt_log_write(out->buf, out->len);
+	out->len = 0;
+}
+
+static void put(struct rt_edges_out *out, const void *rec, size_t len)
+{
+	if (out->len + len > sizeof out->buf)
+		rt_edges_flush(out);
+	memcpy(out->buf + out->len, rec, len);
+	out->len += (uint32_t)len;
+}
+
+static void write_edge(uint32_t id, const struct new_edge *ne, void *to_lock, struct rt_edges_out *out)
 {
 	const struct rt_held *from = &ne->t->held[ne->i];
 	struct rt_edge e;
@@ -72,17 +87,20 @@ static void write_edge(uint32_t id, const struct new_edge *ne, void *to_lock)
 	e.thread = ne->t->seq;
 	e.flags = ne->init.flags;
 	e.outer_stack = from->site;
-	e.inner_stack = rt_stack_now();
+	if (!out->stack)
+		out->stack = rt_stack_now();
+	e.inner_stack = out->stack;
 	e.gate[0] = ne->init.gate[0];
 	e.gate[1] = ne->init.gate[1];
 	if (from->cls == ne->to) {
 		e.from_inst = (uintptr_t)from->lock;
 		e.to_inst = (uintptr_t)to_lock;
 	}
-	rt_log_write(&e, rt_rec_finish(&e, RT_EDGE, sizeof e));
+	put(out, &e, rt_rec_finish(&e, RT_EDGE, sizeof e));
 }
 
-static void write_update(uint32_t id, uint32_t flags, const struct edge_info *ei)
+static void write_update(uint32_t id, uint32_t flags, const struct edge_info *ei,
+                         struct rt_edges_out *out)
 {
 	struct rt_edge_update u;
 	memset(&u, 0, sizeof u);
@@ -90,7 +108,7 @@ static void write_update(uint32_t id, uint32_t flags, const struct edge_info *ei
 	u.flags = flags;
 	u.gate[0] = RT_LOAD(&ei->gate[0]);
 	u.gate[1] = RT_LOAD(&ei->gate[1]);
-	rt_log_write(&u, rt_rec_finish(&u, RT_EDGE_UPDATE, sizeof u));
+	put(out, &u, rt_rec_finish(&u, RT_EDGE_UPDATE, sizeof u));
 }
 
 /* Nothing this thread can do with the edge adds to it: it blocks, and it is multi-thread
@@ -104,7 +122,8 @@ static int settled(const struct rt_thread *t, uint32_t id)
 }
 
 /* An edge seen before: does this occurrence prove more than the earlier ones? */
-static void seen_again(const struct rt_thread *t, int i, uint32_t id, unsigned hflags)
+static void seen_again(const struct rt_thread *t, int i, uint32_t id, unsigned hflags,
+                       struct rt_edges_out *out)
 {
 	struct edge_info *ei = &info[id];
 	uint32_t f = RT_LOAD(&ei->flags), add = 0;
@@ -123,10 +142,11 @@ static void seen_again(const struct rt_thread *t, int i, uint32_t id, unsigned h
 		return;
 	if (add)
 		f = __atomic_or_fetch(&ei->flags, add, __ATOMIC_RELAXED);
-	write_update(id, f, ei);
+	write_update(id, f, ei, out);
 }
 
-void rt_note_edge(struct rt_thread *t, int i, uint32_t to, void *to_lock, unsigned hflags)
+void rt_note_edge(struct rt_thread *t, int i, uint32_t to, void *to_lock, unsigned hflags,
+                  struct rt_edges_out *out)
 {
 	const struct rt_held *from = &t->held[i];
 	if (!info || !from->cls || !to)
@@ -143,7 +163,7 @@ void rt_note_edge(struct rt_thread *t, int i, uint32_t to, void *to_lock, unsign
 		return;
 	uint32_t id = rt_table_get(&edges, k0, k1, k2, 0, NULL, NULL, NULL);
 	if (RT_LIKELY(id)) {
-		seen_again(t, i, id, hflags);
+		seen_again(t, i, id, hflags, out);
 		if (!k1 && settled(t, id))
 			c->key = k0;
 		return;
@@ -157,7 +177,7 @@ void rt_note_edge(struct rt_thread *t, int i, uint32_t to, void *to_lock, unsign
 	int fresh;
 	id = rt_table_get(&edges, k0, k1, k2, 1, edge_init, &ne, &fresh);
 	if (fresh)
-		write_edge(id, &ne, to_lock);
+		write_edge(id, &ne, to_lock, out);
 	else if (id)
-		seen_again(t, i, id, hflags);
+		seen_again(t, i, id, hflags, out);
 }

@@ -48,9 +48,12 @@ struct rt_pre rt_before_full(struct rt_thread *t, void *lock, int kind, unsigned
 	lookup(t, lock, kind, pc, &pre.cls, &pre.site);
 	if (pre.recursive)
 		return pre;
+	struct rt_edges_out out;
+	out.stack = out.len = 0;
 	for (int i = 0; i < t->nheld; i++)
 		if (!(RT_LOAD(&t->held[i].flags) & (HF_WAITING | HF_GONE)))
-			rt_note_edge(t, i, pre.cls, lock, hflags);
+			rt_note_edge(t, i, pre.cls, lock, hflags, &out);
+	rt_edges_flush(&out);
 	return pre;
 }
 
@@ -243,6 +246,9 @@ void rt_wait_end(struct rt_thread *t, int i)
 		return;
 	__atomic_and_fetch(&t->held[i].flags, (uint16_t)~HF_WAITING, __ATOMIC_RELAXED);
 	struct rt_held m = t->held[i];
+	struct rt_edges_out out;
+	out.stack = out.len = 0;
 	for (int k = i + 1; k < t->nheld; k++)
-		rt_note_edge(t, k, m.cls, m.lock, 0);
+		rt_note_edge(t, k, m.cls, m.lock, 0, &out);
+	rt_edges_flush(&out);
 }

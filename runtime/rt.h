@@ -281,8 +281,18 @@ uint32_t rt_site(void *pc);           /* the stack of the first call seen at pc 
 void rt_class_tables_init(void);
 void rt_edge_tables_init(void);
 void rt_misuse_tables_init(void);
+/* What the edges of one acquisition share: its stack, captured by the first new edge that
+ * needs it (0: not yet), and their records, written together by rt_edges_flush (before
+ * the real lock). N held locks cost one stack and one write, not N of each. */
+struct rt_edges_out {
+	uint32_t stack;
+	uint32_t len;
+	unsigned char buf[2048];
+};
 /* An edge from held[i] to the lock being acquired (class `to`). */
-void rt_note_edge(struct rt_thread *t, int i, uint32_t to, void *to_lock, unsigned hflags);
+void rt_note_edge(struct rt_thread *t, int i, uint32_t to, void *to_lock, unsigned hflags,
+                  struct rt_edges_out *out);
+void rt_edges_flush(struct rt_edges_out *out);
 uint32_t rt_class_of(void *lock, int kind, void *pc);
 /* Bumped whenever a lock address changes class: thread caches older than it are stale. */
 extern uint32_t rt_bind_gen;

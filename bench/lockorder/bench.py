@@ -11,13 +11,14 @@ first (one inversion). Measured, medians of --rounds runs:
              cross-run = the search over N(N-1)/2 stored edges of this run and one inverted
              edge of another run
   command    the whole `tsafe scan FILE` and `tsafe run -- ./prog`, each into a fresh
-             database (parse, analysis, storing every edge, report)
+             database (parse, analysis, storing the orders: the scan those no
+             longer path implies, the run every order it saw; report)
 
 and the lock-order-inversion findings of each (0 and 1 are right). --compare BUILD runs the
 whole commands of another build too (e.g. one from before the change), each cut at
 --limit seconds.
 
-  bench/lockorder/bench.py                      # N = 100 200 500 1000, 3 rounds
+  bench/lockorder/bench.py                      # N = 250 500 1000, 5 rounds
   bench/lockorder/bench.py --sizes 100,200 --compare /tmp/old/build --limit 300
 """
 import argparse
@@ -88,8 +89,8 @@ def fmt(result, limit):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
-    ap.add_argument("--sizes", default="100,200,500,1000")
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--sizes", default="250,500,1000")
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--compare", help="another build directory: its whole commands too")
     ap.add_argument("--limit", type=float, default=600, help="seconds before a command is cut")
     a = ap.parse_args()

@@ -57,9 +57,25 @@ void atoms_join_return(struct analysis *a, const struct activation *f, const str
 	ls_free(&tmp);
 }
 
-static char *call_atom_name(const struct event *call)
+/* "r:POS", the extractor's name of a call's result, written into buf (no allocation: this
+ * runs before and after every call the analysis walks). */
+static const char *call_atom_name(const struct event *call, char buf[16])
 {
-	return xasprintf("r:%d", call->pos);
+	char digits[12];
+	int n = 0;
+	unsigned v = call->pos < 0 ? 0u - (unsigned)call->pos : (unsigned)call->pos;
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < 11);
+	char *p = buf;
+	*p++ = 'r';
+	*p++ = ':';
+	if (call->pos < 0)
+		*p++ = '-';
+	while (n)
+		*p++ = digits[--n];
+	*p = '\0';
+	return buf;
 }
 
 /* Before a call: the result of its previous execution (a loop) is forgotten. */
@@ -68,9 +84,8 @@ void atoms_before_call(struct analysis *a, const struct activation *f, const str
 {
 	if (!s->nas && !s->n)
 		return;
-	char *name = call_atom_name(call);
-	int atom = atom_of(a, f->fn_index, name, 0);
-	free(name);
+	char buf[16];
+	int atom = atom_of(a, f->fn_index, call_atom_name(call, buf), 0);
 	if (atom)
 		ls_kill(s, atom);
 }
@@ -93,12 +108,11 @@ void atoms_after_call(struct analysis *a, const struct activation *callee, struc
 {
 	if (!out->nas && !out->n)
 		return;
-	char *name = call_atom_name(callee->call);
+	char buf[16];
 	struct rename r = {
 		a, callee->fn_index, atom_of(a, callee->fn_index, "$ret", 0),
-		atom_of(a, callee->caller->fn_index, name, 1),
+		atom_of(a, callee->caller->fn_index, call_atom_name(callee->call, buf), 1),
 	};
-	free(name);
 	ls_map_atoms(out, rename_callee_atom, &r);
 }
 

@@ -83,9 +83,10 @@ void records_truncate(struct analysis *a, int nacc, int nedges)
 	}
 	a->nacc = nacc;
 	for (int i = nedges; i < a->nedges; i++) {
-		if (a->edges[i].owns_gates)
+		if (a->edges[i].owns_shared) {
 			free((int *)a->edges[i].gates);
-		free(a->edges[i].stack);
+			free(a->edges[i].stack);
+		}
 	}
 	a->nedges = nedges;
 }
@@ -202,22 +203,56 @@ static int ordered_on_chain(struct analysis *a, const struct activation *f, cons
 	return 0;
 }
 
+/* What every edge of one acquisition shares (the first edge owns it): the classes held for
+ * sure (n held locks make n edges, not n² entries) and the acquisition's stack. */
+struct acquisition {
+	int *cls;                    /* class of each entry of the lock state held for sure */
+	int *held, nheld;            /* the held classes other than the lock acquired */
+	int *at;                     /* entry -> its index in held, -1 none */
+	struct frame_site *stack;
+	int nstack;
+};
+
+static void acquisition_of(struct analysis *a, const struct activation *f, const struct event *ev,
+                           const struct lstate *s, int key, struct acquisition *q)
+{
+	q->cls = xcalloc((size_t)s->n, sizeof *q->cls);
+	q->held = xcalloc((size_t)s->n, sizeof *q->held);
+	q->at = xcalloc((size_t)s->n, sizeof *q->at);
+	q->nheld = 0;
+	for (int j = 0; j < s->n; j++) {
+		q->at[j] = -1;
+		q->cls[j] = -1;
+		if (!held_for_sure(&s->e[j]))
+			continue;
+		q->cls[j] = class_intern(a, a->lock_keys[s->e[j].key].cls);
+		if (s->e[j].key != key) {
+			q->at[j] = q->nheld;
+			q->held[q->nheld++] = q->cls[j];
+		}
+	}
+	q->nstack = frame_stack(f, ev, &q->stack);
+}
+
 static void record_edges(struct analysis *a, const struct activation *f, const struct event *ev,
                          const struct lstate *s, int key)
 {
 	int to = class_intern(a, a->lock_keys[key].cls), dying = -1;
 	const char *tcls = a->lock_keys[key].tcls;
-	int *held = NULL, nheld = 0, *at = NULL, owner = 1;
+	struct acquisition q = {0};
+	int owner = 1;
 	for (int i = 0; i < s->n; i++) {
 		const struct held *h = &s->e[i];
 		/* Two elements of an array of locks nest as two locks of one class. */
 		int elements = h->key == key && lock_keys_other_element(&a->lock_keys[key], h->acq, ev);
 		if (!held_for_sure(h) || (h->key == key && !elements) || !owned(a, h->key))
 			continue;
+		if (!q.cls)
+			acquisition_of(a, f, ev, s, key, &q);
 		struct edge_rec *e = PUSH(a->edges, a->nedges, a->cap_edges);
 		memset(e, 0, sizeof *e);
 		e->ctx = f->ctx->id;
-		e->from_cls = class_intern(a, a->lock_keys[h->key].cls);
+		e->from_cls = q.cls[i];
 		e->to_cls = to;
 		e->outer_ev = h->acq;
 		e->outer_fn = h->acq_fn;
@@ -232,25 +267,18 @@ static void record_edges(struct analysis *a, const struct activation *f, const s
 		 * an order the code fixes by address or id. */
 		e->same_instance_order_ok = str_eq(a->lock_keys[h->key].tcls, tcls) &&
 		                            ordered_on_chain(a, f, h, tcls);
-		if (!held) {        /* the held classes, once per acquisition */
-			held = xcalloc((size_t)s->n, sizeof *held);
-			at = xcalloc((size_t)s->n, sizeof *at);
-			for (int j = 0; j < s->n; j++) {
-				at[j] = -1;
-				if (held_for_sure(&s->e[j]) && s->e[j].key != key) {
-					at[j] = nheld;
-					held[nheld++] = class_intern(a, a->lock_keys[s->e[j].key].cls);
-				}
-			}
-		}
-		e->gates = held;
-		e->ngates = nheld;
-		e->gate_self = at[i];     /* -1: an element of the lock acquired, not among them */
-		e->owns_gates = owner;
+		e->gates = q.held;
+		e->ngates = q.nheld;
+		e->gate_self = q.at[i];   /* -1: an element of the lock acquired, not among them */
+		e->stack = q.stack;
+		e->nstack = q.nstack;
+		e->owns_shared = owner;
 		owner = 0;
-		e->nstack = frame_stack(f, ev, &e->stack);
 	}
-	free(at);
+	if (owner)
+		free(q.held);
+	free(q.cls);
+	free(q.at);
 }
 
 static void on_lock(struct analysis *a, const struct activation *f, const struct event *ev,

@@ -254,11 +254,11 @@ struct edge_rec {
 	int dying;                   /* taken on a path that ends the process (dying.c) */
 	const struct event *outer_ev, *inner_ev;
 	const struct function *outer_fn, *inner_fn;
-	/* The classes held for sure at the inner acquisition, one array shared by the edges of
-	 * that acquisition (the first owns it: n held locks make n edges, not n² entries);
+	/* The classes held for sure at the inner acquisition and its stack, shared by the edges
+	 * of that acquisition (the first owns them: n held locks make n edges, not n² entries);
 	 * gates[gate_self] is this edge's own outer lock, no gate of it. */
 	const int *gates;
-	int ngates, gate_self, owns_gates;
+	int ngates, gate_self, owns_shared;
 	struct frame_site *stack;
 	int nstack;
 };

@@ -10,6 +10,7 @@
  * MAX_CYCLE edges are tried when the shortest does not: a gate, one thread).
  * When asked (analyze_opts.edges), the edges themselves are handed out for the lock-order
  * graph that reports draw. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@ enum { MAX_CYCLE = 4 };
 
 struct edge_group {            /* every record of one (from, to) pair within one program */
 	int program, from, to;
+	int reported;              /* an order of a reported cycle: the graph draws it */
 	int *recs;
 	int nrecs, cap;
 };
@@ -28,17 +30,43 @@ struct edge_group {            /* every record of one (from, to) pair within one
 struct graph {
 	struct edge_group *g;
 	int n, cap;
-	struct keymap index;       /* (program, from, to) -> its group */
+	int *slots;                /* open addressing: (program, from, to) -> group + 1, 0 free */
+	size_t nslots;             /* a power of two, at least twice n */
 };
+
+static size_t slot_of(const struct graph *gr, int program, int from, int to)
+{
+	uint64_t h = ((uint64_t)(unsigned)program * 0x9E3779B97F4A7C15ull) ^
+	             ((uint64_t)(unsigned)from << 32 | (unsigned)to);
+	h ^= h >> 29;
+	h *= 0xBF58476D1CE4E5B9ull;
+	h ^= h >> 32;
+	size_t at = (size_t)h & (gr->nslots - 1);
+	for (;; at = (at + 1) & (gr->nslots - 1)) {
+		int k = gr->slots[at] - 1;
+		if (k < 0 || (gr->g[k].program == program && gr->g[k].from == from && gr->g[k].to == to))
+			return at;
+	}
+}
+
+static void rehash(struct graph *gr)
+{
+	free(gr->slots);
+	gr->nslots = gr->nslots ? gr->nslots * 2 : 1024;
+	gr->slots = xcalloc(gr->nslots, sizeof *gr->slots);
+	for (int k = 0; k < gr->n; k++)
+		gr->slots[slot_of(gr, gr->g[k].program, gr->g[k].from, gr->g[k].to)] = k + 1;
+}
 
 static struct edge_group *group_of(struct graph *gr, int program, int from, int to)
 {
-	struct hkey k = hkey_of_ints((const int[]){program, from, to}, 3);
-	int at;
-	if (keymap_get(&gr->index, k, &at))
-		return &gr->g[at];
-	keymap_put(&gr->index, k, gr->n);
+	if ((size_t)gr->n * 2 >= gr->nslots)
+		rehash(gr);
+	size_t at = slot_of(gr, program, from, to);
+	if (gr->slots[at])
+		return &gr->g[gr->slots[at] - 1];
 	grow_array((void **)&gr->g, &gr->cap, gr->n, sizeof *gr->g);
+	gr->slots[at] = gr->n + 1;
 	struct edge_group *e = &gr->g[gr->n++];
 	memset(e, 0, sizeof *e);
 	e->program = program;
@@ -224,10 +252,12 @@ static int cannot_block(const struct analysis *a, struct edge_group **cyc, int n
 /* Reports the cycle when it counts; 1 when it did. */
 static int consider(struct analysis *a, struct edge_group **cyc, int n)
 {
-	if (!gated(a, cyc, n) && several_threads(a, cyc, n) && !all_dying(a, cyc, n) &&
-	    !cannot_block(a, cyc, n))
-		return report_cycle(a, cyc, n);
-	return 0;
+	if (gated(a, cyc, n) || !several_threads(a, cyc, n) || all_dying(a, cyc, n) ||
+	    cannot_block(a, cyc, n) || !report_cycle(a, cyc, n))
+		return 0;
+	for (int k = 0; k < n; k++)
+		cyc[k]->reported = 1;
+	return 1;
 }
 
 /* ---- the search: one program's graph over its classes, by name ------------------------ */
@@ -317,15 +347,25 @@ static int threads_of(const struct analysis *a, const struct edge_group *e)
 }
 
 /* One edge per pair of classes over every program: a pair seen again adds its threads.
- * The sites are built as a cycle's locations are, so the graph and the findings agree. */
+ * Only the orders the graph needs are handed out (cycles_needed: those of reported cycles,
+ * and of the rest those no longer path implies): N locks nested in one order are N-1 orders to draw and
+ * store, not N(N-1)/2, and what reaches what stays the same. The sites are built as a
+ * cycle's locations are, so the graph and the findings agree. */
 static void export_edges(struct analysis *a, const struct graph *gr)
 {
 	struct analyze_edge_list *out = a->opts->edges;
 	struct keymap pairs = {0};          /* (from, to) -> its index in out */
 	for (int k = 0; k < out->n; k++)
 		keymap_put(&pairs, hkey_of_strings(out->items[k].from, out->items[k].to), k);
+	struct cycle_edge *orders = xcalloc((size_t)gr->n + 1, sizeof *orders);
+	unsigned char *keep = xcalloc((size_t)gr->n + 1, 1);
 	for (int i = 0; i < gr->n; i++) {
-		const struct edge_rec *r = shown(a, &gr->g[i]);
+		orders[i] = (struct cycle_edge){gr->g[i].from, gr->g[i].to};
+		keep[i] = (unsigned char)gr->g[i].reported;
+	}
+	cycles_needed(a->nclasses, orders, gr->n, keep);
+	for (int i = 0; i < gr->n; i++) {
+		const struct edge_rec *r = keep[i] ? shown(a, &gr->g[i]) : NULL;
 		if (!r)
 			continue;
 		char *from = display_symbol(a, a->class_names[r->from_cls]);
@@ -355,6 +395,8 @@ static void export_edges(struct analysis *a, const struct graph *gr)
 		}
 		free(sites.locs);
 	}
+	free(keep);
+	free(orders);
 	keymap_free(&pairs);
 }
 
@@ -378,5 +420,5 @@ void check_lock_order(struct analysis *a)
 	for (int i = 0; i < gr.n; i++)
 		free(gr.g[i].recs);
 	free(gr.g);
-	keymap_free(&gr.index);
+	free(gr.slots);
 }

@@ -90,6 +90,26 @@ static void hash_file(XXH3_state_t *st, const char *path)
 	hash_str(st, "\001end");
 }
 
+static char *hex_of(const XXH128_hash_t *h)
+{
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, *h);
+	struct strbuf sb;
+	sb_init(&sb);
+	for (size_t i = 0; i < sizeof c.digest; i++)
+		sb_addf(&sb, "%02x", c.digest[i]);
+	return sb_detach(&sb);
+}
+
+char *cache_build_digest(const char *exe)
+{
+	char *path = exe_sibling(exe);
+	XXH128_hash_t d;
+	char *hex = path && digest_file_memo(path, &d) ? hex_of(&d) : xstrdup("missing");
+	free(path);
+	return hex;
+}
+
 char *extract_cache_key(const char *file, const char *const *argv, int argc,
                         const char *const *headers, int nheaders)
 {
@@ -99,6 +119,9 @@ char *extract_cache_key(const char *file, const char *const *argv, int argc,
 	XXH3_128bits_reset(st);
 	hash_str(st, "tsafe " TSAFE_VERSION);
 	hash_str(st, "facts " TSAFE_FACTS_FORMAT);
+	char *build = cache_build_digest("tsafe-extract");    /* the code that makes the facts */
+	hash_str(st, build);
+	free(build);
 	for (int i = 0; i < argc; i++)
 		hash_str(st, argv[i]);
 	hash_str(st, "\001files");
@@ -107,14 +130,9 @@ char *extract_cache_key(const char *file, const char *const *argv, int argc,
 	free(real);
 	for (int i = 0; i < nheaders; i++)
 		hash_file(st, headers[i]);
-	XXH128_canonical_t c;
-	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
+	XXH128_hash_t h = XXH3_128bits_digest(st);
 	XXH3_freeState(st);
-	struct strbuf sb;
-	sb_init(&sb);
-	for (size_t i = 0; i < sizeof c.digest; i++)
-		sb_addf(&sb, "%02x", c.digest[i]);
-	return sb_detach(&sb);
+	return hex_of(&h);
 }
 
 char *extract_deps_to_meta(const struct extract_deps *d)

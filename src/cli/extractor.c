@@ -22,14 +22,8 @@ extern char **environ;
 /* tsafe-extract lives next to tsafe, in the build tree and once installed. */
 static char *helper_path(void)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n <= 0)
-		return xstrdup("tsafe-extract");
-	self[n] = '\0';
-	char *slash = strrchr(self, '/');
-	*slash = '\0';
-	return xasprintf("%s/tsafe-extract", self);
+	char *path = exe_sibling("tsafe-extract");
+	return path ? path : xstrdup("tsafe-extract");
 }
 
 /* Runs tsafe-extract with argv, its stdin and stdout on new pipes. */

@@ -3,10 +3,12 @@
  * unit's facts and analysing the whole program again.
  *
  * The key hashes what the analysis reads: every analysed unit's facts-cache key (which
- * covers its file, headers, flags, .tsafe.json, the rules data and tsafe's version), in
- * compile-database order, and the project root findings are relative to. */
+ * covers its file, headers, flags, .tsafe.json, the rules data, tsafe's version and the
+ * extractor's build), in compile-database order, the project root findings are relative
+ * to, and the tsafe executable that analyses (a rebuilt one analyses again). */
 #include <stdlib.h>
 
+#include "cache/cachekey.h"
 #include "common/keymap.h"
 #include "common/util.h"
 #include "results.h"
@@ -15,6 +17,9 @@ char *results_key(const struct scan_pool *pool, const char *root)
 {
 	struct keybuf kb = {0};
 	kb_str(&kb, "tsafe " TSAFE_VERSION);
+	char *build = cache_build_digest("tsafe");
+	kb_str(&kb, build);
+	free(build);
 	kb_str(&kb, root);
 	for (int i = 0; i < pool->db->n; i++) {
 		if (pool->status[i] == UNIT_FAILED) {
@@ -54,6 +59,7 @@ int results_reuse(struct store *st, const char *key, struct finding_list *found,
 
 int results_remember(struct store *st, const char *key, long run, const struct analyze_stats *stats)
 {
-	struct stored_results r = {.run = run, .programs = stats->programs, .threads = stats->threads};
+	struct stored_results r = {.run = run, .programs = stats->programs, .threads = stats->threads,
+	                           .truncated = stats->truncated};
 	return key && run > 0 ? store_results_put(st, key, &r) : 0;
 }

@@ -127,18 +127,11 @@ static char *find_runtime(void)
 	const char *env = getenv("TSAFE_RT_LIB");
 	if (env && *env)
 		return access(env, R_OK) == 0 ? realpath(env, NULL) : NULL;
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
-		return NULL;
-	exe[n] = '\0';
-	char *slash = strrchr(exe, '/');
-	*slash = '\0';
 	static const char *const places[] = {"runtime/libtsafe-rt.so", "libtsafe-rt.so",
 	                                     "../lib/tsafe/libtsafe-rt.so"};
 	for (size_t i = 0; i < sizeof places / sizeof places[0]; i++) {
-		char *p = xasprintf("%s/%s", exe, places[i]);
-		char *real = access(p, R_OK) == 0 ? realpath(p, NULL) : NULL;
+		char *p = exe_sibling(places[i]);
+		char *real = p && access(p, R_OK) == 0 ? realpath(p, NULL) : NULL;
 		free(p);
 		if (real)
 			return real;

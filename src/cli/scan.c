@@ -341,13 +341,16 @@ static int analyse_and_store(struct scan_args *a, struct store *st, struct compi
 		res.reused = prev.run;
 		stats.programs = prev.programs;
 		stats.threads = prev.threads;
+		stats.truncated = prev.truncated;
 	} else if (analyse(a, st, &pool, cfg, &res, &stats)) {
 		goto out;
 	}
 	print_summary(db, cached, &stats, &res.found, res.reused, &t0);
 	long run;
 	rc = store_and_print(a, st, &res, argc, argv, problems == 0, &run);
-	if (rc != EXIT_TOOL && !reused && !stats.truncated && results_remember(st, key, run, &stats))
+	/* A truncated analysis is remembered too: its budget counts work, not time, so the same
+	 * inputs are cut the same way again (and the summary says so either way). */
+	if (rc != EXIT_TOOL && !reused && results_remember(st, key, run, &stats))
 		rc = cli_error("storing findings in '%s' failed: %s", a->out.db, store_errmsg(st));
 out:
 	free(key);

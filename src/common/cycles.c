@@ -4,6 +4,7 @@
  * Every search is iterative (graphs of thousands of classes would overflow the stack). */
 #include "cycles.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,18 +22,20 @@ struct graph {
 	int *comp;                   /* strongly connected component of each node */
 };
 
-static int by_source_target(const void *x, const void *y, void *edges)
+/* Stable counting sort of edge indices src -> dst by key (from or to) over nnodes values. */
+static void count_sort(const struct cycle_edge *edges, const int *src, int *dst, int nedges,
+                       int nnodes, int by_from, int *count)
 {
-	int a = *(const int *)x, b = *(const int *)y;
-	const struct cycle_edge *p = (const struct cycle_edge *)edges + a;
-	const struct cycle_edge *q = (const struct cycle_edge *)edges + b;
-	if (p->from != q->from)
-		return p->from < q->from ? -1 : 1;
-	if (p->to != q->to)
-		return p->to < q->to ? -1 : 1;
-	return a < b ? -1 : a > b;
+	memset(count, 0, ((size_t)nnodes + 1) * sizeof *count);
+	for (int i = 0; i < nedges; i++)
+		count[(by_from ? edges[src[i]].from : edges[src[i]].to) + 1]++;
+	for (int v = 0; v < nnodes; v++)
+		count[v + 1] += count[v];
+	for (int i = 0; i < nedges; i++)
+		dst[count[by_from ? edges[src[i]].from : edges[src[i]].to]++] = src[i];
 }
 
+/* Edges by source, then target, then index: two stable counting sorts (linear). */
 static void build(struct graph *g, int nnodes, const struct cycle_edge *edges, int nedges)
 {
 	g->n = nnodes;
@@ -40,13 +43,20 @@ static void build(struct graph *g, int nnodes, const struct cycle_edge *edges, i
 	g->start = xcalloc((size_t)nnodes + 1, sizeof *g->start);
 	g->out = xcalloc((size_t)nedges + 1, sizeof *g->out);
 	g->comp = xcalloc((size_t)nnodes + 1, sizeof *g->comp);
+	int *by_index = xcalloc((size_t)nedges + 1, sizeof *by_index);
+	int *by_target = xcalloc((size_t)nedges + 1, sizeof *by_target);
+	int *count = xcalloc((size_t)nnodes + 2, sizeof *count);
 	for (int i = 0; i < nedges; i++) {
-		g->out[i] = i;
+		by_index[i] = i;
 		g->start[edges[i].from + 1]++;
 	}
 	for (int v = 0; v < nnodes; v++)
 		g->start[v + 1] += g->start[v];
-	qsort_r(g->out, (size_t)nedges, sizeof *g->out, by_source_target, (void *)edges);
+	count_sort(edges, by_index, by_target, nedges, nnodes, 0, count);
+	count_sort(edges, by_target, g->out, nedges, nnodes, 1, count);
+	free(count);
+	free(by_target);
+	free(by_index);
 }
 
 static void graph_free(struct graph *g)
@@ -56,8 +66,10 @@ static void graph_free(struct graph *g)
 	free(g->comp);
 }
 
-/* Tarjan's algorithm without recursion: comp[v] numbers v's component. */
-static void components(struct graph *g)
+/* Tarjan's algorithm without recursion: comp[v] numbers v's component, in reverse
+ * topological order (an edge between two components goes to a lower number). Returns how
+ * many components. */
+static int components(struct graph *g)
 {
 	int n = g->n, counter = 0, ncomp = 0, sp = 0, cp = 0;
 	int *index = xcalloc((size_t)n + 1, sizeof *index);    /* 0: not visited yet */
@@ -105,6 +117,7 @@ static void components(struct graph *g)
 	free(on);
 	free(stack);
 	free(call);
+	return ncomp;
 }
 
 /* An edge that can lie on a cycle of more than one node. */
@@ -230,6 +243,46 @@ static void inversion(const struct graph *g, struct scratch *s, int b, int max_l
 			return;
 }
 
+/* The back edges of a depth-first search, nodes in index order and each node's edges by
+ * target (only the edges inside components when `inside_only`), in the order found, into
+ * back[]; how many. Without them the graph searched has no cycle. */
+static int back_edges(const struct graph *g, int inside_only, int *back)
+{
+	int nback = 0;
+	char *state = xcalloc((size_t)g->n + 1, 1);    /* 0 new, 1 on the path, 2 done */
+	int *next = xcalloc((size_t)g->n + 1, sizeof *next), *call = xcalloc((size_t)g->n + 1, sizeof *call);
+	for (int root = 0; root < g->n; root++) {
+		if (state[root])
+			continue;
+		int cp = 0;
+		call[cp++] = root;
+		state[root] = 1;
+		next[root] = g->start[root];
+		while (cp) {
+			int v = call[cp - 1];
+			if (next[v] == g->start[v + 1]) {
+				state[v] = 2;
+				cp--;
+				continue;
+			}
+			int e = g->out[next[v]++], w = g->e[e].to;
+			if (inside_only && !inside(g, e))
+				continue;
+			if (state[w] == 1) {
+				back[nback++] = e;
+			} else if (!state[w]) {
+				state[w] = 1;
+				next[w] = g->start[w];
+				call[cp++] = w;
+			}
+		}
+	}
+	free(state);
+	free(next);
+	free(call);
+	return nback;
+}
+
 /* ---- the back edges: a depth-first search over the edges inside components ------------ */
 
 void cycles_find(int nnodes, const struct cycle_edge *edges, int nedges, int max_len,
@@ -245,42 +298,110 @@ void cycles_find(int nnodes, const struct cycle_edge *edges, int nedges, int max
 		.cyc = xcalloc((size_t)nnodes + (size_t)max_len + 2, sizeof(int)),
 		.path_nodes = xcalloc((size_t)max_len + 2, sizeof(int)),
 	};
-	char *state = xcalloc((size_t)nnodes + 1, 1);    /* 0 new, 1 on the path, 2 done */
-	int *next = xcalloc((size_t)nnodes + 1, sizeof *next), *call = xcalloc((size_t)nnodes + 1, sizeof *call);
-	for (int root = 0; root < nnodes; root++) {
-		if (state[root])
-			continue;
-		int cp = 0;
-		call[cp++] = root;
-		state[root] = 1;
-		next[root] = g.start[root];
-		while (cp) {
-			int v = call[cp - 1];
-			if (next[v] == g.start[v + 1]) {
-				state[v] = 2;
-				cp--;
-				continue;
-			}
-			int e = g.out[next[v]++], w = edges[e].to;
-			if (!inside(&g, e))
-				continue;
-			if (state[w] == 1) {
-				inversion(&g, &s, e, max_len, &o);
-			} else if (!state[w]) {
-				state[w] = 1;
-				next[w] = g.start[w];
-				call[cp++] = w;
-			}
-		}
-	}
-	free(state);
-	free(next);
-	free(call);
+	int *back = xcalloc((size_t)nedges + 1, sizeof *back);
+	int nback = back_edges(&g, 1, back);
+	for (int i = 0; i < nback; i++)
+		inversion(&g, &s, back[i], max_len, &o);
+	free(back);
 	free(s.via);
 	free(s.queue);
 	free(s.cyc);
 	free(s.path_nodes);
 	free(o.sorted);
 	keymap_free(&o.seen);
+	graph_free(&g);
+}
+
+/* ---- the orders a graph needs ------------------------------------------------------- */
+
+/* Above this many nodes the reachability sets would take too much memory (n²/8 bytes):
+ * every edge is kept. */
+enum { NEEDED_MAX_NODES = 1 << 14 };
+
+/* The transitive reduction of an acyclic graph: implied[e] = 1 for every edge that another
+ * path gives. Its components are its nodes, numbered sinks first (components()), so each
+ * node's successors have their reach (nodes reached by at least one edge) by then. */
+static void reduce(struct graph *g, unsigned char *implied_edge)
+{
+	int n = g->n;
+	components(g);
+	size_t words = ((size_t)n + 63) / 64;
+	uint64_t *reach = xcalloc((size_t)n * words + 1, sizeof *reach);
+	uint64_t *implied = xcalloc(words + 1, sizeof *implied);
+	int *node_of = xcalloc((size_t)n + 1, sizeof *node_of);     /* component -> node */
+	int *mark = xcalloc((size_t)n + 1, sizeof *mark);           /* successor seen for c + 1 */
+	int *succ = xcalloc((size_t)n + 1, sizeof *succ);
+	for (int v = 0; v < n; v++)
+		node_of[g->comp[v]] = v;
+	for (int c = 0; c < n; c++) {
+		int v = node_of[c], nsucc = 0;
+		for (int k = g->start[v]; k < g->start[v + 1]; k++) {
+			int d = g->comp[g->e[g->out[k]].to];
+			if (mark[d] != c + 1) {
+				mark[d] = c + 1;
+				succ[nsucc++] = d;
+			}
+		}
+		memset(implied, 0, words * sizeof *implied);
+		for (int s = 0; s < nsucc; s++) {
+			const uint64_t *rd = reach + (size_t)succ[s] * words;
+			for (size_t w = 0; w < words; w++)
+				implied[w] |= rd[w];
+		}
+		uint64_t *rc = reach + (size_t)c * words;
+		for (size_t w = 0; w < words; w++)
+			rc[w] = implied[w];
+		for (int s = 0; s < nsucc; s++)
+			rc[succ[s] / 64] |= (uint64_t)1 << (succ[s] % 64);
+		/* An order to a node that another successor already reaches is implied. */
+		for (int k = g->start[v]; k < g->start[v + 1]; k++) {
+			int e = g->out[k], d = g->comp[g->e[e].to];
+			if (implied[d / 64] >> (d % 64) & 1)
+				implied_edge[e] = 1;
+		}
+	}
+	free(succ);
+	free(mark);
+	free(node_of);
+	free(implied);
+	free(reach);
+}
+
+void cycles_needed(int nnodes, const struct cycle_edge *edges, int nedges, unsigned char *keep)
+{
+	if (nnodes > NEEDED_MAX_NODES) {
+		for (int i = 0; i < nedges; i++)
+			keep[i] = 1;
+		return;
+	}
+	struct graph g;
+	build(&g, nnodes, edges, nedges);
+	int *found = xcalloc((size_t)nedges + 1, sizeof *found);
+	unsigned char *back = xcalloc((size_t)nedges + 1, 1);
+	for (int i = 0, n = back_edges(&g, 0, found); i < n; i++)
+		back[found[i]] = 1;
+	free(found);
+	/* What is left without the back edges has no cycle: its transitive reduction, and
+	 * every back edge, reach what the whole graph reaches. */
+	struct cycle_edge *dag = xcalloc((size_t)nedges + 1, sizeof *dag);
+	int *index = xcalloc((size_t)nedges + 1, sizeof *index), ndag = 0;
+	for (int i = 0; i < nedges; i++)
+		if (!back[i]) {
+			index[ndag] = i;
+			dag[ndag++] = edges[i];
+		}
+	struct graph d;
+	build(&d, nnodes, dag, ndag);
+	unsigned char *implied = xcalloc((size_t)ndag + 1, 1);
+	reduce(&d, implied);
+	for (int i = 0; i < nedges; i++)
+		keep[i] = keep[i] || back[i];
+	for (int i = 0; i < ndag; i++)
+		keep[index[i]] = keep[index[i]] || !implied[i];
+	free(implied);
+	graph_free(&d);
+	free(index);
+	free(dag);
+	free(back);
 	graph_free(&g);
 }

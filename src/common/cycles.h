@@ -27,4 +27,13 @@ typedef int (*cycle_fn)(void *ctx, const int *cyc, int n);
 void cycles_find(int nnodes, const struct cycle_edge *edges, int nedges, int max_len,
                  cycle_fn fn, void *ctx);
 
+/* The orders a drawing or a later search needs: keep[i] is set for them and left as the
+ * caller set it (1: an order it must keep, such as one of a reported cycle) for the others,
+ * which a longer path implies. Kept: the back edges of a depth-first search (every cycle
+ * has one) and the transitive reduction of the rest, which has no cycle (lockdep records
+ * only the order from the most recent lock for the same reason). What reaches what is the
+ * same as in the whole graph, so a cycle that another run's orders close is still found;
+ * N locks nested in one order keep N-1 of their N(N-1)/2 orders. */
+void cycles_needed(int nnodes, const struct cycle_edge *edges, int nedges, unsigned char *keep);
+
 #endif

@@ -12,6 +12,10 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);          /* NULL in, NULL out */
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The path of `name` in the directory of this process's executable (tsafe and tsafe-extract
+ * live side by side, in the build tree and once installed), new string; NULL when the
+ * executable's path cannot be read. */
+char *exe_sibling(const char *name);
 
 /* Grow *arr (of *cap elements of `size` bytes) so that index `need` fits. */
 void grow_array(void **arr, int *cap, int need, size_t size);

@@ -2,14 +2,17 @@
  * one edge per (outer, inner) pair of classes, labelled with where the inner lock was
  * taken. The edges of every cycle a finding reports (lock-order-inversion, deadlock) are
  * drawn red and carry class "cycle", which Graphviz keeps in its SVG, so a page can find
- * them. The graph only draws what the store holds; it computes no cycles of its own. At
- * real size (dozens of locks, hundreds of orders) the whole graph is unreadable, so the
+ * them. The graph only draws what the store holds; it computes no cycles of its own, and
+ * leaves out the orders a longer path implies (common/cycles.h, cycles_needed: N locks
+ * nested in one order are drawn as a chain of N-1 orders, not N(N-1)/2). At real size (dozens of locks, hundreds of orders) the whole graph is unreadable, so the
  * default view is the reported cycles and the locks one edge away from them, fitted to a
  * page; the whole graph is one option (or click) away. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "graph.h"
+#include "common/cycles.h"
+#include "common/keymap.h"
 #include "common/util.h"
 
 #define CYCLE_COLOR "#cc0000"
@@ -26,6 +29,7 @@ struct pair {
 struct nodes {
 	const char **cls;
 	int n, cap;
+	struct keymap index;               /* class -> its node */
 	unsigned char *on_cycle;
 };
 
@@ -45,9 +49,10 @@ static void dot_quote(struct strbuf *sb, const char *s)
 
 static int node_of(struct nodes *ns, const char *cls)
 {
-	for (int i = 0; i < ns->n; i++)
-		if (str_eq(ns->cls[i], cls))
-			return i;
+	int at;
+	if (keymap_get_str(&ns->index, cls, &at))
+		return at;
+	keymap_put_str(&ns->index, cls, ns->n);
 	grow_array((void **)&ns->cls, &ns->cap, ns->n, sizeof *ns->cls);
 	ns->cls[ns->n] = cls;
 	return ns->n++;
@@ -85,13 +90,14 @@ static int on_reported_cycle(const struct finding_list *findings, const char *fr
 static struct pair *merge_pairs(const struct stored_edge *e, int n, int *npairs)
 {
 	struct pair *pairs = xcalloc((size_t)(n ? n : 1), sizeof *pairs);
+	struct keymap index = {0};          /* (from, to) -> its pair */
 	int np = 0;
 	for (int i = 0; i < n; i++) {
-		struct pair *p = NULL;
-		for (int k = 0; k < np && !p; k++)
-			if (str_eq(pairs[k].shown->from, e[i].from) && str_eq(pairs[k].shown->to, e[i].to))
-				p = &pairs[k];
+		struct hkey key = hkey_of_strings(e[i].from, e[i].to);
+		int at;
+		struct pair *p = keymap_get(&index, key, &at) ? &pairs[at] : NULL;
 		if (!p) {
+			keymap_put(&index, key, np);
 			p = &pairs[np++];
 			p->shown = &e[i];
 			sb_init(&p->engines);
@@ -101,8 +107,35 @@ static struct pair *merge_pairs(const struct stored_edge *e, int n, int *npairs)
 			sb_addf(&p->engines, "%s%s", p->engines.len ? ", " : "", eng);
 		p->blocking |= (e[i].flags & EDGE_BLOCKING) != 0;
 	}
+	keymap_free(&index);
 	*npairs = np;
 	return pairs;
+}
+
+/* Keeps the pairs of reported cycles and, of the others, those no longer path implies. */
+static int needed_pairs(struct pair *pairs, int *ends, int np, int nnodes)
+{
+	struct cycle_edge *ce = xcalloc((size_t)np + 1, sizeof *ce);
+	unsigned char *keep = xcalloc((size_t)np + 1, 1);
+	for (int i = 0; i < np; i++) {
+		ce[i] = (struct cycle_edge){ends[2 * i], ends[2 * i + 1]};
+		keep[i] = (unsigned char)pairs[i].on_cycle;
+	}
+	cycles_needed(nnodes, ce, np, keep);
+	int w = 0;
+	for (int i = 0; i < np; i++) {
+		if (!keep[i]) {
+			sb_free(&pairs[i].engines);
+			continue;
+		}
+		pairs[w] = pairs[i];
+		ends[2 * w] = ends[2 * i];
+		ends[2 * w + 1] = ends[2 * i + 1];
+		w++;
+	}
+	free(keep);
+	free(ce);
+	return w;
 }
 
 /* "orders_lock" over "static:src/shop.c" for "static:src/shop.c:orders_lock", "m" over
@@ -223,6 +256,7 @@ char *report_graph_dot(const struct stored_edge *e, int n, const struct finding_
 		if (pairs[i].on_cycle)
 			ns.on_cycle[ends[2 * i]] = ns.on_cycle[ends[2 * i + 1]] = 1;
 	}
+	np = needed_pairs(pairs, ends, np, ns.n);
 	unsigned char *pair_shown = xcalloc((size_t)np + 1, 1), *node_shown = xcalloc((size_t)ns.n + 1, 1);
 	choose_view(np, ends, &ns, all, pair_shown, node_shown);
 	if (v) {
@@ -254,6 +288,7 @@ char *report_graph_dot(const struct stored_edge *e, int n, const struct finding_
 	free(pairs);
 	free(ends);
 	free(ns.cls);
+	keymap_free(&ns.index);
 	free(ns.on_cycle);
 	return sb_detach(&out);
 }

@@ -129,21 +129,38 @@ int store_edges_copy(struct store *s, long from_run, long to_run)
 	return store_commit(s);
 }
 
+static int by_classes(const void *x, const void *y)
+{
+	const struct stored_edge *a = *(const struct stored_edge *const *)x;
+	const struct stored_edge *b = *(const struct stored_edge *const *)y;
+	int c = strcmp(a->from, b->from);
+	return c ? c : strcmp(a->to, b->to);
+}
+
 int store_edges_add(struct store *s, long run, const struct stored_edge *e, int n)
 {
 	store_clear_error(s);
-	if (store_begin_write(s))
-		return -1;
-	for (int i = 0; i < n; i++) {
-		if (!e[i].from || !e[i].to) {
-			store_rollback(s);
+	for (int i = 0; i < n; i++)
+		if (!e[i].from || !e[i].to)
 			return store_failf(s, "database '%s': a lock-order edge needs both classes "
 			                   "(this is a bug in the caller)", s->path);
-		}
-		if (insert_one(s, run, &e[i])) {
-			store_rollback(s);
-			return -1;
-		}
+	/* In key order, each row goes at the end of the table's tree, not at a random place in
+	 * it: a run of tens of thousands of orders is stored several times faster. */
+	const struct stored_edge **order = xcalloc((size_t)n + 1, sizeof *order);
+	for (int i = 0; i < n; i++)
+		order[i] = &e[i];
+	qsort(order, (size_t)n, sizeof *order, by_classes);
+	if (store_begin_write(s)) {
+		free(order);
+		return -1;
+	}
+	int rc = 0;
+	for (int i = 0; i < n && !rc; i++)
+		rc = insert_one(s, run, order[i]);
+	free(order);
+	if (rc) {
+		store_rollback(s);
+		return -1;
 	}
 	return store_commit(s);
 }

@@ -5,12 +5,14 @@
 #include "internal.h"
 
 static const char sql_get[] =
-	"SELECT c.run_id, c.programs, c.threads FROM analysis_cache c JOIN runs r ON r.id = c.run_id"
+	"SELECT c.run_id, c.programs, c.threads, c.truncated FROM analysis_cache c"
+	" JOIN runs r ON r.id = c.run_id"
 	" WHERE c.key = ?1 AND r.ended IS NOT NULL";
 static const char sql_put[] =
-	"INSERT INTO analysis_cache (key, run_id, programs, threads) VALUES (?1, ?2, ?3, ?4)"
+	"INSERT INTO analysis_cache (key, run_id, programs, threads, truncated)"
+	" VALUES (?1, ?2, ?3, ?4, ?5)"
 	" ON CONFLICT (key) DO UPDATE SET run_id = excluded.run_id, programs = excluded.programs,"
-	" threads = excluded.threads";
+	" threads = excluded.threads, truncated = excluded.truncated";
 
 int store_results_get(struct store *s, const char *key, struct stored_results *out)
 {
@@ -24,6 +26,7 @@ int store_results_get(struct store *s, const char *key, struct stored_results *o
 		out->run = sqlite3_column_int64(st, 0);
 		out->programs = sqlite3_column_int(st, 1);
 		out->threads = sqlite3_column_int(st, 2);
+		out->truncated = sqlite3_column_int(st, 3);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
@@ -44,6 +47,7 @@ int store_results_put(struct store *s, const char *key, const struct stored_resu
 	sqlite3_bind_int64(st, 2, r->run);
 	sqlite3_bind_int(st, 3, r->programs);
 	sqlite3_bind_int(st, 4, r->threads);
+	sqlite3_bind_int(st, 5, r->truncated);
 	if (store_step_done(s, st, "saving the analysis cache")) {
 		store_rollback(s);
 		return -1;

@@ -57,6 +57,12 @@
  *              accesses at the finding's sites, distinct threads, milliseconds watched
  *              (watch_seen.c). The finding is kept; reports show the newest row.
  *
+ * Added in version 7:
+ *
+ *   analysis_cache.truncated  1 when the analysis those findings came from reached its
+ *              work budget (deterministic: the same inputs are cut the same way), so a
+ *              re-scan that reuses it says so as the analysis did.
+ *
  * Migrations: migrations[i] takes a database from version i to i+1 (version 0 = empty).
  * To change the schema append a step; never edit a released one. A database whose version
  * is newer than this tsafe's is refused, untouched.
@@ -162,6 +168,9 @@ static const char *const migrations[] = {
 	"  finding_id INTEGER NOT NULL, run_id INTEGER NOT NULL,"
 	"  accesses INTEGER NOT NULL, threads INTEGER NOT NULL, watched_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY (finding_id, run_id)) WITHOUT ROWID;",
+
+	/* 6 -> 7: whether a cached analysis was cut by its work budget. */
+	"ALTER TABLE analysis_cache ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))

@@ -48,6 +48,7 @@ char *store_tu_meta_get(struct store *s, const char *file);
 struct stored_results {
 	long run;
 	int programs, threads;      /* the analysis's statistics, for the summary line */
+	int truncated;              /* it reached its (deterministic) work budget */
 };
 int store_results_get(struct store *s, const char *key, struct stored_results *out);
 int store_results_put(struct store *s, const char *key, const struct stored_results *r);

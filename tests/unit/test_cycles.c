@@ -130,6 +130,84 @@ static void test_order_of_edges_changes_nothing(void **state)
 	}
 }
 
+/* What node `from` reaches over the kept edges (a bitmask of up to 32 nodes). */
+static unsigned reaches(int n, const struct cycle_edge *e, int ne, const unsigned char *keep, int from)
+{
+	unsigned seen = 0, next = 1u << from;
+	while (next != seen) {
+		seen = next;
+		for (int i = 0; i < ne; i++)
+			if ((!keep || keep[i]) && (seen >> e[i].from & 1))
+				next |= 1u << e[i].to;
+	}
+	(void)n;
+	return seen;
+}
+
+static void test_needed_one_order_keeps_the_chain(void **state)
+{
+	(void)state;
+	int ne;
+	struct cycle_edge *e = nested(300, &ne, 0);
+	unsigned char *keep = xcalloc((size_t)ne, 1);
+	cycles_needed(300, e, ne, keep);
+	int kept = 0;
+	for (int i = 0; i < ne; i++) {
+		kept += keep[i];
+		if (keep[i])
+			assert_int_equal(e[i].to, e[i].from + 1);
+	}
+	assert_int_equal(kept, 299);
+	free(keep);
+	free(e);
+}
+
+static void test_needed_keeps_a_cycle_and_what_reaches_what(void **state)
+{
+	(void)state;
+	/* 0..3 nested with the inversion 3 -> 0, then 4 and 5 below them, and a self-loop (two
+	 * locks of one class). Kept: the chain 0 -> 1 -> 2 -> 3 -> 4 -> 5, the inversion and the
+	 * self-loop; every other order goes along the chain. */
+	struct cycle_edge e[] = {{0, 1}, {0, 2}, {0, 3}, {1, 2}, {1, 3}, {2, 3}, {3, 0},
+	                         {2, 4}, {3, 4}, {4, 5}, {3, 5}, {0, 5}, {5, 5}};
+	const unsigned char want[] = {1, 0, 0, 1, 0, 1, 1, 0, 1, 1, 0, 0, 1};
+	int ne = (int)(sizeof e / sizeof *e);
+	unsigned char keep[sizeof e / sizeof *e] = {0};
+	cycles_needed(6, e, ne, keep);
+	for (int i = 0; i < ne; i++)
+		assert_int_equal(keep[i], want[i]);
+	for (int v = 0; v < 6; v++)
+		assert_int_equal(reaches(6, e, ne, keep, v), reaches(6, e, ne, NULL, v));
+	/* An order the caller keeps (one of a reported cycle: 0 -> 3 -> 0) stays. */
+	memset(keep, 0, sizeof keep);
+	keep[2] = 1;
+	cycles_needed(6, e, ne, keep);
+	assert_int_equal(keep[2], 1);
+	assert_int_equal(keep[6], 1);
+}
+
+static void test_needed_keeps_what_reaches_what(void **state)
+{
+	(void)state;
+	/* Pseudo-random graphs of 12 nodes: the kept orders reach what all of them reach. */
+	unsigned seed = 7;
+	for (int round = 0; round < 200; round++) {
+		struct cycle_edge e[40];
+		int ne = 0;
+		for (int i = 0; i < 40; i++) {
+			seed = seed * 1103515245u + 12345u;
+			int a = (int)(seed >> 16) % 12;
+			seed = seed * 1103515245u + 12345u;
+			int b = (int)(seed >> 16) % 12;
+			e[ne++] = (struct cycle_edge){a, b};
+		}
+		unsigned char keep[40] = {0};
+		cycles_needed(12, e, ne, keep);
+		for (int v = 0; v < 12; v++)
+			assert_int_equal(reaches(12, e, ne, keep, v), reaches(12, e, ne, NULL, v));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +217,9 @@ int main(void)
 		cmocka_unit_test(test_shortest_form),
 		cmocka_unit_test(test_longer_cycle_when_shortest_refused),
 		cmocka_unit_test(test_order_of_edges_changes_nothing),
+		cmocka_unit_test(test_needed_one_order_keeps_the_chain),
+		cmocka_unit_test(test_needed_keeps_a_cycle_and_what_reaches_what),
+		cmocka_unit_test(test_needed_keeps_what_reaches_what),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -770,7 +770,9 @@ static void test_reopen_keeps_data(void **state)
 #define DROP_V5 "DROP INDEX events_access_line; DROP INDEX events_access_path; " \
                 "DROP INDEX events_call_callee; " DROP_V6
 /* What migration 5 -> 6 adds. */
-#define DROP_V6 "DROP TABLE watch_seen; "
+#define DROP_V6 "DROP TABLE watch_seen; " DROP_V7
+/* What migration 6 -> 7 adds. */
+#define DROP_V7 "ALTER TABLE analysis_cache DROP COLUMN truncated; "
 
 /* A version-1 database (before lock_edges was a migration) opens, keeps its runs, and
  * gains the table; one whose early build already made the table keeps its rows. */
@@ -780,14 +782,14 @@ static void test_migrates_version_1(void **state)
 	struct store *s = open_ok(fx->db);
 	long run = store_run_begin(s, "runtime", "./prog", "/proj", NULL);
 	store_close(s);
-	raw_exec(fx->db, "DROP TABLE lock_edges; DROP TABLE analysis_cache; ALTER TABLE findings DROP COLUMN benign; " DROP_V5 "PRAGMA user_version = 1;");
+	raw_exec(fx->db, DROP_V5 "DROP TABLE lock_edges; DROP TABLE analysis_cache; ALTER TABLE findings DROP COLUMN benign; PRAGMA user_version = 1;");
 	s = open_ok(fx->db);
 	store_close(s);
 	assert_int_equal(raw_int(fx->db, "PRAGMA user_version"), store_schema_version());
 	assert_int_equal(raw_int(fx->db, "SELECT count(*) FROM runs"), 1);
 	raw_exec(fx->db, "INSERT INTO lock_edges (run_id, from_class, to_class, flags, threads,"
 	                 " inner_line, outer_line) VALUES (1, 'global:a', 'global:b', 0, 1, 3, 4);"
-	                 "DROP TABLE analysis_cache; ALTER TABLE findings DROP COLUMN benign; " DROP_V5
+	                 DROP_V5 "DROP TABLE analysis_cache; ALTER TABLE findings DROP COLUMN benign; "
 	                 "PRAGMA user_version = 1;");
 	s = open_ok(fx->db);
 	assert_int_equal(store_latest_run(s, NULL), run);
@@ -879,7 +881,8 @@ static void test_migrates_version_4(void **state)
 	tu_facts_free(&tu);
 }
 
-/* The analysis results cache answers for a key only with a run that ended. */
+/* The analysis results cache answers for a key only with a run that ended, with the
+ * analysis's statistics (a truncated one included). */
 static void test_results_cache(void **state)
 {
 	struct fixture *fx = *state;
@@ -899,9 +902,11 @@ static void test_results_cache(void **state)
 	long run2 = store_run_begin(s, "static", "/proj", "/proj", NULL);
 	store_run_end(s, run2, 0);
 	put.run = run2;
+	put.truncated = 1;       /* an analysis cut by its work budget is reused as cut */
 	assert_int_equal(store_results_put(s, "k1", &put), 0);  /* replaced */
 	assert_int_equal(store_results_get(s, "k1", &r), 1);
 	assert_int_equal(r.run, run2);
+	assert_int_equal(r.truncated, 1);
 	store_close(s);
 }
 
