@@ -30,8 +30,9 @@ static int refine(const struct run_args *a, struct store *st, const struct proje
 	if (!rc) {
 		finding_list_finish(l, 0, a->out.root);
 		vg_confirm(l, &known);
+		vg_join_by_object(&fc, l, &known);
 		identity_merge(l, &known);
-		rc = vg_mark_benign(&fc, l) || judge_lock_orders(&fc, l, &known);
+		rc = vg_mark_benign(&fc, l, &known) || judge_lock_orders(&fc, l, &known);
 	}
 	if (rc && known.items)
 		cli_error("reading static facts from '%s' failed: %s", a->out.db, store_errmsg(st));

@@ -10,6 +10,7 @@ struct ident {
 	const char *family;
 	char *anchor;                /* thread entry/function, or "file:line" of the call */
 	char *classes;               /* lock classes, sorted, ", " between; NULL: unknown */
+	const struct finding *f;     /* the finding itself: its stacks */
 };
 
 const char *rule_family(const char *rule)
@@ -93,6 +94,7 @@ static char *leak_anchor(const struct finding *f)
 static void ident_of(const struct finding *f, struct ident *id)
 {
 	memset(id, 0, sizeof *id);
+	id->f = f;
 	id->family = rule_family(f->rule);
 	if (!id->family || !f->nlocs)
 		return;
@@ -117,6 +119,31 @@ static void ident_free(struct ident *id)
 	free(id->classes);
 }
 
+/* Is fn a function of one of f's locations or their stacks? */
+static int on_a_stack(const struct finding *f, const char *fn)
+{
+	for (int i = 0; i < f->nlocs; i++) {
+		if (str_eq(f->locs[i].func, fn))
+			return 1;
+		for (int k = 0; k < f->locs[i].nstack; k++)
+			if (str_eq(f->locs[i].stack[k].func, fn))
+				return 1;
+	}
+	return 0;
+}
+
+/* Do two lock leaks' anchors name one place? The same entry or function; or the function the
+ * static pass says returns holding the lock is on the stack where a dynamic engine saw the
+ * thread take it (it ran in that thread: the runtime names the thread, the static pass the
+ * helper that leaked it). */
+static int same_anchor(const struct ident *a, const struct ident *b)
+{
+	if (!strcmp(a->anchor, b->anchor))
+		return 1;
+	return str_eq(a->family, "lock-leak") &&
+	       (on_a_stack(b->f, a->anchor) || on_a_stack(a->f, b->anchor));
+}
+
 /* How many known parts agree (0: not the same bug). */
 static int agree(const struct ident *a, const struct ident *b)
 {
@@ -124,7 +151,7 @@ static int agree(const struct ident *a, const struct ident *b)
 		return 0;
 	int score = 0;
 	if (a->anchor && b->anchor) {
-		if (strcmp(a->anchor, b->anchor))
+		if (!same_anchor(a, b))
 			return 0;
 		score++;
 	}

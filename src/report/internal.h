@@ -24,6 +24,9 @@ char *utf8_repaired(const char *text);
 cJSON *split_to_json(const char *list);
 /* Every engine that saw the finding: f->engines when loaded from the store, else f->engine. */
 cJSON *engines_to_json(const struct finding *f);
+/* "seen by static, helgrind; confirmed" when more than one engine saw f (new string), else
+ * NULL: a merged finding's message says which engines saw it. */
+char *seen_by_phrase(const struct finding *f);
 /* A string member, or null when s is NULL. */
 void add_str_or_null(cJSON *obj, const char *key, const char *s);
 /* The watch engine's "watched, not seen racing" (watch_note.c): a sentence (new string)

@@ -95,6 +95,24 @@ cJSON *engines_to_json(const struct finding *f)
 	return split_to_json(f->engines ? f->engines : f->engine);
 }
 
+char *seen_by_phrase(const struct finding *f)
+{
+	cJSON *items = engines_to_json(f);
+	char *out = NULL;
+	if (cJSON_GetArraySize(items) > 1) {
+		struct strbuf sb;
+		sb_init(&sb);
+		const cJSON *it;
+		cJSON_ArrayForEach(it, items)
+			sb_addf(&sb, "%s%s", sb.len ? ", " : "seen by ", it->valuestring);
+		if (f->confirmed)
+			sb_addf(&sb, "; confirmed");
+		out = sb.buf;
+	}
+	cJSON_Delete(items);
+	return out;
+}
+
 void add_str_or_null(cJSON *obj, const char *key, const char *s)
 {
 	if (s)

@@ -318,7 +318,11 @@ static cJSON *result(struct sarif_ctx *c, const struct finding *f, const char *r
 	cJSON_AddNumberToObject(res, "ruleIndex", rule_index(c, f));
 	cJSON_AddStringToObject(res, "level", sarif_level(f->severity));
 	const char *text = f->message && *f->message ? f->message : (f->rule ? f->rule : "finding");
-	cJSON_AddItemToObject(res, "message", message(text));
+	char *seen = seen_by_phrase(f);
+	char *full = seen ? xasprintf("%s (%s)", text, seen) : NULL;
+	cJSON_AddItemToObject(res, "message", message(full ? full : text));
+	free(full);
+	free(seen);
 	add_locations(res, f, root);
 	add_code_flows(res, f);
 	if (f->fingerprint) {

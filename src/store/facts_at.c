@@ -140,3 +140,143 @@ const char *facts_thread_entry_at(struct facts_at *fc, const char *file, int lin
 		}
 	return NULL;
 }
+
+const struct function *facts_function_by_usr(struct facts_at *fc, const char *usr)
+{
+	for (int t = 0; usr && t < fc->ntus; t++)
+		for (int i = 0; i < fc->tus[t].nfuncs; i++) {
+			const struct function *fn = &fc->tus[t].funcs[i];
+			if (fn->nblocks && str_eq(fn->usr, usr))
+				return fn;
+		}
+	return NULL;
+}
+
+int facts_reaches(const struct function *fn, int b1, int i1, int b2, int i2)
+{
+	if (b1 == b2 && i2 > i1)
+		return 1;
+	char *seen = xcalloc((size_t)fn->nblocks, 1);
+	int *todo = xcalloc((size_t)fn->nblocks, sizeof *todo);
+	int n = 0, reached = 0;
+	todo[n++] = b1;
+	while (n && !reached) {
+		int b = todo[--n];
+		for (int s = 0; s < fn->blocks[b].nsuccs && !reached; s++) {
+			int t = fn->blocks[b].succs[s];
+			if (t < 0 || t >= fn->nblocks || seen[t])
+				continue;
+			seen[t] = 1;
+			reached = t == b2;
+			todo[n++] = t;
+		}
+	}
+	free(seen);
+	free(todo);
+	return reached;
+}
+
+int facts_always_passes(const struct function *fn,
+                        int (*is_mark)(const struct event *, const void *), const void *arg)
+{
+	/* Block 1 is the single exit (facts.h): every path to it, before its first event. */
+	return fn->nblocks > 1 && facts_always_before(fn, 1, 0, is_mark, arg);
+}
+
+/* Must-held locks of one function: per block, two bit sets over its first 64 classes (held
+ * exclusively, held for reading), intersected where paths meet. */
+struct held_sets {
+	unsigned long long excl, read;
+};
+
+static int class_index(const char **classes, int *n, const char *cls)
+{
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(classes[i], cls))
+			return i;
+	if (*n >= 64)
+		return -1;
+	classes[*n] = cls;
+	return (*n)++;
+}
+
+static void held_step(const struct event *ev, const char **classes, int *n, struct held_sets *h)
+{
+	/* a semaphore bounds how many enter; it excludes nobody (README, Locksets) */
+	if ((ev->kind != EV_LOCK && ev->kind != EV_UNLOCK) || !ev->lock_class || !*ev->lock_class ||
+	    ev->lock_kind == LK_SEM)
+		return;
+	int c = class_index(classes, n, ev->lock_class);
+	if (c < 0)
+		return;
+	unsigned long long bit = 1ULL << c;
+	h->excl &= ~bit;
+	h->read &= ~bit;
+	if (ev->kind == EV_LOCK && !(ev->flags & EVF_UNCERTAIN)) {
+		if (ev->flags & EVF_SHARED)
+			h->read |= bit;
+		else
+			h->excl |= bit;
+	}
+}
+
+int facts_locks_held_at(const struct function *fn, int b, int i, struct held_lock *out, int max)
+{
+	const char *classes[64];
+	int ncls = 0;
+	struct held_sets *in = xcalloc((size_t)fn->nblocks, sizeof *in);
+	char *reached = xcalloc((size_t)fn->nblocks, 1);
+	reached[0] = 1;
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (int k = 0; k < fn->nblocks; k++) {
+			if (!reached[k])
+				continue;
+			struct held_sets h = in[k];
+			for (int e = 0; e < fn->blocks[k].nevents; e++)
+				held_step(&fn->blocks[k].events[e], classes, &ncls, &h);
+			for (int s = 0; s < fn->blocks[k].nsuccs; s++) {
+				int t = fn->blocks[k].succs[s];
+				if (t <= 0 || t >= fn->nblocks)
+					continue;
+				struct held_sets meet = reached[t]
+					? (struct held_sets){in[t].excl & h.excl, in[t].read & h.read} : h;
+				if (!reached[t] || meet.excl != in[t].excl || meet.read != in[t].read) {
+					in[t] = meet;
+					reached[t] = 1;
+					changed = 1;
+				}
+			}
+		}
+	}
+	struct held_sets h = in[b];
+	for (int e = 0; e < i && e < fn->blocks[b].nevents; e++)
+		held_step(&fn->blocks[b].events[e], classes, &ncls, &h);
+	int n = 0;
+	for (int c = 0; c < ncls && n < max; c++)
+		if ((h.excl | h.read) & (1ULL << c))
+			out[n++] = (struct held_lock){classes[c], !(h.excl & (1ULL << c))};
+	free(in);
+	free(reached);
+	return n;
+}
+
+int facts_ordered_after(const struct function *fn, int line,
+                        int (*is_mark)(const struct event *, const void *), const void *arg)
+{
+	int b, i;
+	if (facts_first_event_at(fn, line, &b, &i))
+		return facts_always_before(fn, b, i, is_mark, arg);
+	const struct event *last = NULL;
+	for (int k = 0; k < fn->nblocks; k++)
+		for (int e = 0; e < fn->blocks[k].nevents; e++) {
+			const struct event *ev = &fn->blocks[k].events[e];
+			if (ev->line < line && (!last || ev->line > last->line ||
+			                        (ev->line == last->line && ev->pos > last->pos))) {
+				last = ev;
+				b = k;
+				i = e;
+			}
+		}
+	return last && (is_mark(last, arg) || facts_always_before(fn, b, i, is_mark, arg));
+}

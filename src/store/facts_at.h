@@ -36,4 +36,28 @@ int facts_first_event_at(const struct function *fn, int line, int *block, int *i
 int facts_always_before(const struct function *fn, int block, int idx,
                         int (*is_mark)(const struct event *, const void *), const void *arg);
 
+/* Does every path from fn's entry to `line` pass an event is_mark accepts? The point is the
+ * first event at that line; a line with no event of its own (a read through a local
+ * pointer the facts do not follow) is taken as the point just after the last event before
+ * it, which then counts as passed. */
+int facts_ordered_after(const struct function *fn, int line,
+                        int (*is_mark)(const struct event *, const void *), const void *arg);
+/* The loaded function with this USR (a callee of a function already asked about: its
+ * unit is loaded), or NULL. */
+const struct function *facts_function_by_usr(struct facts_at *fc, const char *usr);
+/* Can event (b2, i2) of fn run after event (b1, i1) in one call of fn? */
+int facts_reaches(const struct function *fn, int b1, int i1, int b2, int i2);
+/* Does every path from fn's entry to its exit pass an event is_mark accepts? */
+int facts_always_passes(const struct function *fn,
+                        int (*is_mark)(const struct event *, const void *), const void *arg);
+
+/* A lock held for sure at an event: its class, and whether only for reading. */
+struct held_lock {
+	const char *lock_class;      /* borrowed from the facts */
+	int shared;                  /* a read lock of a rwlock */
+};
+/* The locks fn holds on every path to event (b, i), taken in fn itself (at most max; the
+ * first 64 classes of fn are followed; semaphores are not locks here); how many. */
+int facts_locks_held_at(const struct function *fn, int b, int i, struct held_lock *out, int max);
+
 #endif

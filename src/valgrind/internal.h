@@ -92,6 +92,39 @@ int vg_same_object(const char *known, const char *vg);
  * same object), as a new string; NULL when it is not. */
 char *vg_once_ordered(struct facts_at *fc, const struct finding *f);
 
+/* ---- vgpublish.c, vgrwlock.c, vgrefcount.c ---- */
+/* The reason a two-sided race is likely benign (a new string), or NULL when it is not: a
+ * heap block published through an atomic pointer (release) and read after an atomic load
+ * of it (acquire); */
+char *vg_lazy_publication(struct facts_at *fc, const struct finding *f);
+/* written by main before it created the other access's thread, and never after; */
+char *vg_filled_before_threads(struct facts_at *fc, const struct finding *f);
+/* both sides hold one rwlock, one of them for writing; */
+#define VG_MAX_HELD 16
+/* The locks a location holds for sure by the static facts: in each function of its stack,
+ * at the line it ran (at most VG_MAX_HELD), their classes relative to the root as the
+ * findings name them (new strings: vg_held_free); how many. */
+int vg_held_by(struct facts_at *fc, const struct location *loc, struct held_lock *out);
+void vg_held_free(struct held_lock *h, int n);
+/* Does a lock class name one lock (a global or static object), not a kind of them (a
+ * struct field's class, a local's)? Two holders of one such class hold one lock. */
+int vg_one_object(const char *cls);
+char *vg_rwlock_exclusive(struct facts_at *fc, const struct finding *f);
+/* one side frees a block only after an atomic read-modify-write of one of its members on
+ * every path (a reference count). */
+char *vg_refcounted_free(struct facts_at *fc, const struct finding *f);
+
+/* ---- vgconsequence.c ---- */
+/* The reason f is a consequence of another race that l or known reports (a free guarded by
+ * a racy count, a block published through a racy pointer), as a new string, or NULL. */
+char *vg_consequence(struct facts_at *fc, const struct finding *f, const struct finding_list *l,
+                     const struct finding_list *known);
+
+/* ---- vgwaitecho.c ---- */
+/* Marks what the tools report after a condition wait on a mutex not held (a
+ * cond-wait-unheld of l) likely benign, as that wait's echoes. */
+void vg_wait_echoes(struct facts_at *fc, struct finding_list *l);
+
 /* ---- vgbenign.c ---- */
 /* Marks f likely benign: kept, suppressed, with the reason (taken over). */
 void vg_mark_benign_reason(struct finding *f, char *reason);
@@ -123,5 +156,17 @@ char *vg_without_addresses(const char *text);   /* "lock at 0x10C0C0" -> "lock" 
 /* Marks b->f, the finding of lock-order error e, likely benign when one of the orders'
  * second acquisitions was a trylock (which cannot wait, so the cycle cannot deadlock). */
 void vg_trylock_benign(struct vg_build *b, const struct vg_error *e);
+
+/* ---- vgecho.c ---- */
+/* The objects destroyed while in use so far in one process (by address). */
+struct vg_echoes {
+	struct vg_destroyed { unsigned long long addr; int index; } *destroyed;
+	int n;
+};
+/* Takes the findings l->items[from..] of error e: a destroy-in-use is remembered; a later
+ * misuse error on the same address is marked likely benign as its echo. */
+void vg_echoes_take(struct vg_echoes *ec, const struct vg_error *e, struct finding_list *l,
+                    int from);
+void vg_echoes_reset(struct vg_echoes *ec);   /* frees; a new process starts empty */
 
 #endif

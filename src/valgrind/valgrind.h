@@ -53,11 +53,17 @@ int vg_ingest(const char *dir, const struct vg_opts *o, struct finding_list *out
  * one finding with evidence from both engines. */
 void vg_confirm(struct finding_list *l, const struct finding_list *known);
 
-/* Marks likely benign (kept, suppressed with the reason) the races on objects that the
- * static facts in the store show are only accessed atomically, or only written by a
- * pthread_once/call_once initialiser (Valgrind saw the write run inside it) that nothing
- * calls directly. -1 on a store error. */
-int vg_mark_benign(struct facts_at *fc, struct finding_list *l);
+/* DRD reports one access of a race and names no static variable: a one-sided race whose
+ * access the static facts show to be of the global object of a known two-sided race is
+ * that race's bug, seen at another of its accesses (it takes its identity). */
+void vg_join_by_object(struct facts_at *fc, struct finding_list *l, const struct finding_list *known);
+
+/* Marks likely benign (kept, suppressed with the reason) what the static facts in the store
+ * show to be Valgrind's false alarms (vgbenign.c lists them: atomics, once initialisers,
+ * lazy atomic publication, fills before thread creation, exclusive rwlock holders, atomic
+ * reference counts, a condition wait's echoes), and the races that are only the
+ * consequence of another race l or known reports. -1 on a store error. */
+int vg_mark_benign(struct facts_at *fc, struct finding_list *l, const struct finding_list *known);
 
 /* With the static facts: each lock misuse of l gets the class the static pass gives its line
  * as its symbol, each lock-order error the classes of its acquisitions, and each thread

@@ -2,9 +2,11 @@
  * code (tsafe scan stored them in the database): Helgrind and DRD do not model C11/GCC
  * atomics (on x86 an atomic load or release store is a plain move), nor glibc's
  * pthread_once (vgonce.c). A race on an object the static pass sees accessed only
- * atomically, or ordered by one once object, is kept but marked likely benign, with the
- * reason: it does not count at the gate or in the exit status. Without stored facts nothing
- * is marked. */
+ * atomically, ordered by one once object, a heap block published with release/acquire
+ * atomics or filled before the reader's thread was created (vgpublish.c), two holders of one
+ * rwlock one of which writes-locks it (vgrwlock.c), or a free after an atomic reference
+ * count (vgrefcount.c) is kept but marked likely benign, with the reason: it does not count
+ * at the gate or in the exit status. Without stored facts nothing is marked. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,41 +80,17 @@ static int check(struct facts_at *fc, struct finding *f)
 {
 	int err = 0;
 	char *reason = atomic_reason(fc->st, fc->root, f, &err);
-	if (!reason && !err)
-		reason = vg_once_ordered(fc, f);
+	char *(*const judges[])(struct facts_at *, const struct finding *) = {
+		vg_once_ordered, vg_lazy_publication, vg_filled_before_threads, vg_rwlock_exclusive,
+		vg_refcounted_free, NULL};
+	for (int j = 0; !reason && !err && judges[j]; j++)
+		reason = judges[j](fc, f);
 	if (reason)
 		vg_mark_benign_reason(f, reason);
 	return err || fc->err ? -1 : 0;
 }
 
-/* DRD counts a pthread_cond_wait on a mutex the thread does not hold as leaving the mutex
- * locked by it (README, Limits): the thread's later lock, unlock and exit of that mutex are
- * then misuse only in DRD's eyes. Such a finding on the class of a wait DRD reported as
- * cond-wait-unheld in the same run is that wait's echo. */
-static void drd_wait_echoes(struct finding_list *l)
-{
-	for (int i = 0; i < l->n; i++) {
-		const struct finding *w = &l->items[i];
-		if (!str_eq(w->rule, "cond-wait-unheld") || !str_eq(w->engine, "drd") || !w->symbol ||
-		    !*w->symbol)
-			continue;
-		for (int k = 0; k < l->n; k++) {
-			struct finding *f = &l->items[k];
-			if (k == i || f->suppressed || !str_eq(f->engine, "drd") ||
-			    !str_eq(f->symbol, w->symbol) || str_eq(f->rule, "cond-wait-unheld") ||
-			    !(str_starts(f->rule, "unlock-") || str_eq(f->rule, "lock-leak") ||
-			      str_eq(f->rule, "double-lock") || str_eq(f->rule, "drd:MutexErr")))
-				continue;
-			const struct location *at = w->nlocs ? &w->locs[0] : NULL;
-			vg_mark_benign_reason(f, xasprintf("likely benign: DRD takes the condition wait "
-			                      "without the mutex at %s:%d for a lock of it, and reports "
-			                      "the thread's later uses of the mutex", at ? at->file : "?",
-			                      at ? at->line : 0));
-		}
-	}
-}
-
-int vg_mark_benign(struct facts_at *fc, struct finding_list *l)
+int vg_mark_benign(struct facts_at *fc, struct finding_list *l, const struct finding_list *known)
 {
 	int rc = 0;
 	for (int i = 0; i < l->n && !rc; i++) {
@@ -120,6 +98,14 @@ int vg_mark_benign(struct facts_at *fc, struct finding_list *l)
 		if (str_eq(f->rule, "data-race") && !f->suppressed)
 			rc = check(fc, f);
 	}
-	drd_wait_echoes(l);
-	return rc;
+	vg_wait_echoes(fc, l);
+	/* once the races that stay are known: those that are only another's consequence */
+	for (int i = 0; i < l->n && !rc; i++) {
+		struct finding *f = &l->items[i];
+		char *reason = str_eq(f->rule, "data-race") && !f->suppressed
+			? vg_consequence(fc, f, l, known) : NULL;
+		if (reason)
+			vg_mark_benign_reason(f, reason);
+	}
+	return rc || fc->err ? -1 : 0;
 }

@@ -3,12 +3,15 @@
  * store keeps one finding with evidence from each engine, and a static finding seen at run
  * time is confirmed. Sides are compared by file, function and line; the static pass and
  * Valgrind name objects differently (access paths, symbol names), so the objects are
- * compared by their last component only. */
+ * compared by their last component only. DRD names one access and no static variable: its
+ * race joins a known race on a global when the static facts show its access touching that
+ * global (vg_join_by_object). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/findkit.h"
 #include "common/util.h"
+#include "store/accesses.h"
 #include "internal.h"
 
 /* The racing accesses of a finding: its locations but a heap block's allocation site. */
@@ -118,6 +121,49 @@ void vg_confirm(struct finding_list *l, const struct finding_list *known)
 		}
 		if (bk && !str_eq(bk->fingerprint, f->fingerprint))
 			adopt(f, bk, best);
+	}
+	finding_list_unique(l, 0);
+}
+
+/* Does the static facts' access at the side's line touch the object `path`? */
+static int accesses_object(struct facts_at *fc, const struct location *side, const char *path)
+{
+	if (!side->file || side->line <= 0)
+		return 0;
+	char *file = side->file[0] == '/' ? xstrdup(side->file)
+	                                  : xasprintf("%s/%s", fc->root, side->file);
+	struct stored_access_list at = {0};
+	fc->err |= store_accesses_at(fc->st, file, side->line, &at) != 0;
+	int yes = 0;
+	for (int i = 0; i < at.n && !yes; i++) {
+		char *rel = root_relative_text(fc->root, at.items[i].path);   /* as symbols are */
+		yes = str_eq(rel, path);
+		free(rel);
+	}
+	stored_access_list_free(&at);
+	free(file);
+	return yes;
+}
+
+void vg_join_by_object(struct facts_at *fc, struct finding_list *l, const struct finding_list *known)
+{
+	for (int i = 0; fc->st && i < l->n; i++) {
+		struct finding *f = &l->items[i];
+		const struct location *fs[2];
+		if (!str_eq(f->rule, "data-race") || vg_sides(f, fs) != 1)
+			continue;
+		for (int j = 0; j < known->n; j++) {
+			const struct finding *k = &known->items[j];
+			const struct location *ks[2];
+			if (str_eq(k->fingerprint, f->fingerprint))
+				break;              /* already that finding */
+			if (!str_eq(k->rule, "data-race") || vg_sides(k, ks) != 2 || !k->symbol ||
+			    !(str_starts(k->symbol, "g:") || str_starts(k->symbol, "s:")) ||
+			    !accesses_object(fc, fs[0], k->symbol))
+				continue;
+			adopt(f, k, 2);
+			break;
+		}
 	}
 	finding_list_unique(l, 0);
 }

@@ -24,6 +24,7 @@ struct reading {
 	struct finding_list *out;
 	struct vg_summary *sum;
 	struct keymap seen;          /* fingerprints of the findings kept so far */
+	struct vg_echoes echoes;     /* this process's objects destroyed in use */
 };
 
 /* Each error becomes findings as soon as it is read, and a repeat of a finding already kept
@@ -49,6 +50,7 @@ static void take_error(void *ctx, const struct vg_doc *doc, const struct vg_erro
 		r->out->items[k++] = *f;
 	}
 	r->out->n = k;
+	vg_echoes_take(&r->echoes, e, r->out, from);
 }
 
 static int read_one(const char *path, struct reading *r, char **err)
@@ -63,6 +65,7 @@ static int read_one(const char *path, struct reading *r, char **err)
 		free(why);
 		return -1;
 	}
+	vg_echoes_reset(&r->echoes);
 	r->sum->processes++;
 	r->sum->truncated += !doc.complete;
 	vg_doc_free(&doc);

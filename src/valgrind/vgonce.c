@@ -5,7 +5,8 @@
  * any later use. Such a race is likely benign when the static facts show that the other
  * access is ordered after the same once object's pthread_once: it is inside that once
  * object's initialiser too (which runs once), or some caller on its stack called
- * pthread_once on that object on every path to the call that led to it.
+ * pthread_once on that object (or called a function that does, on every path: an accessor
+ * such as config_get()) on every path to the call that led to it.
  *
  * The once object is the first argument of the pthread_once call that Valgrind's stack
  * shows running the initialiser (the user frame just below the C library's once frames),
@@ -45,12 +46,32 @@ static char *once_object(const struct event *ev)
 	return xstrdup(p);
 }
 
-static int calls_once_on(const struct event *ev, const void *object)
+struct once_query {
+	struct facts_at *fc;
+	const char *object;
+	int depth;                   /* calls followed so far */
+};
+
+/* pthread_once(object), or a call of a function that calls it on every path before it
+ * returns (a `config_get()` accessor), a few calls deep. */
+static int calls_once_on(const struct event *ev, const void *arg)
 {
+	const struct once_query *q = arg;
 	char *o = once_object(ev);
-	int yes = o && !strcmp(o, object);
+	int yes = o && !strcmp(o, q->object);
 	free(o);
-	return yes;
+	if (yes || ev->kind != EV_CALL || !ev->callee || q->depth >= 3)
+		return yes;
+	const struct function *callee = facts_function_by_usr(q->fc, ev->callee);
+	struct once_query deeper = {q->fc, q->object, q->depth + 1};
+	return callee && facts_always_passes(callee, calls_once_on, &deeper);
+}
+
+/* "…:acct_once" -> "acct_once". */
+static const char *short_name(const char *path)
+{
+	const char *c = strrchr(path, ':');
+	return c ? c + 1 : path;
 }
 
 /* The once object whose initialiser a side ran in (new string), or NULL. */
@@ -90,25 +111,40 @@ static int after_once(struct facts_at *fc, const struct location *side, const ch
 		if (fr->line <= 0)
 			continue;
 		const struct function *fn = facts_function_at(fc, fr->file, fr->line);
-		int b, i;
-		if (fn && facts_first_event_at(fn, fr->line, &b, &i) &&
-		    facts_always_before(fn, b, i, calls_once_on, object))
+		struct once_query q = {fc, object, 0};
+		if (fn && facts_ordered_after(fn, fr->line, calls_once_on, &q))
 			return 1;
 	}
 	return 0;
 }
 
-/* "…:acct_once" -> "acct_once". */
-static const char *short_name(const char *path)
+
+/* A read of a block allocated inside a once initialiser (Valgrind kept no stack of the
+ * fill): benign when the read is ordered after pthread_once on that same object. */
+static char *read_of_once_block(struct facts_at *fc, const struct finding *f,
+                                const struct location *read)
 {
-	const char *c = strrchr(path, ':');
-	return c ? c + 1 : path;
+	const struct location *alloc = NULL;
+	for (int i = 0; i < f->nlocs && !alloc; i++)
+		if (str_eq(f->locs[i].message, VG_ALLOC_MESSAGE))
+			alloc = &f->locs[i];
+	char *object = alloc && str_starts(read->message, "read") ? initialiser_of(fc, alloc) : NULL;
+	char *reason = object && after_once(fc, read, object)
+		? xasprintf("likely benign: the block was allocated at %s:%d inside the initialiser "
+		            "of once object '%s', and the read is ordered after pthread_once on that "
+		            "same object", alloc->file, alloc->line, short_name(object))
+		: NULL;
+	free(object);
+	return reason;
 }
 
 char *vg_once_ordered(struct facts_at *fc, const struct finding *f)
 {
 	const struct location *s[2];
-	if (vg_sides(f, s) != 2)
+	int n = vg_sides(f, s);
+	if (n == 1)
+		return read_of_once_block(fc, f, s[0]);
+	if (n != 2)
 		return NULL;
 	for (int k = 0; k < 2; k++) {
 		char *object = initialiser_of(fc, s[k]);

@@ -5,7 +5,9 @@ a program that closes every descriptor it did not open and reuses their numbers 
 its files untouched when watched threads end later; a program that sets its own SIGTRAP
 handler gets its own SIGTRAP (and watching stops); a program that blocks every signal in
 its threads still runs. Each exits 0 with its own output, and the race watched before
-is reported. Where perf_event_open is refused (tests/fixtures/watch/deny_perf.c: a seccomp
+is reported. Threads that spend system time and sleep in poll and nanosleep
+(tests/fixtures/watch/sleepy.c) are never woken early by the engine's tick (a signal on
+their CPU time, delivered on the way back to user mode: no call is interrupted). Where perf_event_open is refused (tests/fixtures/watch/deny_perf.c: a seccomp
 filter), one line says so and the run is otherwise the same.
 
 Skips (exit 0, with the reason) only when the machine refuses perf_event_open.
@@ -38,6 +40,15 @@ def main():
                     r.returncode == 0 and r.stdout.startswith("hits "), r.stdout, r.stderr)
             t.check(f"{mode}: the race watched before is reported",
                     "data race on 'hits' seen" in r.stderr, r.stderr)
+        sleepy = os.path.join(tmp, "sleepy")
+        subprocess.run(["cc", "-std=gnu17", "-O1", "-g", "-pthread", "-o", sleepy,
+                        os.path.join(src, "tests", "fixtures", "watch", "sleepy.c")], check=True)
+        r = subprocess.run([tsafe, "run", "--db", os.path.join(tmp, "sleepy.db"), "--fail-on",
+                            "never", "--", sleepy], cwd=src, capture_output=True, text=True,
+                           timeout=120)
+        t.check("sleepy: watched threads' poll and nanosleep never end with EINTR",
+                r.returncode == 0 and r.stdout == "interrupted 0\n"
+                and "watched in turn" in r.stderr, r.stdout, r.stderr)
         deny = os.path.join(tmp, "deny_perf")
         subprocess.run(["cc", "-O1", "-o", deny, os.path.join(src, "tests", "fixtures", "watch",
                                                               "deny_perf.c")], check=True)

@@ -1,6 +1,7 @@
 /* test_findkit.c — the finding kit every engine uses: a new finding takes its severity from
  * the rule catalogue, paths and symbols become relative to the project root, and a list
- * keeps one finding per fingerprint. */
+ * keeps one finding per fingerprint; one bug's findings by several engines become one
+ * (identity.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include "common/findkit.h"
+#include "common/identity.h"
 #include "common/rules.h"
 #include "common/util.h"
 
@@ -82,12 +84,49 @@ static void test_finish_keeps_first_of_each_fingerprint(void **state)
 	finding_list_free(&l);
 }
 
+/* A lock leak as an engine reports it: at file:line in fn, in `thread`, with the stack. */
+static struct finding *leak(struct finding_list *l, const char *engine, const char *fn, int line,
+                            const char *thread, const char *const *stack)
+{
+	struct finding *f = finding_new(l, engine, "lock-leak", "leak", "global:buffer_lock");
+	struct location *loc = finding_add_loc(f);
+	loc->file = xstrdup("leak.c");
+	loc->line = line;
+	loc->func = xstrdup(fn);
+	loc->thread = thread ? xstrdup(thread) : NULL;
+	for (int i = 0; stack && stack[i]; i++)
+		finding_add_frame(loc, stack[i], "leak.c", line + i);
+	f->fingerprint = xasprintf("%s:%d", engine, line);   /* the lines' texts differ */
+	return f;
+}
+
+/* The static pass reports the leak where `append` returns holding the lock; the runtime
+ * where thread 'writer' took it (append called from writer): one bug, one finding. A leak
+ * of the same lock by another thread whose stack never passes `append` stays its own. */
+static void test_lock_leak_joined_by_the_leaking_function(void **state)
+{
+	(void)state;
+	struct finding_list known = {0}, l = {0};
+	leak(&known, "static", "append", 17, NULL, NULL);
+	const char *through[] = {"append", "writer", NULL};
+	const char *elsewhere[] = {"drain", "flusher", NULL};
+	leak(&l, "runtime", "append", 15, "thread 'writer' created at leak.c:39", through);
+	leak(&l, "runtime", "drain", 60, "thread 'flusher' created at leak.c:70", elsewhere);
+	assert_int_equal(identity_merge(&l, &known), 1);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.items[0].fingerprint, known.items[0].fingerprint);
+	assert_string_not_equal(l.items[1].fingerprint, known.items[0].fingerprint);
+	finding_list_free(&l);
+	finding_list_free(&known);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_takes_catalogue_severity),
 		cmocka_unit_test(test_root_relative),
 		cmocka_unit_test(test_finish_keeps_first_of_each_fingerprint),
+		cmocka_unit_test(test_lock_leak_joined_by_the_leaking_function),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

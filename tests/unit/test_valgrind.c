@@ -289,6 +289,111 @@ static void test_trylock_order_is_likely_benign(void **state)
 	unlink(src);
 }
 
+/* Every DRD and Helgrind kind tsafe has a rule for, as Valgrind 3.19 words it. */
+static void test_every_kind_with_a_rule(void **state)
+{
+	(void)state;
+	struct { const char *tool, *kind, *text, *rule; } cases[] = {
+		{"drd", "CondDestrErr", "Destroying condition variable that is being waited upon: "
+		 "cond 0x10c0a0", "destroy-in-use"},
+		{"drd", "CondErr", "condition variable has been destroyed while being waited upon: "
+		 "cond 0x10c0a0", "destroy-in-use"},
+		{"drd", "BarrierErr", "Destruction of a barrier with active waiters: barrier 0x10c080",
+		 "destroy-in-use"},
+		{"drd", "BarrierErr", "Destruction of barrier that is being waited upon: barrier "
+		 "0x10c080", "destroy-in-use"},
+		{"drd", "BarrierErr", "Destruction of barrier not synchronized with barrier wait call: "
+		 "barrier 0x10c080", "destroy-in-use"},
+		{"drd", "SemaphoreErr", "Destruction of semaphore that is being waited upon: semaphore "
+		 "0x10c080", "destroy-in-use"},
+		{"drd", "RwlockErr", "Destroying locked rwlock: rwlock 0x10c0a0.", "destroy-locked"},
+		{"drd", "RwlockErr", "Reader-writer lock not locked by calling thread: rwlock 0x10c0a0.",
+		 "unlock-not-owner"},
+		{"drd", "RwlockErr", "Reader-writer lock not locked: rwlock 0x10c0a0.", "unlock-not-held"},
+		{"drd", "MutexErr", "Destroying locked mutex: mutex 0x10c0a0, recursion count 1, owner 1.",
+		 "destroy-locked"},
+		{"drd", "MutexErr", "Mutex still locked at thread exit: mutex 0x10c0a0, recursion count 1, "
+		 "owner 2.", "lock-leak"},
+		{"helgrind", "Misc", "Thread #3: pthread_barrier_destroy: threads are waiting at barrier",
+		 "destroy-in-use"},
+		{"helgrind", "Misc", "Thread #1: pthread_cond_destroy: destruction of condition variable "
+		 "being waited upon", "destroy-in-use"},
+		/* checks tsafe has no rule for keep the tool's kind */
+		{"drd", "SemaphoreErr", "Invalid semaphore: semaphore 0x10c080", "drd:SemaphoreErr"},
+		{"drd", "HoldtimeErr", "Lock on mutex 0x10c0a0 was held during 520 ms (threshold: 10 ms).",
+		 "drd:HoldtimeErr"},
+		{"helgrind", "Misc", "Thread #1: pthread_barrier_wait: barrier is uninitialised",
+		 "helgrind:Misc"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int hg = !strcmp(cases[i].tool, "helgrind");
+		char *xml = xasprintf("<?xml version=\"1.0\"?><valgrindoutput><protocoltool>%s"
+		                      "</protocoltool><error><kind>%s</kind>%s%s%s<stack>"
+		                      FRAME("main", "/proj", "d.c", 27) "</stack></error>"
+		                      "</valgrindoutput>", cases[i].tool, cases[i].kind,
+		                      hg ? "<xwhat><text>" : "<what>", cases[i].text,
+		                      hg ? "</text><hthreadid>1</hthreadid></xwhat>" : "</what>");
+		struct finding_list l = {0};
+		const char *rule = rule_of_doc(xml, cases[i].tool, &l);
+		if (strcmp(rule, cases[i].rule))
+			fail_msg("%s %s '%s': %s, not %s", cases[i].tool, cases[i].kind, cases[i].text,
+			         rule, cases[i].rule);
+		finding_list_free(&l);
+		free(xml);
+	}
+}
+
+/* A semaphore destroyed while a thread waits on it, then DRD's "Invalid semaphore" where
+ * that thread goes on (the same address, the same process): one bug. The echo is kept,
+ * marked likely benign naming the destroy; the same error in another process, with no
+ * destroy before it, is not. */
+static void test_destroy_echo_is_one_bug(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/tsafe-vgecho-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	const char *destroy = "<error><kind>SemaphoreErr</kind><what>Destruction of semaphore that "
+		"is being waited upon: semaphore 0x10c080</what><stack>" NAMED_PRELOAD("sem_destroy@*")
+		FRAME("main", "/proj", "s.c", 27) "</stack></error>";
+	const char *invalid = "<error><kind>SemaphoreErr</kind><what>Invalid semaphore: semaphore "
+		"0x10c080</what><stack>" NAMED_PRELOAD("sem_timedwait@*")
+		FRAME("consumer", "/proj", "s.c", 17) "</stack></error>";
+	char *one = xasprintf("%s/vg.100.xml", dir), *two = xasprintf("%s/vg.200.xml", dir);
+	char *doc1 = xasprintf(DRD_HEAD "%s%s</valgrindoutput>", destroy, invalid);
+	char *doc2 = xasprintf(DRD_HEAD "%s</valgrindoutput>", invalid);
+	FILE *f = fopen(one, "w");
+	fputs(doc1, f);
+	fclose(f);
+	f = fopen(two, "w");
+	fputs(doc2, f);
+	fclose(f);
+	struct vg_opts o = {.tool = "drd", .root = "/proj"};
+	struct finding_list l = {0};
+	struct vg_summary sum = {0};
+	char *err = NULL;
+	assert_int_equal(vg_ingest(dir, &o, &l, &sum, &err), 0);
+	assert_int_equal(l.n, 2);   /* the second process's repeat is the same finding */
+	assert_string_equal(l.items[0].rule, "destroy-in-use");
+	assert_false(l.items[0].suppressed);
+	assert_string_equal(l.items[1].rule, "drd:SemaphoreErr");
+	assert_true(l.items[1].benign);
+	assert_non_null(strstr(l.items[1].suppress_reason, "s.c:27 (destroy-in-use)"));
+	finding_list_free(&l);
+	/* alone, the use of an invalid semaphore stays what DRD says it is */
+	unlink(one);
+	struct vg_summary sum2 = {0};
+	assert_int_equal(vg_ingest(dir, &o, &l, &sum2, &err), 0);
+	assert_int_equal(l.n, 1);
+	assert_false(l.items[0].suppressed);
+	finding_list_free(&l);
+	unlink(two);
+	rmdir(dir);
+	free(one);
+	free(two);
+	free(doc1);
+	free(doc2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +403,8 @@ int main(void)
 		cmocka_unit_test(test_confirm_takes_known_identity),
 		cmocka_unit_test(test_kinds_read_texts_and_function),
 		cmocka_unit_test(test_trylock_order_is_likely_benign),
+		cmocka_unit_test(test_every_kind_with_a_rule),
+		cmocka_unit_test(test_destroy_echo_is_one_bug),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -1,0 +1,223 @@
+/* vgpublish.c — races between the code that filled an object and a reader, when the static
+ * facts show the object was handed over in an order Helgrind and DRD do not see:
+ *
+ *   - lazy atomic publication: a heap block filled in the function that allocated it, then
+ *     published through an atomic store or compare-and-swap of a global pointer, and read
+ *     after an atomic load of that pointer on every path. Release/acquire orders the fill
+ *     before the read, but the tools do not model C11 or GCC atomics (on x86 an acquire
+ *     load is a plain move). A relaxed operation orders nothing: not judged.
+ *   - filled before the reader's thread existed: the write ran in main (the bottom of the
+ *     writer's stack: run once, by one thread), which created the reading thread, before
+ *     that pthread_create and never after it.
+ *
+ * The creation case needs both accesses; publication takes a lone read too (Helgrind may
+ * keep no stack of the fill, DRD names one access) when the allocating function writes
+ * the block only before publishing it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/source.h"
+#include "common/util.h"
+#include "internal.h"
+
+static int is_global_path(const char *p)
+{
+	return p && (str_starts(p, "g:") || str_starts(p, "s:") || str_starts(p, "fs:"));
+}
+
+/* Does the source line of ev say its memory order is relaxed (or consume)? */
+static int relaxed(const struct function *fn, const struct event *ev)
+{
+	size_t len;
+	const char *text = source_line(NULL, fn->file, ev->line, &len);
+	if (!text)
+		return 0;
+	char *line = xstrndup(text, len);
+	int yes = strstr(line, "relaxed") || strstr(line, "RELAXED") || strstr(line, "consume") ||
+	          strstr(line, "CONSUME");
+	free(line);
+	return yes;
+}
+
+struct acquire_query {
+	struct facts_at *fc;
+	const char *object;          /* the published pointer's path */
+	int depth;
+};
+
+/* An atomic load of the object that is not relaxed, or a call of a function that does one
+ * on every path before it returns (the lazy getter). */
+static int acquires(const struct event *ev, const void *arg)
+{
+	const struct acquire_query *q = arg;
+	if (ev->kind == EV_ACCESS)
+		return (ev->flags & EVF_ATOMIC) && (ev->flags & EVF_READ) && str_eq(ev->path, q->object);
+	if (ev->kind != EV_CALL || !ev->callee || q->depth >= 3)
+		return 0;
+	const struct function *callee = facts_function_by_usr(q->fc, ev->callee);
+	struct acquire_query deeper = {q->fc, q->object, q->depth + 1};
+	return callee && facts_always_passes(callee, acquires, &deeper);
+}
+
+/* The first event of fn at `line`, with its function (NULL when none). */
+static const struct function *event_at(struct facts_at *fc, const char *file, int line,
+                                       int *b, int *i)
+{
+	const struct function *fn = facts_function_at(fc, file, line);
+	return fn && facts_first_event_at(fn, line, b, i) ? fn : NULL;
+}
+
+/* Is the side ordered after an acquire load of object, in some function of its stack? */
+static int read_after_acquire(struct facts_at *fc, const struct location *side, const char *object)
+{
+	struct acquire_query q = {fc, object, 0};
+	for (int k = 0; k < side->nstack; k++) {
+		const struct frame *fr = &side->stack[k];
+		const struct function *fn = facts_function_at(fc, fr->file, fr->line);
+		if (fn && facts_ordered_after(fn, fr->line, acquires, &q))
+			return 1;
+	}
+	return 0;
+}
+
+/* The publication of a block allocated in fn at (ab, ai): an atomic write of a global
+ * pointer, not relaxed, that can follow the allocation (NULL when none). */
+static const struct event *publication(const struct function *fn, int ab, int ai, int *pb, int *pi)
+{
+	for (int b = 0; b < fn->nblocks; b++)
+		for (int i = 0; i < fn->blocks[b].nevents; i++) {
+			const struct event *ev = &fn->blocks[b].events[i];
+			if (ev->kind == EV_ACCESS && (ev->flags & EVF_ATOMIC) && (ev->flags & EVF_WRITE) &&
+			    is_global_path(ev->path) && facts_reaches(fn, ab, ai, b, i) && !relaxed(fn, ev)) {
+				*pb = b;
+				*pi = i;
+				return ev;
+			}
+		}
+	return NULL;
+}
+
+static const struct location *alloc_site(const struct finding *f)
+{
+	for (int i = 0; i < f->nlocs; i++)
+		if (str_eq(f->locs[i].message, VG_ALLOC_MESSAGE))
+			return &f->locs[i];
+	return NULL;
+}
+
+static const char *short_name(const char *path)
+{
+	const char *c = strrchr(path, ':');
+	return c ? c + 1 : path;
+}
+
+/* Does fn write the block allocated at `heap` ("h:FILE:LINE") where (b, i) can lead? */
+static int written_after(const struct function *fn, const char *heap, int b, int i)
+{
+	size_t n = strlen(heap);
+	for (int k = 0; k < fn->nblocks; k++)
+		for (int e = 0; e < fn->blocks[k].nevents; e++) {
+			const struct event *ev = &fn->blocks[k].events[e];
+			if (ev->kind == EV_ACCESS && (ev->flags & EVF_WRITE) && ev->path &&
+			    !strncmp(ev->path, heap, n) && (!ev->path[n] || strchr(".*[", ev->path[n])) &&
+			    facts_reaches(fn, b, i, k, e))
+				return 1;
+		}
+	return 0;
+}
+
+char *vg_lazy_publication(struct facts_at *fc, const struct finding *f)
+{
+	const struct location *s[2], *alloc = alloc_site(f);
+	int nsides = alloc ? vg_sides(f, s) : 0;
+	if (!nsides)
+		return NULL;
+	int ab, ai, pb, pi;
+	const struct function *fn = event_at(fc, alloc->file, alloc->line, &ab, &ai);
+	const struct event *pub = fn ? publication(fn, ab, ai, &pb, &pi) : NULL;
+	if (!pub)
+		return NULL;
+	if (nsides == 1) {
+		/* Valgrind kept no stack of the fill: the one side must be a read after the
+		 * acquire, and the allocating function must not write the block once published. */
+		char *heap = xasprintf("h:%s:%d", fn->file, alloc->line);
+		int ok = str_starts(s[0]->message, "read") && !written_after(fn, heap, pb, pi) &&
+		         read_after_acquire(fc, s[0], pub->path);
+		free(heap);
+		return ok ? xasprintf("likely benign: the block allocated at %s:%d is filled before "
+		                      "it is published through atomic '%s' (line %d), and read at "
+		                      "%s:%d after an atomic load of it: release/acquire orders them, "
+		                      "which Valgrind does not model", alloc->file, alloc->line,
+		                      short_name(pub->path), pub->line, s[0]->file, s[0]->line)
+		          : NULL;
+	}
+	for (int k = 0; k < 2; k++) {
+		/* s[k] fills the block in the allocating function before the publication */
+		int wb, wi;
+		const struct function *wfn = event_at(fc, s[k]->file, s[k]->line, &wb, &wi);
+		if (wfn != fn || !facts_reaches(fn, wb, wi, pb, pi) ||
+		    facts_reaches(fn, pb, pi, wb, wi) || !read_after_acquire(fc, s[1 - k], pub->path))
+			continue;
+		return xasprintf("likely benign: the block is filled at %s:%d before it is published "
+		                 "through atomic '%s' (%s:%d), and read at %s:%d after an atomic load "
+		                 "of it: release/acquire orders them, which Valgrind does not model",
+		                 s[k]->file, s[k]->line, short_name(pub->path), alloc->file, pub->line,
+		                 s[1 - k]->file, s[1 - k]->line);
+	}
+	return NULL;
+}
+
+/* "thread #3 'worker' created at a.c:57" -> a.c, 57 (file new string), or NULL. */
+static char *creation_site(const char *thread, int *line)
+{
+	const char *at = thread ? strstr(thread, " created at ") : NULL;
+	const char *colon = at ? strrchr(at, ':') : NULL;
+	if (!colon)
+		return NULL;
+	*line = atoi(colon + 1);
+	return xstrndup(at + 12, (size_t)(colon - at - 12));
+}
+
+/* Did `writer` run in main, which created reader's thread, before that creation and never
+ * after it? */
+static int before_creation(struct facts_at *fc, const struct location *writer,
+                           const struct location *reader)
+{
+	int line, cb, ci;
+	char *file = creation_site(reader->thread, &line);
+	const struct function *cfn = file ? event_at(fc, file, line, &cb, &ci) : NULL;
+	free(file);
+	if (!cfn || !writer->nstack)
+		return 0;
+	const struct frame *bottom = &writer->stack[writer->nstack - 1];
+	const struct function *wfn = facts_function_at(fc, bottom->file, bottom->line);
+	const struct event *ce = &cfn->blocks[cb].events[ci];
+	if (wfn != cfn || !str_eq(cfn->name, "main") || ce->kind != EV_THREAD_CREATE)
+		return 0;
+	/* Every event of the writer's line (a `for` header's init and increment) must be unable
+	 * to follow the creation, and one of them must lead to it. */
+	int leads = 0;
+	for (int b = 0; b < cfn->nblocks; b++)
+		for (int i = 0; i < cfn->blocks[b].nevents; i++) {
+			if (cfn->blocks[b].events[i].line != bottom->line)
+				continue;
+			if (facts_reaches(cfn, cb, ci, b, i))
+				return 0;
+			leads |= facts_reaches(cfn, b, i, cb, ci);
+		}
+	return leads;
+}
+
+char *vg_filled_before_threads(struct facts_at *fc, const struct finding *f)
+{
+	const struct location *s[2];
+	if (vg_sides(f, s) != 2)
+		return NULL;
+	for (int k = 0; k < 2; k++)
+		if (before_creation(fc, s[k], s[1 - k]))
+			return xasprintf("likely benign: %s:%d ran before the thread of the other access "
+			                 "was created (%s), and never after it: thread creation orders "
+			                 "them", s[k]->file, s[k]->line,
+			                 strstr(s[1 - k]->thread, "created at ") + 11);
+	return NULL;
+}

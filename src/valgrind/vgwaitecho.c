@@ -1,0 +1,94 @@
+/* vgwaitecho.c — what a condition wait on a mutex the thread does not hold makes the tools
+ * report next. The wait is the bug (cond-wait-unheld); after it:
+ *
+ *   - DRD counts the wait as leaving the mutex locked by the waiter (README, Limits), and
+ *     reports the thread's later lock, unlock and exit of that mutex as misuse;
+ *   - glibc's pthread_cond_wait re-locks the mutex it was given before it returns, held or
+ *     not, inside the C library where Helgrind does not see it: Helgrind then reports the
+ *     thread's later unlock of it (in the function that waited) as an unlock of a lock not
+ *     held, and its accesses after the wait as unprotected — racing with accesses that hold
+ *     that mutex.
+ *
+ * Each is kept, marked likely benign as an echo of the wait reported in the same run. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "internal.h"
+
+static int drd_misuse(const struct finding *f)
+{
+	return str_starts(f->rule, "unlock-") || str_eq(f->rule, "lock-leak") ||
+	       str_eq(f->rule, "double-lock") || str_eq(f->rule, "drd:MutexErr");
+}
+
+static char *echo_reason(const struct location *at, const char *what)
+{
+	return xasprintf("likely benign: %s the condition wait without the mutex at %s:%d (the "
+	                 "bug reported there)", what, at && at->file ? at->file : "?",
+	                 at ? at->line : 0);
+}
+
+/* Is the location in the waiting function, after the wait? */
+static int after_wait(struct facts_at *fc, const struct location *wait, const struct location *loc)
+{
+	if (!str_eq(loc->func, wait->func) || !str_eq(loc->file, wait->file))
+		return 0;
+	int wb, wi, b, i;
+	const struct function *fn = facts_function_at(fc, wait->file, wait->line);
+	if (!fn || !facts_first_event_at(fn, wait->line, &wb, &wi))
+		return loc->line > wait->line;        /* no facts: below it in the source */
+	return facts_first_event_at(fn, loc->line, &b, &i) ? facts_reaches(fn, wb, wi, b, i)
+	                                                   : loc->line > wait->line;
+}
+
+/* A race one side of which runs after the wait in the waiting function, while the other
+ * holds the mutex. */
+static int race_after_wait(struct facts_at *fc, const struct finding *f,
+                           const struct location *wait, const char *mutex)
+{
+	const struct location *s[2];
+	if (vg_sides(f, s) != 2 || !vg_one_object(mutex))
+		return 0;
+	for (int k = 0; k < 2; k++) {
+		if (!after_wait(fc, wait, s[k]))
+			continue;
+		struct held_lock h[VG_MAX_HELD];
+		int n = vg_held_by(fc, s[1 - k], h), holds = 0;
+		for (int j = 0; j < n && !holds; j++)
+			holds = str_eq(h[j].lock_class, mutex);
+		vg_held_free(h, n);
+		if (holds)
+			return 1;
+	}
+	return 0;
+}
+
+void vg_wait_echoes(struct facts_at *fc, struct finding_list *l)
+{
+	for (int i = 0; i < l->n; i++) {
+		const struct finding *w = &l->items[i];
+		if (!str_eq(w->rule, "cond-wait-unheld") || !w->symbol || !*w->symbol || !w->nlocs)
+			continue;
+		const struct location *at = &w->locs[0];
+		int drd = str_eq(w->engine, "drd");
+		for (int k = 0; k < l->n; k++) {
+			struct finding *f = &l->items[k];
+			if (k == i || f->suppressed || !str_eq(f->engine, w->engine) || !f->nlocs)
+				continue;
+			if (drd && str_eq(f->symbol, w->symbol) && drd_misuse(f))
+				vg_mark_benign_reason(f, echo_reason(at, "DRD takes for a lock of the mutex"));
+			else if (!drd && str_eq(f->rule, "unlock-not-held") &&
+			         str_eq(f->symbol, w->symbol) && after_wait(fc, at, &f->locs[0]))
+				vg_mark_benign_reason(f, echo_reason(at, "glibc's pthread_cond_wait re-locks "
+				                      "the mutex before it returns, unseen by Helgrind, so "
+				                      "this unlock releases a lock the thread holds; it "
+				                      "follows"));
+			else if (str_eq(f->rule, "data-race") &&
+			         race_after_wait(fc, f, at, w->symbol))
+				vg_mark_benign_reason(f, echo_reason(at, "the access runs with the mutex "
+				                      "glibc's pthread_cond_wait re-locked before it returned "
+				                      "(unseen by Valgrind), after"));
+		}
+	}
+}
