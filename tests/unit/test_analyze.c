@@ -327,6 +327,26 @@ static void test_lock_order_edges_are_handed_out(void **state)
 	analyze_edge_list_free(&l);
 }
 
+/* Both threads take g then a: the order counts both threads. With the gate both orders
+ * of a and b are taken under g (no finding), and g -> b goes along g -> a -> b. */
+static void test_handed_out_orders_count_their_threads(void **state)
+{
+	(void)state;
+	struct analyze_edge_list l = {0};
+	edges_out = &l;
+	two_orders(1, 0);
+	edges_out = NULL;
+	assert_int_equal(count("lock-order-inversion"), 0);
+	assert_int_equal(l.n, 3);       /* g -> a, a -> b, b -> a */
+	const struct analyze_edge *ga = edge_of(&l, "global:g", "global:a");
+	assert_non_null(ga);
+	assert_int_equal(ga->threads, 2);
+	assert_null(edge_of(&l, "global:g", "global:b"));
+	assert_non_null(edge_of(&l, "global:a", "global:b"));
+	assert_non_null(edge_of(&l, "global:b", "global:a"));
+	analyze_edge_list_free(&l);
+}
+
 /* transfer(from, to) locks both accounts: called with accounts of unknown objects (the
  * thread's argument), or with two named ones in one order (swapped: both orders). */
 static void transfer_program_with(int ordered, const char *x, const char *y, int swapped)
@@ -762,6 +782,7 @@ int main(void)
 		T(test_gate_lock_serialises_the_orders),
 		T(test_trylock_inner_acquisition_orders_nothing),
 		T(test_lock_order_edges_are_handed_out),
+		T(test_handed_out_orders_count_their_threads),
 		T(test_same_class_nesting_needs_an_order),
 		T(test_same_class_nesting_ordered_by_id_is_fine),
 		T(test_named_instances_are_classes_of_their_own),
