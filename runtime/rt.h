@@ -93,6 +93,15 @@ struct rt_real {
 	int (*barrier_wait)(pthread_barrier_t *);
 	int (*barrier_destroy)(pthread_barrier_t *);
 };
+/* Bounded spinning before a sliced wait (wrap_mutex.c). */
+#define RT_SPIN_TRIES 16
+#if defined(__x86_64__) || defined(__i386__)
+#define RT_CPU_RELAX() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define RT_CPU_RELAX() __asm__ __volatile__("yield")
+#else
+#define RT_CPU_RELAX() __asm__ __volatile__("" ::: "memory")
+#endif
 extern struct rt_real rt_real;
 extern int rt_resolved;
 void rt_resolve(void);
