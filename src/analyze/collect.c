@@ -261,6 +261,8 @@ static void record_edges(struct analysis *a, const struct activation *f, const s
 		e->inner_shared = (ev->flags & EVF_SHARED) != 0;
 		e->inner_ev = ev;
 		e->inner_fn = f->fn;
+		if (f->ctx->kind == CTX_MAIN)
+			frame_when(f, ev, &e->when);
 		if (dying < 0)
 			dying = frame_dies(a, f, ev);
 		e->dying = dying;

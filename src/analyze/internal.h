@@ -284,6 +284,7 @@ struct edge_rec {
 	                                an order the code fixes */
 	int outer_shared, inner_shared;  /* the outer held, the inner taken, in read mode */
 	int dying;                   /* taken on a path that ends the process (dying.c) */
+	struct when when;            /* for the main context: which threads run alongside */
 	const struct event *outer_ev, *inner_ev;
 	const struct function *outer_fn, *inner_fn;
 	/* The classes held for sure at the inner acquisition and its stack, shared by the edges
@@ -372,6 +373,8 @@ struct analysis {
 	struct finding_list *out;
 	struct fnptr *fnptr;         /* function values (fnptr.c) */
 	struct result_map *results;  /* objects calls hand back, by slot (results.c) */
+	uint64_t *param_decides;     /* per index fn: parameters a constant argument decides
+	                                branches by (constargs.c) */
 };
 
 /* engine.c */
@@ -507,6 +510,15 @@ void exclusive_note_path(struct context *c, const struct activation *f, const st
 int exclusive_new_reach(const struct context *c, const struct activation *f, const struct event *ev);
 /* Were c and d (or their ancestors) created on branches that exclude each other? */
 int contexts_exclusive(const struct context *c, const struct context *d);
+
+/* constargs.c: constant arguments decide a callee's tests of its parameters */
+void constargs_build(struct analysis *a);
+void constargs_free(struct analysis *a);
+/* Is a constant passed as argument i of the function at index callee kept ("#K")? */
+int constargs_keep(const struct analysis *a, int callee, int i);
+/* An ASSUME on a parameter the frame's argument fixes: decided (an impossible branch makes
+ * s bottom); returns 1 when decided. */
+int constargs_assume(const struct activation *f, const struct event *ev, struct lstate *s);
 
 /* atoms.c: correlated branches and return values */
 void atoms_assume(struct analysis *a, const struct activation *f, const struct event *ev,
