@@ -40,7 +40,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "12"
+#define TSAFE_FACTS_FORMAT "13"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
@@ -158,7 +158,9 @@ struct event {
 	 * variable or member tested in two conditions or more, "r:POS" for the result of the
 	 * call event at pos POS (tested directly or through the variable it was stored in),
 	 * "k:N=K" (parameter N equals constant K) or "k:N&K" (N & K is nonzero) for an
-	 * integer parameter the function never writes, compared with a constant or switched on. */
+	 * integer parameter the function never writes, compared with a constant or switched on,
+	 * or "o:PATH" for a variable in static storage tested once (PATH: its access path; only
+	 * the once-guard analysis reads these). */
 	char *path;
 	char *name;
 	char *type;
