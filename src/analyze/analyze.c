@@ -58,6 +58,7 @@ static void free_records(struct analysis *a)
 	dying_free(a);
 	fnptr_free(a);
 	constargs_free(a);
+	releases_free(a);
 	results_free(a);
 	prethread_free(a);
 	onceguard_free(a);

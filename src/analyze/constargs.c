@@ -112,13 +112,16 @@ int constargs_assume(const struct activation *f, const struct event *ev, struct 
 	int n;
 	char op;
 	long long k;
-	if ((ev->flags & EVF_KILL) || !parse_atom(ev->path, &n, &op, &k) || n >= f->nargs ||
-	    !f->args[n].path || f->args[n].path[0] != '#')
+	if ((ev->flags & EVF_KILL) || !parse_atom(ev->path, &n, &op, &k))
 		return 0;
+	/* Undecided, the test says nothing: no atom (a lock state tied to a parameter tested
+	 * once would read as tied to what the function returns). */
+	if (n >= f->nargs || !f->args[n].path || f->args[n].path[0] != '#')
+		return 1;
 	char *end;
 	long long v = strtoll(f->args[n].path + 1, &end, 10);
 	if (*end)
-		return 0;
+		return 1;
 	int value = op == '=' ? v == k : (v & k) != 0;
 	if (value != ((ev->flags & EVF_TRUE) != 0))
 		ls_bottom(s);          /* the constant rules this branch out */

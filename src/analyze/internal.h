@@ -376,6 +376,7 @@ struct analysis {
 	struct finding_list *out;
 	struct fnptr *fnptr;         /* function values (fnptr.c) */
 	struct result_map *results;  /* objects calls hand back, by slot (results.c) */
+	struct release_map *releases;/* (function, lock class) released on every path (releases.c) */
 	uint64_t *param_decides;     /* per index fn: parameters a constant argument decides
 	                                branches by (constargs.c) */
 	struct onceguard *onceguard; /* first-run regions of once-guarded setup (onceguard.c) */
@@ -528,13 +529,19 @@ int exclusive_new_reach(const struct context *c, const struct activation *f, con
 /* Were c and d (or their ancestors) created on branches that exclude each other? */
 int contexts_exclusive(const struct context *c, const struct context *d);
 
+/* releases.c: is lock key (maybe held here) released on every path after event ev of
+ * frame f, in its function or, once that returns, in a caller? Then it is held at ev. */
+int releases_prove_held(struct analysis *a, const struct activation *f, const struct event *ev,
+                        int key);
+void releases_free(struct analysis *a);
+
 /* constargs.c: constant arguments decide a callee's tests of its parameters */
 void constargs_build(struct analysis *a);
 void constargs_free(struct analysis *a);
 /* Is a constant passed as argument i of the function at index callee kept ("#K")? */
 int constargs_keep(const struct analysis *a, int callee, int i);
-/* An ASSUME on a parameter the frame's argument fixes: decided (an impossible branch makes
- * s bottom); returns 1 when decided. */
+/* An ASSUME on a parameter's "k:" atom (returns 1): decided when the frame's argument is a
+ * constant (an impossible branch makes s bottom), else ignored. 0 for other atoms. */
 int constargs_assume(const struct activation *f, const struct event *ev, struct lstate *s);
 
 /* atoms.c: correlated branches and return values */

@@ -139,9 +139,8 @@ static void walk_cond(struct xfn *f, CXCursor e, struct cond *c)
 	c->atom = cond_atom_end(f, &ca);
 	c->nonzero_true = ca.nonzero_true;
 	int pnz;
-	char *param = trying ? NULL : paramconst_cond_atom(f, e, &pnz);
+	char *param = trying || c->atom ? NULL : paramconst_cond_atom(f, e, &pnz);
 	if (param) {                /* a parameter against a constant: a caller's may decide it */
-		free(c->atom);
 		c->atom = param;
 		c->nonzero_true = pnz;
 	}

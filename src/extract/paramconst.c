@@ -7,8 +7,8 @@
  * A parameter of integer type that the function never writes nor takes the address of,
  * compared with a constant (p == K, p != K, p & K, !p, switch (p) { case K: … default: … }),
  * gives each branch an ASSUME event on the atom "k:N=K" (nonzero when parameter N equals K)
- * or "k:N&K" (nonzero when N & K is), so tested twice it correlates branches like any
- * atom. A call argument of integer type that is a constant expression has the path "#VALUE"
+ * or "k:N&K" (nonzero when N & K is), unless the condition has an atom of its own already (a
+ * parameter tested twice, "v:p", correlates its branches as before). A call argument of integer type that is a constant expression has the path "#VALUE"
  * (analyze/constargs.c decides the callee's atoms with it). */
 #include "internal.h"
 
