@@ -144,7 +144,7 @@ static void record_access(struct analysis *a, const struct activation *f, const 
 	for (int i = 0; i < s->n; i++) {
 		/* A semaphore bounds how many threads enter; it does not exclude them. */
 		if (!owned(a, s->e[i].key) || !(held_for_sure(&s->e[i]) ||
-		    ((s->e[i].mask & LS_HELD) && releases_prove_held(a, f, ev, s->e[i].key))))
+		    ((s->e[i].mask & LS_HELD) && releases_prove_held(a, f, ev, &s->e[i]))))
 			continue;
 		if (s->e[i].acq && (s->e[i].acq->flags & EVF_ONCE))
 			r->once = 1;

@@ -529,10 +529,10 @@ int exclusive_new_reach(const struct context *c, const struct activation *f, con
 /* Were c and d (or their ancestors) created on branches that exclude each other? */
 int contexts_exclusive(const struct context *c, const struct context *d);
 
-/* releases.c: is lock key (maybe held here) released on every path after event ev of
+/* releases.c: is held entry h (maybe held here) released on every path after event ev of
  * frame f, in its function or, once that returns, in a caller? Then it is held at ev. */
 int releases_prove_held(struct analysis *a, const struct activation *f, const struct event *ev,
-                        int key);
+                        const struct held *h);
 void releases_free(struct analysis *a);
 
 /* constargs.c: constant arguments decide a callee's tests of its parameters */
