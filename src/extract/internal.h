@@ -167,6 +167,7 @@ int paramconst_case_entry(struct xfn *f, struct switch_ctx *sw, CXCursor c, int 
 void paramconst_switch_end(struct xfn *f, struct switch_ctx *sw, int x);
 
 /* paths.c — access paths and lock classes */
+int param_index(struct xfn *f, CXCursor parm);          /* its position, or -1 */
 char *path_of(struct xfn *f, CXCursor e);           /* NULL when unknown or a plain local */
 char *value_path(struct xfn *f, CXCursor e);        /* as an argument: decayed arrays are &X[] */
 char *deref_path(const char *p);                    /* the object a pointer path designates */

@@ -17,15 +17,6 @@
 
 #include "common/util.h"
 
-static int param_number(struct xfn *f, CXCursor parm)
-{
-	int n = clang_Cursor_getNumArguments(f->decl);
-	for (int i = 0; i < n; i++)
-		if (same_decl(clang_Cursor_getArgument(f->decl, i), parm))
-			return i;
-	return -1;
-}
-
 static int is_integer_type(CXType t)
 {
 	t = clang_getCanonicalType(t);
@@ -38,7 +29,7 @@ void paramconst_note_write(struct xfn *f, CXCursor lvalue)
 	if (clang_getCursorKind(e) != CXCursor_DeclRefExpr)
 		return;
 	CXCursor d = clang_getCursorReferenced(e);
-	int n = clang_getCursorKind(d) == CXCursor_ParmDecl ? param_number(f, d) : -1;
+	int n = clang_getCursorKind(d) == CXCursor_ParmDecl ? param_index(f, d) : -1;
 	if (n >= 0 && n < 64)
 		f->params_written |= 1ull << n;
 }
@@ -52,7 +43,7 @@ static int fixed_param(struct xfn *f, CXCursor e)
 	CXCursor d = clang_getCursorReferenced(e);
 	if (clang_getCursorKind(d) != CXCursor_ParmDecl)
 		return -1;
-	int n = param_number(f, d);
+	int n = param_index(f, d);
 	return n >= 0 && n < 64 && !(f->params_written & (1ull << n)) ? n : -1;
 }
 
