@@ -251,6 +251,7 @@ struct access_rec {
 	char **caps;
 	int ncaps;
 	int once;                    /* inside a once initialiser (waits.c): ordered, no race */
+	int lockset;                 /* races.c: its locks, their modes and guard_held, interned */
 };
 
 struct lost_wakeup {                 /* signals.c: a predicate changed, then a signal */
