@@ -372,6 +372,10 @@ struct analysis {
 	struct finding_list *out;
 	struct fnptr *fnptr;         /* function values (fnptr.c) */
 	struct result_map *results;  /* objects calls hand back, by slot (results.c) */
+	/* flag_publish.c: condition waits in loops that re-test flags, and the flags' writes */
+	struct flag_wait **flag_waits; int nflag_waits, cap_flag_waits;
+	struct flag_writes **flag_writes; int nflag_writes, cap_flag_writes;
+	struct keymap flag_names;    /* flag name -> index in flag_writes */
 };
 
 /* engine.c */
@@ -431,6 +435,17 @@ void signals_on_signal(struct analysis *a, const struct activation *f, const str
 void signals_on_wait(struct analysis *a, const struct event *ev, int key);
 void check_lost_wakeups(struct analysis *a);
 void signals_free(struct analysis *a);
+/* The last name of a path: "p:0*.not_empty" -> "not_empty", "s:F:ready" -> "ready". */
+void signals_last_name(const char *path, struct strbuf *sb);
+/* flag_publish.c: a wait (in a loop, under the mutex key) a reader leaves once a flag is
+ * set; whether x happens before y because y's context waited for the flags x's context
+ * set after x under the wait's mutex (see there). */
+void flags_on_wait(struct analysis *a, const struct activation *f, const struct event *ev, int key);
+/* The write records of every name some wait re-tests, once the records are complete. */
+void flags_index_writes(struct analysis *a);
+int flag_publication_orders(const struct analysis *a, const struct access_rec *x,
+                            const struct access_rec *y);
+void flags_free(struct analysis *a);
 
 /* collect.c: a misuse record at event ev of frame f (rule: a static string). */
 struct misuse_rec *misuse_add(struct analysis *a, const char *rule, const struct activation *f,

@@ -74,7 +74,8 @@ static int racy(const struct analysis *a, const struct access_rec *x, const stru
 {
 	if (x->guard_held || y->guard_held || common_lock(x, y))
 		return 0;
-	return accesses_conflict(a, x, y);
+	return accesses_conflict(a, x, y) && !flag_publication_orders(a, x, y) &&
+	       !flag_publication_orders(a, y, x);
 }
 
 /* The first racing pair of records between two sites, or 0. */
@@ -285,6 +286,7 @@ static int distinct_records(const struct analysis *a, int *order)
 void check_races(struct analysis *a)
 {
 	declared_resolve(a);
+	flags_index_writes(a);
 	int *order = xcalloc((size_t)(a->nacc ? a->nacc : 1), sizeof *order);
 	int n = distinct_records(a, order);
 	qsort_r(order, (size_t)n, sizeof *order, cmp_access, a);
