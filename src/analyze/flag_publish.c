@@ -32,13 +32,6 @@ struct flag_writes {                 /* the write records of one flag name */
 	int n, cap;
 };
 
-/* x surely runs before y in one context: their chains differ in the entry function,
- * where no loop holds both. */
-static int entry_before(const struct when *x, const struct when *y)
-{
-	return x->n > 0 && y->n > 0 && x->lv[0].pos != y->lv[0].pos && x->lv[0].hi < y->lv[0].lo;
-}
-
 void flags_on_wait(struct analysis *a, const struct activation *f, const struct event *ev, int key)
 {
 	if (f->ctx->kind == CTX_ISOLATED || !ev->type || !ev->type[0] || !(ev->flags & EVF_IN_LOOP) ||
@@ -159,7 +152,7 @@ static int set_after(const struct analysis *a, const char *name, int mutex, cons
 			continue;
 		if (r->when.pre && a->ctxs[r->ctx]->kind == CTX_MAIN)
 			continue;
-		if (r->ctx != x->ctx || !holds(r, mutex) || !entry_before(&x->when, &r->when))
+		if (r->ctx != x->ctx || !holds(r, mutex) || !when_entry_before(&x->when, &r->when))
 			return 0;
 		after = 1;
 	}
@@ -195,7 +188,7 @@ int flag_publication_orders(const struct analysis *a, const struct access_rec *x
 		return 0;
 	for (int i = 0; i < a->nflag_waits; i++) {
 		const struct flag_wait *w = a->flag_waits[i];
-		if (w->ctx == y->ctx && entry_before(&w->when, &y->when) && wait_publishes(a, w, x))
+		if (w->ctx == y->ctx && when_entry_before(&w->when, &y->when) && wait_publishes(a, w, x))
 			return 1;
 	}
 	return 0;

@@ -150,6 +150,13 @@ struct when {
 	                                (prethread.c): ordered before every thread it starts */
 };
 
+/* x surely runs before y in one context, every time: their chains differ in the entry
+ * function, where no loop holds both (a shared call in a loop would repeat both). */
+static inline int when_entry_before(const struct when *x, const struct when *y)
+{
+	return x->n > 0 && y->n > 0 && x->lv[0].pos != y->lv[0].pos && x->lv[0].hi < y->lv[0].lo;
+}
+
 struct activation {
 	const struct function *fn;
 	int tu;
@@ -376,6 +383,7 @@ struct analysis {
 	struct flag_wait **flag_waits; int nflag_waits, cap_flag_waits;
 	struct flag_writes **flag_writes; int nflag_writes, cap_flag_writes;
 	struct keymap flag_names;    /* flag name -> index in flag_writes */
+	struct handoff *handoff;     /* handoff_race.c: blocks put into slots, objects taken */
 };
 
 /* engine.c */
@@ -561,6 +569,16 @@ int contexts_concurrent(const struct analysis *a, int cx, const struct when *x, 
  * worded; *warning is set for statistics counters and polled flags. */
 const char *race_kind(const struct analysis *a, const int *order, int lo, int hi,
                       const struct access_rec *x, const struct access_rec *y, int *warning);
+
+/* handoff_race.c: a block the giver uses after putting it where a taker takes it (see
+ * there). */
+void handoff_note_put(struct analysis *a, const struct activation *f, const struct event *ev);
+void handoff_note_take(struct analysis *a, const struct activation *f, const struct event *ev);
+void check_handoff_races(struct analysis *a);
+void handoff_free(struct analysis *a);
+/* races.c: a data-race finding with x and y as its sides, `kind` saying why. */
+void races_report_pair(struct analysis *a, const struct access_rec *x, const struct access_rec *y,
+                       const char *kind);
 
 /* rules */
 void check_races(struct analysis *a);

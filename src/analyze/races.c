@@ -138,6 +138,12 @@ static void report_pair(struct analysis *a, const struct access_rec *x, const st
 	free(sym);
 }
 
+void races_report_pair(struct analysis *a, const struct access_rec *x, const struct access_rec *y,
+                       const char *kind)
+{
+	report_pair(a, x, y, kind, 0);
+}
+
 /* Only code of one context that runs once touches it: nothing to race with. */
 static int one_lone_context(const struct analysis *a, const int *order, int lo, int hi)
 {
@@ -302,4 +308,5 @@ void check_races(struct analysis *a)
 		lo = hi;
 	}
 	free(order);
+	check_handoff_races(a);
 }
