@@ -137,6 +137,7 @@ static void record_access(struct analysis *a, const struct activation *f, const 
 	r->atomic = (ev->flags & EVF_ATOMIC) != 0;
 	r->dying = frame_dies(a, f, ev);
 	r->own_element = own_element(f, ev);
+	r->once_guard = onceguard_region(a, f, ev);
 	frame_when(f, ev, &r->when);
 	r->locks = xcalloc((size_t)(s->n ? s->n : 1), sizeof *r->locks);
 	r->lock_shared = xcalloc((size_t)(s->n ? s->n : 1), 1);

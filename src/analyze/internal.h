@@ -217,6 +217,7 @@ struct context {
 	                                of a thread-creating wrapper that named the routine */
 	struct reach_path *create_paths; /* exclusive.c: each way the creator reached the site */
 	int ncreate_paths;
+	unsigned char *once_set;     /* onceguard.c: per guard, surely nonzero at every creation */
 };
 
 struct path_step {                   /* one level of the calls that reached an event */
@@ -258,6 +259,8 @@ struct access_rec {
 	char **caps;
 	int ncaps;
 	int once;                    /* inside a once initialiser (waits.c): ordered, no race */
+	int once_guard;              /* onceguard.c: 1 + the guard whose first-run region holds
+	                                it (it runs only while that variable is zero), or 0 */
 };
 
 struct lost_wakeup {                 /* signals.c: a predicate changed, then a signal */
@@ -384,6 +387,7 @@ struct analysis {
 	struct flag_writes **flag_writes; int nflag_writes, cap_flag_writes;
 	struct keymap flag_names;    /* flag name -> index in flag_writes */
 	struct handoff *handoff;     /* handoff_race.c: blocks put into slots, objects taken */
+	struct onceguard *onceguard; /* first-run regions of once-guarded setup (onceguard.c) */
 };
 
 /* engine.c */
@@ -517,11 +521,24 @@ char *takes_slot_path(const struct activation *f, const char *path);
 /* prethread.c */
 void prethread_build(struct analysis *a);
 void prethread_free(struct analysis *a);
+/* One more than the largest event pos of fn (the size of a per-pos array). */
+int fn_max_pos(const struct function *fn);
 /* Is event ev of frame f reached before its context created any thread? */
 int prethread_at(const struct activation *f, const struct event *ev);
 /* Does code of context c at x surely run before context d exists (c started d, directly or
  * through other threads, after x)? */
 int prethread_orders(const struct context *c, const struct when *x, const struct context *d);
+
+/* onceguard.c: setup that runs only while a static variable is still zero */
+void onceguard_build(struct analysis *a);
+void onceguard_free(struct analysis *a);
+/* At a creation of c by event ev of frame f: which guards' variables are surely nonzero. */
+void onceguard_note_create(struct analysis *a, struct context *c, const struct activation *f,
+                           const struct event *ev);
+/* 1 + the guard whose first-run region event ev of f (or a call leading to it) lies in, or 0. */
+int onceguard_region(const struct analysis *a, const struct activation *f, const struct event *ev);
+/* Does one of x, y run in a first-run region that the other's thread never runs alongside? */
+int onceguard_excludes(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
 
 /* exclusive.c */
 void exclusive_note_path(struct context *c, const struct activation *f, const struct event *ev);

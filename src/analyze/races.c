@@ -65,7 +65,9 @@ int accesses_conflict(const struct analysis *a, const struct access_rec *x, cons
 		return 0;
 	if (x->dying || y->dying)        /* on the way to abort(): a race in a crash */
 		return 0;
-	return contexts_concurrent(a, x->ctx, &x->when, y->ctx, &y->when);
+	if (!contexts_concurrent(a, x->ctx, &x->when, y->ctx, &y->when))
+		return 0;
+	return !onceguard_excludes(a, x, y);
 }
 
 /* An access holding the lock its object is declared guarded by never races: the other

@@ -38,7 +38,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "11"
+#define TSAFE_FACTS_FORMAT "12"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
@@ -154,7 +154,9 @@ struct event {
 	 * PUT: path = the slot written (`threads = th`), arg = the block's address ("&h:F:12").
 	 * ASSUME: path = the condition atom, local to the function: "v:SPELLING" for a
 	 * variable or member tested in two conditions or more, "r:POS" for the result of the
-	 * call event at pos POS (tested directly or through the variable it was stored in). */
+	 * call event at pos POS (tested directly or through the variable it was stored in), or
+ * "o:PATH" for a variable in static storage tested once (PATH: its access path; only
+ * the once-guard analysis reads these). */
 	char *path;
 	char *name;
 	char *type;
