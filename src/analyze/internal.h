@@ -244,6 +244,9 @@ struct access_rec {
 	int write, atomic;
 	int dying;                   /* on a path that ends the process (dying.c) */
 	int own_element;             /* an element indexed by its thread's own identity */
+	char *own_index;             /* that index, in root terms ("~3:targ.id") */
+	char *joined_handle;         /* x[i] right after a join of t[i]: t[]'s root-terms path
+	                                (joined_slots.c) */
 	int freeing;                 /* free() of the block: a write of all of it */
 	struct when when;            /* for the main context: which threads run alongside */
 	int *locks;                  /* interned lock classes held for sure */
@@ -593,6 +596,11 @@ void handoff_note_put(struct analysis *a, const struct activation *f, const stru
 void handoff_note_take(struct analysis *a, const struct activation *f, const struct event *ev);
 void check_handoff_races(struct analysis *a);
 void handoff_free(struct analysis *a);
+/* joined_slots.c: the handle of the thread joined just before ev in its block, when ev
+ * touches the element of the join's index (new string, or NULL); whether x, a thread's
+ * own element, is that element of the thread y's context had just joined. */
+char *joined_slot_handle(const struct activation *f, const struct event *ev);
+int joined_slot_orders(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
 /* races.c: a data-race finding with x and y as its sides, `kind` saying why. */
 void races_report_pair(struct analysis *a, const struct access_rec *x, const struct access_rec *y,
                        const char *kind);
