@@ -208,8 +208,11 @@ static int slot_per_thread(const struct context *c, const char *arg)
 static void start_thread(struct analysis *a, const struct activation *f, const struct event *ev,
                          const struct fn_ref *entry, const char *arg, int trampoline)
 {
-	if (site_seen(a, f, ev, entry, arg))
+	struct context *seen = site_seen(a, f, ev, entry, arg);
+	if (seen) {
+		onceguard_note_create(a, seen, f, ev);
 		return;
+	}
 	struct context *parent = f->ctx;
 	struct context *c = new_context(a, CTX_THREAD, entry);
 	c->reaches = 1;
@@ -233,6 +236,7 @@ static void start_thread(struct analysis *a, const struct activation *f, const s
 	}
 	c->create_ev = ev;
 	c->create_fn = f->fn;
+	onceguard_note_create(a, c, f, ev);
 	c->ncreate_stack = frame_stack(f, ev, &c->create_stack);
 	c->shown = naming_level(f, ev, trampoline);
 	exclusive_note_path(c, f, ev);
@@ -573,6 +577,7 @@ void contexts_discover(struct analysis *a)
 {
 	a->reached = xcalloc((size_t)(a->ix.nfns ? a->ix.nfns : 1), 1);
 	prethread_build(a);
+	onceguard_build(a);
 	add_mains(a);
 	walk_contexts(a, 0);
 	int before = a->nctxs;

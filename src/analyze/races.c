@@ -70,7 +70,9 @@ int accesses_conflict(const struct analysis *a, const struct access_rec *x, cons
 		return 0;
 	if (x->dying || y->dying)        /* on the way to abort(): a race in a crash */
 		return 0;
-	return contexts_concurrent(a, x->ctx, &x->when, y->ctx, &y->when);
+	if (!contexts_concurrent(a, x->ctx, &x->when, y->ctx, &y->when))
+		return 0;
+	return !onceguard_excludes(a, x, y);
 }
 
 /* An access holding the lock its object is declared guarded by never races: the other
@@ -82,7 +84,9 @@ static int ordered_by_locks(const struct access_rec *x, const struct access_rec 
 
 static int racy(const struct analysis *a, const struct access_rec *x, const struct access_rec *y)
 {
-	return (x->write || y->write) && !ordered_by_locks(x, y) && accesses_conflict(a, x, y);
+	return (x->write || y->write) && !ordered_by_locks(x, y) && accesses_conflict(a, x, y) &&
+	       !flag_publication_orders(a, x, y) && !flag_publication_orders(a, y, x) &&
+	       !joined_slot_orders(a, x, y) && !joined_slot_orders(a, y, x);
 }
 
 /* The first racing pair of records between two sites, or 0. A site's records come in runs
@@ -149,6 +153,12 @@ static void report_pair(struct analysis *a, const struct access_rec *x, const st
 	add_side(a, f, y);
 	free(msg);
 	free(sym);
+}
+
+void races_report_pair(struct analysis *a, const struct access_rec *x, const struct access_rec *y,
+                       const char *kind)
+{
+	report_pair(a, x, y, kind, 0);
 }
 
 /* Only code of one context that runs once touches it: nothing to race with. */
@@ -320,6 +330,7 @@ static void intern_locksets(struct analysis *a)
 void check_races(struct analysis *a)
 {
 	declared_resolve(a);
+	flags_index_writes(a);
 	intern_locksets(a);
 	int *order = xcalloc((size_t)(a->nacc ? a->nacc : 1), sizeof *order);
 	int n = distinct_records(a, order);
@@ -336,4 +347,5 @@ void check_races(struct analysis *a)
 		lo = hi;
 	}
 	free(order);
+	check_handoff_races(a);
 }

@@ -3,7 +3,8 @@
  * each branch an ASSUME event saying the atom's value there. Atoms are variables or
  * members tested in two conditions or more ("v:SPELLING"; a write of one, or taking its
  * address, emits a KILL), and call results ("r:POS", also through the local they were
- * stored in). Returns of 0/NULL or of an address are marked, so the analysis can tie a
+ * stored in). A variable in static storage tested once is "o:PATH" (its access path): only
+ * the once-guard analysis reads it. Returns of 0/NULL or of an address are marked, so the analysis can tie a
  * helper's lock state to what it returns. */
 #include "internal.h"
 
@@ -76,6 +77,19 @@ static char *var_atom(struct xfn *f, CXCursor e)
 	return name;
 }
 
+/* "o:PATH" of a variable in static storage tested once ("if (jobs != NULL) return;"): no
+ * branch to correlate, but the analysis sees which code runs only while it is zero
+ * (onceguard.c). NULL for anything else. */
+static char *static_test_atom(struct xfn *f, CXCursor e)
+{
+	char *p = path_of(f, e);
+	int fixed = p && (str_starts(p, "g:") || str_starts(p, "s:") || str_starts(p, "fs:")) &&
+	            !strchr(p, '*') && !strstr(p, "[]");
+	char *name = fixed ? xasprintf("o:%s", p) : NULL;
+	free(p);
+	return name;
+}
+
 void atoms_count_condition(struct xfn *f, CXCursor cond)
 {
 	int nz;
@@ -126,7 +140,7 @@ char *cond_atom_end(struct xfn *f, struct cond_atom *ca)
 			struct cond_atom_count *c = name ? atom_entry(f, name) : NULL;
 			if (!c || c->count < 2) {   /* tested once: nothing to correlate */
 				free(name);
-				name = NULL;
+				name = static_test_atom(f, e);
 			}
 		}
 	}
