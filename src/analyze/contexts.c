@@ -48,6 +48,11 @@ static int strictly_before(const struct when *x, const struct when *y)
 	return 0;
 }
 
+int when_before(const struct when *x, const struct when *y)
+{
+	return strictly_before(x, y);
+}
+
 /* Lexicographic order of chains, for picking the first join. */
 static int when_cmp(const struct when *x, const struct when *y)
 {
@@ -106,7 +111,8 @@ static int exclusive_reach_alike(const struct context *c, const struct activatio
 enum { MAX_INSTANCES = 1024 };     /* ways to start one context told apart for joins */
 
 /* One more way main starts c (at w, with handle), each ended by its own join (results.c). */
-static void add_instance(struct context *c, const struct when *w, const char *handle)
+static void add_instance(struct context *c, const struct when *w, const char *handle,
+                         unsigned loops)
 {
 	if (!handle || c->ninst >= MAX_INSTANCES)
 		c->unnamed_handle = 1;
@@ -118,6 +124,7 @@ static void add_instance(struct context *c, const struct when *w, const char *ha
 	c->inst = xrealloc(c->inst, (size_t)(c->ninst + 1) * sizeof *c->inst);
 	memset(&c->inst[c->ninst], 0, sizeof *c->inst);
 	c->inst[c->ninst].start = *w;
+	c->inst[c->ninst].loops = loops;
 	c->inst[c->ninst++].handle = xstrdup(handle);
 }
 
@@ -150,7 +157,7 @@ static struct context *site_seen(struct analysis *a, const struct activation *f,
 	int same_creator = c->parent == f->ctx;
 	if (same_creator && f->ctx->kind == CTX_MAIN) {
 		char *handle = frame_path(f, ev->path);
-		add_instance(c, &w, handle);
+		add_instance(c, &w, handle, instance_loops(f, ev));
 		free(handle);
 	}
 	if (same_creator && !c->multi && exclusive_reach_alike(c, f, ev, arg)) {
@@ -228,7 +235,7 @@ static void start_thread(struct analysis *a, const struct activation *f, const s
 		c->arg = xstrdup(arg);
 	if (parent->kind == CTX_MAIN) {
 		frame_when(f, ev, &c->start);              /* end: set once joins are known */
-		add_instance(c, &c->start, c->handle);
+		add_instance(c, &c->start, c->handle, instance_loops(f, ev));
 	} else {
 		c->start = parent->start;
 		c->end = parent->end;
@@ -400,6 +407,9 @@ static void resolve_lifetimes(struct analysis *a)
 				c->multi = 0;
 		}
 	}
+	for (int i = 0; i < a->nctxs; i++)
+		if (a->ctxs[i]->multi && instances_sequential(a->ctxs[i]))
+			a->ctxs[i]->multi = 0;
 	joins_through_threads(a);
 	/* Threads created by threads live as long as their creator. */
 	for (int i = 0; i < a->nctxs; i++) {

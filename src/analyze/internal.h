@@ -187,6 +187,8 @@ struct context {
 	struct instance {            /* each way main started it: when, with which handle, and */
 		struct when start, end;  /* the join of that handle that ends it (has_end) */
 		int has_end;
+		unsigned loops;          /* bit j: the start's level j is in a loop of its function;
+		                            bit WHEN_LEVELS: some deeper level is */
 		char *handle;
 	} *inst;
 	int ninst, unnamed_handle;   /* unnamed: a handle frame_path cannot name */
@@ -516,6 +518,12 @@ void onceguard_note_create(struct analysis *a, struct context *c, const struct a
 int onceguard_region(const struct analysis *a, const struct activation *f, const struct event *ev);
 /* Does one of x, y run in a first-run region that the other's thread never runs alongside? */
 int onceguard_excludes(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+
+/* sequential.c: instances each joined before another starts never run at once. */
+int instances_sequential(const struct context *c);
+unsigned instance_loops(const struct activation *f, const struct event *ev);
+/* contexts.c: x surely happens before y (see strictly_before there). */
+int when_before(const struct when *x, const struct when *y);
 
 /* exclusive.c */
 void exclusive_note_path(struct context *c, const struct activation *f, const struct event *ev);
