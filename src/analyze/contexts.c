@@ -34,6 +34,7 @@ void frame_when(const struct activation *f, const struct event *ev, struct when 
 		w->lv[g->depth].pos = ev->pos;
 		w->lv[g->depth].lo = ev->loop_lo;
 		w->lv[g->depth].hi = ev->loop_hi;
+		w->lv[g->depth].fn = g->fn_index;
 	}
 }
 
@@ -588,6 +589,7 @@ void contexts_discover(struct analysis *a)
 	a->reached = xcalloc((size_t)(a->ix.nfns ? a->ix.nfns : 1), 1);
 	prethread_build(a);
 	onceguard_build(a);
+	fallback_build(a);
 	add_mains(a);
 	walk_contexts(a, 0);
 	int before = a->nctxs;
@@ -615,19 +617,21 @@ int same_site(const struct context *c, const struct context *d)
 
 /* Main code at chain e runs alongside thread t unless it surely ends before t starts or
  * surely starts after t is joined. */
-static int main_overlaps(const struct when *e, const struct context *t)
+static int main_overlaps(const struct analysis *a, const struct when *e, const struct context *t)
 {
 	if (!strictly_before(e, &t->start) && !(t->has_end && strictly_before(&t->end, e)) &&
 	    t->ninst > 1 && !t->unnamed_handle && !t->unbounded && t->parent->kind == CTX_MAIN) {
 		/* main started it several ways, each joined on its own: inside one of them? */
 		for (int k = 0; k < t->ninst; k++) {
 			const struct instance *in = &t->inst[k];
-			if (!strictly_before(e, &in->start) && !(in->has_end && strictly_before(&in->end, e)))
+			if (!strictly_before(e, &in->start) && !(in->has_end && strictly_before(&in->end, e)) &&
+			    !fallback_exclusive(a, e, &in->start))
 				return 1;
 		}
 		return 0;
 	}
-	return !strictly_before(e, &t->start) && !(t->has_end && strictly_before(&t->end, e));
+	return !strictly_before(e, &t->start) && !(t->has_end && strictly_before(&t->end, e)) &&
+	       !(t->ninst == 1 && !t->unbounded && fallback_exclusive(a, e, &t->start));
 }
 
 int contexts_concurrent(const struct analysis *a, int cx, const struct when *x, int cy,
@@ -641,9 +645,9 @@ int contexts_concurrent(const struct analysis *a, int cx, const struct when *x, 
 	if (prethread_orders(c, x, d) || prethread_orders(d, y, c) || contexts_exclusive(c, d))
 		return 0;
 	if (c->kind == CTX_MAIN)
-		return main_overlaps(x, d);
+		return main_overlaps(a, x, d);
 	if (d->kind == CTX_MAIN)
-		return main_overlaps(y, c);
+		return main_overlaps(a, y, c);
 	return !(c->has_end && strictly_before(&c->end, &d->start)) &&
 	       !(d->has_end && strictly_before(&d->end, &c->start));
 }

@@ -145,6 +145,7 @@ struct when {
 	int n;
 	struct {
 		int pos, lo, hi;
+		int fn;              /* index of the function the level's event is in */
 	} lv[WHEN_LEVELS];           /* deeper calls do not change when code runs */
 	int pre;                     /* before the context's first thread creation, at any depth
 	                                (prethread.c): ordered before every thread it starts */
@@ -378,6 +379,7 @@ struct analysis {
 	struct fnptr *fnptr;         /* function values (fnptr.c) */
 	struct result_map *results;  /* objects calls hand back, by slot (results.c) */
 	struct onceguard *onceguard; /* first-run regions of once-guarded setup (onceguard.c) */
+	struct fallback *fallback;   /* calls a counter excludes from its zero branch (fallback.c) */
 };
 
 /* engine.c */
@@ -518,6 +520,15 @@ void onceguard_note_create(struct analysis *a, struct context *c, const struct a
 int onceguard_region(const struct analysis *a, const struct activation *f, const struct event *ev);
 /* Does one of x, y run in a first-run region that the other's thread never runs alongside? */
 int onceguard_excludes(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+/* Events of fn reached only through the zero branch of the test of "o:VAR": per pos. */
+unsigned char *zero_branch_events(const struct function *fn, const char *var);
+
+/* fallback.c: the zero branch of a local counter's test against the calls it counts */
+void fallback_build(struct analysis *a);
+void fallback_free(struct analysis *a);
+/* Do chains x and y part, in one activation, at a call the counter counts and the code of
+ * its zero branch (never both in one run)? */
+int fallback_exclusive(const struct analysis *a, const struct when *x, const struct when *y);
 
 /* sequential.c: instances each joined before another starts never run at once. */
 int instances_sequential(const struct context *c);
