@@ -625,13 +625,14 @@ static int main_overlaps(const struct analysis *a, const struct when *e, const s
 		for (int k = 0; k < t->ninst; k++) {
 			const struct instance *in = &t->inst[k];
 			if (!strictly_before(e, &in->start) && !(in->has_end && strictly_before(&in->end, e)) &&
-			    !fallback_exclusive(a, e, &in->start))
+			    !fallback_exclusive(a, e, &in->start) && !instance_apart(e, in))
 				return 1;
 		}
 		return 0;
 	}
 	return !strictly_before(e, &t->start) && !(t->has_end && strictly_before(&t->end, e)) &&
-	       !(t->ninst == 1 && !t->unbounded && fallback_exclusive(a, e, &t->start));
+	       !(t->ninst == 1 && !t->unbounded && !t->unnamed_handle && t->parent->kind == CTX_MAIN &&
+	         (fallback_exclusive(a, e, &t->start) || instance_apart(e, &t->inst[0])));
 }
 
 int contexts_concurrent(const struct analysis *a, int cx, const struct when *x, int cy,

@@ -533,6 +533,9 @@ int fallback_exclusive(const struct analysis *a, const struct when *x, const str
 /* sequential.c: instances each joined before another starts never run at once. */
 int instances_sequential(const struct context *c);
 unsigned instance_loops(const struct activation *f, const struct event *ev);
+/* Does code at chain x run outside the call of main's in which the instance is started and
+ * joined (so never alongside it, loops included)? */
+int instance_apart(const struct when *x, const struct instance *in);
 /* contexts.c: x surely happens before y (see strictly_before there). */
 int when_before(const struct when *x, const struct when *y);
 

@@ -44,3 +44,25 @@ unsigned instance_loops(const struct activation *f, const struct event *ev)
 			loops |= 1u << (f->depth < WHEN_LEVELS ? f->depth : WHEN_LEVELS);
 	return loops;
 }
+
+/* Code at chain x leaves a main call C (at the first level where x parts from the
+ * instance's start) that the instance lives in: started and joined below C. Each run of C
+ * starts and ends it, so x, elsewhere in the same activation (even in the same loop),
+ * never meets it. */
+int instance_apart(const struct when *x, const struct instance *in)
+{
+	const struct when *s = &in->start, *e = &in->end;
+	if (!in->has_end)
+		return 0;
+	int n = s->n < e->n ? s->n : e->n, j = 0;
+	if (x->n < n)
+		n = x->n;
+	while (j < n && x->lv[j].pos == s->lv[j].pos)
+		j++;
+	if (j == n)
+		return 0;            /* x runs inside the same call: not apart */
+	for (int l = 0; l <= j; l++)
+		if (s->lv[l].pos != e->lv[l].pos)
+			return 0;    /* started and joined in different places of the activation */
+	return 1;
+}
