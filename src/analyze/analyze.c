@@ -65,6 +65,8 @@ static void free_records(struct analysis *a)
 	declared_free(a);
 	waits_free(a);
 	signals_free(a);
+	flags_free(a);
+	handoff_free(a);
 	keymap_free(&a->recursive);
 	keymap_free(&a->sem_one);
 	keymap_free(&a->sem_paired);

@@ -151,6 +151,13 @@ struct when {
 	                                (prethread.c): ordered before every thread it starts */
 };
 
+/* x surely runs before y in one context, every time: their chains differ in the entry
+ * function, where no loop holds both (a shared call in a loop would repeat both). */
+static inline int when_entry_before(const struct when *x, const struct when *y)
+{
+	return x->n > 0 && y->n > 0 && x->lv[0].pos != y->lv[0].pos && x->lv[0].hi < y->lv[0].lo;
+}
+
 struct activation {
 	const struct function *fn;
 	int tu;
@@ -240,6 +247,9 @@ struct access_rec {
 	int write, atomic;
 	int dying;                   /* on a path that ends the process (dying.c) */
 	int own_element;             /* an element indexed by its thread's own identity */
+	char *own_index;             /* that index, in root terms ("~3:targ.id") */
+	char *joined_handle;         /* x[i] right after a join of t[i]: t[]'s root-terms path
+	                                (joined_slots.c) */
 	int freeing;                 /* free() of the block: a write of all of it */
 	struct when when;            /* for the main context: which threads run alongside */
 	int *locks;                  /* interned lock classes held for sure */
@@ -378,6 +388,11 @@ struct analysis {
 	struct finding_list *out;
 	struct fnptr *fnptr;         /* function values (fnptr.c) */
 	struct result_map *results;  /* objects calls hand back, by slot (results.c) */
+	/* flag_publish.c: condition waits in loops that re-test flags, and the flags' writes */
+	struct flag_wait **flag_waits; int nflag_waits, cap_flag_waits;
+	struct flag_writes **flag_writes; int nflag_writes, cap_flag_writes;
+	struct keymap flag_names;    /* flag name -> index in flag_writes */
+	struct handoff *handoff;     /* handoff_race.c: blocks put into slots, objects taken */
 	struct onceguard *onceguard; /* first-run regions of once-guarded setup (onceguard.c) */
 	struct fallback *fallback;   /* calls a counter excludes from its zero branch (fallback.c) */
 };
@@ -439,6 +454,17 @@ void signals_on_signal(struct analysis *a, const struct activation *f, const str
 void signals_on_wait(struct analysis *a, const struct event *ev, int key);
 void check_lost_wakeups(struct analysis *a);
 void signals_free(struct analysis *a);
+/* The last name of a path: "p:0*.not_empty" -> "not_empty", "s:F:ready" -> "ready". */
+void signals_last_name(const char *path, struct strbuf *sb);
+/* flag_publish.c: a wait (in a loop, under the mutex key) a reader leaves once a flag is
+ * set; whether x happens before y because y's context waited for the flags x's context
+ * set after x under the wait's mutex (see there). */
+void flags_on_wait(struct analysis *a, const struct activation *f, const struct event *ev, int key);
+/* The write records of every name some wait re-tests, once the records are complete. */
+void flags_index_writes(struct analysis *a);
+int flag_publication_orders(const struct analysis *a, const struct access_rec *x,
+                            const struct access_rec *y);
+void flags_free(struct analysis *a);
 
 /* collect.c: a misuse record at event ev of frame f (rule: a static string). */
 struct misuse_rec *misuse_add(struct analysis *a, const char *rule, const struct activation *f,
@@ -585,6 +611,21 @@ int contexts_concurrent(const struct analysis *a, int cx, const struct when *x, 
  * worded; *warning is set for statistics counters and polled flags. */
 const char *race_kind(const struct analysis *a, const int *order, int lo, int hi,
                       const struct access_rec *x, const struct access_rec *y, int *warning);
+
+/* handoff_race.c: a block the giver uses after putting it where a taker takes it (see
+ * there). */
+void handoff_note_put(struct analysis *a, const struct activation *f, const struct event *ev);
+void handoff_note_take(struct analysis *a, const struct activation *f, const struct event *ev);
+void check_handoff_races(struct analysis *a);
+void handoff_free(struct analysis *a);
+/* joined_slots.c: the handle of the thread joined just before ev in its block, when ev
+ * touches the element of the join's index (new string, or NULL); whether x, a thread's
+ * own element, is that element of the thread y's context had just joined. */
+char *joined_slot_handle(const struct activation *f, const struct event *ev);
+int joined_slot_orders(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+/* races.c: a data-race finding with x and y as its sides, `kind` saying why. */
+void races_report_pair(struct analysis *a, const struct access_rec *x, const struct access_rec *y,
+                       const char *kind);
 
 /* rules */
 void check_races(struct analysis *a);

@@ -76,7 +76,9 @@ static int racy(const struct analysis *a, const struct access_rec *x, const stru
 {
 	if (x->guard_held || y->guard_held || common_lock(x, y))
 		return 0;
-	return accesses_conflict(a, x, y);
+	return accesses_conflict(a, x, y) && !flag_publication_orders(a, x, y) &&
+	       !flag_publication_orders(a, y, x) && !joined_slot_orders(a, x, y) &&
+	       !joined_slot_orders(a, y, x);
 }
 
 /* The first racing pair of records between two sites, or 0. */
@@ -137,6 +139,12 @@ static void report_pair(struct analysis *a, const struct access_rec *x, const st
 	add_side(a, f, y);
 	free(msg);
 	free(sym);
+}
+
+void races_report_pair(struct analysis *a, const struct access_rec *x, const struct access_rec *y,
+                       const char *kind)
+{
+	report_pair(a, x, y, kind, 0);
 }
 
 /* Only code of one context that runs once touches it: nothing to race with. */
@@ -287,6 +295,7 @@ static int distinct_records(const struct analysis *a, int *order)
 void check_races(struct analysis *a)
 {
 	declared_resolve(a);
+	flags_index_writes(a);
 	int *order = xcalloc((size_t)(a->nacc ? a->nacc : 1), sizeof *order);
 	int n = distinct_records(a, order);
 	qsort_r(order, (size_t)n, sizeof *order, cmp_access, a);
@@ -302,4 +311,5 @@ void check_races(struct analysis *a)
 		lo = hi;
 	}
 	free(order);
+	check_handoff_races(a);
 }

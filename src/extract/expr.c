@@ -149,6 +149,7 @@ static void walk_assign(struct xfn *f, CXCursor e, enum use use)
 		if (use == U_WRITE) {
 			note_store(f, l, rhs);
 			note_take(f, l, rhs);
+			own_index_store(f, l, rhs, ev);
 		}
 		if (local && use == U_WRITE) {
 			set_alias(f, clang_getCursorReferenced(l), rhs);

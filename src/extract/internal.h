@@ -152,6 +152,13 @@ char *field_key(CXCursor member);     /* "struct task.run" for x.run / p->run, o
 
 /* paths.c — access paths and lock classes */
 char *path_of(struct xfn *f, CXCursor e);           /* NULL when unknown or a plain local */
+/* own_index.c: "l:FUNC:k" for a plain local or parameter k (casts stripped), for the index
+ * of X[k] / &X[k]; whether a is an element of index b (b_is_value: b is the index itself);
+ * after a write of lhs = rhs (ev, or NULL), marks stores of an element's own index. */
+char *own_index_var(struct xfn *f, CXCursor e);
+char *own_index_subscript(struct xfn *f, CXCursor e);
+int own_index_same(struct xfn *f, CXCursor a, CXCursor b, int b_is_value);
+void own_index_store(struct xfn *f, CXCursor lhs, CXCursor rhs, struct event *ev);
 char *value_path(struct xfn *f, CXCursor e);        /* as an argument: decayed arrays are &X[] */
 char *deref_path(const char *p);                    /* the object a pointer path designates */
 int path_is_shared(const char *p);
