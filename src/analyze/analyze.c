@@ -29,6 +29,7 @@ static void free_records(struct analysis *a)
 			free(c->inst[h].handle);
 		free(c->inst);
 		free(c->create_stack);
+		free(c->once_set);
 		for (int k = 0; k < c->ncreate_paths; k++)
 			free(c->create_paths[k].steps);
 		free(c->create_paths);
@@ -58,10 +59,14 @@ static void free_records(struct analysis *a)
 	fnptr_free(a);
 	results_free(a);
 	prethread_free(a);
+	onceguard_free(a);
+	fallback_free(a);
 	atoms_free(a);
 	declared_free(a);
 	waits_free(a);
 	signals_free(a);
+	flags_free(a);
+	handoff_free(a);
 	keymap_free(&a->recursive);
 	keymap_free(&a->sem_one);
 	keymap_free(&a->sem_paired);

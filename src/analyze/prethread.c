@@ -46,7 +46,7 @@ static int creating_event(struct program_index *ix, const unsigned char *creates
 	return r && creates[index_of_ref(ix, r)];
 }
 
-static int max_pos(const struct function *fn)
+int fn_max_pos(const struct function *fn)
 {
 	int n = 0;
 	for (int b = 0; b < fn->nblocks; b++)
@@ -76,7 +76,7 @@ static unsigned char *events_after(struct program_index *ix, const unsigned char
 					in[blk->succs[s]] = changed = 1;
 		}
 	}
-	unsigned char *after = xcalloc((size_t)max_pos(fn) + 1, 1);
+	unsigned char *after = xcalloc((size_t)fn_max_pos(fn) + 1, 1);
 	for (int b = 0; b < nb; b++) {
 		int passed = in[b];
 		for (int e = 0; e < fn->blocks[b].nevents; e++) {

@@ -65,7 +65,9 @@ int accesses_conflict(const struct analysis *a, const struct access_rec *x, cons
 		return 0;
 	if (x->dying || y->dying)        /* on the way to abort(): a race in a crash */
 		return 0;
-	return contexts_concurrent(a, x->ctx, &x->when, y->ctx, &y->when);
+	if (!contexts_concurrent(a, x->ctx, &x->when, y->ctx, &y->when))
+		return 0;
+	return !onceguard_excludes(a, x, y);
 }
 
 /* An access holding the lock its object is declared guarded by never races: the other
@@ -74,7 +76,9 @@ static int racy(const struct analysis *a, const struct access_rec *x, const stru
 {
 	if (x->guard_held || y->guard_held || common_lock(x, y))
 		return 0;
-	return accesses_conflict(a, x, y);
+	return accesses_conflict(a, x, y) && !flag_publication_orders(a, x, y) &&
+	       !flag_publication_orders(a, y, x) && !joined_slot_orders(a, x, y) &&
+	       !joined_slot_orders(a, y, x);
 }
 
 /* The first racing pair of records between two sites, or 0. */
@@ -135,6 +139,12 @@ static void report_pair(struct analysis *a, const struct access_rec *x, const st
 	add_side(a, f, y);
 	free(msg);
 	free(sym);
+}
+
+void races_report_pair(struct analysis *a, const struct access_rec *x, const struct access_rec *y,
+                       const char *kind)
+{
+	report_pair(a, x, y, kind, 0);
 }
 
 /* Only code of one context that runs once touches it: nothing to race with. */
@@ -285,6 +295,7 @@ static int distinct_records(const struct analysis *a, int *order)
 void check_races(struct analysis *a)
 {
 	declared_resolve(a);
+	flags_index_writes(a);
 	int *order = xcalloc((size_t)(a->nacc ? a->nacc : 1), sizeof *order);
 	int n = distinct_records(a, order);
 	qsort_r(order, (size_t)n, sizeof *order, cmp_access, a);
@@ -300,4 +311,5 @@ void check_races(struct analysis *a)
 		lo = hi;
 	}
 	free(order);
+	check_handoff_races(a);
 }

@@ -3,7 +3,8 @@
  * each branch an ASSUME event saying the atom's value there. Atoms are variables or
  * members tested in two conditions or more ("v:SPELLING"; a write of one, or taking its
  * address, emits a KILL), and call results ("r:POS", also through the local they were
- * stored in). Returns of 0/NULL or of an address are marked, so the analysis can tie a
+ * stored in). A variable in static storage tested once is "o:PATH" (its access path): only
+ * the once-guard analysis reads it. Returns of 0/NULL or of an address are marked, so the analysis can tie a
  * helper's lock state to what it returns. */
 #include "internal.h"
 
@@ -76,6 +77,56 @@ static char *var_atom(struct xfn *f, CXCursor e)
 	return name;
 }
 
+/* "o:PATH" of a variable in static storage tested once ("if (jobs != NULL) return;"): no
+ * branch to correlate, but the analysis sees which code runs only while it is zero
+ * (onceguard.c); "o:c:NAME" of a local counter (fallback.c). NULL for anything else. */
+int local_is_counter(const struct local *l)
+{
+	return l && !l->escapes && l->zero_writes == 1 && l->incs > 0 && l->writes == l->incs + 1;
+}
+
+static struct local *counter_of(struct xfn *f, CXCursor e)
+{
+	e = strip_expr(e);
+	if (clang_getCursorKind(e) != CXCursor_DeclRefExpr)
+		return NULL;
+	struct local *l = local_find(f, clang_getCursorReferenced(e));
+	return local_is_counter(l) ? l : NULL;
+}
+
+void atoms_note_increment(struct xfn *f, CXCursor e, int line, int col)
+{
+	struct local *l = counter_of(f, e);
+	if (!l)
+		return;
+	struct event *ev = emit_at(f, EV_ASSUME, line, col);
+	ev->flags |= EVF_TRUE;
+	ev->path = xasprintf("o:c:%s", l->name);
+}
+
+void atoms_note_counter_reset(struct xfn *f, CXCursor decl, int line, int col)
+{
+	struct local *l = local_find(f, decl);
+	if (!local_is_counter(l))
+		return;
+	struct event *ev = emit_at(f, EV_ASSUME, line, col);
+	ev->flags |= EVF_KILL;
+	ev->path = xasprintf("o:c:%s", l->name);
+}
+
+static char *static_test_atom(struct xfn *f, CXCursor e)
+{
+	struct local *counter = counter_of(f, e);
+	if (counter)
+		return xasprintf("o:c:%s", counter->name);
+	char *p = path_of(f, e);
+	int fixed = p && (str_starts(p, "g:") || str_starts(p, "s:") || str_starts(p, "fs:")) &&
+	            !strchr(p, '*') && !strstr(p, "[]");
+	char *name = fixed ? xasprintf("o:%s", p) : NULL;
+	free(p);
+	return name;
+}
+
 void atoms_count_condition(struct xfn *f, CXCursor cond)
 {
 	int nz;
@@ -126,7 +177,7 @@ char *cond_atom_end(struct xfn *f, struct cond_atom *ca)
 			struct cond_atom_count *c = name ? atom_entry(f, name) : NULL;
 			if (!c || c->count < 2) {   /* tested once: nothing to correlate */
 				free(name);
-				name = NULL;
+				name = static_test_atom(f, e);
 			}
 		}
 	}
