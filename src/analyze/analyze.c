@@ -62,10 +62,13 @@ static void free_records(struct analysis *a)
 	results_free(a);
 	prethread_free(a);
 	onceguard_free(a);
+	fallback_free(a);
 	atoms_free(a);
 	declared_free(a);
 	waits_free(a);
 	signals_free(a);
+	flags_free(a);
+	handoff_free(a);
 	keymap_free(&a->recursive);
 	keymap_free(&a->sem_one);
 	keymap_free(&a->sem_paired);

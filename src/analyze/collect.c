@@ -75,6 +75,8 @@ void records_truncate(struct analysis *a, int nacc, int nedges)
 		free(a->acc[i].lock_shared);
 		free(a->acc[i].stack);
 		free(a->acc[i].guard);
+		free(a->acc[i].own_index);
+		free(a->acc[i].joined_handle);
 		for (int j = 0; j < a->acc[i].ncaps; j++)
 			free(a->acc[i].caps[j]);
 		free(a->acc[i].caps);
@@ -91,13 +93,16 @@ void records_truncate(struct analysis *a, int nacc, int nedges)
 
 /* x[i] or (p + i)->f in a thread whose index was read from the thread's own argument
  * ((long)arg, arg->id): each running instance has an element of its own. */
-static int own_element(const struct activation *f, const struct event *ev)
+static int own_element(const struct activation *f, const struct event *ev, char **index)
 {
 	if (!ev->arg || f->ctx->kind != CTX_THREAD)
 		return 0;
 	char *idx = frame_path(f, ev->arg);
 	int own = idx && object_owner(idx + (idx[0] == '&')) == f->ctx->id;
-	free(idx);
+	if (own)
+		*index = idx;
+	else
+		free(idx);
 	return own;
 }
 
@@ -136,7 +141,8 @@ static void record_access(struct analysis *a, const struct activation *f, const 
 	r->freeing = freeing;
 	r->atomic = (ev->flags & EVF_ATOMIC) != 0;
 	r->dying = frame_dies(a, f, ev);
-	r->own_element = own_element(f, ev);
+	r->own_element = own_element(f, ev, &r->own_index);
+	r->joined_handle = joined_slot_handle(f, ev);
 	r->once_guard = onceguard_region(a, f, ev);
 	frame_when(f, ev, &r->when);
 	r->locks = xcalloc((size_t)(s->n ? s->n : 1), sizeof *r->locks);

@@ -456,10 +456,14 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 		free(t);
 	} else if (ev->kind == EV_ASSUME)
 		atoms_assume(a, f, ev, s);
-	else if (ev->kind == EV_TAKE)
+	else if (ev->kind == EV_TAKE) {
 		takes_visit(a, f, ev, s);
-	else if (ev->kind == EV_PUT && emit)
+		if (emit)
+			handoff_note_take(a, f, ev);
+	} else if (ev->kind == EV_PUT && emit) {
 		results_note_put(a, f, ev);
+		handoff_note_put(a, f, ev);
+	}
 }
 
 /* Walks block b from state `in`; joins what reaches each RETURN into *ret. */

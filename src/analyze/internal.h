@@ -145,10 +145,18 @@ struct when {
 	int n;
 	struct {
 		int pos, lo, hi;
+		int fn;              /* index of the function the level's event is in */
 	} lv[WHEN_LEVELS];           /* deeper calls do not change when code runs */
 	int pre;                     /* before the context's first thread creation, at any depth
 	                                (prethread.c): ordered before every thread it starts */
 };
+
+/* x surely runs before y in one context, every time: their chains differ in the entry
+ * function, where no loop holds both (a shared call in a loop would repeat both). */
+static inline int when_entry_before(const struct when *x, const struct when *y)
+{
+	return x->n > 0 && y->n > 0 && x->lv[0].pos != y->lv[0].pos && x->lv[0].hi < y->lv[0].lo;
+}
 
 struct activation {
 	const struct function *fn;
@@ -187,6 +195,8 @@ struct context {
 	struct instance {            /* each way main started it: when, with which handle, and */
 		struct when start, end;  /* the join of that handle that ends it (has_end) */
 		int has_end;
+		unsigned loops;          /* bit j: the start's level j is in a loop of its function;
+		                            bit WHEN_LEVELS: some deeper level is */
 		char *handle;
 	} *inst;
 	int ninst, unnamed_handle;   /* unnamed: a handle frame_path cannot name */
@@ -237,6 +247,9 @@ struct access_rec {
 	int write, atomic;
 	int dying;                   /* on a path that ends the process (dying.c) */
 	int own_element;             /* an element indexed by its thread's own identity */
+	char *own_index;             /* that index, in root terms ("~3:targ.id") */
+	char *joined_handle;         /* x[i] right after a join of t[i]: t[]'s root-terms path
+	                                (joined_slots.c) */
 	int freeing;                 /* free() of the block: a write of all of it */
 	struct when when;            /* for the main context: which threads run alongside */
 	int *locks;                  /* interned lock classes held for sure */
@@ -254,6 +267,7 @@ struct access_rec {
 	int once;                    /* inside a once initialiser (waits.c): ordered, no race */
 	int once_guard;              /* onceguard.c: 1 + the guard whose first-run region holds
 	                                it (it runs only while that variable is zero), or 0 */
+	int lockset;                 /* races.c: its locks, their modes and guard_held, interned */
 };
 
 struct lost_wakeup {                 /* signals.c: a predicate changed, then a signal */
@@ -379,7 +393,13 @@ struct analysis {
 	struct release_map *releases;/* (function, lock class) released on every path (releases.c) */
 	uint64_t *param_decides;     /* per index fn: parameters a constant argument decides
 	                                branches by (constargs.c) */
+	/* flag_publish.c: condition waits in loops that re-test flags, and the flags' writes */
+	struct flag_wait **flag_waits; int nflag_waits, cap_flag_waits;
+	struct flag_writes **flag_writes; int nflag_writes, cap_flag_writes;
+	struct keymap flag_names;    /* flag name -> index in flag_writes */
+	struct handoff *handoff;     /* handoff_race.c: blocks put into slots, objects taken */
 	struct onceguard *onceguard; /* first-run regions of once-guarded setup (onceguard.c) */
+	struct fallback *fallback;   /* calls a counter excludes from its zero branch (fallback.c) */
 };
 
 /* engine.c */
@@ -439,6 +459,17 @@ void signals_on_signal(struct analysis *a, const struct activation *f, const str
 void signals_on_wait(struct analysis *a, const struct event *ev, int key);
 void check_lost_wakeups(struct analysis *a);
 void signals_free(struct analysis *a);
+/* The last name of a path: "p:0*.not_empty" -> "not_empty", "s:F:ready" -> "ready". */
+void signals_last_name(const char *path, struct strbuf *sb);
+/* flag_publish.c: a wait (in a loop, under the mutex key) a reader leaves once a flag is
+ * set; whether x happens before y because y's context waited for the flags x's context
+ * set after x under the wait's mutex (see there). */
+void flags_on_wait(struct analysis *a, const struct activation *f, const struct event *ev, int key);
+/* The write records of every name some wait re-tests, once the records are complete. */
+void flags_index_writes(struct analysis *a);
+int flag_publication_orders(const struct analysis *a, const struct access_rec *x,
+                            const struct access_rec *y);
+void flags_free(struct analysis *a);
 
 /* collect.c: a misuse record at event ev of frame f (rule: a static string). */
 struct misuse_rec *misuse_add(struct analysis *a, const char *rule, const struct activation *f,
@@ -520,6 +551,24 @@ void onceguard_note_create(struct analysis *a, struct context *c, const struct a
 int onceguard_region(const struct analysis *a, const struct activation *f, const struct event *ev);
 /* Does one of x, y run in a first-run region that the other's thread never runs alongside? */
 int onceguard_excludes(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+/* Events of fn reached only through the zero branch of the test of "o:VAR": per pos. */
+unsigned char *zero_branch_events(const struct function *fn, const char *var);
+
+/* fallback.c: the zero branch of a local counter's test against the calls it counts */
+void fallback_build(struct analysis *a);
+void fallback_free(struct analysis *a);
+/* Do chains x and y part, in one activation, at a call the counter counts and the code of
+ * its zero branch (never both in one run)? */
+int fallback_exclusive(const struct analysis *a, const struct when *x, const struct when *y);
+
+/* sequential.c: instances each joined before another starts never run at once. */
+int instances_sequential(const struct context *c);
+unsigned instance_loops(const struct activation *f, const struct event *ev);
+/* Does code at chain x run outside the call of main's in which the instance is started and
+ * joined (so never alongside it, loops included)? */
+int instance_apart(const struct when *x, const struct instance *in);
+/* contexts.c: x surely happens before y (see strictly_before there). */
+int when_before(const struct when *x, const struct when *y);
 
 /* exclusive.c */
 void exclusive_note_path(struct context *c, const struct activation *f, const struct event *ev);
@@ -582,6 +631,21 @@ int contexts_concurrent(const struct analysis *a, int cx, const struct when *x, 
  * worded; *warning is set for statistics counters and polled flags. */
 const char *race_kind(const struct analysis *a, const int *order, int lo, int hi,
                       const struct access_rec *x, const struct access_rec *y, int *warning);
+
+/* handoff_race.c: a block the giver uses after putting it where a taker takes it (see
+ * there). */
+void handoff_note_put(struct analysis *a, const struct activation *f, const struct event *ev);
+void handoff_note_take(struct analysis *a, const struct activation *f, const struct event *ev);
+void check_handoff_races(struct analysis *a);
+void handoff_free(struct analysis *a);
+/* joined_slots.c: the handle of the thread joined just before ev in its block, when ev
+ * touches the element of the join's index (new string, or NULL); whether x, a thread's
+ * own element, is that element of the thread y's context had just joined. */
+char *joined_slot_handle(const struct activation *f, const struct event *ev);
+int joined_slot_orders(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+/* races.c: a data-race finding with x and y as its sides, `kind` saying why. */
+void races_report_pair(struct analysis *a, const struct access_rec *x, const struct access_rec *y,
+                       const char *kind);
 
 /* rules */
 void check_races(struct analysis *a);

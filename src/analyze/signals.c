@@ -17,8 +17,7 @@
 
 #include "internal.h"
 
-/* The last name of a path: "p:0*.not_empty" -> "not_empty", "s:F:ready" -> "ready". */
-static void last_name(const char *path, struct strbuf *sb)
+void signals_last_name(const char *path, struct strbuf *sb)
 {
 	sb->len = 0;
 	if (sb->buf)
@@ -53,7 +52,7 @@ static void note_writes(struct analysis *a, const struct function *fn, const cha
 			const struct event *ev = &fn->blocks[b].events[e];
 			if (ev->kind != EV_ACCESS || !(ev->flags & EVF_WRITE))
 				continue;
-			last_name(ev->path, nm);
+			signals_last_name(ev->path, nm);
 			if (nm->buf && nm->buf[0])
 				put_pair(&a->sig_writes, cv, nm->buf);
 		}
@@ -66,7 +65,7 @@ static const char *signalled(const struct function *fn, struct strbuf *nm)
 		for (int e = 0; e < fn->blocks[b].nevents; e++) {
 			const struct event *ev = &fn->blocks[b].events[e];
 			if (ev->kind == EV_COND_SIGNAL) {
-				last_name(ev->path, nm);
+				signals_last_name(ev->path, nm);
 				if (nm->buf && nm->buf[0])
 					return nm->buf;
 			}
@@ -109,7 +108,7 @@ void signals_build(struct analysis *a)
 				const struct event *ev = &fn->blocks[b].events[e];
 				if (ev->kind != EV_COND_WAIT || !ev->type)
 					continue;
-				last_name(ev->path, &cv);
+				signals_last_name(ev->path, &cv);
 				for (const char *p = ev->type; *p;) {
 					size_t len = strcspn(p, " ");
 					char *name = xasprintf("%.*s", (int)len, p);
@@ -135,7 +134,7 @@ int signals_loop_retests_nothing(struct analysis *a, const struct event *wait)
 	struct strbuf cv, name;
 	sb_init(&cv);
 	sb_init(&name);
-	last_name(wait->path, &cv);
+	signals_last_name(wait->path, &cv);
 	int judged = cv.buf && keymap_get_str(&a->sig_cvs, cv.buf, NULL), retests = 0;
 	for (const char *p = wait->type; judged && *p && !retests;) {
 		size_t len = strcspn(p, " ");
@@ -164,14 +163,14 @@ void signals_on_signal(struct analysis *a, const struct activation *f, const str
 	struct strbuf cv, nm;
 	sb_init(&cv);
 	sb_init(&nm);
-	last_name(ev->path, &cv);
+	signals_last_name(ev->path, &cv);
 	for (int i = a->nacc - 1; cv.buf && i >= 0 && i >= a->nacc - 256; i--) {
 		const struct access_rec *r = &a->acc[i];
 		if (r->ctx != f->ctx->id || r->fn != f->fn || r->ev->pos >= ev->pos || !r->write || r->dying)
 			continue;
 		if (!r->atomic && !r->nlocks)
 			continue;          /* a plain unlocked write: a data race says it */
-		last_name(r->ev->path, &nm);
+		signals_last_name(r->ev->path, &nm);
 		if (!nm.buf || !has_pair(&a->sig_tested, cv.buf, nm.buf))
 			continue;
 		grow_array((void **)&a->lost, &a->cap_lost, a->nlost, sizeof *a->lost);
@@ -196,7 +195,7 @@ void signals_on_wait(struct analysis *a, const struct event *ev, int key)
 {
 	struct strbuf cv;
 	sb_init(&cv);
-	last_name(ev->path, &cv);
+	signals_last_name(ev->path, &cv);
 	if (cv.buf && key >= 0) {
 		char *cls = xasprintf("%d", class_intern(a, a->lock_keys[key].cls));
 		put_pair(&a->sig_mutex, cv.buf, cls);

@@ -75,6 +75,8 @@ void waits_on_cond_wait(struct analysis *a, const struct activation *f, const st
 		misuse_add(a, "cond-wait-no-loop", g, at, key)->retests_nothing = 1;
 	if (f->ctx->kind != CTX_ISOLATED)
 		signals_on_wait(a, ev, key);
+	if (at == ev)
+		flags_on_wait(a, f, ev, key);
 }
 
 /* ---- joins while holding a lock ---- */

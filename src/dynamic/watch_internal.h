@@ -63,4 +63,11 @@ int watch_at_site(struct dyn_process *p, const struct watch_cand *c, uint64_t pc
 int watch_hit_atomic(struct dyn_process *p, uint64_t pc);
 int watch_atomic_insn_len(const uint8_t *p, const uint8_t *end);
 
+/* watch_static.c: a race found on a variable watched without a scan candidate, whose
+ * two accesses the stored static facts record (the static pass judged them and reported
+ * nothing), is marked likely benign with the reason: 1 when marked. */
+struct facts_at;
+struct finding;
+int watch_static_explains(struct facts_at *fc, struct finding *f, const char *var);
+
 #endif

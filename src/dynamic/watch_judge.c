@@ -107,8 +107,10 @@ static void confirm(const struct dyn_ctx *c, struct dyn_process *p, struct watch
 	f->engine = xstrdup("watch");
 	add_side(c, f, p, a, label_of(k));
 	add_side(c, f, p, b, label_of(k));
-	if (!k->f)
+	if (!k->f) {
 		finding_fingerprint(f, c->opts->root);
+		watch_static_explains(c->opts->facts, f, label_of(k));
+	}
 	k->confirmed = 1;
 }
 

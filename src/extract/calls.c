@@ -414,6 +414,8 @@ static void create_call(struct xfn *f, CXCursor call, struct create_args at)
 	unsigned flags = 0;
 	if (!is_null_cursor(arg) && per_instance(f, arg))
 		flags |= EVF_PER_INSTANCE;
+	if (!is_null_cursor(arg) && !is_null_cursor(h) && own_index_same(f, h, arg, is_int_cast(arg)))
+		flags |= EVF_OWN_INDEX;
 	if (!is_null_cursor(attr) && !is_int_literal(attr, NULL) && f->sets_detached)
 		flags |= EVF_DETACHED;
 	struct targets t = {0};
@@ -466,6 +468,8 @@ static void handle_call(struct xfn *f, CXCursor call, enum ev_kind kind)
 		ev->flags |= EVF_SELF;
 	else
 		ev->path = p ? p : xstrdup("?");
+	if (kind == EV_THREAD_JOIN && !is_null_cursor(h))
+		ev->arg = own_index_subscript(f, h);
 }
 
 /* ---- dispatch ---- */

@@ -63,6 +63,7 @@ struct local {
 	int heap_loop;        /* loop serial in which it was last assigned a malloc, or 0 */
 	int alias_pos;        /* pos of the first event after the assignment that set alias */
 	int writes;           /* its initializer, assignments, ++ and -- (prepass.c) */
+	int zero_writes, incs;/* how many of its writes store 0, and how many are ++ */
 	unsigned value_flags; /* EVF_RET_* of the value of its only write, when a constant */
 	int ret_call;         /* 1 + pos of the call whose result it was last assigned, or 0 */
 	struct named_decl *fns;   /* functions assigned to it (function pointers) */
@@ -169,6 +170,13 @@ void paramconst_switch_end(struct xfn *f, struct switch_ctx *sw, int x);
 /* paths.c — access paths and lock classes */
 int param_index(struct xfn *f, CXCursor parm);          /* its position, or -1 */
 char *path_of(struct xfn *f, CXCursor e);           /* NULL when unknown or a plain local */
+/* own_index.c: "l:FUNC:k" for a plain local or parameter k (casts stripped), for the index
+ * of X[k] / &X[k]; whether a is an element of index b (b_is_value: b is the index itself);
+ * after a write of lhs = rhs (ev, or NULL), marks stores of an element's own index. */
+char *own_index_var(struct xfn *f, CXCursor e);
+char *own_index_subscript(struct xfn *f, CXCursor e);
+int own_index_same(struct xfn *f, CXCursor a, CXCursor b, int b_is_value);
+void own_index_store(struct xfn *f, CXCursor lhs, CXCursor rhs, struct event *ev);
 char *value_path(struct xfn *f, CXCursor e);        /* as an argument: decayed arrays are &X[] */
 char *deref_path(const char *p);                    /* the object a pointer path designates */
 int path_is_shared(const char *p);
@@ -246,6 +254,12 @@ void watch_end(struct xfn *f, CXCursor var, CXCursor saved, int saved_pos);
 void atoms_note_write(struct xfn *f, CXCursor lvalue, int exact, int line, int col);
 unsigned return_value_flags(struct xfn *f, CXCursor e);
 void cond_atom_free(struct xfn *f);
+/* A local only counted up from 0 (int done = 0; … done++;): "o:c:NAME" (atoms.c). */
+int local_is_counter(const struct local *l);
+/* After ++ of lvalue e: a counter is nonzero from here (an ASSUME of its atom); after the
+ * write of 0 into the counter declared by decl, it is zero again (a KILL). */
+void atoms_note_increment(struct xfn *f, CXCursor e, int line, int col);
+void atoms_note_counter_reset(struct xfn *f, CXCursor decl, int line, int col);
 
 /* recheck.c — what the loop around a condition wait re-tests: the names (variables,
  * members) read by the innermost loop's condition and by the conditions tested in its body,

@@ -101,6 +101,10 @@ enum {
 	                             the call of its initialiser, which every other caller waits
 	                             for: it orders locks like a lock, and what the initialiser
 	                             does happens before every return of a call on that object */
+	EVF_OWN_INDEX  = 1 << 23, /* THREAD_CREATE: handle and argument are elements of one index
+	                             (&t[k] with &args[k] or (void *)k); ACCESS: a write storing
+	                             the element's own index into a member of it (args[k].id = k)
+	                             (extract/own_index.c) */
 };
 
 /* What kind of primitive a lock event works on (from rules/locks.tsv). */
@@ -131,7 +135,8 @@ struct event {
 	 * (pointer) result is stored into, x = f(…) ("l:FUNC:x" for a local), else NULL.
 	 * THREAD_CREATE: callee = USR of the entry function (NULL if unresolved), name = its
 	 * spelling, path = handle path (what &t names), arg = the thread argument's path.
-	 * THREAD_JOIN / THREAD_DETACH: path = handle path.
+	 * THREAD_JOIN / THREAD_DETACH: path = handle path; a join of t[k] with k a plain
+	 * variable: arg = "l:FUNC:k".
 	 * COND_WAIT: path = condition variable, arg = mutex path, lock_class = mutex class;
 	 * in a loop, type = the names (variables, members) the innermost loop re-tests, space-
 	 * separated ("" none; NULL when a called function tests, or outside loops).

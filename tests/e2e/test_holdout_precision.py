@@ -27,22 +27,15 @@ KNOWN_WRONG = {
         "static: each worker writes next[i] of its own band (i from lo to hi, computed from "
         "its argument); array elements are one object unless indexed by the argument itself",
     ("per_thread_slots.c", "data-race", 22):
-        "static: partial[w->id] with w the thread's own argument, filled by a compound "
-        "literal assignment `args[i] = (struct worker_arg){.id = i, ...}`",
-    ("ready_flag.c", "data-race", 20):
-        "static: data[] written under state_lock before the ready flag is set, read after the "
-        "flag is seen under that lock; the watch engine confirms it too (its clocks do not "
-        "move at a mutex's unlock -> lock)",
+        "static: the worker's own slot partial[w->id] against main's read of partial[i] right "
+        "after joining t[i] in the same loop: the analysis does not tie the joined handle's "
+        "index to the thread's identity (w->id = i, filled by a compound literal)",
 }
 # (program, rule, line): marked bugs combined may miss, with the cause.
 KNOWN_MISSED = {
-    ("race_after_handoff.c", "data-race", 51):
-        "the static pass misses a write made after the block was handed over through the "
-        "locked queue; Helgrind sees it only in runs where the packer reads the order before "
-        "main stamps it (the schedule decides)",
 }
-PRECISION_FLOOR = 0.80     # 13 of 16 when the hand-over race is missed, 14 of 17 when found
-RECALL_FLOOR = 0.92        # 13 of 14
+PRECISION_FLOOR = 0.87     # 14 of 16
+RECALL_FLOOR = 1.00        # 14 of 14
 
 LINE = re.compile(r"^(\S+\.c): (\S+) at line (\d+)")
 
