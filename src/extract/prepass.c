@@ -441,16 +441,55 @@ static void scan_tu(struct xtu *x, CXCursor c, int is_callee)
 	free(v);
 }
 
+/* __attribute__((constructor)): the loader runs it before main, single-threaded, so what it
+ * calls has a caller (a library's registration function is no API any thread may call).
+ * libclang shows the attribute only as an unexposed one; the printed declaration names it. */
+static enum CXChildVisitResult find_unexposed_attr(CXCursor c, CXCursor parent, CXClientData found)
+{
+	(void)parent;
+	if (clang_getCursorKind(c) != CXCursor_UnexposedAttr)
+		return CXChildVisit_Continue;
+	*(int *)found = 1;
+	return CXChildVisit_Break;
+}
+
+/* (cursor_children leaves attributes out) */
+static int has_unexposed_attr(CXCursor decl)
+{
+	int found = 0;
+	clang_visitChildren(decl, find_unexposed_attr, &found);
+	return found;
+}
+
+static int is_constructor(CXCursor fn)
+{
+	/* the attribute is often on a declaration before the definition */
+	CXCursor first = clang_getCanonicalCursor(fn);
+	if (has_unexposed_attr(first))
+		fn = first;
+	else if (!has_unexposed_attr(fn))
+		return 0;
+	CXPrintingPolicy policy = clang_getCursorPrintingPolicy(fn);
+	clang_PrintingPolicy_setProperty(policy, CXPrintingPolicy_TerseOutput, 1);
+	CXString s = clang_getCursorPrettyPrinted(fn, policy);
+	int yes = strstr(clang_getCString(s), "constructor") != NULL;
+	clang_disposeString(s);
+	clang_PrintingPolicy_dispose(policy);
+	return yes;
+}
+
 /* A definition in the main file is always extracted, as is one with external linkage in
  * a header (it exists once in the program); an inline or static function of a header only
  * when code already reached uses it. Most of a large project's headers define functions a
  * given unit never calls (83% of OVS's definitions were such copies): not walking them
- * halves the extraction. */
+ * halves the extraction. A constructor is extracted wherever a macro made its name. */
 static int is_root(CXCursor fn)
 {
 	if (clang_Location_isFromMainFile(clang_getCursorLocation(fn)))
 		return 1;
-	return clang_Cursor_getStorageClass(fn) != CX_SC_Static && !clang_Cursor_isFunctionInlined(fn);
+	if (clang_Cursor_getStorageClass(fn) != CX_SC_Static && !clang_Cursor_isFunctionInlined(fn))
+		return 1;
+	return is_constructor(fn);
 }
 
 void prepass_tu(struct xtu *x)

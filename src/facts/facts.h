@@ -40,7 +40,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "13"
+#define TSAFE_FACTS_FORMAT "14"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
