@@ -66,6 +66,7 @@ static void free_records(struct analysis *a)
 	signals_free(a);
 	flags_free(a);
 	handoff_free(a);
+	barriers_free(a);
 	keymap_free(&a->recursive);
 	keymap_free(&a->sem_one);
 	keymap_free(&a->sem_paired);

@@ -390,6 +390,7 @@ struct analysis {
 	struct flag_writes **flag_writes; int nflag_writes, cap_flag_writes;
 	struct keymap flag_names;    /* flag name -> index in flag_writes */
 	struct handoff *handoff;     /* handoff_race.c: blocks put into slots, objects taken */
+	struct barriers *barriers;   /* barrier_phases.c: barrier waits by context */
 	struct onceguard *onceguard; /* first-run regions of once-guarded setup (onceguard.c) */
 };
 
@@ -596,6 +597,12 @@ void handoff_note_put(struct analysis *a, const struct activation *f, const stru
 void handoff_note_take(struct analysis *a, const struct activation *f, const struct event *ev);
 void check_handoff_races(struct analysis *a);
 void handoff_free(struct analysis *a);
+/* barrier_phases.c: a barrier wait seen in a context; whether x happens before y because
+ * x precedes every wait of its context on a barrier that y's context waited on before y
+ * (see there). */
+void barriers_on_call(struct analysis *a, const struct activation *f, const struct event *ev);
+int barrier_orders(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+void barriers_free(struct analysis *a);
 /* joined_slots.c: the handle of the thread joined just before ev in its block, when ev
  * touches the element of the join's index (new string, or NULL); whether x, a thread's
  * own element, is that element of the thread y's context had just joined. */

@@ -78,7 +78,7 @@ static int racy(const struct analysis *a, const struct access_rec *x, const stru
 		return 0;
 	return accesses_conflict(a, x, y) && !flag_publication_orders(a, x, y) &&
 	       !flag_publication_orders(a, y, x) && !joined_slot_orders(a, x, y) &&
-	       !joined_slot_orders(a, y, x);
+	       !joined_slot_orders(a, y, x) && !barrier_orders(a, x, y) && !barrier_orders(a, y, x);
 }
 
 /* The first racing pair of records between two sites, or 0. */
