@@ -103,20 +103,11 @@ static int same_member(const char *y, const char *root, const char *part)
 	return strncmp(y, root, n) == 0 && y[n] == '*' && str_eq(y + n + 1, part);
 }
 
-static int share_lock(const struct access_rec *x, const struct access_rec *y)
-{
-	for (int i = 0; i < x->nlocks; i++)
-		for (int j = 0; j < y->nlocks; j++)
-			if (x->locks[i] == y->locks[j] && !(x->lock_shared[i] && y->lock_shared[j]))
-				return 1;
-	return 0;
-}
-
 static int races_with_taker(const struct analysis *a, const struct access_rec *x,
                             const struct access_rec *y)
 {
 	return (x->write || y->write) && !(x->atomic && y->atomic) && !x->dying && !y->dying &&
-	       !share_lock(x, y) && contexts_concurrent(a, x->ctx, &x->when, y->ctx, &y->when);
+	       !records_share_lock(x, y) && contexts_concurrent(a, x->ctx, &x->when, y->ctx, &y->when);
 }
 
 /* The taker's first access racing with x, or NULL. */

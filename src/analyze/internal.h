@@ -608,6 +608,8 @@ void barriers_free(struct analysis *a);
  * own element, is that element of the thread y's context had just joined. */
 char *joined_slot_handle(const struct activation *f, const struct event *ev);
 int joined_slot_orders(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+/* races.c: a lock both hold (a rwlock both hold only for reading does not count). */
+int records_share_lock(const struct access_rec *x, const struct access_rec *y);
 /* races.c: a data-race finding with x and y as its sides, `kind` saying why. */
 void races_report_pair(struct analysis *a, const struct access_rec *x, const struct access_rec *y,
                        const char *kind);

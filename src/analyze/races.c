@@ -44,7 +44,7 @@ static int cmp_access(const void *pa, const void *pb, void *arg)
 
 #define FREE_RACE "a free racing with an access: the other side may use freed memory"
 
-static int common_lock(const struct access_rec *x, const struct access_rec *y)
+int records_share_lock(const struct access_rec *x, const struct access_rec *y)
 {
 	for (int i = 0; i < x->nlocks; i++)
 		for (int j = 0; j < y->nlocks; j++)
@@ -74,7 +74,7 @@ int accesses_conflict(const struct analysis *a, const struct access_rec *x, cons
  * side, without it, breaks the declaration (declared.c reports it). */
 static int racy(const struct analysis *a, const struct access_rec *x, const struct access_rec *y)
 {
-	if (x->guard_held || y->guard_held || common_lock(x, y))
+	if (x->guard_held || y->guard_held || records_share_lock(x, y))
 		return 0;
 	return accesses_conflict(a, x, y) && !flag_publication_orders(a, x, y) &&
 	       !flag_publication_orders(a, y, x) && !joined_slot_orders(a, x, y) &&
