@@ -34,6 +34,7 @@ void frame_when(const struct activation *f, const struct event *ev, struct when 
 		w->lv[g->depth].pos = ev->pos;
 		w->lv[g->depth].lo = ev->loop_lo;
 		w->lv[g->depth].hi = ev->loop_hi;
+		w->lv[g->depth].fn = g->fn_index;
 	}
 }
 
@@ -46,6 +47,11 @@ static int strictly_before(const struct when *x, const struct when *y)
 		if (x->lv[i].pos != y->lv[i].pos)
 			return x->lv[i].hi < y->lv[i].lo;
 	return 0;
+}
+
+int when_before(const struct when *x, const struct when *y)
+{
+	return strictly_before(x, y);
 }
 
 /* Lexicographic order of chains, for picking the first join. */
@@ -106,7 +112,8 @@ static int exclusive_reach_alike(const struct context *c, const struct activatio
 enum { MAX_INSTANCES = 1024 };     /* ways to start one context told apart for joins */
 
 /* One more way main starts c (at w, with handle), each ended by its own join (results.c). */
-static void add_instance(struct context *c, const struct when *w, const char *handle)
+static void add_instance(struct context *c, const struct when *w, const char *handle,
+                         unsigned loops)
 {
 	if (!handle || c->ninst >= MAX_INSTANCES)
 		c->unnamed_handle = 1;
@@ -118,6 +125,7 @@ static void add_instance(struct context *c, const struct when *w, const char *ha
 	c->inst = xrealloc(c->inst, (size_t)(c->ninst + 1) * sizeof *c->inst);
 	memset(&c->inst[c->ninst], 0, sizeof *c->inst);
 	c->inst[c->ninst].start = *w;
+	c->inst[c->ninst].loops = loops;
 	c->inst[c->ninst++].handle = xstrdup(handle);
 }
 
@@ -150,7 +158,7 @@ static struct context *site_seen(struct analysis *a, const struct activation *f,
 	int same_creator = c->parent == f->ctx;
 	if (same_creator && f->ctx->kind == CTX_MAIN) {
 		char *handle = frame_path(f, ev->path);
-		add_instance(c, &w, handle);
+		add_instance(c, &w, handle, instance_loops(f, ev));
 		free(handle);
 	}
 	if (same_creator && !c->multi && exclusive_reach_alike(c, f, ev, arg)) {
@@ -228,7 +236,7 @@ static void start_thread(struct analysis *a, const struct activation *f, const s
 		c->arg = xstrdup(arg);
 	if (parent->kind == CTX_MAIN) {
 		frame_when(f, ev, &c->start);              /* end: set once joins are known */
-		add_instance(c, &c->start, c->handle);
+		add_instance(c, &c->start, c->handle, instance_loops(f, ev));
 	} else {
 		c->start = parent->start;
 		c->end = parent->end;
@@ -400,6 +408,9 @@ static void resolve_lifetimes(struct analysis *a)
 				c->multi = 0;
 		}
 	}
+	for (int i = 0; i < a->nctxs; i++)
+		if (a->ctxs[i]->multi && instances_sequential(a->ctxs[i]))
+			a->ctxs[i]->multi = 0;
 	joins_through_threads(a);
 	/* Threads created by threads live as long as their creator. */
 	for (int i = 0; i < a->nctxs; i++) {
@@ -578,6 +589,7 @@ void contexts_discover(struct analysis *a)
 	a->reached = xcalloc((size_t)(a->ix.nfns ? a->ix.nfns : 1), 1);
 	prethread_build(a);
 	onceguard_build(a);
+	fallback_build(a);
 	add_mains(a);
 	walk_contexts(a, 0);
 	int before = a->nctxs;
@@ -605,19 +617,22 @@ int same_site(const struct context *c, const struct context *d)
 
 /* Main code at chain e runs alongside thread t unless it surely ends before t starts or
  * surely starts after t is joined. */
-static int main_overlaps(const struct when *e, const struct context *t)
+static int main_overlaps(const struct analysis *a, const struct when *e, const struct context *t)
 {
 	if (!strictly_before(e, &t->start) && !(t->has_end && strictly_before(&t->end, e)) &&
 	    t->ninst > 1 && !t->unnamed_handle && !t->unbounded && t->parent->kind == CTX_MAIN) {
 		/* main started it several ways, each joined on its own: inside one of them? */
 		for (int k = 0; k < t->ninst; k++) {
 			const struct instance *in = &t->inst[k];
-			if (!strictly_before(e, &in->start) && !(in->has_end && strictly_before(&in->end, e)))
+			if (!strictly_before(e, &in->start) && !(in->has_end && strictly_before(&in->end, e)) &&
+			    !fallback_exclusive(a, e, &in->start) && !instance_apart(e, in))
 				return 1;
 		}
 		return 0;
 	}
-	return !strictly_before(e, &t->start) && !(t->has_end && strictly_before(&t->end, e));
+	return !strictly_before(e, &t->start) && !(t->has_end && strictly_before(&t->end, e)) &&
+	       !(t->ninst == 1 && !t->unbounded && !t->unnamed_handle && t->parent->kind == CTX_MAIN &&
+	         (fallback_exclusive(a, e, &t->start) || instance_apart(e, &t->inst[0])));
 }
 
 int contexts_concurrent(const struct analysis *a, int cx, const struct when *x, int cy,
@@ -631,9 +646,9 @@ int contexts_concurrent(const struct analysis *a, int cx, const struct when *x, 
 	if (prethread_orders(c, x, d) || prethread_orders(d, y, c) || contexts_exclusive(c, d))
 		return 0;
 	if (c->kind == CTX_MAIN)
-		return main_overlaps(x, d);
+		return main_overlaps(a, x, d);
 	if (d->kind == CTX_MAIN)
-		return main_overlaps(y, c);
+		return main_overlaps(a, y, c);
 	return !(c->has_end && strictly_before(&c->end, &d->start)) &&
 	       !(d->has_end && strictly_before(&d->end, &c->start));
 }

@@ -145,6 +145,7 @@ struct when {
 	int n;
 	struct {
 		int pos, lo, hi;
+		int fn;              /* index of the function the level's event is in */
 	} lv[WHEN_LEVELS];           /* deeper calls do not change when code runs */
 	int pre;                     /* before the context's first thread creation, at any depth
 	                                (prethread.c): ordered before every thread it starts */
@@ -194,6 +195,8 @@ struct context {
 	struct instance {            /* each way main started it: when, with which handle, and */
 		struct when start, end;  /* the join of that handle that ends it (has_end) */
 		int has_end;
+		unsigned loops;          /* bit j: the start's level j is in a loop of its function;
+		                            bit WHEN_LEVELS: some deeper level is */
 		char *handle;
 	} *inst;
 	int ninst, unnamed_handle;   /* unnamed: a handle frame_path cannot name */
@@ -264,6 +267,7 @@ struct access_rec {
 	int once;                    /* inside a once initialiser (waits.c): ordered, no race */
 	int once_guard;              /* onceguard.c: 1 + the guard whose first-run region holds
 	                                it (it runs only while that variable is zero), or 0 */
+	int lockset;                 /* races.c: its locks, their modes and guard_held, interned */
 };
 
 struct lost_wakeup {                 /* signals.c: a predicate changed, then a signal */
@@ -392,6 +396,7 @@ struct analysis {
 	struct handoff *handoff;     /* handoff_race.c: blocks put into slots, objects taken */
 	struct barriers *barriers;   /* barrier_phases.c: barrier waits by context */
 	struct onceguard *onceguard; /* first-run regions of once-guarded setup (onceguard.c) */
+	struct fallback *fallback;   /* calls a counter excludes from its zero branch (fallback.c) */
 };
 
 /* engine.c */
@@ -543,6 +548,24 @@ void onceguard_note_create(struct analysis *a, struct context *c, const struct a
 int onceguard_region(const struct analysis *a, const struct activation *f, const struct event *ev);
 /* Does one of x, y run in a first-run region that the other's thread never runs alongside? */
 int onceguard_excludes(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+/* Events of fn reached only through the zero branch of the test of "o:VAR": per pos. */
+unsigned char *zero_branch_events(const struct function *fn, const char *var);
+
+/* fallback.c: the zero branch of a local counter's test against the calls it counts */
+void fallback_build(struct analysis *a);
+void fallback_free(struct analysis *a);
+/* Do chains x and y part, in one activation, at a call the counter counts and the code of
+ * its zero branch (never both in one run)? */
+int fallback_exclusive(const struct analysis *a, const struct when *x, const struct when *y);
+
+/* sequential.c: instances each joined before another starts never run at once. */
+int instances_sequential(const struct context *c);
+unsigned instance_loops(const struct activation *f, const struct event *ev);
+/* Does code at chain x run outside the call of main's in which the instance is started and
+ * joined (so never alongside it, loops included)? */
+int instance_apart(const struct when *x, const struct instance *in);
+/* contexts.c: x surely happens before y (see strictly_before there). */
+int when_before(const struct when *x, const struct when *y);
 
 /* exclusive.c */
 void exclusive_note_path(struct context *c, const struct activation *f, const struct event *ev);

@@ -55,8 +55,7 @@ static int writes(const struct event *ev, const char *var)
 	return ev->kind == EV_ACCESS && (ev->flags & EVF_WRITE) && ev->path && str_eq(ev->path, var);
 }
 
-/* Events reached only through the zero branch of var's test: passed[pos]. */
-static unsigned char *zero_dominated(const struct function *fn, const char *var)
+unsigned char *zero_branch_events(const struct function *fn, const char *var)
 {
 	int nb = fn->nblocks;
 	unsigned char *in = xmalloc((size_t)nb);
@@ -94,7 +93,7 @@ static unsigned char *zero_dominated(const struct function *fn, const char *var)
 /* Marks fn's first-run region of var when the zero branch of its test writes var. */
 static void find_region(struct onceguard *og, int k, const struct function *fn, const char *var)
 {
-	unsigned char *passed = zero_dominated(fn, var);
+	unsigned char *passed = zero_branch_events(fn, var);
 	int sets = 0;
 	for (int b = 0; b < fn->nblocks && !sets; b++)
 		for (int e = 0; e < fn->blocks[b].nevents; e++) {
@@ -196,7 +195,7 @@ void onceguard_build(struct analysis *a)
 			for (int e = 0; e < fn->blocks[b].nevents; e++) {
 				const struct event *ev = &fn->blocks[b].events[e];
 				if (ev->kind == EV_ASSUME && ev->path && str_starts(ev->path, "o:") &&
-				    !(ev->flags & (EVF_TRUE | EVF_KILL)))
+				    !str_starts(ev->path, "o:c:") && !(ev->flags & (EVF_TRUE | EVF_KILL)))
 					find_region(og, k, fn, ev->path + 2);
 			}
 	}

@@ -79,9 +79,46 @@ static char *var_atom(struct xfn *f, CXCursor e)
 
 /* "o:PATH" of a variable in static storage tested once ("if (jobs != NULL) return;"): no
  * branch to correlate, but the analysis sees which code runs only while it is zero
- * (onceguard.c). NULL for anything else. */
+ * (onceguard.c); "o:c:NAME" of a local counter (fallback.c). NULL for anything else. */
+int local_is_counter(const struct local *l)
+{
+	return l && !l->escapes && l->zero_writes == 1 && l->incs > 0 && l->writes == l->incs + 1;
+}
+
+static struct local *counter_of(struct xfn *f, CXCursor e)
+{
+	e = strip_expr(e);
+	if (clang_getCursorKind(e) != CXCursor_DeclRefExpr)
+		return NULL;
+	struct local *l = local_find(f, clang_getCursorReferenced(e));
+	return local_is_counter(l) ? l : NULL;
+}
+
+void atoms_note_increment(struct xfn *f, CXCursor e, int line, int col)
+{
+	struct local *l = counter_of(f, e);
+	if (!l)
+		return;
+	struct event *ev = emit_at(f, EV_ASSUME, line, col);
+	ev->flags |= EVF_TRUE;
+	ev->path = xasprintf("o:c:%s", l->name);
+}
+
+void atoms_note_counter_reset(struct xfn *f, CXCursor decl, int line, int col)
+{
+	struct local *l = local_find(f, decl);
+	if (!local_is_counter(l))
+		return;
+	struct event *ev = emit_at(f, EV_ASSUME, line, col);
+	ev->flags |= EVF_KILL;
+	ev->path = xasprintf("o:c:%s", l->name);
+}
+
 static char *static_test_atom(struct xfn *f, CXCursor e)
 {
+	struct local *counter = counter_of(f, e);
+	if (counter)
+		return xasprintf("o:c:%s", counter->name);
 	char *p = path_of(f, e);
 	int fixed = p && (str_starts(p, "g:") || str_starts(p, "s:") || str_starts(p, "fs:")) &&
 	            !strchr(p, '*') && !strstr(p, "[]");

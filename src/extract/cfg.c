@@ -466,6 +466,9 @@ static void walk_decl(struct xfn *f, CXCursor *v, int n)
 		walk_expr(f, init, U_READ);
 		note_call_result(f, v[i], f->watch_pos);
 		watch_end(f, v[i], saved, saved_pos);
+		int line, col;
+		cursor_pos(v[i], &line, &col);
+		atoms_note_counter_reset(f, v[i], line, col);
 		set_alias(f, v[i], init);
 		note_struct_copy(f, v[i], init);
 	}

@@ -138,6 +138,11 @@ static void walk_assign(struct xfn *f, CXCursor e, enum use use)
 		watch_end(f, local && use == U_WRITE ? clang_getCursorReferenced(l) : clang_getNullCursor(),
 		          saved, saved_pos);
 		struct event *ev = lvalue_access(f, l, use);
+		if (local && use == U_WRITE) {
+			int line, col;
+			cursor_pos(l, &line, &col);
+			atoms_note_counter_reset(f, clang_getCursorReferenced(l), line, col);
+		}
 		long long value;
 		if (ev && use == U_WRITE && constant_value(rhs, &value))
 			ev->api = xasprintf("=%lld", value);   /* two threads storing it lose nothing */
@@ -229,6 +234,12 @@ static void walk_unary(struct xfn *f, CXCursor e, enum use use)
 	case CXUnaryOperator_PreInc: case CXUnaryOperator_PreDec:
 	case CXUnaryOperator_PostInc: case CXUnaryOperator_PostDec:
 		walk_expr(f, op, U_RMW);
+		if (clang_getCursorUnaryOperatorKind(e) == CXUnaryOperator_PreInc ||
+		    clang_getCursorUnaryOperatorKind(e) == CXUnaryOperator_PostInc) {
+			int line, col;
+			cursor_pos(e, &line, &col);
+			atoms_note_increment(f, op, line, col);
+		}
 		break;
 	case CXUnaryOperator_Extension:
 		walk_expr(f, op, use);

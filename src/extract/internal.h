@@ -63,6 +63,7 @@ struct local {
 	int heap_loop;        /* loop serial in which it was last assigned a malloc, or 0 */
 	int alias_pos;        /* pos of the first event after the assignment that set alias */
 	int writes;           /* its initializer, assignments, ++ and -- (prepass.c) */
+	int zero_writes, incs;/* how many of its writes store 0, and how many are ++ */
 	unsigned value_flags; /* EVF_RET_* of the value of its only write, when a constant */
 	int ret_call;         /* 1 + pos of the call whose result it was last assigned, or 0 */
 	/* bands.c: an integer assigned once, as aff_mul * aff_src + aff_add (aff_src NULL: a
@@ -246,6 +247,12 @@ void watch_end(struct xfn *f, CXCursor var, CXCursor saved, int saved_pos);
 void atoms_note_write(struct xfn *f, CXCursor lvalue, int exact, int line, int col);
 unsigned return_value_flags(struct xfn *f, CXCursor e);
 void cond_atom_free(struct xfn *f);
+/* A local only counted up from 0 (int done = 0; … done++;): "o:c:NAME" (atoms.c). */
+int local_is_counter(const struct local *l);
+/* After ++ of lvalue e: a counter is nonzero from here (an ASSUME of its atom); after the
+ * write of 0 into the counter declared by decl, it is zero again (a KILL). */
+void atoms_note_increment(struct xfn *f, CXCursor e, int line, int col);
+void atoms_note_counter_reset(struct xfn *f, CXCursor decl, int line, int col);
 
 /* recheck.c — what the loop around a condition wait re-tests: the names (variables,
  * members) read by the innermost loop's condition and by the conditions tested in its body,

@@ -217,6 +217,10 @@ static void scan(struct xfn *f, CXCursor c, int subscript_base)
 		if (!is_null_cursor(init)) {
 			note_fn_assign(f, c, init);
 			note_local_write(f, c, init);
+			long long v;
+			struct local *l = local_find(f, c);
+			if (l && is_int_literal(init, &v) && v == 0)
+				l->zero_writes++;
 		}
 	} else if (k == CXCursor_UnaryOperator &&
 	           clang_getCursorUnaryOperatorKind(c) == CXUnaryOperator_AddrOf) {
@@ -227,11 +231,21 @@ static void scan(struct xfn *f, CXCursor c, int subscript_base)
 		if (clang_getCursorKind(lhs) == CXCursor_DeclRefExpr) {
 			note_fn_assign(f, clang_getCursorReferenced(lhs), cursor_child(c, 1));
 			note_local_write(f, clang_getCursorReferenced(lhs), cursor_child(c, 1));
+			long long v;
+			struct local *l = local_find(f, clang_getCursorReferenced(lhs));
+			if (l && is_int_literal(cursor_child(c, 1), &v) && v == 0)
+				l->zero_writes++;
 		}
 	} else if (k == CXCursor_CompoundAssignOperator || is_increment(c)) {
 		CXCursor lhs = strip_implicit(cursor_child(c, 0));
-		if (clang_getCursorKind(lhs) == CXCursor_DeclRefExpr)
+		if (clang_getCursorKind(lhs) == CXCursor_DeclRefExpr) {
 			note_local_write(f, clang_getCursorReferenced(lhs), clang_getNullCursor());
+			enum CXUnaryOperatorKind op = k == CXCursor_UnaryOperator ?
+				clang_getCursorUnaryOperatorKind(c) : CXUnaryOperator_Invalid;
+			struct local *l = local_find(f, clang_getCursorReferenced(lhs));
+			if (l && (op == CXUnaryOperator_PostInc || op == CXUnaryOperator_PreInc))
+				l->incs++;
+		}
 	} else if (k == CXCursor_CallExpr) {
 		note_call(f, c);
 	} else if (k == CXCursor_IfStmt || k == CXCursor_WhileStmt) {

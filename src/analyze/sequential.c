@@ -1,0 +1,68 @@
+/* sequential.c — threads started once per pass and joined before the next: one at a time.
+ *
+ * A helper thread started and joined again for each file (in a loop of main's, or from
+ * several calls) is several instances of one context, but two of them never run at once
+ * when each instance is joined before any other starts: its start and its end differ at
+ * some level of their call chains with no loop around the start from that level down (one
+ * start per pass), and the instances' intervals are ordered pairwise. Such a context is not
+ * "several instances at once": it does not race with itself. */
+#include "internal.h"
+
+/* One start per pass of the enclosing loops: joined at a later point of the same pass. */
+static int one_per_pass(const struct instance *in)
+{
+	const struct when *s = &in->start, *e = &in->end;
+	int n = s->n < e->n ? s->n : e->n, l = 0;
+	while (l < n && s->lv[l].pos == e->lv[l].pos)
+		l++;
+	if (l == n || !when_before(s, e))
+		return 0;
+	return !(in->loops >> l);    /* no loop from there down starts several before the join */
+}
+
+int instances_sequential(const struct context *c)
+{
+	if (c->kind != CTX_THREAD || !c->parent || c->parent->kind != CTX_MAIN || c->parent->multi ||
+	    c->unbounded || c->unnamed_handle || c->ninst < 1)
+		return 0;
+	for (int k = 0; k < c->ninst; k++)
+		if (!c->inst[k].has_end || !one_per_pass(&c->inst[k]))
+			return 0;
+	for (int k = 0; k < c->ninst; k++)
+		for (int m = k + 1; m < c->ninst; m++)
+			if (!when_before(&c->inst[k].end, &c->inst[m].start) &&
+			    !when_before(&c->inst[m].end, &c->inst[k].start))
+				return 0;
+	return 1;
+}
+
+unsigned instance_loops(const struct activation *f, const struct event *ev)
+{
+	unsigned loops = 0;
+	for (; f; ev = f->call, f = f->caller)
+		if (ev && (ev->flags & EVF_IN_LOOP))
+			loops |= 1u << (f->depth < WHEN_LEVELS ? f->depth : WHEN_LEVELS);
+	return loops;
+}
+
+/* Code at chain x leaves a main call C (at the first level where x parts from the
+ * instance's start) that the instance lives in: started and joined below C. Each run of C
+ * starts and ends it, so x, elsewhere in the same activation (even in the same loop),
+ * never meets it. */
+int instance_apart(const struct when *x, const struct instance *in)
+{
+	const struct when *s = &in->start, *e = &in->end;
+	if (!in->has_end)
+		return 0;
+	int n = s->n < e->n ? s->n : e->n, j = 0;
+	if (x->n < n)
+		n = x->n;
+	while (j < n && x->lv[j].pos == s->lv[j].pos)
+		j++;
+	if (j == n)
+		return 0;            /* x runs inside the same call: not apart */
+	for (int l = 0; l <= j; l++)
+		if (s->lv[l].pos != e->lv[l].pos)
+			return 0;    /* started and joined in different places of the activation */
+	return 1;
+}
