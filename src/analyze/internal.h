@@ -631,8 +631,11 @@ void barriers_free(struct analysis *a);
  * own element, is that element of the thread y's context had just joined. */
 char *joined_slot_handle(const struct activation *f, const struct event *ev);
 int joined_slot_orders(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
-/* races.c: a lock both hold (a rwlock both hold only for reading does not count). */
+/* races.c: a lock both hold (a rwlock both hold only for reading does not count); whether
+ * x and y race (no common lock, conflicting, concurrent, not ordered by what the analysis
+ * models: flags, barriers, joins). */
 int records_share_lock(const struct access_rec *x, const struct access_rec *y);
+int records_race(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
 /* races.c: a data-race finding with x and y as its sides, `kind` saying why. */
 void races_report_pair(struct analysis *a, const struct access_rec *x, const struct access_rec *y,
                        const char *kind);

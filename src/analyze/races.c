@@ -82,7 +82,7 @@ static int ordered_by_locks(const struct access_rec *x, const struct access_rec 
 	return x->guard_held || y->guard_held || records_share_lock(x, y);
 }
 
-static int racy(const struct analysis *a, const struct access_rec *x, const struct access_rec *y)
+int records_race(const struct analysis *a, const struct access_rec *x, const struct access_rec *y)
 {
 	return (x->write || y->write) && !ordered_by_locks(x, y) && accesses_conflict(a, x, y) &&
 	       !flag_publication_orders(a, x, y) && !flag_publication_orders(a, y, x) &&
@@ -103,7 +103,7 @@ static int find_pair(const struct analysis *a, const int *order, const struct si
 			if (ordered_by_locks(x, y)) {
 				while (j + 1 < t->count && a->acc[order[t->first + j + 1]].lockset == y->lockset)
 					j++;
-			} else if (racy(a, x, y)) {
+			} else if (records_race(a, x, y)) {
 				*ri = order[s->first + i];
 				*rj = order[t->first + j];
 				return 1;
@@ -250,7 +250,7 @@ static void check_free(struct analysis *a, const int *order, int lo, int hi, int
 			continue;
 		for (int j = hi; j < n && inside(a->acc[order[j]].object, x->object); j++) {
 			const struct access_rec *y = &a->acc[order[j]];
-			if (a->ctxs[y->ctx]->program == a->ctxs[x->ctx]->program && racy(a, x, y)) {
+			if (a->ctxs[y->ctx]->program == a->ctxs[x->ctx]->program && records_race(a, x, y)) {
 				report_pair(a, x, y, FREE_RACE, 0);
 				break;
 			}
