@@ -301,6 +301,7 @@ struct edge_rec {
 	                                an order the code fixes */
 	int outer_shared, inner_shared;  /* the outer held, the inner taken, in read mode */
 	int dying;                   /* taken on a path that ends the process (dying.c) */
+	struct when when;            /* for the main context: which threads run alongside */
 	const struct event *outer_ev, *inner_ev;
 	const struct function *outer_fn, *inner_fn;
 	/* The classes held for sure at the inner acquisition and its stack, shared by the edges
@@ -389,6 +390,9 @@ struct analysis {
 	struct finding_list *out;
 	struct fnptr *fnptr;         /* function values (fnptr.c) */
 	struct result_map *results;  /* objects calls hand back, by slot (results.c) */
+	struct release_map *releases;/* (function, lock class) released on every path (releases.c) */
+	uint64_t *param_decides;     /* per index fn: parameters a constant argument decides
+	                                branches by (constargs.c) */
 	/* flag_publish.c: condition waits in loops that re-test flags, and the flags' writes */
 	struct flag_wait **flag_waits; int nflag_waits, cap_flag_waits;
 	struct flag_writes **flag_writes; int nflag_writes, cap_flag_writes;
@@ -574,6 +578,21 @@ void exclusive_note_path(struct context *c, const struct activation *f, const st
 int exclusive_new_reach(const struct context *c, const struct activation *f, const struct event *ev);
 /* Were c and d (or their ancestors) created on branches that exclude each other? */
 int contexts_exclusive(const struct context *c, const struct context *d);
+
+/* releases.c: is held entry h (maybe held here) released on every path after event ev of
+ * frame f, in its function or, once that returns, in a caller? Then it is held at ev. */
+int releases_prove_held(struct analysis *a, const struct activation *f, const struct event *ev,
+                        const struct held *h);
+void releases_free(struct analysis *a);
+
+/* constargs.c: constant arguments decide a callee's tests of its parameters */
+void constargs_build(struct analysis *a);
+void constargs_free(struct analysis *a);
+/* Is a constant passed as argument i of the function at index callee kept ("#K")? */
+int constargs_keep(const struct analysis *a, int callee, int i);
+/* An ASSUME on a parameter's "k:" atom (returns 1): decided when the frame's argument is a
+ * constant (an impossible branch makes s bottom), else ignored. 0 for other atoms. */
+int constargs_assume(const struct activation *f, const struct event *ev, struct lstate *s);
 
 /* atoms.c: correlated branches and return values */
 void atoms_assume(struct analysis *a, const struct activation *f, const struct event *ev,

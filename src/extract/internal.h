@@ -96,7 +96,14 @@ struct xfn {
 	int (*ranges)[2];     /* pos ranges of the outermost loops */
 	int nranges, ranges_cap;
 	int cond_depth;       /* inside ?:, && or ||: a noreturn call does not end the path */
-	struct switch_ctx { int dispatch, has_default; } *sw;
+	struct switch_ctx {
+		int dispatch, has_default;
+		int param;            /* paramconst.c: the parameter switched on, or -1 */
+		int nomatch, default_block, unknown, line, col;
+		long long *values;    /* the case values seen */
+		int nvalues, values_cap;
+	} *sw;
+	unsigned long long params_written;   /* parameters written or address-taken (paramconst.c) */
 	struct label { char *name; int block; } *labels;
 	int nlabels, labels_cap;
 	struct local *locals;
@@ -155,7 +162,18 @@ void local_add_fn(struct local *l, CXCursor fn);
 int global_fnptr_next(struct xtu *x, CXCursor var, int from);
 char *field_key(CXCursor member);     /* "struct task.run" for x.run / p->run, or NULL */   /* index in x->gfnptr or -1 */
 
+/* paramconst.c — a parameter tested against constants ("k:N=K", "k:N&K" atoms), constant
+ * arguments ("#VALUE") */
+void paramconst_note_write(struct xfn *f, CXCursor lvalue);
+char *paramconst_arg(CXCursor arg);
+char *paramconst_cond_atom(struct xfn *f, CXCursor cond, int *nonzero_true);
+void paramconst_switch_begin(struct xfn *f, struct switch_ctx *sw, CXCursor cond);
+/* The block a case (or default) is entered through from the switch's dispatch. */
+int paramconst_case_entry(struct xfn *f, struct switch_ctx *sw, CXCursor c, int is_default);
+void paramconst_switch_end(struct xfn *f, struct switch_ctx *sw, int x);
+
 /* paths.c — access paths and lock classes */
+int param_index(struct xfn *f, CXCursor parm);          /* its position, or -1 */
 char *path_of(struct xfn *f, CXCursor e);           /* NULL when unknown or a plain local */
 /* own_index.c: "l:FUNC:k" for a plain local or parameter k (casts stripped), for the index
  * of X[k] / &X[k]; whether a is an element of index b (b_is_value: b is the index itself);

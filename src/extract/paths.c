@@ -8,7 +8,7 @@
 
 #include "common/util.h"
 
-static int param_index(struct xfn *f, CXCursor parm)
+int param_index(struct xfn *f, CXCursor parm)
 {
 	int n = clang_Cursor_getNumArguments(f->decl);
 	for (int i = 0; i < n; i++)
