@@ -2,11 +2,14 @@
  *
  * The wrappers first try the lock; only when it is busy do they come here. A thread that
  * already holds the lock is about to hang on itself: that double-lock is written before
- * the wait starts. The wait itself runs in slices of a timed lock (or timed join: a thread
- * joining one that waits for its lock is deadlocked too), so no extra thread is needed: once blocked longer than TSAFE_RT_DEADLOCK_MS, the waiting thread
- * follows "waits for a lock held by" from thread to thread; when that leads back to
- * itself twice in a row with nobody having moved, the threads are deadlocked. The cycle
- * is written with every thread's stacks and the process ends (exit status
+ * the wait starts. A plain mutex is then waited for as the program's own lock call would
+ * wait, without a timer (lockwait.c), unless this wait may complete a deadlock (see
+ * wait_untimed). Other waits, and those, run in slices of a timed lock (or timed join: a
+ * thread joining one that waits for its lock is deadlocked too), so no extra thread is
+ * needed: once blocked longer than TSAFE_RT_DEADLOCK_MS, the waiting thread follows
+ * "waits for a lock held by" from thread to thread; when that runs into a cycle twice in
+ * a row with nobody having moved, the threads of the cycle are deadlocked. The cycle is
+ * written with every thread's stacks and the process ends (exit status
  * RT_DEADLOCK_EXIT), so that a test run does not hang forever. A chain that ends at a
  * thread waiting on a semaphore, barrier or condition has no holder to follow: there the
  * question becomes whether the whole process is stuck (stall.c).
@@ -40,45 +43,50 @@ struct rt_thread *rt_thread_numbered(uint32_t seq)
 }
 
 /* Follows the waits-for chain from t (waiting for a lock leads to its holder, joining a
- * thread to that thread). 1 when it comes back to t. */
+ * thread to that thread). 1 when it runs into a cycle, through t or further on (a thread
+ * stuck behind a deadlock sees it as well as the deadlocked threads do): c then holds the
+ * cycle alone, in waits-for order, and the signature of the whole chain. -1 when it ends
+ * at a thread that is not blocked, 0 elsewhere (a semaphore, no holder known). */
 static int find_cycle(struct rt_thread *t, struct rt_cycle *c)
 {
+	struct rt_thread *path[RT_MAX_CYCLE];
+	struct rt_held held[RT_MAX_CYCLE];   /* held[i]: what path[i] holds that path[i-1] waits for */
 	struct rt_thread *cur = t;
-	c->n = 0;
 	c->stall = 0;
 	c->signature = 0;
-	while (c->n < RT_MAX_CYCLE) {
+	for (int n = 0; n < RT_MAX_CYCLE; n++) {
 		void *lock = RT_LOAD(&cur->waiting_on);
 		uint32_t joining = RT_LOAD(&cur->joining);
-		if ((!lock && !joining) || !RT_LOAD(&cur->wait_stack))
-			return 0;            /* not blocked (long enough to have its stack taken) */
+		if (!lock && !joining)
+			return -1;
+		if (!RT_LOAD(&cur->wait_stack))
+			return 0;            /* not blocked long enough to have its stack taken */
 		if (lock && !rt_kind_is_lock(RT_LOAD(&cur->wait_kind)))
 			return 0;            /* nobody holds a semaphore: see rt_find_stall */
-		c->th[c->n++] = cur;
+		path[n] = cur;
 		c->signature = c->signature * 1000003u + ((uint64_t)cur->seq << 32 | RT_LOAD(&cur->wait_seq));
 		struct rt_held h = {0};
 		struct rt_thread *next;
-		int self = lock && cur == t ? rt_held_index(t, lock) : -1;
-		if (!lock) {
+		if (!lock)
 			next = rt_thread_numbered(joining);   /* waits for that thread to end */
-		} else if (self >= 0) {
-			next = t;
-			h = t->held[self];
-		} else {
+		else if (rt_holds(cur, lock, &h))
+			next = cur;                           /* waits for itself */
+		else
 			next = rt_find_holder(cur, lock, &h);
-		}
 		if (!next)
 			return 0;
-		if (next == t) {
-			c->held[0] = h;
+		for (int k = 0; k <= n; k++) {
+			if (path[k] != next)
+				continue;
+			c->n = n + 1 - k;
+			for (int i = 0; i < c->n; i++) {
+				c->th[i] = path[k + i];
+				c->held[i] = i ? held[k + i] : h;
+			}
 			return 1;
 		}
-		for (int k = 0; k < c->n; k++)
-			if (c->th[k] == next)
-				return 0;        /* a cycle without t: its own threads report it */
-		if (c->n == RT_MAX_CYCLE)
-			return 0;
-		c->held[c->n] = h;
+		if (n + 1 < RT_MAX_CYCLE)
+			held[n + 1] = h;
 		cur = next;
 	}
 	return 0;
@@ -108,7 +116,19 @@ static void report(struct rt_cycle *c)
 	_exit(RT_DEADLOCK_EXIT);
 }
 
-/* Waits in slices; between them, once blocked long enough, looks for a cycle through t.
+/* One check of a thread blocked longer than rt_deadlock_ms: the signature of the cycle or
+ * stall it is part of, or stuck behind (0: none). The same signature as the previous
+ * check (last) means nobody moved in between: the deadlock is reported, the process ended. */
+static uint64_t check_deadlock(struct rt_thread *t, uint64_t last)
+{
+	struct rt_cycle c;
+	uint64_t sig = find_cycle(t, &c) > 0 || rt_find_stall(t, &c) ? c.signature : 0;
+	if (sig && sig == last && !__atomic_exchange_n(&reporting, 1, __ATOMIC_ACQ_REL))
+		report(&c);
+	return sig;
+}
+
+/* Waits in slices; between them, once blocked long enough, looks for a deadlock.
  * program: for a wait the program's signals may interrupt (sem_wait), its signal mask,
  * with its signals blocked on entry and between slices (signals.c). */
 static int wait_in_slices(struct rt_thread *t, void *what, rt_timed_wait wait,
@@ -134,13 +154,8 @@ static int wait_in_slices(struct rt_thread *t, void *what, rt_timed_wait wait,
 		waited += slice;
 		if (!RT_LOAD(&t->wait_stack))
 			RT_STORE(&t->wait_stack, rt_stack_now());
-		if (rt_deadlock_ms <= 0 || waited < rt_deadlock_ms)
-			continue;
-		struct rt_cycle c;
-		uint64_t sig = find_cycle(t, &c) || rt_find_stall(t, &c) ? c.signature : 0;
-		if (sig && sig == last && !__atomic_exchange_n(&reporting, 1, __ATOMIC_ACQ_REL))
-			report(&c);
-		last = sig;
+		if (rt_deadlock_ms > 0 && waited >= rt_deadlock_ms)
+			last = check_deadlock(t, last);
 	}
 }
 
@@ -176,15 +191,34 @@ static void begin_wait(struct rt_thread *t, int kind, unsigned wflags, uint32_t 
 	__atomic_add_fetch(&t->wait_seq, 1, __ATOMIC_RELAXED);
 }
 
-int rt_block(struct rt_thread *t, void *lock, int kind, uint32_t cls, unsigned hflags, void *pc,
-             rt_timed_wait wait)
+int rt_may_complete_deadlock(struct rt_thread *t)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	struct rt_cycle c;
+	int chain = find_cycle(t, &c);
+	return chain > 0 || (chain == 0 && rt_all_blocked());
+}
+
+int rt_block(struct rt_thread *t, void *lock, int kind, struct rt_pre pre, unsigned hflags,
+             void *pc, rt_timed_wait wait)
 {
 	int i = rt_held_index(t, lock);
 	if (i >= 0 && !((hflags & HF_SHARED) && (t->held[i].flags & HF_SHARED)))
-		rt_misuse(t, RTR_DOUBLE_LOCK, lock, kind, cls, pc, t->held[i].site, t->seq);
-	begin_wait(t, kind, 0, cls, 0, pc, 0);
+		rt_misuse(t, RTR_DOUBLE_LOCK, lock, kind, pre.cls, pc, t->held[i].site, t->seq);
+	/* Without a timer the site's stack stands for the wait's (no slice to take it in). */
+	int checks = rt_deadlock_ms > 0;
+	int untimed = !checks || (kind == RTK_MUTEX && pre.site && rt_mutex_wakeable(lock));
+	RT_STORE(&t->slice_me, 0);         /* before the wait is seen: a wake-up may follow */
+	begin_wait(t, kind, untimed && checks ? RT_WAIT_UNTIMED : 0, pre.cls, 0, pc,
+	           untimed ? pre.site : 0);
 	__atomic_store_n(&t->waiting_on, lock, __ATOMIC_RELEASE);
-	int r = wait_watched(t, lock, wait, NULL);
+	int r = RT_WAIT_SLICED;
+	if (!checks)
+		r = wait(lock, NULL);          /* nobody checks: the lock's own wait */
+	else if (untimed)
+		r = rt_mutex_wait_untimed(t, lock);
+	if (r == RT_WAIT_SLICED)
+		r = wait_watched(t, lock, wait, NULL);
 	__atomic_store_n(&t->waiting_on, NULL, __ATOMIC_RELEASE);
 	if (RT_UNLIKELY(rt_watch_on))
 		rt_watch_woke();       /* a thread that blocks often: its watches' budget */
@@ -206,6 +240,13 @@ void rt_wait_mark(struct rt_thread *t, void *obj, int kind, unsigned wflags, voi
 {
 	begin_wait(t, kind, wflags, rt_class_of(obj, kind, pc), 0, pc, rt_site(pc));
 	__atomic_store_n(&t->waiting_on, obj, __ATOMIC_RELEASE);
+	if (kind == RTK_SEM || (wflags & RT_WAIT_TIMED) || rt_deadlock_ms <= 0)
+		return;              /* it ends by itself, or waits in slices that check */
+	/* A condition or barrier wait cannot be sliced: when it is the last of the process's
+	 * threads to block, the lock waits that sleep without a timer are woken to slice. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (rt_all_blocked())
+		rt_wake_sleepers();
 }
 
 void rt_wait_unmark(struct rt_thread *t)

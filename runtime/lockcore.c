@@ -126,22 +126,27 @@ int rt_lock_shared(const void *lock, int kind)
 	}
 }
 
+int rt_holds(const struct rt_thread *o, const void *lock, struct rt_held *out)
+{
+	int n = RT_LOAD(&o->nheld);
+	for (int k = 0; k < n && k < RT_MAX_HELD; k++) {
+		const void *l = RT_LOAD(&o->held[k].lock);
+		if ((lock ? l == lock : l != NULL) &&
+		    !(RT_LOAD(&o->held[k].flags) & (HF_WAITING | HF_GONE))) {
+			*out = o->held[k];
+			return 1;
+		}
+	}
+	return 0;
+}
+
 struct rt_thread *rt_find_holder(const struct rt_thread *t, const void *lock, struct rt_held *out)
 {
 	int high = RT_LOAD(&rt_threads_high);
 	for (int s = 0; s < high; s++) {
 		struct rt_thread *o = &rt_threads[s];
-		if (o == t || !RT_LOAD(&o->used))
-			continue;
-		int n = RT_LOAD(&o->nheld);
-		for (int k = 0; k < n && k < RT_MAX_HELD; k++) {
-			const void *l = RT_LOAD(&o->held[k].lock);
-			if ((lock ? l == lock : l != NULL) &&
-			    !(RT_LOAD(&o->held[k].flags) & (HF_WAITING | HF_GONE))) {
-				*out = o->held[k];
-				return o;
-			}
-		}
+		if (o != t && RT_LOAD(&o->used) && rt_holds(o, lock, out))
+			return o;
 	}
 	return NULL;
 }

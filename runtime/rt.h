@@ -93,15 +93,6 @@ struct rt_real {
 	int (*barrier_wait)(pthread_barrier_t *);
 	int (*barrier_destroy)(pthread_barrier_t *);
 };
-/* Bounded spinning before a sliced wait (wrap_mutex.c). */
-#define RT_SPIN_TRIES 16
-#if defined(__x86_64__) || defined(__i386__)
-#define RT_CPU_RELAX() __builtin_ia32_pause()
-#elif defined(__aarch64__)
-#define RT_CPU_RELAX() __asm__ __volatile__("yield")
-#else
-#define RT_CPU_RELAX() __asm__ __volatile__("" ::: "memory")
-#endif
 extern struct rt_real rt_real;
 extern int rt_resolved;
 void rt_resolve(void);
@@ -171,6 +162,7 @@ struct __attribute__((aligned(64))) rt_thread {
 	uint16_t wait_kind;         /* RTK_* of waiting_on */
 	uint16_t wait_flags;        /* RT_WAIT_* */
 	void *wait_pc;
+	int slice_me;               /* futex word: set to wake an untimed wait into slices */
 	/* Set by the creator, read by the trampoline. */
 	void *(*start)(void *);
 	int (*c11_start)(void *);
@@ -229,6 +221,8 @@ static inline void rt_leave(void)
 enum rt_wait_flags {
 	RT_WAIT_TIMED = 1,          /* the program's own deadline ends it: never stuck */
 	RT_WAIT_SHARED = 2,         /* process-shared: another process may release it */
+	RT_WAIT_UNTIMED = 4,        /* a mutex's wait without a timer, which can be woken to
+	                               wait in slices (lockwait.c) */
 };
 
 /* ---- lock-free tables (table.c) ------------------------------------------------------ */
@@ -331,17 +325,21 @@ void rt_misuse(struct rt_thread *t, int rule, void *lock, int kind, uint32_t cls
 void rt_mark_gone(struct rt_thread *holder, const void *lock);
 /* A thread (other than t) holding lock (any lock when NULL); fills its held entry. */
 struct rt_thread *rt_find_holder(const struct rt_thread *t, const void *lock, struct rt_held *out);
+/* Whether thread o holds lock (any lock when NULL), read safely from any thread. */
+int rt_holds(const struct rt_thread *o, const void *lock, struct rt_held *out);
 /* Whether the lock itself says it is held (by anyone): glibc's own fields. */
 int rt_lock_busy(const void *lock, int kind, pid_t *owner);
 /* Whether the lock is process-shared (glibc's PTHREAD_MUTEX_PSHARED_BIT, rwlock flag). */
 int rt_lock_shared(const void *lock, int kind);
 
-/* The blocking wait of a lock that trylock found busy: double-lock check, then a wait in
- * slices that checks for a deadlock once blocked longer than rt_deadlock_ms. wait()
- * returns 0, ETIMEDOUT at the deadline, or an error. */
+/* The blocking wait of a lock that trylock found busy: double-lock check, then a wait
+ * that checks for a deadlock once blocked longer than rt_deadlock_ms: in slices, or for a
+ * mutex without a timer unless it may complete a deadlock (block.c, lockwait.c). wait()
+ * returns 0, ETIMEDOUT at the deadline, or an error; with no deadline (NULL) it is the
+ * lock's own blocking call. */
 typedef int (*rt_timed_wait)(void *lock, const struct timespec *deadline_mono);
-int rt_block(struct rt_thread *t, void *lock, int kind, uint32_t cls, unsigned hflags, void *pc,
-             rt_timed_wait wait);
+int rt_block(struct rt_thread *t, void *lock, int kind, struct rt_pre pre, unsigned hflags,
+             void *pc, rt_timed_wait wait);
 /* A join of thread number target, in slices of wait(ctx, deadline), watched the same way. */
 int rt_block_join(struct rt_thread *t, uint32_t target, void *pc, rt_timed_wait wait, void *ctx);
 /* A blocking wait on a semaphore, in slices, watched for the whole process being stuck;
@@ -352,6 +350,25 @@ int rt_block_on(struct rt_thread *t, void *obj, int kind, unsigned wflags, void 
  * threads' checks see it. */
 void rt_wait_mark(struct rt_thread *t, void *obj, int kind, unsigned wflags, void *pc);
 void rt_wait_unmark(struct rt_thread *t);
+
+/* ---- a mutex's wait without a timer (lockwait.c) ------------------------------------- */
+
+#define RT_WAIT_SLICED (-1)         /* "wait in slices instead" */
+/* Whether t's wait, published, may complete a deadlock: then nobody would be left awake
+ * to check it, and it must wait in slices. Of the threads that block one after another
+ * into a deadlock (a cycle, or every thread blocked), the last to publish its wait sees
+ * all the others' (each publishes before it looks, and a fence orders the two), so it
+ * finds the deadlock here (block.c). */
+int rt_may_complete_deadlock(struct rt_thread *t);
+/* Whether a busy mutex of this kind can be waited for without a timer here. */
+int rt_mutex_wakeable(const void *mutex);
+/* Waits until t holds the mutex, as glibc's lock would; RT_WAIT_SLICED when it must
+ * sleep and rt_may_complete_deadlock says so, or when woken by rt_wake_sleepers. */
+int rt_mutex_wait_untimed(struct rt_thread *t, void *mutex);
+/* Wakes every untimed mutex wait into slices. */
+void rt_wake_sleepers(void);
+/* Whether every thread of the registry is blocked in a wait without deadline. */
+int rt_all_blocked(void);
 
 /* ---- the program's signals in a sliced wait (signals.c) ------------------------------ */
 

@@ -225,3 +225,16 @@ void rt_check_in_use(struct rt_thread *t, void *obj, int kind, void *pc)
 		return;
 	}
 }
+
+int rt_all_blocked(void)
+{
+	int high = RT_LOAD(&rt_threads_high);
+	for (int s = 0; s < high; s++) {
+		const struct rt_thread *o = &rt_threads[s];
+		if (RT_LOAD(&o->used) &&
+		    ((!RT_LOAD(&o->waiting_on) && !RT_LOAD(&o->joining)) ||
+		     (RT_LOAD(&o->wait_flags) & RT_WAIT_TIMED)))
+			return 0;
+	}
+	return 1;
+}

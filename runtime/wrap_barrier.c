@@ -1,7 +1,8 @@
 /* wrap_barrier.c — pthread barriers. A barrier wait cannot be sliced (glibc has no timed
  * one), so it is only marked: a thread blocked in a lock wait or a join sees it in its
  * deadlock checks (a thread waiting at a barrier while holding a lock that a thread that
- * must arrive needs, or a barrier that too few threads reach). Destroying a barrier in
+ * must arrive needs, or a barrier that too few threads reach), and the last thread to
+ * block wakes lock waits that sleep without a timer to check (block.c). Destroying a barrier in
  * whose unfinished round threads wait is destroy-in-use (glibc's destroy then waits for
  * the round, usually for ever). */
 #include "rt.h"

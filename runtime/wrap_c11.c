@@ -22,7 +22,8 @@ int mtx_init(mtx_t *m, int type)
 
 static int mtx_wait(void *lock, const struct timespec *deadline)
 {
-	return rt_real.mutex_clocklock(lock, CLOCK_MONOTONIC, deadline);
+	return deadline ? rt_real.mutex_clocklock(lock, CLOCK_MONOTONIC, deadline)
+	                : rt_real.mutex_lock(lock);
 }
 
 static int to_thrd(int err)
@@ -49,7 +50,7 @@ int mtx_lock(mtx_t *m)
 	struct rt_pre pre = rt_before(t, m, RTK_MUTEX, 0, PC());
 	int r = rt_real.mtx_trylock(m);
 	if (r == thrd_busy)
-		r = to_thrd(rt_block(t, m, RTK_MUTEX, pre.cls, 0, PC(), mtx_wait));
+		r = to_thrd(rt_block(t, m, RTK_MUTEX, pre, 0, PC(), mtx_wait));
 	if (r == thrd_success)
 		rt_after(t, m, RTK_MUTEX, 0, PC(), pre);
 	rt_leave();

@@ -22,26 +22,12 @@ int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
 
 static int mutex_wait(void *lock, const struct timespec *deadline)
 {
-	return rt_real.mutex_clocklock(lock, CLOCK_MONOTONIC, deadline);
+	return deadline ? rt_real.mutex_clocklock(lock, CLOCK_MONOTONIC, deadline)
+	                : rt_real.mutex_lock(lock);
 }
 
 /* Everything the fast path leaves: tried is the real trylock's result after a fast push
  * (undone here), or -1 when it has not been called yet. */
-/* A lock held for a short critical section is usually free again within a few hundred
- * cycles. Trying again briefly, as an adaptive mutex spins, before the sliced wait (whose
- * timed futex wait arms a kernel timer each time) keeps a contended lock near its native
- * cost: without it, four threads taking turns on one lock ran three times slower. */
-static int try_briefly(pthread_mutex_t *m)
-{
-	for (int i = 0; i < RT_SPIN_TRIES; i++) {
-		for (int k = 0; k < 32; k++)
-			RT_CPU_RELAX();
-		if (rt_real.mutex_trylock(m) == 0)
-			return 0;
-	}
-	return EBUSY;
-}
-
 static __attribute__((noinline)) int lock_slow(pthread_mutex_t *m, void *pc, int tried)
 {
 	if (tried >= 0)
@@ -52,9 +38,7 @@ static __attribute__((noinline)) int lock_slow(pthread_mutex_t *m, void *pc, int
 	struct rt_pre pre = rt_before(t, m, RTK_MUTEX, 0, pc);
 	int r = tried < 0 ? rt_real.mutex_trylock(m) : tried;
 	if (r == EBUSY)
-		r = try_briefly(m);
-	if (r == EBUSY)
-		r = rt_block(t, m, RTK_MUTEX, pre.cls, 0, pc, mutex_wait);
+		r = rt_block(t, m, RTK_MUTEX, pre, 0, pc, mutex_wait);
 	if (r == 0 || r == EOWNERDEAD)
 		rt_after(t, m, RTK_MUTEX, 0, pc, pre);
 	rt_leave();

@@ -21,12 +21,14 @@ int pthread_rwlock_init(pthread_rwlock_t *restrict rw, const pthread_rwlockattr_
 
 static int rd_wait(void *lock, const struct timespec *deadline)
 {
-	return rt_real.rwlock_clockrdlock(lock, CLOCK_MONOTONIC, deadline);
+	return deadline ? rt_real.rwlock_clockrdlock(lock, CLOCK_MONOTONIC, deadline)
+	                : rt_real.rwlock_rdlock(lock);
 }
 
 static int wr_wait(void *lock, const struct timespec *deadline)
 {
-	return rt_real.rwlock_clockwrlock(lock, CLOCK_MONOTONIC, deadline);
+	return deadline ? rt_real.rwlock_clockwrlock(lock, CLOCK_MONOTONIC, deadline)
+	                : rt_real.rwlock_wrlock(lock);
 }
 
 /* rdlock and wrlock: try first, block through rt_block when busy. */
@@ -39,7 +41,7 @@ static int lock_blocking(pthread_rwlock_t *rw, int shared, void *pc)
 	struct rt_pre pre = rt_before(t, rw, RTK_RWLOCK, hf, pc);
 	int r = shared ? rt_real.rwlock_tryrdlock(rw) : rt_real.rwlock_trywrlock(rw);
 	if (r == EBUSY)
-		r = rt_block(t, rw, RTK_RWLOCK, pre.cls, hf, pc, shared ? rd_wait : wr_wait);
+		r = rt_block(t, rw, RTK_RWLOCK, pre, hf, pc, shared ? rd_wait : wr_wait);
 	if (r == 0)
 		rt_after(t, rw, RTK_RWLOCK, hf, pc, pre);
 	rt_leave();

@@ -21,6 +21,8 @@ int pthread_spin_init(pthread_spinlock_t *s, int pshared)
 
 static int spin_wait(void *lock, const struct timespec *deadline)
 {
+	if (!deadline)
+		return rt_real.spin_lock(lock);
 	for (unsigned n = 1;; n++) {
 		if (rt_real.spin_trylock(lock) == 0)
 			return 0;
@@ -43,7 +45,7 @@ int pthread_spin_lock(pthread_spinlock_t *s)
 	struct rt_pre pre = rt_before(t, (void *)s, RTK_SPIN, 0, PC());
 	int r = rt_real.spin_trylock(s);
 	if (r == EBUSY)
-		r = rt_block(t, (void *)s, RTK_SPIN, pre.cls, 0, PC(), spin_wait);
+		r = rt_block(t, (void *)s, RTK_SPIN, pre, 0, PC(), spin_wait);
 	if (r == 0)
 		rt_after(t, (void *)s, RTK_SPIN, 0, PC(), pre);
 	rt_leave();
