@@ -233,8 +233,13 @@ static void frame_args(struct analysis *a, const struct activation *caller, cons
 	for (int i = 0; i < n; i++) {
 		const struct call_arg *in = &call->args[i];
 		fs->at[i] = fs->paths.len;
+		size_t at = fs->paths.len;
 		if (frame_path_sb(caller, in->path, &fs->paths))
 			sb_addc(&fs->paths, '?');
+		else if (fs->paths.buf[at] == '#' && !constargs_keep(a, callee->fn_index, i)) {
+			fs->paths.len = at;          /* a constant nothing decides on: one solution */
+			sb_addc(&fs->paths, '?');
+		}
 		sb_addn(&fs->paths, "", 1);      /* the NUL that ends this path */
 		fs->args[i].lock_class = in->lock_class ? in->lock_class
 		                                        : (char *)param_class(caller, in->path ? in->path : "");

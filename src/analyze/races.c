@@ -49,7 +49,7 @@ static int cmp_access(const void *pa, const void *pb, void *arg)
 
 #define FREE_RACE "a free racing with an access: the other side may use freed memory"
 
-static int common_lock(const struct access_rec *x, const struct access_rec *y)
+int records_share_lock(const struct access_rec *x, const struct access_rec *y)
 {
 	for (int i = 0; i < x->nlocks; i++)
 		for (int j = 0; j < y->nlocks; j++)
@@ -79,14 +79,15 @@ int accesses_conflict(const struct analysis *a, const struct access_rec *x, cons
  * side, without it, breaks the declaration (declared.c reports it). */
 static int ordered_by_locks(const struct access_rec *x, const struct access_rec *y)
 {
-	return x->guard_held || y->guard_held || common_lock(x, y);
+	return x->guard_held || y->guard_held || records_share_lock(x, y);
 }
 
-static int racy(const struct analysis *a, const struct access_rec *x, const struct access_rec *y)
+int records_race(const struct analysis *a, const struct access_rec *x, const struct access_rec *y)
 {
 	return (x->write || y->write) && !ordered_by_locks(x, y) && accesses_conflict(a, x, y) &&
 	       !flag_publication_orders(a, x, y) && !flag_publication_orders(a, y, x) &&
-	       !joined_slot_orders(a, x, y) && !joined_slot_orders(a, y, x);
+	       !joined_slot_orders(a, x, y) && !joined_slot_orders(a, y, x) &&
+	       !barrier_orders(a, x, y) && !barrier_orders(a, y, x);
 }
 
 /* The first racing pair of records between two sites, or 0. A site's records come in runs
@@ -102,7 +103,7 @@ static int find_pair(const struct analysis *a, const int *order, const struct si
 			if (ordered_by_locks(x, y)) {
 				while (j + 1 < t->count && a->acc[order[t->first + j + 1]].lockset == y->lockset)
 					j++;
-			} else if (racy(a, x, y)) {
+			} else if (records_race(a, x, y)) {
 				*ri = order[s->first + i];
 				*rj = order[t->first + j];
 				return 1;
@@ -249,7 +250,7 @@ static void check_free(struct analysis *a, const int *order, int lo, int hi, int
 			continue;
 		for (int j = hi; j < n && inside(a->acc[order[j]].object, x->object); j++) {
 			const struct access_rec *y = &a->acc[order[j]];
-			if (a->ctxs[y->ctx]->program == a->ctxs[x->ctx]->program && racy(a, x, y)) {
+			if (a->ctxs[y->ctx]->program == a->ctxs[x->ctx]->program && records_race(a, x, y)) {
 				report_pair(a, x, y, FREE_RACE, 0);
 				break;
 			}
