@@ -57,6 +57,8 @@ static void free_records(struct analysis *a)
 	frame_scratch_free(a);
 	dying_free(a);
 	fnptr_free(a);
+	constargs_free(a);
+	releases_free(a);
 	results_free(a);
 	prethread_free(a);
 	onceguard_free(a);
@@ -67,6 +69,7 @@ static void free_records(struct analysis *a)
 	signals_free(a);
 	flags_free(a);
 	handoff_free(a);
+	barriers_free(a);
 	keymap_free(&a->recursive);
 	keymap_free(&a->sem_one);
 	keymap_free(&a->sem_paired);
@@ -81,6 +84,7 @@ int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o
 	int first_new = out->n;
 	index_build(&a.ix, tus, ntus);
 	fnptr_build(&a);
+	constargs_build(&a);
 	lockid_scan(&a);
 	declared_build(&a);
 	signals_build(&a);

@@ -30,7 +30,8 @@ static int atom_of(struct analysis *a, int fn_index, const char *name, int creat
 void atoms_assume(struct analysis *a, const struct activation *f, const struct event *ev,
                   struct lstate *s)
 {
-	if (!ev->path || str_starts(ev->path, "o:"))   /* tested once: onceguard.c's */
+	if (!ev->path || str_starts(ev->path, "o:") ||   /* tested once: onceguard.c's */
+	    constargs_assume(f, ev, s))
 		return;
 	if (ev->flags & EVF_KILL) {
 		int atom = atom_of(a, f->fn_index, ev->path, 0);

@@ -149,7 +149,8 @@ static void record_access(struct analysis *a, const struct activation *f, const 
 	r->lock_shared = xcalloc((size_t)(s->n ? s->n : 1), 1);
 	for (int i = 0; i < s->n; i++) {
 		/* A semaphore bounds how many threads enter; it does not exclude them. */
-		if (!held_for_sure(&s->e[i]) || !owned(a, s->e[i].key))
+		if (!owned(a, s->e[i].key) || !(held_for_sure(&s->e[i]) ||
+		    ((s->e[i].mask & LS_HELD) && releases_prove_held(a, f, ev, &s->e[i]))))
 			continue;
 		if (s->e[i].acq && (s->e[i].acq->flags & EVF_ONCE))
 			r->once = 1;
@@ -268,6 +269,8 @@ static void record_edges(struct analysis *a, const struct activation *f, const s
 		e->inner_shared = (ev->flags & EVF_SHARED) != 0;
 		e->inner_ev = ev;
 		e->inner_fn = f->fn;
+		if (f->ctx->kind == CTX_MAIN)
+			frame_when(f, ev, &e->when);
 		if (dying < 0)
 			dying = frame_dies(a, f, ev);
 		e->dying = dying;
@@ -330,6 +333,7 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 		/* free(p) writes the block: a free racing with an access is a race. */
 		if (!isolated && str_eq(ev->name, "free") && !index_resolve(&a->ix, ev->callee, f->tu))
 			record_access(a, f, ev, s);
+		barriers_on_call(a, f, ev);
 		break;
 	case EV_STORE:
 		fnptr_note_store(a, f, ev);

@@ -233,8 +233,13 @@ static void frame_args(struct analysis *a, const struct activation *caller, cons
 	for (int i = 0; i < n; i++) {
 		const struct call_arg *in = &call->args[i];
 		fs->at[i] = fs->paths.len;
+		size_t at = fs->paths.len;
 		if (frame_path_sb(caller, in->path, &fs->paths))
 			sb_addc(&fs->paths, '?');
+		else if (fs->paths.buf[at] == '#' && !constargs_keep(a, callee->fn_index, i)) {
+			fs->paths.len = at;          /* a constant nothing decides on: one solution */
+			sb_addc(&fs->paths, '?');
+		}
 		sb_addn(&fs->paths, "", 1);      /* the NUL that ends this path */
 		fs->args[i].lock_class = in->lock_class ? in->lock_class
 		                                        : (char *)param_class(caller, in->path ? in->path : "");
@@ -278,7 +283,7 @@ static struct hkey memo_key(struct analysis *a, const struct activation *f,
 {
 	struct keybuf *kb = &a->kb;
 	kb_reset(kb);
-	kb_int(kb, f->ctx->kind == CTX_ISOLATED ? -1 : f->ctx->id);
+	kb_int(kb, f->ctx->kind == CTX_ISOLATED ? -1 : f->ctx->shares_frames ? -4 : f->ctx->id);
 	for (const struct activation *g = f; with_pos && g->caller; g = g->caller)
 		if (g->caller->depth < WHEN_LEVELS)    /* main: when matters, the chain says it */
 			kb_int(kb, g->call->pos);

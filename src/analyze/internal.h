@@ -204,6 +204,8 @@ struct context {
 	int reaches;                 /* times its creation site was reached */
 	int unbounded;               /* started by several contexts: alive at any time */
 	int library;                 /* an exported function callers' threads may run (library.c) */
+	int shares_frames;           /* library.c: its callees' frames are solved and reported
+	                                once for every context so marked (engine.c memo_key) */
 	int detached;
 	/* Alive from start to end (has_end: joined), in its parent main's chains. */
 	struct when start, end;
@@ -267,6 +269,7 @@ struct access_rec {
 	int once;                    /* inside a once initialiser (waits.c): ordered, no race */
 	int once_guard;              /* onceguard.c: 1 + the guard whose first-run region holds
 	                                it (it runs only while that variable is zero), or 0 */
+	int lockset;                 /* races.c: its locks, their modes and guard_held, interned */
 };
 
 struct lost_wakeup {                 /* signals.c: a predicate changed, then a signal */
@@ -300,6 +303,7 @@ struct edge_rec {
 	                                an order the code fixes */
 	int outer_shared, inner_shared;  /* the outer held, the inner taken, in read mode */
 	int dying;                   /* taken on a path that ends the process (dying.c) */
+	struct when when;            /* for the main context: which threads run alongside */
 	const struct event *outer_ev, *inner_ev;
 	const struct function *outer_fn, *inner_fn;
 	/* The classes held for sure at the inner acquisition and its stack, shared by the edges
@@ -388,11 +392,15 @@ struct analysis {
 	struct finding_list *out;
 	struct fnptr *fnptr;         /* function values (fnptr.c) */
 	struct result_map *results;  /* objects calls hand back, by slot (results.c) */
+	struct release_map *releases;/* (function, lock class) released on every path (releases.c) */
+	uint64_t *param_decides;     /* per index fn: parameters a constant argument decides
+	                                branches by (constargs.c) */
 	/* flag_publish.c: condition waits in loops that re-test flags, and the flags' writes */
 	struct flag_wait **flag_waits; int nflag_waits, cap_flag_waits;
 	struct flag_writes **flag_writes; int nflag_writes, cap_flag_writes;
 	struct keymap flag_names;    /* flag name -> index in flag_writes */
 	struct handoff *handoff;     /* handoff_race.c: blocks put into slots, objects taken */
+	struct barriers *barriers;   /* barrier_phases.c: barrier waits by context */
 	struct onceguard *onceguard; /* first-run regions of once-guarded setup (onceguard.c) */
 	struct fallback *fallback;   /* calls a counter excludes from its zero branch (fallback.c) */
 };
@@ -573,6 +581,21 @@ int exclusive_new_reach(const struct context *c, const struct activation *f, con
 /* Were c and d (or their ancestors) created on branches that exclude each other? */
 int contexts_exclusive(const struct context *c, const struct context *d);
 
+/* releases.c: is held entry h (maybe held here) released on every path after event ev of
+ * frame f, in its function or, once that returns, in a caller? Then it is held at ev. */
+int releases_prove_held(struct analysis *a, const struct activation *f, const struct event *ev,
+                        const struct held *h);
+void releases_free(struct analysis *a);
+
+/* constargs.c: constant arguments decide a callee's tests of its parameters */
+void constargs_build(struct analysis *a);
+void constargs_free(struct analysis *a);
+/* Is a constant passed as argument i of the function at index callee kept ("#K")? */
+int constargs_keep(const struct analysis *a, int callee, int i);
+/* An ASSUME on a parameter's "k:" atom (returns 1): decided when the frame's argument is a
+ * constant (an impossible branch makes s bottom), else ignored. 0 for other atoms. */
+int constargs_assume(const struct activation *f, const struct event *ev, struct lstate *s);
+
 /* atoms.c: correlated branches and return values */
 void atoms_assume(struct analysis *a, const struct activation *f, const struct event *ev,
                   struct lstate *s);
@@ -618,11 +641,22 @@ void handoff_note_put(struct analysis *a, const struct activation *f, const stru
 void handoff_note_take(struct analysis *a, const struct activation *f, const struct event *ev);
 void check_handoff_races(struct analysis *a);
 void handoff_free(struct analysis *a);
+/* barrier_phases.c: a barrier wait seen in a context; whether x happens before y because
+ * x precedes every wait of its context on a barrier that y's context waited on before y
+ * (see there). */
+void barriers_on_call(struct analysis *a, const struct activation *f, const struct event *ev);
+int barrier_orders(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+void barriers_free(struct analysis *a);
 /* joined_slots.c: the handle of the thread joined just before ev in its block, when ev
  * touches the element of the join's index (new string, or NULL); whether x, a thread's
  * own element, is that element of the thread y's context had just joined. */
 char *joined_slot_handle(const struct activation *f, const struct event *ev);
 int joined_slot_orders(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+/* races.c: a lock both hold (a rwlock both hold only for reading does not count); whether
+ * x and y race (no common lock, conflicting, concurrent, not ordered by what the analysis
+ * models: flags, barriers, joins). */
+int records_share_lock(const struct access_rec *x, const struct access_rec *y);
+int records_race(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
 /* races.c: a data-race finding with x and y as its sides, `kind` saying why. */
 void races_report_pair(struct analysis *a, const struct access_rec *x, const struct access_rec *y,
                        const char *kind);

@@ -115,9 +115,36 @@ static int all_dying(const struct analysis *a, struct edge_group **cyc, int n)
 	return 1;
 }
 
-/* Can the edges be taken by different threads at once? */
+/* Can some record of x and some record of y be taken by two threads at once? Two threads
+ * can, whenever they run (lockdep's view: another run may start them together); main's own
+ * order, taken after it joined the thread that took the other one (stop the helper, then
+ * take its locks in the other order to shut down), cannot: main's program order forbids it. */
+static int groups_overlap(const struct analysis *a, const struct edge_group *x,
+                          const struct edge_group *y)
+{
+	for (int i = 0; i < x->nrecs; i++)
+		for (int j = 0; j < y->nrecs; j++) {
+			const struct edge_rec *r = &a->edges[x->recs[i]], *q = &a->edges[y->recs[j]];
+			const struct context *c = a->ctxs[r->ctx], *d = a->ctxs[q->ctx];
+			if (c->kind != CTX_MAIN && d->kind != CTX_MAIN
+			        ? r->ctx != q->ctx || c->multi
+			        : contexts_concurrent(a, r->ctx, &r->when, q->ctx, &q->when))
+				return 1;
+		}
+	return 0;
+}
+
+/* Can the edges be taken by different threads at once? Every two orders of the cycle must
+ * be (groups_overlap). */
 static int several_threads(const struct analysis *a, struct edge_group **cyc, int n)
 {
+	if (n > 1) {
+		for (int k = 0; k < n; k++)
+			for (int l = k + 1; l < n; l++)
+				if (!groups_overlap(a, cyc[k], cyc[l]))
+					return 0;
+		return 1;
+	}
 	int first = -1;
 	for (int k = 0; k < n; k++)
 		for (int i = 0; i < cyc[k]->nrecs; i++) {

@@ -7,6 +7,7 @@
  * with one partner: a variable written in five unprotected places gives five findings to
  * fix, not the ten pairs they form, and one unprotected write read in eight places gives
  * one. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,12 +40,17 @@ static int cmp_access(const void *pa, const void *pb, void *arg)
 	c = strcmp(x->fn->name, y->fn->name);
 	if (c)
 		return c;
-	return x->ev->col - y->ev->col;
+	if (x->ev->col != y->ev->col)
+		return x->ev->col - y->ev->col;
+	/* A site's records with one lockset side by side: find_pair skips them as a run. */
+	if (x->lockset != y->lockset)
+		return x->lockset - y->lockset;
+	return x->ctx - y->ctx;
 }
 
 #define FREE_RACE "a free racing with an access: the other side may use freed memory"
 
-static int common_lock(const struct access_rec *x, const struct access_rec *y)
+int records_share_lock(const struct access_rec *x, const struct access_rec *y)
 {
 	for (int i = 0; i < x->nlocks; i++)
 		for (int j = 0; j < y->nlocks; j++)
@@ -72,29 +78,39 @@ int accesses_conflict(const struct analysis *a, const struct access_rec *x, cons
 
 /* An access holding the lock its object is declared guarded by never races: the other
  * side, without it, breaks the declaration (declared.c reports it). */
-static int racy(const struct analysis *a, const struct access_rec *x, const struct access_rec *y)
+static int ordered_by_locks(const struct access_rec *x, const struct access_rec *y)
 {
-	if (x->guard_held || y->guard_held || common_lock(x, y))
-		return 0;
-	return accesses_conflict(a, x, y) && !flag_publication_orders(a, x, y) &&
-	       !flag_publication_orders(a, y, x) && !joined_slot_orders(a, x, y) &&
-	       !joined_slot_orders(a, y, x);
+	return x->guard_held || y->guard_held || records_share_lock(x, y);
 }
 
-/* The first racing pair of records between two sites, or 0. */
+int records_race(const struct analysis *a, const struct access_rec *x, const struct access_rec *y)
+{
+	return (x->write || y->write) && !ordered_by_locks(x, y) && accesses_conflict(a, x, y) &&
+	       !flag_publication_orders(a, x, y) && !flag_publication_orders(a, y, x) &&
+	       !joined_slot_orders(a, x, y) && !joined_slot_orders(a, y, x) &&
+	       !barrier_orders(a, x, y) && !barrier_orders(a, y, x);
+}
+
+/* The first racing pair of records between two sites, or 0. A site's records come in runs
+ * of one lockset (cmp_access): a run whose locks order it with x is skipped whole, since a
+ * library's well-locked object is reached from thousands of contexts. */
 static int find_pair(const struct analysis *a, const int *order, const struct site *s,
                      const struct site *t, int *ri, int *rj)
 {
-	for (int i = 0; i < s->count; i++)
+	for (int i = 0; i < s->count; i++) {
+		const struct access_rec *x = &a->acc[order[s->first + i]];
 		for (int j = 0; j < t->count; j++) {
-			const struct access_rec *x = &a->acc[order[s->first + i]];
 			const struct access_rec *y = &a->acc[order[t->first + j]];
-			if (racy(a, x, y)) {
+			if (ordered_by_locks(x, y)) {
+				while (j + 1 < t->count && a->acc[order[t->first + j + 1]].lockset == y->lockset)
+					j++;
+			} else if (records_race(a, x, y)) {
 				*ri = order[s->first + i];
 				*rj = order[t->first + j];
 				return 1;
 			}
 		}
+	}
 	return 0;
 }
 
@@ -235,7 +251,7 @@ static void check_free(struct analysis *a, const int *order, int lo, int hi, int
 			continue;
 		for (int j = hi; j < n && inside(a->acc[order[j]].object, x->object); j++) {
 			const struct access_rec *y = &a->acc[order[j]];
-			if (a->ctxs[y->ctx]->program == a->ctxs[x->ctx]->program && racy(a, x, y)) {
+			if (a->ctxs[y->ctx]->program == a->ctxs[x->ctx]->program && records_race(a, x, y)) {
 				report_pair(a, x, y, FREE_RACE, 0);
 				break;
 			}
@@ -248,25 +264,62 @@ static int same_group(const struct analysis *a, const struct access_rec *x, cons
 	return a->ctxs[x->ctx]->program == a->ctxs[y->ctx]->program && strcmp(x->object, y->object) == 0;
 }
 
+/* Which threads main code at chain `when` runs alongside, as a string of 0s and 1s over
+ * `threads`; computed once per distinct chain, as main reaches one chain many times. */
+struct alongside {
+	const int *threads;
+	int nthreads;
+	struct keymap index;         /* (ctx, chain) -> its string in bits */
+	char **bits;
+	int nbits, cap;
+};
+
+static const char *threads_alongside(const struct analysis *a, struct alongside *al,
+                                     const struct access_rec *r)
+{
+	struct keybuf kb = {0};
+	kb_int(&kb, r->ctx);
+	kb_int(&kb, r->when.pre);
+	for (int i = 0; i < r->when.n && i < WHEN_LEVELS; i++) {
+		kb_int(&kb, r->when.lv[i].pos);
+		kb_int(&kb, r->when.lv[i].lo);
+		kb_int(&kb, r->when.lv[i].hi);
+		kb_int(&kb, r->when.lv[i].fn);
+	}
+	struct hkey key = kb_hash(&kb);
+	kb_free(&kb);
+	int at;
+	if (keymap_get(&al->index, key, &at))
+		return al->bits[at];
+	struct strbuf sb;
+	sb_init(&sb);
+	for (int i = 0; i < al->nthreads; i++)
+		if (a->ctxs[al->threads[i]]->program == a->ctxs[r->ctx]->program)
+			sb_addc(&sb, contexts_concurrent(a, r->ctx, &r->when, al->threads[i], NULL) ? '1' : '0');
+	grow_array((void **)&al->bits, &al->cap, al->nbits, sizeof *al->bits);
+	al->bits[al->nbits] = sb_detach(&sb);
+	keymap_put(&al->index, key, al->nbits);
+	return al->bits[al->nbits++];
+}
+
 /* What decides whether a record races: its object, site, kind, locks, and (for main) which
  * threads can run alongside it. Main reaches one site through many call chains; records
  * that agree on all of these are one for the race check. */
-static char *race_signature(const struct analysis *a, const struct access_rec *r,
-                            const int *threads, int nthreads)
+static struct hkey race_signature(const struct analysis *a, struct alongside *al,
+                                  const struct access_rec *r, struct keybuf *kb)
 {
-	struct strbuf sb;
-	sb_init(&sb);
-	sb_addf(&sb, "%s|%d|%p|%d|%d|%d%d%d%d%d|", r->object, r->ctx, (const void *)r->ev, r->ev->line,
-	        r->ev->col, r->write, r->atomic, r->dying, r->own_element, r->guard_held);
+	kb_reset(kb);
+	kb_str(kb, r->object);
+	kb_int(kb, r->ctx);
+	kb_int(kb, (long)(intptr_t)r->ev);
+	kb_int(kb, r->write | r->atomic << 1 | r->dying << 2 | r->own_element << 3 | r->guard_held << 4);
 	for (int i = 0; i < r->nlocks; i++)
-		sb_addf(&sb, "%d%s,", r->locks[i], r->lock_shared[i] ? "r" : "");
+		kb_int(kb, r->locks[i] * 2 + (r->lock_shared[i] != 0));
 	if (a->ctxs[r->ctx]->kind == CTX_MAIN) {
-		sb_addc(&sb, '|');
-		for (int i = 0; i < nthreads; i++)
-			if (a->ctxs[threads[i]]->program == a->ctxs[r->ctx]->program)
-				sb_addc(&sb, contexts_concurrent(a, r->ctx, &r->when, threads[i], NULL) ? '1' : '0');
+		kb_int(kb, -1);
+		kb_str(kb, threads_alongside(a, al, r));
 	}
-	return sb_detach(&sb);
+	return kb_hash(kb);
 }
 
 /* Indices of the records that differ in what decides a race; returns how many. */
@@ -277,25 +330,53 @@ static int distinct_records(const struct analysis *a, int *order)
 	for (int t = 0; t < a->nctxs; t++)
 		if (a->ctxs[t]->kind == CTX_THREAD)
 			threads[nthreads++] = t;
+	struct alongside al = {.threads = threads, .nthreads = nthreads};
 	struct keymap seen = {0};
+	struct keybuf kb = {0};
 	int n = 0;
 	for (int i = 0; i < a->nacc; i++) {
-		char *sig = race_signature(a, &a->acc[i], threads, nthreads);
-		if (!keymap_get_str(&seen, sig, NULL)) {
-			keymap_put_str(&seen, sig, i);
+		struct hkey sig = race_signature(a, &al, &a->acc[i], &kb);
+		if (!keymap_get(&seen, sig, NULL)) {
+			keymap_put(&seen, sig, i);
 			order[n++] = i;
 		}
-		free(sig);
 	}
+	for (int i = 0; i < al.nbits; i++)
+		free(al.bits[i]);
+	free(al.bits);
+	keymap_free(&al.index);
 	keymap_free(&seen);
+	kb_free(&kb);
 	free(threads);
 	return n;
+}
+
+/* Numbers each record's lockset (locks, modes, guard_held): equal numbers, equal sets. */
+static void intern_locksets(struct analysis *a)
+{
+	struct keymap ids = {0};
+	struct keybuf kb = {0};
+	for (int i = 0; i < a->nacc; i++) {
+		struct access_rec *r = &a->acc[i];
+		kb_reset(&kb);
+		kb_int(&kb, r->guard_held);
+		for (int k = 0; k < r->nlocks; k++)
+			kb_int(&kb, r->locks[k] * 2 + (r->lock_shared[k] != 0));
+		struct hkey key = kb_hash(&kb);
+		if (!keymap_get(&ids, key, &r->lockset)) {
+			r->lockset = ids.n;
+			keymap_put(&ids, key, r->lockset);
+		}
+	}
+	kb_free(&kb);
+	keymap_free(&ids);
 }
 
 void check_races(struct analysis *a)
 {
 	declared_resolve(a);
 	flags_index_writes(a);
+	intern_locksets(a);
 	int *order = xcalloc((size_t)(a->nacc ? a->nacc : 1), sizeof *order);
 	int n = distinct_records(a, order);
 	qsort_r(order, (size_t)n, sizeof *order, cmp_access, a);

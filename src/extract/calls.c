@@ -267,6 +267,8 @@ static void fill_args(struct xfn *f, struct event *ev, CXCursor call)
 			p = value_path(f, a);
 		if (!p)
 			p = copied_member_path(f, a);
+		if (!p)
+			p = paramconst_arg(a);
 		ev->args[i].path = p ? p : xstrdup("?");
 		CXType t = clang_getCursorType(a);
 		CXType s = clang_getCursorType(strip_implicit(a));

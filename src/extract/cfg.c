@@ -137,11 +137,17 @@ static void walk_cond(struct xfn *f, CXCursor e, struct cond *c)
 	cond_atom_begin(f, e, &ca);
 	walk_expr(f, e, U_READ);
 	c->atom = cond_atom_end(f, &ca);
+	c->nonzero_true = ca.nonzero_true;
+	int pnz;
+	char *param = trying || c->atom ? NULL : paramconst_cond_atom(f, e, &pnz);
+	if (param) {                /* a parameter against a constant: a caller's may decide it */
+		c->atom = param;
+		c->nonzero_true = pnz;
+	}
 	if (trying) {               /* the trylock's own branch says it all */
 		free(c->atom);
 		c->atom = NULL;
 	}
-	c->nonzero_true = ca.nonzero_true;
 	cursor_pos(e, &c->line, &c->col);
 	f->cond_try = saved;
 	ensure_cur(f);
@@ -355,6 +361,7 @@ static void walk_for(struct xfn *f, CXCursor s, CXCursor *v, int n)
 	for_parts(f, s, v, n, part);
 	if (!is_null_cursor(part[0]))
 		walk_stmt(f, part[0]);
+	bands_enter_for(f, part[0], part[1], part[2]);
 	int h = new_block(f), x = new_block(f);
 	edge(f, ensure_cur(f), h);
 	loop_enter(f, part[1], part[3]);
@@ -409,28 +416,31 @@ static void walk_do(struct xfn *f, CXCursor body, CXCursor cond)
 static void walk_switch(struct xfn *f, CXCursor cond, CXCursor body)
 {
 	walk_expr(f, cond, U_READ);
-	struct switch_ctx sw = {ensure_cur(f), 0}, *saved = f->sw;
+	struct switch_ctx sw = {.dispatch = ensure_cur(f)}, *saved = f->sw;
 	int x = new_block(f);
+	cursor_pos(cond, &sw.line, &sw.col);
+	paramconst_switch_begin(f, &sw, cond);
 	int cont = f->njumps ? f->jumps[f->njumps - 1].cont : -1;
 	push_jump(f, x, cont);
 	f->sw = &sw;
 	f->cur = -1;
 	walk_stmt(f, body);
 	edge(f, f->cur, x);
-	if (!sw.has_default)
+	if (!sw.has_default && sw.param < 0)
 		edge(f, sw.dispatch, x);
+	paramconst_switch_end(f, &sw, x);
 	f->sw = saved;
 	f->njumps--;
 	continue_at(f, x);
 }
 
 /* case / default: a block entered from the switch and by falling through. */
-static void walk_case(struct xfn *f, CXCursor sub, int is_default)
+static void walk_case(struct xfn *f, CXCursor c, CXCursor sub, int is_default)
 {
 	int b = new_block(f);
 	edge(f, f->cur, b);
 	if (f->sw) {
-		edge(f, f->sw->dispatch, b);
+		edge(f, paramconst_case_entry(f, f->sw, c, is_default), b);
 		f->sw->has_default |= is_default;
 	}
 	f->cur = b;
@@ -573,7 +583,7 @@ void walk_stmt(struct xfn *f, CXCursor s)
 	case CXCursor_CaseStmt:
 	case CXCursor_DefaultStmt:
 		if (n >= 1)
-			walk_case(f, v[n - 1], k == CXCursor_DefaultStmt);
+			walk_case(f, s, v[n - 1], k == CXCursor_DefaultStmt);
 		break;
 	case CXCursor_BreakStmt:
 		if (f->njumps)

@@ -66,6 +66,11 @@ struct local {
 	int zero_writes, incs;/* how many of its writes store 0, and how many are ++ */
 	unsigned value_flags; /* EVF_RET_* of the value of its only write, when a constant */
 	int ret_call;         /* 1 + pos of the call whose result it was last assigned, or 0 */
+	/* bands.c: an integer assigned once, as aff_mul * aff_src + aff_add (aff_src NULL: a
+	 * constant), when aff_ok */
+	char *aff_src;
+	long long aff_mul, aff_add;
+	int aff_ok;
 	struct named_decl *fns;   /* functions assigned to it (function pointers) */
 	int nfns, fns_cap;
 };
@@ -91,7 +96,14 @@ struct xfn {
 	int (*ranges)[2];     /* pos ranges of the outermost loops */
 	int nranges, ranges_cap;
 	int cond_depth;       /* inside ?:, && or ||: a noreturn call does not end the path */
-	struct switch_ctx { int dispatch, has_default; } *sw;
+	struct switch_ctx {
+		int dispatch, has_default;
+		int param;            /* paramconst.c: the parameter switched on, or -1 */
+		int nomatch, default_block, unknown, line, col;
+		long long *values;    /* the case values seen */
+		int nvalues, values_cap;
+	} *sw;
+	unsigned long long params_written;   /* parameters written or address-taken (paramconst.c) */
 	struct label { char *name; int block; } *labels;
 	int nlabels, labels_cap;
 	struct local *locals;
@@ -150,7 +162,18 @@ void local_add_fn(struct local *l, CXCursor fn);
 int global_fnptr_next(struct xtu *x, CXCursor var, int from);
 char *field_key(CXCursor member);     /* "struct task.run" for x.run / p->run, or NULL */   /* index in x->gfnptr or -1 */
 
+/* paramconst.c — a parameter tested against constants ("k:N=K", "k:N&K" atoms), constant
+ * arguments ("#VALUE") */
+void paramconst_note_write(struct xfn *f, CXCursor lvalue);
+char *paramconst_arg(CXCursor arg);
+char *paramconst_cond_atom(struct xfn *f, CXCursor cond, int *nonzero_true);
+void paramconst_switch_begin(struct xfn *f, struct switch_ctx *sw, CXCursor cond);
+/* The block a case (or default) is entered through from the switch's dispatch. */
+int paramconst_case_entry(struct xfn *f, struct switch_ctx *sw, CXCursor c, int is_default);
+void paramconst_switch_end(struct xfn *f, struct switch_ctx *sw, int x);
+
 /* paths.c — access paths and lock classes */
+int param_index(struct xfn *f, CXCursor parm);          /* its position, or -1 */
 char *path_of(struct xfn *f, CXCursor e);           /* NULL when unknown or a plain local */
 /* own_index.c: "l:FUNC:k" for a plain local or parameter k (casts stripped), for the index
  * of X[k] / &X[k]; whether a is an element of index b (b_is_value: b is the index itself);
@@ -159,6 +182,12 @@ char *own_index_var(struct xfn *f, CXCursor e);
 char *own_index_subscript(struct xfn *f, CXCursor e);
 int own_index_same(struct xfn *f, CXCursor a, CXCursor b, int b_is_value);
 void own_index_store(struct xfn *f, CXCursor lhs, CXCursor rhs, struct event *ev);
+/* paths.c: the path an integer's value was read from ("p:0" for (long)arg), or NULL. */
+char *int_source(struct xfn *f, CXCursor e);
+/* bands.c: an integer local's value as an affine function of one source, and a for loop
+ * over a band of the thread's identity (see there). */
+void bands_note_value(struct xfn *f, struct local *l, CXCursor value);
+void bands_enter_for(struct xfn *f, CXCursor init, CXCursor cond, CXCursor inc);
 char *value_path(struct xfn *f, CXCursor e);        /* as an argument: decayed arrays are &X[] */
 char *deref_path(const char *p);                    /* the object a pointer path designates */
 int path_is_shared(const char *p);

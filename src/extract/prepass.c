@@ -225,9 +225,11 @@ static void scan(struct xfn *f, CXCursor c, int subscript_base)
 	} else if (k == CXCursor_UnaryOperator &&
 	           clang_getCursorUnaryOperatorKind(c) == CXUnaryOperator_AddrOf) {
 		mark_escape(f, cursor_child(c, 0));
+		paramconst_note_write(f, cursor_child(c, 0));
 	} else if (k == CXCursor_BinaryOperator &&
 	           clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_Assign) {
 		CXCursor lhs = strip_implicit(cursor_child(c, 0));
+		paramconst_note_write(f, lhs);
 		if (clang_getCursorKind(lhs) == CXCursor_DeclRefExpr) {
 			note_fn_assign(f, clang_getCursorReferenced(lhs), cursor_child(c, 1));
 			note_local_write(f, clang_getCursorReferenced(lhs), cursor_child(c, 1));
@@ -238,6 +240,7 @@ static void scan(struct xfn *f, CXCursor c, int subscript_base)
 		}
 	} else if (k == CXCursor_CompoundAssignOperator || is_increment(c)) {
 		CXCursor lhs = strip_implicit(cursor_child(c, 0));
+		paramconst_note_write(f, lhs);
 		if (clang_getCursorKind(lhs) == CXCursor_DeclRefExpr) {
 			note_local_write(f, clang_getCursorReferenced(lhs), clang_getNullCursor());
 			enum CXUnaryOperatorKind op = k == CXCursor_UnaryOperator ?

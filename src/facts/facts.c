@@ -192,6 +192,8 @@ int path_substitute_sb(struct strbuf *sb, const char *path, const struct call_ar
 	if (end == p + 2 || n < 0 || n >= nargs || !args[n].path || str_eq(args[n].path, "?"))
 		return -1;
 	const char *arg = args[n].path;
+	if (arg[0] == '#' && (amp || *end))
+		return -1;                 /* a constant is no object */
 	/* Going through an address names the object itself: "&X" then "*S" (or "[]S", as
 	 * (&x)[0] or &arr[] indexed again) is "XS", and &p->lock with p = &X is "&X.lock". */
 	if (arg[0] == '&' && (end[0] == '*' || str_starts(end, "[]"))) {

@@ -19,6 +19,8 @@
  *          h:FILE:LINE       heap block from malloc/calloc/realloc at FILE:LINE
  *          l:FUNC:NAME@take  the object local NAME took out of a container (EV_TAKE)
  *          ?                 unknown (call result, cast of an integer, …)
+ *          #VALUE            an integer constant passed as a call argument ("#2", "#-1"):
+ *                            no object; it decides the callee's tests of that parameter
  *   SUFFIX .FIELD            member of a struct/union (a->f is written *.f)
  *          *                 dereference
  *          []                element of an array or pointer (index dropped)
@@ -38,7 +40,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "12"
+#define TSAFE_FACTS_FORMAT "13"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
@@ -159,9 +161,11 @@ struct event {
 	 * PUT: path = the slot written (`threads = th`), arg = the block's address ("&h:F:12").
 	 * ASSUME: path = the condition atom, local to the function: "v:SPELLING" for a
 	 * variable or member tested in two conditions or more, "r:POS" for the result of the
-	 * call event at pos POS (tested directly or through the variable it was stored in), or
- * "o:PATH" for a variable in static storage tested once (PATH: its access path; only
- * the once-guard analysis reads these). */
+	 * call event at pos POS (tested directly or through the variable it was stored in),
+	 * "k:N=K" (parameter N equals constant K) or "k:N&K" (N & K is nonzero) for an
+	 * integer parameter the function never writes, compared with a constant or switched on,
+	 * or "o:PATH" for a variable in static storage tested once (PATH: its access path; only
+	 * the once-guard analysis reads these). */
 	char *path;
 	char *name;
 	char *type;
