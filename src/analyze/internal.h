@@ -204,6 +204,8 @@ struct context {
 	int reaches;                 /* times its creation site was reached */
 	int unbounded;               /* started by several contexts: alive at any time */
 	int library;                 /* an exported function callers' threads may run (library.c) */
+	int shares_frames;           /* library.c: its callees' frames are solved and reported
+	                                once for every context so marked (engine.c memo_key) */
 	int detached;
 	/* Alive from start to end (has_end: joined), in its parent main's chains. */
 	struct when start, end;
