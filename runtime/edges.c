@@ -158,14 +158,13 @@ void rt_note_edge(struct rt_thread *t, int i, uint32_t to, void *to_lock, unsign
 	}
 	uint64_t k0 = (uint64_t)from->cls << 32 | to;
 	/* A known edge this thread cannot add to costs one compare. */
-	struct rt_edge_cache *c = rt_ecache_slot(t, k0);
-	if (RT_LIKELY(c->key == k0 && !k1))
+	if (RT_LIKELY(!k1 && rt_ecache_has(t, k0)))
 		return;
 	uint32_t id = rt_table_get(&edges, k0, k1, k2, 0, NULL, NULL, NULL);
 	if (RT_LIKELY(id)) {
 		seen_again(t, i, id, hflags, out);
 		if (!k1 && settled(t, id))
-			c->key = k0;
+			rt_ecache_put(t, k0);
 		return;
 	}
 	if (from->cls == to && rt_class_edges_inc(to) > MAX_PAIRS_PER_CLASS)

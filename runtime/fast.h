@@ -19,15 +19,46 @@
 
 #define RT_INLINE __attribute__((always_inline)) static inline
 
-RT_INLINE struct rt_lock_cache *rt_lcache_slot(struct rt_thread *t, const void *lock, const void *pc)
+RT_INLINE uint64_t rt_cache_set(uint64_t key)
 {
-	uint64_t h = ((uint64_t)(uintptr_t)lock ^ ((uint64_t)(uintptr_t)pc << 17)) * 0x9E3779B97F4A7C15ull;
-	return &t->lcache[h >> 58];
+	return 2 * ((key * 0x9E3779B97F4A7C15ull) >> (64 - RT_CACHE_SETS_LOG2));
 }
 
-RT_INLINE struct rt_edge_cache *rt_ecache_slot(struct rt_thread *t, uint64_t key)
+RT_INLINE int rt_lcache_holds(const struct rt_lock_cache *c, const void *lock, const void *pc)
 {
-	return &t->ecache[(key * 0x9E3779B97F4A7C15ull) >> 58];
+	return c->tmpl.lock == lock && c->tmpl.pc == pc;
+}
+
+/* The entry of lock at pc: the way of its set that holds it, else the first way. */
+RT_INLINE struct rt_lock_cache *rt_lcache_slot(struct rt_thread *t, const void *lock, const void *pc)
+{
+	struct rt_lock_cache *way = &t->lcache[rt_cache_set((uintptr_t)lock ^ ((uint64_t)(uintptr_t)pc << 17))];
+	return rt_lcache_holds(way, lock, pc) || !rt_lcache_holds(way + 1, lock, pc) ? way : way + 1;
+}
+
+/* The entry to fill for lock at pc: the way that holds it, else the first way, whose
+ * entry moves to the second (the least recently filled goes). */
+RT_INLINE struct rt_lock_cache *rt_lcache_fill(struct rt_thread *t, const void *lock, const void *pc)
+{
+	struct rt_lock_cache *c = rt_lcache_slot(t, lock, pc);
+	if (!rt_lcache_holds(c, lock, pc) && c->tmpl.lock)
+		c[1] = c[0];
+	return c;
+}
+
+RT_INLINE int rt_ecache_has(const struct rt_thread *t, uint64_t key)
+{
+	const struct rt_edge_cache *way = &t->ecache[rt_cache_set(key)];
+	return way[0].key == key || way[1].key == key;
+}
+
+RT_INLINE void rt_ecache_put(struct rt_thread *t, uint64_t key)
+{
+	struct rt_edge_cache *way = &t->ecache[rt_cache_set(key)];
+	if (way[0].key != key && way[1].key != key) {
+		way[1] = way[0];
+		way[0].key = key;
+	}
 }
 
 /* Whether c holds lock at pc, and every edge from the n locks held to it is known and
@@ -50,7 +81,7 @@ RT_INLINE int rt_known(struct rt_thread *t, struct rt_lock_cache *c, const void 
 		if (RT_LOAD(&h->flags) & (HF_WAITING | HF_GONE))
 			continue;
 		uint64_t key = (uint64_t)h->cls << 32 | c->tmpl.cls;
-		if (RT_UNLIKELY(rt_ecache_slot(t, key)->key != key))
+		if (RT_UNLIKELY(!rt_ecache_has(t, key)))
 			return 0;
 		if (n == 1)
 			c->after = h->lock;

@@ -34,6 +34,7 @@ static inline void lookup(struct rt_thread *t, void *lock, int kind, void *pc, u
 	*cls = rt_class_of(lock, kind, pc);
 	*site = rt_site(pc);
 	if (*cls && *site) {
+		c = rt_lcache_fill(t, lock, pc);
 		c->tmpl = (struct rt_held){.lock = lock, .pc = pc, .cls = *cls, .site = *site,
 		                           .count = 1, .kind = (uint16_t)kind};
 		c->after = NULL;

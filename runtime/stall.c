@@ -6,7 +6,8 @@
  * could post it, arrive or signal is stuck too. So the process is deadlocked when every
  * thread is blocked in a wait without deadline (lock, join, semaphore, barrier,
  * condition) and nobody moved between two checks. The registry only knows the threads it
- * has met, so the kernel's count of the process's threads must match it; a semaphore can
+ * has met, so the kernel's count of the process's threads must match it, and the kernel
+ * must see the condition waiters asleep (a woken one may still be marked); a semaphore can
  * also be posted by a signal handler or another process, so a process that catches
  * asynchronous signals, or a process-shared object, never counts as stuck.
  */
@@ -125,6 +126,48 @@ static int proc_status(int *threads, int *handlers)
 	return 0;
 }
 
+/* Whether the kernel thread tid sleeps (state S in /proc/self/task/TID/stat): runnable,
+ * in disk wait or stopped, it may still move. */
+static int task_sleeps(pid_t tid)
+{
+	char path[48] = "/proc/self/task/", digits[16], stat[512];
+	int n = 0;
+	do
+		digits[n++] = (char)('0' + tid % 10);
+	while ((tid /= 10) > 0);
+	size_t len = strlen(path);
+	while (n > 0)
+		path[len++] = digits[--n];
+	memcpy(path + len, "/stat", 6);
+	int fd = rt_sys_open(path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	ssize_t got = rt_sys_read(fd, stat, sizeof stat - 1);
+	rt_sys_close(fd);
+	if (got <= 0)
+		return 0;
+	stat[got] = '\0';
+	const char *end = strrchr(stat, ')');   /* after the command name, which may hold anything */
+	return end && end[1] == ' ' && end[2] == 'S';
+}
+
+/* Whether every thread the registry shows in a condition wait sleeps in the kernel. A
+ * thread stays marked from just before its wait to just after: one woken from a condition
+ * wait that has not yet run far enough to say so still looks blocked there, while it
+ * holds the mutex again and is runnable — on a loaded machine for longer than a slice. (A
+ * lock, join, semaphore or barrier wait is checked against its object instead.) */
+static int cond_waiters_asleep(void)
+{
+	int high = RT_LOAD(&rt_threads_high);
+	for (int s = 0; s < high; s++) {
+		const struct rt_thread *o = &rt_threads[s];
+		if (RT_LOAD(&o->used) && RT_LOAD(&o->waiting_on) &&
+		    RT_LOAD(&o->wait_kind) == RTK_COND && !task_sleeps(RT_LOAD(&o->tid)))
+			return 0;
+	}
+	return 1;
+}
+
 /* The thread th waits for directly: a lock's holder (its entry in *h), a joined thread. */
 static struct rt_thread *successor(struct rt_thread *th, struct rt_held *h)
 {
@@ -203,7 +246,8 @@ int rt_find_stall(struct rt_thread *t, struct rt_cycle *c)
 	if (!waits)
 		return 0;            /* only locks and joins: a cycle its own threads report */
 	int threads, handlers;
-	if (proc_status(&threads, &handlers) || threads != live || (sems && handlers))
+	if (proc_status(&threads, &handlers) || threads != live || (sems && handlers) ||
+	    !cond_waiters_asleep())
 		return 0;
 	order(t, c);
 	c->signature = sig;

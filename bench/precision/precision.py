@@ -87,7 +87,10 @@ def sh(cmd, cwd, timeout=300):
         r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return f"'{' '.join(cmd[1:3])}' took more than {timeout} s"
-    if r.returncode not in (0, 1):
+    # `tsafe run` exits with the program's own status: a buggy program killed by its own
+    # bug (a double free's abort) has still been watched, and what was seen is stored.
+    crashed = cmd[1] == "run" and (r.returncode >= 128 or r.returncode < 0)
+    if r.returncode not in (0, 1) and not crashed:
         return f"'{' '.join(cmd[1:4])}' exited {r.returncode}: {r.stderr.strip()[-300:]}"
     return None
 

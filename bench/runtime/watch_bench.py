@@ -2,10 +2,12 @@
 """watch_bench.py — what the watch engine costs inside the program: each benchmark run
 natively, with libtsafe-rt.so preloaded (the runtime as `tsafe run` uses it, nothing
 watched), and with the runtime watching candidates (TSAFE_WATCH). Medians of paired runs
-(native and the tool back to back, alternating order).
+(native and the tool back to back, alternating order). With --base-lib, another build of
+the runtime (say main's before a change) runs in the same rounds, before and after side by
+side under the same machine load.
 
   bench/runtime/watch_bench.py [--reps 7] [--max-cands 64] [--tools] [--malloc] [--only NAME]
-      [-o table.md]
+      [--base-lib OLD_LIBTSAFE_RT] [-o table.md]
       [--pigz /tmp/pigz/pigz --pigz-input FILE [--pigz-db SCAN_DB]
        [--pigz-tsan TSAN_BUILD --vg-input SMALL]]
 
@@ -122,27 +124,42 @@ def timed(cmd, env=None, stdout=subprocess.DEVNULL):
     return wall
 
 
-def measure(cmd, reps, lib, cands):
-    native, runtime, watch, ntraps, shares = [], [], [], [], []
-    cpu = {"n": [], "r": [], "w": []}
+def measure(cmd, reps, lib, cands, base_lib=None):
+    """Medians: native wall, then per configuration (runtime, runtime + watch, and the same
+    two with base_lib when given) the wall ratio, CPU ratio, traps and armed share."""
+    libs = [("r", lib)] + ([("b", base_lib)] if base_lib else [])
+    tags = ["n"] + [t + w for t, _ in libs for w in ("", "w")]
+    wall = {t: [] for t in tags}
+    cpu = {t: [] for t in tags}
+    ntraps = {t: [] for t in tags}
+    shares = {t: [] for t in tags}
     for i in range(reps):
-        with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
-            rt = {"LD_PRELOAD": lib, "TSAFE_RT_OUT": a}
-            wt = {"LD_PRELOAD": lib, "TSAFE_RT_OUT": b, "TSAFE_WATCH": cands}
-            order = [("n", None), ("r", rt), ("w", wt)]
-            if i % 2:
-                order.reverse()
-            for tag, env in order:
-                s = timed(cmd, env)
-                {"n": native, "r": runtime, "w": watch}[tag].append(s)
+        order = [("n", None, None)]
+        for tag, path in libs:
+            order += [(tag, path, None), (tag + "w", path, cands)]
+        if i % 2:
+            order.reverse()
+        for tag, path, watch in order:
+            with tempfile.TemporaryDirectory() as logs:
+                env = None
+                if path:
+                    env = {"LD_PRELOAD": path, "TSAFE_RT_OUT": logs}
+                    if watch:
+                        env["TSAFE_WATCH"] = watch
+                wall[tag].append(timed(cmd, env))
                 cpu[tag].append(CPU[-1])
-            taken, share = traps(b)
-            ntraps.append(taken)
-            shares.append(share)
-    n = statistics.median(native)
+                if watch:
+                    taken, share = traps(logs)
+                    ntraps[tag].append(taken)
+                    shares[tag].append(share)
+    n = statistics.median(wall["n"])
     c = statistics.median(cpu["n"])
-    return (n, statistics.median(runtime) / n, statistics.median(watch) / n,
-            statistics.median(ntraps), statistics.median(cpu["w"]) / c, statistics.median(shares))
+    out = {"native": n}
+    for tag in tags[1:]:
+        out[tag] = (statistics.median(wall[tag]) / n, statistics.median(cpu[tag]) / c,
+                    statistics.median(ntraps[tag]) if ntraps[tag] else 0,
+                    statistics.median(shares[tag]) if shares[tag] else 1.0)
+    return out
 
 
 def median_ratio(native_cmd, tool_cmd, reps, env=None, stdout=subprocess.DEVNULL):
@@ -285,6 +302,8 @@ def malloc_cost(a, tmp):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--lib", default=os.path.join(ROOT, "build", "runtime", "libtsafe-rt.so"))
+    ap.add_argument("--base-lib", help="another build of libtsafe-rt.so (e.g. main's before a "
+                    "change), run in the same interleaved rounds: before and after side by side")
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--max-cands", type=int, default=64)
     ap.add_argument("--pigz", help="a pigz binary (built with -g)")
@@ -314,17 +333,25 @@ def main():
         for label, exe, cmd in runs:
             cands = os.path.join(tmp, label.split()[0] + ".cands")
             n_c = candidates(exe, cands, a.max_cands)
-            native, rt, wt, ntraps, wcpu, share = measure(cmd, a.reps, a.lib, cands)
-            rows.append(f"| {label} | {native:.2f} s | x{rt:.3f} | **x{wt:.3f}** | x{wcpu:.3f} | {n_c} | "
-                        f"{min(n_c, 2)} of {n_c} at a time, 50 ms slices, {share:.0%} of thread "
-                        f"time armed | {int(ntraps)} |")
+            m = measure(cmd, a.reps, a.lib, cands, a.base_lib)
+            (rt, rcpu, _, _), (wt, wcpu, ntraps, share) = m["r"], m["rw"]
+            base = ""
+            if a.base_lib:
+                (bt, bcpu, _, _), (bwt, bwcpu, _, _) = m["b"], m["bw"]
+                base = f" x{bt:.3f} | x{bwt:.3f} | x{bcpu:.3f} / x{bwcpu:.3f} |"
+            rows.append(f"| {label} | {m['native']:.2f} s | x{rt:.3f} | **x{wt:.3f}** | x{rcpu:.3f} / "
+                        f"x{wcpu:.3f} |{base} {n_c} | {min(n_c, 2)} of {n_c} at a time, 50 ms slices, "
+                        f"{share:.0%} of thread time armed | {int(ntraps)} |")
             print(rows[-1], flush=True)
         if a.tools:
             tool_rows = other_tools(a, tmp)
         if a.malloc:
             malloc_rows = malloc_cost(a, tmp)
-    head = ["| benchmark | native | runtime, nothing watched | runtime + watch | runtime + watch, "
-            "CPU | candidates | armed | traps (median) |", "|---|---|---|---|---|---|---|---|"]
+    base_cols = (" base runtime | base + watch | base CPU (runtime / + watch) |" if a.base_lib
+                 else "")
+    head = ["| benchmark | native | runtime, nothing watched | runtime + watch | CPU (runtime / "
+            "+ watch) |" + base_cols + " candidates | armed | traps (median) |",
+            "|---|---|---|---|---|" + ("---|---|---|" if a.base_lib else "") + "---|---|---|"]
     table = "\n".join(head + rows)
     if pigz_rows:
         table += ("\n\n| pigz -p 4 | input | native | tool | slowdown (wall) | (CPU) |\n"

@@ -30,6 +30,7 @@ static void free_records(struct analysis *a)
 		free(c->inst);
 		free(c->create_stack);
 		free(c->once_set);
+		bindings_free(c->bindings);
 		for (int k = 0; k < c->ncreate_paths; k++)
 			free(c->create_paths[k].steps);
 		free(c->create_paths);
@@ -69,6 +70,7 @@ static void free_records(struct analysis *a)
 	signals_free(a);
 	flags_free(a);
 	handoff_free(a);
+	barriers_free(a);
 	keymap_free(&a->recursive);
 	keymap_free(&a->sem_one);
 	keymap_free(&a->sem_paired);

@@ -283,7 +283,7 @@ static struct hkey memo_key(struct analysis *a, const struct activation *f,
 {
 	struct keybuf *kb = &a->kb;
 	kb_reset(kb);
-	kb_int(kb, f->ctx->kind == CTX_ISOLATED ? -1 : f->ctx->id);
+	kb_int(kb, f->ctx->kind == CTX_ISOLATED ? -1 : f->ctx->shares_frames ? -4 : f->ctx->id);
 	for (const struct activation *g = f; with_pos && g->caller; g = g->caller)
 		if (g->caller->depth < WHEN_LEVELS)    /* main: when matters, the chain says it */
 			kb_int(kb, g->call->pos);

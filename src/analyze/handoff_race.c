@@ -103,39 +103,53 @@ static int same_member(const char *y, const char *root, const char *part)
 	return strncmp(y, root, n) == 0 && y[n] == '*' && str_eq(y + n + 1, part);
 }
 
-static int share_lock(const struct access_rec *x, const struct access_rec *y)
-{
-	for (int i = 0; i < x->nlocks; i++)
-		for (int j = 0; j < y->nlocks; j++)
-			if (x->locks[i] == y->locks[j] && !(x->lock_shared[i] && y->lock_shared[j]))
-				return 1;
-	return 0;
-}
-
-static int races_with_taker(const struct analysis *a, const struct access_rec *x,
-                            const struct access_rec *y)
-{
-	return (x->write || y->write) && !(x->atomic && y->atomic) && !x->dying && !y->dying &&
-	       !share_lock(x, y) && contexts_concurrent(a, x->ctx, &x->when, y->ctx, &y->when);
-}
-
 /* The taker's first access racing with x, or NULL. */
 static const struct access_rec *taker_side(const struct analysis *a, const struct handoff_take *t,
                                            const struct access_rec *x, const char *part)
 {
 	for (int j = 0; j < a->nacc; j++) {
 		const struct access_rec *y = &a->acc[j];
-		if (y->ctx == t->ctx && same_member(y->object, t->root, part) && races_with_taker(a, x, y))
+		if (y->ctx == t->ctx && same_member(y->object, t->root, part) && records_race(a, x, y))
 			return y;
 	}
 	return NULL;
 }
 
-/* x comes after the put in the entry function's source order: later in the same
- * iteration of a loop that allocates and puts a block each time, or after that loop. */
-static int after_put(const struct when *put, const struct when *x)
+/* Does event ev of fn (or a function it calls) wait for another thread: a condition wait, a
+ * join, a semaphore or barrier wait? The giver may be waiting for the taker to be done. */
+static int waits_for_others(const struct analysis *a, const struct function *fn, int tu,
+                            const struct event *ev)
 {
-	return put->n > 0 && x->n > 0 && x->lv[0].pos > put->lv[0].pos;
+	if (ev->kind == EV_COND_WAIT || ev->kind == EV_THREAD_JOIN)
+		return 1;
+	if (ev->kind != EV_CALL)
+		return 0;
+	if (str_eq(ev->name, "sem_wait") || str_eq(ev->name, "sem_timedwait") ||
+	    str_eq(ev->name, "pthread_barrier_wait"))
+		return 1;
+	const struct fn_ref *c = ev->callee ? index_resolve(&a->ix, ev->callee, tu) : NULL;
+	return c && c->fn != fn && (fn_has_event(c->fn, EV_COND_WAIT) || fn_has_event(c->fn, EV_THREAD_JOIN));
+}
+
+/* x comes after the put in the entry function's source order (later in the same iteration
+ * of a loop that allocates and puts a block each time, or after that loop), and the giver
+ * does not wait for another thread in between (a request handed over, then its answer
+ * awaited). */
+static int after_put(const struct analysis *a, const struct handoff_put *p, const struct access_rec *x)
+{
+	const struct when *put = &p->when, *at = &x->when;
+	if (put->n <= 0 || at->n <= 0 || at->lv[0].pos <= put->lv[0].pos)
+		return 0;
+	const struct fn_ref *entry = a->ctxs[p->ctx]->entry;
+	const struct function *fn = entry->fn;
+	for (int b = 0; b < fn->nblocks; b++)
+		for (int e = 0; e < fn->blocks[b].nevents; e++) {
+			const struct event *ev = &fn->blocks[b].events[e];
+			if (ev->pos > put->lv[0].pos && ev->pos < at->lv[0].pos &&
+			    waits_for_others(a, fn, entry->tu, ev))
+				return 0;
+		}
+	return 1;
 }
 
 static void check_put(struct analysis *a, const struct handoff_put *p, struct keymap *reported)
@@ -149,7 +163,7 @@ static void check_put(struct analysis *a, const struct handoff_put *p, struct ke
 		for (int i = 0; i < a->nacc; i++) {
 			const struct access_rec *x = &a->acc[i];
 			const char *part = x->ctx == p->ctx ? below(x->object, p->block) : NULL;
-			if (!part || !after_put(&p->when, &x->when))
+			if (!part || !after_put(a, p, x))
 				continue;
 			struct hkey key = hkey_of_pointer(x->ev);
 			if (keymap_get(reported, key, NULL))

@@ -204,6 +204,8 @@ struct context {
 	int reaches;                 /* times its creation site was reached */
 	int unbounded;               /* started by several contexts: alive at any time */
 	int library;                 /* an exported function callers' threads may run (library.c) */
+	int shares_frames;           /* library.c: its callees' frames are solved and reported
+	                                once for every context so marked (engine.c memo_key) */
 	int detached;
 	/* Alive from start to end (has_end: joined), in its parent main's chains. */
 	struct when start, end;
@@ -221,6 +223,7 @@ struct context {
 	struct reach_path *create_paths; /* exclusive.c: each way the creator reached the site */
 	int ncreate_paths;
 	unsigned char *once_set;     /* onceguard.c: per guard, surely nonzero at every creation */
+	struct bindings *bindings;   /* bindings.c: function pointers its creator set for it */
 };
 
 struct path_step {                   /* one level of the calls that reached an event */
@@ -398,6 +401,7 @@ struct analysis {
 	struct flag_writes **flag_writes; int nflag_writes, cap_flag_writes;
 	struct keymap flag_names;    /* flag name -> index in flag_writes */
 	struct handoff *handoff;     /* handoff_race.c: blocks put into slots, objects taken */
+	struct barriers *barriers;   /* barrier_phases.c: barrier waits by context */
 	struct onceguard *onceguard; /* first-run regions of once-guarded setup (onceguard.c) */
 	struct fallback *fallback;   /* calls a counter excludes from its zero branch (fallback.c) */
 };
@@ -570,6 +574,15 @@ int instance_apart(const struct when *x, const struct instance *in);
 /* contexts.c: x surely happens before y (see strictly_before there). */
 int when_before(const struct when *x, const struct when *y);
 
+/* bindings.c: the function values a creator stored into named storage before creating a
+ * thread (at any level of the calls leading there), or NULL; what a slot is bound to in
+ * context c ("fn:USR"), or NULL. */
+struct bindings;
+struct bindings *bindings_at(const struct activation *f, const struct event *ev);
+void bindings_free(struct bindings *b);
+int bindings_equal(const struct bindings *x, const struct bindings *y);
+const char *bindings_value(const struct context *c, const char *slot);
+
 /* exclusive.c */
 void exclusive_note_path(struct context *c, const struct activation *f, const struct event *ev);
 /* Is this way of reaching c's creation site exclusive with every way noted before (a
@@ -638,11 +651,22 @@ void handoff_note_put(struct analysis *a, const struct activation *f, const stru
 void handoff_note_take(struct analysis *a, const struct activation *f, const struct event *ev);
 void check_handoff_races(struct analysis *a);
 void handoff_free(struct analysis *a);
+/* barrier_phases.c: a barrier wait seen in a context; whether x happens before y because
+ * x precedes every wait of its context on a barrier that y's context waited on before y
+ * (see there). */
+void barriers_on_call(struct analysis *a, const struct activation *f, const struct event *ev);
+int barrier_orders(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+void barriers_free(struct analysis *a);
 /* joined_slots.c: the handle of the thread joined just before ev in its block, when ev
  * touches the element of the join's index (new string, or NULL); whether x, a thread's
  * own element, is that element of the thread y's context had just joined. */
 char *joined_slot_handle(const struct activation *f, const struct event *ev);
 int joined_slot_orders(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+/* races.c: a lock both hold (a rwlock both hold only for reading does not count); whether
+ * x and y race (no common lock, conflicting, concurrent, not ordered by what the analysis
+ * models: flags, barriers, joins). */
+int records_share_lock(const struct access_rec *x, const struct access_rec *y);
+int records_race(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
 /* races.c: a data-race finding with x and y as its sides, `kind` saying why. */
 void races_report_pair(struct analysis *a, const struct access_rec *x, const struct access_rec *y,
                        const char *kind);

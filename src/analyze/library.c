@@ -104,7 +104,14 @@ void contexts_add_library(struct analysis *a)
 	for (int k = 0; k < a->ix.nfns; k++) {
 		if (!entry[k] || !takes[k])
 			continue;
-		run_thread(a, library_context(a, k, &root));
+		/* The API's threads are all alike (any number, alongside each other and themselves,
+		 * in a program of their own): what a callee does in one stands for all, so each
+		 * callee frame is solved and reported once, not once per entry point that calls
+		 * it (on a large library, thousands of entries reach one logging module). The
+		 * second kind below is not shared: its records may be taken back. */
+		struct context *c = library_context(a, k, &root);
+		c->shares_frames = 1;
+		run_thread(a, c);
 	}
 	struct keymap locked = {0};
 	locked_objects(a, first_acc, &locked);

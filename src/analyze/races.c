@@ -7,6 +7,7 @@
  * with one partner: a variable written in five unprotected places gives five findings to
  * fix, not the ten pairs they form, and one unprotected write read in eight places gives
  * one. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,7 +50,7 @@ static int cmp_access(const void *pa, const void *pb, void *arg)
 
 #define FREE_RACE "a free racing with an access: the other side may use freed memory"
 
-static int common_lock(const struct access_rec *x, const struct access_rec *y)
+int records_share_lock(const struct access_rec *x, const struct access_rec *y)
 {
 	for (int i = 0; i < x->nlocks; i++)
 		for (int j = 0; j < y->nlocks; j++)
@@ -79,14 +80,15 @@ int accesses_conflict(const struct analysis *a, const struct access_rec *x, cons
  * side, without it, breaks the declaration (declared.c reports it). */
 static int ordered_by_locks(const struct access_rec *x, const struct access_rec *y)
 {
-	return x->guard_held || y->guard_held || common_lock(x, y);
+	return x->guard_held || y->guard_held || records_share_lock(x, y);
 }
 
-static int racy(const struct analysis *a, const struct access_rec *x, const struct access_rec *y)
+int records_race(const struct analysis *a, const struct access_rec *x, const struct access_rec *y)
 {
 	return (x->write || y->write) && !ordered_by_locks(x, y) && accesses_conflict(a, x, y) &&
 	       !flag_publication_orders(a, x, y) && !flag_publication_orders(a, y, x) &&
-	       !joined_slot_orders(a, x, y) && !joined_slot_orders(a, y, x);
+	       !joined_slot_orders(a, x, y) && !joined_slot_orders(a, y, x) &&
+	       !barrier_orders(a, x, y) && !barrier_orders(a, y, x);
 }
 
 /* The first racing pair of records between two sites, or 0. A site's records come in runs
@@ -102,7 +104,7 @@ static int find_pair(const struct analysis *a, const int *order, const struct si
 			if (ordered_by_locks(x, y)) {
 				while (j + 1 < t->count && a->acc[order[t->first + j + 1]].lockset == y->lockset)
 					j++;
-			} else if (racy(a, x, y)) {
+			} else if (records_race(a, x, y)) {
 				*ri = order[s->first + i];
 				*rj = order[t->first + j];
 				return 1;
@@ -249,7 +251,7 @@ static void check_free(struct analysis *a, const int *order, int lo, int hi, int
 			continue;
 		for (int j = hi; j < n && inside(a->acc[order[j]].object, x->object); j++) {
 			const struct access_rec *y = &a->acc[order[j]];
-			if (a->ctxs[y->ctx]->program == a->ctxs[x->ctx]->program && racy(a, x, y)) {
+			if (a->ctxs[y->ctx]->program == a->ctxs[x->ctx]->program && records_race(a, x, y)) {
 				report_pair(a, x, y, FREE_RACE, 0);
 				break;
 			}
@@ -262,25 +264,62 @@ static int same_group(const struct analysis *a, const struct access_rec *x, cons
 	return a->ctxs[x->ctx]->program == a->ctxs[y->ctx]->program && strcmp(x->object, y->object) == 0;
 }
 
+/* Which threads main code at chain `when` runs alongside, as a string of 0s and 1s over
+ * `threads`; computed once per distinct chain, as main reaches one chain many times. */
+struct alongside {
+	const int *threads;
+	int nthreads;
+	struct keymap index;         /* (ctx, chain) -> its string in bits */
+	char **bits;
+	int nbits, cap;
+};
+
+static const char *threads_alongside(const struct analysis *a, struct alongside *al,
+                                     const struct access_rec *r)
+{
+	struct keybuf kb = {0};
+	kb_int(&kb, r->ctx);
+	kb_int(&kb, r->when.pre);
+	for (int i = 0; i < r->when.n && i < WHEN_LEVELS; i++) {
+		kb_int(&kb, r->when.lv[i].pos);
+		kb_int(&kb, r->when.lv[i].lo);
+		kb_int(&kb, r->when.lv[i].hi);
+		kb_int(&kb, r->when.lv[i].fn);
+	}
+	struct hkey key = kb_hash(&kb);
+	kb_free(&kb);
+	int at;
+	if (keymap_get(&al->index, key, &at))
+		return al->bits[at];
+	struct strbuf sb;
+	sb_init(&sb);
+	for (int i = 0; i < al->nthreads; i++)
+		if (a->ctxs[al->threads[i]]->program == a->ctxs[r->ctx]->program)
+			sb_addc(&sb, contexts_concurrent(a, r->ctx, &r->when, al->threads[i], NULL) ? '1' : '0');
+	grow_array((void **)&al->bits, &al->cap, al->nbits, sizeof *al->bits);
+	al->bits[al->nbits] = sb_detach(&sb);
+	keymap_put(&al->index, key, al->nbits);
+	return al->bits[al->nbits++];
+}
+
 /* What decides whether a record races: its object, site, kind, locks, and (for main) which
  * threads can run alongside it. Main reaches one site through many call chains; records
  * that agree on all of these are one for the race check. */
-static char *race_signature(const struct analysis *a, const struct access_rec *r,
-                            const int *threads, int nthreads)
+static struct hkey race_signature(const struct analysis *a, struct alongside *al,
+                                  const struct access_rec *r, struct keybuf *kb)
 {
-	struct strbuf sb;
-	sb_init(&sb);
-	sb_addf(&sb, "%s|%d|%p|%d|%d|%d%d%d%d%d|", r->object, r->ctx, (const void *)r->ev, r->ev->line,
-	        r->ev->col, r->write, r->atomic, r->dying, r->own_element, r->guard_held);
+	kb_reset(kb);
+	kb_str(kb, r->object);
+	kb_int(kb, r->ctx);
+	kb_int(kb, (long)(intptr_t)r->ev);
+	kb_int(kb, r->write | r->atomic << 1 | r->dying << 2 | r->own_element << 3 | r->guard_held << 4);
 	for (int i = 0; i < r->nlocks; i++)
-		sb_addf(&sb, "%d%s,", r->locks[i], r->lock_shared[i] ? "r" : "");
+		kb_int(kb, r->locks[i] * 2 + (r->lock_shared[i] != 0));
 	if (a->ctxs[r->ctx]->kind == CTX_MAIN) {
-		sb_addc(&sb, '|');
-		for (int i = 0; i < nthreads; i++)
-			if (a->ctxs[threads[i]]->program == a->ctxs[r->ctx]->program)
-				sb_addc(&sb, contexts_concurrent(a, r->ctx, &r->when, threads[i], NULL) ? '1' : '0');
+		kb_int(kb, -1);
+		kb_str(kb, threads_alongside(a, al, r));
 	}
-	return sb_detach(&sb);
+	return kb_hash(kb);
 }
 
 /* Indices of the records that differ in what decides a race; returns how many. */
@@ -291,17 +330,23 @@ static int distinct_records(const struct analysis *a, int *order)
 	for (int t = 0; t < a->nctxs; t++)
 		if (a->ctxs[t]->kind == CTX_THREAD)
 			threads[nthreads++] = t;
+	struct alongside al = {.threads = threads, .nthreads = nthreads};
 	struct keymap seen = {0};
+	struct keybuf kb = {0};
 	int n = 0;
 	for (int i = 0; i < a->nacc; i++) {
-		char *sig = race_signature(a, &a->acc[i], threads, nthreads);
-		if (!keymap_get_str(&seen, sig, NULL)) {
-			keymap_put_str(&seen, sig, i);
+		struct hkey sig = race_signature(a, &al, &a->acc[i], &kb);
+		if (!keymap_get(&seen, sig, NULL)) {
+			keymap_put(&seen, sig, i);
 			order[n++] = i;
 		}
-		free(sig);
 	}
+	for (int i = 0; i < al.nbits; i++)
+		free(al.bits[i]);
+	free(al.bits);
+	keymap_free(&al.index);
 	keymap_free(&seen);
+	kb_free(&kb);
 	free(threads);
 	return n;
 }

@@ -361,6 +361,7 @@ static void walk_for(struct xfn *f, CXCursor s, CXCursor *v, int n)
 	for_parts(f, s, v, n, part);
 	if (!is_null_cursor(part[0]))
 		walk_stmt(f, part[0]);
+	bands_enter_for(f, part[0], part[1], part[2]);
 	int h = new_block(f), x = new_block(f);
 	edge(f, ensure_cur(f), h);
 	loop_enter(f, part[1], part[3]);

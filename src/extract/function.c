@@ -62,6 +62,7 @@ static void xfn_free(struct xfn *f)
 		free(l->name);
 		free(l->alias);
 		free(l->from);
+		free(l->aff_src);
 		free(l->alias_class);
 		free(l->alias_field);
 		free(l->copy_of);

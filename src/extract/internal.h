@@ -66,6 +66,11 @@ struct local {
 	int zero_writes, incs;/* how many of its writes store 0, and how many are ++ */
 	unsigned value_flags; /* EVF_RET_* of the value of its only write, when a constant */
 	int ret_call;         /* 1 + pos of the call whose result it was last assigned, or 0 */
+	/* bands.c: an integer assigned once, as aff_mul * aff_src + aff_add (aff_src NULL: a
+	 * constant), when aff_ok */
+	char *aff_src;
+	long long aff_mul, aff_add;
+	int aff_ok;
 	struct named_decl *fns;   /* functions assigned to it (function pointers) */
 	int nfns, fns_cap;
 };
@@ -177,6 +182,12 @@ char *own_index_var(struct xfn *f, CXCursor e);
 char *own_index_subscript(struct xfn *f, CXCursor e);
 int own_index_same(struct xfn *f, CXCursor a, CXCursor b, int b_is_value);
 void own_index_store(struct xfn *f, CXCursor lhs, CXCursor rhs, struct event *ev);
+/* paths.c: the path an integer's value was read from ("p:0" for (long)arg), or NULL. */
+char *int_source(struct xfn *f, CXCursor e);
+/* bands.c: an integer local's value as an affine function of one source, and a for loop
+ * over a band of the thread's identity (see there). */
+void bands_note_value(struct xfn *f, struct local *l, CXCursor value);
+void bands_enter_for(struct xfn *f, CXCursor init, CXCursor cond, CXCursor inc);
 char *value_path(struct xfn *f, CXCursor e);        /* as an argument: decayed arrays are &X[] */
 char *deref_path(const char *p);                    /* the object a pointer path designates */
 int path_is_shared(const char *p);

@@ -295,7 +295,7 @@ char *heap_path(struct xfn *f, CXCursor call)
 
 /* What an integer expression's value was read from: a parameter ((long)arg), a field
  * (a->id) or a local that holds one of those; NULL otherwise. */
-static char *int_source(struct xfn *f, CXCursor e)
+char *int_source(struct xfn *f, CXCursor e)
 {
 	e = strip_expr(e);
 	while (clang_getCursorKind(e) == CXCursor_CStyleCastExpr) {
@@ -346,6 +346,7 @@ void set_alias(struct xfn *f, CXCursor var, CXCursor value)
 	if (l && !is_pointer_type(clang_getCursorType(var))) {
 		free(l->from);
 		l->from = int_source(f, value);
+		bands_note_value(f, l, value);
 		return;
 	}
 	if (!l)

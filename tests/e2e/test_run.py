@@ -7,7 +7,8 @@
     image, a crash, a real deadlock and a thread deadlocked on itself, both ended;
     deadlocks through a semaphore, a barrier and a post that never comes, ended too, and
     those whose last thread to block waits on a condition (lock waits sleep without a
-    timer until then) or whose main thread never waits on the deadlocked ones;
+    timer until then) or whose main thread never waits on the deadlocked ones, and not
+    while a thread marked in a condition wait still runs (a signal handler);
     semaphores and barriers destroyed while in use; and nothing for 2,000 threads and a
     million locks, a program whose own malloc locks, or correct semaphores and barriers);
   - the exit status is the program's own unless findings reach --fail-on;
@@ -120,9 +121,14 @@ def test_fixtures(work):
         T.check(f"{name}: exit status {'1, findings at --fail-on note' if want else '0, no findings'}",
                 rc == (1 if want else 0), f"exit {rc}", err)
         if name in ("deadlock", "self_deadlock", "join_deadlock", "sem_deadlock",
-                    "barrier_deadlock", "lost_post", "cond_stall", "busy_main_deadlock"):
+                    "barrier_deadlock", "lost_post", "cond_stall", "busy_main_deadlock",
+                    "cond_handler"):
             T.check(f"{name}: the deadlocked program was ended, not left hanging ({secs:.1f} s)",
                     secs < 20 and "deadlocked; the runtime ended it" in err, err)
+        if name == "cond_handler":
+            T.check(f"cond_handler: not ended while a thread marked in a condition wait ran its signal "
+                    f"handler (a second), only once it slept there for good ({secs:.1f} s)",
+                    secs >= 1.0 and "deadlocked; the runtime ended it" in err, err)
         if name == "crash":
             T.check("crash: the crash is reported next to what was recorded before it",
                     "killed by signal 11" in err, err)
