@@ -30,6 +30,7 @@ static void free_records(struct analysis *a)
 		free(c->inst);
 		free(c->create_stack);
 		free(c->once_set);
+		bindings_free(c->bindings);
 		for (int k = 0; k < c->ncreate_paths; k++)
 			free(c->create_paths[k].steps);
 		free(c->create_paths);

@@ -130,7 +130,8 @@ static void add_instance(struct context *c, const struct when *w, const char *ha
 }
 
 static struct context *site_seen(struct analysis *a, const struct activation *f,
-                                 const struct event *ev, const struct fn_ref *entry, const char *arg)
+                                 const struct event *ev, const struct fn_ref *entry, const char *arg,
+                                 const struct bindings *bound)
 {
 	char *shape = arg_shape(arg);
 	struct context *c = NULL, *first = NULL;
@@ -138,7 +139,7 @@ static struct context *site_seen(struct analysis *a, const struct activation *f,
 	for (int i = 0; i < a->nctxs && !c; i++) {
 		struct context *d = a->ctxs[i];
 		if (d->kind != CTX_THREAD || d->create_ev != ev || d->entry != entry ||
-		    d->program != f->ctx->program)
+		    d->program != f->ctx->program || !bindings_equal(d->bindings, bound))
 			continue;
 		if (!first)
 			first = d;
@@ -216,8 +217,10 @@ static int slot_per_thread(const struct context *c, const char *arg)
 static void start_thread(struct analysis *a, const struct activation *f, const struct event *ev,
                          const struct fn_ref *entry, const char *arg, int trampoline)
 {
-	struct context *seen = site_seen(a, f, ev, entry, arg);
+	struct bindings *bound = bindings_at(f, ev);
+	struct context *seen = site_seen(a, f, ev, entry, arg, bound);
 	if (seen) {
+		bindings_free(bound);
 		onceguard_note_create(a, seen, f, ev);
 		return;
 	}
@@ -244,6 +247,7 @@ static void start_thread(struct analysis *a, const struct activation *f, const s
 	}
 	c->create_ev = ev;
 	c->create_fn = f->fn;
+	c->bindings = bound;
 	onceguard_note_create(a, c, f, ev);
 	c->ncreate_stack = frame_stack(f, ev, &c->create_stack);
 	c->shown = naming_level(f, ev, trampoline);

@@ -344,7 +344,10 @@ int fnptr_targets(struct analysis *a, const struct activation *f, const char *sl
 	if (!slot && !field)
 		return 0;
 	char *v = slot ? frame_path(f, slot) : NULL;
-	if (v)
+	const char *bound = v ? bindings_value(f->ctx, v) : NULL;
+	if (bound)
+		each_function(&a->ix, bound, f->tu, push_target, &t);
+	else if (v)
 		context_targets(a, v, f->tu, &t);
 	free(v);
 	if (!t.n) {

@@ -223,6 +223,7 @@ struct context {
 	struct reach_path *create_paths; /* exclusive.c: each way the creator reached the site */
 	int ncreate_paths;
 	unsigned char *once_set;     /* onceguard.c: per guard, surely nonzero at every creation */
+	struct bindings *bindings;   /* bindings.c: function pointers its creator set for it */
 };
 
 struct path_step {                   /* one level of the calls that reached an event */
@@ -572,6 +573,15 @@ unsigned instance_loops(const struct activation *f, const struct event *ev);
 int instance_apart(const struct when *x, const struct instance *in);
 /* contexts.c: x surely happens before y (see strictly_before there). */
 int when_before(const struct when *x, const struct when *y);
+
+/* bindings.c: the function values a creator stored into named storage before creating a
+ * thread (at any level of the calls leading there), or NULL; what a slot is bound to in
+ * context c ("fn:USR"), or NULL. */
+struct bindings;
+struct bindings *bindings_at(const struct activation *f, const struct event *ev);
+void bindings_free(struct bindings *b);
+int bindings_equal(const struct bindings *x, const struct bindings *y);
+const char *bindings_value(const struct context *c, const char *slot);
 
 /* exclusive.c */
 void exclusive_note_path(struct context *c, const struct activation *f, const struct event *ev);
