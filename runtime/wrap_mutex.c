@@ -26,6 +26,24 @@ static int mutex_wait(void *lock, const struct timespec *deadline)
 	                : rt_real.mutex_lock(lock);
 }
 
+/* A mutex that must wait in slices (lockwait.c cannot wait for it: an error-checking,
+ * robust, priority or process-shared one, or a kernel without futex_waitv) is tried again
+ * briefly first, as an adaptive mutex spins: a timed futex wait arms a kernel timer each
+ * time, which made four threads taking turns on one lock three times slower. */
+#define SPIN_TRIES 16
+static int try_briefly(pthread_mutex_t *m)
+{
+	if (rt_deadlock_ms <= 0 || rt_mutex_wakeable(m))
+		return EBUSY;
+	for (int i = 0; i < SPIN_TRIES; i++) {
+		for (int k = 0; k < 32; k++)
+			RT_PAUSE();
+		if (rt_real.mutex_trylock(m) == 0)
+			return 0;
+	}
+	return EBUSY;
+}
+
 /* Everything the fast path leaves: tried is the real trylock's result after a fast push
  * (undone here), or -1 when it has not been called yet. */
 static __attribute__((noinline)) int lock_slow(pthread_mutex_t *m, void *pc, int tried)
@@ -37,6 +55,8 @@ static __attribute__((noinline)) int lock_slow(pthread_mutex_t *m, void *pc, int
 		return tried < 0 || tried == EBUSY ? rt_real.mutex_lock(m) : tried;
 	struct rt_pre pre = rt_before(t, m, RTK_MUTEX, 0, pc);
 	int r = tried < 0 ? rt_real.mutex_trylock(m) : tried;
+	if (r == EBUSY)
+		r = try_briefly(m);
 	if (r == EBUSY)
 		r = rt_block(t, m, RTK_MUTEX, pre, 0, pc, mutex_wait);
 	if (r == 0 || r == EOWNERDEAD)
