@@ -120,6 +120,12 @@ char *vg_refcounted_free(struct facts_at *fc, const struct finding *f);
 char *vg_consequence(struct facts_at *fc, const struct finding *f, const struct finding_list *l,
                      const struct finding_list *known);
 
+/* ---- vgmtunsafe.c ---- */
+/* The reason f is a race on the storage an MT-unsafe call of l or known returns (its call,
+ * or a read through the local its result went to), as a new string, or NULL. */
+char *vg_mtunsafe_consequence(struct facts_at *fc, const struct finding *f,
+                              const struct finding_list *l, const struct finding_list *known);
+
 /* ---- vgwaitecho.c ---- */
 /* Marks what the tools report after a condition wait on a mutex not held (a
  * cond-wait-unheld of l) likely benign, as that wait's echoes. */

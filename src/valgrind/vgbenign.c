@@ -105,6 +105,8 @@ int vg_mark_benign(struct facts_at *fc, struct finding_list *l, const struct fin
 		struct finding *f = &l->items[i];
 		char *reason = str_eq(f->rule, "data-race") && !f->suppressed
 			? vg_consequence(fc, f, l, known) : NULL;
+		if (!reason && str_eq(f->rule, "data-race") && !f->suppressed)
+			reason = vg_mtunsafe_consequence(fc, f, l, known);
 		if (reason)
 			vg_mark_benign_reason(f, reason);
 	}
