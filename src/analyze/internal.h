@@ -545,6 +545,10 @@ void prethread_build(struct analysis *a);
 void prethread_free(struct analysis *a);
 /* One more than the largest event pos of fn (the size of a per-pos array). */
 int fn_max_pos(const struct function *fn);
+/* Per event pos of fn: whether some path (every path, with `every`) from its entry to the
+ * event passed an event is_one holds for. */
+unsigned char *events_past(const struct function *fn, int every,
+                           int (*is_one)(const struct event *ev, void *ctx), void *ctx);
 /* Is event ev of frame f reached before its context created any thread? */
 int prethread_at(const struct activation *f, const struct event *ev);
 /* Does code of context c at x surely run before context d exists (c started d, directly or

@@ -64,26 +64,26 @@ static void candidates(const struct analysis *a, struct keymap *cand)
 	}
 }
 
-static int writes(const struct event *ev, const char *path)
-{
-	return ev->kind == EV_ACCESS && (ev->flags & EVF_WRITE) && str_eq(ev->path, path);
-}
+/* Searches the paths of fn from its entry event by event: step says of each whether the
+ * path stops there (STOP) or reached what is sought (FOUND). Did some path reach it? */
+enum { GO, STOP, FOUND };
 
-/* Can the event `target` of fn be reached from its entry without passing a write of path? */
-static int reached_without(const struct function *fn, const struct event *target, const char *path)
+static int some_path(const struct function *fn, int (*step)(const struct event *ev, void *ctx),
+                     void *ctx)
 {
+	if (fn->nblocks == 0)
+		return 0;
 	unsigned char *seen = xcalloc((size_t)fn->nblocks, 1);
 	int *todo = xcalloc((size_t)fn->nblocks, sizeof *todo), n = 0, found = 0;
 	todo[n++] = 0;
 	seen[0] = 1;
 	while (n && !found) {
 		const struct block *blk = &fn->blocks[todo[--n]];
-		int cut = 0;
-		for (int e = 0; e < blk->nevents && !cut && !found; e++) {
-			found = &blk->events[e] == target;
-			cut = writes(&blk->events[e], path);
-		}
-		for (int s = 0; s < blk->nsuccs && !cut && !found; s++)
+		int at = GO;
+		for (int e = 0; e < blk->nevents && at == GO; e++)
+			at = step(&blk->events[e], ctx);
+		found = at == FOUND;
+		for (int s = 0; s < blk->nsuccs && at == GO; s++)
 			if (!seen[blk->succs[s]]) {
 				seen[blk->succs[s]] = 1;
 				todo[n++] = blk->succs[s];
@@ -94,13 +94,28 @@ static int reached_without(const struct function *fn, const struct event *target
 	return found;
 }
 
+struct unset_path {
+	const struct event *target;
+	const char *path;
+};
+
+/* Reaching target without a write of path first. */
+static int unset_step(const struct event *ev, void *ctx)
+{
+	const struct unset_path *u = ctx;
+	if (ev == u->target)
+		return FOUND;
+	return ev->kind == EV_ACCESS && (ev->flags & EVF_WRITE) && str_eq(ev->path, u->path) ? STOP : GO;
+}
+
 /* Does fn write path before every creation it holds? (1 when it holds none.) */
 static int set_before_creations(const struct function *fn, const char *path)
 {
 	for (int b = 0; b < fn->nblocks; b++)
 		for (int e = 0; e < fn->blocks[b].nevents; e++) {
 			const struct event *ev = &fn->blocks[b].events[e];
-			if (ev->kind == EV_THREAD_CREATE && reached_without(fn, ev, path))
+			struct unset_path u = { ev, path };
+			if (ev->kind == EV_THREAD_CREATE && some_path(fn, unset_step, &u))
 				return 0;
 		}
 	return 1;
@@ -154,6 +169,21 @@ static int stops(struct analysis *a, const struct single_threaded *st, int tu, c
 	return (ev->flags & EVF_NORETURN) || calls_check(a, st, tu, ev);
 }
 
+struct check_path {
+	struct analysis *a;
+	const struct single_threaded *st;
+	int tu;
+};
+
+/* Returning without having stopped. */
+static int return_step(const struct event *ev, void *ctx)
+{
+	const struct check_path *c = ctx;
+	if (stops(c->a, c->st, c->tu, ev) || (ev->kind == EV_RETURN && (ev->flags & EVF_THREAD_EXIT)))
+		return STOP;
+	return ev->kind == EV_RETURN ? FOUND : GO;
+}
+
 /* Does definition k test the flag (or call a check) and return only past such a stop? */
 static int is_check(struct analysis *a, const struct single_threaded *st, int k)
 {
@@ -166,64 +196,27 @@ static int is_check(struct analysis *a, const struct single_threaded *st, int k)
 		}
 	if (!tests)
 		return 0;
-	unsigned char *seen = xcalloc((size_t)fn->nblocks, 1);
-	int *todo = xcalloc((size_t)fn->nblocks, sizeof *todo), n = 0, returns = 0;
-	todo[n++] = 0;
-	seen[0] = 1;
-	while (n && !returns) {
-		const struct block *blk = &fn->blocks[todo[--n]];
-		int cut = 0;
-		for (int e = 0; e < blk->nevents && !cut && !returns; e++) {
-			const struct event *ev = &blk->events[e];
-			cut = stops(a, st, tu, ev) || (ev->kind == EV_RETURN && (ev->flags & EVF_THREAD_EXIT));
-			returns = !cut && ev->kind == EV_RETURN;
-		}
-		for (int s = 0; s < blk->nsuccs && !cut && !returns; s++)
-			if (!seen[blk->succs[s]]) {
-				seen[blk->succs[s]] = 1;
-				todo[n++] = blk->succs[s];
-			}
-	}
-	free(seen);
-	free(todo);
-	return !returns;
+	struct check_path c = { a, st, tu };
+	return !some_path(fn, return_step, &c);
 }
 
-/* alone[pos] for definition k: every path from its entry to the event passed a check call. */
+static int check_call(const struct event *ev, void *ctx)
+{
+	const struct check_path *c = ctx;
+	return calls_check(c->a, c->st, c->tu, ev);
+}
+
+/* alone[pos] for definition k: every path from its entry to the event passed a check call;
+ * NULL when it calls none. */
 static unsigned char *events_alone(struct analysis *a, const struct single_threaded *st, int k)
 {
 	const struct function *fn = a->ix.fns[k].fn;
-	int nb = fn->nblocks, tu = a->ix.fns[k].tu, any = 0;
-	for (int b = 0; b < nb && !any; b++)
+	struct check_path c = { a, st, a->ix.fns[k].tu };
+	int any = 0;
+	for (int b = 0; b < fn->nblocks && !any; b++)
 		for (int e = 0; e < fn->blocks[b].nevents && !any; e++)
-			any = calls_check(a, st, tu, &fn->blocks[b].events[e]);
-	if (!any)
-		return NULL;
-	unsigned char *in = xcalloc((size_t)nb, 1);       /* every path to its start passed one */
-	memset(in + 1, 1, (size_t)nb - 1);
-	for (int changed = 1; changed;) {
-		changed = 0;
-		for (int b = 0; b < nb; b++) {
-			const struct block *blk = &fn->blocks[b];
-			int out = in[b];
-			for (int e = 0; e < blk->nevents && !out; e++)
-				out = calls_check(a, st, tu, &blk->events[e]);
-			for (int s = 0; !out && s < blk->nsuccs; s++)
-				if (in[blk->succs[s]] && blk->succs[s] != 0)
-					in[blk->succs[s]] = 0, changed = 1;
-		}
-	}
-	unsigned char *alone = xcalloc((size_t)fn_max_pos(fn) + 1, 1);
-	for (int b = 0; b < nb; b++) {
-		int passed = in[b];
-		for (int e = 0; e < fn->blocks[b].nevents; e++) {
-			const struct event *ev = &fn->blocks[b].events[e];
-			alone[ev->pos] = (unsigned char)passed;
-			passed |= calls_check(a, st, tu, ev);
-		}
-	}
-	free(in);
-	return alone;
+			any = check_call(&fn->blocks[b].events[e], &c);
+	return any ? events_past(fn, 1, check_call, &c) : NULL;
 }
 
 static struct single_threaded *build(struct analysis *a)
