@@ -36,6 +36,7 @@ struct program_index {
 	int *next_same_usr;      /* fns index -> next definition with that usr, or -1 */
 	int *tu_has_main;        /* per TU */
 	struct keymap callee_of; /* call event -> index in fns + 1, or 0: resolved once */
+	int **callee_at;         /* per definition, per event pos: what index_callee_at gives */
 };
 
 void index_build(struct program_index *ix, struct tu_facts *tus, int ntus);
@@ -46,6 +47,9 @@ const struct fn_ref *index_resolve(const struct program_index *ix, const char *u
 /* index_resolve of a call event's callee, remembered: the dataflow resolves the same call
  * every time it walks the caller. */
 const struct fn_ref *index_resolve_call(struct program_index *ix, const struct event *ev, int from_tu);
+/* The same for a call event of definition k, by the event's pos (no hashing: the engine
+ * asks at every walk of every call). */
+const struct fn_ref *index_callee_at(struct program_index *ix, int k, const struct event *ev);
 /* Position of a definition in ix->fns. */
 int index_of_ref(const struct program_index *ix, const struct fn_ref *r);
 
@@ -108,6 +112,9 @@ int ls_has_conditions(const struct lstate *s);
  * solutions); they are put aside and restored on the locks the callee left alone. */
 void ls_forget_conditions(struct lstate *s);
 void ls_restore_conditions(struct lstate *s, const struct lstate *saved);
+/* dst := the lock entries of `locks` (which knows no condition) with the assumptions of
+ * `conds` (which holds no lock entry). */
+void ls_with_assumptions(struct lstate *dst, const struct lstate *locks, const struct lstate *conds);
 /* Appends what identifies the state (for memo keys). */
 void ls_key(const struct lstate *s, struct keybuf *kb);
 /* ls_key and where each lock was acquired: equal only for identical states. */
@@ -132,8 +139,11 @@ struct context;
 
 enum {
 	MAX_DEPTH = 12,               /* deepest call chain followed */
-	WHEN_LEVELS = 4,              /* call levels whose order against thread starts and joins
-	                                 is kept: deeper code shares its ancestor's position */
+	WHEN_LEVELS = 4,              /* call levels main's records are made per chain of (memo
+	                                 key, a local's owner): deeper frames are walked once per
+	                                 chain of those levels, with their first reach's positions */
+	WHEN_DEPTH = MAX_DEPTH,       /* call levels a chain keeps for ordering against thread
+	                                 starts and joins: every level the walk follows */
 	FRAME_BUDGET = 5000000,       /* function instances analysed before calls are cut */
 };
 
@@ -146,7 +156,8 @@ struct when {
 	struct {
 		int pos, lo, hi;
 		int fn;              /* index of the function the level's event is in */
-	} lv[WHEN_LEVELS];           /* deeper calls do not change when code runs */
+	} lv[WHEN_DEPTH];            /* every level: a thread started and joined five calls
+	                                 below main orders what its caller does after the join */
 	int pre;                     /* before the context's first thread creation, at any depth
 	                                (prethread.c): ordered before every thread it starts */
 };
@@ -196,7 +207,7 @@ struct context {
 		struct when start, end;  /* the join of that handle that ends it (has_end) */
 		int has_end;
 		unsigned loops;          /* bit j: the start's level j is in a loop of its function;
-		                            bit WHEN_LEVELS: some deeper level is */
+		                            bit l for every level l */
 		char *handle;
 	} *inst;
 	int ninst, unnamed_handle;   /* unnamed: a handle frame_path cannot name */
@@ -341,6 +352,20 @@ struct thread_op {                   /* create / join / detach seen while walkin
 	struct when when;
 };
 
+/* Per block of the frame being solved (engine.c): the join of the states reaching it, the
+ * join of the states at its RETURN in its latest walk, and whether it must be walked again. */
+struct block_state {
+	struct lstate in, ret;
+	int pending;
+};
+
+/* The block states and working states of the frame being solved at one depth. */
+struct block_scratch {
+	struct block_state *bs;
+	int cap, busy;
+	struct lstate cur, ret, ret2;
+};
+
 struct analysis {
 	const struct analyze_opts *opts;
 	struct program_index ix;
@@ -373,6 +398,7 @@ struct analysis {
 		int cap;
 		struct strbuf paths;
 	} scratch[MAX_DEPTH];
+	struct block_scratch blocks[MAX_DEPTH];   /* engine.c solve_frame */
 	struct keymap memo;          /* frame+entry state (+ main's call chain) -> reported, exit */
 	unsigned char **dying;       /* per index fn: its blocks every path from which dies */
 	unsigned char *noreturn;     /* per index fn: whether it can return (dying.c) */
@@ -388,6 +414,8 @@ struct analysis {
 	struct keymap sem_paired;    /* ... of semaphores waited on then posted in one function */
 	struct keymap atoms;         /* (function, condition atom) -> atom id (atoms.c) */
 	int *atom_fn;                /* atom id -> index of its function */
+	int **call_atoms;            /* per index fn, per call pos: its result's atom, once made */
+	int *ret_atoms;              /* per index fn: its "$ret" atom, once made */
 	int natoms, cap_atoms;
 	long frames;
 	long cuts;                   /* recursive calls not followed so far */
@@ -406,7 +434,18 @@ struct analysis {
 	struct barriers *barriers;   /* barrier_phases.c: barrier waits by context */
 	struct onceguard *onceguard; /* first-run regions of once-guarded setup (onceguard.c) */
 	struct fallback *fallback;   /* calls a counter excludes from its zero branch (fallback.c) */
+	unsigned char *takes_none;   /* per index fn: 1 it has no EV_TAKE, 2 it has, 0 not known */
+	int *neutral;                /* per index fn: height of its call tree when lock-neutral,
+	                                else negative (neutral.c) */
 };
+
+/* neutral.c */
+void neutral_build(struct analysis *a);
+void neutral_free(struct analysis *a);
+/* Does fn k take, release or wait on no lock, and record nothing in an isolated walk? */
+int neutral_fn(const struct analysis *a, int k);
+/* ... and will a call of it at this depth be followed to its deepest callee? */
+int neutral_call_at(const struct analysis *a, int k, int depth);
 
 /* engine.c */
 void frame_scratch_free(struct analysis *a);
