@@ -57,6 +57,7 @@ static void free_records(struct analysis *a)
 	kb_free(&a->kb);
 	frame_scratch_free(a);
 	dying_free(a);
+	single_threaded_free(a);
 	fnptr_free(a);
 	constargs_free(a);
 	neutral_free(a);

@@ -279,6 +279,7 @@ struct access_rec {
 	char **caps;
 	int ncaps;
 	int once;                    /* inside a once initialiser (waits.c): ordered, no race */
+	int alone;                   /* after a check that no thread runs (single_threaded.c) */
 	int once_guard;              /* onceguard.c: 1 + the guard whose first-run region holds
 	                                it (it runs only while that variable is zero), or 0 */
 	int lockset;                 /* races.c: its locks, their modes and guard_held, interned */
@@ -405,6 +406,7 @@ struct analysis {
 	struct keymap memo;          /* frame+entry state (+ main's call chain) -> reported, exit */
 	unsigned char **dying;       /* per index fn: its blocks every path from which dies */
 	unsigned char *noreturn;     /* per index fn: whether it can return (dying.c) */
+	struct single_threaded *single; /* single_threaded.c, built on first use */
 	unsigned char **after_create;/* per index fn: per event pos, after a thread creation
 	                                (prethread.c; NULL: the function creates none) */
 	struct keymap exit_unique;   /* ls_key_full of an exit state -> its index: stored once */
@@ -528,6 +530,10 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
  * led to it, ends in a call that never returns. */
 int frame_dies(struct analysis *a, const struct activation *f, const struct event *ev);
 void dying_free(struct analysis *a);
+/* single_threaded.c: whether event ev of frame f, or the call in a caller that led to it,
+ * follows a check that ends the process once any thread was started. */
+int single_threaded_at(struct analysis *a, const struct activation *f, const struct event *ev);
+void single_threaded_free(struct analysis *a);
 
 /* Forgets the access and lock-order records from index nacc / nedges on. */
 void records_truncate(struct analysis *a, int nacc, int nedges);
@@ -582,6 +588,10 @@ void prethread_build(struct analysis *a);
 void prethread_free(struct analysis *a);
 /* One more than the largest event pos of fn (the size of a per-pos array). */
 int fn_max_pos(const struct function *fn);
+/* Per event pos of fn: whether some path (every path, with `every`) from its entry to the
+ * event passed an event is_one holds for. */
+unsigned char *events_past(const struct function *fn, int every,
+                           int (*is_one)(const struct event *ev, void *ctx), void *ctx);
 /* Is event ev of frame f reached before its context created any thread? */
 int prethread_at(const struct activation *f, const struct event *ev);
 /* Does code of context c at x surely run before context d exists (c started d, directly or
