@@ -410,6 +410,10 @@ struct analysis {
 	struct fallback *fallback;   /* calls a counter excludes from its zero branch (fallback.c) */
 };
 
+/* lost_handle.c */
+/* Is c's handle a local of the (non-main) function that created it, named there only by
+ * its declaration and the creation, so that nobody can join or detach the thread? */
+int handle_lost_with_frame(const struct context *c);
 /* engine.c */
 void frame_scratch_free(struct analysis *a);
 int lock_key_intern(struct analysis *a, const char *cls, const char *instance, const char *spelling);
