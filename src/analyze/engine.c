@@ -310,7 +310,10 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 	if (f->depth + 1 >= MAX_DEPTH)
 		return;
 	if (on_chain(f, callee->fn)) {
-		a->cuts++;                /* what the caller computes now holds for this chain only */
+		/* what the caller computes now holds for this chain only; but the lock effects of a
+		 * call through a pointer are never taken, so cutting one changes nothing */
+		if (!(ev->flags & EVF_VIA_POINTER))
+			a->cuts++;
 		return;
 	}
 	if (a->frames > FRAME_BUDGET) {   /* a pathological call graph: stop descending */
@@ -449,7 +452,7 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 			apply_call(a, f, ev, callee, s, emit);
 	} else if (ev->kind == EV_CALL) {   /* through a pointer: every candidate, none's locks */
 		const struct fn_ref **t;
-		int n = fnptr_targets(a, f, ev->arg, ev->type, &t);
+		int n = fnptr_targets(a, f, ev->arg, ev->type, ev->api, &t);
 		atoms_before_call(a, f, ev, s);
 		for (int i = 0; i < n; i++)
 			apply_call(a, f, ev, t[i], s, emit);

@@ -494,14 +494,15 @@ void collect_return(struct analysis *a, const struct activation *f, const struct
 
 /* fnptr.c: function pointers. fnptr_build solves the program-wide flows once; the walk
  * reports each EV_STORE (fnptr_note_store). fnptr_targets: the definitions a call or
- * creation through pointer object `slot` (field `field`) of frame f may run (*out: free it).
+ * creation through pointer object `slot` (field `field`, a CALL's `containers`: facts.h) of
+ * frame f may run (*out: free it).
  * fnptr_trampoline: when entry only runs a function its argument carries, that function and
  * its argument. Unresolved creation sites are remembered for the report. */
 void fnptr_build(struct analysis *a);
 void fnptr_free(struct analysis *a);
 void fnptr_note_store(struct analysis *a, const struct activation *f, const struct event *ev);
 int fnptr_targets(struct analysis *a, const struct activation *f, const char *slot,
-                  const char *field, const struct fn_ref ***out);
+                  const char *field, const char *containers, const struct fn_ref ***out);
 int fnptr_trampoline(struct analysis *a, const struct fn_ref *entry, const char *targ,
                      const struct fn_ref **run, char **run_arg);
 void fnptr_note_unresolved(struct analysis *a, const struct activation *f, const struct event *ev);
