@@ -28,9 +28,9 @@ struct context *new_context(struct analysis *a, enum ctx_kind kind, const struct
 void frame_when(const struct activation *f, const struct event *ev, struct when *w)
 {
 	w->pre = prethread_at(f, ev);
-	w->n = f->depth + 1 < WHEN_LEVELS ? f->depth + 1 : WHEN_LEVELS;
+	w->n = f->depth + 1 < WHEN_DEPTH ? f->depth + 1 : WHEN_DEPTH;
 	for (const struct activation *g = f; g; ev = g->call, g = g->caller) {
-		if (g->depth >= WHEN_LEVELS)
+		if (g->depth >= WHEN_DEPTH)
 			continue;
 		w->lv[g->depth].pos = ev->pos;
 		w->lv[g->depth].lo = ev->loop_lo;
@@ -388,6 +388,17 @@ static int names_thread(const struct analysis *a, const struct thread_op *op, co
 	return 1;
 }
 
+/* Is join chain j a better end for an instance started at s than the end e found so far:
+ * the first join after the start in source order, or, when none follows it, the first one
+ * of the loop around it (a join earlier in the loop's body, reached in a later pass)? */
+static int better_end(const struct when *s, const struct when *j, const struct when *e)
+{
+	int j_after = when_cmp(j, s) > 0, e_after = when_cmp(e, s) > 0;
+	if (j_after != e_after)
+		return j_after;
+	return when_cmp(j, e) < 0;
+}
+
 /* Instances told apart: each started by main ends at the first join in main of its own
  * handle after it starts (a thread launched and joined once per file). */
 static void resolve_instances(struct analysis *a, struct context *c)
@@ -401,7 +412,7 @@ static void resolve_instances(struct analysis *a, struct context *c)
 			if (op->ev->kind != EV_THREAD_JOIN || op->ctx != c->parent->id || !op->handle ||
 			    strictly_before(&op->when, &in->start) || !names_instance(a, op, c, k))
 				continue;
-			if (!in->has_end || when_cmp(&op->when, &in->end) < 0) {
+			if (!in->has_end || better_end(&in->start, &op->when, &in->end)) {
 				in->end = op->when;
 				in->has_end = 1;
 			}

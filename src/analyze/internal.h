@@ -132,8 +132,11 @@ struct context;
 
 enum {
 	MAX_DEPTH = 12,               /* deepest call chain followed */
-	WHEN_LEVELS = 4,              /* call levels whose order against thread starts and joins
-	                                 is kept: deeper code shares its ancestor's position */
+	WHEN_LEVELS = 4,              /* call levels main's records are made per chain of (memo
+	                                 key, a local's owner): deeper frames are walked once per
+	                                 chain of those levels, with their first reach's positions */
+	WHEN_DEPTH = MAX_DEPTH,       /* call levels a chain keeps for ordering against thread
+	                                 starts and joins: every level the walk follows */
 	FRAME_BUDGET = 5000000,       /* function instances analysed before calls are cut */
 };
 
@@ -146,7 +149,8 @@ struct when {
 	struct {
 		int pos, lo, hi;
 		int fn;              /* index of the function the level's event is in */
-	} lv[WHEN_LEVELS];           /* deeper calls do not change when code runs */
+	} lv[WHEN_DEPTH];            /* every level: a thread started and joined five calls
+	                                 below main orders what its caller does after the join */
 	int pre;                     /* before the context's first thread creation, at any depth
 	                                (prethread.c): ordered before every thread it starts */
 };
@@ -196,7 +200,7 @@ struct context {
 		struct when start, end;  /* the join of that handle that ends it (has_end) */
 		int has_end;
 		unsigned loops;          /* bit j: the start's level j is in a loop of its function;
-		                            bit WHEN_LEVELS: some deeper level is */
+		                            bit l for every level l */
 		char *handle;
 	} *inst;
 	int ninst, unnamed_handle;   /* unnamed: a handle frame_path cannot name */

@@ -280,7 +280,7 @@ static const char *threads_alongside(const struct analysis *a, struct alongside 
 	struct keybuf kb = {0};
 	kb_int(&kb, r->ctx);
 	kb_int(&kb, r->when.pre);
-	for (int i = 0; i < r->when.n && i < WHEN_LEVELS; i++) {
+	for (int i = 0; i < r->when.n && i < WHEN_DEPTH; i++) {
 		kb_int(&kb, r->when.lv[i].pos);
 		kb_int(&kb, r->when.lv[i].lo);
 		kb_int(&kb, r->when.lv[i].hi);

@@ -4,8 +4,11 @@
  * several calls) is several instances of one context, but two of them never run at once
  * when each instance is joined before any other starts: its start and its end differ at
  * some level of their call chains with no loop around the start from that level down (one
- * start per pass), and the instances' intervals are ordered pairwise. Such a context is not
- * "several instances at once": it does not race with itself. */
+ * start per pass), and the instances' intervals are ordered pairwise or each lies inside its
+ * own call of one activation (a read-ahead thread started and joined inside load(), which
+ * a decoder's loop calls from several places). Such a context is not "several instances at
+ * once": it does not race with itself. Chains keep every call level (WHEN_DEPTH), so a
+ * thread started and joined five calls below main is seen as such. */
 #include "internal.h"
 
 /* One start per pass of the enclosing loops: joined at a later point of the same pass. */
@@ -20,6 +23,31 @@ static int one_per_pass(const struct instance *in)
 	return !(in->loops >> l);    /* no loop from there down starts several before the join */
 }
 
+/* Does instance in live inside the call at level l of its start: started and joined below
+ * it? */
+static int inside_call(const struct instance *in, int l)
+{
+	const struct when *s = &in->start, *e = &in->end;
+	if (l + 1 >= s->n || l + 1 >= e->n)
+		return 0;
+	for (int i = 0; i <= l; i++)
+		if (s->lv[i].pos != e->lv[i].pos)
+			return 0;
+	return 1;
+}
+
+/* Two instances that live inside two different calls of one activation (a helper started
+ * and joined inside each call of load(), called from two places of one loop): one call
+ * returns before the other is made, whatever the loop. */
+static int in_other_calls(const struct instance *x, const struct instance *y)
+{
+	const struct when *s = &x->start, *t = &y->start;
+	int n = s->n < t->n ? s->n : t->n, l = 0;
+	while (l < n && s->lv[l].pos == t->lv[l].pos)
+		l++;
+	return l < n && inside_call(x, l) && inside_call(y, l);
+}
+
 int instances_sequential(const struct context *c)
 {
 	if (c->kind != CTX_THREAD || !c->parent || c->parent->kind != CTX_MAIN || c->parent->multi ||
@@ -31,7 +59,8 @@ int instances_sequential(const struct context *c)
 	for (int k = 0; k < c->ninst; k++)
 		for (int m = k + 1; m < c->ninst; m++)
 			if (!when_before(&c->inst[k].end, &c->inst[m].start) &&
-			    !when_before(&c->inst[m].end, &c->inst[k].start))
+			    !when_before(&c->inst[m].end, &c->inst[k].start) &&
+			    !in_other_calls(&c->inst[k], &c->inst[m]))
 				return 0;
 	return 1;
 }
@@ -41,7 +70,7 @@ unsigned instance_loops(const struct activation *f, const struct event *ev)
 	unsigned loops = 0;
 	for (; f; ev = f->call, f = f->caller)
 		if (ev && (ev->flags & EVF_IN_LOOP))
-			loops |= 1u << (f->depth < WHEN_LEVELS ? f->depth : WHEN_LEVELS);
+			loops |= 1u << (f->depth < WHEN_DEPTH ? f->depth : WHEN_DEPTH);
 	return loops;
 }
 

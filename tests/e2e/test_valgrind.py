@@ -361,6 +361,51 @@ def test_holdout_judgements():
           f"{counted} {[f.get('suppress_reason') for f in echoes]}")
 
 
+def test_constructor_publication():
+    """A block a constructor allocates, fills and returns, published by its caller through
+    an atomic exchange and read after an acquire load: Valgrind's race on it is likely
+    benign; when the caller writes the block after publishing it, the race counts."""
+    for name, benign in (("publish_ctor", True), ("publish_ctor_late", False)):
+        src = os.path.join(SRC, f"tests/fixtures/valgrind/{name}.c")
+        exe = compile_c(src, name)
+        for tool in ("helgrind", "drd"):
+            db = os.path.join(TMP, f"{name}.{tool}.db")
+            tsafe("scan", src, "--db", db, "--fail-on", "never", "--", "-pthread")
+            found, _ = run_json(db, tool, exe)
+            heap = [f for f in found if f["rule"] == "data-race" and "heap block" in f["message"]]
+            if benign:
+                ok = heap and all(f.get("suppressed") and "published through atomic 'active'"
+                                  in f.get("suppress_reason", "") for f in heap)
+            else:
+                ok = any(not f.get("suppressed") for f in heap)
+            check(bool(ok), f"{name} under {tool}: the heap block's race "
+                            f"{'likely benign' if benign else 'counts'}: "
+                            f"{[(f['locations'][0]['line'], f.get('suppress_reason')) for f in heap]}")
+
+
+def test_destroy_echoes():
+    """A mutex destroyed while held stays locked (the destroy fails): the tools' reports of
+    the failed destroy and of the unlock after it are that destroy-locked's echoes, likely
+    benign; an unlock of a mutex nobody holds, elsewhere, still counts."""
+    src = os.path.join(SRC, "tests/fixtures/valgrind/destroy_unlock.c")
+    exe = compile_c(src, "destroy_unlock")
+    for tool in ("helgrind", "drd"):
+        db = os.path.join(TMP, f"destroy_unlock.{tool}.db")
+        tsafe("scan", src, "--db", db, "--fail-on", "never", "--", "-pthread")
+        found, _ = run_json(db, tool, exe)
+        counted = sorted((f["rule"], f["locations"][0]["line"]) for f in found
+                         if not f.get("suppressed") and tool in f["engines"])
+        echoes = [f for f in found if f.get("suppressed")]
+        check(("destroy-locked", 19) in counted and
+              [c for c in counted if c[1] in (19, 20)] == [("destroy-locked", 19)] and
+              any(c[1] == 26 for c in counted) and echoes and
+              all("destroyed while held at" in f["suppress_reason"] and
+                  f["locations"][0]["line"] in (19, 20) for f in echoes),
+              f"destroy_unlock under {tool}: the destroy and the stray unlock count, the "
+              f"destroy's echoes are likely benign: {counted} "
+              f"{[(f['rule'], f.get('suppress_reason')) for f in echoes]}")
+
+
 STUB_VALGRIND = """#!/bin/sh
 # valgrind stand-in: writes the report in $TSAFE_STUB_XML where --xml-file says, runs nothing
 for a in "$@"; do
@@ -475,6 +520,8 @@ def main():
     test_trylock()
     test_rdlock_write()
     test_holdout_judgements()
+    test_destroy_echoes()
+    test_constructor_publication()
     test_replayed_judgements()
     test_timeout_and_suppressions()
     print(f"{len(FAILURES)} failed")
