@@ -105,7 +105,7 @@ struct xfn {
 		int nvalues, values_cap;
 	} *sw;
 	unsigned long long params_written;   /* parameters written or address-taken (paramconst.c) */
-	struct label { char *name; int block; } *labels;
+	struct label { char *name; int block, pos; } *labels;   /* pos: first event after it, -1 before */
 	int nlabels, labels_cap;
 	struct local *locals;
 	int nlocals, locals_cap;
