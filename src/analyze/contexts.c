@@ -261,8 +261,10 @@ static void start_thread(struct analysis *a, const struct activation *f, const s
 	c->detached = (ev->flags & EVF_DETACHED) != 0;
 	c->handle = frame_path(f, ev->path);
 	c->shape = arg_shape(arg);
-	if ((ev->flags & EVF_PER_INSTANCE) || slot_per_thread(c, arg) ||
-	    fresh_slot_through_wrappers(f, ev))
+	int fresh = arg && fresh_slot_through_wrappers(f, ev);
+	if (fresh)
+		c->fresh_slot = xstrdup(arg + (arg[0] == '&'));
+	if ((ev->flags & EVF_PER_INSTANCE) || slot_per_thread(c, arg) || fresh)
 		c->arg = xasprintf("&~%d:targ", c->id);     /* each thread its own object */
 	else
 		c->arg = xstrdup(arg);

@@ -262,6 +262,11 @@ static void add_value(struct value_list *l, const char *v)
 	l->v[l->n++] = xstrdup(v);
 }
 
+int fnptr_stored_into(const struct analysis *a, const char *object)
+{
+	return a->fnptr && stored_values(a->fnptr, object, 0) != NULL;
+}
+
 void fnptr_note_store(struct analysis *a, const struct activation *f, const struct event *ev)
 {
 	if (f->ctx->kind == CTX_ISOLATED || !ev->path || !ev->arg)

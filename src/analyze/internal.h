@@ -195,6 +195,8 @@ struct context {
 	const struct fn_ref *entry;
 	char *arg;                   /* root-terms path passed as the thread argument */
 	char *shape;                 /* that argument without its owners (contexts.c) */
+	char *fresh_slot;            /* the array element each instance gets (a counter-indexed
+	                                slot, "X*.threads[]"): slot_pointees.c, else NULL */
 	char *handle;                /* root-terms path of the pthread_t */
 	struct instance {            /* each way main started it: when, with which handle, and */
 		struct when start, end;  /* the join of that handle that ends it (has_end) */
@@ -437,6 +439,10 @@ void engine_run_context(struct analysis *a, struct context *ctx, struct call_arg
 char *frame_path(const struct activation *f, const char *path);
 /* The context whose invocation owns an object named "~CTX…", or -1 for shared storage. */
 int object_owner(const char *object);
+/* slot_pointees.c: an object reached through a pointer member of a thread's own slot is its
+ * own unless the creator stored a pointer it was handed there (the pool, the parent). */
+int slot_pointee_own(const struct analysis *a, int ctx, const char *object);
+int fnptr_stored_into(const struct analysis *a, const char *object);
 int frame_stack(const struct activation *f, const struct event *ev, struct frame_site **out);
 
 /* declared.c: Clang thread-safety annotations as facts (see there). */
