@@ -67,28 +67,19 @@ static void add_site(struct sites *s, int caller, const struct event *ev)
 	s->v[s->n++] = (struct site){caller, ev};
 }
 
-static void index_callers(struct fnptr *p, const struct program_index *ix)
+/* A call that may run a definition: remembered for it. */
+static void note_caller(struct fnptr *p, const struct program_index *ix, int k, const struct event *ev)
 {
-	struct fnptr_paths *q = p->paths;
-	q->callers = xcalloc((size_t)(ix->nfns ? ix->nfns : 1), sizeof *q->callers);
-	for (int k = 0; k < ix->nfns; k++) {
-		const struct function *fn = ix->fns[k].fn;
-		for (int b = 0; b < fn->nblocks; b++)
-			for (int e = 0; e < fn->blocks[b].nevents; e++) {
-				const struct event *ev = &fn->blocks[b].events[e];
-				if (ev->kind != EV_CALL)
-					continue;
-				if (ev->callee) {
-					const struct fn_ref *r = index_resolve(ix, ev->callee, ix->fns[k].tu);
-					if (r)
-						add_site(&q->callers[index_of_ref(ix, r)], k, ev);
-					continue;
-				}
-				const struct slot *s = fnptr_slot_of_call(p, k, ev->arg, ev->type);
-				for (int i = 0; s && i < s->n; i++)
-					add_site(&q->callers[s->fns[i]], k, ev);
-			}
+	struct sites *callers = p->paths->callers;
+	if (ev->callee) {
+		const struct fn_ref *r = index_resolve(ix, ev->callee, ix->fns[k].tu);
+		if (r)
+			add_site(&callers[index_of_ref(ix, r)], k, ev);
+		return;
 	}
+	const struct slot *s = fnptr_slot_of_call(p, k, ev->arg, ev->type);
+	for (int i = 0; s && i < s->n; i++)
+		add_site(&callers[s->fns[i]], k, ev);
 }
 
 static int count_fields(const char *chain)
@@ -152,28 +143,21 @@ static int variable_slot(struct fnptr *p, const char *path, const char *chain)
 	return i;
 }
 
-static void note_stores(struct fnptr *p, const struct program_index *ix)
+static void note_store(struct fnptr *p, const struct program_index *ix, int k, const struct event *ev)
 {
-	for (int k = 0; k < ix->nfns; k++) {
-		const struct function *fn = ix->fns[k].fn;
-		for (int b = 0; b < fn->nblocks; b++)
-			for (int e = 0; e < fn->blocks[b].nevents; e++) {
-				const struct event *ev = &fn->blocks[b].events[e];
-				if (ev->kind != EV_STORE || !ev->type || !ev->arg)
-					continue;
-				int n, to;
-				const char *chain;
-				if (ev->lock_class)   /* in a struct embedded by value: its container */
-					to = named_slot(p, "T", ev->lock_class);
-				else if (variable_member(ev->path))
-					to = variable_slot(p, ev->path, "");
-				else if (param_member(ev->path, &n, &chain) && *chain)
-					to = param_member_slot(p, k, n, chain, ev->type);
-				else
-					to = named_slot(p, "U", ev->type);
-				fnptr_flow(p, ix, k, ev->arg, ev->api, to);
-			}
-	}
+	if (!ev->type || !ev->arg)
+		return;
+	int n, to;
+	const char *chain;
+	if (ev->lock_class)   /* in a struct embedded by value: its container */
+		to = named_slot(p, "T", ev->lock_class);
+	else if (variable_member(ev->path))
+		to = variable_slot(p, ev->path, "");
+	else if (param_member(ev->path, &n, &chain) && *chain)
+		to = param_member_slot(p, k, n, chain, ev->type);
+	else
+		to = named_slot(p, "U", ev->type);
+	fnptr_flow(p, ix, k, ev->arg, ev->api, to);
 }
 
 /* Where what q's function stores through its parameter goes at one call of it. */
@@ -223,39 +207,43 @@ static void follow_params(struct fnptr *p)
 	}
 }
 
-/* C|CONTAINER for every call through a member of an embedded struct. */
-static void note_calls(struct fnptr *p, const struct program_index *ix)
+/* C|CONTAINER for a call through a member of an embedded struct or of a variable. */
+static void note_container_call(struct fnptr *p, const struct event *ev)
 {
-	for (int k = 0; k < ix->nfns; k++) {
-		const struct function *fn = ix->fns[k].fn;
-		for (int b = 0; b < fn->nblocks; b++)
-			for (int e = 0; e < fn->blocks[b].nevents; e++) {
-				const struct event *ev = &fn->blocks[b].events[e];
-				if (ev->kind != EV_CALL || ev->callee || !ev->type)
-					continue;
-				char *c = container_at(ev->api, "*");
-				if (!c && variable_member(ev->arg))
-					c = xasprintf("V|%s", ev->arg);
-				if (!c)
-					continue;
-				int call = named_slot(p, "C", c);
-				if (str_starts(c, "V|"))
-					fnptr_edge(p, named_slot(p, "V", c + 2), call);
-				else
-					fnptr_edge(p, named_slot(p, "T", c), call);
-				fnptr_edge(p, named_slot(p, "U", ev->type), call);
-				free(c);
-			}
-	}
+	if (ev->callee || !ev->type)
+		return;
+	char *c = container_at(ev->api, "*");
+	if (!c && variable_member(ev->arg))
+		c = xasprintf("V|%s", ev->arg);
+	if (!c)
+		return;
+	int call = named_slot(p, "C", c);
+	if (str_starts(c, "V|"))
+		fnptr_edge(p, named_slot(p, "V", c + 2), call);
+	else
+		fnptr_edge(p, named_slot(p, "T", c), call);
+	fnptr_edge(p, named_slot(p, "U", ev->type), call);
+	free(c);
 }
 
 void fnptr_paths_build(struct fnptr *p, const struct program_index *ix)
 {
 	p->paths = xcalloc(1, sizeof *p->paths);
-	index_callers(p, ix);
-	note_stores(p, ix);
+	p->paths->callers = xcalloc((size_t)(ix->nfns ? ix->nfns : 1), sizeof *p->paths->callers);
+	for (int k = 0; k < ix->nfns; k++) {
+		const struct function *fn = ix->fns[k].fn;
+		for (int b = 0; b < fn->nblocks; b++)
+			for (int e = 0; e < fn->blocks[b].nevents; e++) {
+				const struct event *ev = &fn->blocks[b].events[e];
+				if (ev->kind == EV_STORE) {
+					note_store(p, ix, k, ev);
+				} else if (ev->kind == EV_CALL) {
+					note_caller(p, ix, k, ev);
+					note_container_call(p, ev);
+				}
+			}
+	}
 	follow_params(p);
-	note_calls(p, ix);
 }
 
 const struct slot *fnptr_paths_call(struct fnptr *p, const char *api, const char *slot)

@@ -355,6 +355,19 @@ static int semicolon_offsets(struct xfn *f, CXCursor s, CXCursor body, unsigned 
 	return found == 2;
 }
 
+/* A for loop's body from block b, `continue` to inc, `break` and the end to x. */
+static void for_body(struct xfn *f, CXCursor body, int b, int x, int inc)
+{
+	f->cur = b;
+	push_jump(f, x, inc);
+	if (!is_null_cursor(body))
+		walk_stmt(f, body);
+	edge(f, f->cur, inc);
+	f->njumps--;
+	loop_leave(f);
+	continue_at(f, x);
+}
+
 /* ---- loops over a variable set only to constants: for (i = 0; i ? (unlock(m), 0) :
  * (lock(m), 1); i = 1), xz's mythread_sync ---- */
 
@@ -457,14 +470,7 @@ static int walk_for_constant(struct xfn *f, CXCursor part[4])
 	f->cur = inc;
 	walk_expr(f, part[2], U_READ);
 	constant_test(f, part[1], var, k1, b, x);        /* again: the increment's */
-	f->cur = b;
-	push_jump(f, x, inc);
-	if (!is_null_cursor(part[3]))
-		walk_stmt(f, part[3]);
-	edge(f, f->cur, inc);
-	f->njumps--;
-	loop_leave(f);
-	continue_at(f, x);
+	for_body(f, part[3], b, x, inc);
 	return 1;
 }
 
@@ -491,15 +497,8 @@ static void walk_for(struct xfn *f, CXCursor s, CXCursor *v, int n)
 	branch(f, hend, b, &c, 1);
 	branch(f, hend, x, &c, 0);
 	edge(f, incend, h);
-	f->cur = b;
-	push_jump(f, x, inc);
-	if (!is_null_cursor(part[3]))
-		walk_stmt(f, part[3]);
-	edge(f, f->cur, inc);
-	f->njumps--;
-	loop_leave(f);
 	free(c.atom);
-	continue_at(f, x);
+	for_body(f, part[3], b, x, inc);
 }
 
 /* do body while (cond); — do { } while (0) is a block, not a loop. */
