@@ -132,6 +132,7 @@ struct context;
 
 enum {
 	MAX_DEPTH = 12,               /* deepest call chain followed */
+	VTABLE_NESTING = 2,           /* calls through one function-pointer field on a chain */
 	WHEN_LEVELS = 4,              /* call levels main's records are made per chain of (memo
 	                                 key, a local's owner): deeper frames are walked once per
 	                                 chain of those levels, with their first reach's positions */
