@@ -402,6 +402,10 @@ struct analysis {
 		struct strbuf paths;
 	} scratch[MAX_DEPTH];
 	struct block_scratch blocks[MAX_DEPTH];   /* engine.c solve_frame */
+	struct call_scratch {                     /* engine.c apply_call: by the caller's depth */
+		struct lstate out, saved;
+		int busy;
+	} calls[MAX_DEPTH];
 	struct keymap memo;          /* frame+entry state (+ main's call chain) -> reported, exit */
 	unsigned char **dying;       /* per index fn: its blocks every path from which dies */
 	unsigned char *noreturn;     /* per index fn: whether it can return (dying.c) */
