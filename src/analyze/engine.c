@@ -215,6 +215,19 @@ static int on_chain(const struct activation *f, const struct function *fn)
 	return 0;
 }
 
+/* How many calls on f's chain went through a pointer in the same field as ev's: a chain
+ * of coders each calling the next through its vtable (liblzma's next.code, a filter
+ * chain) is followed VTABLE_NESTING deep. Candidates' lock effects are never taken, so
+ * stopping there loses only the accesses of deeper links (each of which is also walked
+ * nearer the root), not lock state. */
+static int vtable_nesting(const struct activation *f, const struct event *ev)
+{
+	int n = 0;
+	for (; ev->type && f && f->call; f = f->caller)
+		n += !f->call->callee && str_eq(f->call->type, ev->type);
+	return n;
+}
+
 /* The callee's arguments in root terms, written into the scratch of the callee's depth:
  * frames nest, so the frame at a depth ends before its scratch is used again, and the
  * millions of calls walked on a large project allocate nothing here. Lock classes are
@@ -316,7 +329,10 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 	if (f->depth + 1 >= MAX_DEPTH)
 		return;
 	if (on_chain(f, callee->fn)) {
-		a->cuts++;                /* what the caller computes now holds for this chain only */
+		/* what the caller computes now holds for this chain only; but the lock effects of a
+		 * call through a pointer are never taken, so cutting one changes nothing */
+		if (!(ev->flags & EVF_VIA_POINTER))
+			a->cuts++;
 		return;
 	}
 	if (a->frames > FRAME_BUDGET) {   /* a pathological call graph: stop descending */
@@ -505,8 +521,10 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 		if (callee)
 			apply_call(a, f, ev, callee, s, emit);
 	} else if (ev->kind == EV_CALL) {   /* through a pointer: every candidate, none's locks */
-		const struct fn_ref **t;
-		int n = fnptr_targets(a, f, ev->arg, ev->type, &t);
+		const struct fn_ref **t = NULL;
+		int n = 0;
+		if (vtable_nesting(f, ev) < VTABLE_NESTING)
+			n = fnptr_targets(a, f, ev->arg, ev->type, ev->api, &t);
 		atoms_before_call(a, f, ev, s);
 		for (int i = 0; i < n; i++)
 			apply_call(a, f, ev, t[i], s, emit);
