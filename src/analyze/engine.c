@@ -294,6 +294,7 @@ static struct hkey memo_key(struct analysis *a, const struct activation *f,
 	kb_int(kb, -2);
 	kb_int(kb, f->fn_index);
 	kb_int(kb, f->pre);          /* before the first thread or not: records differ */
+	kb_int(kb, f->alone);        /* after a single-threaded check or not: the same */
 	for (int i = 0; i < f->nargs; i++) {
 		kb_str(kb, f->args[i].path);
 		kb_str(kb, f->args[i].lock_class);
@@ -328,6 +329,7 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 		.fn_index = index_of_ref(&a->ix, callee),
 		.depth = f->depth + 1, .ctx = f->ctx,
 		.pre = prethread_at(f, ev),
+		.alone = single_threaded_at(a, f, ev),
 	};
 	sub.after = a->after_create[sub.fn_index];
 	frame_args(a, f, ev, &sub);

@@ -180,6 +180,7 @@ struct activation {
 	int depth;
 	struct context *ctx;
 	int pre;                     /* reached before the context created any thread */
+	int alone;                   /* called after a single-threaded check (single_threaded.c) */
 	const unsigned char *after;  /* prethread.c: per event pos of fn, after a creation */
 	struct take_state *takes;    /* handover.c: the objects fn takes out of containers */
 };
