@@ -64,6 +64,7 @@ static void free_records(struct analysis *a)
 	prethread_free(a);
 	onceguard_free(a);
 	fallback_free(a);
+	tokens_free(a);
 	atoms_free(a);
 	declared_free(a);
 	waits_free(a);

@@ -454,8 +454,11 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 		for (int i = 0; i < n; i++)
 			apply_call(a, f, ev, t[i], s, emit);
 		free(t);
-	} else if (ev->kind == EV_ASSUME)
-		atoms_assume(a, f, ev, s);
+	} else if (ev->kind == EV_ASSUME) {
+		if (!tokens_on_assume(a, f, ev, s))
+			atoms_assume(a, f, ev, s);
+	} else if (ev->kind == EV_ACCESS)
+		tokens_on_write(a, f, ev, s);
 	else if (ev->kind == EV_TAKE) {
 		takes_visit(a, f, ev, s);
 		if (emit)

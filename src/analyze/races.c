@@ -88,7 +88,7 @@ int records_race(const struct analysis *a, const struct access_rec *x, const str
 	return (x->write || y->write) && !ordered_by_locks(x, y) && accesses_conflict(a, x, y) &&
 	       !flag_publication_orders(a, x, y) && !flag_publication_orders(a, y, x) &&
 	       !joined_slot_orders(a, x, y) && !joined_slot_orders(a, y, x) &&
-	       !barrier_orders(a, x, y) && !barrier_orders(a, y, x);
+	       !barrier_orders(a, x, y) && !barrier_orders(a, y, x) && !tokens_exclude(a, x, y);
 }
 
 /* The first racing pair of records between two sites, or 0. A site's records come in runs
@@ -315,6 +315,9 @@ static struct hkey race_signature(const struct analysis *a, struct alongside *al
 	kb_int(kb, r->write | r->atomic << 1 | r->dying << 2 | r->own_element << 3 | r->guard_held << 4);
 	for (int i = 0; i < r->nlocks; i++)
 		kb_int(kb, r->locks[i] * 2 + (r->lock_shared[i] != 0));
+	kb_int(kb, -2);
+	for (int i = 0; i < r->ntokens; i++)
+		kb_int(kb, r->tokens[i]);
 	if (a->ctxs[r->ctx]->kind == CTX_MAIN) {
 		kb_int(kb, -1);
 		kb_str(kb, threads_alongside(a, al, r));

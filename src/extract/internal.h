@@ -277,6 +277,8 @@ void atoms_note_counter_reset(struct xfn *f, CXCursor decl, int line, int col);
  * space-separated; "" when it re-tests nothing, NULL when it calls a function to test (not
  * known). */
 char *recheck_names(struct xfn *f);
+/* awaits.c: "t:OP:OPERAND:STATE", what a condition-wait loop's exit edge holds, or NULL. */
+char *awaits_atom(struct xfn *f, CXCursor cond, CXCursor body);
 
 /* annotations.c — Clang thread-safety annotations of a function declaration */
 struct declared_op {
