@@ -126,6 +126,7 @@ struct lock_key {
 	enum lock_kind kind;         /* of the first operation seen on it */
 	int binary_sem;              /* a semaphore initialised to 1 and used as a lock */
 	int token;                   /* tokens.c: 1 + the region kind it stands for, or 0 */
+	int known;                   /* known.c: 1 + the static variable it is a fact about, or 0 */
 };
 
 /* ---- frames and contexts ------------------------------------------------------------- */
@@ -411,6 +412,7 @@ struct analysis {
 	struct barriers *barriers;   /* barrier_phases.c: barrier waits by context */
 	struct onceguard *onceguard; /* first-run regions of once-guarded setup (onceguard.c) */
 	struct tokens *tokens;       /* state variables handed over by value (tokens.c) */
+	struct known *known;         /* static variables compared with constants (known.c) */
 	struct fallback *fallback;   /* calls a counter excludes from its zero branch (fallback.c) */
 };
 
@@ -577,6 +579,20 @@ void tokens_on_write(struct analysis *a, const struct activation *f, const struc
 int tokens_held(const struct analysis *a, const struct lstate *s, int **out);
 int tokens_exclude(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
 void tokens_free(struct analysis *a);
+
+/* known.c: what tests and constant stores established about a static variable several
+ * functions compare with a constant, across calls (see there). known_on_assume: 1 when it
+ * is a "c:" atom (a branch it rules out makes s bottom), else 0. */
+void known_build(struct analysis *a);
+void known_free(struct analysis *a);
+int known_on_assume(struct analysis *a, const struct activation *f, const struct event *ev,
+                    struct lstate *s);
+void known_on_write(struct analysis *a, const struct activation *f, const struct event *ev,
+                    struct lstate *s);
+/* Around a call of the function at index callee: the facts it cannot use or change leave
+ * s (into *aside, returns 1) so that its memo key ignores them, and come back after. */
+int known_set_aside(const struct analysis *a, int callee, struct lstate *s, struct lstate *aside);
+void known_put_back(struct lstate *s, const struct lstate *aside);
 
 /* fallback.c: the zero branch of a local counter's test against the calls it counts */
 void fallback_build(struct analysis *a);

@@ -110,12 +110,7 @@ char *awaits_atom(struct xfn *f, CXCursor cond, CXCursor body)
 		return NULL;
 	/* The loop runs while cond holds: it is left where !cond does. */
 	int exit_negates = 1;
-	CXCursor e = strip_expr(cond);
-	while (clang_getCursorKind(e) == CXCursor_UnaryOperator &&
-	       clang_getCursorUnaryOperatorKind(e) == CXUnaryOperator_LNot) {
-		exit_negates ^= 1;
-		e = strip_expr(cursor_child(e, 0));
-	}
+	CXCursor e = strip_negations(cond, &exit_negates);
 	if (clang_getCursorKind(e) != CXCursor_BinaryOperator)
 		return NULL;
 	const char *op = op_text(clang_getCursorBinaryOperatorKind(e));

@@ -144,6 +144,11 @@ static void walk_cond(struct xfn *f, CXCursor e, struct cond *c)
 		c->atom = param;
 		c->nonzero_true = pnz;
 	}
+	char *known = trying || c->atom ? NULL : compared_atom(f, e, &pnz);
+	if (known) {                /* a static variable against a constant: a caller's store may */
+		c->atom = known;
+		c->nonzero_true = pnz;
+	}
 	if (trying) {               /* the trylock's own branch says it all */
 		free(c->atom);
 		c->atom = NULL;
