@@ -269,6 +269,7 @@ static int same_group(const struct analysis *a, const struct access_rec *x, cons
 struct alongside {
 	const int *threads;
 	int nthreads;
+	int depth;                   /* levels of a chain any comparison with a thread reads */
 	struct keymap index;         /* (ctx, chain) -> its string in bits */
 	char **bits;
 	int nbits, cap;
@@ -280,7 +281,9 @@ static const char *threads_alongside(const struct analysis *a, struct alongside 
 	struct keybuf kb = {0};
 	kb_int(&kb, r->ctx);
 	kb_int(&kb, r->when.pre);
-	for (int i = 0; i < r->when.n && i < WHEN_DEPTH; i++) {
+	int n = r->when.n < al->depth ? r->when.n : al->depth;
+	kb_int(&kb, n);
+	for (int i = 0; i < n; i++) {
 		kb_int(&kb, r->when.lv[i].pos);
 		kb_int(&kb, r->when.lv[i].lo);
 		kb_int(&kb, r->when.lv[i].hi);
@@ -300,6 +303,26 @@ static const char *threads_alongside(const struct analysis *a, struct alongside 
 	al->bits[al->nbits] = sb_detach(&sb);
 	keymap_put(&al->index, key, al->nbits);
 	return al->bits[al->nbits++];
+}
+
+/* The longest chain of a thread's start or end in main (or of one of its instances): a
+ * comparison of main's chains with them reads no deeper level, so main's records that part
+ * only below it run alongside the same threads. */
+static int thread_chain_depth(const struct analysis *a)
+{
+	int d = 0;
+	for (int t = 0; t < a->nctxs; t++) {
+		const struct context *c = a->ctxs[t];
+		if (c->kind != CTX_THREAD)
+			continue;
+		d = c->start.n > d ? c->start.n : d;
+		d = c->end.n > d ? c->end.n : d;
+		for (int k = 0; k < c->ninst; k++) {
+			d = c->inst[k].start.n > d ? c->inst[k].start.n : d;
+			d = c->inst[k].end.n > d ? c->inst[k].end.n : d;
+		}
+	}
+	return d;
 }
 
 /* What decides whether a record races: its object, site, kind, locks, and (for main) which
@@ -333,7 +356,7 @@ static int distinct_records(const struct analysis *a, int *order)
 	for (int t = 0; t < a->nctxs; t++)
 		if (a->ctxs[t]->kind == CTX_THREAD)
 			threads[nthreads++] = t;
-	struct alongside al = {.threads = threads, .nthreads = nthreads};
+	struct alongside al = {.threads = threads, .nthreads = nthreads, .depth = thread_chain_depth(a)};
 	struct keymap seen = {0};
 	struct keybuf kb = {0};
 	int n = 0;
