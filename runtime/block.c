@@ -117,12 +117,22 @@ static void report(struct rt_cycle *c)
 }
 
 /* One check of a thread blocked longer than rt_deadlock_ms: the signature of the cycle or
- * stall it is part of, or stuck behind (0: none). The same signature as the previous
- * check (last) means nobody moved in between: the deadlock is reported, the process ended. */
+ * stall it is part of, or stuck behind (0: none), every thread of it confirmed blocked by
+ * the kernel (asleep.c). The same signature as the previous check (last) means nobody
+ * moved in between: the deadlock is reported, the process ended. */
+static int cycle_confirmed(const struct rt_cycle *c, const struct rt_thread *t)
+{
+	for (int i = 0; i < c->n; i++)
+		if (!rt_confirmed_blocked(c->th[i], t))
+			return 0;
+	return 1;
+}
+
 static uint64_t check_deadlock(struct rt_thread *t, uint64_t last)
 {
 	struct rt_cycle c;
-	uint64_t sig = find_cycle(t, &c) > 0 || rt_find_stall(t, &c) ? c.signature : 0;
+	uint64_t sig = (find_cycle(t, &c) > 0 && cycle_confirmed(&c, t)) || rt_find_stall(t, &c)
+	               ? c.signature : 0;
 	if (sig && sig == last && !__atomic_exchange_n(&reporting, 1, __ATOMIC_ACQ_REL))
 		report(&c);
 	return sig;
@@ -142,6 +152,7 @@ static int wait_in_slices(struct rt_thread *t, void *what, rt_timed_wait wait,
 	uint64_t last = 0;
 	for (;;) {
 		add_ms(&deadline, slice);
+		RT_STORE(&t->slice_gap, 0);
 		if (program && rt_signals_unblock(program))
 			return EINTR;
 		int r = wait(what, &deadline);
@@ -151,6 +162,7 @@ static int wait_in_slices(struct rt_thread *t, void *what, rt_timed_wait wait,
 			continue;        /* every handler restarts: so would the real wait */
 		if (r != ETIMEDOUT)
 			return r;
+		RT_STORE(&t->slice_gap, 1);   /* not through: waits again (asleep.c) */
 		waited += slice;
 		if (!RT_LOAD(&t->wait_stack))
 			RT_STORE(&t->wait_stack, rt_stack_now());

@@ -15,11 +15,12 @@
  * kinds (error-checking, robust, priority, process-shared, elided) and kernels without
  * futex_waitv (before 5.16) keep the sliced wait.
  *
- * Off unless TSAFE_RT_UNTIMED_WAIT=1: a producer/consumer benchmark (bench/runtime/
- * prodcons 3000000 2) was ended as "every thread is blocked" in 12 of 80 runs with it on,
- * none with it off — a wake-up this protocol loses or a stall the check misreads, not yet
- * found. A false deadlock kill changes what the program does; a slower contended lock
- * does not. */
+ * TSAFE_RT_UNTIMED_WAIT=0 turns it off (every contended wait in slices). It was off by
+ * default while a producer/consumer benchmark (bench/runtime/prodcons 3000000 2) was
+ * ended as "every thread is blocked" in 12 of 80 runs with it. The cause found: the
+ * verdict counted a thread marked in a lock wait as blocked without asking the
+ * kernel — which a wait without a timer marks from its first instant, and which a thread
+ * that has just got the lock and is held up before unmarking still matches (asleep.c). */
 #include <errno.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -47,7 +48,7 @@ static int waitv_works(void)
 	return s == 1;
 }
 
-int rt_untimed_wait;              /* TSAFE_RT_UNTIMED_WAIT=1 (init.c) */
+int rt_untimed_wait = 1;          /* TSAFE_RT_UNTIMED_WAIT=0 turns it off (init.c) */
 
 int rt_mutex_wakeable(const void *mutex)
 {

@@ -167,6 +167,8 @@ struct __attribute__((aligned(64))) rt_thread {
 	uint16_t wait_flags;        /* RT_WAIT_* */
 	void *wait_pc;
 	int slice_me;               /* futex word: set to wake an untimed wait into slices */
+	int slice_gap;              /* between two slices of a wait in slices: the last one
+	                               timed out, the next is to come (asleep.c) */
 	/* Set by the creator, read by the trampoline. */
 	void *(*start)(void *);
 	int (*c11_start)(void *);
@@ -365,11 +367,14 @@ void rt_wait_unmark(struct rt_thread *t);
  * finds the deadlock here (block.c). */
 int rt_may_complete_deadlock(struct rt_thread *t);
 /* Whether a busy mutex of this kind can be waited for without a timer here. */
-extern int rt_untimed_wait;        /* TSAFE_RT_UNTIMED_WAIT: lockwait.c's timer-less waits, off by default */
+extern int rt_untimed_wait;        /* lockwait.c's timer-less waits: on unless TSAFE_RT_UNTIMED_WAIT=0 */
 int rt_mutex_wakeable(const void *mutex);
 /* Waits until t holds the mutex, as glibc's lock would; RT_WAIT_SLICED when it must
  * sleep and rt_may_complete_deadlock says so, or when woken by rt_wake_sleepers. */
 int rt_mutex_wait_untimed(struct rt_thread *t, void *mutex);
+/* Whether the mutex wrappers take and give back a free normal mutex themselves
+ * (mutex_inline.c): decided once at start-up, after rt_resolve. */
+void rt_inline_mutex_init(void);
 /* Wakes every untimed mutex wait into slices. */
 void rt_wake_sleepers(void);
 /* Whether every thread of the registry is blocked in a wait without deadline. */
@@ -405,6 +410,10 @@ static inline int rt_kind_is_lock(int kind)
 {
 	return kind == RTK_MUTEX || kind == RTK_RWLOCK || kind == RTK_SPIN;
 }
+/* Whether the kernel confirms that thread o, which the registry shows in a wait, is
+ * blocked there (self, the thread checking, is): asleep in a futex wait, or between two
+ * slices of a wait in slices (asleep.c). */
+int rt_confirmed_blocked(const struct rt_thread *o, const struct rt_thread *self);
 /* Whether the registry and the kernel agree that every thread of the process is blocked
  * for good, and some on a semaphore, barrier or condition; fills c in waits-for order. */
 int rt_find_stall(struct rt_thread *t, struct rt_cycle *c);

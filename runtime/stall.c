@@ -7,7 +7,8 @@
  * thread is blocked in a wait without deadline (lock, join, semaphore, barrier,
  * condition) and nobody moved between two checks. The registry only knows the threads it
  * has met, so the kernel's count of the process's threads must match it, and the kernel
- * must see the condition waiters asleep (a woken one may still be marked); a semaphore can
+ * must see every thread asleep in its wait (asleep.c: a marked thread may be on its way
+ * in or out, or in a signal handler); a semaphore can
  * also be posted by a signal handler or another process, so a process that catches
  * asynchronous signals, or a process-shared object, never counts as stuck.
  */
@@ -126,43 +127,13 @@ static int proc_status(int *threads, int *handlers)
 	return 0;
 }
 
-/* Whether the kernel thread tid sleeps (state S in /proc/self/task/TID/stat): runnable,
- * in disk wait or stopped, it may still move. */
-static int task_sleeps(pid_t tid)
-{
-	char path[48] = "/proc/self/task/", digits[16], stat[512];
-	int n = 0;
-	do
-		digits[n++] = (char)('0' + tid % 10);
-	while ((tid /= 10) > 0);
-	size_t len = strlen(path);
-	while (n > 0)
-		path[len++] = digits[--n];
-	memcpy(path + len, "/stat", 6);
-	int fd = rt_sys_open(path, O_RDONLY | O_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	ssize_t got = rt_sys_read(fd, stat, sizeof stat - 1);
-	rt_sys_close(fd);
-	if (got <= 0)
-		return 0;
-	stat[got] = '\0';
-	const char *end = strrchr(stat, ')');   /* after the command name, which may hold anything */
-	return end && end[1] == ' ' && end[2] == 'S';
-}
-
-/* Whether every thread the registry shows in a condition wait sleeps in the kernel. A
- * thread stays marked from just before its wait to just after: one woken from a condition
- * wait that has not yet run far enough to say so still looks blocked there, while it
- * holds the mutex again and is runnable — on a loaded machine for longer than a slice. (A
- * lock, join, semaphore or barrier wait is checked against its object instead.) */
-static int cond_waiters_asleep(void)
+/* Whether the kernel confirms every thread the registry counts as blocked (asleep.c). */
+static int all_confirmed(const struct rt_thread *self)
 {
 	int high = RT_LOAD(&rt_threads_high);
 	for (int s = 0; s < high; s++) {
 		const struct rt_thread *o = &rt_threads[s];
-		if (RT_LOAD(&o->used) && RT_LOAD(&o->waiting_on) &&
-		    RT_LOAD(&o->wait_kind) == RTK_COND && !task_sleeps(RT_LOAD(&o->tid)))
+		if (RT_LOAD(&o->used) && !rt_confirmed_blocked(o, self))
 			return 0;
 	}
 	return 1;
@@ -247,7 +218,7 @@ int rt_find_stall(struct rt_thread *t, struct rt_cycle *c)
 		return 0;            /* only locks and joins: a cycle its own threads report */
 	int threads, handlers;
 	if (proc_status(&threads, &handlers) || threads != live || (sems && handlers) ||
-	    !cond_waiters_asleep())
+	    !all_confirmed(t))
 		return 0;
 	order(t, c);
 	c->signature = sig;

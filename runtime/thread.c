@@ -66,6 +66,7 @@ struct rt_thread *rt_thread_claim(void)
 		RT_STORE(&s->nheld, 0);
 		s->overflow = 0;
 		RT_STORE(&s->waiting_on, NULL);
+		RT_STORE(&s->slice_gap, 0);
 		s->start = NULL;
 		s->c11_start = NULL;
 		s->keyed = 0;

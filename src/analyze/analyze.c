@@ -24,6 +24,7 @@ static void free_records(struct analysis *a)
 		struct context *c = a->ctxs[i];
 		free(c->arg);
 		free(c->shape);
+		free(c->fresh_slot);
 		free(c->handle);
 		for (int h = 0; h < c->ninst; h++)
 			free(c->inst[h].handle);
@@ -57,8 +58,11 @@ static void free_records(struct analysis *a)
 	kb_free(&a->kb);
 	frame_scratch_free(a);
 	dying_free(a);
+	single_threaded_free(a);
 	fnptr_free(a);
 	constargs_free(a);
+	neutral_free(a);
+	free(a->takes_none);
 	releases_free(a);
 	results_free(a);
 	prethread_free(a);
@@ -88,6 +92,7 @@ int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o
 	index_build(&a.ix, tus, ntus);
 	fnptr_build(&a);
 	constargs_build(&a);
+	neutral_build(&a);
 	known_build(&a);
 	lockid_scan(&a);
 	declared_build(&a);

@@ -99,7 +99,7 @@ int object_owner(const char *object)
 /* Appends the frame's name for path to sb; -1 (nothing appended) when it names no object. */
 static int frame_path_sb(const struct activation *f, const char *path, struct strbuf *sb)
 {
-	if (!path || str_eq(path, "?"))
+	if (!path || (path[0] == '?' && !path[1]))
 		return -1;
 	const char *p = path + (path[0] == '&');
 	if (str_starts(p, "p:"))
@@ -215,6 +215,19 @@ static int on_chain(const struct activation *f, const struct function *fn)
 	return 0;
 }
 
+/* How many calls on f's chain went through a pointer in the same field as ev's: a chain
+ * of coders each calling the next through its vtable (liblzma's next.code, a filter
+ * chain) is followed VTABLE_NESTING deep. Candidates' lock effects are never taken, so
+ * stopping there loses only the accesses of deeper links (each of which is also walked
+ * nearer the root), not lock state. */
+static int vtable_nesting(const struct activation *f, const struct event *ev)
+{
+	int n = 0;
+	for (; ev->type && f && f->call; f = f->caller)
+		n += !f->call->callee && str_eq(f->call->type, ev->type);
+	return n;
+}
+
 /* The callee's arguments in root terms, written into the scratch of the callee's depth:
  * frames nest, so the frame at a depth ends before its scratch is used again, and the
  * millions of calls walked on a large project allocate nothing here. Lock classes are
@@ -250,13 +263,17 @@ static void frame_args(struct analysis *a, const struct activation *caller, cons
 	callee->nargs = n;
 }
 
-void frame_scratch_free(struct analysis *a)
+/* takes_init, skipped for the many functions that take nothing out of a container (a scan
+ * of every event, at every frame, otherwise). */
+static void frame_takes(struct analysis *a, const struct activation *f, struct take_state *t)
 {
-	for (int d = 0; d < MAX_DEPTH; d++) {
-		free(a->scratch[d].args);
-		free(a->scratch[d].at);
-		sb_free(&a->scratch[d].paths);
-	}
+	if (!a->takes_none)
+		a->takes_none = xcalloc((size_t)a->ix.nfns, 1);
+	memset(t, 0, sizeof *t);
+	if (a->takes_none[f->fn_index] == 1)
+		return;
+	takes_init(t, f->fn);
+	a->takes_none[f->fn_index] = t->n ? 2 : 1;
 }
 
 /* Index of a stored copy of exit state s: the many frames that exit in the same state
@@ -301,6 +318,8 @@ static struct hkey memo_key(struct analysis *a, const struct activation *f,
 
 static void solve_frame(struct analysis *a, const struct activation *f, const struct lstate *entry,
                         struct lstate *exit, int emit);
+static void neutral_exit(struct analysis *a, struct activation *sub, const struct lstate *s,
+                         struct lstate *out);
 
 /* The state after a call to callee from frame f in state s; with emit, also reports the
  * callee's events. */
@@ -310,7 +329,10 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 	if (f->depth + 1 >= MAX_DEPTH)
 		return;
 	if (on_chain(f, callee->fn)) {
-		a->cuts++;                /* what the caller computes now holds for this chain only */
+		/* what the caller computes now holds for this chain only; but the lock effects of a
+		 * call through a pointer are never taken, so cutting one changes nothing */
+		if (!(ev->flags & EVF_VIA_POINTER))
+			a->cuts++;
 		return;
 	}
 	if (a->frames > FRAME_BUDGET) {   /* a pathological call graph: stop descending */
@@ -325,20 +347,29 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 	};
 	sub.after = a->after_create[sub.fn_index];
 	frame_args(a, f, ev, &sub);
-	struct take_state takes;
-	takes_init(&takes, sub.fn);
+	struct take_state takes = {0};
 	sub.takes = &takes;
 
-	struct lstate out, saved;
-	ls_init(&out, s->dflt);
-	ls_init(&saved, s->dflt);
+	/* The states of this call live in the scratch of the caller's depth (kept arrays). */
+	struct call_scratch *cs = &a->calls[f->depth], own = {0};
+	if (cs->busy)
+		cs = &own;
+	cs->busy = 1;
+	struct lstate *out = &cs->out, *saved = &cs->saved;
+	out->dflt = saved->dflt = s->dflt;
 	int conditions = ls_has_conditions(s);
 	if (conditions) {
-		ls_copy(&saved, s);
+		ls_copy(saved, s);
 		ls_forget_conditions(s);
 	}
-	struct lstate aside;
-	int facts_aside = known_set_aside(a, sub.fn_index, s, &aside);
+	struct lstate aside = {0};
+	int facts_aside = 0;
+	if (f->ctx->kind == CTX_ISOLATED && neutral_call_at(a, sub.fn_index, sub.depth)) {
+		neutral_exit(a, &sub, s, out);
+		goto after;
+	}
+	frame_takes(a, &sub, &takes);
+	facts_aside = known_set_aside(a, sub.fn_index, s, &aside);
 	/* One memo entry per key: bit 0 = reported, the rest = 1 + index of its exit state. */
 	struct hkey key = memo_key(a, &sub, s, 0);
 	int v = 0, report = 0;
@@ -361,30 +392,73 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 	 * on the chain leaves its lock held) is not reused for other chains. */
 	long cuts = a->cuts;
 	if (report || !(v >> 1))
-		solve_frame(a, &sub, s, &out, report);
+		solve_frame(a, &sub, s, out, report);
 	if (!(v >> 1)) {
 		if (a->cuts == cuts)
-			v |= (exit_state_intern(a, &out) + 1) << 1;
+			v |= (exit_state_intern(a, out) + 1) << 1;
 	} else
-		ls_copy(&out, &a->exit_states[(v >> 1) - 1]);
+		ls_copy(out, &a->exit_states[(v >> 1) - 1]);
 	keymap_put(&a->memo, key, v);
 	if (emit)
 		results_note(a, f, ev, &sub);
-
+after:
 	/* A call through a pointer may reach any of several candidates: take none of their
 	 * lock effects rather than all of them in sequence. */
-	atoms_after_call(a, &sub, &out);
+	atoms_after_call(a, &sub, out);
 	if (!(ev->flags & EVF_VIA_POINTER))
-		ls_copy(s, &out);
+		ls_copy(s, out);
 	if (conditions)
-		ls_restore_conditions(s, &saved);
+		ls_restore_conditions(s, saved);
 	if (facts_aside) {
 		known_put_back(s, &aside);
 		ls_free(&aside);
 	}
-	ls_free(&out);
-	ls_free(&saved);
+	if (cs == &own) {
+		ls_free(out);
+		ls_free(saved);
+	}
+	cs->busy = 0;
 	takes_free(&takes);
+}
+
+/* The state after a call, from an isolated walk, of a lock-neutral function (neutral.c) in
+ * state s (without conditions): s's locks, with what the callee's own walk from no lock at
+ * all says of its branches and its return value; no path when it cannot return. That walk
+ * is solved once per callee and the constants deciding its branches. */
+static void neutral_exit(struct analysis *a, struct activation *sub, const struct lstate *s,
+                         struct lstate *out)
+{
+	struct keybuf *kb = &a->kb;
+	kb_reset(kb);
+	kb_int(kb, -5);
+	kb_int(kb, sub->fn_index);
+	for (int i = 0; i < sub->nargs; i++)
+		if (sub->args[i].path[0] == '#') {
+			kb_int(kb, i);
+			kb_str(kb, sub->args[i].path);
+		}
+	struct hkey key = kb_hash(kb);
+	int v;
+	if (!keymap_get(&a->memo, key, &v)) {
+		struct lstate none, exit;
+		ls_init(&none, s->dflt);
+		ls_init(&exit, s->dflt);
+		struct take_state takes;
+		frame_takes(a, sub, &takes);
+		sub->takes = &takes;
+		solve_frame(a, sub, &none, &exit, 0);
+		v = exit_state_intern(a, &exit);
+		keymap_put(&a->memo, key, v);
+		takes_free(&takes);
+		sub->takes = NULL;
+		ls_free(&none);
+		ls_free(&exit);
+	}
+	const struct lstate *shape = &a->exit_states[v];
+	if (s->bottom || shape->bottom)
+		ls_bottom(out);
+	else
+		ls_with_assumptions(out, s, shape);
 }
 
 /* Could held entry h be the lock released as key? The same struct-field class; or, for a
@@ -448,14 +522,16 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 	else if (ev->kind == EV_UNLOCK)
 		apply_unlock(s, key);
 	else if (ev->kind == EV_CALL && ev->callee) {
-		const struct fn_ref *callee = index_resolve_call(&a->ix, ev, f->tu);
+		const struct fn_ref *callee = index_callee_at(&a->ix, f->fn_index, ev);
 		lockid_note_init(a, f, ev);
 		atoms_before_call(a, f, ev, s);
 		if (callee)
 			apply_call(a, f, ev, callee, s, emit);
 	} else if (ev->kind == EV_CALL) {   /* through a pointer: every candidate, none's locks */
-		const struct fn_ref **t;
-		int n = fnptr_targets(a, f, ev->arg, ev->type, &t);
+		const struct fn_ref **t = NULL;
+		int n = 0;
+		if (vtable_nesting(f, ev) < VTABLE_NESTING)
+			n = fnptr_targets(a, f, ev->arg, ev->type, ev->api, &t);
 		atoms_before_call(a, f, ev, s);
 		for (int i = 0; i < n; i++)
 			apply_call(a, f, ev, t[i], s, emit);
@@ -497,13 +573,6 @@ static void walk_block(struct analysis *a, const struct activation *f, int b, co
 	}
 }
 
-/* Per block of the frame being solved: the join of the states reaching it, the join of
- * the states at its RETURN in its latest walk, and whether it must be walked again. */
-struct block_state {
-	struct lstate in, ret;
-	int pending;
-};
-
 /* Walks blocks until what reaches each one stops growing, a block again only when its
  * input grew, lowest index first: blocks are numbered in source order, so a function
  * without loops converges in one pass, with no round just to confirm it. *ret gets the
@@ -538,6 +607,56 @@ static void fixpoint(struct analysis *a, const struct activation *f, struct bloc
 		ls_join(ret, &bs[b].ret);
 }
 
+/* The block states of a frame at f's depth: frames nest, so the scratch of a depth is free
+ * again when its frame ends, and its states keep their arrays (most frames allocate
+ * nothing). A frame that finds its depth's scratch in use gets arrays of its own. */
+static struct block_scratch *blocks_for(struct analysis *a, const struct activation *f, int n,
+                                        unsigned char dflt)
+{
+	struct block_scratch *own = NULL, *sc = &a->blocks[f->depth];
+	if (sc->busy)
+		sc = own = xcalloc(1, sizeof *own);
+	if (n > sc->cap) {
+		sc->bs = xrealloc(sc->bs, (size_t)n * sizeof *sc->bs);
+		memset(sc->bs + sc->cap, 0, (size_t)(n - sc->cap) * sizeof *sc->bs);
+		sc->cap = n;
+	}
+	sc->busy = own ? 2 : 1;
+	struct lstate *all[] = {&sc->cur, &sc->ret, &sc->ret2};
+	for (int i = 0; i < 3; i++)
+		all[i]->dflt = dflt;
+	for (int b = 0; b < n; b++) {
+		sc->bs[b].in.dflt = sc->bs[b].ret.dflt = dflt;
+		ls_bottom(&sc->bs[b].in);
+		ls_bottom(&sc->bs[b].ret);
+		sc->bs[b].pending = 0;
+	}
+	return sc;
+}
+
+static void block_scratch_clear(struct block_scratch *sc)
+{
+	for (int b = 0; b < sc->cap; b++) {
+		ls_free(&sc->bs[b].in);
+		ls_free(&sc->bs[b].ret);
+	}
+	free(sc->bs);
+	ls_free(&sc->cur);
+	ls_free(&sc->ret);
+	ls_free(&sc->ret2);
+	memset(sc, 0, sizeof *sc);
+}
+
+static void blocks_done(struct block_scratch *sc)
+{
+	if (sc->busy == 2) {
+		block_scratch_clear(sc);
+		free(sc);
+	} else {
+		sc->busy = 0;
+	}
+}
+
 static void solve_frame(struct analysis *a, const struct activation *f, const struct lstate *entry,
                         struct lstate *exit, int emit)
 {
@@ -549,35 +668,32 @@ static void solve_frame(struct analysis *a, const struct activation *f, const st
 		ls_copy(exit, entry);
 		return;
 	}
-	struct block_state *bs = xcalloc((size_t)fn->nblocks, sizeof *bs);
-	for (int b = 0; b < fn->nblocks; b++) {
-		ls_init(&bs[b].in, entry->dflt);
-		ls_bottom(&bs[b].in);
-		ls_init(&bs[b].ret, entry->dflt);
-		ls_bottom(&bs[b].ret);
-	}
+	struct block_scratch *sc = blocks_for(a, f, fn->nblocks, entry->dflt);
+	struct block_state *bs = sc->bs;
 	ls_copy(&bs[0].in, entry);
-	struct lstate cur, ret;
-	ls_init(&cur, entry->dflt);
-	ls_init(&ret, entry->dflt);
-	fixpoint(a, f, bs, &cur, &ret);
+	struct lstate *cur = &sc->cur, *ret = &sc->ret;
+	fixpoint(a, f, bs, cur, ret);
 	if (emit) {
-		struct lstate ret2;
-		ls_init(&ret2, entry->dflt);
-		ls_bottom(&ret2);
+		struct lstate *ret2 = &sc->ret2;
+		ls_bottom(ret2);
 		for (int b = 0; b < fn->nblocks; b++)
 			if (!bs[b].in.bottom)
-				walk_block(a, f, b, &bs[b].in, &cur, &ret2, &ret, 1);
-		ls_free(&ret2);
+				walk_block(a, f, b, &bs[b].in, cur, ret2, ret, 1);
 	}
-	ls_copy(exit, &ret);
-	ls_free(&cur);
-	ls_free(&ret);
-	for (int b = 0; b < fn->nblocks; b++) {
-		ls_free(&bs[b].in);
-		ls_free(&bs[b].ret);
+	ls_copy(exit, ret);
+	blocks_done(sc);
+}
+
+void frame_scratch_free(struct analysis *a)
+{
+	for (int d = 0; d < MAX_DEPTH; d++) {
+		free(a->scratch[d].args);
+		free(a->scratch[d].at);
+		sb_free(&a->scratch[d].paths);
+		block_scratch_clear(&a->blocks[d]);
+		ls_free(&a->calls[d].out);
+		ls_free(&a->calls[d].saved);
 	}
-	free(bs);
 }
 
 void engine_run_context(struct analysis *a, struct context *ctx, struct call_arg *args, int nargs)
@@ -588,7 +704,7 @@ void engine_run_context(struct analysis *a, struct context *ctx, struct call_arg
 	};
 	f.after = a->after_create[f.fn_index];
 	struct take_state takes;
-	takes_init(&takes, f.fn);
+	frame_takes(a, &f, &takes);
 	f.takes = &takes;
 	struct lstate entry, exit;
 	/* A library call may come with its caller's locks held: like a function alone. */

@@ -65,11 +65,14 @@ int accesses_conflict(const struct analysis *a, const struct access_rec *x, cons
 		return 0;
 	/* An object of one invocation of its owner context, seen from that context: each running
 	 * instance has its own. */
-	if (x->ctx == y->ctx && (object_owner(x->object) == x->ctx || (x->own_element && y->own_element)))
+	if (x->ctx == y->ctx && (object_owner(x->object) == x->ctx || (x->own_element && y->own_element) ||
+	                         slot_pointee_own(a, x->ctx, x->object)))
 		return 0;
 	if ((x->atomic && y->atomic) || x->once || y->once)
 		return 0;
 	if (x->dying || y->dying)        /* on the way to abort(): a race in a crash */
+		return 0;
+	if (x->alone || y->alone)        /* no other thread exists: single_threaded.c */
 		return 0;
 	if (!contexts_concurrent(a, x->ctx, &x->when, y->ctx, &y->when))
 		return 0;
@@ -335,7 +338,8 @@ static struct hkey race_signature(const struct analysis *a, struct alongside *al
 	kb_str(kb, r->object);
 	kb_int(kb, r->ctx);
 	kb_int(kb, (long)(intptr_t)r->ev);
-	kb_int(kb, r->write | r->atomic << 1 | r->dying << 2 | r->own_element << 3 | r->guard_held << 4);
+	kb_int(kb, r->write | r->atomic << 1 | r->dying << 2 | r->own_element << 3 | r->guard_held << 4 |
+	       r->alone << 5);
 	for (int i = 0; i < r->nlocks; i++)
 		kb_int(kb, r->locks[i] * 2 + (r->lock_shared[i] != 0));
 	kb_int(kb, -2);

@@ -91,10 +91,19 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 	return 0;
 }
 
-/* Entries of compile_commands.json that compile a file again: said, one line each. */
+/* Entries of compile_commands.json that compile a file again: the first few said one line
+ * each, the rest counted, since a build of several targets from shared sources (xz's
+ * tools each compile the same helpers) would otherwise bury the summary line. */
+enum { SKIPPED_SAID = 3 };
+
 static void report_skipped(const struct compile_db *db)
 {
-	for (int i = 0; i < db->nskipped; i++) {
+	int shown = db->nskipped > SKIPPED_SAID + 1 ? SKIPPED_SAID : db->nskipped;
+	if (shown < db->nskipped)
+		fprintf(stderr, "tsafe: %d entries of compile_commands.json compile a file an earlier "
+		        "entry compiles: each file is analysed once, with its first entry's flags; the "
+		        "first %d:\n", db->nskipped, shown);
+	for (int i = 0; i < shown; i++) {
 		const struct compile_skip *k = &db->skipped[i];
 		fprintf(stderr, "tsafe: compile_commands.json entry %d compiles %s again%s%s%s: it is "
 		        "analysed once, with the flags of entry %d\n", k->entry, k->file,

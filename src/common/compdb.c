@@ -62,13 +62,26 @@ struct compile_unit *compdb_add(struct compile_db *db, const char *directory, co
 	return append_canonical(db, directory, path);
 }
 
+/* Where the compiler writes (the object, the dependency file): it differs between targets
+ * that build one source and says nothing about how the source is read. */
+static int names_an_output(char **argv, int i)
+{
+	static const char *const takes_output[] = {"-o", "-MF", "-MT", "-MQ"};
+	for (size_t k = 0; k < sizeof takes_output / sizeof *takes_output; k++)
+		if (!strcmp(argv[i], takes_output[k]) || (i > 1 && !strcmp(argv[i - 1], takes_output[k])))
+			return 1;
+	return !strncmp(argv[i], "-o", 2);
+}
+
 /* The words of b that a does not have ("-DDEBUG -O0"), or NULL when there are none. The
- * compiler's name and the file itself do not count. */
+ * compiler's name, the file itself and where the output goes do not count. */
 static char *extra_words(char **a, int na, char **b, int nb)
 {
 	struct strbuf sb;
 	sb_init(&sb);
 	for (int i = 1; i < nb; i++) {
+		if (names_an_output(b, i))
+			continue;
 		int found = 0;
 		for (int j = 1; j < na && !found; j++)
 			found = !strcmp(a[j], b[i]);

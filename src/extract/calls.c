@@ -290,6 +290,7 @@ static struct event *emit_plain_call(struct xfn *f, CXCursor call, const char *u
 	ev->name = xstrdup(name);
 	ev->args = tmp.args;
 	ev->nargs = tmp.nargs;
+	ev->api = call_containers(f, call, cursor_child(call, 0));
 	return ev;
 }
 
@@ -299,7 +300,8 @@ static void indirect_call(struct xfn *f, CXCursor call)
 	walk_expr(f, callee, U_READ);
 	walk_args(f, call, -1);
 	struct targets t = {0};
-	call_targets(f, callee, &t);
+	if (field_call_local(f, callee))
+		call_targets(f, callee, &t);
 	for (int i = 0; i < t.n; i++)
 		emit_plain_call(f, call, t.v[i].usr, t.v[i].name, EVF_VIA_POINTER);
 	if (t.n == 0) {   /* the analysis follows the pointer object (analyze/fnptr.c) */

@@ -134,6 +134,7 @@ void note_store(struct xfn *f, CXCursor lhs, CXCursor rhs)
 	ev->name = name;
 	ev->type = to_field;
 	ev->api = from_field;
+	ev->lock_class = embedded_member_path(l);
 }
 
 void note_call_result(struct xfn *f, CXCursor lhs, int call_pos)

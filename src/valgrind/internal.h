@@ -120,10 +120,24 @@ char *vg_refcounted_free(struct facts_at *fc, const struct finding *f);
 char *vg_consequence(struct facts_at *fc, const struct finding *f, const struct finding_list *l,
                      const struct finding_list *known);
 
+/* ---- vgmtunsafe.c ---- */
+/* The reason f is a race on the storage an MT-unsafe call of l or known returns (its call,
+ * or a read through the local its result went to), as a new string, or NULL. */
+char *vg_mtunsafe_consequence(struct facts_at *fc, const struct finding *f,
+                              const struct finding_list *l, const struct finding_list *known);
+
 /* ---- vgwaitecho.c ---- */
 /* Marks what the tools report after a condition wait on a mutex not held (a
  * cond-wait-unheld of l) likely benign, as that wait's echoes. */
 void vg_wait_echoes(struct facts_at *fc, struct finding_list *l);
+/* Is loc in the function of `at`, after it (by the stored control flow; without facts,
+ * below it in the source)? */
+int vg_runs_after(struct facts_at *fc, const struct location *at, const struct location *loc);
+
+/* ---- vgdestroyecho.c ---- */
+/* Marks what the tools report after a mutex destroyed while held (a destroy-locked of l
+ * or known) likely benign, as that destroy's echoes. */
+void vg_destroy_echoes(struct facts_at *fc, struct finding_list *l, const struct finding_list *known);
 
 /* ---- vgbenign.c ---- */
 /* Marks f likely benign: kept, suppressed, with the reason (taken over). */

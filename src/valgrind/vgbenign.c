@@ -99,11 +99,14 @@ int vg_mark_benign(struct facts_at *fc, struct finding_list *l, const struct fin
 			rc = check(fc, f);
 	}
 	vg_wait_echoes(fc, l);
+	vg_destroy_echoes(fc, l, known);
 	/* once the races that stay are known: those that are only another's consequence */
 	for (int i = 0; i < l->n && !rc; i++) {
 		struct finding *f = &l->items[i];
 		char *reason = str_eq(f->rule, "data-race") && !f->suppressed
 			? vg_consequence(fc, f, l, known) : NULL;
+		if (!reason && str_eq(f->rule, "data-race") && !f->suppressed)
+			reason = vg_mtunsafe_consequence(fc, f, l, known);
 		if (reason)
 			vg_mark_benign_reason(f, reason);
 	}

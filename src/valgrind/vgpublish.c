@@ -2,8 +2,10 @@
  * facts show the object was handed over in an order Helgrind and DRD do not see:
  *
  *   - lazy atomic publication: a heap block filled in the function that allocated it, then
- *     published through an atomic store or compare-and-swap of a global pointer, and read
- *     after an atomic load of that pointer on every path. Release/acquire orders the fill
+ *     published through an atomic store, exchange or compare-and-swap of a global pointer
+ *     (there, or, when that function returns the block — a constructor — in the caller on
+ *     the allocation's stack, after the call), and read after an atomic load of that
+ *     pointer on every path. Release/acquire orders the fill
  *     before the read, but the tools do not model C11 or GCC atomics (on x86 an acquire
  *     load is a plain move). A relaxed operation orders nothing: not judged.
  *   - filled before the reader's thread existed: the write ran in main (the bottom of the
@@ -13,6 +15,7 @@
  * The creation case needs both accesses; publication takes a lone read too (Helgrind may
  * keep no stack of the fill, DRD names one access) when the allocating function writes
  * the block only before publishing it. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,45 +129,149 @@ static int written_after(const struct function *fn, const char *heap, int b, int
 	return 0;
 }
 
+/* Does fn return the block allocated at `heap` ("h:FILE:LINE")? */
+static int returns_block(const struct function *fn, const char *heap)
+{
+	for (int b = 0; b < fn->nblocks; b++)
+		for (int i = 0; i < fn->blocks[b].nevents; i++) {
+			const struct event *ev = &fn->blocks[b].events[i];
+			if (ev->kind == EV_RETURN && ev->path && ev->path[0] == '&' &&
+			    str_eq(ev->path + 1, heap))
+				return 1;
+		}
+	return 0;
+}
+
+/* Does the source of fn, after `line`, go through the local `local` ("l:F:x"): `x->`,
+ * `x[`, `*x`? The facts record no access through a local pointer a call's result went
+ * to, so the caller's text is read: a constructor's block its caller still writes after
+ * publishing it is not judged. */
+static int deref_after(const struct function *fn, const char *local, int line)
+{
+	const char *name = strrchr(local, ':');
+	size_t n = name ? strlen(++name) : 0;
+	for (int l = line + 1; n && l <= fn->end_line; l++) {
+		size_t len;
+		const char *text = source_line(NULL, fn->file, l, &len);
+		for (size_t i = 0; text && i + n <= len; i++) {
+			if (strncmp(text + i, name, n) || (i && (isalnum((unsigned char)text[i - 1]) ||
+			                                        text[i - 1] == '_')))
+				continue;
+			size_t j = i + n, k = i;
+			if (j < len && (isalnum((unsigned char)text[j]) || text[j] == '_'))
+				continue;
+			while (j < len && isspace((unsigned char)text[j]))
+				j++;
+			while (k > 0 && isspace((unsigned char)text[k - 1]))
+				k--;
+			if ((j + 1 < len && text[j] == '-' && text[j + 1] == '>') ||
+			    (j < len && text[j] == '[') || (k > 0 && text[k - 1] == '*'))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* Where a block is published: the function, the event, and the object through which that
+ * function still reaches the block (the heap path in the allocating function, the local
+ * the constructor's result went to in its caller). */
+struct published {
+	const struct function *fn;
+	int b, i;
+	const struct event *ev;
+	const char *file;            /* the publishing function's file, as the finding names it */
+	char *block;
+};
+
+/* The publication of the block allocated at alloc, in the allocating function or, when it
+ * returns the block, in its caller on the allocation's stack after the call. */
+static int find_publication(struct facts_at *fc, const struct location *alloc,
+                            struct published *p)
+{
+	int ab, ai;
+	const struct function *fn = event_at(fc, alloc->file, alloc->line, &ab, &ai);
+	if (!fn)
+		return 0;
+	char *heap = xasprintf("h:%s:%d", fn->file, alloc->line);
+	p->fn = fn;
+	p->file = alloc->file;
+	p->ev = publication(fn, ab, ai, &p->b, &p->i);
+	if (p->ev || alloc->nstack < 2 || !returns_block(fn, heap)) {
+		p->block = heap;
+		return p->ev != NULL;
+	}
+	free(heap);
+	const struct frame *up = &alloc->stack[1];
+	int cb, ci;
+	const struct function *caller = event_at(fc, up->file, up->line, &cb, &ci);
+	for (int i = ci; caller && i < caller->blocks[cb].nevents; i++) {
+		const struct event *call = &caller->blocks[cb].events[i];
+		if (call->line != up->line)
+			break;
+		if (call->kind != EV_CALL || !str_eq(call->callee, fn->usr))
+			continue;
+		p->fn = caller;
+		p->file = up->file;
+		p->ev = publication(caller, cb, i, &p->b, &p->i);
+		if (p->ev && call->path && deref_after(caller, call->path, p->ev->line))
+			p->ev = NULL;
+		p->block = p->ev ? xstrdup(call->path ? call->path : "?") : NULL;
+		return p->ev != NULL;
+	}
+	p->block = NULL;
+	return 0;
+}
+
+static char *judge_publication(struct facts_at *fc, const struct location *alloc,
+                               const struct location **s, int nsides, const struct published *p)
+{
+	const struct function *fn = p->fn;
+	const struct event *pub = p->ev;
+	int pb = p->b, pi = p->i;
+	if (nsides == 1) {
+		/* Valgrind kept no stack of the fill: the one side must be a read after the
+		 * acquire, and the publishing function must not write the block once published. */
+		int ok = str_starts(s[0]->message, "read") && !written_after(fn, p->block, pb, pi) &&
+		         read_after_acquire(fc, s[0], pub->path);
+		return ok ? xasprintf("likely benign: the block allocated at %s:%d is filled before "
+		                      "it is published through atomic '%s' (%s:%d), and read at "
+		                      "%s:%d after an atomic load of it: release/acquire orders them, "
+		                      "which Valgrind does not model", alloc->file, alloc->line,
+		                      short_name(pub->path), p->file, pub->line, s[0]->file, s[0]->line)
+		          : NULL;
+	}
+	int ab, ai;
+	const struct function *afn = event_at(fc, alloc->file, alloc->line, &ab, &ai);
+	for (int k = 0; k < 2; k++) {
+		/* s[k] fills the block in the allocating function before the publication (a
+		 * constructor returns before its caller publishes) */
+		int wb, wi;
+		const struct function *wfn = event_at(fc, s[k]->file, s[k]->line, &wb, &wi);
+		int before = wfn && wfn == fn ? facts_reaches(fn, wb, wi, pb, pi) &&
+		                                !facts_reaches(fn, pb, pi, wb, wi)
+		                              : wfn && wfn == afn && afn != fn;
+		if (!before || !read_after_acquire(fc, s[1 - k], pub->path))
+			continue;
+		return xasprintf("likely benign: the block is filled at %s:%d before it is published "
+		                 "through atomic '%s' (%s:%d), and read at %s:%d after an atomic load "
+		                 "of it: release/acquire orders them, which Valgrind does not model",
+		                 s[k]->file, s[k]->line, short_name(pub->path), p->file, pub->line,
+		                 s[1 - k]->file, s[1 - k]->line);
+	}
+	return NULL;
+}
+
 char *vg_lazy_publication(struct facts_at *fc, const struct finding *f)
 {
 	const struct location *s[2], *alloc = alloc_site(f);
 	int nsides = alloc ? vg_sides(f, s) : 0;
 	if (!nsides)
 		return NULL;
-	int ab, ai, pb, pi;
-	const struct function *fn = event_at(fc, alloc->file, alloc->line, &ab, &ai);
-	const struct event *pub = fn ? publication(fn, ab, ai, &pb, &pi) : NULL;
-	if (!pub)
-		return NULL;
-	if (nsides == 1) {
-		/* Valgrind kept no stack of the fill: the one side must be a read after the
-		 * acquire, and the allocating function must not write the block once published. */
-		char *heap = xasprintf("h:%s:%d", fn->file, alloc->line);
-		int ok = str_starts(s[0]->message, "read") && !written_after(fn, heap, pb, pi) &&
-		         read_after_acquire(fc, s[0], pub->path);
-		free(heap);
-		return ok ? xasprintf("likely benign: the block allocated at %s:%d is filled before "
-		                      "it is published through atomic '%s' (line %d), and read at "
-		                      "%s:%d after an atomic load of it: release/acquire orders them, "
-		                      "which Valgrind does not model", alloc->file, alloc->line,
-		                      short_name(pub->path), pub->line, s[0]->file, s[0]->line)
-		          : NULL;
-	}
-	for (int k = 0; k < 2; k++) {
-		/* s[k] fills the block in the allocating function before the publication */
-		int wb, wi;
-		const struct function *wfn = event_at(fc, s[k]->file, s[k]->line, &wb, &wi);
-		if (wfn != fn || !facts_reaches(fn, wb, wi, pb, pi) ||
-		    facts_reaches(fn, pb, pi, wb, wi) || !read_after_acquire(fc, s[1 - k], pub->path))
-			continue;
-		return xasprintf("likely benign: the block is filled at %s:%d before it is published "
-		                 "through atomic '%s' (%s:%d), and read at %s:%d after an atomic load "
-		                 "of it: release/acquire orders them, which Valgrind does not model",
-		                 s[k]->file, s[k]->line, short_name(pub->path), alloc->file, pub->line,
-		                 s[1 - k]->file, s[1 - k]->line);
-	}
-	return NULL;
+	struct published p = {0};
+	int found = find_publication(fc, alloc, &p);
+	char *reason = found ? judge_publication(fc, alloc, s, nsides, &p) : NULL;
+	free(p.block);
+	return reason;
 }
 
 /* "thread #3 'worker' created at a.c:57" -> a.c, 57 (file new string), or NULL. */

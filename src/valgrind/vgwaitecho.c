@@ -29,8 +29,7 @@ static char *echo_reason(const struct location *at, const char *what)
 	                 at ? at->line : 0);
 }
 
-/* Is the location in the waiting function, after the wait? */
-static int after_wait(struct facts_at *fc, const struct location *wait, const struct location *loc)
+int vg_runs_after(struct facts_at *fc, const struct location *wait, const struct location *loc)
 {
 	if (!str_eq(loc->func, wait->func) || !str_eq(loc->file, wait->file))
 		return 0;
@@ -51,7 +50,7 @@ static int race_after_wait(struct facts_at *fc, const struct finding *f,
 	if (vg_sides(f, s) != 2 || !vg_one_object(mutex))
 		return 0;
 	for (int k = 0; k < 2; k++) {
-		if (!after_wait(fc, wait, s[k]))
+		if (!vg_runs_after(fc, wait, s[k]))
 			continue;
 		struct held_lock h[VG_MAX_HELD];
 		int n = vg_held_by(fc, s[1 - k], h), holds = 0;
@@ -79,7 +78,7 @@ void vg_wait_echoes(struct facts_at *fc, struct finding_list *l)
 			if (drd && str_eq(f->symbol, w->symbol) && drd_misuse(f))
 				vg_mark_benign_reason(f, echo_reason(at, "DRD takes for a lock of the mutex"));
 			else if (!drd && str_eq(f->rule, "unlock-not-held") &&
-			         str_eq(f->symbol, w->symbol) && after_wait(fc, at, &f->locs[0]))
+			         str_eq(f->symbol, w->symbol) && vg_runs_after(fc, at, &f->locs[0]))
 				vg_mark_benign_reason(f, echo_reason(at, "glibc's pthread_cond_wait re-locks "
 				                      "the mutex before it returns, unseen by Helgrind, so "
 				                      "this unlock releases a lock the thread holds; it "

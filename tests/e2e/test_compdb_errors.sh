@@ -32,9 +32,19 @@ scan
 expect "a file compiled twice is analysed" 1 "data race"
 check "  ...and the second entry is named, with its flags" \
 	grep -q "entry 3 compiles $P/race.c again (with -DDEBUG): it is analysed once, with the flags of entry 1" "$WORK/stderr"
+db "$(entry race.c '"-o", "a/race.o", "-MF", "a/race.d", ')" "$(entry race.c '"-o", "b/race.o", "-MF", "b/race.d", "-DTWO", ')"
+scan
+check "two targets' objects are not a difference, their flags are" \
+	grep -q "entry 2 compiles $P/race.c again (with -DTWO): it is analysed once" "$WORK/stderr"
 db "$(entry race.c)" "$(entry race.c)"
 scan
 check "the same command twice is said too" grep -q "entry 2 compiles $P/race.c again (same command)" "$WORK/stderr"
+# Many targets compiling the same sources: the first three said, the rest counted in one line.
+db "$(entry race.c)" "$(entry race.c)" "$(entry race.c)" "$(entry race.c)" "$(entry race.c)" "$(entry race.c)"
+scan
+check "five entries compiling a file again are counted in one line" \
+	grep -q "5 entries of compile_commands.json compile a file an earlier entry compiles" "$WORK/stderr"
+check "  ...of which only the first three are named" test "$(grep -c 'compiles .*race.c again' "$WORK/stderr")" -eq 3
 
 # A source that cannot be read: said so, the others analysed (exit 3).
 mkdir -p "$P/dir.c"

@@ -8,7 +8,7 @@
     deadlocks through a semaphore, a barrier and a post that never comes, ended too, and
     those whose last thread to block waits on a condition (lock waits sleep without a
     timer until then) or whose main thread never waits on the deadlocked ones, and not
-    while a thread marked in a condition wait still runs (a signal handler);
+    while a thread marked in a condition or lock wait still runs (a signal handler);
     semaphores and barriers destroyed while in use; and nothing for 2,000 threads and a
     million locks, a program whose own malloc locks, or correct semaphores and barriers);
   - the exit status is the program's own unless findings reach --fail-on;
@@ -122,16 +122,31 @@ def test_fixtures(work):
                 rc == (1 if want else 0), f"exit {rc}", err)
         if name in ("deadlock", "self_deadlock", "join_deadlock", "sem_deadlock",
                     "barrier_deadlock", "lost_post", "cond_stall", "busy_main_deadlock",
-                    "cond_handler"):
+                    "cond_handler", "lock_handler"):
             T.check(f"{name}: the deadlocked program was ended, not left hanging ({secs:.1f} s)",
                     secs < 20 and "deadlocked; the runtime ended it" in err, err)
-        if name == "cond_handler":
-            T.check(f"cond_handler: not ended while a thread marked in a condition wait ran its signal "
+        if name in ("cond_handler", "lock_handler"):
+            wait = "a condition" if name == "cond_handler" else "a lock"
+            T.check(f"{name}: not ended while a thread marked in {wait} wait ran its signal "
                     f"handler (a second), only once it slept there for good ({secs:.1f} s)",
                     secs >= 1.0 and "deadlocked; the runtime ended it" in err, err)
         if name == "crash":
             T.check("crash: the crash is reported next to what was recorded before it",
                     "killed by signal 11" in err, err)
+
+
+def test_handler_in_sliced_wait(work):
+    """lock_handler again with every contended wait in slices (TSAFE_RT_UNTIMED_WAIT=0): the
+    waiter running its handler holds the verdict off there too."""
+    exe = os.path.join(work, "lock_handler")
+    rc, found, err, secs = tsafe_run(work, os.path.join(work, "lock_handler_sliced.db"), exe,
+                                     opts=("--fail-on", "note"),
+                                     extra_env={"TSAFE_RT_UNTIMED_WAIT": "0"})
+    problems = compare(os.path.join(FIXTURES, "lock_handler.c"), found or [])
+    T.check(f"lock_handler, sliced lock waits: the marked deadlock, reported only after the "
+            f"handler's second ({secs:.1f} s)",
+            rc == 1 and not problems and secs >= 1.0 and "deadlocked; the runtime ended it" in err,
+            f"exit {rc}", *problems, describe(found), err)
 
 
 def test_exit_status(work):
@@ -303,6 +318,7 @@ def main():
         sys.exit("test_run: no C compiler (cc) to build the fixtures with")
     with tempfile.TemporaryDirectory(prefix="tsafe-run-") as work:
         test_fixtures(work)
+        test_handler_in_sliced_wait(work)
         test_exit_status(work)
         test_sarif(work)
         test_cross_run(work)

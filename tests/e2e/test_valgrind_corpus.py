@@ -53,9 +53,6 @@ KNOWN = {
     ("04_processes/correct_spawn.c", "drd"): SPAWN,
     ("08_condition/unlocked_predicate.c", "helgrind"): SIGNAL,
     ("08_condition/unlocked_predicate.c", "drd"): SIGNAL,
-    ("03_downloads/localtime.c", "drd"):
-        ("extra", {23}, "DRD reports the race on localtime()'s static struct tm (in libc) where "
-         "the caller reads it, the other face of the mt-unsafe-call on line 22"),
     ("13_race_conditions/static_buffer.c", "drd"):
         ("extra", {29}, "DRD also reports printf() reading the static buffer (inside libc, "
          "from line 29) while another thread rewrites it; the static pass sees the writes"),
