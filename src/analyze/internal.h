@@ -452,6 +452,10 @@ struct analysis {
 	                                else negative (neutral.c) */
 };
 
+/* lost_handle.c */
+/* Is c's handle a local of the (non-main) function that created it, named there only by
+ * its declaration and the creation, so that nobody can join or detach the thread? */
+int handle_lost_with_frame(const struct context *c);
 /* neutral.c */
 void neutral_build(struct analysis *a);
 void neutral_free(struct analysis *a);

@@ -630,6 +630,7 @@ static void walk_decl(struct xfn *f, CXCursor *v, int n)
 		atoms_note_counter_reset(f, v[i], line, col);
 		set_alias(f, v[i], init);
 		note_struct_copy(f, v[i], init);
+		note_decl_store(f, v[i], init);
 	}
 }
 

@@ -231,6 +231,10 @@ void targets_free(struct targets *t);
  * and the pointer object (path, field) a call or pthread_create goes through. */
 char *function_value(CXCursor e);   /* "fn:U1 fn:U2" for c ? f1 : f2 */
 void note_store(struct xfn *f, CXCursor lhs, CXCursor rhs);
+/* A function pointer, or an array (of arrays) of them. */
+int holds_function_pointers(CXType t);
+/* A local initialised with functions (void (*h)(void) = f; fn_t t[] = {f, g};): an EV_STORE. */
+void note_decl_store(struct xfn *f, CXCursor var, CXCursor init);
 char *pointer_slot(struct xfn *f, CXCursor fn_expr);
 char *pointer_field(struct xfn *f, CXCursor fn_expr);
 /* containers.c: thr->block_decoder.code as "struct worker_thread.block_decoder.code" (only
