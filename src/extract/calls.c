@@ -137,8 +137,8 @@ void emit_try_success(struct xfn *f, CXCursor call)
 {
 	char *name = callee_name(call);
 	const struct lock_api *api = lockapi_find(name);
-	if (api)
-		emit_lock(f, EV_LOCK, EVF_TRY, call, api, name);
+	if (api)   /* a blocking lock whose status is tested waited: not a trylock */
+		emit_lock(f, EV_LOCK, api->op == LOP_TRY ? EVF_TRY : 0, call, api, name);
 	free(name);
 }
 
@@ -150,7 +150,8 @@ static void lock_call(struct xfn *f, CXCursor call, const struct lock_api *api, 
 	walk_args(f, call, -1);
 	switch (api->op) {
 	case LOP_ACQUIRE:
-		emit_lock(f, EV_LOCK, 0, call, api, name);
+		if (!same_expr(call, f->cond_try))   /* its status tested: the branch emits it */
+			emit_lock(f, EV_LOCK, 0, call, api, name);
 		break;
 	case LOP_TRY:
 		if (!same_expr(call, f->cond_try))   /* else the branch it decides emits it */
@@ -191,7 +192,9 @@ static int is_zero_or_success(CXCursor e)
 	return is_int_literal(e, &v) && v == 0;
 }
 
-/* trylock(…) or (rc = trylock(…)) */
+/* trylock(…) or (rc = trylock(…)); also a blocking lock's call, whose status a program
+ * may test as well (`if (pthread_mutex_lock(&m) != 0) return -1;`, an error-checking
+ * mutex refusing a relock with EDEADLK): it holds the lock only where that status is 0. */
 static int is_try_call(CXCursor e, CXCursor *call)
 {
 	e = strip_expr(e);
@@ -203,7 +206,7 @@ static int is_try_call(CXCursor e, CXCursor *call)
 	char *name = callee_name(e);
 	const struct lock_api *api = lockapi_find(name);
 	free(name);
-	if (!api || api->op != LOP_TRY)
+	if (!api || (api->op != LOP_TRY && api->op != LOP_ACQUIRE))
 		return 0;
 	*call = e;
 	return 1;

@@ -231,6 +231,10 @@ void targets_free(struct targets *t);
  * and the pointer object (path, field) a call or pthread_create goes through. */
 char *function_value(CXCursor e);   /* "fn:U1 fn:U2" for c ? f1 : f2 */
 void note_store(struct xfn *f, CXCursor lhs, CXCursor rhs);
+/* A function pointer, or an array (of arrays) of them. */
+int holds_function_pointers(CXType t);
+/* A local initialised with functions (void (*h)(void) = f; fn_t t[] = {f, g};): an EV_STORE. */
+void note_decl_store(struct xfn *f, CXCursor var, CXCursor init);
 char *pointer_slot(struct xfn *f, CXCursor fn_expr);
 char *pointer_field(struct xfn *f, CXCursor fn_expr);
 /* containers.c: thr->block_decoder.code as "struct worker_thread.block_decoder.code" (only
@@ -286,6 +290,13 @@ void atoms_note_counter_reset(struct xfn *f, CXCursor decl, int line, int col);
  * space-separated; "" when it re-tests nothing, NULL when it calls a function to test (not
  * known). */
 char *recheck_names(struct xfn *f);
+/* awaits.c: "t:OP:OPERAND:STATE", what a condition-wait loop's exit edge holds, or NULL. */
+char *awaits_atom(struct xfn *f, CXCursor cond, CXCursor body);
+/* compared.c: "c:PATH=K" for a variable in static storage compared with a constant, or NULL;
+ * *nonzero_true: the condition holds where it equals K. */
+char *compared_atom(struct xfn *f, CXCursor cond, int *nonzero_true);
+/* The operand under a chain of `!` (and parentheses, casts); *negate flips for each. */
+CXCursor strip_negations(CXCursor e, int *negate);
 
 /* annotations.c — Clang thread-safety annotations of a function declaration */
 struct declared_op {
