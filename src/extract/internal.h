@@ -236,6 +236,9 @@ char *copied_member_path(struct xfn *f, CXCursor e);
  * gets the path of x, the object its result is stored into (analyze/results.c). */
 void note_call_result(struct xfn *f, CXCursor lhs, int call_pos);
 void note_struct_copy(struct xfn *f, CXCursor var, CXCursor value);
+/* initial_values.c: before a call passing &V (V static, initialized with functions), one
+ * EV_STORE per field its initializer gives a function. */
+void initial_values_before_call(struct xfn *f, CXCursor call);
 
 /* takes.c — ownership transfer: `v = P; … P = v->next;` unlinks the object v holds from
  * the container slot P; v then names the taken object, "l:FUNC:v@take" (EV_TAKE). */

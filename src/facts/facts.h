@@ -40,7 +40,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "14"
+#define TSAFE_FACTS_FORMAT "15"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
@@ -149,7 +149,8 @@ struct event {
 	 * the path "fn:USR". A call through a pointer whose value the extractor could not tell
 	 * is a CALL with callee NULL, arg = the path of the pointer object ("p:1",
 	 * "p:0*.probe", "g:handler") and type = its field ("struct capsule.probe") when it is
-	 * a member. A THREAD_CREATE whose start routine is not a function name has callee NULL,
+	 * a member; one resolved to candidates is one CALL per candidate (EVF_VIA_POINTER),
+	 * each with that arg and type too. A THREAD_CREATE whose start routine is not a function name has callee NULL,
 	 * api = the path of the routine's pointer object, type = its field.
 	 * STORE: path = the object written (NULL when unknown), arg = the value ("fn:USR", or
 	 * the path of the object read: "p:1", "g:h", "p:0*.start"), name = the value's
