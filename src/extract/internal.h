@@ -142,6 +142,7 @@ int is_int_literal(CXCursor e, long long *value);   /* after stripping; constant
 /* The value of an integer constant expression (1, TRUE, an enumerator, 'x', -1). */
 int constant_value(CXCursor e, long long *value);
 int is_pointer_type(CXType t);
+int is_thread_handle_type(CXType t);   /* pthread_t, thrd_t (by their typedef) */
 int is_array_type(CXType t);
 int is_noreturn(struct xtu *x, CXCursor fn_decl);
 void ptrset_add(char ***set, int *n, int *cap, const char *s);

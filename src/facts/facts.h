@@ -132,7 +132,8 @@ struct event {
 	 * spelling; api = "=VALUE" when a plain assignment stores an integer constant. LOCK/UNLOCK: path = the lock object (no leading &), name = spelling,
 	 * lock_class, lock_kind, api = function called ("pthread_mutex_lock").
 	 * CALL: callee = USR of the callee, name = callee spelling, args; path = the object its
-	 * (pointer) result is stored into, x = f(…) ("l:FUNC:x" for a local), else NULL.
+	 * (pointer or thread handle) result is stored into, x = f(…) ("l:FUNC:x" for a local),
+	 * else NULL.
 	 * THREAD_CREATE: callee = USR of the entry function (NULL if unresolved), name = its
 	 * spelling, path = handle path (what &t names), arg = the thread argument's path.
 	 * THREAD_JOIN / THREAD_DETACH: path = handle path; a join of t[k] with k a plain
@@ -141,7 +142,8 @@ struct event {
 	 * in a loop, type = the names (variables, members) the innermost loop re-tests, space-
 	 * separated ("" none; NULL when a called function tests, or outside loops).
 	 * COND_SIGNAL: path = condition variable.
-	 * RETURN: path = the returned pointer's value path ("&h:F:12" for a block it made).
+	 * RETURN: path = the returned pointer's value path ("&h:F:12" for a block it made), or
+	 * for a thread handle returned by value, the handle object ("l:xcreate:thread").
 	 * ACCESS with a declared guard (GUARDED_BY / PT_GUARDED_BY of the variable, member or
 	 * pointer): lock_class = the path of the capability object guarding it.
 	 *
