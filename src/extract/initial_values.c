@@ -17,28 +17,6 @@
 
 #include "common/util.h"
 
-struct field_list {
-	CXCursor *v;
-	int n;
-};
-
-static enum CXVisitorResult collect_field(CXCursor c, CXClientData data)
-{
-	struct field_list *fl = data;
-	fl->v = xrealloc(fl->v, (size_t)(fl->n + 1) * sizeof *fl->v);
-	fl->v[fl->n++] = c;
-	return CXVisit_Continue;
-}
-
-static enum CXChildVisitResult member_ref(CXCursor c, CXCursor parent, CXClientData found)
-{
-	(void)parent;
-	if (clang_getCursorKind(c) != CXCursor_MemberRef)
-		return CXChildVisit_Continue;
-	*(CXCursor *)found = clang_getCursorReferenced(c);
-	return CXChildVisit_Break;
-}
-
 /* The value an element of an initializer list gives: itself, or a designator's last child. */
 static CXCursor element_value(CXCursor e)
 {
@@ -59,19 +37,18 @@ static void stores_of_list(struct xfn *f, CXCursor at, CXCursor list, const char
 	if (t.kind != CXType_Record || depth > 4)
 		return;
 	char *rec = record_name(t);
-	struct field_list fl = {0};
-	clang_Type_visitFields(t, collect_field, &fl);
+	CXCursor *fields;
+	int nfields = record_fields(t, &fields);
 	CXCursor *v;
 	int n = cursor_children(list, &v), next = 0;
 	for (int i = 0; i < n; i++, next++) {
-		CXCursor named = clang_getNullCursor();
-		clang_visitChildren(v[i], member_ref, &named);
-		for (int j = 0; !is_null_cursor(named) && j < fl.n; j++)
-			if (clang_equalCursors(fl.v[j], named))
+		CXCursor named = designated_field(v[i]);
+		for (int j = 0; !is_null_cursor(named) && j < nfields; j++)
+			if (same_decl(fields[j], named))
 				next = j;            /* designated: positions continue after it */
-		if (next >= fl.n)
+		if (next >= nfields)
 			break;
-		char *field = cursor_name(fl.v[next]), *path = xasprintf("%s.%s", base, field);
+		char *field = cursor_name(fields[next]), *path = xasprintf("%s.%s", base, field);
 		CXCursor value = element_value(v[i]);
 		char *fn = function_value(value);
 		if (fn) {
@@ -88,7 +65,7 @@ static void stores_of_list(struct xfn *f, CXCursor at, CXCursor list, const char
 		free(field);
 	}
 	free(v);
-	free(fl.v);
+	free(fields);
 	free(rec);
 }
 

@@ -240,6 +240,10 @@ void note_struct_copy(struct xfn *f, CXCursor var, CXCursor value);
 /* initial_values.c: before a call passing &V (V static, initialized with functions), one
  * EV_STORE per field its initializer gives a function. */
 void initial_values_before_call(struct xfn *f, CXCursor call);
+/* prepass.c: a record type's fields in order (caller frees *out); the field an element of
+ * an initializer list designates (.f = …), or a null cursor. */
+int record_fields(CXType t, CXCursor **out);
+CXCursor designated_field(CXCursor element);
 
 /* takes.c — ownership transfer: `v = P; … P = v->next;` unlinks the object v holds from
  * the container slot P; v then names the taken object, "l:FUNC:v@take" (EV_TAKE). */
