@@ -149,6 +149,7 @@ static int start(void)
 	}
 	rt_deadlock_ms = env_long("TSAFE_RT_DEADLOCK_MS", rt_deadlock_ms);
 	rt_untimed_wait = env_long("TSAFE_RT_UNTIMED_WAIT", 1) != 0;   /* 0: sliced waits */
+	rt_inline_mutex_init();
 	long max_threads = env_long("TSAFE_RT_MAX_THREADS", RT_MAX_THREADS);
 	rt_max_threads = max_threads < 1 || max_threads > RT_MAX_THREADS ? RT_MAX_THREADS : (int)max_threads;
 	rt_threads_init();

@@ -372,6 +372,9 @@ int rt_mutex_wakeable(const void *mutex);
 /* Waits until t holds the mutex, as glibc's lock would; RT_WAIT_SLICED when it must
  * sleep and rt_may_complete_deadlock says so, or when woken by rt_wake_sleepers. */
 int rt_mutex_wait_untimed(struct rt_thread *t, void *mutex);
+/* Whether the mutex wrappers take and give back a free normal mutex themselves
+ * (mutex_inline.c): decided once at start-up, after rt_resolve. */
+void rt_inline_mutex_init(void);
 /* Wakes every untimed mutex wait into slices. */
 void rt_wake_sleepers(void);
 /* Whether every thread of the registry is blocked in a wait without deadline. */

@@ -1,9 +1,11 @@
 /* wrap_mutex.c — pthread_mutex_*: the real call, with the held-lock stack, edges and
  * misuse checks around it. A lock first tries the mutex: free, it costs what the real
- * lock costs; busy, the wait goes through rt_block (double-lock, deadlock watch). */
+ * lock costs (a normal mutex is taken and given back here, as glibc would: mutex_inline.h);
+ * busy, the wait goes through rt_block (double-lock, deadlock watch). */
 #include <errno.h>
 
 #include "fast.h"
+#include "mutex_inline.h"
 
 #define PC() __builtin_return_address(0)
 
@@ -70,7 +72,8 @@ int pthread_mutex_lock(pthread_mutex_t *m)
 	struct rt_thread *t = rt_fast_self();
 	if (RT_UNLIKELY(!t || !rt_fast_push(t, m, RTK_MUTEX, PC())))
 		return lock_slow(m, PC(), -1);
-	int r = rt_real.mutex_trylock(m);
+	int r = RT_LIKELY(rt_mutex_plain(m) && t->tid) ? rt_mutex_trylock_plain(m, t->tid)
+	                                               : rt_real.mutex_trylock(m);
 	if (RT_LIKELY(r == 0))
 		return 0;
 	return lock_slow(m, PC(), r);
@@ -128,7 +131,7 @@ int pthread_mutex_unlock(pthread_mutex_t *m)
 {
 	struct rt_thread *t = rt_fast_self();
 	if (RT_LIKELY(t && rt_fast_pop(t, m)))
-		return rt_real.mutex_unlock(m);
+		return RT_LIKELY(rt_mutex_plain(m)) ? rt_mutex_unlock_plain(m) : rt_real.mutex_unlock(m);
 	return unlock_slow(m, PC());
 }
 

@@ -57,8 +57,11 @@ static void free_records(struct analysis *a)
 	kb_free(&a->kb);
 	frame_scratch_free(a);
 	dying_free(a);
+	single_threaded_free(a);
 	fnptr_free(a);
 	constargs_free(a);
+	neutral_free(a);
+	free(a->takes_none);
 	releases_free(a);
 	results_free(a);
 	prethread_free(a);
@@ -86,6 +89,7 @@ int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o
 	index_build(&a.ix, tus, ntus);
 	fnptr_build(&a);
 	constargs_build(&a);
+	neutral_build(&a);
 	lockid_scan(&a);
 	declared_build(&a);
 	signals_build(&a);

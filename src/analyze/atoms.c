@@ -8,6 +8,8 @@
 
 #include "internal.h"
 
+static void cache_created(struct analysis *a, int fn_index, const char *name, int id);
+
 /* The atom of name in the function at fn_index; 0 when absent and not to be created. */
 static int atom_of(struct analysis *a, int fn_index, const char *name, int create)
 {
@@ -24,6 +26,7 @@ static int atom_of(struct analysis *a, int fn_index, const char *name, int creat
 	id = ++a->natoms;                     /* 0 means "no atom" */
 	a->atom_fn[id] = fn_index;
 	keymap_put(&a->atoms, k, id);
+	cache_created(a, fn_index, name, id);
 	return id;
 }
 
@@ -79,14 +82,69 @@ static const char *call_atom_name(const struct event *call, char buf[16])
 	return buf;
 }
 
+/* atom_of for the result of a call event of function fn_index, and for its own "$ret",
+ * remembered by the call's pos (ABSENT: not made yet; atom_of fills in what it makes):
+ * asked before and after every call walked. */
+enum { UNKNOWN = 0, ABSENT = -1 };
+
+static int *call_atoms_of(struct analysis *a, int fn_index)
+{
+	if (!a->call_atoms) {
+		a->call_atoms = xcalloc((size_t)a->ix.nfns, sizeof *a->call_atoms);
+		a->ret_atoms = xcalloc((size_t)a->ix.nfns, sizeof *a->ret_atoms);
+	}
+	int **at = &a->call_atoms[fn_index];
+	if (!*at) {
+		int n = fn_max_pos(a->ix.fns[fn_index].fn) + 1;
+		*at = xcalloc((size_t)n + 1, sizeof **at);
+		**at = n;                 /* [0]: how many; pos p at [p + 1] */
+	}
+	return *at;
+}
+
+static void cache_created(struct analysis *a, int fn_index, const char *name, int id)
+{
+	if (str_eq(name, "$ret") && a->ret_atoms)
+		a->ret_atoms[fn_index] = id;
+	else if (str_starts(name, "r:") && a->call_atoms && a->call_atoms[fn_index]) {
+		char *end;
+		long pos = strtol(name + 2, &end, 10);
+		int *at = a->call_atoms[fn_index];
+		if (!*end && end != name + 2 && pos >= 0 && pos < at[0] && name[2] != '+' && name[2] != ' ')
+			at[pos + 1] = id;
+	}
+}
+
+static int call_atom(struct analysis *a, int fn_index, const struct event *call, int create)
+{
+	int *at = call_atoms_of(a, fn_index);
+	int v = at[call->pos + 1];
+	if (v > 0 || (v == ABSENT && !create))
+		return v > 0 ? v : 0;
+	char buf[16];
+	v = atom_of(a, fn_index, call_atom_name(call, buf), create);
+	at[call->pos + 1] = v ? v : ABSENT;
+	return v;
+}
+
+static int ret_atom(struct analysis *a, int fn_index)
+{
+	call_atoms_of(a, fn_index);
+	int v = a->ret_atoms[fn_index];
+	if (v == UNKNOWN) {
+		v = atom_of(a, fn_index, "$ret", 0);
+		a->ret_atoms[fn_index] = v ? v : ABSENT;
+	}
+	return v > 0 ? v : 0;
+}
+
 /* Before a call: the result of its previous execution (a loop) is forgotten. */
 void atoms_before_call(struct analysis *a, const struct activation *f, const struct event *call,
                        struct lstate *s)
 {
 	if (!s->nas && !s->n)
 		return;
-	char buf[16];
-	int atom = atom_of(a, f->fn_index, call_atom_name(call, buf), 0);
+	int atom = call_atom(a, f->fn_index, call, 0);
 	if (atom)
 		ls_kill(s, atom);
 }
@@ -109,10 +167,9 @@ void atoms_after_call(struct analysis *a, const struct activation *callee, struc
 {
 	if (!out->nas && !out->n)
 		return;
-	char buf[16];
 	struct rename r = {
-		a, callee->fn_index, atom_of(a, callee->fn_index, "$ret", 0),
-		atom_of(a, callee->caller->fn_index, call_atom_name(callee->call, buf), 1),
+		a, callee->fn_index, ret_atom(a, callee->fn_index),
+		call_atom(a, callee->caller->fn_index, callee->call, 1),
 	};
 	ls_map_atoms(out, rename_callee_atom, &r);
 }
@@ -121,4 +178,8 @@ void atoms_free(struct analysis *a)
 {
 	keymap_free(&a->atoms);
 	free(a->atom_fn);
+	for (int k = 0; a->call_atoms && k < a->ix.nfns; k++)
+		free(a->call_atoms[k]);
+	free(a->call_atoms);
+	free(a->ret_atoms);
 }

@@ -141,6 +141,7 @@ static void record_access(struct analysis *a, const struct activation *f, const 
 	r->freeing = freeing;
 	r->atomic = (ev->flags & EVF_ATOMIC) != 0;
 	r->dying = frame_dies(a, f, ev);
+	r->alone = single_threaded_at(a, f, ev);
 	r->own_element = own_element(f, ev, &r->own_index);
 	r->joined_handle = joined_slot_handle(f, ev);
 	r->once_guard = onceguard_region(a, f, ev);

@@ -582,6 +582,8 @@ static void run_isolated(struct analysis *a)
 		if (dup)
 			continue;    /* a header function parsed in several TUs */
 		struct context *c = new_context(a, CTX_ISOLATED, r);
+		if (neutral_fn(a, k))
+			continue;    /* no lock on any of its paths: nothing to report */
 		int n = r->fn->nparams;
 		struct call_arg *args = xcalloc((size_t)(n ? n : 1), sizeof *args);
 		for (int i = 0; i < n; i++)

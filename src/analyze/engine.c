@@ -99,7 +99,7 @@ int object_owner(const char *object)
 /* Appends the frame's name for path to sb; -1 (nothing appended) when it names no object. */
 static int frame_path_sb(const struct activation *f, const char *path, struct strbuf *sb)
 {
-	if (!path || str_eq(path, "?"))
+	if (!path || (path[0] == '?' && !path[1]))
 		return -1;
 	const char *p = path + (path[0] == '&');
 	if (str_starts(p, "p:"))
@@ -250,13 +250,17 @@ static void frame_args(struct analysis *a, const struct activation *caller, cons
 	callee->nargs = n;
 }
 
-void frame_scratch_free(struct analysis *a)
+/* takes_init, skipped for the many functions that take nothing out of a container (a scan
+ * of every event, at every frame, otherwise). */
+static void frame_takes(struct analysis *a, const struct activation *f, struct take_state *t)
 {
-	for (int d = 0; d < MAX_DEPTH; d++) {
-		free(a->scratch[d].args);
-		free(a->scratch[d].at);
-		sb_free(&a->scratch[d].paths);
-	}
+	if (!a->takes_none)
+		a->takes_none = xcalloc((size_t)a->ix.nfns, 1);
+	memset(t, 0, sizeof *t);
+	if (a->takes_none[f->fn_index] == 1)
+		return;
+	takes_init(t, f->fn);
+	a->takes_none[f->fn_index] = t->n ? 2 : 1;
 }
 
 /* Index of a stored copy of exit state s: the many frames that exit in the same state
@@ -301,6 +305,8 @@ static struct hkey memo_key(struct analysis *a, const struct activation *f,
 
 static void solve_frame(struct analysis *a, const struct activation *f, const struct lstate *entry,
                         struct lstate *exit, int emit);
+static void neutral_exit(struct analysis *a, struct activation *sub, const struct lstate *s,
+                         struct lstate *out);
 
 /* The state after a call to callee from frame f in state s; with emit, also reports the
  * callee's events. */
@@ -325,8 +331,7 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 	};
 	sub.after = a->after_create[sub.fn_index];
 	frame_args(a, f, ev, &sub);
-	struct take_state takes;
-	takes_init(&takes, sub.fn);
+	struct take_state takes = {0};
 	sub.takes = &takes;
 
 	struct lstate out, saved;
@@ -337,6 +342,11 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 		ls_copy(&saved, s);
 		ls_forget_conditions(s);
 	}
+	if (f->ctx->kind == CTX_ISOLATED && neutral_call_at(a, sub.fn_index, sub.depth)) {
+		neutral_exit(a, &sub, s, &out);
+		goto after;
+	}
+	frame_takes(a, &sub, &takes);
 	/* One memo entry per key: bit 0 = reported, the rest = 1 + index of its exit state. */
 	struct hkey key = memo_key(a, &sub, s, 0);
 	int v = 0, report = 0;
@@ -368,7 +378,7 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 	keymap_put(&a->memo, key, v);
 	if (emit)
 		results_note(a, f, ev, &sub);
-
+after:
 	/* A call through a pointer may reach any of several candidates: take none of their
 	 * lock effects rather than all of them in sequence. */
 	atoms_after_call(a, &sub, &out);
@@ -379,6 +389,46 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 	ls_free(&out);
 	ls_free(&saved);
 	takes_free(&takes);
+}
+
+/* The state after a call, from an isolated walk, of a lock-neutral function (neutral.c) in
+ * state s (without conditions): s's locks, with what the callee's own walk from no lock at
+ * all says of its branches and its return value; no path when it cannot return. That walk
+ * is solved once per callee and the constants deciding its branches. */
+static void neutral_exit(struct analysis *a, struct activation *sub, const struct lstate *s,
+                         struct lstate *out)
+{
+	struct keybuf *kb = &a->kb;
+	kb_reset(kb);
+	kb_int(kb, -5);
+	kb_int(kb, sub->fn_index);
+	for (int i = 0; i < sub->nargs; i++)
+		if (sub->args[i].path[0] == '#') {
+			kb_int(kb, i);
+			kb_str(kb, sub->args[i].path);
+		}
+	struct hkey key = kb_hash(kb);
+	int v;
+	if (!keymap_get(&a->memo, key, &v)) {
+		struct lstate none, exit;
+		ls_init(&none, s->dflt);
+		ls_init(&exit, s->dflt);
+		struct take_state takes;
+		frame_takes(a, sub, &takes);
+		sub->takes = &takes;
+		solve_frame(a, sub, &none, &exit, 0);
+		v = exit_state_intern(a, &exit);
+		keymap_put(&a->memo, key, v);
+		takes_free(&takes);
+		sub->takes = NULL;
+		ls_free(&none);
+		ls_free(&exit);
+	}
+	const struct lstate *shape = &a->exit_states[v];
+	if (s->bottom || shape->bottom)
+		ls_bottom(out);
+	else
+		ls_with_assumptions(out, s, shape);
 }
 
 /* Could held entry h be the lock released as key? The same struct-field class; or, for a
@@ -442,7 +492,7 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 	else if (ev->kind == EV_UNLOCK)
 		apply_unlock(s, key);
 	else if (ev->kind == EV_CALL && ev->callee) {
-		const struct fn_ref *callee = index_resolve_call(&a->ix, ev, f->tu);
+		const struct fn_ref *callee = index_callee_at(&a->ix, f->fn_index, ev);
 		lockid_note_init(a, f, ev);
 		atoms_before_call(a, f, ev, s);
 		if (callee)
@@ -486,13 +536,6 @@ static void walk_block(struct analysis *a, const struct activation *f, int b, co
 	}
 }
 
-/* Per block of the frame being solved: the join of the states reaching it, the join of
- * the states at its RETURN in its latest walk, and whether it must be walked again. */
-struct block_state {
-	struct lstate in, ret;
-	int pending;
-};
-
 /* Walks blocks until what reaches each one stops growing, a block again only when its
  * input grew, lowest index first: blocks are numbered in source order, so a function
  * without loops converges in one pass, with no round just to confirm it. *ret gets the
@@ -527,6 +570,56 @@ static void fixpoint(struct analysis *a, const struct activation *f, struct bloc
 		ls_join(ret, &bs[b].ret);
 }
 
+/* The block states of a frame at f's depth: frames nest, so the scratch of a depth is free
+ * again when its frame ends, and its states keep their arrays (most frames allocate
+ * nothing). A frame that finds its depth's scratch in use gets arrays of its own. */
+static struct block_scratch *blocks_for(struct analysis *a, const struct activation *f, int n,
+                                        unsigned char dflt)
+{
+	struct block_scratch *own = NULL, *sc = &a->blocks[f->depth];
+	if (sc->busy)
+		sc = own = xcalloc(1, sizeof *own);
+	if (n > sc->cap) {
+		sc->bs = xrealloc(sc->bs, (size_t)n * sizeof *sc->bs);
+		memset(sc->bs + sc->cap, 0, (size_t)(n - sc->cap) * sizeof *sc->bs);
+		sc->cap = n;
+	}
+	sc->busy = own ? 2 : 1;
+	struct lstate *all[] = {&sc->cur, &sc->ret, &sc->ret2};
+	for (int i = 0; i < 3; i++)
+		all[i]->dflt = dflt;
+	for (int b = 0; b < n; b++) {
+		sc->bs[b].in.dflt = sc->bs[b].ret.dflt = dflt;
+		ls_bottom(&sc->bs[b].in);
+		ls_bottom(&sc->bs[b].ret);
+		sc->bs[b].pending = 0;
+	}
+	return sc;
+}
+
+static void block_scratch_clear(struct block_scratch *sc)
+{
+	for (int b = 0; b < sc->cap; b++) {
+		ls_free(&sc->bs[b].in);
+		ls_free(&sc->bs[b].ret);
+	}
+	free(sc->bs);
+	ls_free(&sc->cur);
+	ls_free(&sc->ret);
+	ls_free(&sc->ret2);
+	memset(sc, 0, sizeof *sc);
+}
+
+static void blocks_done(struct block_scratch *sc)
+{
+	if (sc->busy == 2) {
+		block_scratch_clear(sc);
+		free(sc);
+	} else {
+		sc->busy = 0;
+	}
+}
+
 static void solve_frame(struct analysis *a, const struct activation *f, const struct lstate *entry,
                         struct lstate *exit, int emit)
 {
@@ -538,35 +631,30 @@ static void solve_frame(struct analysis *a, const struct activation *f, const st
 		ls_copy(exit, entry);
 		return;
 	}
-	struct block_state *bs = xcalloc((size_t)fn->nblocks, sizeof *bs);
-	for (int b = 0; b < fn->nblocks; b++) {
-		ls_init(&bs[b].in, entry->dflt);
-		ls_bottom(&bs[b].in);
-		ls_init(&bs[b].ret, entry->dflt);
-		ls_bottom(&bs[b].ret);
-	}
+	struct block_scratch *sc = blocks_for(a, f, fn->nblocks, entry->dflt);
+	struct block_state *bs = sc->bs;
 	ls_copy(&bs[0].in, entry);
-	struct lstate cur, ret;
-	ls_init(&cur, entry->dflt);
-	ls_init(&ret, entry->dflt);
-	fixpoint(a, f, bs, &cur, &ret);
+	struct lstate *cur = &sc->cur, *ret = &sc->ret;
+	fixpoint(a, f, bs, cur, ret);
 	if (emit) {
-		struct lstate ret2;
-		ls_init(&ret2, entry->dflt);
-		ls_bottom(&ret2);
+		struct lstate *ret2 = &sc->ret2;
+		ls_bottom(ret2);
 		for (int b = 0; b < fn->nblocks; b++)
 			if (!bs[b].in.bottom)
-				walk_block(a, f, b, &bs[b].in, &cur, &ret2, &ret, 1);
-		ls_free(&ret2);
+				walk_block(a, f, b, &bs[b].in, cur, ret2, ret, 1);
 	}
-	ls_copy(exit, &ret);
-	ls_free(&cur);
-	ls_free(&ret);
-	for (int b = 0; b < fn->nblocks; b++) {
-		ls_free(&bs[b].in);
-		ls_free(&bs[b].ret);
+	ls_copy(exit, ret);
+	blocks_done(sc);
+}
+
+void frame_scratch_free(struct analysis *a)
+{
+	for (int d = 0; d < MAX_DEPTH; d++) {
+		free(a->scratch[d].args);
+		free(a->scratch[d].at);
+		sb_free(&a->scratch[d].paths);
+		block_scratch_clear(&a->blocks[d]);
 	}
-	free(bs);
 }
 
 void engine_run_context(struct analysis *a, struct context *ctx, struct call_arg *args, int nargs)
@@ -577,7 +665,7 @@ void engine_run_context(struct analysis *a, struct context *ctx, struct call_arg
 	};
 	f.after = a->after_create[f.fn_index];
 	struct take_state takes;
-	takes_init(&takes, f.fn);
+	frame_takes(a, &f, &takes);
 	f.takes = &takes;
 	struct lstate entry, exit;
 	/* A library call may come with its caller's locks held: like a function alone. */

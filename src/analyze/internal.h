@@ -36,6 +36,7 @@ struct program_index {
 	int *next_same_usr;      /* fns index -> next definition with that usr, or -1 */
 	int *tu_has_main;        /* per TU */
 	struct keymap callee_of; /* call event -> index in fns + 1, or 0: resolved once */
+	int **callee_at;         /* per definition, per event pos: what index_callee_at gives */
 };
 
 void index_build(struct program_index *ix, struct tu_facts *tus, int ntus);
@@ -46,6 +47,9 @@ const struct fn_ref *index_resolve(const struct program_index *ix, const char *u
 /* index_resolve of a call event's callee, remembered: the dataflow resolves the same call
  * every time it walks the caller. */
 const struct fn_ref *index_resolve_call(struct program_index *ix, const struct event *ev, int from_tu);
+/* The same for a call event of definition k, by the event's pos (no hashing: the engine
+ * asks at every walk of every call). */
+const struct fn_ref *index_callee_at(struct program_index *ix, int k, const struct event *ev);
 /* Position of a definition in ix->fns. */
 int index_of_ref(const struct program_index *ix, const struct fn_ref *r);
 
@@ -108,6 +112,9 @@ int ls_has_conditions(const struct lstate *s);
  * solutions); they are put aside and restored on the locks the callee left alone. */
 void ls_forget_conditions(struct lstate *s);
 void ls_restore_conditions(struct lstate *s, const struct lstate *saved);
+/* dst := the lock entries of `locks` (which knows no condition) with the assumptions of
+ * `conds` (which holds no lock entry). */
+void ls_with_assumptions(struct lstate *dst, const struct lstate *locks, const struct lstate *conds);
 /* Appends what identifies the state (for memo keys). */
 void ls_key(const struct lstate *s, struct keybuf *kb);
 /* ls_key and where each lock was acquired: equal only for identical states. */
@@ -272,6 +279,7 @@ struct access_rec {
 	char **caps;
 	int ncaps;
 	int once;                    /* inside a once initialiser (waits.c): ordered, no race */
+	int alone;                   /* after a check that no thread runs (single_threaded.c) */
 	int once_guard;              /* onceguard.c: 1 + the guard whose first-run region holds
 	                                it (it runs only while that variable is zero), or 0 */
 	int lockset;                 /* races.c: its locks, their modes and guard_held, interned */
@@ -344,6 +352,20 @@ struct thread_op {                   /* create / join / detach seen while walkin
 	struct when when;
 };
 
+/* Per block of the frame being solved (engine.c): the join of the states reaching it, the
+ * join of the states at its RETURN in its latest walk, and whether it must be walked again. */
+struct block_state {
+	struct lstate in, ret;
+	int pending;
+};
+
+/* The block states and working states of the frame being solved at one depth. */
+struct block_scratch {
+	struct block_state *bs;
+	int cap, busy;
+	struct lstate cur, ret, ret2;
+};
+
 struct analysis {
 	const struct analyze_opts *opts;
 	struct program_index ix;
@@ -376,9 +398,11 @@ struct analysis {
 		int cap;
 		struct strbuf paths;
 	} scratch[MAX_DEPTH];
+	struct block_scratch blocks[MAX_DEPTH];   /* engine.c solve_frame */
 	struct keymap memo;          /* frame+entry state (+ main's call chain) -> reported, exit */
 	unsigned char **dying;       /* per index fn: its blocks every path from which dies */
 	unsigned char *noreturn;     /* per index fn: whether it can return (dying.c) */
+	struct single_threaded *single; /* single_threaded.c, built on first use */
 	unsigned char **after_create;/* per index fn: per event pos, after a thread creation
 	                                (prethread.c; NULL: the function creates none) */
 	struct keymap exit_unique;   /* ls_key_full of an exit state -> its index: stored once */
@@ -390,6 +414,8 @@ struct analysis {
 	struct keymap sem_paired;    /* ... of semaphores waited on then posted in one function */
 	struct keymap atoms;         /* (function, condition atom) -> atom id (atoms.c) */
 	int *atom_fn;                /* atom id -> index of its function */
+	int **call_atoms;            /* per index fn, per call pos: its result's atom, once made */
+	int *ret_atoms;              /* per index fn: its "$ret" atom, once made */
 	int natoms, cap_atoms;
 	long frames;
 	long cuts;                   /* recursive calls not followed so far */
@@ -408,7 +434,18 @@ struct analysis {
 	struct barriers *barriers;   /* barrier_phases.c: barrier waits by context */
 	struct onceguard *onceguard; /* first-run regions of once-guarded setup (onceguard.c) */
 	struct fallback *fallback;   /* calls a counter excludes from its zero branch (fallback.c) */
+	unsigned char *takes_none;   /* per index fn: 1 it has no EV_TAKE, 2 it has, 0 not known */
+	int *neutral;                /* per index fn: height of its call tree when lock-neutral,
+	                                else negative (neutral.c) */
 };
+
+/* neutral.c */
+void neutral_build(struct analysis *a);
+void neutral_free(struct analysis *a);
+/* Does fn k take, release or wait on no lock, and record nothing in an isolated walk? */
+int neutral_fn(const struct analysis *a, int k);
+/* ... and will a call of it at this depth be followed to its deepest callee? */
+int neutral_call_at(const struct analysis *a, int k, int depth);
 
 /* engine.c */
 void frame_scratch_free(struct analysis *a);
@@ -489,6 +526,10 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
  * led to it, ends in a call that never returns. */
 int frame_dies(struct analysis *a, const struct activation *f, const struct event *ev);
 void dying_free(struct analysis *a);
+/* single_threaded.c: whether event ev of frame f, or the call in a caller that led to it,
+ * follows a check that ends the process once any thread was started. */
+int single_threaded_at(struct analysis *a, const struct activation *f, const struct event *ev);
+void single_threaded_free(struct analysis *a);
 
 /* Forgets the access and lock-order records from index nacc / nedges on. */
 void records_truncate(struct analysis *a, int nacc, int nedges);
@@ -543,6 +584,10 @@ void prethread_build(struct analysis *a);
 void prethread_free(struct analysis *a);
 /* One more than the largest event pos of fn (the size of a per-pos array). */
 int fn_max_pos(const struct function *fn);
+/* Per event pos of fn: whether some path (every path, with `every`) from its entry to the
+ * event passed an event is_one holds for. */
+unsigned char *events_past(const struct function *fn, int every,
+                           int (*is_one)(const struct event *ev, void *ctx), void *ctx);
 /* Is event ev of frame f reached before its context created any thread? */
 int prethread_at(const struct activation *f, const struct event *ev);
 /* Does code of context c at x surely run before context d exists (c started d, directly or

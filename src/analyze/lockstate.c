@@ -297,6 +297,17 @@ void ls_map_atoms(struct lstate *s, int (*map)(int atom, void *ctx), void *ctx)
 	}
 }
 
+void ls_with_assumptions(struct lstate *dst, const struct lstate *locks, const struct lstate *conds)
+{
+	ls_copy(dst, locks);
+	dst->nas = 0;
+	if (conds->nas) {
+		grow_array((void **)&dst->as, &dst->cap_as, conds->nas - 1, sizeof *dst->as);
+		memcpy(dst->as, conds->as, (size_t)conds->nas * sizeof *conds->as);
+	}
+	dst->nas = conds->nas;
+}
+
 void ls_key_full(const struct lstate *s, struct keybuf *kb)
 {
 	ls_key(s, kb);

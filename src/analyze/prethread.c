@@ -8,6 +8,7 @@
  * creation makes its whole body after). A frame is before the first thread when the call
  * that led to it was, in every caller up to the context's entry (struct activation.pre). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -56,37 +57,62 @@ int fn_max_pos(const struct function *fn)
 	return n;
 }
 
-/* after[pos] for the events of definition k; NULL when nothing in it creates a thread. */
-static unsigned char *events_after(struct program_index *ix, const unsigned char *creates, int k)
+unsigned char *events_past(const struct function *fn, int every,
+                           int (*is_one)(const struct event *ev, void *ctx), void *ctx)
 {
-	const struct function *fn = ix->fns[k].fn;
-	if (!creates[k] || fn->nblocks == 0)
-		return NULL;
-	int nb = fn->nblocks, tu = ix->fns[k].tu;
-	unsigned char *in = xcalloc((size_t)nb, 1);     /* some path to its start passed one */
+	int nb = fn->nblocks;
+	unsigned char *in = xcalloc((size_t)(nb ? nb : 1), 1);   /* at the block's start */
+	if (every && nb > 1)
+		memset(in + 1, 1, (size_t)nb - 1);
 	for (int changed = 1; changed;) {
 		changed = 0;
 		for (int b = 0; b < nb; b++) {
 			const struct block *blk = &fn->blocks[b];
 			int out = in[b];
 			for (int e = 0; e < blk->nevents && !out; e++)
-				out = creating_event(ix, creates, tu, &blk->events[e]);
-			for (int s = 0; out && s < blk->nsuccs; s++)
-				if (!in[blk->succs[s]])
-					in[blk->succs[s]] = changed = 1;
+				out = is_one(&blk->events[e], ctx);
+			for (int s = 0; s < blk->nsuccs; s++) {
+				int t = blk->succs[s];
+				if (!every && out && !in[t])
+					in[t] = changed = 1;
+				else if (every && !out && in[t] && t != 0)
+					in[t] = 0, changed = 1;
+			}
 		}
 	}
-	unsigned char *after = xcalloc((size_t)fn_max_pos(fn) + 1, 1);
+	unsigned char *past = xcalloc((size_t)fn_max_pos(fn) + 1, 1);
 	for (int b = 0; b < nb; b++) {
 		int passed = in[b];
 		for (int e = 0; e < fn->blocks[b].nevents; e++) {
 			const struct event *ev = &fn->blocks[b].events[e];
-			after[ev->pos] = (unsigned char)passed;
-			passed |= creating_event(ix, creates, tu, ev);
+			past[ev->pos] = (unsigned char)passed;
+			passed |= is_one(ev, ctx);
 		}
 	}
 	free(in);
-	return after;
+	return past;
+}
+
+struct creating {
+	struct program_index *ix;
+	const unsigned char *creates;
+	int tu;
+};
+
+static int creating(const struct event *ev, void *ctx)
+{
+	struct creating *c = ctx;
+	return creating_event(c->ix, c->creates, c->tu, ev);
+}
+
+/* after[pos] for the events of definition k; NULL when nothing in it creates a thread. */
+static unsigned char *events_after(struct program_index *ix, const unsigned char *creates, int k)
+{
+	const struct function *fn = ix->fns[k].fn;
+	if (!creates[k] || fn->nblocks == 0)
+		return NULL;
+	struct creating c = { ix, creates, ix->fns[k].tu };
+	return events_past(fn, 0, creating, &c);
 }
 
 void prethread_build(struct analysis *a)

@@ -55,6 +55,9 @@ void index_free(struct program_index *ix)
 {
 	keymap_free(&ix->by_usr);
 	keymap_free(&ix->callee_of);
+	for (int k = 0; ix->callee_at && k < ix->nfns; k++)
+		free(ix->callee_at[k]);
+	free(ix->callee_at);
 	free(ix->fns);
 	free(ix->next_same_usr);
 	free(ix->tu_has_main);
@@ -93,6 +96,34 @@ const struct fn_ref *index_resolve_call(struct program_index *ix, const struct e
 	const struct fn_ref *r = index_resolve(ix, ev->callee, from_tu);
 	keymap_put(&ix->callee_of, k, r ? index_of_ref(ix, r) + 1 : 0);
 	return r;
+}
+
+/* Per event pos of definition k: 1 + the index of the definition its call reaches, 0 for
+ * none, -1 when two calls share the pos (then resolved by event). */
+static int *callees_of(struct program_index *ix, int k)
+{
+	const struct function *fn = ix->fns[k].fn;
+	int *at = xcalloc((size_t)fn_max_pos(fn) + 1, sizeof *at);
+	for (int b = 0; b < fn->nblocks; b++)
+		for (int e = 0; e < fn->blocks[b].nevents; e++) {
+			const struct event *ev = &fn->blocks[b].events[e];
+			if (ev->kind != EV_CALL)
+				continue;
+			const struct fn_ref *r = index_resolve_call(ix, ev, ix->fns[k].tu);
+			int v = r ? index_of_ref(ix, r) + 1 : 0;
+			at[ev->pos] = at[ev->pos] && at[ev->pos] != v ? -1 : v;
+		}
+	return at;
+}
+
+const struct fn_ref *index_callee_at(struct program_index *ix, int k, const struct event *ev)
+{
+	if (!ix->callee_at)
+		ix->callee_at = xcalloc((size_t)(ix->nfns ? ix->nfns : 1), sizeof *ix->callee_at);
+	if (!ix->callee_at[k])
+		ix->callee_at[k] = callees_of(ix, k);
+	int v = ix->callee_at[k][ev->pos];
+	return v > 0 ? &ix->fns[v - 1] : v < 0 ? index_resolve_call(ix, ev, ix->fns[k].tu) : NULL;
 }
 
 int index_of_ref(const struct program_index *ix, const struct fn_ref *r)

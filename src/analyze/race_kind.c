@@ -10,6 +10,9 @@
  *   - a flag: assigned plainly from at most two places (set, reset), never
  *     read-modify-written, and read in a loop that polls it: a stale read only delays the
  *     poller (warning; C11's fix is a relaxed atomic);
+ *   (writes made while no other thread exists — main's setup before its first thread, code
+ *   after a single-threaded check — initialise the object: they count as neither kind's
+ *   assignments);
  *   - two writes that store the same constant (found = 1 from every worker): whichever
  *     lands last, the value is the same (warning; C11's fix is a relaxed atomic store);
  *   - otherwise a write racing with a read (error). */
@@ -21,6 +24,12 @@ struct object_use {
 	int rmw_writes, plain_writes, plain_write_sites, polled, pointer;
 };
 
+/* A write no other thread can see being made: it sets the object up. */
+static int initialising(const struct analysis *a, const struct access_rec *r)
+{
+	return r->write && (r->alone || (r->when.pre && a->ctxs[r->ctx]->kind == CTX_MAIN));
+}
+
 static void object_use(const struct analysis *a, const int *order, int lo, int hi,
                        struct object_use *u)
 {
@@ -31,6 +40,8 @@ static void object_use(const struct analysis *a, const int *order, int lo, int h
 		const struct event *ev = r->ev;
 		if (ev->type && strchr(ev->type, '*'))
 			u->pointer = 1;
+		if (initialising(a, r))
+			continue;
 		if (r->write && (ev->flags & EVF_READ))
 			u->rmw_writes++;
 		else if (r->write) {
@@ -55,7 +66,7 @@ static int read_on_the_fly(const struct analysis *a, const int *order, int lo, i
 {
 	for (int i = lo; i < hi; i++) {
 		const struct access_rec *r = &a->acc[order[i]];
-		if (!r->write)
+		if (!r->write || initialising(a, r))
 			continue;
 		for (int j = lo; j < hi; j++)
 			if (!a->acc[order[j]].write && a->acc[order[j]].fn == r->fn)

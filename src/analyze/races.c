@@ -71,6 +71,8 @@ int accesses_conflict(const struct analysis *a, const struct access_rec *x, cons
 		return 0;
 	if (x->dying || y->dying)        /* on the way to abort(): a race in a crash */
 		return 0;
+	if (x->alone || y->alone)        /* no other thread exists: single_threaded.c */
+		return 0;
 	if (!contexts_concurrent(a, x->ctx, &x->when, y->ctx, &y->when))
 		return 0;
 	return !onceguard_excludes(a, x, y);
@@ -312,7 +314,8 @@ static struct hkey race_signature(const struct analysis *a, struct alongside *al
 	kb_str(kb, r->object);
 	kb_int(kb, r->ctx);
 	kb_int(kb, (long)(intptr_t)r->ev);
-	kb_int(kb, r->write | r->atomic << 1 | r->dying << 2 | r->own_element << 3 | r->guard_held << 4);
+	kb_int(kb, r->write | r->atomic << 1 | r->dying << 2 | r->own_element << 3 | r->guard_held << 4 |
+	       r->alone << 5);
 	for (int i = 0; i < r->nlocks; i++)
 		kb_int(kb, r->locks[i] * 2 + (r->lock_shared[i] != 0));
 	if (a->ctxs[r->ctx]->kind == CTX_MAIN) {

@@ -88,7 +88,7 @@ struct hkey hkey_of_pointer(const void *p)
 static int slot_of(const struct keymap *m, struct hkey k)
 {
 	int i = (int)(k.lo & (uint64_t)(m->cap - 1));
-	while (m->used[i] && (m->keys[i].lo != k.lo || m->keys[i].hi != k.hi))
+	while (m->slots[i].used && (m->slots[i].key.lo != k.lo || m->slots[i].key.hi != k.hi))
 		i = (i + 1) & (m->cap - 1);
 	return i;
 }
@@ -98,27 +98,20 @@ int keymap_get(const struct keymap *m, struct hkey k, int *val)
 	if (!m->cap)
 		return 0;
 	int i = slot_of(m, k);
-	if (!m->used[i])
+	if (!m->slots[i].used)
 		return 0;
 	if (val)
-		*val = m->vals[i];
+		*val = m->slots[i].val;
 	return 1;
 }
 
 static void grow(struct keymap *m)
 {
 	struct keymap big = {.cap = m->cap ? m->cap * 2 : 256};
-	big.keys = xcalloc((size_t)big.cap, sizeof *big.keys);
-	big.vals = xcalloc((size_t)big.cap, sizeof *big.vals);
-	big.used = xcalloc((size_t)big.cap, 1);
-	for (int i = 0; i < m->cap; i++) {
-		if (!m->used[i])
-			continue;
-		int j = slot_of(&big, m->keys[i]);
-		big.keys[j] = m->keys[i];
-		big.vals[j] = m->vals[i];
-		big.used[j] = 1;
-	}
+	big.slots = xcalloc((size_t)big.cap, sizeof *big.slots);
+	for (int i = 0; i < m->cap; i++)
+		if (m->slots[i].used)
+			big.slots[slot_of(&big, m->slots[i].key)] = m->slots[i];
 	big.n = m->n;
 	keymap_free(m);
 	*m = big;
@@ -129,18 +122,16 @@ void keymap_put(struct keymap *m, struct hkey k, int val)
 	if ((m->n + 1) * 2 > m->cap)
 		grow(m);
 	int i = slot_of(m, k);
-	if (!m->used[i]) {
-		m->keys[i] = k;
-		m->used[i] = 1;
+	if (!m->slots[i].used) {
+		m->slots[i].key = k;
+		m->slots[i].used = 1;
 		m->n++;
 	}
-	m->vals[i] = val;
+	m->slots[i].val = val;
 }
 
 void keymap_free(struct keymap *m)
 {
-	free(m->keys);
-	free(m->vals);
-	free(m->used);
+	free(m->slots);
 	memset(m, 0, sizeof *m);
 }

@@ -13,10 +13,12 @@ struct keybuf {
 struct hkey {
 	uint64_t lo, hi;
 };
+struct keymap_slot {
+	struct hkey key;
+	int val, used;
+};
 struct keymap {
-	struct hkey *keys;
-	int *vals;
-	unsigned char *used;
+	struct keymap_slot *slots;   /* key, value and use side by side: one cache line a probe */
 	int cap, n;
 };
 void kb_reset(struct keybuf *kb);

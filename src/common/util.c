@@ -89,18 +89,6 @@ void *append_zeroed(void *arr, int *count, size_t size)
 	return arr;
 }
 
-int str_eq(const char *a, const char *b)
-{
-	if (!a || !b)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-int str_starts(const char *s, const char *prefix)
-{
-	return s && strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 void sb_init(struct strbuf *sb)
 {
 	sb->buf = NULL;

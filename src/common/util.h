@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
@@ -23,8 +24,23 @@ void grow_array(void **arr, int *cap, int need, size_t size);
  * of two, so the capacity follows from the count. Returns the (possibly moved) array. */
 void *append_zeroed(void *arr, int *count, size_t size);
 
-int str_eq(const char *a, const char *b);       /* NULL-safe equality */
-int str_starts(const char *s, const char *prefix);
+/* Inline: the analysis compares paths millions of times, mostly against short constants. */
+static inline int str_eq(const char *a, const char *b)       /* NULL-safe equality */
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static inline int str_starts(const char *s, const char *prefix)
+{
+	if (!s)
+		return 0;
+	while (*prefix)
+		if (*s++ != *prefix++)
+			return 0;
+	return 1;
+}
 
 /* A growable string. */
 struct strbuf {

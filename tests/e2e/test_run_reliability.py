@@ -30,6 +30,10 @@ no false verdicts, real hangs ended):
   - cancel_pending: a cancel pending while the thread locks locks the runtime has never
     seen (the runtime writes their records): no unwinding from inside the runtime, so the
     cleanup handler's unlock is seen: no lock-leak, exit 0;
+  - mutex_fields: a normal mutex, which the runtime takes and gives back itself when it is
+    free (runtime/mutex_inline.h), keeps glibc's owner, user count and lock word, a sleeper
+    is woken by the unlock, four threads counting under it (with condition waits) lose
+    nothing: exit 0, as alone;
   - first_calls: in 100 fresh processes, threads released at once make their first calls
     to the functions the runtime looks up lazily (signal masks, semaphore posts,
     condition signals): no process dies, exit 0.
@@ -184,6 +188,9 @@ def main():
         test_lock_addresses(work)
         test_thread_bomb(work)
         run_clean(work, "cancel_cleanup", "cancelled waits whose cleanup handlers unlock")
+        run_clean(work, "mutex_fields", "a normal mutex taken and given back by the runtime "
+                  "itself keeps glibc's owner, user count and lock word, wakes its sleeper, "
+                  "loses no increment")
         for opts in ((), ("--no-watch",)):
             run_clean(work, "cancel_pending", "a cancel pending while the runtime records a new "
                       f"lock (its own system calls are no cancellation points) {' '.join(opts)}",

@@ -277,6 +277,38 @@ static void test_polled_flag_is_a_warning_with_the_c11_fix(void **state)
 	assert_non_null(strstr(f->message, "relaxed atomic"));
 }
 
+/* main initialises `running` before its thread exists, the thread sets it when it starts
+ * and clears it when it ends, main polls it in a loop meanwhile: still a flag (set, reset),
+ * since no thread sees main's initialisation being made. */
+static void test_flag_initialised_before_the_threads_is_a_flag(void **state)
+{
+	(void)state;
+	struct function *w = fn("worker", 1);
+	int b = blk(w);
+	edge(w, 0, b);
+	access_(w, b, 10, "g:running", WR);
+	access_(w, b, 12, "g:running", WR);
+	ret(w, b, 13);
+	struct function *m = fn("main", 0);
+	int setup = blk(m), poll = blk(m), done = blk(m);
+	edge(m, 0, setup);
+	access_(m, setup, 40, "g:running", WR);
+	create(m, setup, 50, "worker", "l:main:t1", "?", 0);
+	edge(m, setup, poll);
+	access_(m, poll, 52, "g:running", RD);
+	m->blocks[poll].events[0].flags |= EVF_IN_LOOP;
+	edge(m, poll, poll);
+	edge(m, poll, done);
+	join(m, done, 53, "l:main:t1");
+	ret(m, done, 55);
+	run();
+	assert_true(count("data-race") > 0);
+	for (int i = 0; i < found.n; i++) {
+		assert_string_equal(found.items[i].severity, "warning");
+		assert_non_null(strstr(found.items[i].message, "flag written and polled"));
+	}
+}
+
 /* Two threads assign the same object: an error that says a value is lost. */
 static void test_write_write_is_an_error(void **state)
 {
@@ -390,6 +422,7 @@ int main(void)
 		T(test_statistics_counter_is_a_warning),
 		T(test_count_read_after_the_joins_is_an_error),
 		T(test_polled_flag_is_a_warning_with_the_c11_fix),
+		T(test_flag_initialised_before_the_threads_is_a_flag),
 		T(test_same_constant_writes_are_a_warning),
 		T(test_different_constant_writes_are_an_error),
 		T(test_write_write_is_an_error),
