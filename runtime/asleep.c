@@ -51,12 +51,12 @@ static int task_file(pid_t tid, const char *leaf, char *buf, size_t size)
 }
 
 /* State S in stat (after the command name, which may hold anything): runnable, in disk
- * wait or stopped, the thread may still move. */
+ * wait or stopped, the thread may still move. -1 when there is no /proc to ask. */
 static int task_sleeps(pid_t tid)
 {
 	char stat[512];
 	if (task_file(tid, "stat", stat, sizeof stat) <= 0)
-		return 0;
+		return -1;
 	const char *end = strrchr(stat, ')');
 	return end && end[1] == ' ' && end[2] == 'S';
 }
@@ -79,5 +79,10 @@ int rt_confirmed_blocked(const struct rt_thread *o, const struct rt_thread *self
 	if (o == self || RT_LOAD(&o->slice_gap))
 		return 1;
 	pid_t tid = RT_LOAD(&o->tid);
-	return tid > 0 && task_sleeps(tid) && task_in_futex(tid);
+	if (tid <= 0)
+		return 0;
+	int sleeps = task_sleeps(tid);
+	if (sleeps < 0)
+		return 1;        /* no /proc (a bare container): the registry's word, as before */
+	return sleeps && task_in_futex(tid);
 }

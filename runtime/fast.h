@@ -61,16 +61,21 @@ RT_INLINE void rt_ecache_put(struct rt_thread *t, uint64_t key)
 	}
 }
 
-/* Whether c holds lock at pc, and every edge from the n locks held to it is known and
- * settled: then an acquisition needs nothing from the shared tables. Under one held lock
- * (the usual nesting) the answer is remembered for that lock: while no lock changes
- * class (rt_bind_gen), its class and the edge stay what they were. */
-RT_INLINE int rt_known(struct rt_thread *t, struct rt_lock_cache *c, const void *lock,
-                       const void *pc, int n)
+/* The way of lock's set that holds lock at pc, or NULL. */
+RT_INLINE struct rt_lock_cache *rt_lcache_hit(struct rt_thread *t, const void *lock, const void *pc)
 {
-	if (RT_UNLIKELY(c->tmpl.lock != lock || c->tmpl.pc != pc ||
-	                c->gen != __atomic_load_n(&rt_bind_gen, __ATOMIC_ACQUIRE)))
-		return 0;
+	struct rt_lock_cache *way = &t->lcache[rt_cache_set((uintptr_t)lock ^ ((uint64_t)(uintptr_t)pc << 17))];
+	if (rt_lcache_holds(way, lock, pc))
+		return way;
+	return rt_lcache_holds(way + 1, lock, pc) ? way + 1 : NULL;
+}
+
+/* Whether every edge from the n locks held to c's lock is known and settled: then an
+ * acquisition needs nothing from the shared tables. Under one held lock (the usual
+ * nesting) the answer is remembered for that lock: while no lock changes class
+ * (rt_bind_gen, which the caller checked), its class and the edge stay what they were. */
+RT_INLINE int rt_edges_known(struct rt_thread *t, struct rt_lock_cache *c, const void *lock, int n)
+{
 	if (n == 1 && t->held[0].lock == c->after &&
 	    !(RT_LOAD(&t->held[0].flags) & (HF_WAITING | HF_GONE)))
 		return 1;
@@ -87,6 +92,19 @@ RT_INLINE int rt_known(struct rt_thread *t, struct rt_lock_cache *c, const void 
 			c->after = h->lock;
 	}
 	return 1;
+}
+
+RT_INLINE int rt_cache_current(const struct rt_lock_cache *c)
+{
+	return c->gen == __atomic_load_n(&rt_bind_gen, __ATOMIC_ACQUIRE);
+}
+
+/* Whether c holds lock at pc, current, and every edge from the n locks held to it is known. */
+RT_INLINE int rt_known(struct rt_thread *t, struct rt_lock_cache *c, const void *lock,
+                       const void *pc, int n)
+{
+	return RT_LIKELY(rt_lcache_holds(c, lock, pc) && rt_cache_current(c)) &&
+	       rt_edges_known(t, c, lock, n);
 }
 
 /* Before the real lock. */
@@ -148,9 +166,10 @@ RT_INLINE struct rt_thread *rt_fast_self(void)
  * thread that is not blocked, which proves no deadlock. */
 RT_INLINE int rt_fast_push(struct rt_thread *t, void *lock, int kind, void *pc)
 {
-	struct rt_lock_cache *c = rt_lcache_slot(t, lock, pc);
+	struct rt_lock_cache *c = rt_lcache_hit(t, lock, pc);
 	int n = t->nheld;
-	if (RT_UNLIKELY(n >= RT_MAX_HELD || !rt_known(t, c, lock, pc, n) || c->tmpl.kind != kind))
+	if (RT_UNLIKELY(!c || n >= RT_MAX_HELD || !rt_cache_current(c) || c->tmpl.kind != kind ||
+	                !rt_edges_known(t, c, lock, n)))
 		return 0;
 	t->held[n] = c->tmpl;
 	RT_STORE(&t->nheld, n + 1);

@@ -24,6 +24,7 @@ static void free_records(struct analysis *a)
 		struct context *c = a->ctxs[i];
 		free(c->arg);
 		free(c->shape);
+		free(c->fresh_slot);
 		free(c->handle);
 		for (int h = 0; h < c->ninst; h++)
 			free(c->inst[h].handle);

@@ -7,6 +7,7 @@
  * handle (the end of the enclosing loop); code of main outside that interval does not run
  * alongside it. Every function is also walked on its own (CTX_ISOLATED) for the rules that
  * are about its own paths: lock leaks, double locks, unlocks of locks not held. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -219,6 +220,33 @@ static int slot_per_thread(const struct context *c, const char *arg)
 	return c->multi && n > 3 && arg[0] == '&' && !strcmp(arg + n - 2, "[]");
 }
 
+/* The thread argument reaches the creation through wrappers' parameters from a call that
+ * passes another array element each time (extract/fresh_slots.c: "N!" on its api):
+ * create(&thr->tid, worker, thr) after thr = &threads[count], count++ after it. */
+static int fresh_slot_through_wrappers(const struct activation *f, const struct event *ev)
+{
+	const char *p = ev->arg;
+	for (; p && f->caller && f->call; f = f->caller) {
+		char *end;
+		if (!str_starts(p, "p:"))
+			return 0;
+		long n = strtol(p + 2, &end, 10);
+		if (*end || n < 0 || n >= f->call->nargs)
+			return 0;
+		char mark[24];
+		snprintf(mark, sizeof mark, "%ld!", n);
+		for (const char *api = f->call->api; api && *api;) {
+			const char *semi = strchr(api, ';');
+			size_t len = semi ? (size_t)(semi - api) : strlen(api);
+			if (len == strlen(mark) && !strncmp(api, mark, len))
+				return 1;
+			api = semi ? semi + 1 : NULL;
+		}
+		p = f->call->args[n].path;
+	}
+	return 0;
+}
+
 static void start_thread(struct analysis *a, const struct activation *f, const struct event *ev,
                          const struct fn_ref *entry, const char *arg, int trampoline)
 {
@@ -238,7 +266,10 @@ static void start_thread(struct analysis *a, const struct activation *f, const s
 	c->detached = (ev->flags & EVF_DETACHED) != 0;
 	c->handle = frame_path(f, ev->path);
 	c->shape = arg_shape(arg);
-	if ((ev->flags & EVF_PER_INSTANCE) || slot_per_thread(c, arg))
+	int fresh = arg && fresh_slot_through_wrappers(f, ev);
+	if (fresh)
+		c->fresh_slot = xstrdup(arg + (arg[0] == '&'));
+	if ((ev->flags & EVF_PER_INSTANCE) || slot_per_thread(c, arg) || fresh)
 		c->arg = xasprintf("&~%d:targ", c->id);     /* each thread its own object */
 	else
 		c->arg = xstrdup(arg);
@@ -272,7 +303,7 @@ static void note_create(struct analysis *a, const struct activation *f, const st
 			entries[n++] = r;
 		}
 	} else {
-		n = fnptr_targets(a, f, ev->api, ev->type, &entries);
+		n = fnptr_targets(a, f, ev->api, ev->type, NULL, &entries);
 	}
 	if (!n)
 		fnptr_note_unresolved(a, f, ev);

@@ -215,6 +215,19 @@ static int on_chain(const struct activation *f, const struct function *fn)
 	return 0;
 }
 
+/* How many calls on f's chain went through a pointer in the same field as ev's: a chain
+ * of coders each calling the next through its vtable (liblzma's next.code, a filter
+ * chain) is followed VTABLE_NESTING deep. Candidates' lock effects are never taken, so
+ * stopping there loses only the accesses of deeper links (each of which is also walked
+ * nearer the root), not lock state. */
+static int vtable_nesting(const struct activation *f, const struct event *ev)
+{
+	int n = 0;
+	for (; ev->type && f && f->call; f = f->caller)
+		n += !f->call->callee && str_eq(f->call->type, ev->type);
+	return n;
+}
+
 /* The callee's arguments in root terms, written into the scratch of the callee's depth:
  * frames nest, so the frame at a depth ends before its scratch is used again, and the
  * millions of calls walked on a large project allocate nothing here. Lock classes are
@@ -316,7 +329,10 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 	if (f->depth + 1 >= MAX_DEPTH)
 		return;
 	if (on_chain(f, callee->fn)) {
-		a->cuts++;                /* what the caller computes now holds for this chain only */
+		/* what the caller computes now holds for this chain only; but the lock effects of a
+		 * call through a pointer are never taken, so cutting one changes nothing */
+		if (!(ev->flags & EVF_VIA_POINTER))
+			a->cuts++;
 		return;
 	}
 	if (a->frames > FRAME_BUDGET) {   /* a pathological call graph: stop descending */
@@ -334,16 +350,20 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 	struct take_state takes = {0};
 	sub.takes = &takes;
 
-	struct lstate out, saved;
-	ls_init(&out, s->dflt);
-	ls_init(&saved, s->dflt);
+	/* The states of this call live in the scratch of the caller's depth (kept arrays). */
+	struct call_scratch *cs = &a->calls[f->depth], own = {0};
+	if (cs->busy)
+		cs = &own;
+	cs->busy = 1;
+	struct lstate *out = &cs->out, *saved = &cs->saved;
+	out->dflt = saved->dflt = s->dflt;
 	int conditions = ls_has_conditions(s);
 	if (conditions) {
-		ls_copy(&saved, s);
+		ls_copy(saved, s);
 		ls_forget_conditions(s);
 	}
 	if (f->ctx->kind == CTX_ISOLATED && neutral_call_at(a, sub.fn_index, sub.depth)) {
-		neutral_exit(a, &sub, s, &out);
+		neutral_exit(a, &sub, s, out);
 		goto after;
 	}
 	frame_takes(a, &sub, &takes);
@@ -369,25 +389,28 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 	 * on the chain leaves its lock held) is not reused for other chains. */
 	long cuts = a->cuts;
 	if (report || !(v >> 1))
-		solve_frame(a, &sub, s, &out, report);
+		solve_frame(a, &sub, s, out, report);
 	if (!(v >> 1)) {
 		if (a->cuts == cuts)
-			v |= (exit_state_intern(a, &out) + 1) << 1;
+			v |= (exit_state_intern(a, out) + 1) << 1;
 	} else
-		ls_copy(&out, &a->exit_states[(v >> 1) - 1]);
+		ls_copy(out, &a->exit_states[(v >> 1) - 1]);
 	keymap_put(&a->memo, key, v);
 	if (emit)
 		results_note(a, f, ev, &sub);
 after:
 	/* A call through a pointer may reach any of several candidates: take none of their
 	 * lock effects rather than all of them in sequence. */
-	atoms_after_call(a, &sub, &out);
+	atoms_after_call(a, &sub, out);
 	if (!(ev->flags & EVF_VIA_POINTER))
-		ls_copy(s, &out);
+		ls_copy(s, out);
 	if (conditions)
-		ls_restore_conditions(s, &saved);
-	ls_free(&out);
-	ls_free(&saved);
+		ls_restore_conditions(s, saved);
+	if (cs == &own) {
+		ls_free(out);
+		ls_free(saved);
+	}
+	cs->busy = 0;
 	takes_free(&takes);
 }
 
@@ -498,8 +521,10 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 		if (callee)
 			apply_call(a, f, ev, callee, s, emit);
 	} else if (ev->kind == EV_CALL) {   /* through a pointer: every candidate, none's locks */
-		const struct fn_ref **t;
-		int n = fnptr_targets(a, f, ev->arg, ev->type, &t);
+		const struct fn_ref **t = NULL;
+		int n = 0;
+		if (vtable_nesting(f, ev) < VTABLE_NESTING)
+			n = fnptr_targets(a, f, ev->arg, ev->type, ev->api, &t);
 		atoms_before_call(a, f, ev, s);
 		for (int i = 0; i < n; i++)
 			apply_call(a, f, ev, t[i], s, emit);
@@ -654,6 +679,8 @@ void frame_scratch_free(struct analysis *a)
 		free(a->scratch[d].at);
 		sb_free(&a->scratch[d].paths);
 		block_scratch_clear(&a->blocks[d]);
+		ls_free(&a->calls[d].out);
+		ls_free(&a->calls[d].saved);
 	}
 }
 

@@ -15,35 +15,11 @@
 #include <string.h>
 
 #include "internal.h"
-
-struct slot {
-	int *fns;             /* definitions (index fns) that may be stored here */
-	int n, cap;
-	int *succ;            /* slots this one's functions flow to */
-	int nsucc, capsucc;
-};
-
-struct value_list {
-	char **v;
-	int n, cap;
-};
-
-struct fnptr {
-	struct keymap slot_of;        /* slot key -> index in slots */
-	struct slot *slots;
-	int nslots, cap;
-	struct keymap stored;         /* root-terms object -> index in vals */
-	struct value_list *vals;
-	int nvals, capvals;
-	struct keymap unresolved;     /* creation events seen unresolved */
-	const struct event **unres_ev;
-	const struct function **unres_fn;
-	int nunres, capunres;
-};
+#include "fnptr_slots.h"
 
 /* ---- program-wide slots --------------------------------------------------------------- */
 
-static int slot_index(struct fnptr *p, const char *key, int create)
+int fnptr_slot(struct fnptr *p, const char *key, int create)
 {
 	int i;
 	if (keymap_get_str(&p->slot_of, key, &i))
@@ -57,7 +33,7 @@ static int slot_index(struct fnptr *p, const char *key, int create)
 	return i;
 }
 
-static int is_param(const char *path, int *n)
+int fnptr_is_param(const char *path, int *n)
 {
 	if (!str_starts(path, "p:"))
 		return 0;
@@ -77,7 +53,7 @@ static int slot_for(struct fnptr *p, int k, const char *path, const char *field,
 	int n;
 	if (field && *field) {
 		key = xasprintf("F|%s", field);
-	} else if (path && is_param(path, &n)) {
+	} else if (path && fnptr_is_param(path, &n)) {
 		key = xasprintf("P|%d|%d", k, n);
 	} else if (path) {
 		const char *s = path + (path[0] == '&');
@@ -93,7 +69,7 @@ static int slot_for(struct fnptr *p, int k, const char *path, const char *field,
 	}
 	if (!key)
 		return -1;
-	int i = slot_index(p, key, create);
+	int i = fnptr_slot(p, key, create);
 	free(key);
 	return i;
 }
@@ -101,7 +77,7 @@ static int slot_for(struct fnptr *p, int k, const char *path, const char *field,
 static int param_slot(struct fnptr *p, int k, int n, int create)
 {
 	char *key = xasprintf("P|%d|%d", k, n);
-	int i = slot_index(p, key, create);
+	int i = fnptr_slot(p, key, create);
 	free(key);
 	return i;
 }
@@ -116,7 +92,7 @@ static int add_fn(struct slot *s, int fn)
 	return 1;
 }
 
-static void add_edge(struct fnptr *p, int from, int to)
+void fnptr_edge(struct fnptr *p, int from, int to)
 {
 	struct slot *s = &p->slots[from];
 	if (from == to)
@@ -159,7 +135,7 @@ static void add_to_slot(const struct fn_ref *r, void *data)
 }
 
 /* A value flows into slot `to`: functions directly, or whatever slot `from` holds. */
-static void flow(struct fnptr *p, const struct program_index *ix, int k, const char *value,
+void fnptr_flow(struct fnptr *p, const struct program_index *ix, int k, const char *value,
                  const char *field, int to)
 {
 	if (to < 0 || !value)
@@ -169,7 +145,7 @@ static void flow(struct fnptr *p, const struct program_index *ix, int k, const c
 		return;
 	int from = slot_for(p, k, value, field, 1);
 	if (from >= 0)
-		add_edge(p, from, to);
+		fnptr_edge(p, from, to);
 }
 
 static void call_flows(struct fnptr *p, const struct program_index *ix, int k, const struct event *ev,
@@ -178,12 +154,12 @@ static void call_flows(struct fnptr *p, const struct program_index *ix, int k, c
 	for (int i = 0; i < ev->nargs; i++) {
 		const char *v = ev->args[i].path;
 		int n;
-		if (v && (str_starts(v, "fn:") || is_param(v, &n)))
-			flow(p, ix, k, v, NULL, param_slot(p, callee, i, 1));
+		if (v && (str_starts(v, "fn:") || fnptr_is_param(v, &n)))
+			fnptr_flow(p, ix, k, v, NULL, param_slot(p, callee, i, 1));
 	}
 }
 
-static void solve(struct fnptr *p)
+void fnptr_solve(struct fnptr *p)
 {
 	int *work = xcalloc((size_t)(p->nslots ? p->nslots : 1), sizeof *work), nw = 0;
 	unsigned char *queued = xcalloc((size_t)(p->nslots ? p->nslots : 1), 1);
@@ -209,7 +185,7 @@ static void solve(struct fnptr *p)
 	free(queued);
 }
 
-static const struct slot *slot_of_call(struct fnptr *p, int k, const char *path, const char *field)
+const struct slot *fnptr_slot_of_call(struct fnptr *p, int k, const char *path, const char *field)
 {
 	int i = slot_for(p, k, path, field, 0);
 	return i < 0 ? NULL : &p->slots[i];
@@ -226,11 +202,11 @@ static void pointer_call_flows(struct fnptr *p, const struct program_index *ix)
 				const struct event *ev = &fn->blocks[b].events[e];
 				if (ev->kind != EV_CALL || ev->callee || !ev->arg || !ev->nargs)
 					continue;
-				const struct slot *s = slot_of_call(p, k, ev->arg, ev->type);
+				const struct slot *s = fnptr_slot_of_call(p, k, ev->arg, ev->type);
 				for (int i = 0; s && i < s->n; i++) {
 					int callee = s->fns[i];
 					call_flows(p, ix, k, ev, callee);
-					s = slot_of_call(p, k, ev->arg, ev->type);   /* slots may have moved */
+					s = fnptr_slot_of_call(p, k, ev->arg, ev->type);   /* slots may have moved */
 				}
 			}
 	}
@@ -247,7 +223,7 @@ void fnptr_build(struct analysis *a)
 			for (int e = 0; e < fn->blocks[b].nevents; e++) {
 				const struct event *ev = &fn->blocks[b].events[e];
 				if (ev->kind == EV_STORE) {
-					flow(p, ix, k, ev->arg, ev->api, slot_for(p, k, ev->path, ev->type, 1));
+					fnptr_flow(p, ix, k, ev->arg, ev->api, slot_for(p, k, ev->path, ev->type, 1));
 				} else if (ev->kind == EV_CALL && ev->callee && ev->nargs) {
 					const struct fn_ref *r = index_resolve(ix, ev->callee, ix->fns[k].tu);
 					if (r)
@@ -255,9 +231,10 @@ void fnptr_build(struct analysis *a)
 				}
 			}
 	}
-	solve(p);
+	fnptr_solve(p);
 	pointer_call_flows(p, ix);
-	solve(p);
+	fnptr_paths_build(p, ix);
+	fnptr_solve(p);
 }
 
 /* ---- in context: what each object was given ----------------------------------------- */
@@ -283,6 +260,11 @@ static void add_value(struct value_list *l, const char *v)
 			return;
 	grow_array((void **)&l->v, &l->cap, l->n, sizeof *l->v);
 	l->v[l->n++] = xstrdup(v);
+}
+
+int fnptr_stored_into(const struct analysis *a, const char *object)
+{
+	return a->fnptr && stored_values(a->fnptr, object, 0) != NULL;
 }
 
 void fnptr_note_store(struct analysis *a, const struct activation *f, const struct event *ev)
@@ -337,7 +319,7 @@ static void context_targets(struct analysis *a, const char *v, int tu, struct ta
 }
 
 int fnptr_targets(struct analysis *a, const struct activation *f, const char *slot,
-                  const char *field, const struct fn_ref ***out)
+                  const char *field, const char *containers, const struct fn_ref ***out)
 {
 	struct targets t = {0};
 	*out = NULL;
@@ -351,7 +333,9 @@ int fnptr_targets(struct analysis *a, const struct activation *f, const char *sl
 		context_targets(a, v, f->tu, &t);
 	free(v);
 	if (!t.n) {
-		const struct slot *s = slot_of_call(a->fnptr, f->fn_index, slot, field);
+		const struct slot *s = fnptr_paths_call(a->fnptr, containers, slot);
+		if (!s)
+			s = fnptr_slot_of_call(a->fnptr, f->fn_index, slot, field);
 		for (int i = 0; s && i < s->n; i++)
 			push_target(&a->ix.fns[s->fns[i]], &t);
 	}
@@ -426,6 +410,7 @@ void fnptr_free(struct analysis *a)
 	struct fnptr *p = a->fnptr;
 	if (!p)
 		return;
+	fnptr_paths_free(p, a->ix.nfns);
 	for (int i = 0; i < p->nslots; i++) {
 		free(p->slots[i].fns);
 		free(p->slots[i].succ);

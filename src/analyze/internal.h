@@ -139,6 +139,7 @@ struct context;
 
 enum {
 	MAX_DEPTH = 12,               /* deepest call chain followed */
+	VTABLE_NESTING = 2,           /* calls through one function-pointer field on a chain */
 	WHEN_LEVELS = 4,              /* call levels main's records are made per chain of (memo
 	                                 key, a local's owner): deeper frames are walked once per
 	                                 chain of those levels, with their first reach's positions */
@@ -202,6 +203,8 @@ struct context {
 	const struct fn_ref *entry;
 	char *arg;                   /* root-terms path passed as the thread argument */
 	char *shape;                 /* that argument without its owners (contexts.c) */
+	char *fresh_slot;            /* the array element each instance gets (a counter-indexed
+	                                slot, "X*.threads[]"): slot_pointees.c, else NULL */
 	char *handle;                /* root-terms path of the pthread_t */
 	struct instance {            /* each way main started it: when, with which handle, and */
 		struct when start, end;  /* the join of that handle that ends it (has_end) */
@@ -399,6 +402,10 @@ struct analysis {
 		struct strbuf paths;
 	} scratch[MAX_DEPTH];
 	struct block_scratch blocks[MAX_DEPTH];   /* engine.c solve_frame */
+	struct call_scratch {                     /* engine.c apply_call: by the caller's depth */
+		struct lstate out, saved;
+		int busy;
+	} calls[MAX_DEPTH];
 	struct keymap memo;          /* frame+entry state (+ main's call chain) -> reported, exit */
 	unsigned char **dying;       /* per index fn: its blocks every path from which dies */
 	unsigned char *noreturn;     /* per index fn: whether it can return (dying.c) */
@@ -439,6 +446,10 @@ struct analysis {
 	                                else negative (neutral.c) */
 };
 
+/* lost_handle.c */
+/* Is c's handle a local of the (non-main) function that created it, named there only by
+ * its declaration and the creation, so that nobody can join or detach the thread? */
+int handle_lost_with_frame(const struct context *c);
 /* neutral.c */
 void neutral_build(struct analysis *a);
 void neutral_free(struct analysis *a);
@@ -474,6 +485,10 @@ void engine_run_context(struct analysis *a, struct context *ctx, struct call_arg
 char *frame_path(const struct activation *f, const char *path);
 /* The context whose invocation owns an object named "~CTX…", or -1 for shared storage. */
 int object_owner(const char *object);
+/* slot_pointees.c: an object reached through a pointer member of a thread's own slot is its
+ * own unless the creator stored a pointer it was handed there (the pool, the parent). */
+int slot_pointee_own(const struct analysis *a, int ctx, const char *object);
+int fnptr_stored_into(const struct analysis *a, const char *object);
 int frame_stack(const struct activation *f, const struct event *ev, struct frame_site **out);
 
 /* declared.c: Clang thread-safety annotations as facts (see there). */
@@ -539,14 +554,15 @@ void collect_return(struct analysis *a, const struct activation *f, const struct
 
 /* fnptr.c: function pointers. fnptr_build solves the program-wide flows once; the walk
  * reports each EV_STORE (fnptr_note_store). fnptr_targets: the definitions a call or
- * creation through pointer object `slot` (field `field`) of frame f may run (*out: free it).
+ * creation through pointer object `slot` (field `field`, a CALL's `containers`: facts.h) of
+ * frame f may run (*out: free it).
  * fnptr_trampoline: when entry only runs a function its argument carries, that function and
  * its argument. Unresolved creation sites are remembered for the report. */
 void fnptr_build(struct analysis *a);
 void fnptr_free(struct analysis *a);
 void fnptr_note_store(struct analysis *a, const struct activation *f, const struct event *ev);
 int fnptr_targets(struct analysis *a, const struct activation *f, const char *slot,
-                  const char *field, const struct fn_ref ***out);
+                  const char *field, const char *containers, const struct fn_ref ***out);
 int fnptr_trampoline(struct analysis *a, const struct fn_ref *entry, const char *targ,
                      const struct fn_ref **run, char **run_arg);
 void fnptr_note_unresolved(struct analysis *a, const struct activation *f, const struct event *ev);

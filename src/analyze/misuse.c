@@ -121,7 +121,8 @@ void check_thread_leaks(struct analysis *a)
 {
 	for (int i = 0; i < a->nctxs; i++) {
 		const struct context *c = a->ctxs[i];
-		if (c->kind != CTX_THREAD || !trackable(c->handle) || has_unknown_join(a, c->program))
+		if (c->kind != CTX_THREAD || !(trackable(c->handle) || handle_lost_with_frame(c)) ||
+		    has_unknown_join(a, c->program))
 			continue;
 		/* One finding per creation site, whichever candidate entry it runs. */
 		int reported_or_fine = 0;

@@ -65,7 +65,8 @@ int accesses_conflict(const struct analysis *a, const struct access_rec *x, cons
 		return 0;
 	/* An object of one invocation of its owner context, seen from that context: each running
 	 * instance has its own. */
-	if (x->ctx == y->ctx && (object_owner(x->object) == x->ctx || (x->own_element && y->own_element)))
+	if (x->ctx == y->ctx && (object_owner(x->object) == x->ctx || (x->own_element && y->own_element) ||
+	                         slot_pointee_own(a, x->ctx, x->object)))
 		return 0;
 	if ((x->atomic && y->atomic) || x->once || y->once)
 		return 0;

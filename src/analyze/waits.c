@@ -38,6 +38,20 @@ static int bare_param(const char *p)
 	return end > p + 2 && (*end == '\0' || !strcmp(end, "*")) ? (int)n : -1;
 }
 
+/* The parameter a wait's condition variable comes from: bare_param, or a member of the
+ * parameter's struct reached by value ("p:N*.cond": xz's mythread_cond wraps the
+ * pthread_cond_t) when the mutex is handed in too (a function that takes its own struct's
+ * lock and waits is the waiter, not a wrapper). */
+static int wait_param(const struct event *ev)
+{
+	int n = bare_param(ev->path);
+	if (n >= 0 || bare_param(ev->arg) < 0 || !ev->path || !str_starts(ev->path, "p:"))
+		return n;
+	char *end;
+	long m = strtol(ev->path + 2, &end, 10);
+	return end[0] == '*' && end[1] == '.' && !strpbrk(end + 1, "*[") ? (int)m : -1;
+}
+
 /* The wait, or for a wrapper's wait (its condition variable a parameter: yarn's wait_for,
  * ovs_mutex_cond_wait), the call up the chain that names the condition variable: *g and
  * *at get its frame and event; 0 when no caller names it (a wrapper walked on its own).
@@ -47,7 +61,7 @@ static int naming_call(const struct activation *f, const struct event *ev,
 {
 	*g = f;
 	*at = ev;
-	for (int n = bare_param(ev->path); n >= 0;) {
+	for (int n = wait_param(ev); n >= 0;) {
 		if (!(*g)->caller || n >= (*g)->call->nargs)
 			return 0;
 		*at = (*g)->call;

@@ -91,6 +91,28 @@ static char *leak_anchor(const struct finding *f)
 	return is_static || str_eq(f->engine, "runtime") ? xstrdup(l->func) : NULL;
 }
 
+/* Is a location of f at file:line? */
+static int has_site(const struct finding *f, const char *file, int line)
+{
+	for (int i = 0; i < f->nlocs; i++)
+		if (f->locs[i].line == line && str_eq(f->locs[i].file, file))
+			return 1;
+	return 0;
+}
+
+/* Are a's first two locations (each edge's inner acquisition) locations of b? Two engines
+ * may name one lock two ways (the static pass after the object a line names,
+ * journal.lock; the runtime and Helgrind after its struct field, when the object has no
+ * line of its own: a statically initialised mutex), but one cycle's acquisitions are at
+ * the same lines whatever the names. */
+static int sites_within(const struct finding *a, const struct finding *b)
+{
+	return a->nlocs >= 2 && a->locs[0].line > 0 && a->locs[1].line > 0 &&
+	       (a->locs[0].line != a->locs[1].line || !str_eq(a->locs[0].file, a->locs[1].file)) &&
+	       has_site(b, a->locs[0].file, a->locs[0].line) &&
+	       has_site(b, a->locs[1].file, a->locs[1].line);
+}
+
 static void ident_of(const struct finding *f, struct ident *id)
 {
 	memset(id, 0, sizeof *id);
@@ -156,7 +178,9 @@ static int agree(const struct ident *a, const struct ident *b)
 		score++;
 	}
 	if (a->classes && b->classes) {
-		if (strcmp(a->classes, b->classes))
+		if (strcmp(a->classes, b->classes) &&
+		    !(!strcmp(a->family, "order") &&
+		      (sites_within(a->f, b->f) || sites_within(b->f, a->f))))
 			return 0;
 		score++;
 	}

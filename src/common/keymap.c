@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
+#include <sys/mman.h>
 
 #include "keymap.h"
 #include "util.h"
@@ -108,7 +109,17 @@ int keymap_get(const struct keymap *m, struct hkey k, int *val)
 static void grow(struct keymap *m)
 {
 	struct keymap big = {.cap = m->cap ? m->cap * 2 : 256};
-	big.slots = xcalloc((size_t)big.cap, sizeof *big.slots);
+	size_t bytes = (size_t)big.cap * sizeof *big.slots;
+	if (bytes >= (4u << 20)) {
+		void *p = NULL;
+		if (posix_memalign(&p, 2u << 20, bytes) == 0) {
+			madvise(p, bytes, MADV_HUGEPAGE);
+			memset(p, 0, bytes);
+			big.slots = p;
+		}
+	}
+	if (!big.slots)
+		big.slots = xcalloc((size_t)big.cap, sizeof *big.slots);
 	for (int i = 0; i < m->cap; i++)
 		if (m->slots[i].used)
 			big.slots[slot_of(&big, m->slots[i].key)] = m->slots[i];

@@ -137,8 +137,8 @@ void emit_try_success(struct xfn *f, CXCursor call)
 {
 	char *name = callee_name(call);
 	const struct lock_api *api = lockapi_find(name);
-	if (api)
-		emit_lock(f, EV_LOCK, EVF_TRY, call, api, name);
+	if (api)   /* a blocking lock whose status is tested waited: not a trylock */
+		emit_lock(f, EV_LOCK, api->op == LOP_TRY ? EVF_TRY : 0, call, api, name);
 	free(name);
 }
 
@@ -150,7 +150,8 @@ static void lock_call(struct xfn *f, CXCursor call, const struct lock_api *api, 
 	walk_args(f, call, -1);
 	switch (api->op) {
 	case LOP_ACQUIRE:
-		emit_lock(f, EV_LOCK, 0, call, api, name);
+		if (!same_expr(call, f->cond_try))   /* its status tested: the branch emits it */
+			emit_lock(f, EV_LOCK, 0, call, api, name);
 		break;
 	case LOP_TRY:
 		if (!same_expr(call, f->cond_try))   /* else the branch it decides emits it */
@@ -191,7 +192,9 @@ static int is_zero_or_success(CXCursor e)
 	return is_int_literal(e, &v) && v == 0;
 }
 
-/* trylock(…) or (rc = trylock(…)) */
+/* trylock(…) or (rc = trylock(…)); also a blocking lock's call, whose status a program
+ * may test as well (`if (pthread_mutex_lock(&m) != 0) return -1;`, an error-checking
+ * mutex refusing a relock with EDEADLK): it holds the lock only where that status is 0. */
 static int is_try_call(CXCursor e, CXCursor *call)
 {
 	e = strip_expr(e);
@@ -203,7 +206,7 @@ static int is_try_call(CXCursor e, CXCursor *call)
 	char *name = callee_name(e);
 	const struct lock_api *api = lockapi_find(name);
 	free(name);
-	if (!api || api->op != LOP_TRY)
+	if (!api || (api->op != LOP_TRY && api->op != LOP_ACQUIRE))
 		return 0;
 	*call = e;
 	return 1;
@@ -290,6 +293,7 @@ static struct event *emit_plain_call(struct xfn *f, CXCursor call, const char *u
 	ev->name = xstrdup(name);
 	ev->args = tmp.args;
 	ev->nargs = tmp.nargs;
+	ev->api = call_containers(f, call, cursor_child(call, 0));
 	return ev;
 }
 
@@ -299,7 +303,8 @@ static void indirect_call(struct xfn *f, CXCursor call)
 	walk_expr(f, callee, U_READ);
 	walk_args(f, call, -1);
 	struct targets t = {0};
-	call_targets(f, callee, &t);
+	if (field_call_local(f, callee))
+		call_targets(f, callee, &t);
 	/* Each candidate names the pointer object too: a trampoline's analysis picks the one
 	 * its argument's object was given (analyze/fnptr.c). */
 	for (int i = 0; i < t.n; i++) {

@@ -355,10 +355,131 @@ static int semicolon_offsets(struct xfn *f, CXCursor s, CXCursor body, unsigned 
 	return found == 2;
 }
 
+/* A for loop's body from block b, `continue` to inc, `break` and the end to x. */
+static void for_body(struct xfn *f, CXCursor body, int b, int x, int inc)
+{
+	f->cur = b;
+	push_jump(f, x, inc);
+	if (!is_null_cursor(body))
+		walk_stmt(f, body);
+	edge(f, f->cur, inc);
+	f->njumps--;
+	loop_leave(f);
+	continue_at(f, x);
+}
+
+/* ---- loops over a variable set only to constants: for (i = 0; i ? (unlock(m), 0) :
+ * (lock(m), 1); i = 1), xz's mythread_sync ---- */
+
+/* The local a for loop's init sets to a constant (*k0), that its increment sets to a
+ * constant (*k1) and nothing else writes. */
+static CXCursor constant_variable(struct xfn *f, CXCursor init, CXCursor inc, long long *k0,
+                                  long long *k1)
+{
+	CXCursor none = clang_getNullCursor(), var = none, value = none;
+	if (clang_getCursorKind(init) == CXCursor_DeclStmt) {
+		CXCursor d = cursor_child(init, 0);
+		if (clang_getCursorKind(d) == CXCursor_VarDecl) {
+			var = d;
+			value = clang_Cursor_getVarDeclInitializer(d);
+		}
+	} else if (clang_getCursorKind(init) == CXCursor_BinaryOperator &&
+	           clang_getCursorBinaryOperatorKind(init) == CXBinaryOperator_Assign) {
+		var = clang_getCursorReferenced(strip_expr(cursor_child(init, 0)));
+		value = cursor_child(init, 1);
+	}
+	inc = strip_implicit(inc);
+	if (is_null_cursor(var) || is_null_cursor(value) || !is_int_literal(value, k0) ||
+	    clang_getCursorKind(inc) != CXCursor_BinaryOperator ||
+	    clang_getCursorBinaryOperatorKind(inc) != CXBinaryOperator_Assign ||
+	    !same_decl(clang_getCursorReferenced(strip_expr(cursor_child(inc, 0))), var) ||
+	    !is_int_literal(cursor_child(inc, 1), k1))
+		return none;
+	struct local *l = local_find(f, var);
+	return l && l->writes == 2 ? var : none;
+}
+
+static int names_var(CXCursor e, CXCursor var)
+{
+	e = strip_expr(e);
+	return clang_getCursorKind(e) == CXCursor_DeclRefExpr && same_decl(clang_getCursorReferenced(e), var);
+}
+
+/* The constant an arm evaluates to ((unlock(m), 0) is 0), -1 when not a constant. */
+static long long arm_value(CXCursor e)
+{
+	e = strip_expr(e);
+	while (clang_getCursorKind(e) == CXCursor_BinaryOperator &&
+	       clang_getCursorBinaryOperatorKind(e) == CXBinaryOperator_Comma)
+		e = strip_expr(cursor_child(e, 1));
+	long long v;
+	return is_int_literal(e, &v) ? v != 0 : -1;
+}
+
+/* The condition evaluated with var == k: only the arm it selects runs, and the loop goes
+ * on (to body) or ends (to out) as that arm's value says; 0 when the shape is another. */
+static int constant_test(struct xfn *f, CXCursor cond, CXCursor var, long long k, int body, int out)
+{
+	CXCursor e = strip_expr(cond);
+	long long truth = -1;
+	if (names_var(e, var)) {
+		truth = k != 0;
+	} else if (clang_getCursorKind(e) == CXCursor_UnaryOperator &&
+	           clang_getCursorUnaryOperatorKind(e) == CXUnaryOperator_LNot &&
+	           names_var(cursor_child(e, 0), var)) {
+		truth = k == 0;
+	} else if (clang_getCursorKind(e) == CXCursor_ConditionalOperator) {
+		CXCursor *v;
+		int n = cursor_children(e, &v);
+		if (n == 3 && names_var(v[0], var)) {
+			CXCursor arm = k ? v[1] : v[2];
+			if (body >= 0) {   /* a dry run (body < 0) only says whether the shape fits */
+				ensure_cur(f);
+				f->cond_depth++;
+				walk_expr(f, arm, U_READ);
+				f->cond_depth--;
+			}
+			truth = arm_value(arm);
+			if (truth < 0)
+				truth = 2;   /* both ways */
+		}
+		free(v);
+	}
+	if (truth < 0 || body < 0)
+		return truth >= 0;
+	int from = ensure_cur(f);
+	if (truth)
+		edge(f, from, body);
+	if (truth != 1)
+		edge(f, from, out);
+	f->cur = -1;
+	return 1;
+}
+
+static int walk_for_constant(struct xfn *f, CXCursor part[4])
+{
+	long long k0, k1;
+	CXCursor var = is_null_cursor(part[0]) || is_null_cursor(part[2]) ? clang_getNullCursor() :
+	               constant_variable(f, part[0], part[2], &k0, &k1);
+	if (is_null_cursor(var) || !constant_test(f, part[1], var, k0, -1, -1))
+		return 0;
+	walk_stmt(f, part[0]);
+	int b = new_block(f), x = new_block(f), inc = new_block(f);
+	loop_enter(f, part[1], part[3]);
+	constant_test(f, part[1], var, k0, b, x);        /* first: the init's value */
+	f->cur = inc;
+	walk_expr(f, part[2], U_READ);
+	constant_test(f, part[1], var, k1, b, x);        /* again: the increment's */
+	for_body(f, part[3], b, x, inc);
+	return 1;
+}
+
 static void walk_for(struct xfn *f, CXCursor s, CXCursor *v, int n)
 {
 	CXCursor part[4];
 	for_parts(f, s, v, n, part);
+	if (walk_for_constant(f, part))
+		return;
 	if (!is_null_cursor(part[0]))
 		walk_stmt(f, part[0]);
 	bands_enter_for(f, part[0], part[1], part[2]);
@@ -376,15 +497,8 @@ static void walk_for(struct xfn *f, CXCursor s, CXCursor *v, int n)
 	branch(f, hend, b, &c, 1);
 	branch(f, hend, x, &c, 0);
 	edge(f, incend, h);
-	f->cur = b;
-	push_jump(f, x, inc);
-	if (!is_null_cursor(part[3]))
-		walk_stmt(f, part[3]);
-	edge(f, f->cur, inc);
-	f->njumps--;
-	loop_leave(f);
 	free(c.atom);
-	continue_at(f, x);
+	for_body(f, part[3], b, x, inc);
 }
 
 /* do body while (cond); — do { } while (0) is a block, not a loop. */
@@ -447,17 +561,34 @@ static void walk_case(struct xfn *f, CXCursor c, CXCursor sub, int is_default)
 	walk_stmt(f, sub);
 }
 
-static int label_block(struct xfn *f, CXCursor label)
+static struct label *label_of(struct xfn *f, CXCursor label)
 {
 	char *name = cursor_name(label);
 	for (int i = 0; i < f->nlabels; i++)
 		if (str_eq(f->labels[i].name, name)) {
 			free(name);
-			return f->labels[i].block;
+			return &f->labels[i];
 		}
 	grow_array((void **)&f->labels, &f->labels_cap, f->nlabels, sizeof *f->labels);
-	f->labels[f->nlabels] = (struct label){name, new_block(f)};
-	return f->labels[f->nlabels++].block;
+	f->labels[f->nlabels] = (struct label){name, new_block(f), -1};
+	return &f->labels[f->nlabels++];
+}
+
+/* goto back to a label already walked: the code from the label to here is a loop (a
+ * wait re-tested by `goto again` is in one, as in a while). */
+static void backward_goto(struct xfn *f, const struct label *l)
+{
+	if (l->pos < 0 || l->pos >= f->pos)
+		return;
+	for (int b = 0; b < f->fn->nblocks; b++)
+		for (int e = 0; e < f->fn->blocks[b].nevents; e++) {
+			struct event *ev = &f->fn->blocks[b].events[e];
+			if (ev->pos >= l->pos)
+				ev->flags |= EVF_IN_LOOP;
+		}
+	grow_array((void **)&f->ranges, &f->ranges_cap, f->nranges, sizeof *f->ranges);
+	f->ranges[f->nranges][0] = l->pos;
+	f->ranges[f->nranges++][1] = f->pos - 1;
 }
 
 static void walk_decl(struct xfn *f, CXCursor *v, int n)
@@ -480,6 +611,7 @@ static void walk_decl(struct xfn *f, CXCursor *v, int n)
 		atoms_note_counter_reset(f, v[i], line, col);
 		set_alias(f, v[i], init);
 		note_struct_copy(f, v[i], init);
+		note_decl_store(f, v[i], init);
 	}
 }
 
@@ -598,16 +730,21 @@ void walk_stmt(struct xfn *f, CXCursor s)
 	case CXCursor_ReturnStmt:
 		walk_return(f, s, n >= 1 ? v[0] : clang_getNullCursor());
 		break;
-	case CXCursor_GotoStmt:
-		jump_to(f, label_block(f, clang_getCursorReferenced(s)));
+	case CXCursor_GotoStmt: {
+		const struct label *l = label_of(f, clang_getCursorReferenced(s));
+		backward_goto(f, l);
+		jump_to(f, l->block);
 		break;
+	}
 	case CXCursor_IndirectGotoStmt:
 		if (n >= 1)
 			walk_expr(f, v[0], U_READ);
 		f->cur = -1;   /* computed goto: the targets are the address-taken labels */
 		break;
 	case CXCursor_LabelStmt: {
-		int b = label_block(f, s);
+		struct label *l = label_of(f, s);
+		int b = l->block;
+		l->pos = f->pos;
 		edge(f, f->cur, b);
 		f->cur = b;
 		if (n >= 1)

@@ -33,13 +33,30 @@ int cursor_children(CXCursor c, CXCursor **out)
 	return k.n;
 }
 
+struct nth {
+	int want, seen;
+	CXCursor found;
+};
+
+static enum CXChildVisitResult pick(CXCursor c, CXCursor parent, CXClientData data)
+{
+	(void)parent;
+	struct nth *k = data;
+	if (clang_isAttribute(clang_getCursorKind(c)) || clang_isReference(clang_getCursorKind(c)))
+		return CXChildVisit_Continue;       /* as collect() skips them */
+	if (k->seen++ < k->want)
+		return CXChildVisit_Continue;
+	k->found = c;
+	return CXChildVisit_Break;
+}
+
+/* Child i as cursor_children would list it, without listing the others. */
 CXCursor cursor_child(CXCursor c, int i)
 {
-	CXCursor *v;
-	int n = cursor_children(c, &v);
-	CXCursor r = i < n ? v[i] : clang_getNullCursor();
-	free(v);
-	return r;
+	struct nth k = {.want = i, .found = clang_getNullCursor()};
+	if (i >= 0)
+		clang_visitChildren(c, pick, &k);
+	return k.found;
 }
 
 int cursor_nchildren(CXCursor c)
@@ -67,10 +84,12 @@ static CXCursor strip(CXCursor e, int casts)
 		enum CXCursorKind k = clang_getCursorKind(e);
 		int one = k == CXCursor_ParenExpr || is_unary(e, CXUnaryOperator_Extension) ||
 		          (casts && k == CXCursor_CStyleCastExpr);
+		if (!one && k != CXCursor_UnexposedExpr)
+			return e;             /* most expressions: no need to list their children */
 		CXCursor *v;
 		int n = cursor_children(e, &v);
 		/* An UnexposedExpr with one child is an implicit cast (several: an AtomicExpr). */
-		if ((one || (k == CXCursor_UnexposedExpr && n == 1)) && n >= 1) {
+		if ((one || n == 1) && n >= 1) {
 			CXCursor next = v[n - 1];
 			free(v);
 			e = next;

@@ -41,6 +41,7 @@ struct xtu {
 	struct field_fn {               /* functions stored in a function-pointer field */
 		char *key;              /* "struct task.run" */
 		char *usr, *name;
+		int in_table;           /* from an initialiser ({ .run = f }), not an assignment */
 	} *fieldfn;
 	int nfieldfn, fieldfn_cap;
 	struct named_decl *noreturn;    /* memo of is_noreturn: name = "1" or "0" */
@@ -104,7 +105,7 @@ struct xfn {
 		int nvalues, values_cap;
 	} *sw;
 	unsigned long long params_written;   /* parameters written or address-taken (paramconst.c) */
-	struct label { char *name; int block; } *labels;
+	struct label { char *name; int block, pos; } *labels;   /* pos: first event after it, -1 before */
 	int nlabels, labels_cap;
 	struct local *locals;
 	int nlocals, locals_cap;
@@ -222,6 +223,7 @@ struct targets {
 	struct { char *usr, *name; } *v;
 	int n, cap;
 };
+int field_call_local(struct xfn *f, CXCursor callee);
 void call_targets(struct xfn *f, CXCursor e, struct targets *t);
 void targets_free(struct targets *t);
 
@@ -230,8 +232,19 @@ void targets_free(struct targets *t);
  * and the pointer object (path, field) a call or pthread_create goes through. */
 char *function_value(CXCursor e);   /* "fn:U1 fn:U2" for c ? f1 : f2 */
 void note_store(struct xfn *f, CXCursor lhs, CXCursor rhs);
+/* A function pointer, or an array (of arrays) of them. */
+int holds_function_pointers(CXType t);
+/* A local initialised with functions (void (*h)(void) = f; fn_t t[] = {f, g};): an EV_STORE. */
+void note_decl_store(struct xfn *f, CXCursor var, CXCursor init);
 char *pointer_slot(struct xfn *f, CXCursor fn_expr);
 char *pointer_field(struct xfn *f, CXCursor fn_expr);
+/* containers.c: thr->block_decoder.code as "struct worker_thread.block_decoder.code" (only
+ * through a struct embedded by value, else NULL); a call's "N=CONTAINER;…;*=CONTAINER" */
+char *embedded_member_path(CXCursor e);
+char *call_containers(struct xfn *f, CXCursor call, CXCursor callee);
+/* fresh_slots.c: arg is &a[n] (itself or through a local given only it) with n only
+ * incremented in the function, after the call (or &a[n++]): another element each call. */
+int fresh_slot_arg(struct xfn *f, CXCursor call, CXCursor arg);
 char *copied_member_path(struct xfn *f, CXCursor e);
 /* x = f(…) (lhs: an lvalue or a local's declaration): the call at pos call_pos (-1: none)
  * gets the path of x, the object its result is stored into (analyze/results.c). */

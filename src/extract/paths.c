@@ -47,7 +47,8 @@ static char *var_path(struct xfn *f, CXCursor d)
 		struct local *l = local_find(f, d);
 		if (l && l->alias)
 			r = xstrdup(l->alias);
-		else if (l && (l->escapes || is_pointer_type(clang_getCursorType(d))))
+		else if (l && (l->escapes || is_pointer_type(clang_getCursorType(d)) ||
+		               holds_function_pointers(clang_getCursorType(d))))
 			r = xasprintf("l:%s:%s", f->name, name);
 		/* A pointer of unknown value still names what it points to ("l:f:first*.lock"),
 		 * so two such locks stay distinct; accesses through it are not recorded (see

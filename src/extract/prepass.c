@@ -274,6 +274,7 @@ struct global_target {
 	struct xtu *x;
 	CXCursor var;
 	const char *field;   /* "struct ops.run" for a function-pointer field, else NULL */
+	int in_table;        /* the field's value comes from an initialiser */
 };
 
 static void add_global(CXCursor fn, void *data)
@@ -284,11 +285,13 @@ static void add_global(CXCursor fn, void *data)
 		char *usr = cursor_usr(fn);
 		for (int i = 0; i < x->nfieldfn; i++)
 			if (str_eq(x->fieldfn[i].key, t->field) && str_eq(x->fieldfn[i].usr, usr)) {
+				x->fieldfn[i].in_table |= t->in_table;
 				free(usr);
 				return;
 			}
 		grow_array((void **)&x->fieldfn, &x->fieldfn_cap, x->nfieldfn, sizeof *x->fieldfn);
-		x->fieldfn[x->nfieldfn++] = (struct field_fn){xstrdup(t->field), usr, cursor_name(fn)};
+		x->fieldfn[x->nfieldfn++] = (struct field_fn){xstrdup(t->field), usr, cursor_name(fn),
+		                                              t->in_table};
 	} else {
 		add_fn(&x->gfnptr, &x->ngfnptr, &x->gfnptr_cap, t->var, fn);
 	}
@@ -298,15 +301,15 @@ static void note_global_fnptr(struct xtu *x, CXCursor var, CXCursor value)
 {
 	if (clang_getCursorKind(var) != CXCursor_VarDecl || is_local_var(var))
 		return;
-	struct global_target t = {x, var, NULL};
+	struct global_target t = {x, var, NULL, 0};
 	function_values(value, add_global, &t);
 }
 
-static void note_field_fn(struct xtu *x, const char *key, CXCursor value)
+static void note_field_fn(struct xtu *x, const char *key, CXCursor value, int in_table)
 {
 	if (!key)
 		return;
-	struct global_target t = {x, clang_getNullCursor(), key};
+	struct global_target t = {x, clang_getNullCursor(), key, in_table};
 	function_values(value, add_global, &t);
 }
 
@@ -381,7 +384,7 @@ static void note_init_list(struct xtu *x, CXCursor list)
 		if (next < fl.n) {
 			char *name = cursor_name(fl.v[next]);
 			char *key = xasprintf("%s.%s", rec, name);
-			note_field_fn(x, key, v[i]);
+			note_field_fn(x, key, v[i], 1);
 			free(key);
 			free(name);
 		}
@@ -431,7 +434,7 @@ static void scan_tu(struct xtu *x, CXCursor c, int is_callee)
 			note_global_fnptr(x, clang_getCursorReferenced(lhs), cursor_child(c, 1));
 		if (clang_getCursorKind(lhs) == CXCursor_MemberRefExpr) {
 			char *key = field_key(lhs);
-			note_field_fn(x, key, cursor_child(c, 1));
+			note_field_fn(x, key, cursor_child(c, 1), 0);
 			free(key);
 		}
 	} else if (k == CXCursor_InitListExpr) {

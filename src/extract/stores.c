@@ -21,6 +21,12 @@ static void function_values(CXCursor e, struct strbuf *sb)
 		for (int i = 1; i < n; i++)
 			function_values(v[i], sb);
 		free(v);
+	} else if (k == CXCursor_InitListExpr) {
+		CXCursor *v;             /* an array's elements: {reader, writer} */
+		int n = cursor_children(e, &v);
+		for (int i = 0; i < n; i++)
+			function_values(v[i], sb);
+		free(v);
 	} else if (k == CXCursor_DeclRefExpr &&
 	           clang_getCursorKind(clang_getCursorReferenced(e)) == CXCursor_FunctionDecl) {
 		char *usr = cursor_usr(clang_getCursorReferenced(e));
@@ -113,6 +119,30 @@ static int is_pointer_param(CXCursor value)
 	       is_pointer_type(clang_getCursorType(v));
 }
 
+int holds_function_pointers(CXType t)
+{
+	t = clang_getCanonicalType(t);
+	while (t.kind == CXType_ConstantArray || t.kind == CXType_IncompleteArray)
+		t = clang_getCanonicalType(clang_getArrayElementType(t));
+	return is_function_pointer(t);
+}
+
+void note_decl_store(struct xfn *f, CXCursor var, CXCursor init)
+{
+	if (!holds_function_pointers(clang_getCursorType(var)))
+		return;
+	char *value = function_value(init);
+	if (!value)
+		return;
+	char *name = cursor_name(var), *dest = xasprintf("l:%s:%s", f->name, name);
+	free(name);
+	char *spelling = cursor_text(f->x, init);
+	struct event *ev = emit(f, EV_STORE, var);
+	ev->path = dest;
+	ev->arg = value;
+	ev->name = spelling;
+}
+
 void note_store(struct xfn *f, CXCursor lhs, CXCursor rhs)
 {
 	CXCursor l = strip_implicit(lhs);
@@ -134,6 +164,7 @@ void note_store(struct xfn *f, CXCursor lhs, CXCursor rhs)
 	ev->name = name;
 	ev->type = to_field;
 	ev->api = from_field;
+	ev->lock_class = embedded_member_path(l);
 }
 
 void note_call_result(struct xfn *f, CXCursor lhs, int call_pos)

@@ -38,6 +38,26 @@ static void from_field(struct xfn *f, CXCursor member, struct targets *t)
 	free(key);
 }
 
+/* Whether a call through member e may be resolved from this unit alone: some of the
+ * field's values come from a table's initialiser here. Values only assigned in functions
+ * may be assigned elsewhere too (next->code = … in every coder's unit): those calls are
+ * the analysis's to follow, program-wide and by container (analyze/fnptr_paths.c). */
+int field_call_local(struct xfn *f, CXCursor e)
+{
+	e = strip_expr(e);
+	if (clang_getCursorKind(e) == CXCursor_UnaryOperator &&
+	    clang_getCursorUnaryOperatorKind(e) == CXUnaryOperator_Deref)
+		e = strip_expr(cursor_child(e, 0));
+	if (clang_getCursorKind(e) != CXCursor_MemberRefExpr)
+		return 1;
+	char *key = field_key(e);
+	int local = 0;
+	for (int i = 0; key && i < f->x->nfieldfn && !local; i++)
+		local = f->x->fieldfn[i].in_table && str_eq(f->x->fieldfn[i].key, key);
+	free(key);
+	return local;
+}
+
 void call_targets(struct xfn *f, CXCursor e, struct targets *t)
 {
 	e = strip_expr(e);

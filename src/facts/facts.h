@@ -40,7 +40,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "15"
+#define TSAFE_FACTS_FORMAT "16"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
@@ -132,8 +132,13 @@ struct event {
 	 * spelling; api = "=VALUE" when a plain assignment stores an integer constant. LOCK/UNLOCK: path = the lock object (no leading &), name = spelling,
 	 * lock_class, lock_kind, api = function called ("pthread_mutex_lock").
 	 * CALL: callee = USR of the callee, name = callee spelling, args; path = the object its
-	 * (pointer or thread handle) result is stored into, x = f(…) ("l:FUNC:x" for a local),
-	 * else NULL.
+	 * (pointer or thread handle) result is stored into, x = f(…) ("l:FUNC:x" for a local), else NULL;
+	 * api = the containers of arguments that are members' addresses and, after "*=", of
+	 * the called pointer when it sits in a struct embedded by value, ";"-separated
+	 * ("0=struct worker_thread.block_decoder" for f(&thr->block_decoder),
+	 * "*=struct worker_thread.block_decoder.code" for thr->block_decoder.code(…)); and
+	 * "N!" when argument N is another element of an array at each call (&a[n] with the
+	 * counter n only incremented, after the call: extract/fresh_slots.c).
 	 * THREAD_CREATE: callee = USR of the entry function (NULL if unresolved), name = its
 	 * spelling, path = handle path (what &t names), arg = the thread argument's path.
 	 * THREAD_JOIN / THREAD_DETACH: path = handle path; a join of t[k] with k a plain
@@ -157,7 +162,8 @@ struct event {
 	 * STORE: path = the object written (NULL when unknown), arg = the value ("fn:USR", or
 	 * the path of the object read: "p:1", "g:h", "p:0*.start"), name = the value's
 	 * spelling, type = the written field ("struct aux.start") and api = the read field,
-	 * when they are members.
+	 * when they are members; lock_class = the written member's container when it sits in
+	 * a struct embedded by value ("struct worker_thread.block_decoder.code").
 	 * TAKE: path = the container slot P unlinked by `P = v->next` after `v = P`, arg = the
 	 * path local v designates from here on ("l:FUNC:v@take": the taken object), api = the
 	 * pos of the first event after `v = P` (decimal), name = the slot's spelling.

@@ -239,6 +239,24 @@ def test_own_scan(work):
             edges and not any(re.search(r"0x[0-9a-f]{8,}", a + b) for a, b in edges), edges)
 
 
+def test_object_lock_names(work):
+    """A lock that is a member of a named object is one lock for every engine: `tsafe scan`
+    then `tsafe run` into one database report object_locks.c's inversion once, seen by
+    both, with the locks named after their objects."""
+    src = os.path.join(FIXTURES, "object_locks.c")
+    exe = compile_c(os.path.join(work, "object_locks_both"), src)
+    db = os.path.join(work, "object_locks_both.db")
+    subprocess.run([TSAFE, "scan", src, "--root", SRC, "--db", db, "--fail-on", "never",
+                    "-o", os.devnull, "--", "-pthread"], cwd=work, capture_output=True)
+    rc, found, err, _ = tsafe_run(work, db, exe, opts=("--fail-on", "never"))
+    cycles = [f for f in found or [] if f["rule"] == "lock-order-inversion"]
+    T.check("object_locks.c, scan then run: one inversion seen by static and runtime, "
+            "its locks named after their objects",
+            len(cycles) == 1 and set(cycles[0].get("engines") or []) == {"static", "runtime"}
+            and "journal.lock" in cycles[0]["symbol"] and "cfg.lock" in cycles[0]["symbol"],
+            describe(found), [(f.get("symbol"), f.get("engines")) for f in cycles], err)
+
+
 def test_errors(work):
     static = os.path.join(work, "static_order")
     r = subprocess.run(["cc", "-static", "-pthread", "-o", static, os.path.join(FIXTURES, "order.c")],
@@ -323,6 +341,7 @@ def main():
         test_sarif(work)
         test_cross_run(work)
         test_own_scan(work)
+        test_object_lock_names(work)
         test_errors(work)
         test_preload_directly(work)
         test_fork_child_names_parent(work)
