@@ -1,9 +1,10 @@
 # Thin wrappers: `make demo` and `make test` do everything on a fresh Debian 12 machine.
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BUILD_TSAN ?= build-tsan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build demo test unit-asan corpus clean
+.PHONY: all deps build demo test unit-asan unit-tsan corpus clean
 
 all: build
 
@@ -30,8 +31,14 @@ unit-asan: deps
 	@cmake --build $(BUILD_ASAN) -j $(JOBS)
 	@cd $(BUILD_ASAN) && ctest -L unit --output-on-failure
 
-test: corpus unit-asan
+# tsafe's own threads (the scan's pool, the runtime's lock-free table) under ThreadSanitizer.
+unit-tsan: corpus
+	@cmake -S . -B $(BUILD_TSAN) -DTSAFE_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD_TSAN) -j $(JOBS) --target tsafe test_rt_table_tsan
+	@cd $(BUILD_TSAN) && TSAFE_CORPUS_BUILD=$(abspath $(BUILD))/corpus ctest -L tsan --output-on-failure
+
+test: corpus unit-asan unit-tsan
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) tsafe.db tsafe.sarif
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN) tsafe.db tsafe.sarif

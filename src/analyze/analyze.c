@@ -68,6 +68,8 @@ static void free_records(struct analysis *a)
 	prethread_free(a);
 	onceguard_free(a);
 	fallback_free(a);
+	tokens_free(a);
+	known_free(a);
 	atoms_free(a);
 	declared_free(a);
 	waits_free(a);
@@ -91,6 +93,7 @@ int analyze_program(struct tu_facts *tus, int ntus, const struct analyze_opts *o
 	fnptr_build(&a);
 	constargs_build(&a);
 	neutral_build(&a);
+	known_build(&a);
 	lockid_scan(&a);
 	declared_build(&a);
 	signals_build(&a);

@@ -77,6 +77,7 @@ void records_truncate(struct analysis *a, int nacc, int nedges)
 		free(a->acc[i].guard);
 		free(a->acc[i].own_index);
 		free(a->acc[i].joined_handle);
+		free(a->acc[i].tokens);
 		for (int j = 0; j < a->acc[i].ncaps; j++)
 			free(a->acc[i].caps[j]);
 		free(a->acc[i].caps);
@@ -158,6 +159,7 @@ static void record_access(struct analysis *a, const struct activation *f, const 
 		r->locks[r->nlocks] = class_intern(a, a->lock_keys[s->e[i].key].cls);
 		r->lock_shared[r->nlocks++] = s->e[i].shared;
 	}
+	r->ntokens = tokens_held(a, s, &r->tokens);
 	r->nstack = frame_stack(f, ev, &r->stack);
 	declared_on_access(a, f, ev, s, r);
 }

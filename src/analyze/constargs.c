@@ -40,6 +40,14 @@ static int bare_param(const char *path)
 	return end != path + 2 && !*end && n >= 0 && n < 64 ? (int)n : -1;
 }
 
+/* The parameter a condition-wait loop compares its state with ("t:OP:p:N:STATE",
+ * extract/awaits.c), or -1: its constant argument names the value waited for (tokens.c). */
+static int awaited_param(const char *atom)
+{
+	const char *p = atom && str_starts(atom, "t:") ? strchr(atom + 2, ':') : NULL;
+	return p && str_starts(p + 1, "p:") ? (int)strtol(p + 3, NULL, 10) : -1;
+}
+
 /* Parameters k's own branches test. */
 static uint64_t tested_here(const struct function *fn)
 {
@@ -51,6 +59,9 @@ static uint64_t tested_here(const struct function *fn)
 			char op;
 			long long k;
 			if (ev->kind == EV_ASSUME && parse_atom(ev->path, &n, &op, &k))
+				m |= 1ull << n;
+			n = ev->kind == EV_ASSUME ? awaited_param(ev->path) : -1;
+			if (n >= 0 && n < 64)
 				m |= 1ull << n;
 		}
 	return m;

@@ -307,6 +307,7 @@ static struct hkey memo_key(struct analysis *a, const struct activation *f,
 	kb_int(kb, -2);
 	kb_int(kb, f->fn_index);
 	kb_int(kb, f->pre);          /* before the first thread or not: records differ */
+	kb_int(kb, f->alone);        /* after a single-threaded check or not: the same */
 	for (int i = 0; i < f->nargs; i++) {
 		kb_str(kb, f->args[i].path);
 		kb_str(kb, f->args[i].lock_class);
@@ -344,6 +345,7 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 		.fn_index = index_of_ref(&a->ix, callee),
 		.depth = f->depth + 1, .ctx = f->ctx,
 		.pre = prethread_at(f, ev),
+		.alone = single_threaded_at(a, f, ev),
 	};
 	sub.after = a->after_create[sub.fn_index];
 	frame_args(a, f, ev, &sub);
@@ -362,11 +364,14 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 		ls_copy(saved, s);
 		ls_forget_conditions(s);
 	}
+	struct lstate aside = {0};
+	int facts_aside = 0;
 	if (f->ctx->kind == CTX_ISOLATED && neutral_call_at(a, sub.fn_index, sub.depth)) {
 		neutral_exit(a, &sub, s, out);
 		goto after;
 	}
 	frame_takes(a, &sub, &takes);
+	facts_aside = known_set_aside(a, sub.fn_index, s, &aside);
 	/* One memo entry per key: bit 0 = reported, the rest = 1 + index of its exit state. */
 	struct hkey key = memo_key(a, &sub, s, 0);
 	int v = 0, report = 0;
@@ -406,6 +411,10 @@ after:
 		ls_copy(s, out);
 	if (conditions)
 		ls_restore_conditions(s, saved);
+	if (facts_aside) {
+		known_put_back(s, &aside);
+		ls_free(&aside);
+	}
 	if (cs == &own) {
 		ls_free(out);
 		ls_free(saved);
@@ -529,8 +538,13 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 		for (int i = 0; i < n; i++)
 			apply_call(a, f, ev, t[i], s, emit);
 		free(t);
-	} else if (ev->kind == EV_ASSUME)
-		atoms_assume(a, f, ev, s);
+	} else if (ev->kind == EV_ASSUME) {
+		if (!tokens_on_assume(a, f, ev, s) && !known_on_assume(a, f, ev, s))
+			atoms_assume(a, f, ev, s);
+	} else if (ev->kind == EV_ACCESS) {
+		tokens_on_write(a, f, ev, s);
+		known_on_write(a, f, ev, s);
+	}
 	else if (ev->kind == EV_TAKE) {
 		takes_visit(a, f, ev, s);
 		if (emit)

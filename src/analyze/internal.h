@@ -132,6 +132,8 @@ struct lock_key {
 	char *spelling;              /* as written at first sight: "a->lock" */
 	enum lock_kind kind;         /* of the first operation seen on it */
 	int binary_sem;              /* a semaphore initialised to 1 and used as a lock */
+	int token;                   /* tokens.c: 1 + the region kind it stands for, or 0 */
+	int known;                   /* known.c: 1 + the static variable it is a fact about, or 0 */
 };
 
 /* ---- frames and contexts ------------------------------------------------------------- */
@@ -181,6 +183,7 @@ struct activation {
 	int depth;
 	struct context *ctx;
 	int pre;                     /* reached before the context created any thread */
+	int alone;                   /* called after a single-threaded check (single_threaded.c) */
 	const unsigned char *after;  /* prethread.c: per event pos of fn, after a creation */
 	struct take_state *takes;    /* handover.c: the objects fn takes out of containers */
 };
@@ -286,6 +289,8 @@ struct access_rec {
 	int once_guard;              /* onceguard.c: 1 + the guard whose first-run region holds
 	                                it (it runs only while that variable is zero), or 0 */
 	int lockset;                 /* races.c: its locks, their modes and guard_held, interned */
+	int *tokens;                 /* tokens.c: the regions of state tokens it lies in */
+	int ntokens;
 };
 
 struct lost_wakeup {                 /* signals.c: a predicate changed, then a signal */
@@ -440,6 +445,8 @@ struct analysis {
 	struct handoff *handoff;     /* handoff_race.c: blocks put into slots, objects taken */
 	struct barriers *barriers;   /* barrier_phases.c: barrier waits by context */
 	struct onceguard *onceguard; /* first-run regions of once-guarded setup (onceguard.c) */
+	struct tokens *tokens;       /* state variables handed over by value (tokens.c) */
+	struct known *known;         /* static variables compared with constants (known.c) */
 	struct fallback *fallback;   /* calls a counter excludes from its zero branch (fallback.c) */
 	unsigned char *takes_none;   /* per index fn: 1 it has no EV_TAKE, 2 it has, 0 not known */
 	int *neutral;                /* per index fn: height of its call tree when lock-neutral,
@@ -622,6 +629,32 @@ int onceguard_region(const struct analysis *a, const struct activation *f, const
 int onceguard_excludes(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
 /* Events of fn reached only through the zero branch of the test of "o:VAR": per pos. */
 unsigned char *zero_branch_events(const struct function *fn, const char *var);
+
+/* tokens.c: a state variable a condition-wait loop waits on, as a token (see there). At an
+ * ASSUME: 1 when it is a "t:" atom (a region may begin), else 0. At a write: the regions
+ * of the variable written end. The regions held for sure (*out: free it). Whether two
+ * records lie in regions of one token that exclude each other. */
+int tokens_on_assume(struct analysis *a, const struct activation *f, const struct event *ev,
+                     struct lstate *s);
+void tokens_on_write(struct analysis *a, const struct activation *f, const struct event *ev,
+                     struct lstate *s);
+int tokens_held(const struct analysis *a, const struct lstate *s, int **out);
+int tokens_exclude(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+void tokens_free(struct analysis *a);
+
+/* known.c: what tests and constant stores established about a static variable several
+ * functions compare with a constant, across calls (see there). known_on_assume: 1 when it
+ * is a "c:" atom (a branch it rules out makes s bottom), else 0. */
+void known_build(struct analysis *a);
+void known_free(struct analysis *a);
+int known_on_assume(struct analysis *a, const struct activation *f, const struct event *ev,
+                    struct lstate *s);
+void known_on_write(struct analysis *a, const struct activation *f, const struct event *ev,
+                    struct lstate *s);
+/* Around a call of the function at index callee: the facts it cannot use or change leave
+ * s (into *aside, returns 1) so that its memo key ignores them, and come back after. */
+int known_set_aside(const struct analysis *a, int callee, struct lstate *s, struct lstate *aside);
+void known_put_back(struct lstate *s, const struct lstate *aside);
 
 /* fallback.c: the zero branch of a local counter's test against the calls it counts */
 void fallback_build(struct analysis *a);

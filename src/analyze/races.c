@@ -91,7 +91,7 @@ int records_race(const struct analysis *a, const struct access_rec *x, const str
 	return (x->write || y->write) && !ordered_by_locks(x, y) && accesses_conflict(a, x, y) &&
 	       !flag_publication_orders(a, x, y) && !flag_publication_orders(a, y, x) &&
 	       !joined_slot_orders(a, x, y) && !joined_slot_orders(a, y, x) &&
-	       !barrier_orders(a, x, y) && !barrier_orders(a, y, x);
+	       !barrier_orders(a, x, y) && !barrier_orders(a, y, x) && !tokens_exclude(a, x, y);
 }
 
 /* The first racing pair of records between two sites, or 0. A site's records come in runs
@@ -272,6 +272,7 @@ static int same_group(const struct analysis *a, const struct access_rec *x, cons
 struct alongside {
 	const int *threads;
 	int nthreads;
+	int depth;                   /* levels of a chain any comparison with a thread reads */
 	struct keymap index;         /* (ctx, chain) -> its string in bits */
 	char **bits;
 	int nbits, cap;
@@ -283,7 +284,9 @@ static const char *threads_alongside(const struct analysis *a, struct alongside 
 	struct keybuf kb = {0};
 	kb_int(&kb, r->ctx);
 	kb_int(&kb, r->when.pre);
-	for (int i = 0; i < r->when.n && i < WHEN_DEPTH; i++) {
+	int n = r->when.n < al->depth ? r->when.n : al->depth;
+	kb_int(&kb, n);
+	for (int i = 0; i < n; i++) {
 		kb_int(&kb, r->when.lv[i].pos);
 		kb_int(&kb, r->when.lv[i].lo);
 		kb_int(&kb, r->when.lv[i].hi);
@@ -305,6 +308,26 @@ static const char *threads_alongside(const struct analysis *a, struct alongside 
 	return al->bits[al->nbits++];
 }
 
+/* The longest chain of a thread's start or end in main (or of one of its instances): a
+ * comparison of main's chains with them reads no deeper level, so main's records that part
+ * only below it run alongside the same threads. */
+static int thread_chain_depth(const struct analysis *a)
+{
+	int d = 0;
+	for (int t = 0; t < a->nctxs; t++) {
+		const struct context *c = a->ctxs[t];
+		if (c->kind != CTX_THREAD)
+			continue;
+		d = c->start.n > d ? c->start.n : d;
+		d = c->end.n > d ? c->end.n : d;
+		for (int k = 0; k < c->ninst; k++) {
+			d = c->inst[k].start.n > d ? c->inst[k].start.n : d;
+			d = c->inst[k].end.n > d ? c->inst[k].end.n : d;
+		}
+	}
+	return d;
+}
+
 /* What decides whether a record races: its object, site, kind, locks, and (for main) which
  * threads can run alongside it. Main reaches one site through many call chains; records
  * that agree on all of these are one for the race check. */
@@ -319,6 +342,9 @@ static struct hkey race_signature(const struct analysis *a, struct alongside *al
 	       r->alone << 5);
 	for (int i = 0; i < r->nlocks; i++)
 		kb_int(kb, r->locks[i] * 2 + (r->lock_shared[i] != 0));
+	kb_int(kb, -2);
+	for (int i = 0; i < r->ntokens; i++)
+		kb_int(kb, r->tokens[i]);
 	if (a->ctxs[r->ctx]->kind == CTX_MAIN) {
 		kb_int(kb, -1);
 		kb_str(kb, threads_alongside(a, al, r));
@@ -334,7 +360,7 @@ static int distinct_records(const struct analysis *a, int *order)
 	for (int t = 0; t < a->nctxs; t++)
 		if (a->ctxs[t]->kind == CTX_THREAD)
 			threads[nthreads++] = t;
-	struct alongside al = {.threads = threads, .nthreads = nthreads};
+	struct alongside al = {.threads = threads, .nthreads = nthreads, .depth = thread_chain_depth(a)};
 	struct keymap seen = {0};
 	struct keybuf kb = {0};
 	int n = 0;

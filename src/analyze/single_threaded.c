@@ -12,8 +12,10 @@
  *     a call made there runs (OVS's fatal_signal_init: assert_single_threaded(), then its
  *     setup). An access there races with nothing, whichever thread calls the function: were
  *     any thread running, the check would have ended the process.
- * Decided per call chain at the record, as dying.c's paths to abort() are. Threads that code
- * outside the program starts (a library's own) set no flag: they are not modelled anywhere. */
+ * A frame called from there is walked apart from other calls of its function (the walk's
+ * memo tells them apart), so a helper the checked setup shares with code that runs in
+ * threads keeps its races there. Threads that code outside the program starts (a library's
+ * own) set no flag: they are not modelled anywhere. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -243,16 +245,10 @@ int single_threaded_at(struct analysis *a, const struct activation *f, const str
 {
 	if (!a->single)
 		a->single = build(a);
-	if (!a->single->nflags)
-		return 0;
-	for (; f; ev = f->call, f = f->caller) {
-		if (f->after && f->after[ev->pos])
-			return 0;                   /* a thread may have been started on the way */
-		const unsigned char *alone = a->single->alone[f->fn_index];
-		if (alone && alone[ev->pos])
-			return 1;
-	}
-	return 0;
+	if (!a->single->nflags || (f->after && f->after[ev->pos]))
+		return 0;                       /* a thread may have been started on the way */
+	const unsigned char *alone = a->single->alone[f->fn_index];
+	return (alone && alone[ev->pos]) || f->alone;
 }
 
 void single_threaded_free(struct analysis *a)

@@ -144,6 +144,11 @@ static void walk_cond(struct xfn *f, CXCursor e, struct cond *c)
 		c->atom = param;
 		c->nonzero_true = pnz;
 	}
+	char *known = trying || c->atom ? NULL : compared_atom(f, e, &pnz);
+	if (known) {                /* a static variable against a constant: a caller's store may */
+		c->atom = known;
+		c->nonzero_true = pnz;
+	}
 	if (trying) {               /* the trylock's own branch says it all */
 		free(c->atom);
 		c->atom = NULL;
@@ -257,6 +262,16 @@ static void cond_branches(struct xfn *f, CXCursor e, int t, int fl)
 	free(c.atom);
 }
 
+/* A condition-wait loop's condition without an atom of its own: its exit edge says what
+ * value the state has there (awaits.c); the atom is zero (EVF_TRUE unset) inside. */
+static void await_exit(struct xfn *f, struct cond *c, CXCursor cond, CXCursor body)
+{
+	if (c->atom || c->always || c->never || !is_null_cursor(c->try_call))
+		return;
+	c->atom = awaits_atom(f, cond, body);
+	c->nonzero_true = 0;
+}
+
 /* ---- statements ---- */
 
 static void walk_if(struct xfn *f, CXCursor *v, int n)
@@ -285,6 +300,7 @@ static void walk_while(struct xfn *f, CXCursor cond, CXCursor body)
 	f->cur = h;
 	struct cond c;
 	walk_cond(f, cond, &c);
+	await_exit(f, &c, cond, body);
 	int hend = f->cur, b = new_block(f);
 	branch(f, hend, b, &c, 1);
 	branch(f, hend, x, &c, 0);
@@ -489,6 +505,7 @@ static void walk_for(struct xfn *f, CXCursor s, CXCursor *v, int n)
 	f->cur = h;
 	struct cond c;
 	walk_cond(f, part[1], &c);
+	await_exit(f, &c, part[1], part[3]);
 	int hend = f->cur, inc = new_block(f);
 	f->cur = inc;
 	if (!is_null_cursor(part[2]))
@@ -518,6 +535,8 @@ static void walk_do(struct xfn *f, CXCursor body, CXCursor cond)
 	f->cur = c;
 	struct cond cc;
 	walk_cond(f, cond, &cc);
+	if (loop)
+		await_exit(f, &cc, cond, body);
 	int cend = f->cur;
 	branch(f, cend, b, &cc, 1);
 	branch(f, cend, x, &cc, 0);

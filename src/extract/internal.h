@@ -298,6 +298,13 @@ void atoms_note_counter_reset(struct xfn *f, CXCursor decl, int line, int col);
  * space-separated; "" when it re-tests nothing, NULL when it calls a function to test (not
  * known). */
 char *recheck_names(struct xfn *f);
+/* awaits.c: "t:OP:OPERAND:STATE", what a condition-wait loop's exit edge holds, or NULL. */
+char *awaits_atom(struct xfn *f, CXCursor cond, CXCursor body);
+/* compared.c: "c:PATH=K" for a variable in static storage compared with a constant, or NULL;
+ * *nonzero_true: the condition holds where it equals K. */
+char *compared_atom(struct xfn *f, CXCursor cond, int *nonzero_true);
+/* The operand under a chain of `!` (and parentheses, casts); *negate flips for each. */
+CXCursor strip_negations(CXCursor e, int *negate);
 
 /* annotations.c — Clang thread-safety annotations of a function declaration */
 struct declared_op {

@@ -40,7 +40,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "16"
+#define TSAFE_FACTS_FORMAT "17"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
@@ -174,7 +174,10 @@ struct event {
 	 * "k:N=K" (parameter N equals constant K) or "k:N&K" (N & K is nonzero) for an
 	 * integer parameter the function never writes, compared with a constant or switched on,
 	 * or "o:PATH" for a variable in static storage tested once (PATH: its access path; only
-	 * the once-guard analysis reads these). */
+	 * the once-guard analysis reads these), or, on the edges of a loop around a condition
+	 * wait, "t:OP:OPERAND:STATE": STATE OP OPERAND holds (EVF_TRUE, the exit) or not (extract/
+	 * awaits.c; analyze/tokens.c), or "c:PATH=K" for a variable in static storage compared
+	 * with the constant K (nonzero where it equals K; extract/compared.c, analyze/known.c). */
 	char *path;
 	char *name;
 	char *type;
