@@ -185,7 +185,7 @@ void note_call_result(struct xfn *f, CXCursor lhs, int call_pos)
 	if (call_pos < 0 || f->cur < 0)
 		return;
 	CXCursor l = strip_implicit(lhs);
-	if (!is_pointer_type(clang_getCursorType(l)))
+	if (!is_pointer_type(clang_getCursorType(l)) && !is_thread_handle_type(clang_getCursorType(l)))
 		return;
 	char *slot = NULL;
 	if (clang_getCursorKind(l) == CXCursor_VarDecl) {
