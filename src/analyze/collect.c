@@ -311,6 +311,14 @@ static void on_lock(struct analysis *a, const struct activation *f, const struct
 		waits_on_lock(a, f, ev, key);
 }
 
+static void on_destroy(struct analysis *a, const struct activation *f, const struct event *ev,
+                       const struct lstate *s, int key)
+{
+	struct held *h = ls_find((struct lstate *)s, key);
+	if (h && held_for_sure(h) && owned(a, key) && named(a, key) && !frame_dies(a, f, ev))
+		add_misuse(a, "destroy-locked", f, ev, key, h->acq, h->acq_fn);
+}
+
 void collect_event(struct analysis *a, const struct activation *f, const struct event *ev,
                    const struct lstate *s, int key)
 {
@@ -331,6 +339,8 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 		waits_on_cond_wait(a, f, ev, s, key, named(a, key));
 		break;
 	case EV_CALL:
+		if (key >= 0)   /* a lock's destroy (engine.c): destroying it held is a bug */
+			on_destroy(a, f, ev, s, key);
 		if (!isolated && mt_unsafe_find(ev->name) && !index_resolve(&a->ix, ev->callee, f->tu))
 			add_misuse(a, "mt-unsafe-call", f, ev, -1, NULL, NULL);
 		/* free(p) writes the block: a free racing with an access is a race. */

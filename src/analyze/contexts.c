@@ -92,13 +92,18 @@ static char *arg_shape(const char *arg)
 enum { SHAPES_PER_SITE = 4 };     /* contexts of one site and entry told apart by argument */
 
 /* The site reached again by its creator on a path exclusive with the ways before, with the
- * same argument and handle: still one instance per run. */
+ * same argument and handle: still one instance per run. A handle local to a creating
+ * wrapper (pthread_t t in xcreate(), returned) is another object in each of its calls,
+ * the same in shape. */
 static int exclusive_reach_alike(const struct context *c, const struct activation *f,
                                  const struct event *ev, const char *arg)
 {
 	char *handle = frame_path(f, ev->path);
-	int alike = str_eq(arg, c->arg) && str_eq(handle, c->handle);
+	char *shape = handle ? arg_shape(handle) : NULL, *first = c->handle ? arg_shape(c->handle) : NULL;
+	int alike = str_eq(arg, c->arg) && (str_eq(handle, c->handle) || (shape && str_eq(shape, first)));
 	free(handle);
+	free(shape);
+	free(first);
 	return alike && exclusive_new_reach(c, f, ev);
 }
 
@@ -380,7 +385,8 @@ static int names_instance(const struct analysis *a, const struct thread_op *op,
 /* A join names the thread when it names its one handle, or every way main started it. */
 static int names_thread(const struct analysis *a, const struct thread_op *op, const struct context *c)
 {
-	if (str_eq(op->handle, c->handle))
+	if (str_eq(op->handle, c->handle) ||
+	    results_join_names(a, op->handle, c->handle, (op->ev->flags & EVF_IN_LOOP) != 0))
 		return 1;
 	if (c->unnamed_handle || !c->ninst)
 		return 0;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "common/rules.h"
 
 int class_intern(struct analysis *a, const char *cls)
 {
@@ -497,6 +498,19 @@ static int unheld_alias(struct analysis *a, const struct lstate *s, int key)
 	return found >= 0 ? found : key;
 }
 
+/* The lock a destroy call ends (pthread_mutex_destroy(&c->lock)): its key, or -1. */
+static int destroyed_key(struct analysis *a, const struct activation *f, const struct event *ev)
+{
+	const struct lock_api *api = ev->name ? lockapi_find(ev->name) : NULL;
+	if (!api || api->op != LOP_DESTROY || api->kind == LK_SEM || ev->nargs < 1 ||
+	    !ev->args[0].lock_class || !ev->args[0].path)
+		return -1;
+	struct event lock = *ev;     /* the destroyed object, as a lock operation names it */
+	lock.lock_class = ev->args[0].lock_class;
+	const char *p = ev->args[0].path;
+	return event_lock_key(a, f, &lock, p + (p[0] == '&'));
+}
+
 static void transfer(struct analysis *a, const struct activation *f, const struct event *ev,
                      struct lstate *s, int emit)
 {
@@ -513,6 +527,9 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 		break;
 	case EV_COND_WAIT:
 		key = unheld_alias(a, s, event_lock_key(a, f, ev, ev->arg ? ev->arg : "?"));
+		break;
+	case EV_CALL:
+		key = destroyed_key(a, f, ev);
 		break;
 	default:
 		break;

@@ -357,7 +357,10 @@ int fnptr_trampoline(struct analysis *a, const struct fn_ref *entry, const char 
 	for (int b = 0; b < fn->nblocks; b++)
 		for (int e = 0; e < fn->blocks[b].nevents; e++) {
 			const struct event *ev = &fn->blocks[b].events[e];
-			if (ev->kind != EV_CALL || ev->callee || !ev->arg || !str_starts(ev->arg, "p:0"))
+			/* Unresolved, or one of the candidates the extractor saw: each names the
+			 * pointer object, and what the creator gave that object decides. */
+			if (ev->kind != EV_CALL || !(ev->flags & EVF_VIA_POINTER) || !ev->arg ||
+			    !str_starts(ev->arg, "p:0"))
 				continue;
 			char *obj = path_substitute(ev->arg, &arg0, 1);
 			struct targets t = {0};

@@ -23,6 +23,10 @@ static char *message_of(struct analysis *a, const struct misuse_rec *m, char **h
 		*here = xasprintf("'%s' acquired again here", lk);
 		return xasprintf("'%s' is locked again while already held", lk);
 	}
+	if (!strcmp(r, "destroy-locked")) {
+		*here = xasprintf("'%s' destroyed here", lk);
+		return xasprintf("'%s' is destroyed while it is held", lk);
+	}
 	if (!strcmp(r, "unlock-not-held")) {
 		*here = xasprintf("'%s' released here", lk);
 		return xasprintf("unlock of '%s', which is not held here", lk);

@@ -6,7 +6,9 @@
  * A slot keeps every object it was given (one per call chain that reached the store); a
  * join through it ends a thread whose every handle is one of them. A block put into a shared
  * slot (`th->next = threads; threads = th;`, EV_PUT) is given to it too, but a join through
- * such a list names every thread on it only from a loop that joins them all (join_all). */
+ * such a list names every thread on it only from a loop that joins them all (join_all).
+ * A handle returned by value (`sink = xcreate(…)`, xcreate returning its local pthread_t)
+ * is a copy: a join of the slot names the handle the creation filled. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +18,7 @@ struct result_map {
 	struct keymap given;     /* "SLOT\nOBJECT" -> how slot was given object (GIVEN_*) */
 };
 
-enum { GIVEN_RESULT = 1, GIVEN_PUT = 2 };
+enum { GIVEN_RESULT = 1, GIVEN_PUT = 2, GIVEN_COPY = 4 };
 
 static char *pair_key(const char *slot, size_t nslot, const char *object, size_t nobject)
 {
@@ -34,34 +36,44 @@ static void remember(struct analysis *a, const char *slot, const char *object, i
 	free(k);
 }
 
+/* The one object every return of the callee hands back: by address (copy 0: "&X" returned,
+ * X given) or by value (copy 1: the handle object X itself). NULL when it returns several. */
+static char *returned_object(const struct activation *callee, int copy)
+{
+	char *object = NULL;
+	const struct function *fn = callee->fn;
+	for (int b = 0; b < fn->nblocks; b++)
+		for (int e = 0; e < fn->blocks[b].nevents; e++) {
+			const struct event *ev = &fn->blocks[b].events[e];
+			if (ev->kind != EV_RETURN || !ev->path || (ev->path[0] == '&') == copy)
+				continue;
+			char *o = frame_path(callee, ev->path);
+			const char *x = o && !copy && o[0] == '&' ? o + 1 : o;
+			if (!x || (o[0] == '&') != !copy || (object && !str_eq(object, x))) {
+				free(o);
+				free(object);     /* returns several objects: none is the result */
+				return NULL;
+			}
+			if (!object)
+				object = xstrdup(x);
+			free(o);
+		}
+	return object;
+}
+
 void results_note(struct analysis *a, const struct activation *caller, const struct event *call,
                   const struct activation *callee)
 {
 	if (!call->path || caller->ctx->kind == CTX_ISOLATED)
 		return;
-	char *slot = NULL, *object = NULL;
-	const struct function *fn = callee->fn;
-	for (int b = 0; b < fn->nblocks; b++)
-		for (int e = 0; e < fn->blocks[b].nevents; e++) {
-			const struct event *ev = &fn->blocks[b].events[e];
-			if (ev->kind != EV_RETURN || !ev->path || ev->path[0] != '&')
-				continue;
-			char *o = frame_path(callee, ev->path);
-			if (!o || o[0] != '&' || (object && !str_eq(object, o + 1))) {
-				free(o);
-				free(object);     /* returns several objects: none is the result */
-				return;
-			}
-			if (!object)
-				object = xstrdup(o + 1);
-			free(o);
-		}
-	if (object)
-		slot = frame_path(caller, call->path);
-	if (slot)
-		remember(a, slot, object, GIVEN_RESULT);
-	free(slot);
-	free(object);
+	for (int copy = 0; copy < 2; copy++) {
+		char *object = returned_object(callee, copy);
+		char *slot = object ? frame_path(caller, call->path) : NULL;
+		if (slot)
+			remember(a, slot, object, copy ? GIVEN_COPY : GIVEN_RESULT);
+		free(slot);
+		free(object);
+	}
 }
 
 void results_note_put(struct analysis *a, const struct activation *f, const struct event *ev)
@@ -77,6 +89,14 @@ void results_note_put(struct analysis *a, const struct activation *f, const stru
 
 int results_join_names(const struct analysis *a, const char *join, const char *handle, int drains)
 {
+	if (a->results && join && handle) {      /* join(slot) of a handle copied into it */
+		char *k = pair_key(join, strlen(join), handle, strlen(handle));
+		int v = 0;
+		keymap_get_str(&a->results->given, k, &v);
+		free(k);
+		if (v & GIVEN_COPY)
+			return 1;
+	}
 	const char *star = join ? strchr(join, '*') : NULL;
 	if (!a->results || !star || !handle)
 		return 0;

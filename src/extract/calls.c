@@ -305,8 +305,13 @@ static void indirect_call(struct xfn *f, CXCursor call)
 	struct targets t = {0};
 	if (field_call_local(f, callee))
 		call_targets(f, callee, &t);
-	for (int i = 0; i < t.n; i++)
-		emit_plain_call(f, call, t.v[i].usr, t.v[i].name, EVF_VIA_POINTER);
+	/* Each candidate names the pointer object too: a trampoline's analysis picks the one
+	 * its argument's object was given (analyze/fnptr.c). */
+	for (int i = 0; i < t.n; i++) {
+		struct event *ev = emit_plain_call(f, call, t.v[i].usr, t.v[i].name, EVF_VIA_POINTER);
+		ev->arg = pointer_slot(f, callee);
+		ev->type = pointer_field(f, callee);
+	}
 	if (t.n == 0) {   /* the analysis follows the pointer object (analyze/fnptr.c) */
 		char *slot = pointer_slot(f, callee), *field = pointer_field(f, callee);
 		char *text = cursor_text(f->x, callee);
@@ -598,6 +603,7 @@ static void direct_call(struct xfn *f, CXCursor call, CXCursor decl, const char 
 void walk_call(struct xfn *f, CXCursor call)
 {
 	CXCursor decl = clang_getCursorReferenced(call);
+	initial_values_before_call(f, call);
 	if (clang_getCursorKind(decl) != CXCursor_FunctionDecl) {
 		indirect_call(f, call);
 		return;

@@ -675,6 +675,8 @@ static void walk_return(struct xfn *f, CXCursor s, CXCursor e)
 			ev->flags |= return_value_flags(f, e);
 			if (is_pointer_type(clang_getCursorType(e)))
 				ev->path = value_path(f, e);
+			else if (is_thread_handle_type(clang_getCursorType(e)))
+				ev->path = path_of(f, e);   /* the handle object, returned by value */
 		}
 		end_path(f, 1);
 		return;

@@ -288,6 +288,16 @@ int is_pointer_type(CXType t)
 	return clang_getCanonicalType(t).kind == CXType_Pointer;
 }
 
+/* pthread_t / thrd_t, however the platform defines them: a thread handle copied by value. */
+int is_thread_handle_type(CXType t)
+{
+	CXString s = clang_getTypeSpelling(t);
+	const char *c = clang_getCString(s);
+	int yes = c && (str_eq(c, "pthread_t") || str_eq(c, "thrd_t"));
+	clang_disposeString(s);
+	return yes;
+}
+
 int is_array_type(CXType t)
 {
 	switch (clang_getCanonicalType(t).kind) {

@@ -143,6 +143,7 @@ int is_int_literal(CXCursor e, long long *value);   /* after stripping; constant
 /* The value of an integer constant expression (1, TRUE, an enumerator, 'x', -1). */
 int constant_value(CXCursor e, long long *value);
 int is_pointer_type(CXType t);
+int is_thread_handle_type(CXType t);   /* pthread_t, thrd_t (by their typedef) */
 int is_array_type(CXType t);
 int is_noreturn(struct xtu *x, CXCursor fn_decl);
 void ptrset_add(char ***set, int *n, int *cap, const char *s);
@@ -249,6 +250,13 @@ char *copied_member_path(struct xfn *f, CXCursor e);
  * gets the path of x, the object its result is stored into (analyze/results.c). */
 void note_call_result(struct xfn *f, CXCursor lhs, int call_pos);
 void note_struct_copy(struct xfn *f, CXCursor var, CXCursor value);
+/* initial_values.c: before a call passing &V (V static, initialized with functions), one
+ * EV_STORE per field its initializer gives a function. */
+void initial_values_before_call(struct xfn *f, CXCursor call);
+/* prepass.c: a record type's fields in order (caller frees *out); the field an element of
+ * an initializer list designates (.f = …), or a null cursor. */
+int record_fields(CXType t, CXCursor **out);
+CXCursor designated_field(CXCursor element);
 
 /* takes.c — ownership transfer: `v = P; … P = v->next;` unlinks the object v holds from
  * the container slot P; v then names the taken object, "l:FUNC:v@take" (EV_TAKE). */

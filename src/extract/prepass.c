@@ -347,6 +347,21 @@ static enum CXChildVisitResult find_member_ref(CXCursor c, CXCursor parent, CXCl
 	return CXChildVisit_Break;
 }
 
+int record_fields(CXType t, CXCursor **out)
+{
+	struct fields fl = {0};
+	clang_Type_visitFields(clang_getCanonicalType(t), on_field, &fl);
+	*out = fl.v;
+	return fl.n;
+}
+
+CXCursor designated_field(CXCursor element)
+{
+	CXCursor field = clang_getNullCursor();
+	clang_visitChildren(element, find_member_ref, &field);
+	return field;
+}
+
 /* { .run = f } and { "name", f }: function values stored in fields of a struct. */
 static void note_init_list(struct xtu *x, CXCursor list)
 {
@@ -357,12 +372,11 @@ static void note_init_list(struct xtu *x, CXCursor list)
 		return;
 	}
 	struct fields fl = {0};
-	clang_Type_visitFields(clang_getCanonicalType(t), on_field, &fl);
+	fl.n = record_fields(t, &fl.v);
 	CXCursor *v;
 	int n = cursor_children(list, &v), next = 0;
 	for (int i = 0; i < n; i++) {
-		CXCursor field = clang_getNullCursor();
-		clang_visitChildren(v[i], find_member_ref, &field);
+		CXCursor field = designated_field(v[i]);
 		if (!is_null_cursor(field))   /* designated: continue after that field */
 			for (int j = 0; j < fl.n; j++)
 				if (same_decl(fl.v[j], field))

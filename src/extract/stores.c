@@ -84,12 +84,24 @@ static int is_function_pointer(CXType t)
 	return k == CXType_FunctionProto || k == CXType_FunctionNoProto;
 }
 
+/* The member an element of an array member belongs to (ops->handlers[i]: handlers), or a
+ * null cursor: its elements share the member's field as a slot of function values. */
+static CXCursor array_member(CXCursor e)
+{
+	if (clang_getCursorKind(e) != CXCursor_ArraySubscriptExpr)
+		return clang_getNullCursor();
+	CXCursor base = strip_expr(cursor_child(e, 0));
+	return clang_getCursorKind(base) == CXCursor_MemberRefExpr ? base : clang_getNullCursor();
+}
+
 char *pointer_field(struct xfn *f, CXCursor e)
 {
 	e = strip_expr(e);
 	if (clang_getCursorKind(e) == CXCursor_UnaryOperator &&
 	    clang_getCursorUnaryOperatorKind(e) == CXUnaryOperator_Deref)
 		e = strip_expr(cursor_child(e, 0));
+	if (!is_null_cursor(array_member(e)))
+		return field_key(array_member(e));
 	if (clang_getCursorKind(e) == CXCursor_MemberRefExpr)
 		return field_key(e);
 	if (clang_getCursorKind(e) == CXCursor_DeclRefExpr) {
@@ -156,7 +168,8 @@ void note_store(struct xfn *f, CXCursor lhs, CXCursor rhs)
 			return;
 	}
 	char *dest = path_of(f, l), *name = cursor_text(f->x, rhs);
-	char *to_field = clang_getCursorKind(l) == CXCursor_MemberRefExpr ? field_key(l) : NULL;
+	char *to_field = clang_getCursorKind(l) == CXCursor_MemberRefExpr ? field_key(l)
+	                 : !is_null_cursor(array_member(l)) ? field_key(array_member(l)) : NULL;
 	char *from_field = pointer_field(f, rhs);
 	struct event *ev = emit(f, EV_STORE, l);
 	ev->path = dest;
@@ -172,7 +185,7 @@ void note_call_result(struct xfn *f, CXCursor lhs, int call_pos)
 	if (call_pos < 0 || f->cur < 0)
 		return;
 	CXCursor l = strip_implicit(lhs);
-	if (!is_pointer_type(clang_getCursorType(l)))
+	if (!is_pointer_type(clang_getCursorType(l)) && !is_thread_handle_type(clang_getCursorType(l)))
 		return;
 	char *slot = NULL;
 	if (clang_getCursorKind(l) == CXCursor_VarDecl) {

@@ -40,7 +40,7 @@
 
 /* Changes whenever what the extractor records changes, so that facts cached by an older
  * build are extracted again. */
-#define TSAFE_FACTS_FORMAT "16"
+#define TSAFE_FACTS_FORMAT "17"
 
 enum ev_kind {
 	EV_ACCESS = 1,     /* read or write of possibly shared state */
@@ -132,7 +132,7 @@ struct event {
 	 * spelling; api = "=VALUE" when a plain assignment stores an integer constant. LOCK/UNLOCK: path = the lock object (no leading &), name = spelling,
 	 * lock_class, lock_kind, api = function called ("pthread_mutex_lock").
 	 * CALL: callee = USR of the callee, name = callee spelling, args; path = the object its
-	 * (pointer) result is stored into, x = f(…) ("l:FUNC:x" for a local), else NULL;
+	 * (pointer or thread handle) result is stored into, x = f(…) ("l:FUNC:x" for a local), else NULL;
 	 * api = the containers of arguments that are members' addresses and, after "*=", of
 	 * the called pointer when it sits in a struct embedded by value, ";"-separated
 	 * ("0=struct worker_thread.block_decoder" for f(&thr->block_decoder),
@@ -147,7 +147,8 @@ struct event {
 	 * in a loop, type = the names (variables, members) the innermost loop re-tests, space-
 	 * separated ("" none; NULL when a called function tests, or outside loops).
 	 * COND_SIGNAL: path = condition variable.
-	 * RETURN: path = the returned pointer's value path ("&h:F:12" for a block it made).
+	 * RETURN: path = the returned pointer's value path ("&h:F:12" for a block it made), or
+	 * for a thread handle returned by value, the handle object ("l:xcreate:thread").
 	 * ACCESS with a declared guard (GUARDED_BY / PT_GUARDED_BY of the variable, member or
 	 * pointer): lock_class = the path of the capability object guarding it.
 	 *
@@ -155,7 +156,8 @@ struct event {
 	 * the path "fn:USR". A call through a pointer whose value the extractor could not tell
 	 * is a CALL with callee NULL, arg = the path of the pointer object ("p:1",
 	 * "p:0*.probe", "g:handler") and type = its field ("struct capsule.probe") when it is
-	 * a member. A THREAD_CREATE whose start routine is not a function name has callee NULL,
+	 * a member; one resolved to candidates is one CALL per candidate (EVF_VIA_POINTER),
+	 * each with that arg and type too. A THREAD_CREATE whose start routine is not a function name has callee NULL,
 	 * api = the path of the routine's pointer object, type = its field.
 	 * STORE: path = the object written (NULL when unknown), arg = the value ("fn:USR", or
 	 * the path of the object read: "p:1", "g:h", "p:0*.start"), name = the value's
