@@ -136,14 +136,14 @@ def test_fixtures(work):
 
 
 def test_handler_in_sliced_wait(work):
-    """lock_handler again with every contended wait in slices (TSAFE_RT_UNTIMED_WAIT=0): the
-    waiter running its handler holds the verdict off there too."""
+    """lock_handler again with the timer-less lock wait (TSAFE_RT_UNTIMED_WAIT=1, off by
+    default): the waiter running its handler holds the verdict off there too."""
     exe = os.path.join(work, "lock_handler")
     rc, found, err, secs = tsafe_run(work, os.path.join(work, "lock_handler_sliced.db"), exe,
                                      opts=("--fail-on", "note"),
-                                     extra_env={"TSAFE_RT_UNTIMED_WAIT": "0"})
+                                     extra_env={"TSAFE_RT_UNTIMED_WAIT": "1"})
     problems = compare(os.path.join(FIXTURES, "lock_handler.c"), found or [])
-    T.check(f"lock_handler, sliced lock waits: the marked deadlock, reported only after the "
+    T.check(f"lock_handler, timer-less lock waits: the marked deadlock, reported only after the "
             f"handler's second ({secs:.1f} s)",
             rc == 1 and not problems and secs >= 1.0 and "deadlocked; the runtime ended it" in err,
             f"exit {rc}", *problems, describe(found), err)
