@@ -135,11 +135,11 @@ def test_fixtures(work):
                     "killed by signal 11" in err, err)
 
 
-def test_handler_in_sliced_wait(work):
+def test_handler_in_untimed_wait(work):
     """lock_handler again with the timer-less lock wait (TSAFE_RT_UNTIMED_WAIT=1, off by
     default): the waiter running its handler holds the verdict off there too."""
     exe = os.path.join(work, "lock_handler")
-    rc, found, err, secs = tsafe_run(work, os.path.join(work, "lock_handler_sliced.db"), exe,
+    rc, found, err, secs = tsafe_run(work, os.path.join(work, "lock_handler_untimed.db"), exe,
                                      opts=("--fail-on", "note"),
                                      extra_env={"TSAFE_RT_UNTIMED_WAIT": "1"})
     problems = compare(os.path.join(FIXTURES, "lock_handler.c"), found or [])
@@ -336,7 +336,7 @@ def main():
         sys.exit("test_run: no C compiler (cc) to build the fixtures with")
     with tempfile.TemporaryDirectory(prefix="tsafe-run-") as work:
         test_fixtures(work)
-        test_handler_in_sliced_wait(work)
+        test_handler_in_untimed_wait(work)
         test_exit_status(work)
         test_sarif(work)
         test_cross_run(work)
