@@ -103,24 +103,29 @@ static void direct_bits(struct analysis *a, int f)
 		}
 }
 
-/* m[f] |= m[callee] for every direct call, until nothing changes. */
-static void through_calls(struct analysis *a, uint64_t *m)
+/* tests[f] |= tests[callee] and writes[f] |= writes[callee] for every direct call, until
+ * nothing changes: one pass resolves each call once for both masks. */
+static void through_calls(struct analysis *a, uint64_t *tests, uint64_t *writes)
 {
 	for (int changed = 1; changed;) {
 		changed = 0;
 		for (int f = 0; f < a->ix.nfns; f++) {
 			const struct function *fn = a->ix.fns[f].fn;
-			uint64_t v = m[f];
-			for (int b = 0; b < fn->nblocks && v != ~0ull; b++)
+			uint64_t t = tests[f], w = writes[f];
+			for (int b = 0; b < fn->nblocks && (t & w) != ~0ull; b++)
 				for (int e = 0; e < fn->blocks[b].nevents; e++) {
 					const struct event *ev = &fn->blocks[b].events[e];
 					const struct fn_ref *r = ev->kind == EV_CALL && ev->callee ?
 						index_resolve_call(&a->ix, ev, a->ix.fns[f].tu) : NULL;
-					if (r)
-						v |= m[index_of_ref(&a->ix, r)];
+					if (r) {
+						int callee = index_of_ref(&a->ix, r);
+						t |= tests[callee];
+						w |= writes[callee];
+					}
 				}
-			if (v != m[f]) {
-				m[f] = v;
+			if (t != tests[f] || w != writes[f]) {
+				tests[f] = t;
+				writes[f] = w;
 				changed = 1;
 			}
 		}
@@ -137,8 +142,7 @@ static void touches_build(struct analysis *a)
 		return;
 	for (int f = 0; f < n; f++)
 		direct_bits(a, f);
-	through_calls(a, kn->tests);
-	through_calls(a, kn->writes);
+	through_calls(a, kn->tests, kn->writes);
 }
 
 void known_build(struct analysis *a)
