@@ -318,6 +318,19 @@ static void context_targets(struct analysis *a, const char *v, int tu, struct ta
 		each_function(&a->ix, l->v[i], tu, push_target, t);
 }
 
+/* The TU of the main the walk's program starts from, or -1 where frames are shared by
+ * several programs' walks (isolated walks, library entry points: one memo for all). The
+ * program-wide slots hold what every executable of the compile database stored; a call
+ * runs only what its own program links. */
+static int program_home(const struct analysis *a, const struct activation *f)
+{
+	const struct context *c = f->ctx;
+	if (c->kind == CTX_ISOLATED || c->shares_frames)
+		return -1;
+	const struct context *root = a->ctxs[c->program];
+	return root->entry ? root->entry->tu : -1;
+}
+
 int fnptr_targets(struct analysis *a, const struct activation *f, const char *slot,
                   const char *field, const char *containers, const struct fn_ref ***out)
 {
@@ -336,8 +349,10 @@ int fnptr_targets(struct analysis *a, const struct activation *f, const char *sl
 		const struct slot *s = fnptr_paths_call(a->fnptr, containers, slot);
 		if (!s)
 			s = fnptr_slot_of_call(a->fnptr, f->fn_index, slot, field);
+		int home = program_home(a, f);
 		for (int i = 0; s && i < s->n; i++)
-			push_target(&a->ix.fns[s->fns[i]], &t);
+			if (index_in_program(&a->ix, home, &a->ix.fns[s->fns[i]]))
+				push_target(&a->ix.fns[s->fns[i]], &t);
 	}
 	*out = t.v;
 	return t.n;
