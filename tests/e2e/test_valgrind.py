@@ -158,6 +158,24 @@ def test_one_bug_one_finding():
                       f"a location in thread 'holder' carries that thread's stack: {st}")
 
 
+def test_untagged_struct_lock():
+    """A mutex member of a struct without a tag is one lock for every engine: the runtime's
+    "(anonymous).lock" and the static facts' "struct (unnamed at …).lock" (which name
+    Helgrind's and DRD's locks) join, so the unlock of it that no thread locked is one
+    finding seen by the runtime and Helgrind."""
+    src = os.path.join(SRC, "tests/fixtures/valgrind/unlock_untagged.c")
+    exe = compile_c(src, "unlock_untagged")
+    db = os.path.join(TMP, "unlock_untagged.db")
+    tsafe("scan", src, "--db", db, "--fail-on", "never", "--", "-pthread")
+    tsafe("run", "--db", db, "--fail-on", "never", "--", exe)
+    tsafe("run", "--engine", "all", "--db", db, "--fail-on", "never", "--", exe)
+    r = tsafe("report", "--db", db, "--format", "json")
+    unlocks = [f for f in json.loads(r.stdout)["findings"]
+               if f["rule"] in ("unlock-not-held", "unlock-not-owner") and not f.get("suppressed")]
+    check(len(unlocks) == 1 and {"runtime", "helgrind"} <= set(unlocks[0].get("engines") or []),
+          f"one unlock finding, seen by the runtime and Helgrind: {[describe_engines(f) for f in unlocks]}")
+
+
 def describe_engines(f):
     return f"{f['rule']} at {f['locations'][0]['line']} seen by {f['engines']}"
 
@@ -231,8 +249,10 @@ def test_benign():
 def test_once_object():
     """The once rule checks the once object: a write inside an initialiser is ordered before
     a locked deposit made after pthread_once on the same object (benign, whatever the
-    scheduling), but one initialiser run through two once objects races with itself."""
-    for name, benign in [("once_locked", True), ("once_two", False)]:
+    scheduling), and so is a write into a block the initialiser allocated (the allocator's
+    fill has no stack); but one initialiser run through two once objects races with itself."""
+    for name, benign, once in [("once_locked", True, "acct_once"), ("once_two", False, None),
+                               ("once_block_write", True, "slots_once")]:
         src = os.path.join(SRC, f"tests/fixtures/valgrind/{name}.c")
         exe = compile_c(src, name)
         db = os.path.join(TMP, f"{name}.db")
@@ -241,7 +261,7 @@ def test_once_object():
         races = [f for f in found if f["rule"] == "data-race"]
         check(races, f"{name}: Helgrind reports the initialiser's write")
         if benign:
-            check(all(f.get("suppressed") and "acct_once" in (f.get("suppress_reason") or "")
+            check(all(f.get("suppressed") and once in (f.get("suppress_reason") or "")
                       for f in races), f"{name}: likely benign, naming the once object: {races}")
         else:
             check(any(not f.get("suppressed") for f in races),
@@ -531,6 +551,7 @@ def main():
     test_confirmed()
     test_benign()
     test_one_bug_one_finding()
+    test_untagged_struct_lock()
     test_lock_order_judged()
     test_free_and_destroy()
     test_once_object()
