@@ -228,7 +228,8 @@ def test_confirmed():
 
 
 def test_benign():
-    for name, reason in [("atomic", "atomic operations"), ("once", "pthread_once")]:
+    for name, reason in [("atomic", "atomic operations"), ("once", "pthread_once"),
+                         ("atomic_member", "only atomic operations at both lines")]:
         src = os.path.join(SRC, f"tests/fixtures/valgrind/{name}.c")
         exe = compile_c(src, name)
         db = os.path.join(TMP, f"{name}.db")
