@@ -532,6 +532,35 @@ def test_replayed_judgements():
           f"a write after the creation is not judged: {[f.get('suppress_reason') for f in races]}")
 
 
+def test_address_join():
+    """A one-sided report that names no variable, only its address, joins the report of the
+    same run on that address that has an identity (DRD names no variable; its report at the
+    add's line joins the static race by its sites, and the one at the loop's line, where -O0
+    line tables put part of the same atomic add, by the address): one finding, not a second
+    "data race" on unnamed memory."""
+    src = os.path.join(SRC, "tests/fixtures/valgrind/drd_one_address.c")
+    add, loop = line_of(src, "__atomic_fetch_add"), line_of(src, "for (int i = 0; i < n")
+    reset, created = line_of(src, "served = 0;"), line_of(src, "pthread_create(&w[i]")
+    def error(side, line, other):
+        what = (f"<error><unique>0x{line:x}</unique><tid>2</tid><kind>Race</kind><xwhat><text>"
+                f"Possible data race during {side} of size 8 at 0x10C060 by thread #2</text>"
+                f"<hthreadid>2</hthreadid></xwhat><stack>{frame('worker', src, line)}</stack>")
+        if other:
+            what += ("<xauxwhat><text>This conflicts with a previous write of size 8 by thread "
+                     f"#1</text><hthreadid>1</hthreadid></xauxwhat><stack>"
+                     f"{frame('reporter', src, reset)}</stack>")
+        return what + "</error>"
+    xml = ("<?xml version=\"1.0\"?>\n<valgrindoutput><protocolversion>4</protocolversion>"
+           "<protocoltool>helgrind</protocoltool><announcethread><hthreadid>2</hthreadid>"
+           f"<stack>{frame('main', src, created)}</stack></announcethread>"
+           f"{error('read', add, True)}{error('read', loop, False)}"
+           "<status><state>FINISHED</state></status></valgrindoutput>\n")
+    races = [f for f in replayed("drd_one_address", xml) if not f.get("suppressed")]
+    check(len(races) == 1 and races[0]["symbol"] != "?",
+          f"one race on 'served', the unnamed report at the same address joined to it: "
+          f"{[(f['symbol'], [l['line'] for l in f['locations']]) for f in races]}")
+
+
 def test_errors():
     r = tsafe("run", "--engine", "massif", "--", "/bin/true")
     check(r.returncode == 2 and "unknown --engine" in r.stderr and r.stderr.count("\n") == 1,
@@ -562,6 +591,7 @@ def main():
     test_destroy_echoes()
     test_constructor_publication()
     test_replayed_judgements()
+    test_address_join()
     test_timeout_and_suppressions()
     print(f"{len(FAILURES)} failed")
     return 1 if FAILURES else 0
