@@ -5,9 +5,10 @@
  * every condition tested in its body. A condition that calls a function (other than an
  * atomic load) re-tests what that function reads: unknown (NULL).
  *
- * Not the condition of an `if` that guards the wait itself when, after the wait, the loop's
- * body goes on past that `if` (`if (!ready) wait(); take();`): the test ran before the
- * wait, and after it the body acts on the predicate without testing it again. */
+ * Not the condition of an `if` without else that guards the wait itself when, after the
+ * wait, the loop's body goes on past that `if` (`if (!ready) wait(); take();`): the test
+ * ran before the wait, and after it the body acts on the predicate without testing it
+ * again. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -123,11 +124,10 @@ static void conditions_in(struct names *n, CXCursor s, unsigned wait, int follow
 	CXCursor *v;
 	int m = cursor_children(s, &v);
 	if (k == CXCursor_IfStmt && m >= 2) {
-		int guards = followed && !holds(v[0], wait);
-		for (int i = 1; guards && i < m; i++)
-			if (holds(v[i], wait) && jumps_after(v[i], wait))
-				guards = 0;
-		guards = guards && holds(s, wait);
+		/* `if (!ready) wait();` with no else: the `if` only guards the wait (with an else,
+		 * the other branch is where the predicate is acted on, and a wait in the else falls
+		 * back to the loop's next test). */
+		int guards = followed && m == 2 && holds(v[1], wait) && !jumps_after(v[1], wait);
 		if (!guards)
 			names_in(n, v[0]);
 	} else if ((k == CXCursor_WhileStmt || k == CXCursor_SwitchStmt) && m >= 1)
