@@ -295,10 +295,10 @@ static const char *threads_alongside(const struct analysis *a, struct alongside 
 	int n = r->when.n < al->depth ? r->when.n : al->depth;
 	kb_int(&kb, n);
 	for (int i = 0; i < n; i++) {
-		kb_int(&kb, r->when.lv[i].pos);
-		kb_int(&kb, r->when.lv[i].lo);
-		kb_int(&kb, r->when.lv[i].hi);
-		kb_int(&kb, r->when.lv[i].fn);
+		kb_int(&kb, when_lv(&r->when, i)->pos);
+		kb_int(&kb, when_lv(&r->when, i)->lo);
+		kb_int(&kb, when_lv(&r->when, i)->hi);
+		kb_int(&kb, when_lv(&r->when, i)->fn);
 	}
 	struct hkey key = kb_hash(&kb);
 	kb_free(&kb);
