@@ -27,8 +27,8 @@
  * wait on (the verdict was right: the process was stuck); tests/runtime/test_lockwait.c
  * replays it. A wake-up passed on for nothing costs a sleeper one more look at the word.
  *
- * Off by default; TSAFE_RT_UNTIMED_WAIT=1 turns it on (bench/runtime/README.md has the
- * figures of both).
+ * On by default; TSAFE_RT_UNTIMED_WAIT=0 turns it off (every contended wait then in
+ * slices). bench/runtime/README.md has the figures of both.
  */
 #include <errno.h>
 #include <linux/futex.h>
@@ -57,7 +57,7 @@ static int waitv_works(void)
 	return s == 1;
 }
 
-int rt_untimed_wait;              /* TSAFE_RT_UNTIMED_WAIT=1 turns it on (init.c) */
+int rt_untimed_wait;              /* TSAFE_RT_UNTIMED_WAIT=0 turns it off (init.c) */
 
 int rt_mutex_wakeable(const void *mutex)
 {
