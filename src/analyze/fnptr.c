@@ -82,12 +82,16 @@ static int param_slot(struct fnptr *p, int k, int n, int create)
 	return i;
 }
 
-static int add_fn(struct slot *s, int fn)
+static int add_fn(struct slot *s, int fn, int origin)
 {
 	for (int i = 0; i < s->n; i++)
-		if (s->fns[i] == fn)
+		if (s->fns[i] == fn && s->origin[i] == origin)
 			return 0;
+	int cap = s->cap;
 	grow_array((void **)&s->fns, &s->cap, s->n, sizeof *s->fns);
+	if (s->cap != cap)
+		s->origin = xrealloc(s->origin, (size_t)s->cap * sizeof *s->origin);
+	s->origin[s->n] = origin;
 	s->fns[s->n++] = fn;
 	return 1;
 }
@@ -126,21 +130,24 @@ static int each_function(const struct program_index *ix, const char *value, int 
 struct into_slot {
 	const struct program_index *ix;
 	struct slot *s;
+	int origin;
 };
 
 static void add_to_slot(const struct fn_ref *r, void *data)
 {
 	struct into_slot *t = data;
-	add_fn(t->s, index_of_ref(t->ix, r));
+	add_fn(t->s, index_of_ref(t->ix, r), t->origin);
 }
 
-/* A value flows into slot `to`: functions directly, or whatever slot `from` holds. */
+/* A value flows into slot `to`: functions directly (stored by the program whose main unit
+ * k is in, or by library code), or whatever slot `from` holds. */
 void fnptr_flow(struct fnptr *p, const struct program_index *ix, int k, const char *value,
                  const char *field, int to)
 {
 	if (to < 0 || !value)
 		return;
-	struct into_slot t = {ix, &p->slots[to]};
+	int tu = ix->fns[k].tu;
+	struct into_slot t = {ix, &p->slots[to], ix->tu_has_main[tu] ? tu : -1};
 	if (each_function(ix, value, ix->fns[k].tu, add_to_slot, &t))
 		return;
 	int from = slot_for(p, k, value, field, 1);
@@ -174,7 +181,7 @@ void fnptr_solve(struct fnptr *p)
 		for (int j = 0; j < p->slots[s].nsucc; j++) {
 			int t = p->slots[s].succ[j], grew = 0;
 			for (int f = 0; f < p->slots[s].n; f++)
-				grew |= add_fn(&p->slots[t], p->slots[s].fns[f]);
+				grew |= add_fn(&p->slots[t], p->slots[s].fns[f], p->slots[s].origin[f]);
 			if (grew && !queued[t]) {
 				queued[t] = 1;
 				work[nw++] = t;
@@ -318,6 +325,19 @@ static void context_targets(struct analysis *a, const char *v, int tu, struct ta
 		each_function(&a->ix, l->v[i], tu, push_target, t);
 }
 
+/* The TU of the main the walk's program starts from, or -1 where frames are shared by
+ * several programs' walks (isolated walks, library entry points: one memo for all). The
+ * program-wide slots hold what every executable of the compile database stored; a call
+ * runs only what its own program links and stores. */
+static int program_home(const struct analysis *a, const struct activation *f)
+{
+	const struct context *c = f->ctx;
+	if (c->kind == CTX_ISOLATED || c->shares_frames)
+		return -1;
+	const struct context *root = a->ctxs[c->program];
+	return root->entry ? root->entry->tu : -1;
+}
+
 int fnptr_targets(struct analysis *a, const struct activation *f, const char *slot,
                   const char *field, const char *containers, const struct fn_ref ***out)
 {
@@ -336,8 +356,11 @@ int fnptr_targets(struct analysis *a, const struct activation *f, const char *sl
 		const struct slot *s = fnptr_paths_call(a->fnptr, containers, slot);
 		if (!s)
 			s = fnptr_slot_of_call(a->fnptr, f->fn_index, slot, field);
+		int home = program_home(a, f);
 		for (int i = 0; s && i < s->n; i++)
-			push_target(&a->ix.fns[s->fns[i]], &t);
+			if (index_in_program(&a->ix, home, a->ix.fns[s->fns[i]].tu) &&
+			    index_in_program(&a->ix, home, s->origin[i]))
+				push_target(&a->ix.fns[s->fns[i]], &t);
 	}
 	*out = t.v;
 	return t.n;
@@ -413,6 +436,7 @@ void fnptr_free(struct analysis *a)
 	fnptr_paths_free(p, a->ix.nfns);
 	for (int i = 0; i < p->nslots; i++) {
 		free(p->slots[i].fns);
+		free(p->slots[i].origin);
 		free(p->slots[i].succ);
 	}
 	free(p->slots);

@@ -10,6 +10,8 @@
 
 struct slot {
 	int *fns;             /* definitions (index fns) that may be stored here */
+	int *origin;          /* per fns[i]: the main unit whose code stored it, -1 library
+	                         code (a function may be there twice, from two programs) */
 	int n, cap;
 	int *succ;            /* slots this one's functions flow to */
 	int nsucc, capsucc;

@@ -52,6 +52,7 @@ const struct fn_ref *index_resolve_call(struct program_index *ix, const struct e
 const struct fn_ref *index_callee_at(struct program_index *ix, int k, const struct event *ev);
 /* Position of a definition in ix->fns. */
 int index_of_ref(const struct program_index *ix, const struct fn_ref *r);
+int index_in_program(const struct program_index *ix, int home, int tu);
 
 /* ---- lock states (lockstate.c) ------------------------------------------------------- */
 /* LS_UNHELD: not taken (yet) on that path; LS_RELEASED: taken and released again;

@@ -126,6 +126,16 @@ const struct fn_ref *index_callee_at(struct program_index *ix, int k, const stru
 	return v > 0 ? &ix->fns[v - 1] : v < 0 ? index_resolve_call(ix, ev, ix->fns[k].tu) : NULL;
 }
 
+/* Whether TU tu's code is part of the program whose main is in TU home: its own main unit
+ * and every unit without main (library code); another executable's main unit is never
+ * linked into it (a test program's callback, or what that test stores in a struct of the
+ * library both use, is no target of the tool's calls through that struct). home < 0, or a
+ * TU without main (library code walked as its own root): any; tu < 0: library code. */
+int index_in_program(const struct program_index *ix, int home, int tu)
+{
+	return home < 0 || !ix->tu_has_main[home] || tu < 0 || tu == home || !ix->tu_has_main[tu];
+}
+
 int index_of_ref(const struct program_index *ix, const struct fn_ref *r)
 {
 	return (int)(r - ix->fns);

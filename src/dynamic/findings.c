@@ -118,40 +118,59 @@ void dyn_misuse_findings(const struct dyn_ctx *c, struct dyn_process *p)
 		misuse_finding(c, p, p->misuses[i]);
 }
 
+static int leaked(const struct dyn_thread *t)
+{
+	return t->defined && !(t->flags & (RTT_MAIN | RTT_FOREIGN | RTT_DETACHED)) &&
+	       !t->joined && !t->detached && t->ended;
+}
+
+/* Leaked threads sorted by creation site (stack, start routine), then by creation order. */
+static int by_site(const void *a, const void *b)
+{
+	const struct dyn_thread *t = *(const struct dyn_thread *const *)a;
+	const struct dyn_thread *u = *(const struct dyn_thread *const *)b;
+	if (t->stack != u->stack)
+		return t->stack < u->stack ? -1 : 1;
+	if (t->start != u->start)
+		return t->start < u->start ? -1 : 1;
+	return t < u ? -1 : t > u;
+}
+
+static void leak_finding(const struct dyn_ctx *c, struct dyn_process *p,
+                         const struct dyn_thread *t, int count)
+{
+	const char *fn = t->start_name ? t->start_name : "??";
+	char *msg = count > 1
+		? xasprintf("thread running '%s' is never joined or detached (%d threads)", fn, count)
+		: xasprintf("thread running '%s' is never joined or detached", fn);
+	struct finding *f = dyn_finding(c, "thread-leak", msg, fn);
+	struct location *loc = dyn_add_location(c, f, p, t->stack, "created here");
+	loc->thread = xstrdup(dyn_thread_desc(p, t->parent));
+	free(msg);
+}
+
 /* Threads that ended but were neither joined nor detached by the time the process called
- * exit(), one finding per creation site (a process that crashed or was ended says
- * nothing). A thread still running at exit (a daemon's worker) is not a leak: the process
- * ends it, and no resource of an ended thread waits for a join. */
+ * exit(), one finding per creation site, shown with its first thread (a process that
+ * crashed or was ended says nothing). A thread still running at exit (a daemon's worker)
+ * is not a leak: the process ends it, and no resource of an ended thread waits for a join.
+ * Sorted by site, so that a program leaking many threads costs n log n, not n². */
 void dyn_thread_leaks(const struct dyn_ctx *c, struct dyn_process *p)
 {
 	if (!p->exited)
 		return;
-	for (int i = 1; i < p->cap_threads; i++) {
-		struct dyn_thread *t = &p->threads[i];
-		if (!t->defined || (t->flags & (RTT_MAIN | RTT_FOREIGN | RTT_DETACHED)) ||
-		    t->joined || t->detached || !t->ended)
-			continue;
-		int count = 0, first = 1;
-		for (int j = 1; j < p->cap_threads; j++) {
-			struct dyn_thread *u = &p->threads[j];
-			if (!u->defined || u->stack != t->stack || u->start != t->start ||
-			    (u->flags & (RTT_MAIN | RTT_FOREIGN | RTT_DETACHED)) || u->joined || u->detached ||
-			    !u->ended)
-				continue;
-			first = first && j >= i;
-			count++;
-		}
-		if (!first)
-			continue;      /* reported with the first thread of its site */
-		const char *fn = t->start_name ? t->start_name : "??";
-		char *msg = count > 1
-			? xasprintf("thread running '%s' is never joined or detached (%d threads)", fn, count)
-			: xasprintf("thread running '%s' is never joined or detached", fn);
-		struct finding *f = dyn_finding(c, "thread-leak", msg, fn);
-		struct location *loc = dyn_add_location(c, f, p, t->stack, "created here");
-		loc->thread = xstrdup(dyn_thread_desc(p, t->parent));
-		free(msg);
+	const struct dyn_thread **leaks = xcalloc((size_t)p->cap_threads + 1, sizeof *leaks);
+	int n = 0;
+	for (int i = 1; i < p->cap_threads; i++)
+		if (leaked(&p->threads[i]))
+			leaks[n++] = &p->threads[i];
+	qsort(leaks, (size_t)n, sizeof *leaks, by_site);
+	for (int i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && leaks[j]->stack == leaks[i]->stack &&
+		                leaks[j]->start == leaks[i]->start; j++)
+			;
+		leak_finding(c, p, leaks[i], j - i);
 	}
+	free(leaks);
 }
 
 /* What thread i waits for: a lock's (or semaphore's…) class, or the end of a thread. */

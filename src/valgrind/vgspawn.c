@@ -40,6 +40,13 @@ static char **valgrind_argv(const char *valgrind, const struct vg_opts *o, char 
 	/* A free() racing with another thread's access is a use after free in waiting: both
 	 * tools see it only when free counts as a write. */
 	argv[k++] = xstrdup("--free-is-write=yes");
+	/* Valgrind runs one thread at a time. By default the thread that gives up the big lock
+	 * may take it straight back when the kernel says so, so which interleaving a run sees
+	 * (and whether two threads' accesses meet unordered at all) follows the machine's load.
+	 * Round-robin hand-over makes it follow the program's own work instead: a race whose
+	 * two threads are runnable together is seen whatever else the machine is doing. "try":
+	 * where the kernel lacks what the ticket lock needs, the default is kept. */
+	argv[k++] = xstrdup("--fair-sched=try");
 	/* DRD skips stack variables by default: a loop counter whose address each thread gets
 	 * is then never seen racing. */
 	if (!strcmp(o->tool, "drd"))

@@ -2,7 +2,9 @@
 must report exactly what its `// tsafe-expect: RULE` markers say (and the other sides its
 `// tsafe-expect-related: RULE` markers name), as the corpus does: small programs, one per
 cause the analysis must get right on real code (per-thread elements, joins through
-expressions, setup before the threads, exclusive creations, …)."""
+expressions, setup before the threads, exclusive creations, …). A directory there is one
+compile database of several units, scanned together (programs with their own main beside
+the library they share), each file's findings checked against its own markers."""
 import importlib.machinery
 import importlib.util
 import json
@@ -42,18 +44,31 @@ def main():
     expect, related = marker_patterns(src)
     t = Tally()
     with tempfile.TemporaryDirectory() as tmp:
-        for name in sorted(n for n in os.listdir(fixtures) if n.endswith(".c")):
+        for name in sorted(os.listdir(fixtures)):
+            path = os.path.join(fixtures, name)
+            # A directory is one compile database of several units (programs with their own
+            # main and the library they share), scanned together; markers by file.
+            if os.path.isdir(path):
+                root, files = path, sorted(n for n in os.listdir(path) if n.endswith(".c"))
+            elif name.endswith(".c"):
+                root, files = fixtures, [name]
+            else:
+                continue
             db = os.path.join(tmp, name + ".db")
-            scan = subprocess.run([tsafe, "scan", os.path.join(fixtures, name), "--db", db,
-                                   "--root", fixtures, "--fail-on", "never"],
+            scan = subprocess.run([tsafe, "scan", *(os.path.join(root, f) for f in files),
+                                   "--db", db, "--root", root, "--fail-on", "never"],
                                   capture_output=True, text=True)
             if scan.returncode != 0:
                 t.check(name, False, f"tsafe scan exited {scan.returncode}", scan.stderr)
                 continue
             rep = subprocess.run([tsafe, "report", "--db", db, "--format", "json"],
-                                 capture_output=True, text=True, cwd=fixtures)
+                                 capture_output=True, text=True, cwd=root)
             found = json.loads(rep.stdout)["findings"] if rep.returncode in (0, 1) else []
-            problems = compare(marks(os.path.join(fixtures, name), expect, related), found)
+            problems = []
+            for f in files:
+                mine = [x for x in found if x["locations"][0].get("file") == f]
+                problems += [f"{f}: {p}" if len(files) > 1 else p
+                             for p in compare(marks(os.path.join(root, f), expect, related), mine)]
             t.check(name, not problems, *problems)
     print(f"{t.passed} passed, {t.failed} failed")
     return 1 if t.failed else 0

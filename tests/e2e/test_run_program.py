@@ -117,6 +117,13 @@ def test_thread_leaks(work):
     leaks = stored(db, "thread-leak")
     T.check("a thread that ended and was never joined is one, at its creation",
             len(leaks) == 1 and "one_shot" in leaks[0]["message"], [f["message"] for f in leaks])
+    db = os.path.join(work, "ended_many.db")
+    tsafe_run(db, [daemon, "ended", "5"])
+    leaks = sorted(f["message"] for f in stored(db, "thread-leak"))
+    T.check("five leaked threads of one site are one finding that counts them; another site's "
+            "is its own", leaks == ["thread running 'one_shot' is never joined or detached",
+                                    "thread running 'one_shot' is never joined or detached "
+                                    "(5 threads)"], leaks)
 
 
 def wait_ready(proc):

@@ -12,8 +12,9 @@ runs `tsafe scan` first), so that Valgrind's alarms are judged with them:
 
 What Valgrind's model cannot see or wrongly reports is listed in KNOWN with the reason,
 printed, and not counted as a failure; a difference not listed fails, and so does a listed
-one that no longer happens (so the list stays true). Runs two programs at a time; a racy
-program whose race was missed runs up to twice more (the findings of its runs add up).
+one that no longer happens (so the list stays true). Runs two programs at a time, each
+once: tsafe hands Valgrind's one running thread over round-robin (--fair-sched), so what a
+run sees follows the program, not the machine's load, and a missed race is a failure.
 
 Env: TSAFE, TSAFE_SOURCE_DIR, TSAFE_BUILD_DIR (the corpus is built into
 $TSAFE_BUILD_DIR/corpus).
@@ -154,16 +155,6 @@ def main():
             return run_one(tsafe, src, exe, tool, tmp)
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
             results = list(pool.map(work, jobs))
-            # A happens-before tool sees a race only in an interleaving that exposes it: on a
-            # loaded machine one thread may finish while the other is still being created,
-            # ordered by libc's own locks (stdio). A missed race is run again, up to twice.
-            for attempt in range(2):
-                again = [i for i, ((p, tool), (found, error)) in enumerate(zip(jobs, results))
-                         if not error and not known(src, p, tool) and
-                         any(k == "missing" for k, _, _ in check(p, found))]
-                for i, res in zip(again, pool.map(work, [jobs[i] for i in again])):
-                    if res[1] is None:
-                        results[i] = (results[i][0] + res[0], None)
     failed = 0
     for (p, tool), (found, error) in zip(jobs, results):
         problems = [("run", None, error)] if error else check(p, found)
