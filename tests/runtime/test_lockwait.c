@@ -11,11 +11,12 @@
  * releases found no sleeper to wake, and S slept for good on a free lock.
  *
  * The futex queue wakes in arrival order, which is what sends the unlock's one wake-up
- * to U rather than S. Built with lockwait.c alone; the rest of the runtime is stubbed. */
+ * to U rather than S. lockwait.c is included; the rest of the runtime is stubbed. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rt.h"
+#include "lockwait.c"
 
 /* What lockwait.c uses from the rest of the runtime. */
 struct rt_real rt_real;
@@ -44,11 +45,27 @@ static int s_got;
 
 static int (*glibc_trylock)(pthread_mutex_t *);
 
+/* The steal and its release, on the lock word as a thread that never slept takes and
+ * gives back a normal mutex (glibc's fast path: 0 -> 1, then an exchange to 0 that wakes
+ * one sleeper when it finds 2). */
+static int steal(pthread_mutex_t *mx)
+{
+	int free_word = 0;
+	return __atomic_compare_exchange_n(&mx->__data.__lock, &free_word, 1, 0, __ATOMIC_ACQUIRE,
+	                                   __ATOMIC_RELAXED);
+}
+
+static void give_back(pthread_mutex_t *mx)
+{
+	if (__atomic_exchange_n(&mx->__data.__lock, 0, __ATOMIC_RELEASE) > 1)
+		syscall(SYS_futex, &mx->__data.__lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
 /* The waiter's second look, just after the unlock woke it: a thread that never slept
  * takes the lock first (the steal), so the look fails. */
 static int trylock_with_steal(pthread_mutex_t *mx)
 {
-	if (++trylocks == 2 && glibc_trylock(mx) == 0)
+	if (++trylocks == 2 && steal(mx))
 		return EBUSY;
 	return glibc_trylock(mx);
 }
@@ -67,7 +84,8 @@ static long syscall_of(pid_t tid)
 
 static void until_asleep_in(pid_t *tid, long nr)
 {
-	while (!__atomic_load_n(tid, __ATOMIC_ACQUIRE) || syscall_of(*tid) != nr)
+	pid_t id;
+	while (!(id = __atomic_load_n(tid, __ATOMIC_ACQUIRE)) || syscall_of(id) != nr)
 		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
 	nanosleep(&(struct timespec){.tv_nsec = 20000000}, NULL);   /* settled in the wait */
 }
@@ -80,7 +98,7 @@ static void *run_u(void *arg)
 		fprintf(stderr, "FAIL the waiter told to slice returned %d, not RT_WAIT_SLICED\n", r);
 		exit(1);
 	}
-	pthread_mutex_unlock(&m);     /* the thread that stole it releases it */
+	give_back(&m);                /* the thread that stole it releases it */
 	pthread_mutex_lock(&m);       /* the sliced wait, which finds the lock free */
 	pthread_mutex_unlock(&m);
 	return arg;
@@ -109,14 +127,15 @@ int main(void)
 	pthread_create(&u, NULL, run_u, NULL);
 	until_asleep_in(&tid_u, 449);            /* futex_waitv */
 	pthread_create(&s, NULL, run_s, NULL);
+	pthread_detach(s);            /* stuck, it could not be joined */
 	until_asleep_in(&tid_s, SYS_futex);
 	__atomic_store_n(&waiter.slice_me, 1, __ATOMIC_RELEASE);   /* told, not woken */
 	pthread_mutex_unlock(&m);                /* wakes U, the first sleeper */
 	pthread_join(u, NULL);
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 10;   /* S gets it in microseconds; stuck, it never does */
-	if (pthread_timedjoin_np(s, NULL, &until) != 0 || !__atomic_load_n(&s_got, __ATOMIC_ACQUIRE)) {
+	/* S gets it in microseconds; stuck, it never does. */
+	for (int ms = 0; ms < 10000 && !__atomic_load_n(&s_got, __ATOMIC_ACQUIRE); ms++)
+		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+	if (!__atomic_load_n(&s_got, __ATOMIC_ACQUIRE)) {
 		fprintf(stderr, "FAIL the sleeper behind the timer-less waiter never got the free lock "
 		        "(lock word %d): a lost wake-up\n", m.__data.__lock);
 		return 1;
