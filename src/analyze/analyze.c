@@ -70,6 +70,7 @@ static void free_records(struct analysis *a)
 	fallback_free(a);
 	tokens_free(a);
 	known_free(a);
+	when_chains_free(a);
 	atoms_free(a);
 	declared_free(a);
 	waits_free(a);

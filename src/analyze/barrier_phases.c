@@ -43,9 +43,9 @@ void barriers_on_call(struct analysis *a, const struct activation *f, const stru
 		a->barriers = xcalloc(1, sizeof *a->barriers);
 	struct barriers *b = a->barriers;
 	struct when w;
-	frame_when(f, ev, &w);
+	frame_when(a, f, ev, &w);
 	for (int i = 0; i < b->n; i++)
-		if (b->w[i].ctx == f->ctx->id && b->w[i].when.lv[0].pos == w.lv[0].pos &&
+		if (b->w[i].ctx == f->ctx->id && when_lv(&b->w[i].when, 0)->pos == when_lv(&w, 0)->pos &&
 		    str_eq(b->w[i].barrier, bar)) {
 			free(bar);
 			return;

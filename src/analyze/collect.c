@@ -53,7 +53,7 @@ struct misuse_rec *misuse_add(struct analysis *a, const char *rule, const struct
 	m->ev = ev;
 	m->fn = f->fn;
 	m->key = key;
-	frame_when(f, ev, &m->when);
+	frame_when(a, f, ev, &m->when);
 	m->nstack = frame_stack(f, ev, &m->stack);
 	return m;
 }
@@ -146,7 +146,7 @@ static void record_access(struct analysis *a, const struct activation *f, const 
 	r->own_element = own_element(f, ev, &r->own_index);
 	r->joined_handle = joined_slot_handle(f, ev);
 	r->once_guard = onceguard_region(a, f, ev);
-	frame_when(f, ev, &r->when);
+	frame_when(a, f, ev, &r->when);
 	r->locks = xcalloc((size_t)(s->n ? s->n : 1), sizeof *r->locks);
 	r->lock_shared = xcalloc((size_t)(s->n ? s->n : 1), 1);
 	for (int i = 0; i < s->n; i++) {
@@ -273,7 +273,7 @@ static void record_edges(struct analysis *a, const struct activation *f, const s
 		e->inner_ev = ev;
 		e->inner_fn = f->fn;
 		if (f->ctx->kind == CTX_MAIN)
-			frame_when(f, ev, &e->when);
+			frame_when(a, f, ev, &e->when);
 		if (dying < 0)
 			dying = frame_dies(a, f, ev);
 		e->dying = dying;

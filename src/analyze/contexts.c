@@ -25,28 +25,14 @@ struct context *new_context(struct analysis *a, enum ctx_kind kind, const struct
 	return c;
 }
 
-void frame_when(const struct activation *f, const struct event *ev, struct when *w)
-{
-	w->pre = prethread_at(f, ev);
-	w->n = f->depth + 1 < WHEN_DEPTH ? f->depth + 1 : WHEN_DEPTH;
-	for (const struct activation *g = f; g; ev = g->call, g = g->caller) {
-		if (g->depth >= WHEN_DEPTH)
-			continue;
-		w->lv[g->depth].pos = ev->pos;
-		w->lv[g->depth].lo = ev->loop_lo;
-		w->lv[g->depth].hi = ev->loop_hi;
-		w->lv[g->depth].fn = g->fn_index;
-	}
-}
-
 /* x surely happens before y: at the first level where their chains differ, x's loop ends
  * before y's begins. A shared prefix in a loop counts once (one iteration). */
 static int strictly_before(const struct when *x, const struct when *y)
 {
 	int n = x->n < y->n ? x->n : y->n;
 	for (int i = 0; i < n; i++)
-		if (x->lv[i].pos != y->lv[i].pos)
-			return x->lv[i].hi < y->lv[i].lo;
+		if (when_lv(x, i)->pos != when_lv(y, i)->pos)
+			return when_lv(x, i)->hi < when_lv(y, i)->lo;
 	return 0;
 }
 
@@ -60,8 +46,8 @@ static int when_cmp(const struct when *x, const struct when *y)
 {
 	int n = x->n < y->n ? x->n : y->n;
 	for (int i = 0; i < n; i++)
-		if (x->lv[i].pos != y->lv[i].pos)
-			return x->lv[i].pos < y->lv[i].pos ? -1 : 1;
+		if (when_lv(x, i)->pos != when_lv(y, i)->pos)
+			return when_lv(x, i)->pos < when_lv(y, i)->pos ? -1 : 1;
 	return x->n - y->n;
 }
 
@@ -159,7 +145,7 @@ static struct context *site_seen(struct analysis *a, const struct activation *f,
 	if (!c)
 		return NULL;
 	struct when w;
-	frame_when(f, ev, &w);
+	frame_when(a, f, ev, &w);
 	if (when_cmp(&w, &c->start) < 0)
 		c->start = w;
 	int same_creator = c->parent == f->ctx;
@@ -274,7 +260,7 @@ static void start_thread(struct analysis *a, const struct activation *f, const s
 	else
 		c->arg = xstrdup(arg);
 	if (parent->kind == CTX_MAIN) {
-		frame_when(f, ev, &c->start);              /* end: set once joins are known */
+		frame_when(a, f, ev, &c->start);              /* end: set once joins are known */
 		add_instance(c, &c->start, c->handle, instance_loops(f, ev));
 	} else {
 		c->start = parent->start;
@@ -339,7 +325,7 @@ void contexts_note_thread_op(struct analysis *a, const struct activation *f, con
 	op->ctx = f->ctx->id;
 	op->handle = frame_path(f, ev->path);
 	op->slot_handle = takes_slot_path(f, ev->path);
-	frame_when(f, ev, &op->when);
+	frame_when(a, f, ev, &op->when);
 }
 
 /* A thread main started, joined by another thread whose end main knows, ends before that
@@ -664,7 +650,7 @@ int same_site(const struct context *c, const struct context *d)
 	    c->start.n != d->start.n)
 		return 0;
 	for (int i = 0; i + 1 < c->start.n; i++)      /* reached through the same calls */
-		if (c->start.lv[i].pos != d->start.lv[i].pos)
+		if (when_lv(&c->start, i)->pos != when_lv(&d->start, i)->pos)
 			return 0;
 	return 1;
 }

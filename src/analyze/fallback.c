@@ -167,11 +167,11 @@ int fallback_exclusive(const struct analysis *a, const struct when *x, const str
 {
 	const struct fallback *fb = a->fallback;
 	int n = x->n < y->n ? x->n : y->n, l = 0;
-	while (l < n && x->lv[l].pos == y->lv[l].pos)
+	while (l < n && when_lv(x, l)->pos == when_lv(y, l)->pos)
 		l++;
-	if (!fb || l == n || x->lv[l].fn != y->lv[l].fn)
+	if (!fb || l == n || when_lv(x, l)->fn != when_lv(y, l)->fn)
 		return 0;
-	int k = x->lv[l].fn, px = x->lv[l].pos, py = y->lv[l].pos;
+	int k = when_lv(x, l)->fn, px = when_lv(x, l)->pos, py = when_lv(y, l)->pos;
 	if (!fb->first[k])
 		return 0;
 	return (fb->first[k][px] && fb->first[k][px] == fb->zero[k][py]) ||

@@ -38,10 +38,10 @@ void flags_on_wait(struct analysis *a, const struct activation *f, const struct 
 	    key < 0)
 		return;
 	struct flag_wait w = {.ctx = f->ctx->id, .mutex = class_intern(a, a->lock_keys[key].cls)};
-	frame_when(f, ev, &w.when);
+	frame_when(a, f, ev, &w.when);
 	for (int i = 0; i < a->nflag_waits; i++) {
 		const struct flag_wait *o = a->flag_waits[i];
-		if (o->ctx == w.ctx && o->mutex == w.mutex && o->when.lv[0].pos == w.when.lv[0].pos &&
+		if (o->ctx == w.ctx && o->mutex == w.mutex && when_lv(&o->when, 0)->pos == when_lv(&w.when, 0)->pos &&
 		    str_eq(o->names, ev->type))
 			return;
 	}
@@ -71,8 +71,8 @@ static int loop_base(const struct analysis *a, const struct flag_wait *w, const 
 {
 	for (int r = 0; r < a->nacc; r++) {
 		const struct access_rec *x = &a->acc[r];
-		if (x->ctx == w->ctx && x->when.n > 0 && x->when.lv[0].pos >= w->when.lv[0].lo &&
-		    x->when.lv[0].pos <= w->when.lv[0].hi && spelled_as_base(x->ev->name, name))
+		if (x->ctx == w->ctx && x->when.n > 0 && when_lv(&x->when, 0)->pos >= when_lv(&w->when, 0)->lo &&
+		    when_lv(&x->when, 0)->pos <= when_lv(&w->when, 0)->hi && spelled_as_base(x->ev->name, name))
 			return 1;
 	}
 	return 0;

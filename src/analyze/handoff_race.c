@@ -57,7 +57,7 @@ void handoff_note_put(struct analysis *a, const struct activation *f, const stru
 	grow_array((void **)&h->puts, &h->cap_puts, h->nputs, sizeof *h->puts);
 	struct handoff_put *p = &h->puts[h->nputs++];
 	p->ctx = f->ctx->id;
-	frame_when(f, ev, &p->when);
+	frame_when(a, f, ev, &p->when);
 	p->slot = slot;
 	p->block = xstrdup(block + 1);
 	free(block);
@@ -138,14 +138,14 @@ static int waits_for_others(const struct analysis *a, const struct function *fn,
 static int after_put(const struct analysis *a, const struct handoff_put *p, const struct access_rec *x)
 {
 	const struct when *put = &p->when, *at = &x->when;
-	if (put->n <= 0 || at->n <= 0 || at->lv[0].pos <= put->lv[0].pos)
+	if (put->n <= 0 || at->n <= 0 || when_lv(at, 0)->pos <= when_lv(put, 0)->pos)
 		return 0;
 	const struct fn_ref *entry = a->ctxs[p->ctx]->entry;
 	const struct function *fn = entry->fn;
 	for (int b = 0; b < fn->nblocks; b++)
 		for (int e = 0; e < fn->blocks[b].nevents; e++) {
 			const struct event *ev = &fn->blocks[b].events[e];
-			if (ev->pos > put->lv[0].pos && ev->pos < at->lv[0].pos &&
+			if (ev->pos > when_lv(put, 0)->pos && ev->pos < when_lv(at, 0)->pos &&
 			    waits_for_others(a, fn, entry->tu, ev))
 				return 0;
 		}

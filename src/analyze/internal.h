@@ -154,23 +154,31 @@ enum {
 /* When an event happens within its context, as the positions of the calls leading to it
  * (level 0: in the context's entry function) and of the event itself, each with the range
  * of its outermost enclosing loop. Compared level by level: the first level where two
- * chains differ orders them. */
+ * chains differ orders them. The levels above the event are its frame's chain, interned
+ * and shared by every record of that chain (when.c); read a level with when_lv(). */
+struct when_lv {
+	int pos, lo, hi;
+	int fn;                      /* index of the function the level's event is in */
+};
 struct when {
-	int n;
-	struct {
-		int pos, lo, hi;
-		int fn;              /* index of the function the level's event is in */
-	} lv[WHEN_DEPTH];            /* every level: a thread started and joined five calls
-	                                 below main orders what its caller does after the join */
+	const struct when_lv *up;    /* levels 0 .. n-2: every level the walk follows, so a */
+	struct when_lv last;         /* thread started and joined five calls below main orders */
+	int n;                       /* what its caller does after the join; level n-1: the event */
 	int pre;                     /* before the context's first thread creation, at any depth
 	                                (prethread.c): ordered before every thread it starts */
 };
+
+static inline const struct when_lv *when_lv(const struct when *w, int i)
+{
+	return i == w->n - 1 ? &w->last : &w->up[i];
+}
 
 /* x surely runs before y in one context, every time: their chains differ in the entry
  * function, where no loop holds both (a shared call in a loop would repeat both). */
 static inline int when_entry_before(const struct when *x, const struct when *y)
 {
-	return x->n > 0 && y->n > 0 && x->lv[0].pos != y->lv[0].pos && x->lv[0].hi < y->lv[0].lo;
+	return x->n > 0 && y->n > 0 && when_lv(x, 0)->pos != when_lv(y, 0)->pos &&
+	       when_lv(x, 0)->hi < when_lv(y, 0)->lo;
 }
 
 struct activation {
@@ -187,6 +195,7 @@ struct activation {
 	int alone;                   /* called after a single-threaded check (single_threaded.c) */
 	const unsigned char *after;  /* prethread.c: per event pos of fn, after a creation */
 	struct take_state *takes;    /* handover.c: the objects fn takes out of containers */
+	const struct when_lv *chain; /* when.c: the calls above it, once asked for (else NULL) */
 };
 
 /* handover.c: per frame, each EV_TAKE of its function and whether the object taken is
@@ -450,6 +459,7 @@ struct analysis {
 	struct known *known;         /* static variables compared with constants (known.c) */
 	struct fallback *fallback;   /* calls a counter excludes from its zero branch (fallback.c) */
 	unsigned char *takes_none;   /* per index fn: 1 it has no EV_TAKE, 2 it has, 0 not known */
+	struct when_chains *when_chains; /* when.c: interned call chains */
 	int *neutral;                /* per index fn: height of its call tree when lock-neutral,
 	                                else negative (neutral.c) */
 };
@@ -458,6 +468,10 @@ struct analysis {
 /* Is c's handle a local of the (non-main) function that created it, named there only by
  * its declaration and the creation, so that nobody can join or detach the thread? */
 int handle_lost_with_frame(const struct context *c);
+/* when.c: where ev happens in f's context (its chain is f's frame chain, interned) */
+void frame_when(struct analysis *a, const struct activation *f, const struct event *ev,
+                struct when *w);
+void when_chains_free(struct analysis *a);
 /* neutral.c */
 void neutral_build(struct analysis *a);
 void neutral_free(struct analysis *a);
@@ -733,7 +747,6 @@ int fn_has_event(const struct function *fn, enum ev_kind kind);
 void contexts_add_library(struct analysis *a);
 int same_site(const struct context *c, const struct context *d);
 void contexts_note_thread_op(struct analysis *a, const struct activation *f, const struct event *ev);
-void frame_when(const struct activation *f, const struct event *ev, struct when *w);
 /* Can code of context cx at x run while code of context cy at y runs? (x, y matter only
  * for a main context.) */
 int contexts_concurrent(const struct analysis *a, int cx, const struct when *x, int cy,

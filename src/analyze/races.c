@@ -17,6 +17,7 @@ struct site {
 	const struct function *fn;
 	int line;
 	int writes;      /* some access at this site writes */
+	int plain_writes;  /* some of those writes is not atomic */
 	int first;       /* index of its first access record in the sorted order */
 	int count;
 	int covered;
@@ -190,16 +191,21 @@ static void check_object(struct analysis *a, const int *order, int lo, int hi)
 		if (last && last->fn == r->fn && last->line == r->ev->line) {
 			last->count++;
 			last->writes |= r->write;
+			last->plain_writes |= r->write && !r->atomic;
 			continue;
 		}
 		sites[n++] = (struct site){.fn = r->fn, .line = r->ev->line, .first = i, .count = 1,
-		                           .writes = r->write};
+		                           .writes = r->write, .plain_writes = r->write && !r->atomic};
 	}
 	/* Sites are in source order. A race needs a write, and fixing the write fixes every read
 	 * it races with: each racing write site is reported once, with its first partner
-	 * (preferring one not yet reported). */
-	for (int s = 0; s < n; s++) {
-		if (sites[s].covered || !sites[s].writes)
+	 * (preferring one not yet reported). Plain write sites lead first: an atomic write races
+	 * only with the plain accesses around it, so a plain write's finding that pairs with it
+	 * is that bug; an atomic write site leads only a race no plain write site reported
+	 * (plain reads of an atomically bumped counter). */
+	for (int k = 0; k < 2 * n; k++) {
+		int s = k % n;
+		if (sites[s].covered || !sites[s].writes || (k < n) != (sites[s].plain_writes != 0))
 			continue;
 		int best_i = -1, best_j = -1, best_t = -1;
 		for (int pass = 0; pass < 2 && best_t < 0; pass++)
@@ -219,8 +225,10 @@ static void check_object(struct analysis *a, const int *order, int lo, int hi)
 		sites[s].covered = sites[best_t].covered = 1;
 		const struct access_rec *x = &a->acc[best_i], *y = &a->acc[best_j];
 		/* Primary: the earlier site, unless that one leads a finding of its own already:
-		 * then this write site does, so no two findings start at one line. */
-		if (best_t < s && !partner_reported) {
+		 * then this write site does, so no two findings start at one line; nor when the
+		 * earlier one only writes atomically: the plain write is the one to fix. */
+		int atomic_partner = sites[best_t].writes && !sites[best_t].plain_writes;
+		if (best_t < s && !partner_reported && !atomic_partner) {
 			const struct access_rec *tmp = x;
 			x = y;
 			y = tmp;
@@ -287,10 +295,10 @@ static const char *threads_alongside(const struct analysis *a, struct alongside 
 	int n = r->when.n < al->depth ? r->when.n : al->depth;
 	kb_int(&kb, n);
 	for (int i = 0; i < n; i++) {
-		kb_int(&kb, r->when.lv[i].pos);
-		kb_int(&kb, r->when.lv[i].lo);
-		kb_int(&kb, r->when.lv[i].hi);
-		kb_int(&kb, r->when.lv[i].fn);
+		kb_int(&kb, when_lv(&r->when, i)->pos);
+		kb_int(&kb, when_lv(&r->when, i)->lo);
+		kb_int(&kb, when_lv(&r->when, i)->hi);
+		kb_int(&kb, when_lv(&r->when, i)->fn);
 	}
 	struct hkey key = kb_hash(&kb);
 	kb_free(&kb);

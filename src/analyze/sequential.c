@@ -16,7 +16,7 @@ static int one_per_pass(const struct instance *in)
 {
 	const struct when *s = &in->start, *e = &in->end;
 	int n = s->n < e->n ? s->n : e->n, l = 0;
-	while (l < n && s->lv[l].pos == e->lv[l].pos)
+	while (l < n && when_lv(s, l)->pos == when_lv(e, l)->pos)
 		l++;
 	if (l == n || !when_before(s, e))
 		return 0;
@@ -31,7 +31,7 @@ static int inside_call(const struct instance *in, int l)
 	if (l + 1 >= s->n || l + 1 >= e->n)
 		return 0;
 	for (int i = 0; i <= l; i++)
-		if (s->lv[i].pos != e->lv[i].pos)
+		if (when_lv(s, i)->pos != when_lv(e, i)->pos)
 			return 0;
 	return 1;
 }
@@ -43,7 +43,7 @@ static int in_other_calls(const struct instance *x, const struct instance *y)
 {
 	const struct when *s = &x->start, *t = &y->start;
 	int n = s->n < t->n ? s->n : t->n, l = 0;
-	while (l < n && s->lv[l].pos == t->lv[l].pos)
+	while (l < n && when_lv(s, l)->pos == when_lv(t, l)->pos)
 		l++;
 	return l < n && inside_call(x, l) && inside_call(y, l);
 }
@@ -86,12 +86,12 @@ int instance_apart(const struct when *x, const struct instance *in)
 	int n = s->n < e->n ? s->n : e->n, j = 0;
 	if (x->n < n)
 		n = x->n;
-	while (j < n && x->lv[j].pos == s->lv[j].pos)
+	while (j < n && when_lv(x, j)->pos == when_lv(s, j)->pos)
 		j++;
 	if (j == n)
 		return 0;            /* x runs inside the same call: not apart */
 	for (int l = 0; l <= j; l++)
-		if (s->lv[l].pos != e->lv[l].pos)
+		if (when_lv(s, l)->pos != when_lv(e, l)->pos)
 			return 0;    /* started and joined in different places of the activation */
 	return 1;
 }

@@ -139,15 +139,16 @@ static int operand_value(const struct activation *f, const char *s, long long *k
 	return end != s + 1 && !*end;
 }
 
-static void note_entry(struct tokens *tk, int token, const struct activation *f, const struct event *ev)
+static void note_entry(struct analysis *a, struct tokens *tk, int token, const struct activation *f,
+                       const struct event *ev)
 {
 	struct when w;
-	frame_when(f, ev, &w);
+	frame_when(a, f, ev, &w);
 	struct keybuf kb = {0};
 	kb_int(&kb, token);
 	kb_int(&kb, f->ctx->id);
 	for (int i = 0; i < w.n; i++)
-		kb_int(&kb, w.lv[i].pos);
+		kb_int(&kb, when_lv(&w, i)->pos);
 	struct hkey h = kb_hash(&kb);
 	kb_free(&kb);
 	if (keymap_get(&tk->entry_seen, h, NULL))
@@ -185,7 +186,7 @@ int tokens_on_assume(struct analysis *a, const struct activation *f, const struc
 	struct held *h = ls_set(s, key, LS_HELD);
 	h->acq = ev;
 	h->acq_fn = f->fn;
-	note_entry(a->tokens, a->lock_keys[key].token - 1, f, ev);
+	note_entry(a, a->tokens, a->lock_keys[key].token - 1, f, ev);
 	return 1;
 }
 

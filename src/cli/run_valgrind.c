@@ -31,6 +31,7 @@ static int refine(const struct run_args *a, struct store *st, const struct proje
 		finding_list_finish(l, 0, a->out.root);
 		vg_confirm(l, &known);
 		vg_join_by_object(&fc, l, &known);
+		vg_join_by_address(l);
 		identity_merge(l, &known);
 		rc = vg_mark_benign(&fc, l, &known) || judge_lock_orders(&fc, l, &known);
 	}

@@ -37,6 +37,25 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* One class in a spelling every engine shares: a member of a struct or union without a
+ * tag is "(anonymous)" in the runtime's DWARF names and "struct (unnamed at f.c:18:8)" in
+ * clang's, which the static facts give the Valgrind engines (new string). */
+static char *shared_spelling(const char *cls, size_t len)
+{
+	static const char *const unnamed[] = {"struct (unnamed at ", "union (unnamed at ", NULL};
+	char *c = xstrndup(cls, len);
+	char *field = str_starts(c, "field:") ? c + 6 : NULL;
+	for (int i = 0; field && unnamed[i]; i++) {
+		char *close = str_starts(field, unnamed[i]) ? strchr(field, ')') : NULL;
+		if (close) {
+			char *out = xasprintf("field:(anonymous)%s", close + 1);
+			free(c);
+			return out;
+		}
+	}
+	return c;
+}
+
 /* The symbol's lock classes as a sorted set; NULL when it names none the other engines
  * could share (empty, unknown, or a runtime class known only by its site). */
 static char *class_set(const char *symbol)
@@ -47,7 +66,7 @@ static char *class_set(const char *symbol)
 		const char *end = strstr(p, " -> ");
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		parts = append_zeroed(parts, &n, sizeof *parts);
-		parts[n - 1] = xstrndup(p, len);
+		parts[n - 1] = shared_spelling(p, len);
 		p += len + (end ? 4 : 0);
 	}
 	struct strbuf sb;

@@ -108,7 +108,7 @@ static void fill_lock(struct xfn *f, struct event *ev, CXCursor call, const stru
 		if (api->timed)
 			ev->flags |= EVF_TIMED;
 		if (f->nloops)
-			ev->type = recheck_names(f);
+			ev->type = recheck_names(f, call);
 	} else {
 		ev->lock_class = is_null_cursor(lock) ? NULL : lock_class_of(f, lock);
 		if (!is_null_cursor(lock) && api->kind == LK_MUTEX && statically_recursive(f, lock))

@@ -297,7 +297,7 @@ void atoms_note_counter_reset(struct xfn *f, CXCursor decl, int line, int col);
  * members) read by the innermost loop's condition and by the conditions tested in its body,
  * space-separated; "" when it re-tests nothing, NULL when it calls a function to test (not
  * known). */
-char *recheck_names(struct xfn *f);
+char *recheck_names(struct xfn *f, CXCursor wait);
 /* awaits.c: "t:OP:OPERAND:STATE", what a condition-wait loop's exit edge holds, or NULL. */
 char *awaits_atom(struct xfn *f, CXCursor cond, CXCursor body);
 /* compared.c: "c:PATH=K" for a variable in static storage compared with a constant, or NULL;

@@ -58,6 +58,11 @@ void vg_confirm(struct finding_list *l, const struct finding_list *known);
  * that race's bug, seen at another of its accesses (it takes its identity). */
 void vg_join_by_object(struct facts_at *fc, struct finding_list *l, const struct finding_list *known);
 
+/* A one-sided race that names no variable, only its address, is the race of another report
+ * of the same engine's run on that same address which has an identity (named, or joined
+ * above): DRD attributes one atomic read-modify-write to two lines at -O0. */
+void vg_join_by_address(struct finding_list *l);
+
 /* Marks likely benign (kept, suppressed with the reason) what the static facts in the store
  * show to be Valgrind's false alarms (vgbenign.c lists them: atomics, once initialisers,
  * lazy atomic publication, fills before thread creation, exclusive rwlock holders, atomic

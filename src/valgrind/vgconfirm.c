@@ -5,7 +5,8 @@
  * Valgrind name objects differently (access paths, symbol names), so the objects are
  * compared by their last component only. DRD names one access and no static variable: its
  * race joins a known race on a global when the static facts show its access touching that
- * global (vg_join_by_object). */
+ * global (vg_join_by_object), or another report of the same run on the same address that
+ * did (vg_join_by_address). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,6 +163,51 @@ void vg_join_by_object(struct facts_at *fc, struct finding_list *l, const struct
 			    !accesses_object(fc, fs[0], k->symbol))
 				continue;
 			adopt(f, k, 2);
+			break;
+		}
+	}
+	finding_list_unique(l, 0);
+}
+
+/* The address a location's message names ("read of the memory at 0x0010c060"), or NULL;
+ * *n its length. */
+static const char *address_in(const struct location *loc, size_t *n)
+{
+	const char *a = loc->message ? strstr(loc->message, " at 0x") : NULL;
+	if (!a)
+		return NULL;
+	a += 4;
+	*n = strspn(a, "0123456789abcdefABCDEFx");
+	return a;
+}
+
+/* Does one of g's locations name the address a (n characters)? */
+static int names_address(const struct finding *g, const char *a, size_t n)
+{
+	for (int i = 0; i < g->nlocs; i++) {
+		size_t m;
+		const char *b = address_in(&g->locs[i], &m);
+		if (b && m == n && !strncmp(a, b, n))
+			return 1;
+	}
+	return 0;
+}
+
+void vg_join_by_address(struct finding_list *l)
+{
+	for (int i = 0; i < l->n; i++) {
+		struct finding *f = &l->items[i];
+		const struct location *fs[2];
+		size_t n;
+		const char *a = str_eq(f->rule, "data-race") && str_eq(f->symbol, "?") &&
+		                vg_sides(f, fs) == 1 ? address_in(fs[0], &n) : NULL;
+		for (int j = 0; a && j < l->n; j++) {
+			const struct finding *g = &l->items[j];
+			if (j == i || !str_eq(g->rule, "data-race") || !g->symbol ||
+			    str_eq(g->symbol, "?") || !str_eq(g->engine, f->engine) ||
+			    !names_address(g, a, n))
+				continue;
+			adopt(f, g, 2);
 			break;
 		}
 	}

@@ -119,20 +119,24 @@ static int after_once(struct facts_at *fc, const struct location *side, const ch
 }
 
 
-/* A read of a block allocated inside a once initialiser (Valgrind kept no stack of the
- * fill): benign when the read is ordered after pthread_once on that same object. */
-static char *read_of_once_block(struct facts_at *fc, const struct finding *f,
-                                const struct location *read)
+/* An access to a block allocated inside a once initialiser, whose other side Valgrind
+ * kept no stack of (the allocator's fill, calloc's zeroing): benign when the access, a read
+ * or a write, is ordered after pthread_once on that same object — the fill is the
+ * initialiser's, and the initialiser returned before that pthread_once did. (A race between
+ * two later accesses has both sides' stacks, and is judged as any other.) */
+static char *access_of_once_block(struct facts_at *fc, const struct finding *f,
+                                  const struct location *use)
 {
 	const struct location *alloc = NULL;
 	for (int i = 0; i < f->nlocs && !alloc; i++)
 		if (str_eq(f->locs[i].message, VG_ALLOC_MESSAGE))
 			alloc = &f->locs[i];
-	char *object = alloc && str_starts(read->message, "read") ? initialiser_of(fc, alloc) : NULL;
-	char *reason = object && after_once(fc, read, object)
+	char *object = alloc ? initialiser_of(fc, alloc) : NULL;
+	const char *what = use->message && str_starts(use->message, "write") ? "write" : "read";
+	char *reason = object && after_once(fc, use, object)
 		? xasprintf("likely benign: the block was allocated at %s:%d inside the initialiser "
-		            "of once object '%s', and the read is ordered after pthread_once on that "
-		            "same object", alloc->file, alloc->line, short_name(object))
+		            "of once object '%s', and the %s is ordered after pthread_once on that "
+		            "same object", alloc->file, alloc->line, short_name(object), what)
 		: NULL;
 	free(object);
 	return reason;
@@ -143,7 +147,7 @@ char *vg_once_ordered(struct facts_at *fc, const struct finding *f)
 	const struct location *s[2];
 	int n = vg_sides(f, s);
 	if (n == 1)
-		return read_of_once_block(fc, f, s[0]);
+		return access_of_once_block(fc, f, s[0]);
 	if (n != 2)
 		return NULL;
 	for (int k = 0; k < 2; k++) {

@@ -112,13 +112,25 @@ static void naming(const struct vg_build *b, const struct race_parts *r, char **
 	}
 }
 
+/* "the memory at 0x0010c060" from "Conflicting load by thread 3 at 0x0010c060 size 8": an
+ * access that names no variable keeps its address, which joins it to another report of the
+ * same run on the same memory (vg_join_by_address). New string. */
+static char *memory_at(const char *text)
+{
+	const char *at = text ? strstr(text, " at 0x") : NULL;
+	if (!at)
+		return xstrdup("the memory");
+	at += 4;
+	return xasprintf("the memory at %.*s", (int)strspn(at, "0123456789abcdefABCDEFx"), at);
+}
+
 void vg_race_finding(struct vg_build *b, struct finding_list *out, const struct vg_error *e)
 {
 	struct race_parts r = {0};
 	collect(e, &r);
 	char *sym, *msg;
 	naming(b, &r, &sym, &msg);
-	char *what = r.var ? xasprintf("'%s'", r.var) : xstrdup("the memory");
+	char *what = r.var ? xasprintf("'%s'", r.var) : memory_at(r.nsides ? r.sides[0]->text : NULL);
 	vg_new_finding(b, out, "data-race", msg, sym);
 	for (int i = 0; i < r.nsides; i++) {
 		char *m = xasprintf("%s of %s", access_kind(r.sides[i]->text), what);

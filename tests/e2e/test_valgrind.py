@@ -158,6 +158,24 @@ def test_one_bug_one_finding():
                       f"a location in thread 'holder' carries that thread's stack: {st}")
 
 
+def test_untagged_struct_lock():
+    """A mutex member of a struct without a tag is one lock for every engine: the runtime's
+    "(anonymous).lock" and the static facts' "struct (unnamed at …).lock" (which name
+    Helgrind's and DRD's locks) join, so the unlock of it that no thread locked is one
+    finding seen by the runtime and Helgrind."""
+    src = os.path.join(SRC, "tests/fixtures/valgrind/unlock_untagged.c")
+    exe = compile_c(src, "unlock_untagged")
+    db = os.path.join(TMP, "unlock_untagged.db")
+    tsafe("scan", src, "--db", db, "--fail-on", "never", "--", "-pthread")
+    tsafe("run", "--db", db, "--fail-on", "never", "--", exe)
+    tsafe("run", "--engine", "all", "--db", db, "--fail-on", "never", "--", exe)
+    r = tsafe("report", "--db", db, "--format", "json")
+    unlocks = [f for f in json.loads(r.stdout)["findings"]
+               if f["rule"] in ("unlock-not-held", "unlock-not-owner") and not f.get("suppressed")]
+    check(len(unlocks) == 1 and {"runtime", "helgrind"} <= set(unlocks[0].get("engines") or []),
+          f"one unlock finding, seen by the runtime and Helgrind: {[describe_engines(f) for f in unlocks]}")
+
+
 def describe_engines(f):
     return f"{f['rule']} at {f['locations'][0]['line']} seen by {f['engines']}"
 
@@ -210,7 +228,8 @@ def test_confirmed():
 
 
 def test_benign():
-    for name, reason in [("atomic", "atomic operations"), ("once", "pthread_once")]:
+    for name, reason in [("atomic", "atomic operations"), ("once", "pthread_once"),
+                         ("atomic_member", "only atomic operations at both lines")]:
         src = os.path.join(SRC, f"tests/fixtures/valgrind/{name}.c")
         exe = compile_c(src, name)
         db = os.path.join(TMP, f"{name}.db")
@@ -231,8 +250,10 @@ def test_benign():
 def test_once_object():
     """The once rule checks the once object: a write inside an initialiser is ordered before
     a locked deposit made after pthread_once on the same object (benign, whatever the
-    scheduling), but one initialiser run through two once objects races with itself."""
-    for name, benign in [("once_locked", True), ("once_two", False)]:
+    scheduling), and so is a write into a block the initialiser allocated (the allocator's
+    fill has no stack); but one initialiser run through two once objects races with itself."""
+    for name, benign, once in [("once_locked", True, "acct_once"), ("once_two", False, None),
+                               ("once_block_write", True, "slots_once")]:
         src = os.path.join(SRC, f"tests/fixtures/valgrind/{name}.c")
         exe = compile_c(src, name)
         db = os.path.join(TMP, f"{name}.db")
@@ -241,7 +262,7 @@ def test_once_object():
         races = [f for f in found if f["rule"] == "data-race"]
         check(races, f"{name}: Helgrind reports the initialiser's write")
         if benign:
-            check(all(f.get("suppressed") and "acct_once" in (f.get("suppress_reason") or "")
+            check(all(f.get("suppressed") and once in (f.get("suppress_reason") or "")
                       for f in races), f"{name}: likely benign, naming the once object: {races}")
         else:
             check(any(not f.get("suppressed") for f in races),
@@ -546,6 +567,35 @@ def test_inner_wakeup():
               f"{[(f['engines'], f.get('suppress_reason')) for f in waits]}")
 
 
+def test_address_join():
+    """A one-sided report that names no variable, only its address, joins the report of the
+    same run on that address that has an identity (DRD names no variable; its report at the
+    add's line joins the static race by its sites, and the one at the loop's line, where -O0
+    line tables put part of the same atomic add, by the address): one finding, not a second
+    "data race" on unnamed memory."""
+    src = os.path.join(SRC, "tests/fixtures/valgrind/drd_one_address.c")
+    add, loop = line_of(src, "__atomic_fetch_add"), line_of(src, "for (int i = 0; i < n")
+    reset, created = line_of(src, "served = 0;"), line_of(src, "pthread_create(&w[i]")
+    def error(side, line, other):
+        what = (f"<error><unique>0x{line:x}</unique><tid>2</tid><kind>Race</kind><xwhat><text>"
+                f"Possible data race during {side} of size 8 at 0x10C060 by thread #2</text>"
+                f"<hthreadid>2</hthreadid></xwhat><stack>{frame('worker', src, line)}</stack>")
+        if other:
+            what += ("<xauxwhat><text>This conflicts with a previous write of size 8 by thread "
+                     f"#1</text><hthreadid>1</hthreadid></xauxwhat><stack>"
+                     f"{frame('reporter', src, reset)}</stack>")
+        return what + "</error>"
+    xml = ("<?xml version=\"1.0\"?>\n<valgrindoutput><protocolversion>4</protocolversion>"
+           "<protocoltool>helgrind</protocoltool><announcethread><hthreadid>2</hthreadid>"
+           f"<stack>{frame('main', src, created)}</stack></announcethread>"
+           f"{error('read', add, True)}{error('read', loop, False)}"
+           "<status><state>FINISHED</state></status></valgrindoutput>\n")
+    races = [f for f in replayed("drd_one_address", xml) if not f.get("suppressed")]
+    check(len(races) == 1 and races[0]["symbol"] != "?",
+          f"one race on 'served', the unnamed report at the same address joined to it: "
+          f"{[(f['symbol'], [l['line'] for l in f['locations']]) for f in races]}")
+
+
 def test_errors():
     r = tsafe("run", "--engine", "massif", "--", "/bin/true")
     check(r.returncode == 2 and "unknown --engine" in r.stderr and r.stderr.count("\n") == 1,
@@ -566,6 +616,7 @@ def main():
     test_confirmed()
     test_benign()
     test_one_bug_one_finding()
+    test_untagged_struct_lock()
     test_lock_order_judged()
     test_free_and_destroy()
     test_once_object()
@@ -575,6 +626,7 @@ def main():
     test_destroy_echoes()
     test_constructor_publication()
     test_replayed_judgements()
+    test_address_join()
     test_timeout_and_suppressions()
     print(f"{len(FAILURES)} failed")
     return 1 if FAILURES else 0
