@@ -208,7 +208,7 @@ int rt_may_complete_deadlock(struct rt_thread *t)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	struct rt_cycle c;
 	int chain = find_cycle(t, &c);
-	return chain > 0 || (chain == 0 && rt_all_blocked());
+	return chain > 0 || (chain == 0 && rt_all_blocked(t));
 }
 
 int rt_block(struct rt_thread *t, void *lock, int kind, struct rt_pre pre, unsigned hflags,
@@ -257,7 +257,7 @@ void rt_wait_mark(struct rt_thread *t, void *obj, int kind, unsigned wflags, voi
 	/* A condition or barrier wait cannot be sliced: when it is the last of the process's
 	 * threads to block, the lock waits that sleep without a timer are woken to slice. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (rt_all_blocked())
+	if (rt_all_blocked(t))
 		rt_wake_sleepers();
 }
 

@@ -148,7 +148,7 @@ static int start(void)
 		return -1;
 	}
 	rt_deadlock_ms = env_long("TSAFE_RT_DEADLOCK_MS", rt_deadlock_ms);
-	rt_untimed_wait = env_long("TSAFE_RT_UNTIMED_WAIT", 0) != 0;   /* 1: timer-less waits */
+	rt_untimed_wait = env_long("TSAFE_RT_UNTIMED_WAIT", 1) != 0;   /* 0: waits in slices */
 	rt_inline_mutex_init();
 	long max_threads = env_long("TSAFE_RT_MAX_THREADS", RT_MAX_THREADS);
 	rt_max_threads = max_threads < 1 || max_threads > RT_MAX_THREADS ? RT_MAX_THREADS : (int)max_threads;

@@ -367,7 +367,7 @@ void rt_wait_unmark(struct rt_thread *t);
  * finds the deadlock here (block.c). */
 int rt_may_complete_deadlock(struct rt_thread *t);
 /* Whether a busy mutex of this kind can be waited for without a timer here. */
-extern int rt_untimed_wait;        /* lockwait.c's timer-less waits: off unless TSAFE_RT_UNTIMED_WAIT=1 */
+extern int rt_untimed_wait;        /* lockwait.c's timer-less waits: on unless TSAFE_RT_UNTIMED_WAIT=0 */
 int rt_mutex_wakeable(const void *mutex);
 /* Waits until t holds the mutex, as glibc's lock would; RT_WAIT_SLICED when it must
  * sleep and rt_may_complete_deadlock says so, or when woken by rt_wake_sleepers. */
@@ -377,8 +377,9 @@ int rt_mutex_wait_untimed(struct rt_thread *t, void *mutex);
 void rt_inline_mutex_init(void);
 /* Wakes every untimed mutex wait into slices. */
 void rt_wake_sleepers(void);
-/* Whether every thread of the registry is blocked in a wait without deadline. */
-int rt_all_blocked(void);
+/* Whether every thread of the registry is blocked in a wait without deadline (a lock wait
+ * only while its lock's release is not on its way), as self sees it. */
+int rt_all_blocked(const struct rt_thread *self);
 
 /* ---- the program's signals in a sliced wait (signals.c) ------------------------------ */
 

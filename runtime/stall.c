@@ -56,14 +56,18 @@ static int alive(pid_t tid)
  * lock (the check follows it), the waiter itself does, or its owner has ended. A lock
  * held by a thread of another process (process-shared), or taken where tsafe did not
  * see it, may still be released: never a verdict. */
-static int lock_stuck(const struct rt_thread *o, void *lock, int kind)
+static int lock_stuck(const struct rt_thread *o, void *lock, int kind, pid_t releasing)
 {
 	struct rt_held h;
 	if (rt_find_holder(o, lock, &h))
 		return 1;
 	pid_t owner;
 	rt_lock_busy(lock, kind, &owner);
-	return owner > 0 && (owner == RT_LOAD(&o->tid) || !alive(owner));
+	if (owner <= 0)
+		return 0;
+	if (owner == RT_LOAD(&o->tid))
+		return 1;
+	return owner != releasing && !alive(owner);
 }
 
 /* Blocked in a wait that only another thread of this process can end. */
@@ -84,7 +88,7 @@ static int stuck(const struct rt_thread *o)
 	case RTK_COND:
 		return 1;
 	default:
-		return lock_stuck(o, obj, RT_LOAD(&o->wait_kind));
+		return lock_stuck(o, obj, RT_LOAD(&o->wait_kind), 0);
 	}
 }
 
@@ -241,14 +245,23 @@ void rt_check_in_use(struct rt_thread *t, void *obj, int kind, void *pc)
 	}
 }
 
-int rt_all_blocked(void)
+int rt_all_blocked(const struct rt_thread *self)
 {
 	int high = RT_LOAD(&rt_threads_high);
 	for (int s = 0; s < high; s++) {
 		const struct rt_thread *o = &rt_threads[s];
-		if (RT_LOAD(&o->used) &&
-		    ((!RT_LOAD(&o->waiting_on) && !RT_LOAD(&o->joining)) ||
-		     (RT_LOAD(&o->wait_flags) & RT_WAIT_TIMED)))
+		if (!RT_LOAD(&o->used))
+			continue;
+		void *obj = RT_LOAD(&o->waiting_on);
+		if ((!obj && !RT_LOAD(&o->joining)) || (RT_LOAD(&o->wait_flags) & RT_WAIT_TIMED))
+			return 0;
+		/* A lock wait is not blocked for good while the lock's release is on its way:
+		 * no tracked holder, and an owner that is alive — the thread asking, say, which
+		 * holds it as the mutex of the condition wait it is entering (that wait releases
+		 * it). Counting those woke every timer-less lock wait into slices at nearly every
+		 * condition wait of a producer/consumer. */
+		int kind = RT_LOAD(&o->wait_kind);
+		if (obj && rt_kind_is_lock(kind) && !lock_stuck(o, obj, kind, RT_LOAD(&self->tid)))
 			return 0;
 	}
 	return 1;

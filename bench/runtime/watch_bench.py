@@ -4,10 +4,11 @@ natively, with libtsafe-rt.so preloaded (the runtime as `tsafe run` uses it, not
 watched), and with the runtime watching candidates (TSAFE_WATCH). Medians of paired runs
 (native and the tool back to back, alternating order). With --base-lib, another build of
 the runtime (say main's before a change) runs in the same rounds, before and after side by
-side under the same machine load.
+side under the same machine load; with --base-env NAME=VALUE, the base runs get that setting
+(with the same library unless --base-lib: a setting of the runtime off and on, side by side).
 
   bench/runtime/watch_bench.py [--reps 7] [--max-cands 64] [--tools] [--malloc] [--only NAME]
-      [--base-lib OLD_LIBTSAFE_RT] [-o table.md]
+      [--base-lib OLD_LIBTSAFE_RT] [--base-env NAME=VALUE] [-o table.md]
       [--pigz /tmp/pigz/pigz --pigz-input FILE [--pigz-db SCAN_DB]
        [--pigz-tsan TSAN_BUILD --vg-input SMALL]]
 
@@ -124,10 +125,11 @@ def timed(cmd, env=None, stdout=subprocess.DEVNULL):
     return wall
 
 
-def measure(cmd, reps, lib, cands, base_lib=None):
+def measure(cmd, reps, lib, cands, base_lib=None, base_env=None):
     """Medians: native wall, then per configuration (runtime, runtime + watch, and the same
-    two with base_lib when given) the wall ratio, CPU ratio, traps and armed share."""
-    libs = [("r", lib)] + ([("b", base_lib)] if base_lib else [])
+    two with base_lib, or with lib under base_env, when given) the wall ratio, CPU ratio,
+    traps and armed share."""
+    libs = [("r", lib)] + ([("b", base_lib or lib)] if base_lib or base_env else [])
     tags = ["n"] + [t + w for t, _ in libs for w in ("", "w")]
     wall = {t: [] for t in tags}
     cpu = {t: [] for t in tags}
@@ -144,6 +146,8 @@ def measure(cmd, reps, lib, cands, base_lib=None):
                 env = None
                 if path:
                     env = {"LD_PRELOAD": path, "TSAFE_RT_OUT": logs}
+                    if tag.startswith("b"):
+                        env.update(base_env or {})
                     if watch:
                         env["TSAFE_WATCH"] = watch
                 wall[tag].append(timed(cmd, env))
@@ -304,6 +308,9 @@ def main():
     ap.add_argument("--lib", default=os.path.join(ROOT, "build", "runtime", "libtsafe-rt.so"))
     ap.add_argument("--base-lib", help="another build of libtsafe-rt.so (e.g. main's before a "
                     "change), run in the same interleaved rounds: before and after side by side")
+    ap.add_argument("--base-env", action="append", metavar="NAME=VALUE",
+                    help="set in the base runs' environment (repeatable); without --base-lib, "
+                    "the base runs are --lib under it: a setting on and off side by side")
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--max-cands", type=int, default=64)
     ap.add_argument("--pigz", help="a pigz binary (built with -g)")
@@ -333,10 +340,11 @@ def main():
         for label, exe, cmd in runs:
             cands = os.path.join(tmp, label.split()[0] + ".cands")
             n_c = candidates(exe, cands, a.max_cands)
-            m = measure(cmd, a.reps, a.lib, cands, a.base_lib)
+            base_env = dict(v.split("=", 1) for v in a.base_env or [])
+            m = measure(cmd, a.reps, a.lib, cands, a.base_lib, base_env)
             (rt, rcpu, _, _), (wt, wcpu, ntraps, share) = m["r"], m["rw"]
             base = ""
-            if a.base_lib:
+            if "b" in m:
                 (bt, bcpu, _, _), (bwt, bwcpu, _, _) = m["b"], m["bw"]
                 base = f" x{bt:.3f} | x{bwt:.3f} | x{bcpu:.3f} / x{bwcpu:.3f} |"
             rows.append(f"| {label} | {m['native']:.2f} s | x{rt:.3f} | **x{wt:.3f}** | x{rcpu:.3f} / "
@@ -347,11 +355,12 @@ def main():
             tool_rows = other_tools(a, tmp)
         if a.malloc:
             malloc_rows = malloc_cost(a, tmp)
-    base_cols = (" base runtime | base + watch | base CPU (runtime / + watch) |" if a.base_lib
+    based = a.base_lib or a.base_env
+    base_cols = (" base runtime | base + watch | base CPU (runtime / + watch) |" if based
                  else "")
     head = ["| benchmark | native | runtime, nothing watched | runtime + watch | CPU (runtime / "
             "+ watch) |" + base_cols + " candidates | armed | traps (median) |",
-            "|---|---|---|---|---|" + ("---|---|---|" if a.base_lib else "") + "---|---|---|"]
+            "|---|---|---|---|---|" + ("---|---|---|" if based else "") + "---|---|---|"]
     table = "\n".join(head + rows)
     if pigz_rows:
         table += ("\n\n| pigz -p 4 | input | native | tool | slowdown (wall) | (CPU) |\n"

@@ -135,15 +135,16 @@ def test_fixtures(work):
                     "killed by signal 11" in err, err)
 
 
-def test_handler_in_untimed_wait(work):
-    """lock_handler again with the timer-less lock wait (TSAFE_RT_UNTIMED_WAIT=1, off by
-    default): the waiter running its handler holds the verdict off there too."""
+def test_handler_in_sliced_wait(work):
+    """lock_handler again with every contended lock wait in slices (TSAFE_RT_UNTIMED_WAIT=0;
+    the timer-less wait is the default): the waiter running its handler holds the verdict
+    off there too."""
     exe = os.path.join(work, "lock_handler")
-    rc, found, err, secs = tsafe_run(work, os.path.join(work, "lock_handler_untimed.db"), exe,
+    rc, found, err, secs = tsafe_run(work, os.path.join(work, "lock_handler_sliced.db"), exe,
                                      opts=("--fail-on", "note"),
-                                     extra_env={"TSAFE_RT_UNTIMED_WAIT": "1"})
+                                     extra_env={"TSAFE_RT_UNTIMED_WAIT": "0"})
     problems = compare(os.path.join(FIXTURES, "lock_handler.c"), found or [])
-    T.check(f"lock_handler, timer-less lock waits: the marked deadlock, reported only after the "
+    T.check(f"lock_handler, lock waits in slices: the marked deadlock, reported only after the "
             f"handler's second ({secs:.1f} s)",
             rc == 1 and not problems and secs >= 1.0 and "deadlocked; the runtime ended it" in err,
             f"exit {rc}", *problems, describe(found), err)
@@ -336,7 +337,7 @@ def main():
         sys.exit("test_run: no C compiler (cc) to build the fixtures with")
     with tempfile.TemporaryDirectory(prefix="tsafe-run-") as work:
         test_fixtures(work)
-        test_handler_in_untimed_wait(work)
+        test_handler_in_sliced_wait(work)
         test_exit_status(work)
         test_sarif(work)
         test_cross_run(work)
