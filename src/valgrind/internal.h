@@ -165,6 +165,9 @@ struct location *vg_add_location(const struct vg_build *b, const struct vg_stack
 char *vg_thread_desc(const struct vg_build *b, int id);
 char *vg_frame_file(const struct vg_opts *o, const struct vg_frame *fr);
 char *vg_without_addresses(const char *text);   /* "lock at 0x10C0C0" -> "lock" */
+/* The address a text names after " at " ("load by thread 3 at 0x0010c060 size 8" ->
+ * "0x0010c060"), *n its length; NULL when it names none. */
+const char *vg_address_in(const char *text, size_t *n);
 
 /* ---- vgtrylock.c ---- */
 /* Marks b->f, the finding of lock-order error e, likely benign when one of the orders'

@@ -169,24 +169,12 @@ void vg_join_by_object(struct facts_at *fc, struct finding_list *l, const struct
 	finding_list_unique(l, 0);
 }
 
-/* The address a location's message names ("read of the memory at 0x0010c060"), or NULL;
- * *n its length. */
-static const char *address_in(const struct location *loc, size_t *n)
-{
-	const char *a = loc->message ? strstr(loc->message, " at 0x") : NULL;
-	if (!a)
-		return NULL;
-	a += 4;
-	*n = strspn(a, "0123456789abcdefABCDEFx");
-	return a;
-}
-
 /* Does one of g's locations name the address a (n characters)? */
 static int names_address(const struct finding *g, const char *a, size_t n)
 {
 	for (int i = 0; i < g->nlocs; i++) {
 		size_t m;
-		const char *b = address_in(&g->locs[i], &m);
+		const char *b = vg_address_in(g->locs[i].message, &m);
 		if (b && m == n && !strncmp(a, b, n))
 			return 1;
 	}
@@ -200,7 +188,7 @@ void vg_join_by_address(struct finding_list *l)
 		const struct location *fs[2];
 		size_t n;
 		const char *a = str_eq(f->rule, "data-race") && str_eq(f->symbol, "?") &&
-		                vg_sides(f, fs) == 1 ? address_in(fs[0], &n) : NULL;
+		                vg_sides(f, fs) == 1 ? vg_address_in(fs[0]->message, &n) : NULL;
 		for (int j = 0; a && j < l->n; j++) {
 			const struct finding *g = &l->items[j];
 			if (j == i || !str_eq(g->rule, "data-race") || !g->symbol ||

@@ -23,6 +23,16 @@ char *vg_frame_file(const struct vg_opts *o, const struct vg_frame *fr)
 	return rel;
 }
 
+const char *vg_address_in(const char *text, size_t *n)
+{
+	const char *a = text ? strstr(text, " at 0x") : NULL;
+	if (!a)
+		return NULL;
+	a += 4;
+	*n = strspn(a, "0123456789abcdefABCDEFx");
+	return a;
+}
+
 /* Text with its hexadecimal addresses dropped: "lock at 0x10C0C0" -> "lock". */
 char *vg_without_addresses(const char *text)
 {

@@ -117,11 +117,9 @@ static void naming(const struct vg_build *b, const struct race_parts *r, char **
  * same run on the same memory (vg_join_by_address). New string. */
 static char *memory_at(const char *text)
 {
-	const char *at = text ? strstr(text, " at 0x") : NULL;
-	if (!at)
-		return xstrdup("the memory");
-	at += 4;
-	return xasprintf("the memory at %.*s", (int)strspn(at, "0123456789abcdefABCDEFx"), at);
+	size_t n;
+	const char *at = vg_address_in(text, &n);
+	return at ? xasprintf("the memory at %.*s", (int)n, at) : xstrdup("the memory");
 }
 
 void vg_race_finding(struct vg_build *b, struct finding_list *out, const struct vg_error *e)

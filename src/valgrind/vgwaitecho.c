@@ -43,6 +43,17 @@ int vg_runs_after(struct facts_at *fc, const struct location *wait, const struct
 	                                                   : loc->line > wait->line;
 }
 
+/* Do the static facts see `cls` held for sure at loc (in its function or its callers)? */
+static int held_at(struct facts_at *fc, const struct location *loc, const char *cls)
+{
+	struct held_lock h[VG_MAX_HELD];
+	int n = vg_held_by(fc, loc, h), holds = 0;
+	for (int j = 0; j < n && !holds; j++)
+		holds = str_eq(h[j].lock_class, cls);
+	vg_held_free(h, n);
+	return holds;
+}
+
 /* A race one side of which runs after the wait in the waiting function, while the other
  * holds the mutex. */
 static int race_after_wait(struct facts_at *fc, const struct finding *f,
@@ -52,14 +63,7 @@ static int race_after_wait(struct facts_at *fc, const struct finding *f,
 	if (vg_sides(f, s) != 2 || !vg_one_object(mutex))
 		return 0;
 	for (int k = 0; k < 2; k++) {
-		if (!vg_runs_after(fc, wait, s[k]))
-			continue;
-		struct held_lock h[VG_MAX_HELD];
-		int n = vg_held_by(fc, s[1 - k], h), holds = 0;
-		for (int j = 0; j < n && !holds; j++)
-			holds = str_eq(h[j].lock_class, mutex);
-		vg_held_free(h, n);
-		if (holds)
+		if (vg_runs_after(fc, wait, s[k]) && held_at(fc, s[1 - k], mutex))
 			return 1;
 	}
 	return 0;
@@ -78,12 +82,7 @@ static char *inner_wakeup_reason(struct facts_at *fc, const struct finding *w)
 	char *cls = facts_lock_class_at(fc, at->file, at->line);   /* the wait's mutex */
 	if (!cls)
 		return NULL;
-	struct held_lock h[VG_MAX_HELD];
-	int n = vg_held_by(fc, at, h), holds = 0;
-	for (int j = 0; j < n && !holds; j++)
-		holds = str_eq(h[j].lock_class, cls);
-	vg_held_free(h, n);
-	char *reason = holds
+	char *reason = held_at(fc, at, cls)
 		? xasprintf("likely benign: the static pass sees '%s' held at this wait on every "
 		            "path; Helgrind blames the wake-up glibc sends from inside a wait that "
 		            "timed out, while the mutex is released", cls)
