@@ -150,11 +150,11 @@ static void lock_call(struct xfn *f, CXCursor call, const struct lock_api *api, 
 	walk_args(f, call, -1);
 	switch (api->op) {
 	case LOP_ACQUIRE:
-		if (!same_expr(call, f->cond_try))   /* its status tested: the branch emits it */
+		if (!same_expr(call, f->cond_try) && !status_call_waits(f, call))   /* its status tested: the branch emits it */
 			emit_lock(f, EV_LOCK, 0, call, api, name);
 		break;
 	case LOP_TRY:
-		if (!same_expr(call, f->cond_try))   /* else the branch it decides emits it */
+		if (!same_expr(call, f->cond_try) && !status_call_waits(f, call))   /* else its branch emits it */
 			emit_lock(f, EV_LOCK, EVF_TRY | EVF_UNCERTAIN, call, api, name);
 		break;
 	case LOP_RELEASE:
@@ -195,7 +195,7 @@ static int is_zero_or_success(CXCursor e)
 /* trylock(…) or (rc = trylock(…)); also a blocking lock's call, whose status a program
  * may test as well (`if (pthread_mutex_lock(&m) != 0) return -1;`, an error-checking
  * mutex refusing a relock with EDEADLK): it holds the lock only where that status is 0. */
-static int is_try_call(CXCursor e, CXCursor *call)
+int lock_status_call(CXCursor e, CXCursor *call)
 {
 	e = strip_expr(e);
 	if (clang_getCursorKind(e) == CXCursor_BinaryOperator &&
@@ -218,19 +218,19 @@ int try_condition(CXCursor cond, CXCursor *call, int *success_on_true)
 	enum CXCursorKind k = clang_getCursorKind(e);
 	if (k == CXCursor_UnaryOperator && clang_getCursorUnaryOperatorKind(e) == CXUnaryOperator_LNot) {
 		*success_on_true = 1;
-		return is_try_call(cursor_child(e, 0), call);
+		return lock_status_call(cursor_child(e, 0), call);
 	}
 	if (k == CXCursor_BinaryOperator) {
 		enum CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(e);
 		if (op != CXBinaryOperator_EQ && op != CXBinaryOperator_NE)
-			return is_try_call(e, call) && (*success_on_true = 0, 1);
+			return lock_status_call(e, call) && (*success_on_true = 0, 1);
 		CXCursor l = cursor_child(e, 0), r = cursor_child(e, 1);
 		*success_on_true = op == CXBinaryOperator_EQ;
-		return (is_try_call(l, call) && is_zero_or_success(r)) ||
-		       (is_try_call(r, call) && is_zero_or_success(l));
+		return (lock_status_call(l, call) && is_zero_or_success(r)) ||
+		       (lock_status_call(r, call) && is_zero_or_success(l));
 	}
 	*success_on_true = 0;   /* trylock() returns 0 on success */
-	return is_try_call(e, call);
+	return lock_status_call(e, call);
 }
 
 /* ---- plain calls ---- */

@@ -127,7 +127,7 @@ static void walk_cond(struct xfn *f, CXCursor e, struct cond *c)
 	CXCursor call;
 	int on_true;
 	CXCursor saved = f->cond_try;
-	int trying = try_condition(e, &call, &on_true);
+	int trying = try_condition(e, &call, &on_true) || status_condition(f, e, &call, &on_true);
 	if (trying) {
 		c->try_call = call;
 		c->success_on_true = on_true;
@@ -778,8 +778,15 @@ void walk_stmt(struct xfn *f, CXCursor s)
 	case CXCursor_NullStmt:
 		break;
 	default:   /* compound statements, attributed statements */
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
+			if (i + 1 < n)
+				status_lock_begin(f, v[i], v[i + 1]);
 			walk_stmt(f, v[i]);
+			if (!is_null_cursor(f->status_call)) {   /* the if that tests the status */
+				walk_stmt(f, v[++i]);
+				status_lock_end(f);
+			}
+		}
 		break;
 	}
 	free(v);
