@@ -93,10 +93,9 @@ static int statically_recursive(struct xfn *f, CXCursor lock)
 	return !is_null_cursor(init) && mentions_recursive(f->x, init);
 }
 
-static void fill_lock(struct xfn *f, struct event *ev, CXCursor call, const struct lock_api *api,
-                      const char *name)
+static void fill_lock(struct xfn *f, struct event *ev, CXCursor call, CXCursor lock,
+                      const struct lock_api *api, const char *name)
 {
-	CXCursor lock = arg_at(call, api->lock_arg);
 	ev->path = pointee_path(f, lock);
 	ev->name = pointee_text(f, lock);
 	ev->lock_kind = api->kind;
@@ -119,11 +118,11 @@ static void fill_lock(struct xfn *f, struct event *ev, CXCursor call, const stru
 }
 
 /* An event whose strings are computed before it is added (emit may move blocks). */
-static void emit_lock(struct xfn *f, enum ev_kind kind, unsigned flags, CXCursor call,
-                      const struct lock_api *api, const char *name)
+void emit_lock_on(struct xfn *f, enum ev_kind kind, unsigned flags, CXCursor call, CXCursor lock,
+                  const struct lock_api *api, const char *name)
 {
 	struct event tmp = {0};
-	fill_lock(f, &tmp, call, api, name);
+	fill_lock(f, &tmp, call, lock, api, name);
 	struct event *ev = emit(f, kind, call);
 	tmp.kind = ev->kind;
 	tmp.line = ev->line;
@@ -133,12 +132,20 @@ static void emit_lock(struct xfn *f, enum ev_kind kind, unsigned flags, CXCursor
 	*ev = tmp;
 }
 
+static void emit_lock(struct xfn *f, enum ev_kind kind, unsigned flags, CXCursor call,
+                      const struct lock_api *api, const char *name)
+{
+	emit_lock_on(f, kind, flags, call, arg_at(call, api->lock_arg), api, name);
+}
+
 void emit_try_success(struct xfn *f, CXCursor call)
 {
 	char *name = callee_name(call);
-	const struct lock_api *api = lockapi_find(name);
+	const struct lock_api *api = name ? lockapi_find(name) : NULL;
 	if (api)   /* a blocking lock whose status is tested waited: not a trylock */
 		emit_lock(f, EV_LOCK, api->op == LOP_TRY ? EVF_TRY : 0, call, api, name);
+	else       /* a spin loop's test-and-set or compare-and-swap (spin_flags.c) */
+		spin_emit_acquire(f, call);
 	free(name);
 }
 
@@ -496,6 +503,7 @@ static void atomic_call(struct xfn *f, CXCursor call, const char *name)
 	walk_args(f, call, 0);
 	if (!is_null_cursor(ptr))
 		atomic_access(f, call, ptr, name);
+	spin_note_release(f, call);
 }
 
 /* pthread_once(&o, init) / call_once(&flag, init): init runs once while every other caller

@@ -113,6 +113,7 @@ struct xfn {
 	int sets_recursive;   /* calls pthread_mutexattr_settype(…, PTHREAD_MUTEX_RECURSIVE) */
 	CXCursor cond_try;    /* trylock call whose lock event the enclosing if/while emits */
 	CXCursor status_var, status_call;   /* status_var.c: a lock status the next if tests */
+	int spinning;         /* walking a loop's condition (spin_flags.c) */
 	struct cond_atom_count { char *name; int count; } *catoms;   /* variables tested */
 	int ncatoms, catoms_cap;
 	CXCursor watch_call;  /* a call whose event pos is wanted (atoms.c) */
@@ -272,6 +273,17 @@ int try_condition(CXCursor cond, CXCursor *call, int *success_on_true);
 int lock_status_call(CXCursor e, CXCursor *call);
 int same_expr(CXCursor a, CXCursor b);
 void emit_try_success(struct xfn *f, CXCursor call);
+/* A lock event of api on the object pointer `lock` designates, at `call`. */
+void emit_lock_on(struct xfn *f, enum ev_kind kind, unsigned flags, CXCursor call, CXCursor lock,
+                  const struct lock_api *api, const char *name);
+
+/* spin_flags.c — spinlocks made of an atomic flag or word: a loop spinning on test-and-set
+ * (atomic_flag_test_and_set, __sync_lock_test_and_set, exchange with 1) or on a
+ * compare-and-swap 0 -> 1 takes a lock named by that object where it is left; a clear
+ * (atomic_flag_clear, __sync_lock_release, an atomic store of 0) releases it. */
+int spin_condition(struct xfn *f, CXCursor cond, CXCursor *op, int *success_on_true);
+void spin_emit_acquire(struct xfn *f, CXCursor op);
+void spin_note_release(struct xfn *f, CXCursor op);
 
 /* atoms.c — condition atoms of correlated branches, return values */
 struct cond_atom {
