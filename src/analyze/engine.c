@@ -543,6 +543,8 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 	else if (ev->kind == EV_CALL && ev->callee) {
 		const struct fn_ref *callee = index_callee_at(&a->ix, f->fn_index, ev);
 		lockid_note_init(a, f, ev);
+		if (emit)
+			messages_note_call(a, f, ev);
 		atoms_before_call(a, f, ev, s);
 		if (callee)
 			apply_call(a, f, ev, callee, s, emit);
@@ -556,7 +558,8 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 			apply_call(a, f, ev, t[i], s, emit);
 		free(t);
 	} else if (ev->kind == EV_ASSUME) {
-		if (!tokens_on_assume(a, f, ev, s) && !known_on_assume(a, f, ev, s))
+		if (!tokens_on_assume(a, f, ev, s) && !known_on_assume(a, f, ev, s) &&
+		    !(emit ? messages_on_assume(a, f, ev) : ev->path && str_starts(ev->path, "m:")))
 			atoms_assume(a, f, ev, s);
 	} else if (ev->kind == EV_ACCESS) {
 		tokens_on_write(a, f, ev, s);
