@@ -8,17 +8,18 @@
  * loop and reads that state. The push's unlock and the pop's lock order them.
  *
  * Kept conservative, since a wrong "ordered" hides a real race:
- *  - a receipt is the branch where a locking call's result equals K; the receiver's access
- *    must be past a receipt on every path of its function (or of a caller, at any level
- *    of its call chain), directly or through a helper whose every return of 0 or NULL is
- *    past one (`pipeline_merged()` returns NULL only on STOP; its other returns hand out an
- *    item, taken for nonzero);
+ *  - a push of K is a call of a function that takes a lock itself with K among its
+ *    arguments (a constant, or one a caller passed); a receipt is the branch where such a
+ *    call's result, kept in a local, equals K;
+ *  - the receiver's access must be past the receipts of one pop on every path of its
+ *    function, or of a caller at any level of its call chain, directly or through a helper
+ *    whose every return of 0 or NULL is past one (`pipeline_merged()` returns NULL only on
+ *    STOP; its other returns hand out an item, taken for nonzero);
  *  - every push of K on a queue the receipt's call names (a shared argument in root terms)
- *    is made by the sender's context, which runs once, after the sender's access in its
- *    entry function's order (outside any loop holding both); pushes by contexts that
- *    never run in the same run as the sender (exclusive creations) cannot have been
- *    received where the sender's access happened;
- *  - receipts and pushes are recorded per context as the walk sees them. */
+ *    is made by the sender's context, which runs once, after the sender's access where
+ *    their call chains part and in no loop holding both; pushes by contexts that never run
+ *    in the same run as the sender (exclusive creations) cannot have been received where
+ *    the sender's access happened. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,7 @@
 
 struct msg_end {                     /* a push or a receipt of one tag */
 	int ctx, fn;                 /* context; function (receipts: where the branch is) */
+	int pos;                     /* the call's pos in fn */
 	long long k;
 	struct when when;            /* pushes: where */
 	char **queues;               /* the call's other arguments, in root terms */
@@ -79,7 +81,7 @@ static void note_end(struct analysis *a, const struct activation *f, const struc
                      long long k, int push)
 {
 	struct messages *m = messages_of(a);
-	struct msg_end e = {.ctx = f->ctx->id, .fn = f->fn_index, .k = k};
+	struct msg_end e = {.ctx = f->ctx->id, .fn = f->fn_index, .pos = call->pos, .k = k};
 	frame_when(a, f, call, &e.when);
 	struct keybuf kb = {0};
 	kb_int(&kb, push);
@@ -142,7 +144,10 @@ void messages_note_call(struct analysis *a, const struct activation *f, const st
 		return;
 	int locks = -1;
 	for (int i = 0; i < ev->nargs; i++) {
-		char *p = ev->args[i].path ? frame_path(f, ev->args[i].path) : NULL;
+		const char *raw = ev->args[i].path;   /* a constant, or a parameter a caller set */
+		if (!raw || (raw[0] != '#' && !str_starts(raw, "p:")))
+			continue;
+		char *p = frame_path(f, raw);
 		char *end;
 		long long k = p && p[0] == '#' ? strtoll(p + 1, &end, 10) : 0;
 		if (k && !*end && (locks < 0 ? (locks = locking_call(a, f, ev)) : locks))
@@ -158,12 +163,15 @@ static int zero_after_receipt(const struct analysis *a, int k);
 struct receipt_pred {
 	const struct analysis *a;
 	int fn;
+	int pop, helper;             /* only the receipts of the pop at this pos, or of calls
+	                                of this helper (-1: any) */
 };
 
-static int has_receipt_in(const struct messages *m, int fn)
+/* A receipt of the pop at pos of function fn was recorded (the call locks). */
+static int pop_recorded(const struct messages *m, int fn, int pos)
 {
 	for (int i = 0; i < m->nrecv; i++)
-		if (m->recv[i].fn == fn)
+		if (m->recv[i].fn == fn && m->recv[i].pos == pos)
 			return 1;
 	return 0;
 }
@@ -175,13 +183,16 @@ static int receipt_event(const struct event *ev, void *ctx)
 	struct receipt_pred *p = ctx;
 	if (ev->kind != EV_ASSUME || !ev->path || (ev->flags & EVF_KILL))
 		return 0;
+	int pos = atoi(ev->path + 2);
 	if (str_starts(ev->path, "m:"))
-		return (ev->flags & EVF_TRUE) && has_receipt_in(p->a->messages, p->fn);
-	if (!str_starts(ev->path, "r:") || (ev->flags & EVF_TRUE))
+		return (ev->flags & EVF_TRUE) && p->helper < 0 && (p->pop < 0 || p->pop == pos) &&
+		       pop_recorded(p->a->messages, p->fn, pos);
+	if (!str_starts(ev->path, "r:") || (ev->flags & EVF_TRUE) || p->pop >= 0)
 		return 0;
-	const struct event *call = call_at(p->a->ix.fns[p->fn].fn, atoi(ev->path + 2));
+	const struct event *call = call_at(p->a->ix.fns[p->fn].fn, pos);
 	const struct fn_ref *r = call ? callee(p->a, p->fn, call) : NULL;
-	return r && zero_after_receipt(p->a, index_of_ref(&p->a->ix, r));
+	int k = r ? index_of_ref(&p->a->ix, r) : -1;
+	return k >= 0 && (p->helper < 0 || p->helper == k) && zero_after_receipt(p->a, k);
 }
 
 /* Per function, per event pos: every path from its entry passed a receipt. */
@@ -191,7 +202,7 @@ static const unsigned char *past_of(const struct analysis *a, int k)
 	if (!m->past)
 		m->past = xcalloc((size_t)a->ix.nfns, sizeof *m->past);
 	if (!m->past[k]) {
-		struct receipt_pred p = {a, k};
+		struct receipt_pred p = {a, k, -1, -1};
 		m->past[k] = events_past(a->ix.fns[k].fn, 1, receipt_event, &p);
 	}
 	return m->past[k];
@@ -265,36 +276,64 @@ static int sent_after(const struct analysis *a, const struct msg_end *r, const s
 	return any;
 }
 
-/* The receipts of y's context in function fn, or in the helpers its receipts called. */
-static int receipts_ordered(const struct analysis *a, int fn, int ctx, const struct access_rec *x,
-                            int depth)
+/* Every receipt of y's context in function fn (the pop at pos, or any: -1), and in the
+ * helpers fn calls that return 0 only on receipt, was sent by x's context after x; and
+ * there is one. */
+static int receipts_ordered(const struct analysis *a, int fn, int pos, int ctx,
+                            const struct access_rec *x, int depth)
 {
 	const struct messages *m = a->messages;
 	int any = 0;
 	for (int i = 0; i < m->nrecv; i++) {
 		const struct msg_end *r = &m->recv[i];
-		if (r->ctx != ctx || r->fn != fn)
+		if (r->ctx != ctx || r->fn != fn || (pos >= 0 && r->pos != pos))
 			continue;
 		if (!sent_after(a, r, x))
 			return 0;
 		any = 1;
 	}
-	if (any || depth <= 0)
+	if (pos >= 0 || depth <= 0 || !m->zero_after)
 		return any;
-	/* a helper's receipt: every callee of fn returning 0 only on receipt */
 	const struct function *f = a->ix.fns[fn].fn;
 	for (int b = 0; b < f->nblocks; b++)
 		for (int e = 0; e < f->blocks[b].nevents; e++) {
 			const struct event *ev = &f->blocks[b].events[e];
 			const struct fn_ref *c = ev->kind == EV_CALL && ev->callee ? callee(a, fn, ev) : NULL;
 			int k = c ? index_of_ref(&a->ix, c) : -1;
-			if (k < 0 || !a->messages->zero_after || a->messages->zero_after[k] != 1)
+			if (k < 0 || m->zero_after[k] != 1)
 				continue;
-			if (!receipts_ordered(a, k, ctx, x, depth - 1))
+			if (!receipts_ordered(a, k, -1, ctx, x, depth - 1))
 				return 0;
 			any = 1;
 		}
 	return any;
+}
+
+/* y's event at level l (in function fn) is past, on every path, the receipts of one pop
+ * or of one helper, all of them sent by x's context after x. */
+static int level_ordered(const struct analysis *a, const struct access_rec *x,
+                         const struct access_rec *y, int l)
+{
+	const struct when_lv *lv = when_lv(&y->when, l);
+	const struct function *f = a->ix.fns[lv->fn].fn;
+	int done = 0;
+	for (int b = 0; b < f->nblocks && !done; b++)
+		for (int e = 0; e < f->blocks[b].nevents && !done; e++) {
+			const struct event *ev = &f->blocks[b].events[e];
+			if (ev->kind != EV_ASSUME || !ev->path || !receipt_event(ev, &(struct receipt_pred){a, lv->fn, -1, -1}))
+				continue;
+			int pos = atoi(ev->path + 2), k = -1;
+			if (str_starts(ev->path, "r:")) {
+				const struct fn_ref *r = callee(a, lv->fn, call_at(f, pos));
+				k = index_of_ref(&a->ix, r);
+			}
+			struct receipt_pred only = {a, lv->fn, k < 0 ? pos : -1, k};
+			unsigned char *past = events_past(f, 1, receipt_event, &only);
+			done = past[lv->pos] && (k < 0 ? receipts_ordered(a, lv->fn, pos, y->ctx, x, 0)
+			                                : receipts_ordered(a, k, -1, y->ctx, x, DERIVE_DEPTH));
+			free(past);
+		}
+	return done;
 }
 
 /* y is past a receipt at some level of its calls; the level's receipts, all sent by x's
@@ -312,7 +351,7 @@ int message_orders(const struct analysis *a, const struct access_rec *x, const s
 	    sender->unbounded || sender->library || sender->kind == CTX_ISOLATED)
 		return 0;
 	for (int l = 0; l < y->when.n; l++)
-		if (level_past(a, y, l) && receipts_ordered(a, when_lv(&y->when, l)->fn, y->ctx, x, DERIVE_DEPTH))
+		if (level_past(a, y, l) && level_ordered(a, x, y, l))
 			return 1;
 	return 0;
 }

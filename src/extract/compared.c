@@ -25,20 +25,6 @@ CXCursor strip_negations(CXCursor e, int *negate)
 	return e;
 }
 
-/* An integer constant: a literal, an enumerator or what combines them. */
-static int int_constant(CXCursor e, long long *v)
-{
-	CXCursor s = strip_expr(e);
-	if (clang_getCursorKind(s) == CXCursor_DeclRefExpr) {
-		CXCursor d = clang_getCursorReferenced(s);
-		if (clang_getCursorKind(d) != CXCursor_EnumConstantDecl)
-			return 0;
-		*v = clang_getEnumConstantDeclValue(d);
-		return 1;
-	}
-	return constant_value(e, v);
-}
-
 /* "m:POS=K" of a local assigned once from the call at POS, compared with K (not 0: a test
  * against 0 is the call's own atom, "r:POS"). */
 static char *message_atom(struct xfn *f, CXCursor var, CXCursor other)
