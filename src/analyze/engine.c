@@ -323,6 +323,14 @@ static void solve_frame(struct analysis *a, const struct activation *f, const st
 static void neutral_exit(struct analysis *a, struct activation *sub, const struct lstate *s,
                          struct lstate *out);
 
+/* Where its code runs decides which threads it meets: main, and a thread that starts
+ * threads (its code meets them between their start and its join of them). */
+static int chain_matters(const struct analysis *a, const struct context *c)
+{
+	return c->kind == CTX_MAIN ||
+	       (c->kind == CTX_THREAD && a->after_create[index_of_ref(&a->ix, c->entry)] != NULL);
+}
+
 /* The state after a call to callee from frame f in state s; with emit, also reports the
  * callee's events. */
 static void apply_call(struct analysis *a, const struct activation *f, const struct event *ev,
@@ -377,7 +385,7 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 	struct hkey key = memo_key(a, &sub, s, 0);
 	int v = 0, report = 0;
 	keymap_get(&a->memo, key, &v);
-	if (emit && f->ctx->kind == CTX_MAIN) {       /* main: reported once per call chain */
+	if (emit && chain_matters(a, f->ctx)) {       /* reported once per call chain */
 		struct hkey ek = memo_key(a, &sub, s, 1);
 		int ev = 0;
 		keymap_get(&a->memo, ek, &ev);

@@ -19,7 +19,10 @@
  *    is made by the sender's context, which runs once, after the sender's access where
  *    their call chains part and in no loop holding both; pushes by contexts that never run
  *    in the same run as the sender (exclusive creations) cannot have been received where
- *    the sender's access happened. */
+ *    the sender's access happened.
+ * A thread's frames are reported once per call state, not per call chain (engine.c
+ * memo_key): a push helper the sender calls from two places with the same state is
+ * recorded at the first place the walk reaches (source order), the earlier one. */
 #include <stdlib.h>
 #include <string.h>
 
