@@ -69,6 +69,7 @@ static void free_records(struct analysis *a)
 	onceguard_free(a);
 	fallback_free(a);
 	tokens_free(a);
+	messages_free(a);
 	known_free(a);
 	when_chains_free(a);
 	atoms_free(a);

@@ -461,6 +461,7 @@ struct analysis {
 	struct barriers *barriers;   /* barrier_phases.c: barrier waits by context */
 	struct onceguard *onceguard; /* first-run regions of once-guarded setup (onceguard.c) */
 	struct tokens *tokens;       /* state variables handed over by value (tokens.c) */
+	struct messages *messages;   /* tags sent and received through locked queues (messages.c) */
 	struct known *known;         /* static variables compared with constants (known.c) */
 	struct fallback *fallback;   /* calls a counter excludes from its zero branch (fallback.c) */
 	unsigned char *takes_none;   /* per index fn: 1 it has no EV_TAKE, 2 it has, 0 not known */
@@ -554,6 +555,13 @@ void signals_last_name(const char *path, struct strbuf *sb);
 void flags_on_wait(struct analysis *a, const struct activation *f, const struct event *ev, int key);
 /* The write records of every name some wait re-tests, once the records are complete. */
 void flags_index_writes(struct analysis *a);
+/* messages.c: a tag pushed on a locked queue orders what its sender did before with what
+ * its receiver does where it got that tag */
+int messages_on_assume(struct analysis *a, const struct activation *f, const struct event *ev);
+void messages_note_call(struct analysis *a, const struct activation *f, const struct event *ev);
+int message_orders(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+int messages_past_receipt(const struct analysis *a, const struct access_rec *y);
+void messages_free(struct analysis *a);
 int flag_publication_orders(const struct analysis *a, const struct access_rec *x,
                             const struct access_rec *y);
 void flags_free(struct analysis *a);

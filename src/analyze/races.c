@@ -91,6 +91,7 @@ int records_race(const struct analysis *a, const struct access_rec *x, const str
 {
 	return (x->write || y->write) && !ordered_by_locks(x, y) && accesses_conflict(a, x, y) &&
 	       !flag_publication_orders(a, x, y) && !flag_publication_orders(a, y, x) &&
+	       !message_orders(a, x, y) && !message_orders(a, y, x) &&
 	       !joined_slot_orders(a, x, y) && !joined_slot_orders(a, y, x) &&
 	       !barrier_orders(a, x, y) && !barrier_orders(a, y, x) && !tokens_exclude(a, x, y);
 }
@@ -354,6 +355,7 @@ static struct hkey race_signature(const struct analysis *a, struct alongside *al
 	kb_int(kb, -2);
 	for (int i = 0; i < r->ntokens; i++)
 		kb_int(kb, r->tokens[i]);
+	kb_int(kb, messages_past_receipt(a, r));   /* where a receiver got a message */
 	if (a->ctxs[r->ctx]->kind == CTX_MAIN || al->creates[r->ctx]) {
 		kb_int(kb, -1);
 		kb_str(kb, threads_alongside(a, al, r));
