@@ -330,8 +330,10 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 		break;
 	case EV_LOCK:
 		on_lock(a, f, ev, s, key);
+		channels_on_sem(a, f, ev, key);
 		break;
 	case EV_UNLOCK:
+		channels_on_sem(a, f, ev, key);
 		if (not_held(f, ls_mask(s, key)) && owned(a, key) && named(a, key) && !frame_dies(a, f, ev))
 			add_misuse(a, "unlock-not-held", f, ev, key, NULL, NULL);
 		break;
