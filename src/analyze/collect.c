@@ -349,6 +349,7 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 		if (!isolated && str_eq(ev->name, "free") && !index_resolve(&a->ix, ev->callee, f->tu))
 			record_access(a, f, ev, s);
 		barriers_on_call(a, f, ev);
+		forks_on_call(a, f, ev);
 		break;
 	case EV_STORE:
 		fnptr_note_store(a, f, ev);

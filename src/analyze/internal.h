@@ -359,6 +359,8 @@ struct misuse_rec {
 	int nstack;
 	int retests_nothing;         /* cond-wait-no-loop: in a loop that re-tests nothing its
 	                                signallers change */
+	const char *note;            /* fork-with-threads: the unsafe function the child calls
+	                                (static string) */
 };
 
 struct thread_op {                   /* create / join / detach seen while walking contexts */
@@ -769,6 +771,10 @@ void handoff_free(struct analysis *a);
  * (see there). */
 void barriers_on_call(struct analysis *a, const struct activation *f, const struct event *ev);
 int barrier_orders(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+/* fork_child.c: a fork whose child calls what is not async-signal-safe, while other
+ * threads may run */
+void forks_on_call(struct analysis *a, const struct activation *f, const struct event *ev);
+void check_forks(struct analysis *a);
 /* channels.c: accesses handed over by a release/acquire channel (atomics, semaphores) */
 void channels_on_sem(struct analysis *a, const struct activation *f, const struct event *ev, int key);
 void channels_index(struct analysis *a);
