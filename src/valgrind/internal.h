@@ -97,7 +97,6 @@ char *vg_once_ordered(struct facts_at *fc, const struct finding *f);
  * heap block published through an atomic pointer (release) and read after an atomic load
  * of it (acquire); */
 char *vg_lazy_publication(struct facts_at *fc, const struct finding *f);
-char *vg_handover(struct facts_at *fc, const struct finding *f);
 /* written by main before it created the other access's thread, and never after; */
 char *vg_filled_before_threads(struct facts_at *fc, const struct finding *f);
 /* both sides hold one rwlock, one of them for writing; */

@@ -110,8 +110,8 @@ static int check(struct facts_at *fc, struct finding *f)
 	if (!reason && !err)
 		reason = atomic_lines_reason(fc, f, &err);
 	char *(*const judges[])(struct facts_at *, const struct finding *) = {
-		vg_once_ordered, vg_lazy_publication, vg_handover, vg_filled_before_threads,
-		vg_rwlock_exclusive, vg_refcounted_free, NULL};
+		vg_once_ordered, vg_lazy_publication, vg_filled_before_threads, vg_rwlock_exclusive,
+		vg_refcounted_free, NULL};
 	for (int j = 0; !reason && !err && judges[j]; j++)
 		reason = judges[j](fc, f);
 	if (reason)

@@ -8,6 +8,9 @@
  *     pointer on every path. Release/acquire orders the fill
  *     before the read, but the tools do not model C11 or GCC atomics (on x86 an acquire
  *     load is a plain move). A relaxed operation orders nothing: not judged.
+ *   - handed over through another release/acquire channel (an atomic index or flag, a
+ *     semaphore: store/facts_handover.c), as ring slots and double-checked initialisation
+ *     are;
  *   - filled before the reader's thread existed: the write ran in main (the bottom of the
  *     writer's stack: run once, by one thread), which created the reading thread, before
  *     that pthread_create and never after it.
@@ -234,7 +237,19 @@ static char *judge_publication(struct facts_at *fc, const struct location *alloc
 	return NULL;
 }
 
-char *vg_lazy_publication(struct facts_at *fc, const struct finding *f)
+/* Two accesses handed over by a release/acquire channel: an index of a ring, a flag set
+ * after a double-checked initialisation (store/facts_handover.c). */
+static char *handover(struct facts_at *fc, const struct finding *f)
+{
+	const struct location *s[2], *alloc = alloc_site(f);
+	int n = vg_sides(f, s);
+	if (n == 2)
+		return facts_handover(fc, s[0], s[1]);
+	return n == 1 && alloc && str_starts(s[0]->message, "read")
+		? facts_handover_block(fc, alloc, s[0]) : NULL;
+}
+
+static char *lazy_publication(struct facts_at *fc, const struct finding *f)
 {
 	const struct location *s[2], *alloc = alloc_site(f);
 	int nsides = alloc ? vg_sides(f, s) : 0;
@@ -245,6 +260,13 @@ char *vg_lazy_publication(struct facts_at *fc, const struct finding *f)
 	char *reason = found ? judge_publication(fc, alloc, s, nsides, &p) : NULL;
 	free(p.block);
 	return reason;
+}
+
+/* Publication through a pointer, or handed over through another channel. */
+char *vg_lazy_publication(struct facts_at *fc, const struct finding *f)
+{
+	char *reason = lazy_publication(fc, f);
+	return reason ? reason : handover(fc, f);
 }
 
 /* "thread #3 'worker' created at a.c:57" -> a.c, 57 (file new string), or NULL. */
@@ -302,14 +324,3 @@ char *vg_filled_before_threads(struct facts_at *fc, const struct finding *f)
 	return NULL;
 }
 
-/* Two accesses handed over by a release/acquire channel: an index of a ring, a flag set
- * after a double-checked initialisation (store/facts_handover.c). */
-char *vg_handover(struct facts_at *fc, const struct finding *f)
-{
-	const struct location *s[2], *alloc = alloc_site(f);
-	int n = vg_sides(f, s);
-	if (n == 2)
-		return facts_handover(fc, s[0], s[1]);
-	return n == 1 && alloc && str_starts(s[0]->message, "read")
-		? facts_handover_block(fc, alloc, s[0]) : NULL;
-}
