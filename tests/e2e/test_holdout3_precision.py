@@ -17,13 +17,20 @@ KNOWN_WRONG = {
                                         "the static pass, nor to Valgrind and the watch engine",
     ("spin_totals.c", "data-race", 34): "the same spinlock",
     ("spin_totals.c", "data-race", 35): "the same spinlock",
+    ("lazy_shard_index.c", "data-race", 43): "double-checked locking: the index published by a "
+                                             "release store of a separate flag, read after an "
+                                             "acquire load of it (not modelled)",
+    ("lazy_shard_index.c", "data-race", 28): "the same publication, seen on the index block "
+                                             "(Helgrind, DRD)",
+    ("sem_ring.c", "data-race", 27): "slots handed over by sem_post/sem_wait: the static pass "
+                                     "does not order them",
     ("race_counter_reset.c", "data-race", 22): "DRD's report at the loop's line, in a run where "
                                                "it has none at the add's line to join",
 }
 # (program, rule, line): marked bugs combined may miss, with the cause.
 KNOWN_MISSED = {
 }
-PRECISION_FLOOR = 0.69     # 9 of 13 (ordering branch: 9 of 12, and DRD's line-22 report in some runs)
+PRECISION_FLOOR = 0.56     # 9 of 16 at the worst of the runs in bench/precision/README.md
 RECALL_FLOOR = 1.00        # 9 of 9
 
 if __name__ == "__main__":
