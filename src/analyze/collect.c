@@ -323,6 +323,7 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
                    const struct lstate *s, int key)
 {
 	int isolated = f->ctx->kind == CTX_ISOLATED;
+	channels_on_sem(a, f, ev, key);  /* sem_post / sem_wait of a counting semaphore */
 	switch (ev->kind) {
 	case EV_ACCESS:
 		if (!isolated)
@@ -330,10 +331,8 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 		break;
 	case EV_LOCK:
 		on_lock(a, f, ev, s, key);
-		channels_on_sem(a, f, ev, key);
 		break;
 	case EV_UNLOCK:
-		channels_on_sem(a, f, ev, key);
 		if (not_held(f, ls_mask(s, key)) && owned(a, key) && named(a, key) && !frame_dies(a, f, ev))
 			add_misuse(a, "unlock-not-held", f, ev, key, NULL, NULL);
 		break;
