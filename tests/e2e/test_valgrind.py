@@ -522,6 +522,21 @@ def one_sided_xml(path, fn, side, line, created_line, alloc_line, alloc_fn):
             "</error><status><state>FINISHED</state></status></valgrindoutput>\n")
 
 
+def unlock_unlocked_xml(path, handler, unlock_line, fn, push_line, lock_line, created_line):
+    """Helgrind's unlock of a lock not held by thread #2 at unlock_line in handler, called
+    from the cleanup push at push_line in fn; the lock first observed at lock_line."""
+    lib = "<frame><ip>0x2</ip><obj>/usr/libexec/valgrind/vgpreload_helgrind-amd64-linux.so</obj></frame>"
+    return ("<?xml version=\"1.0\"?>\n<valgrindoutput><protocolversion>4</protocolversion>"
+            "<protocoltool>helgrind</protocoltool><announcethread><hthreadid>2</hthreadid>"
+            f"<stack>{frame('main', path, created_line)}</stack></announcethread>"
+            "<error><unique>0x0</unique><tid>2</tid><kind>UnlockUnlocked</kind><xwhat><text>"
+            "Thread #2 unlocked a not-locked lock at 0x10C0A0</text><hthreadid>2</hthreadid>"
+            f"</xwhat><stack>{lib}{frame(handler, path, unlock_line)}{frame(fn, path, push_line)}"
+            "</stack><auxwhat>Lock at 0x10C0A0 was first observed</auxwhat>"
+            f"<stack>{lib}{frame(fn, path, lock_line)}</stack></error>"
+            "<status><state>FINISHED</state></status></valgrindoutput>\n")
+
+
 def inner_wakeup_xml(path, waiter, wait_line, created_line):
     """Helgrind's blame of the wake-up glibc sends from inside thread #2's timed wait at
     wait_line in waiter: a signal while the condition's mutex is held by no thread."""
@@ -588,6 +603,26 @@ def test_replayed_judgements():
           f"a write after the creation is not judged: {[f.get('suppress_reason') for f in races]}")
     test_inner_wakeup()
     test_list_drain()
+    test_cleanup_unlock()
+
+
+def test_cleanup_unlock():
+    """Helgrind's unlock of a lock not held in a cancellation cleanup handler: likely benign
+    when the handler was pushed holding the mutex around a condition wait on it and nothing
+    unlocks it before the pop (the cancelled wait re-locked it, unseen); counts when the
+    function unlocks it before a later cancellation point."""
+    src = os.path.join(SRC, "tests/fixtures/valgrind/cleanup_wait.c")
+    unlock, created = line_of(src, "// handler unlock"), line_of(src, "// create")
+    for fn, benign in (("waiter", True), ("napper", False)):
+        xml = unlock_unlocked_xml(src, "unlock_it", unlock, fn, line_of(src, f"// {fn} push"),
+                                  line_of(src, f"// {fn} lock"), created)
+        found = [f for f in replayed("cleanup_wait", xml, rule="unlock-not-held")
+                 if "helgrind" in f["engines"]]
+        check(len(found) == 1 and bool(found[0].get("suppressed")) == benign and
+              (not benign or "cleanup handler" in found[0]["suppress_reason"]),
+              f"cleanup_wait: the handler's unlock after a cancellation in {fn}: "
+              f"{'likely benign' if benign else 'counts'}: "
+              f"{[(f['engines'], f.get('suppress_reason')) for f in found]}")
 
 
 def test_list_drain():
