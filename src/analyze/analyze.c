@@ -79,6 +79,7 @@ static void free_records(struct analysis *a)
 	flags_free(a);
 	handoff_free(a);
 	barriers_free(a);
+	channels_free(a);
 	keymap_free(&a->recursive);
 	keymap_free(&a->sem_one);
 	keymap_free(&a->sem_paired);

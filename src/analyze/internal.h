@@ -130,7 +130,8 @@ struct lock_key {
 	                                field's, for a lock reached through a parameter): the
 	                                same in every context, for one-place findings */
 	char *instance;              /* root-terms path of the lock object */
-	char *spelling;              /* as written at first sight: "a->lock" */
+	char *spelling;              /* as written at the first lock operation seen: "a->lock" */
+	int spelled;                 /* spelling is the code's, not the class's label */
 	enum lock_kind kind;         /* of the first operation seen on it */
 	int binary_sem;              /* a semaphore initialised to 1 and used as a lock */
 	int token;                   /* tokens.c: 1 + the region kind it stands for, or 0 */
@@ -363,6 +364,8 @@ struct misuse_rec {
 	int nstack;
 	int retests_nothing;         /* cond-wait-no-loop: in a loop that re-tests nothing its
 	                                signallers change */
+	const char *note;            /* fork-with-threads: the unsafe function the child calls
+	                                (static string) */
 };
 
 struct thread_op {                   /* create / join / detach seen while walking contexts */
@@ -458,6 +461,7 @@ struct analysis {
 	struct keymap flag_names;    /* flag name -> index in flag_writes */
 	struct handoff *handoff;     /* handoff_race.c: blocks put into slots, objects taken */
 	struct barriers *barriers;   /* barrier_phases.c: barrier waits by context */
+	struct channels *channels;   /* channels.c: release/acquire operations by context */
 	struct onceguard *onceguard; /* first-run regions of once-guarded setup (onceguard.c) */
 	struct tokens *tokens;       /* state variables handed over by value (tokens.c) */
 	struct messages *messages;   /* tags sent and received through locked queues (messages.c) */
@@ -782,6 +786,15 @@ void handoff_free(struct analysis *a);
  * (see there). */
 void barriers_on_call(struct analysis *a, const struct activation *f, const struct event *ev);
 int barrier_orders(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+/* fork_child.c: a fork whose child calls what is not async-signal-safe, while other
+ * threads may run */
+void forks_on_call(struct analysis *a, const struct activation *f, const struct event *ev);
+void check_forks(struct analysis *a);
+/* channels.c: accesses handed over by a release/acquire channel (atomics, semaphores) */
+void channels_on_sem(struct analysis *a, const struct activation *f, const struct event *ev, int key);
+void channels_index(struct analysis *a);
+int channel_orders(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+void channels_free(struct analysis *a);
 void barriers_free(struct analysis *a);
 /* joined_slots.c: the handle of the thread joined just before ev in its block, when ev
  * touches the element of the join's index (new string, or NULL); whether x, a thread's

@@ -93,7 +93,8 @@ int records_race(const struct analysis *a, const struct access_rec *x, const str
 	       !flag_publication_orders(a, x, y) && !flag_publication_orders(a, y, x) &&
 	       !message_orders(a, x, y) && !message_orders(a, y, x) &&
 	       !joined_slot_orders(a, x, y) && !joined_slot_orders(a, y, x) &&
-	       !barrier_orders(a, x, y) && !barrier_orders(a, y, x) && !tokens_exclude(a, x, y);
+	       !barrier_orders(a, x, y) && !barrier_orders(a, y, x) && !tokens_exclude(a, x, y) &&
+	       !channel_orders(a, x, y);
 }
 
 /* The first racing pair of records between two sites, or 0. A site's records come in runs
@@ -424,6 +425,7 @@ void check_races(struct analysis *a)
 {
 	declared_resolve(a);
 	flags_index_writes(a);
+	channels_index(a);
 	intern_locksets(a);
 	int *order = xcalloc((size_t)(a->nacc ? a->nacc : 1), sizeof *order);
 	int n = distinct_records(a, order);
