@@ -39,6 +39,10 @@ struct rt_obj_clock {
 enum rows { ALL_ROWS, LOCK_ROW };
 
 static struct rt_vc *thread_vc;      /* by registry slot */
+/* Entries in use: past the highest thread seq seen (at most RT_VC_N), every clock's
+ * entries are 0, so merges and lessons stop there (a program of five threads compares
+ * five entries, not 32, at each lock it hands over). */
+static uint32_t width;
 static struct rt_obj_clock *done;
 static struct rt_table objects;
 static struct rt_obj_clock *object_clock;
@@ -70,10 +74,20 @@ static void atomic_max(uint32_t *p, uint32_t v)
 		;
 }
 
+static uint32_t entries(void)
+{
+	return __atomic_load_n(&width, __ATOMIC_ACQUIRE);
+}
+
+static void widen(uint32_t seq)
+{
+	atomic_max(&width, seq + 1 < RT_VC_N ? seq + 1 : RT_VC_N);
+}
+
 static int merge_row(uint32_t *to, const uint32_t *from)
 {
 	int changed = 0;
-	for (int i = 0; i < RT_VC_N; i++)
+	for (uint32_t i = 0, n = entries(); i < n; i++)
 		if (from[i] > __atomic_load_n(&to[i], __ATOMIC_RELAXED)) {
 			atomic_max(&to[i], from[i]);
 			changed = 1;
@@ -92,7 +106,7 @@ static void merge_into(struct rt_obj_clock *to, const struct rt_vc *v, enum rows
 
 static void learn_row(struct rt_vc *v, uint32_t *to, const uint32_t *from)
 {
-	for (int i = 0; i < RT_VC_N; i++) {
+	for (uint32_t i = 0, n = entries(); i < n; i++) {
 		uint32_t x = __atomic_load_n(&from[i], __ATOMIC_ACQUIRE);
 		if (x > to[i]) {
 			to[i] = x;
@@ -138,6 +152,7 @@ void rt_vc_thread_start(struct rt_thread *t)
 		return;
 	struct rt_vc *v = rt_vc_of(t);
 	memset(v, 0, sizeof *v);
+	widen(t->seq);
 	advance(v, t->seq);
 }
 
@@ -149,6 +164,7 @@ void rt_vc_created(struct rt_thread *parent, struct rt_thread *child)
 	memset(c, 0, sizeof *c);
 	memcpy(c->c, p->c, sizeof c->c);
 	memcpy(c->cl, p->cl, sizeof c->cl);
+	widen(child->seq);
 	advance(c, child->seq);
 	p->released = 1;
 }
