@@ -121,13 +121,34 @@ static void add_instance(struct context *c, const struct when *w, const char *ha
 	c->inst[c->ninst++].handle = xstrdup(handle);
 }
 
-static struct context *site_seen(struct analysis *a, const struct activation *f,
-                                 const struct event *ev, const struct fn_ref *entry, const char *arg,
-                                 const struct bindings *bound)
+/* Is context d creator or one of its ancestors: the site reached again by a thread it
+ * started (threads that start each other)? */
+static int ancestor_or_self(const struct context *d, const struct context *creator)
+{
+	for (const struct context *p = creator; p; p = p->parent)
+		if (p == d)
+			return 1;
+	return 0;
+}
+
+/* The context of this site and entry that f's creator already started (or must share):
+ * each creator starts its own threads, with its own start and joins (a helper that starts
+ * I/O threads, called by main in one mode and by a coordinator thread in another, gives
+ * each its own pair). Creators running one function (threads of two sites that each start
+ * their own), a thread that descends from a context of the site, or more than
+ * MAX_CREATORS creators share the first context, started by several: any time, several
+ * instances (contexts do not multiply with the levels of threads that start threads). */
+enum { MAX_CREATORS = 4 };
+
+static struct context *site_context(struct analysis *a, const struct activation *f,
+                                    const struct event *ev, const struct fn_ref *entry,
+                                    const char *arg, const struct bindings *bound, int *shapes)
 {
 	char *shape = arg_shape(arg);
-	struct context *c = NULL, *first = NULL;
-	int shapes = 0;
+	struct context *c = NULL, *first = NULL, *mine = NULL, *shared = NULL;
+	const struct context *others[MAX_CREATORS];
+	int creators = 0;
+	*shapes = 0;
 	for (int i = 0; i < a->nctxs && !c; i++) {
 		struct context *d = a->ctxs[i];
 		if (d->kind != CTX_THREAD || d->create_ev != ev || d->entry != entry ||
@@ -135,21 +156,47 @@ static struct context *site_seen(struct analysis *a, const struct activation *f,
 			continue;
 		if (!first)
 			first = d;
-		shapes++;
+		if (!shared && (ancestor_or_self(d, f->ctx) || d->parent->entry == f->ctx->entry))
+			shared = d;
+		if (d->parent != f->ctx) {
+			int known = 0;
+			for (int k = 0; k < creators && !known; k++)
+				known = others[k] == d->parent;
+			if (!known && creators < MAX_CREATORS)
+				others[creators++] = d->parent;
+			continue;
+		}
+		if (!mine)
+			mine = d;
+		(*shapes)++;
 		if ((ev->flags & EVF_PER_INSTANCE) || str_eq(shape, d->shape))
 			c = d;
 	}
+	if (!c && *shapes >= SHAPES_PER_SITE)
+		c = mine;
+	if (!c && (shared || creators >= MAX_CREATORS)) {
+		c = shared ? shared : first;
+		if (!str_eq(shape, c->shape))
+			*shapes = SHAPES_PER_SITE;   /* arguments of every shape: one for them all */
+	}
 	free(shape);
-	if (!c && shapes >= SHAPES_PER_SITE)
-		c = first;
+	return c;
+}
+
+static struct context *site_seen(struct analysis *a, const struct activation *f,
+                                 const struct event *ev, const struct fn_ref *entry, const char *arg,
+                                 const struct bindings *bound)
+{
+	int shapes;
+	struct context *c = site_context(a, f, ev, entry, arg, bound, &shapes);
 	if (!c)
 		return NULL;
 	struct when w;
 	frame_when(a, f, ev, &w);
-	if (when_cmp(&w, &c->start) < 0)
-		c->start = w;
 	int same_creator = c->parent == f->ctx;
-	if (same_creator && f->ctx->kind == CTX_MAIN) {
+	if (same_creator && f->ctx->kind == CTX_MAIN && when_cmp(&w, &c->start) < 0)
+		c->start = w;
+	if (same_creator) {
 		char *handle = frame_path(f, ev->path);
 		add_instance(c, &w, handle, instance_loops(f, ev));
 		free(handle);
@@ -158,7 +205,7 @@ static struct context *site_seen(struct analysis *a, const struct activation *f,
 		exclusive_note_path(c, f, ev);    /* another way to the one instance a run starts */
 		return c;
 	}
-	c->multi = 1;
+	c->multi = c->own_multi = 1;
 	c->reaches++;
 	if (!same_creator)
 		c->unbounded = 1;            /* started by several contexts: any time */
@@ -248,7 +295,8 @@ static void start_thread(struct analysis *a, const struct activation *f, const s
 	c->reaches = 1;
 	c->parent = parent;
 	c->program = parent->program;
-	c->multi = in_loop(f, ev) || parent->multi;
+	c->own_multi = in_loop(f, ev);
+	c->multi = c->own_multi || parent->multi;
 	c->detached = (ev->flags & EVF_DETACHED) != 0;
 	c->handle = frame_path(f, ev->path);
 	c->shape = arg_shape(arg);
@@ -259,9 +307,11 @@ static void start_thread(struct analysis *a, const struct activation *f, const s
 		c->arg = xasprintf("&~%d:targ", c->id);     /* each thread its own object */
 	else
 		c->arg = xstrdup(arg);
+	struct when w;                                    /* in the creator's chains */
+	frame_when(a, f, ev, &w);
+	add_instance(c, &w, c->handle, instance_loops(f, ev));
 	if (parent->kind == CTX_MAIN) {
-		frame_when(a, f, ev, &c->start);              /* end: set once joins are known */
-		add_instance(c, &c->start, c->handle, instance_loops(f, ev));
+		c->start = w;                                 /* end: set once joins are known */
 	} else {
 		c->start = parent->start;
 		c->end = parent->end;
@@ -393,11 +443,11 @@ static int better_end(const struct when *s, const struct when *j, const struct w
 	return when_cmp(j, e) < 0;
 }
 
-/* Instances told apart: each started by main ends at the first join in main of its own
- * handle after it starts (a thread launched and joined once per file). */
+/* Instances told apart: each started by its creator ends at the first join in the
+ * creator of its own handle after it starts (a thread launched and joined once per file). */
 static void resolve_instances(struct analysis *a, struct context *c)
 {
-	if (c->unnamed_handle || c->unbounded || c->parent->kind != CTX_MAIN)
+	if (c->unnamed_handle || c->unbounded)
 		return;
 	for (int k = 0; k < c->ninst; k++) {
 		struct instance *in = &c->inst[k];
@@ -411,6 +461,22 @@ static void resolve_instances(struct analysis *a, struct context *c)
 				in->has_end = 1;
 			}
 		}
+	}
+}
+
+/* Several instances at once, decided creators first (contexts are numbered in the order
+ * they were found, a creator before what it starts): a thread started once by a creator
+ * whose instances turned out to run one at a time runs one at a time too. */
+static void resolve_multi(struct analysis *a)
+{
+	for (int i = 0; i < a->nctxs; i++) {
+		struct context *c = a->ctxs[i];
+		if (c->kind != CTX_THREAD || c->library)
+			continue;
+		if (c->parent->kind == CTX_THREAD && !c->unbounded)
+			c->multi = c->own_multi || c->parent->multi;
+		if (c->multi && ((c->joined_in_pass && !c->parent->multi) || instances_sequential(c)))
+			c->multi = 0;
 	}
 }
 
@@ -441,14 +507,11 @@ static void resolve_lifetimes(struct analysis *a)
 			}
 			/* Created and joined in the same iteration: one instance at a time. */
 			if (op->ev->kind == EV_THREAD_JOIN && op->fn == c->create_fn &&
-			    op->ev->pos > c->create_ev->pos && op->ev->loop_lo == c->create_ev->loop_lo &&
-			    !c->parent->multi)
-				c->multi = 0;
+			    op->ev->pos > c->create_ev->pos && op->ev->loop_lo == c->create_ev->loop_lo)
+				c->joined_in_pass = 1;
 		}
 	}
-	for (int i = 0; i < a->nctxs; i++)
-		if (a->ctxs[i]->multi && instances_sequential(a->ctxs[i]))
-			a->ctxs[i]->multi = 0;
+	resolve_multi(a);
 	joins_through_threads(a);
 	/* Threads created by threads live as long as their creator. */
 	for (int i = 0; i < a->nctxs; i++) {
@@ -655,10 +718,37 @@ int same_site(const struct context *c, const struct context *d)
 	return 1;
 }
 
+/* The ancestor of t (or t) that creator started, or NULL. A thread lives within the life
+ * of the thread that started it (its start and end are its creator's): what decides
+ * whether the creator's code meets it is when the creator started and joined that
+ * ancestor. */
+static const struct context *started_through(const struct context *t, const struct context *creator)
+{
+	for (; t && t->kind == CTX_THREAD; t = t->parent)
+		if (t->parent == creator)
+			return t;
+		else if (t->unbounded)
+			return NULL;
+	return NULL;
+}
+
+/* The ancestors of each (or themselves) that one creator started one after the other. */
+static int descendants_sequential(const struct context *c, const struct context *d)
+{
+	for (const struct context *x = c; x && x->kind == CTX_THREAD && !x->unbounded; x = x->parent)
+		for (const struct context *y = d; y && y->kind == CTX_THREAD && !y->unbounded; y = y->parent)
+			if (x != y && x->parent == y->parent)
+				return siblings_sequential(x, y);
+	return 0;
+}
+
 /* Main code at chain e runs alongside thread t unless it surely ends before t starts or
  * surely starts after t is joined. */
 static int main_overlaps(const struct analysis *a, const struct when *e, const struct context *t)
 {
+	const struct context *top = started_through(t, a->ctxs[t->program]);
+	if (top && top != t && top->parent->kind == CTX_MAIN)
+		t = top;
 	if (!strictly_before(e, &t->start) && !(t->has_end && strictly_before(&t->end, e)) &&
 	    t->ninst > 1 && !t->unnamed_handle && !t->unbounded && t->parent->kind == CTX_MAIN) {
 		/* main started it several ways, each joined on its own: inside one of them? */
@@ -683,12 +773,18 @@ int contexts_concurrent(const struct analysis *a, int cx, const struct when *x, 
 		return 0;
 	if (cx == cy || same_site(c, d))
 		return c->kind == CTX_THREAD && c->multi;
-	if (prethread_orders(c, x, d) || prethread_orders(d, y, c) || contexts_exclusive(c, d))
+	if (prethread_orders(c, x, d) || prethread_orders(d, y, c) || contexts_exclusive(c, d) ||
+	    descendants_sequential(c, d))
 		return 0;
 	if (c->kind == CTX_MAIN)
 		return main_overlaps(a, x, d);
 	if (d->kind == CTX_MAIN)
 		return main_overlaps(a, y, c);
+	const struct context *t = started_through(d, c);
+	if (t && x)
+		return creator_overlaps(x, t);
+	if ((t = started_through(c, d)) && y)
+		return creator_overlaps(y, t);
 	return !(c->has_end && strictly_before(&c->end, &d->start)) &&
 	       !(d->has_end && strictly_before(&d->end, &c->start));
 }

@@ -219,7 +219,8 @@ struct context {
 	char *fresh_slot;            /* the array element each instance gets (a counter-indexed
 	                                slot, "X*.threads[]"): slot_pointees.c, else NULL */
 	char *handle;                /* root-terms path of the pthread_t */
-	struct instance {            /* each way main started it: when, with which handle, and */
+	struct instance {            /* each way its creator started it (in the creator's chains):
+	                                when, with which handle, and */
 		struct when start, end;  /* the join of that handle that ends it (has_end) */
 		int has_end;
 		unsigned loops;          /* bit j: the start's level j is in a loop of its function;
@@ -228,6 +229,9 @@ struct context {
 	} *inst;
 	int ninst, unnamed_handle;   /* unnamed: a handle frame_path cannot name */
 	int multi;                   /* several instances can run at once */
+	int own_multi;               /* ... started in a loop or again by its creator (not only
+	                                because its creator has several instances) */
+	int joined_in_pass;          /* joined in the iteration that created it */
 	int reaches;                 /* times its creation site was reached */
 	int unbounded;               /* started by several contexts: alive at any time */
 	int library;                 /* an exported function callers' threads may run (library.c) */
@@ -680,6 +684,8 @@ int fallback_exclusive(const struct analysis *a, const struct when *x, const str
 
 /* sequential.c: instances each joined before another starts never run at once. */
 int instances_sequential(const struct context *c);
+int creator_overlaps(const struct when *x, const struct context *t);
+int siblings_sequential(const struct context *c, const struct context *d);
 unsigned instance_loops(const struct activation *f, const struct event *ev);
 /* Does code at chain x run outside the call of main's in which the instance is started and
  * joined (so never alongside it, loops included)? */

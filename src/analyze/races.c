@@ -280,6 +280,7 @@ static int same_group(const struct analysis *a, const struct access_rec *x, cons
 struct alongside {
 	const int *threads;
 	int nthreads;
+	const unsigned char *creates;   /* by context: it starts threads */
 	int depth;                   /* levels of a chain any comparison with a thread reads */
 	struct keymap index;         /* (ctx, chain) -> its string in bits */
 	char **bits;
@@ -336,8 +337,8 @@ static int thread_chain_depth(const struct analysis *a)
 	return d;
 }
 
-/* What decides whether a record races: its object, site, kind, locks, and (for main) which
- * threads can run alongside it. Main reaches one site through many call chains; records
+/* What decides whether a record races: its object, site, kind, locks, and (for main and
+ * threads that start threads) which threads can run alongside it. Main reaches one site through many call chains; records
  * that agree on all of these are one for the race check. */
 static struct hkey race_signature(const struct analysis *a, struct alongside *al,
                                   const struct access_rec *r, struct keybuf *kb)
@@ -353,7 +354,7 @@ static struct hkey race_signature(const struct analysis *a, struct alongside *al
 	kb_int(kb, -2);
 	for (int i = 0; i < r->ntokens; i++)
 		kb_int(kb, r->tokens[i]);
-	if (a->ctxs[r->ctx]->kind == CTX_MAIN) {
+	if (a->ctxs[r->ctx]->kind == CTX_MAIN || al->creates[r->ctx]) {
 		kb_int(kb, -1);
 		kb_str(kb, threads_alongside(a, al, r));
 	}
@@ -368,7 +369,13 @@ static int distinct_records(const struct analysis *a, int *order)
 	for (int t = 0; t < a->nctxs; t++)
 		if (a->ctxs[t]->kind == CTX_THREAD)
 			threads[nthreads++] = t;
-	struct alongside al = {.threads = threads, .nthreads = nthreads, .depth = thread_chain_depth(a)};
+	/* A thread that starts threads meets them depending on where its code runs, as main. */
+	unsigned char *creates = xcalloc((size_t)(a->nctxs ? a->nctxs : 1), 1);
+	for (int t = 0; t < nthreads; t++)
+		if (a->ctxs[threads[t]]->parent)
+			creates[a->ctxs[threads[t]]->parent->id] = 1;
+	struct alongside al = {.threads = threads, .nthreads = nthreads, .creates = creates,
+	                       .depth = thread_chain_depth(a)};
 	struct keymap seen = {0};
 	struct keybuf kb = {0};
 	int n = 0;
@@ -386,6 +393,7 @@ static int distinct_records(const struct analysis *a, int *order)
 	keymap_free(&seen);
 	kb_free(&kb);
 	free(threads);
+	free(creates);
 	return n;
 }
 

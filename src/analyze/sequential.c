@@ -50,7 +50,7 @@ static int in_other_calls(const struct instance *x, const struct instance *y)
 
 int instances_sequential(const struct context *c)
 {
-	if (c->kind != CTX_THREAD || !c->parent || c->parent->kind != CTX_MAIN || c->parent->multi ||
+	if (c->kind != CTX_THREAD || !c->parent || c->parent->multi ||
 	    c->unbounded || c->unnamed_handle || c->ninst < 1)
 		return 0;
 	for (int k = 0; k < c->ninst; k++)
@@ -94,4 +94,64 @@ int instance_apart(const struct when *x, const struct instance *in)
 		if (when_lv(s, l)->pos != when_lv(e, l)->pos)
 			return 0;    /* started and joined in different places of the activation */
 	return 1;
+}
+
+/* The first level where chains x and y part, or -1 when one is a prefix of the other. */
+static int parting_level(const struct when *x, const struct when *y)
+{
+	int n = x->n < y->n ? x->n : y->n;
+	for (int l = 0; l < n; l++)
+		if (when_lv(x, l)->pos != when_lv(y, l)->pos)
+			return l;
+	return -1;
+}
+
+/* The creator's code at x surely ends before instance in starts: x comes first where their
+ * chains part, and no loop around the start at that level runs it again after x (the
+ * creator writing in iteration i + 1 while the thread of iteration i runs). */
+static int before_start(const struct when *x, const struct instance *in)
+{
+	int l = parting_level(x, &in->start);
+	return l >= 0 && when_before(x, &in->start) && !((in->loops >> l) & 1u);
+}
+
+/* Does the code of a thread at x (in its own chains) run alongside t, a thread it started?
+ * Each instance lives from its start to the creator's first join of its handle after it,
+ * in the creator's chains; a creator with several instances meets the children of the
+ * others at any time. */
+int creator_overlaps(const struct when *x, const struct context *t)
+{
+	if (t->parent->multi || t->unbounded || t->unnamed_handle || !t->ninst)
+		return 1;
+	for (int k = 0; k < t->ninst; k++) {
+		const struct instance *in = &t->inst[k];
+		if (!before_start(x, in) && !(in->has_end && when_before(&in->end, x)))
+			return 1;
+	}
+	return 0;
+}
+
+/* Every instance of c ends before every instance of d starts, or the reverse. */
+static int all_before(const struct context *c, const struct context *d)
+{
+	for (int k = 0; k < c->ninst; k++)
+		for (int m = 0; m < d->ninst; m++)
+			if (!c->inst[k].has_end || !when_before(&c->inst[k].end, &d->inst[m].start))
+				return 0;
+	return 1;
+}
+
+static int instances_known(const struct context *c)
+{
+	return c->ninst > 0 && !c->unnamed_handle && !c->unbounded;
+}
+
+/* Two threads of one creator that runs once, each joined by it before it starts the
+ * other (a checker started and joined, then another): they never run together. */
+int siblings_sequential(const struct context *c, const struct context *d)
+{
+	if (c->kind != CTX_THREAD || d->kind != CTX_THREAD || c->parent != d->parent ||
+	    !c->parent || c->parent->multi || c == d || !instances_known(c) || !instances_known(d))
+		return 0;
+	return all_before(c, d) || all_before(d, c);
 }
