@@ -18,9 +18,7 @@ import subprocess
 import sys
 import tempfile
 
-from e2elib import Tally, env
-
-REFUSED = "perf_event_open refused"
+from e2elib import Tally, env, run_watched
 
 
 def lines_of(fixture, *needles):
@@ -38,19 +36,12 @@ def main():
         exe = os.path.join(tmp, "lock_handoff")
         subprocess.run(["cc", "-std=gnu17", "-O1", "-g", "-pthread", "-o", exe, fixture], check=True)
         for mode in ("handoff", "sections"):
-            db, out = os.path.join(tmp, mode + ".db"), os.path.join(tmp, mode + ".json")
-            r = subprocess.run([tsafe, "run", "--db", db, "--format", "json", "-o", out,
-                                "--fail-on", "never", "--", exe, mode], cwd=src,
-                               capture_output=True, text=True, timeout=120,
-                               env=dict(os.environ, TSAFE_WATCH_SLICE_MS="600000"))
-            if REFUSED in r.stderr:
-                print("SKIP: " + next(l for l in r.stderr.splitlines() if REFUSED in l))
+            r, ours = run_watched(tsafe, src, exe, mode, tmp)
+            if ours is None:
                 return 0
             t.check(f"{mode}: the program's output and status are its own",
                     r.returncode == 0 and r.stdout == "sum %d\n" % (3 * 300 * 301 // 2),
                     r.stdout, r.stderr)
-            with open(out, encoding="utf-8") as f:
-                ours = [x for x in json.load(f)["findings"] if "watch" in x["engines"]]
             if mode == "handoff":
                 t.check("handoff: a frame handed over through a mutex, touched outside it, "
                         "is no race", not ours, json.dumps(ours, indent=1)[:3000])
