@@ -22,13 +22,7 @@ static unsigned char *lock_takers(const struct program_index *ix, const struct c
 	unsigned char *takes = xcalloc((size_t)(n ? n : 1), 1);
 	for (int k = 0; k < n; k++)
 		takes[k] = fn_has_event(ix->fns[k].fn, EV_LOCK);
-	for (int changed = 1; changed;) {      /* callers of takers take, up to a fixpoint */
-		changed = 0;
-		for (int k = 0; k < n; k++)
-			for (int i = g->first[k]; i < g->first[k + 1] && !takes[k]; i++)
-				if (takes[g->callee[i]])
-					takes[k] = changed = 1;
-	}
+	call_graph_close_flags(g, n, takes);
 	return takes;
 }
 
