@@ -27,6 +27,14 @@ static int named(const struct analysis *a, int key)
 	return !(inst[0] == '~' && strstr(inst, ":l:") && strchr(inst, '*'));
 }
 
+/* The release of a spinlock made of an atomic flag or word (extract/spin_flags.c: kind spin,
+ * an operation no lock API entry names): clearing the flag, or storing 0 into the word, is
+ * also how it is set up or reset, so one without a hold is no misuse. */
+static int flag_release(const struct event *ev)
+{
+	return ev->lock_kind == LK_SPIN && ev->api && !lockapi_find(ev->api);
+}
+
 static int held_for_sure(const struct held *h)
 {
 	return h->mask == LS_HELD;
@@ -332,7 +340,8 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 		on_lock(a, f, ev, s, key);
 		break;
 	case EV_UNLOCK:
-		if (not_held(f, ls_mask(s, key)) && owned(a, key) && named(a, key) && !frame_dies(a, f, ev))
+		if (not_held(f, ls_mask(s, key)) && owned(a, key) && named(a, key) && !frame_dies(a, f, ev) &&
+		    !flag_release(ev))
 			add_misuse(a, "unlock-not-held", f, ev, key, NULL, NULL);
 		break;
 	case EV_COND_WAIT:

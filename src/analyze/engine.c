@@ -43,9 +43,19 @@ int lock_key_intern(struct analysis *a, const char *cls, const char *instance, c
 		id = a->nlock_keys++;
 		a->lock_keys[id].cls = xstrdup(cls);
 		a->lock_keys[id].instance = xstrdup(instance);
-		a->lock_keys[id].spelling = readable(spelling) ? xstrdup(spelling) : class_label(cls);
+		a->lock_keys[id].spelling = NULL;
 		keymap_put(&a->keys, k, id);
 		class_intern(a, cls);
+	}
+	/* first seen through a destroy call or an unreadable expression: the class's label,
+	 * until an operation spells the lock as the code does */
+	struct lock_key *key = &a->lock_keys[id];
+	if (!key->spelled && readable(spelling)) {
+		free(key->spelling);
+		key->spelling = xstrdup(spelling);
+		key->spelled = 1;
+	} else if (!key->spelling) {
+		key->spelling = class_label(cls);
 	}
 	return id;
 }
@@ -507,6 +517,7 @@ static int destroyed_key(struct analysis *a, const struct activation *f, const s
 		return -1;
 	struct event lock = *ev;     /* the destroyed object, as a lock operation names it */
 	lock.lock_class = ev->args[0].lock_class;
+	lock.name = NULL;            /* the call's name is the function's, not the lock's */
 	const char *p = ev->args[0].path;
 	return event_lock_key(a, f, &lock, p + (p[0] == '&'));
 }

@@ -12,7 +12,16 @@
  *  - the writer runs once (not a thread started many times), and the data write and the
  *    flag write, like the wait and the reader's access, are ordered in their context's
  *    entry function outside any loop that holds both (a second round could write the
- *    data again after the flag was seen). */
+ *    data again after the flag was seen).
+ *
+ * A countdown latch (or a count up to a bound) publishes what many instances of a thread
+ * wrote: each counts once under the mutex after its data write, and the wait leaves only
+ * when the count reached its bound, so after every instance's count. There the writer may
+ * be started many times (not at any time: a bounded set), when every write of the flag in
+ * it is an update of the count (++, --, +=: a read-modify-write) made once per run, in no
+ * loop at any level of its chain (one instance counting twice could reach the bound for
+ * another). Not told apart: a wait that leaves on the first count (`while (!done)` after
+ * `done++` in each instance) rather than on the bound. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,9 +146,20 @@ static int holds(const struct access_rec *r, int cls)
 	return 0;
 }
 
+/* r runs once each time its context runs: in no loop at any level of its chain. */
+static int once_per_run(const struct when *w)
+{
+	for (int i = 0; i < w->n; i++)
+		if (when_lv(w, i)->lo != when_lv(w, i)->hi)
+			return 0;
+	return w->n > 0;
+}
+
 /* Flag `name` is set only under `mutex` after x, in x's context (or by main before any
- * thread exists), and at least once after x. */
-static int set_after(const struct analysis *a, const char *name, int mutex, const struct access_rec *x)
+ * thread exists), and at least once after x; `counted`: each of those writes updates a
+ * count once per run (see the top). */
+static int set_after(const struct analysis *a, const char *name, int mutex, const struct access_rec *x,
+                     int counted)
 {
 	int k;
 	if (!keymap_get_str(&a->flag_names, name, &k))
@@ -154,6 +174,8 @@ static int set_after(const struct analysis *a, const char *name, int mutex, cons
 			continue;
 		if (r->ctx != x->ctx || !holds(r, mutex) || !when_entry_before(&x->when, &r->when))
 			return 0;
+		if (counted && (!(r->ev->flags & EVF_READ) || !once_per_run(&r->when)))
+			return 0;
 		after = 1;
 	}
 	return after;
@@ -164,14 +186,21 @@ static int runs_once(const struct context *c)
 	return (c->kind == CTX_MAIN || c->kind == CTX_THREAD) && !c->multi && !c->unbounded && !c->library;
 }
 
+/* A thread started several times, as a bounded set (the instances a latch counts). */
+static int runs_counted(const struct context *c)
+{
+	return c->kind == CTX_THREAD && c->multi && !c->unbounded && !c->library;
+}
+
 /* Wait w is left only once x's flag write was seen. */
-static int wait_publishes(const struct analysis *a, const struct flag_wait *w, const struct access_rec *x)
+static int wait_publishes(const struct analysis *a, const struct flag_wait *w, const struct access_rec *x,
+                          int counted)
 {
 	int any = 0;
 	for (const char *p = w->flags; *p;) {
 		size_t len = strcspn(p, " ");
 		char *name = xstrndup(p, len);
-		int ok = set_after(a, name, w->mutex, x);
+		int ok = set_after(a, name, w->mutex, x, counted);
 		free(name);
 		if (!ok)
 			return 0;
@@ -184,11 +213,14 @@ static int wait_publishes(const struct analysis *a, const struct flag_wait *w, c
 int flag_publication_orders(const struct analysis *a, const struct access_rec *x,
                             const struct access_rec *y)
 {
-	if (!a->nflag_waits || x->ctx == y->ctx || !runs_once(a->ctxs[x->ctx]))
+	if (!a->nflag_waits || x->ctx == y->ctx)
+		return 0;
+	int counted = runs_counted(a->ctxs[x->ctx]);
+	if (!counted && !runs_once(a->ctxs[x->ctx]))
 		return 0;
 	for (int i = 0; i < a->nflag_waits; i++) {
 		const struct flag_wait *w = a->flag_waits[i];
-		if (w->ctx == y->ctx && when_entry_before(&w->when, &y->when) && wait_publishes(a, w, x))
+		if (w->ctx == y->ctx && when_entry_before(&w->when, &y->when) && wait_publishes(a, w, x, counted))
 			return 1;
 	}
 	return 0;

@@ -130,7 +130,8 @@ struct lock_key {
 	                                field's, for a lock reached through a parameter): the
 	                                same in every context, for one-place findings */
 	char *instance;              /* root-terms path of the lock object */
-	char *spelling;              /* as written at first sight: "a->lock" */
+	char *spelling;              /* as written at the first lock operation seen: "a->lock" */
+	int spelled;                 /* spelling is the code's, not the class's label */
 	enum lock_kind kind;         /* of the first operation seen on it */
 	int binary_sem;              /* a semaphore initialised to 1 and used as a lock */
 	int token;                   /* tokens.c: 1 + the region kind it stands for, or 0 */

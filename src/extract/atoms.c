@@ -21,7 +21,7 @@ static int is_zero(CXCursor e)
 
 /* The expression a condition compares with zero; *nonzero_true: the condition holds when
  * that expression is nonzero. Null cursor when it is not such a test. */
-static CXCursor tested_expr(CXCursor e, int *nonzero_true)
+CXCursor cond_tested_expr(CXCursor e, int *nonzero_true)
 {
 	*nonzero_true = 1;
 	for (int depth = 0; depth < 8; depth++) {
@@ -130,7 +130,7 @@ static char *static_test_atom(struct xfn *f, CXCursor e)
 void atoms_count_condition(struct xfn *f, CXCursor cond)
 {
 	int nz;
-	CXCursor e = tested_expr(cond, &nz);
+	CXCursor e = cond_tested_expr(cond, &nz);
 	if (is_null_cursor(e) || !is_lvalue(e))
 		return;
 	char *name = var_atom(f, e);
@@ -151,7 +151,7 @@ void cond_atom_begin(struct xfn *f, CXCursor cond, struct cond_atom *ca)
 	memset(ca, 0, sizeof *ca);
 	ca->saved_call = f->watch_call;
 	ca->saved_pos = f->watch_pos;
-	ca->expr = tested_expr(cond, &ca->nonzero_true);
+	ca->expr = cond_tested_expr(cond, &ca->nonzero_true);
 	if (!is_null_cursor(ca->expr) && clang_getCursorKind(ca->expr) == CXCursor_CallExpr) {
 		f->watch_call = ca->expr;
 		f->watch_pos = -1;

@@ -93,10 +93,9 @@ static int statically_recursive(struct xfn *f, CXCursor lock)
 	return !is_null_cursor(init) && mentions_recursive(f->x, init);
 }
 
-static void fill_lock(struct xfn *f, struct event *ev, CXCursor call, const struct lock_api *api,
-                      const char *name)
+static void fill_lock(struct xfn *f, struct event *ev, CXCursor call, CXCursor lock,
+                      const struct lock_api *api, const char *name)
 {
-	CXCursor lock = arg_at(call, api->lock_arg);
 	ev->path = pointee_path(f, lock);
 	ev->name = pointee_text(f, lock);
 	ev->lock_kind = api->kind;
@@ -119,11 +118,11 @@ static void fill_lock(struct xfn *f, struct event *ev, CXCursor call, const stru
 }
 
 /* An event whose strings are computed before it is added (emit may move blocks). */
-static void emit_lock(struct xfn *f, enum ev_kind kind, unsigned flags, CXCursor call,
-                      const struct lock_api *api, const char *name)
+void emit_lock_on(struct xfn *f, enum ev_kind kind, unsigned flags, CXCursor call, CXCursor lock,
+                  const struct lock_api *api, const char *name)
 {
 	struct event tmp = {0};
-	fill_lock(f, &tmp, call, api, name);
+	fill_lock(f, &tmp, call, lock, api, name);
 	struct event *ev = emit(f, kind, call);
 	tmp.kind = ev->kind;
 	tmp.line = ev->line;
@@ -133,12 +132,20 @@ static void emit_lock(struct xfn *f, enum ev_kind kind, unsigned flags, CXCursor
 	*ev = tmp;
 }
 
+static void emit_lock(struct xfn *f, enum ev_kind kind, unsigned flags, CXCursor call,
+                      const struct lock_api *api, const char *name)
+{
+	emit_lock_on(f, kind, flags, call, arg_at(call, api->lock_arg), api, name);
+}
+
 void emit_try_success(struct xfn *f, CXCursor call)
 {
 	char *name = callee_name(call);
-	const struct lock_api *api = lockapi_find(name);
+	const struct lock_api *api = name ? lockapi_find(name) : NULL;
 	if (api)   /* a blocking lock whose status is tested waited: not a trylock */
 		emit_lock(f, EV_LOCK, api->op == LOP_TRY ? EVF_TRY : 0, call, api, name);
+	else       /* a spin loop's test-and-set or compare-and-swap (spin_flags.c) */
+		spin_emit_acquire(f, call);
 	free(name);
 }
 
@@ -150,11 +157,11 @@ static void lock_call(struct xfn *f, CXCursor call, const struct lock_api *api, 
 	walk_args(f, call, -1);
 	switch (api->op) {
 	case LOP_ACQUIRE:
-		if (!same_expr(call, f->cond_try))   /* its status tested: the branch emits it */
+		if (!same_expr(call, f->cond_try) && !status_call_waits(f, call))   /* its status tested: the branch emits it */
 			emit_lock(f, EV_LOCK, 0, call, api, name);
 		break;
 	case LOP_TRY:
-		if (!same_expr(call, f->cond_try))   /* else the branch it decides emits it */
+		if (!same_expr(call, f->cond_try) && !status_call_waits(f, call))   /* else its branch emits it */
 			emit_lock(f, EV_LOCK, EVF_TRY | EVF_UNCERTAIN, call, api, name);
 		break;
 	case LOP_RELEASE:
@@ -195,7 +202,7 @@ static int is_zero_or_success(CXCursor e)
 /* trylock(…) or (rc = trylock(…)); also a blocking lock's call, whose status a program
  * may test as well (`if (pthread_mutex_lock(&m) != 0) return -1;`, an error-checking
  * mutex refusing a relock with EDEADLK): it holds the lock only where that status is 0. */
-static int is_try_call(CXCursor e, CXCursor *call)
+int lock_status_call(CXCursor e, CXCursor *call)
 {
 	e = strip_expr(e);
 	if (clang_getCursorKind(e) == CXCursor_BinaryOperator &&
@@ -218,19 +225,19 @@ int try_condition(CXCursor cond, CXCursor *call, int *success_on_true)
 	enum CXCursorKind k = clang_getCursorKind(e);
 	if (k == CXCursor_UnaryOperator && clang_getCursorUnaryOperatorKind(e) == CXUnaryOperator_LNot) {
 		*success_on_true = 1;
-		return is_try_call(cursor_child(e, 0), call);
+		return lock_status_call(cursor_child(e, 0), call);
 	}
 	if (k == CXCursor_BinaryOperator) {
 		enum CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(e);
 		if (op != CXBinaryOperator_EQ && op != CXBinaryOperator_NE)
-			return is_try_call(e, call) && (*success_on_true = 0, 1);
+			return lock_status_call(e, call) && (*success_on_true = 0, 1);
 		CXCursor l = cursor_child(e, 0), r = cursor_child(e, 1);
 		*success_on_true = op == CXBinaryOperator_EQ;
-		return (is_try_call(l, call) && is_zero_or_success(r)) ||
-		       (is_try_call(r, call) && is_zero_or_success(l));
+		return (lock_status_call(l, call) && is_zero_or_success(r)) ||
+		       (lock_status_call(r, call) && is_zero_or_success(l));
 	}
 	*success_on_true = 0;   /* trylock() returns 0 on success */
-	return is_try_call(e, call);
+	return lock_status_call(e, call);
 }
 
 /* ---- plain calls ---- */
@@ -496,6 +503,7 @@ static void atomic_call(struct xfn *f, CXCursor call, const char *name)
 	walk_args(f, call, 0);
 	if (!is_null_cursor(ptr))
 		atomic_access(f, call, ptr, name);
+	spin_note_release(f, call);
 }
 
 /* pthread_once(&o, init) / call_once(&flag, init): init runs once while every other caller

@@ -127,7 +127,8 @@ static void walk_cond(struct xfn *f, CXCursor e, struct cond *c)
 	CXCursor call;
 	int on_true;
 	CXCursor saved = f->cond_try;
-	int trying = try_condition(e, &call, &on_true);
+	int trying = try_condition(e, &call, &on_true) || status_condition(f, e, &call, &on_true) ||
+	             (f->spinning && spin_condition(f, e, &call, &on_true));
 	if (trying) {
 		c->try_call = call;
 		c->success_on_true = on_true;
@@ -156,6 +157,16 @@ static void walk_cond(struct xfn *f, CXCursor e, struct cond *c)
 	cursor_pos(e, &c->line, &c->col);
 	f->cond_try = saved;
 	ensure_cur(f);
+}
+
+/* A loop's controlling expression: a test-and-set or compare-and-swap it spins on is a
+ * lock taken where the loop is left (spin_flags.c). */
+static void walk_loop_cond(struct xfn *f, CXCursor e, struct cond *c)
+{
+	int saved = f->spinning;
+	f->spinning = 1;
+	walk_cond(f, e, c);
+	f->spinning = saved;
 }
 
 static void assume(struct xfn *f, const struct cond *c, int outcome)
@@ -299,7 +310,7 @@ static void walk_while(struct xfn *f, CXCursor cond, CXCursor body)
 	loop_enter(f, cond, body);
 	f->cur = h;
 	struct cond c;
-	walk_cond(f, cond, &c);
+	walk_loop_cond(f, cond, &c);
 	await_exit(f, &c, cond, body);
 	int hend = f->cur, b = new_block(f);
 	branch(f, hend, b, &c, 1);
@@ -504,7 +515,7 @@ static void walk_for(struct xfn *f, CXCursor s, CXCursor *v, int n)
 	loop_enter(f, part[1], part[3]);
 	f->cur = h;
 	struct cond c;
-	walk_cond(f, part[1], &c);
+	walk_loop_cond(f, part[1], &c);
 	await_exit(f, &c, part[1], part[3]);
 	int hend = f->cur, inc = new_block(f);
 	f->cur = inc;
@@ -534,7 +545,10 @@ static void walk_do(struct xfn *f, CXCursor body, CXCursor cond)
 	edge(f, f->cur, c);
 	f->cur = c;
 	struct cond cc;
-	walk_cond(f, cond, &cc);
+	if (loop)
+		walk_loop_cond(f, cond, &cc);
+	else
+		walk_cond(f, cond, &cc);
 	if (loop)
 		await_exit(f, &cc, cond, body);
 	int cend = f->cur;
@@ -778,8 +792,15 @@ void walk_stmt(struct xfn *f, CXCursor s)
 	case CXCursor_NullStmt:
 		break;
 	default:   /* compound statements, attributed statements */
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
+			if (i + 1 < n)
+				status_lock_begin(f, v[i], v[i + 1]);
 			walk_stmt(f, v[i]);
+			if (!is_null_cursor(f->status_call)) {   /* the if that tests the status */
+				walk_stmt(f, v[++i]);
+				status_lock_end(f);
+			}
+		}
 		break;
 	}
 	free(v);

@@ -309,6 +309,7 @@ static void walk_atomic_expr(struct xfn *f, CXCursor e, CXCursor *v, int n)
 	for (int i = 1; i < n; i++)
 		walk_expr(f, v[i], U_READ);
 	atomic_access(f, e, v[0], op);
+	spin_note_release(f, e);
 	free(op);
 }
 

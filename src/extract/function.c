@@ -108,6 +108,7 @@ void extract_function(struct xtu *x, CXCursor decl)
 	identify(x, fn, decl);
 	struct xfn f = {.x = x, .fn = fn, .decl = decl, .name = fn->name};
 	f.cond_try = clang_getNullCursor();
+	status_lock_end(&f);
 	f.watch_call = clang_getNullCursor();
 	f.watch_pos = -1;
 	new_block(&f);   /* 0: entry */

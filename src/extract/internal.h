@@ -112,6 +112,8 @@ struct xfn {
 	int sets_detached;    /* calls pthread_attr_setdetachstate(…, PTHREAD_CREATE_DETACHED) */
 	int sets_recursive;   /* calls pthread_mutexattr_settype(…, PTHREAD_MUTEX_RECURSIVE) */
 	CXCursor cond_try;    /* trylock call whose lock event the enclosing if/while emits */
+	CXCursor status_var, status_call;   /* status_var.c: a lock status the next if tests */
+	int spinning;         /* walking a loop's condition (spin_flags.c) */
 	struct cond_atom_count { char *name; int count; } *catoms;   /* variables tested */
 	int ncatoms, catoms_cap;
 	CXCursor watch_call;  /* a call whose event pos is wanted (atoms.c) */
@@ -266,8 +268,22 @@ void note_take(struct xfn *f, CXCursor lhs, CXCursor rhs);
 void walk_call(struct xfn *f, CXCursor call);
 /* If `cond` tests a trylock/timedlock, the call and whether success is the true branch. */
 int try_condition(CXCursor cond, CXCursor *call, int *success_on_true);
+/* e, or the value assigned in e, is a call of a lock (blocking or try) whose status is 0
+ * when the lock is taken: *call. */
+int lock_status_call(CXCursor e, CXCursor *call);
 int same_expr(CXCursor a, CXCursor b);
 void emit_try_success(struct xfn *f, CXCursor call);
+/* A lock event of api on the object pointer `lock` designates, at `call`. */
+void emit_lock_on(struct xfn *f, enum ev_kind kind, unsigned flags, CXCursor call, CXCursor lock,
+                  const struct lock_api *api, const char *name);
+
+/* spin_flags.c — spinlocks made of an atomic flag or word: a loop spinning on test-and-set
+ * (atomic_flag_test_and_set, __sync_lock_test_and_set, exchange with 1) or on a
+ * compare-and-swap 0 -> 1 takes a lock named by that object where it is left; a clear
+ * (atomic_flag_clear, __sync_lock_release, an atomic store of 0) releases it. */
+int spin_condition(struct xfn *f, CXCursor cond, CXCursor *op, int *success_on_true);
+void spin_emit_acquire(struct xfn *f, CXCursor op);
+void spin_note_release(struct xfn *f, CXCursor op);
 
 /* atoms.c — condition atoms of correlated branches, return values */
 struct cond_atom {
@@ -286,6 +302,16 @@ void watch_end(struct xfn *f, CXCursor var, CXCursor saved, int saved_pos);
 void atoms_note_write(struct xfn *f, CXCursor lvalue, int exact, int line, int col);
 unsigned return_value_flags(struct xfn *f, CXCursor e);
 void cond_atom_free(struct xfn *f);
+/* What a condition compares with zero (c, !c, c != 0, (v = x) == NULL); *nonzero_true: it
+ * holds when that is nonzero. Null cursor when it is not such a test. */
+CXCursor cond_tested_expr(CXCursor cond, int *nonzero_true);
+
+/* status_var.c — a lock's status stored in a local and tested by the next statement's if:
+ * the lock call's event waits for that if's success branch. */
+void status_lock_begin(struct xfn *f, CXCursor s, CXCursor next);
+int status_condition(struct xfn *f, CXCursor cond, CXCursor *call, int *success_on_true);
+void status_lock_end(struct xfn *f);
+int status_call_waits(const struct xfn *f, CXCursor call);
 /* A local only counted up from 0 (int done = 0; … done++;): "o:c:NAME" (atoms.c). */
 int local_is_counter(const struct local *l);
 /* After ++ of lvalue e: a counter is nonzero from here (an ASSUME of its atom); after the

@@ -200,27 +200,41 @@ static int class_index(const char **classes, int *n, const char *cls)
 	return (*n)++;
 }
 
-static void held_step(const struct event *ev, const char **classes, int *n, struct held_sets *h)
+/* The lock operation of the facts themselves: an acquire or release naming a class. */
+static int class_op(const struct event *ev, void *arg, struct held_op *op)
 {
+	(void)arg;
 	/* a semaphore bounds how many enter; it excludes nobody (README, Locksets) */
 	if ((ev->kind != EV_LOCK && ev->kind != EV_UNLOCK) || !ev->lock_class || !*ev->lock_class ||
 	    ev->lock_kind == LK_SEM)
+		return 0;
+	*op = (struct held_op){ev->lock_class, ev->kind == EV_LOCK && !(ev->flags & EVF_UNCERTAIN),
+	                       (ev->flags & EVF_SHARED) != 0};
+	return 1;
+}
+
+static void held_step(const struct event *ev, facts_held_op step, void *arg, const char **classes,
+                      int *n, struct held_sets *h)
+{
+	struct held_op op;
+	if (!step(ev, arg, &op) || !op.lock)
 		return;
-	int c = class_index(classes, n, ev->lock_class);
+	int c = class_index(classes, n, op.lock);
 	if (c < 0)
 		return;
 	unsigned long long bit = 1ULL << c;
 	h->excl &= ~bit;
 	h->read &= ~bit;
-	if (ev->kind == EV_LOCK && !(ev->flags & EVF_UNCERTAIN)) {
-		if (ev->flags & EVF_SHARED)
+	if (op.acquire) {
+		if (op.shared)
 			h->read |= bit;
 		else
 			h->excl |= bit;
 	}
 }
 
-int facts_locks_held_at(const struct function *fn, int b, int i, struct held_lock *out, int max)
+int facts_locks_held_by(const struct function *fn, int b, int i, facts_held_op step, void *arg,
+                        struct held_lock *out, int max)
 {
 	const char *classes[64];
 	int ncls = 0;
@@ -234,7 +248,7 @@ int facts_locks_held_at(const struct function *fn, int b, int i, struct held_loc
 				continue;
 			struct held_sets h = in[k];
 			for (int e = 0; e < fn->blocks[k].nevents; e++)
-				held_step(&fn->blocks[k].events[e], classes, &ncls, &h);
+				held_step(&fn->blocks[k].events[e], step, arg, classes, &ncls, &h);
 			for (int s = 0; s < fn->blocks[k].nsuccs; s++) {
 				int t = fn->blocks[k].succs[s];
 				if (t <= 0 || t >= fn->nblocks)
@@ -251,7 +265,7 @@ int facts_locks_held_at(const struct function *fn, int b, int i, struct held_loc
 	}
 	struct held_sets h = in[b];
 	for (int e = 0; e < i && e < fn->blocks[b].nevents; e++)
-		held_step(&fn->blocks[b].events[e], classes, &ncls, &h);
+		held_step(&fn->blocks[b].events[e], step, arg, classes, &ncls, &h);
 	int n = 0;
 	for (int c = 0; c < ncls && n < max; c++)
 		if ((h.excl | h.read) & (1ULL << c))
@@ -259,6 +273,11 @@ int facts_locks_held_at(const struct function *fn, int b, int i, struct held_loc
 	free(in);
 	free(reached);
 	return n;
+}
+
+int facts_locks_held_at(const struct function *fn, int b, int i, struct held_lock *out, int max)
+{
+	return facts_locks_held_by(fn, b, i, class_op, NULL, out, max);
 }
 
 int facts_ordered_after(const struct function *fn, int line,

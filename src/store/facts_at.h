@@ -59,5 +59,14 @@ struct held_lock {
 /* The locks fn holds on every path to event (b, i), taken in fn itself (at most max; the
  * first 64 classes of fn are followed; semaphores are not locks here); how many. */
 int facts_locks_held_at(const struct function *fn, int b, int i, struct held_lock *out, int max);
+/* The same with what each event does told by `step`: 1 and *op filled when the event takes
+ * (acquire) or releases the lock op->lock (a string that lives until the call returns). */
+struct held_op {
+	const char *lock;
+	int acquire, shared;
+};
+typedef int (*facts_held_op)(const struct event *ev, void *arg, struct held_op *op);
+int facts_locks_held_by(const struct function *fn, int b, int i, facts_held_op step, void *arg,
+                        struct held_lock *out, int max);
 
 #endif

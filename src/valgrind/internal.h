@@ -113,6 +113,8 @@ char *vg_rwlock_exclusive(struct facts_at *fc, const struct finding *f);
 /* one side frees a block only after an atomic read-modify-write of one of its members on
  * every path (a reference count). */
 char *vg_refcounted_free(struct facts_at *fc, const struct finding *f);
+/* both sides hold one spinlock made of an atomic flag or word (vgspinlock.c). */
+char *vg_flag_lock_held(struct facts_at *fc, const struct finding *f);
 
 /* ---- vgconsequence.c ---- */
 /* The reason f is a consequence of another race that l or known reports (a free guarded by

@@ -4,9 +4,10 @@
  * pthread_once (vgonce.c). A race on an object the static pass sees accessed only
  * atomically, ordered by one once object, a heap block published with release/acquire
  * atomics or filled before the reader's thread was created (vgpublish.c), two holders of one
- * rwlock one of which writes-locks it (vgrwlock.c), or a free after an atomic reference
- * count (vgrefcount.c) is kept but marked likely benign, with the reason: it does not count
- * at the gate or in the exit status. Without stored facts nothing is marked. */
+ * rwlock one of which writes-locks it (vgrwlock.c), a free after an atomic reference count
+ * (vgrefcount.c), or two holders of one spinlock made of an atomic flag (vgspinlock.c) is
+ * kept but marked likely benign, with the reason: it does not count at the gate or in the
+ * exit status. Without stored facts nothing is marked. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,7 +112,7 @@ static int check(struct facts_at *fc, struct finding *f)
 		reason = atomic_lines_reason(fc, f, &err);
 	char *(*const judges[])(struct facts_at *, const struct finding *) = {
 		vg_once_ordered, vg_lazy_publication, vg_filled_before_threads, vg_rwlock_exclusive,
-		vg_refcounted_free, NULL};
+		vg_refcounted_free, vg_flag_lock_held, NULL};
 	for (int j = 0; !reason && !err && judges[j]; j++)
 		reason = judges[j](fc, f);
 	if (reason)

@@ -5,11 +5,13 @@ cause the analysis must get right on real code (per-thread elements, joins throu
 expressions, setup before the threads, exclusive creations, …). A directory there is one
 compile database of several units, its subdirectories' included, scanned together
 (programs with their own main beside the library they share), each file's findings
-checked against its own markers."""
+checked against its own markers. `// tsafe-expect-message: TEXT` on a marked line: the
+finding there must say TEXT (a lock's name, for one)."""
 import importlib.machinery
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -26,6 +28,21 @@ def marker_patterns(src):
     mod = importlib.util.module_from_spec(spec)
     loader.exec_module(mod)
     return mod.EXPECT, mod.RELATED
+
+
+MESSAGE = re.compile(r"//\s*tsafe-expect-message:\s*(.*?)\s*(?://|$)")
+
+
+def message_problems(path, found):
+    """Each `tsafe-expect-message: TEXT` line must have a finding whose message says TEXT."""
+    problems = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            for m in MESSAGE.finditer(line):
+                said = [x["message"] for x in found if x["locations"][0].get("line") == lineno]
+                if not any(m.group(1) in s for s in said):
+                    problems.append(f"line {lineno}: no finding says {m.group(1)!r} ({said})")
+    return problems
 
 
 def marks(path, expect, related):
@@ -71,7 +88,8 @@ def main():
             for f in files:
                 mine = [x for x in found if x["locations"][0].get("file") == f]
                 problems += [f"{f}: {p}" if len(files) > 1 else p
-                             for p in compare(marks(os.path.join(root, f), expect, related), mine)]
+                             for p in compare(marks(os.path.join(root, f), expect, related), mine)
+                             + message_problems(os.path.join(root, f), mine)]
             t.check(name, not problems, *problems)
     print(f"{t.passed} passed, {t.failed} failed")
     return 1 if t.failed else 0

@@ -13,10 +13,6 @@ import test_holdout_precision
 
 # (program, rule, line): each a finding that counts and is not a bug, with its cause.
 KNOWN_WRONG = {
-    ("spin_totals.c", "data-race", 33): "a hand-written atomic_flag spinlock is no lock to "
-                                        "the static pass, nor to Valgrind and the watch engine",
-    ("spin_totals.c", "data-race", 34): "the same spinlock",
-    ("spin_totals.c", "data-race", 35): "the same spinlock",
     ("lazy_shard_index.c", "data-race", 43): "double-checked locking: the index published by a "
                                              "release store of a separate flag, read after an "
                                              "acquire load of it (not modelled)",
@@ -30,7 +26,8 @@ KNOWN_WRONG = {
 # (program, rule, line): marked bugs combined may miss, with the cause.
 KNOWN_MISSED = {
 }
-PRECISION_FLOOR = 0.56     # 9 of 16 at the worst of the runs in bench/precision/README.md
+PRECISION_FLOOR = 0.69     # 9 of 12 measured after the spinlock fix; 9 of 13 allows one more
+                           # run-dependent alarm
 RECALL_FLOOR = 1.00        # 9 of 9
 
 if __name__ == "__main__":
