@@ -69,6 +69,7 @@ static void free_records(struct analysis *a)
 	onceguard_free(a);
 	fallback_free(a);
 	tokens_free(a);
+	messages_free(a);
 	known_free(a);
 	when_chains_free(a);
 	atoms_free(a);
@@ -78,6 +79,7 @@ static void free_records(struct analysis *a)
 	flags_free(a);
 	handoff_free(a);
 	barriers_free(a);
+	channels_free(a);
 	keymap_free(&a->recursive);
 	keymap_free(&a->sem_one);
 	keymap_free(&a->sem_paired);

@@ -331,6 +331,7 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
                    const struct lstate *s, int key)
 {
 	int isolated = f->ctx->kind == CTX_ISOLATED;
+	channels_on_sem(a, f, ev, key);  /* sem_post / sem_wait of a counting semaphore */
 	switch (ev->kind) {
 	case EV_ACCESS:
 		if (!isolated)
@@ -356,6 +357,7 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 		if (!isolated && str_eq(ev->name, "free") && !index_resolve(&a->ix, ev->callee, f->tu))
 			record_access(a, f, ev, s);
 		barriers_on_call(a, f, ev);
+		forks_on_call(a, f, ev);
 		break;
 	case EV_STORE:
 		fnptr_note_store(a, f, ev);

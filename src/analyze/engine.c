@@ -333,6 +333,14 @@ static void solve_frame(struct analysis *a, const struct activation *f, const st
 static void neutral_exit(struct analysis *a, struct activation *sub, const struct lstate *s,
                          struct lstate *out);
 
+/* Where its code runs decides which threads it meets: main, and a thread that starts
+ * threads (its code meets them between their start and its join of them). */
+static int chain_matters(const struct analysis *a, const struct context *c)
+{
+	return c->kind == CTX_MAIN ||
+	       (c->kind == CTX_THREAD && a->after_create[index_of_ref(&a->ix, c->entry)] != NULL);
+}
+
 /* The state after a call to callee from frame f in state s; with emit, also reports the
  * callee's events. */
 static void apply_call(struct analysis *a, const struct activation *f, const struct event *ev,
@@ -387,7 +395,7 @@ static void apply_call(struct analysis *a, const struct activation *f, const str
 	struct hkey key = memo_key(a, &sub, s, 0);
 	int v = 0, report = 0;
 	keymap_get(&a->memo, key, &v);
-	if (emit && f->ctx->kind == CTX_MAIN) {       /* main: reported once per call chain */
+	if (emit && chain_matters(a, f->ctx)) {       /* reported once per call chain */
 		struct hkey ek = memo_key(a, &sub, s, 1);
 		int ev = 0;
 		keymap_get(&a->memo, ek, &ev);
@@ -554,6 +562,8 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 	else if (ev->kind == EV_CALL && ev->callee) {
 		const struct fn_ref *callee = index_callee_at(&a->ix, f->fn_index, ev);
 		lockid_note_init(a, f, ev);
+		if (emit)
+			messages_note_call(a, f, ev);
 		atoms_before_call(a, f, ev, s);
 		if (callee)
 			apply_call(a, f, ev, callee, s, emit);
@@ -567,7 +577,8 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 			apply_call(a, f, ev, t[i], s, emit);
 		free(t);
 	} else if (ev->kind == EV_ASSUME) {
-		if (!tokens_on_assume(a, f, ev, s) && !known_on_assume(a, f, ev, s))
+		if (!tokens_on_assume(a, f, ev, s) && !known_on_assume(a, f, ev, s) &&
+		    !(emit ? messages_on_assume(a, f, ev) : ev->path && str_starts(ev->path, "m:")))
 			atoms_assume(a, f, ev, s);
 	} else if (ev->kind == EV_ACCESS) {
 		tokens_on_write(a, f, ev, s);

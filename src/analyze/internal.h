@@ -364,6 +364,8 @@ struct misuse_rec {
 	int nstack;
 	int retests_nothing;         /* cond-wait-no-loop: in a loop that re-tests nothing its
 	                                signallers change */
+	const char *note;            /* fork-with-threads: the unsafe function the child calls
+	                                (static string) */
 };
 
 struct thread_op {                   /* create / join / detach seen while walking contexts */
@@ -459,8 +461,10 @@ struct analysis {
 	struct keymap flag_names;    /* flag name -> index in flag_writes */
 	struct handoff *handoff;     /* handoff_race.c: blocks put into slots, objects taken */
 	struct barriers *barriers;   /* barrier_phases.c: barrier waits by context */
+	struct channels *channels;   /* channels.c: release/acquire operations by context */
 	struct onceguard *onceguard; /* first-run regions of once-guarded setup (onceguard.c) */
 	struct tokens *tokens;       /* state variables handed over by value (tokens.c) */
+	struct messages *messages;   /* tags sent and received through locked queues (messages.c) */
 	struct known *known;         /* static variables compared with constants (known.c) */
 	struct fallback *fallback;   /* calls a counter excludes from its zero branch (fallback.c) */
 	unsigned char *takes_none;   /* per index fn: 1 it has no EV_TAKE, 2 it has, 0 not known */
@@ -554,6 +558,13 @@ void signals_last_name(const char *path, struct strbuf *sb);
 void flags_on_wait(struct analysis *a, const struct activation *f, const struct event *ev, int key);
 /* The write records of every name some wait re-tests, once the records are complete. */
 void flags_index_writes(struct analysis *a);
+/* messages.c: a tag pushed on a locked queue orders what its sender did before with what
+ * its receiver does where it got that tag */
+int messages_on_assume(struct analysis *a, const struct activation *f, const struct event *ev);
+void messages_note_call(struct analysis *a, const struct activation *f, const struct event *ev);
+int message_orders(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+int messages_past_receipt(const struct analysis *a, const struct access_rec *y);
+void messages_free(struct analysis *a);
 int flag_publication_orders(const struct analysis *a, const struct access_rec *x,
                             const struct access_rec *y);
 void flags_free(struct analysis *a);
@@ -779,6 +790,15 @@ void handoff_free(struct analysis *a);
  * (see there). */
 void barriers_on_call(struct analysis *a, const struct activation *f, const struct event *ev);
 int barrier_orders(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+/* fork_child.c: a fork whose child calls what is not async-signal-safe, while other
+ * threads may run */
+void forks_on_call(struct analysis *a, const struct activation *f, const struct event *ev);
+void check_forks(struct analysis *a);
+/* channels.c: accesses handed over by a release/acquire channel (atomics, semaphores) */
+void channels_on_sem(struct analysis *a, const struct activation *f, const struct event *ev, int key);
+void channels_index(struct analysis *a);
+int channel_orders(const struct analysis *a, const struct access_rec *x, const struct access_rec *y);
+void channels_free(struct analysis *a);
 void barriers_free(struct analysis *a);
 /* joined_slots.c: the handle of the thread joined just before ev in its block, when ev
  * touches the element of the join's index (new string, or NULL); whether x, a thread's

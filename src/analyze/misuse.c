@@ -1,6 +1,6 @@
 /* misuse.c — findings about one place: double-lock, unlock-not-held, lock-leak,
  * cond-wait-unheld, cond-wait-no-loop (from the collector's records; mt-unsafe-call in
- * mtunsafe.c), and thread-leak (from the thread contexts). */
+ * mtunsafe.c, fork-with-threads in fork_child.c), and thread-leak (from the thread contexts). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,10 +95,11 @@ void check_misuse(struct analysis *a)
 {
 	for (int i = 0; i < a->nmis; i++) {
 		const struct misuse_rec *m = &a->mis[i];
-		if (strcmp(m->rule, "mt-unsafe-call") != 0)
+		if (strcmp(m->rule, "mt-unsafe-call") != 0 && strcmp(m->rule, "fork-with-threads") != 0)
 			report(a, m);
 	}
 	check_mt_unsafe(a);
+	check_forks(a);
 }
 
 /* Some join or detach in the program works on a handle tsafe cannot name (taken from a

@@ -91,8 +91,10 @@ int records_race(const struct analysis *a, const struct access_rec *x, const str
 {
 	return (x->write || y->write) && !ordered_by_locks(x, y) && accesses_conflict(a, x, y) &&
 	       !flag_publication_orders(a, x, y) && !flag_publication_orders(a, y, x) &&
+	       !message_orders(a, x, y) && !message_orders(a, y, x) &&
 	       !joined_slot_orders(a, x, y) && !joined_slot_orders(a, y, x) &&
-	       !barrier_orders(a, x, y) && !barrier_orders(a, y, x) && !tokens_exclude(a, x, y);
+	       !barrier_orders(a, x, y) && !barrier_orders(a, y, x) && !tokens_exclude(a, x, y) &&
+	       !channel_orders(a, x, y);
 }
 
 /* The first racing pair of records between two sites, or 0. A site's records come in runs
@@ -354,6 +356,7 @@ static struct hkey race_signature(const struct analysis *a, struct alongside *al
 	kb_int(kb, -2);
 	for (int i = 0; i < r->ntokens; i++)
 		kb_int(kb, r->tokens[i]);
+	kb_int(kb, messages_past_receipt(a, r));   /* where a receiver got a message */
 	if (a->ctxs[r->ctx]->kind == CTX_MAIN || al->creates[r->ctx]) {
 		kb_int(kb, -1);
 		kb_str(kb, threads_alongside(a, al, r));
@@ -422,6 +425,7 @@ void check_races(struct analysis *a)
 {
 	declared_resolve(a);
 	flags_index_writes(a);
+	channels_index(a);
 	intern_locksets(a);
 	int *order = xcalloc((size_t)(a->nacc ? a->nacc : 1), sizeof *order);
 	int n = distinct_records(a, order);

@@ -16,7 +16,8 @@ struct ident {
 const char *rule_family(const char *rule)
 {
 	static const char *const by_call[] = {"double-lock", "destroy-locked", "cond-wait-unheld",
-	                                      "destroy-in-use", "thread-leak", "lock-leak", NULL};
+	                                      "destroy-in-use", "thread-leak", "lock-leak",
+	                                      "fork-with-threads", NULL};
 	if (str_eq(rule, "unlock-not-held") || str_eq(rule, "unlock-not-owner"))
 		return "unlock";
 	if (str_eq(rule, "lock-order-inversion") || str_eq(rule, "deadlock"))
@@ -144,7 +145,8 @@ static void ident_of(const struct finding *f, struct ident *id)
 		id->anchor = leak_anchor(f);
 	else if (strcmp(id->family, "order") && l->file && l->line > 0)
 		id->anchor = xasprintf("%s:%d", l->file, l->line);
-	if (strcmp(id->family, "thread-leak"))
+	/* a thread leak names no lock; a fork's static finding names the child's call */
+	if (strcmp(id->family, "thread-leak") && strcmp(id->family, "fork-with-threads"))
 		id->classes = class_set(f->symbol);
 	if (!strcmp(id->family, "order") && str_eq(f->rule, "deadlock") && f->symbol &&
 	    !strstr(f->symbol, " -> ")) {

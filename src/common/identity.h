@@ -7,7 +7,9 @@
  *
  *   lock-leak                          the thread entry (or the function) and the lock class
  *   unlock-not-held, unlock-not-owner  the unlock call (the more precise rule wins: owner)
- *   double-lock, destroy-locked, cond-wait-unheld, destroy-in-use, thread-leak   the call
+ *   double-lock, destroy-locked, cond-wait-unheld, destroy-in-use, thread-leak,
+ *   fork-with-threads (the static pass names the child's unsafe call, the runtime the
+ *   lock another thread holds)   the call
  *   lock-order-inversion, deadlock     the set of lock classes (a deadlock is more precise)
  *
  * A part an engine does not know (Helgrind names no lock) is left out of the comparison;

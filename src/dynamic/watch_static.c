@@ -13,6 +13,7 @@
 #include "facts/facts.h"
 #include "internal.h"
 #include "store/facts_at.h"
+#include "store/facts_handover.h"
 #include "watch_internal.h"
 
 /* The variable a facts path names: "s:/a/b.c:data[]" and "g:stats.hits" -> "data",
@@ -39,19 +40,30 @@ static int access_at(struct facts_at *fc, const char *file, int line, const char
 	return 0;
 }
 
+static void mark_benign(struct finding *f, char *reason)
+{
+	f->suppressed = 1;
+	f->benign = 1;
+	free(f->suppress_reason);
+	f->suppress_reason = reason;
+}
+
 int watch_static_explains(struct facts_at *fc, struct finding *f, const char *var)
 {
 	if (!fc || !fc->st || f->nlocs < 2)
 		return 0;
+	/* handed over by release/acquire atomics, which the clocks do not follow */
+	char *handover = facts_handover(fc, &f->locs[0], &f->locs[1]);
+	if (handover) {
+		mark_benign(f, handover);
+		return 1;
+	}
 	for (int i = 0; i < 2; i++)
 		if (!access_at(fc, f->locs[i].file, f->locs[i].line, var))
 			return 0;
-	f->suppressed = 1;
-	f->benign = 1;
-	free(f->suppress_reason);
-	f->suppress_reason = xasprintf(
+	mark_benign(f, xasprintf(
 		"likely benign: the static pass analysed both accesses to '%s' and found them ordered "
 		"or protected by synchronisation the watch engine's clocks do not follow (a mutex's "
-		"unlock -> lock)", var);
+		"unlock -> lock)", var));
 	return 1;
 }

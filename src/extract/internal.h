@@ -144,6 +144,7 @@ int in_system_header(CXCursor c);
 int is_int_literal(CXCursor e, long long *value);   /* after stripping; constant int */
 /* The value of an integer constant expression (1, TRUE, an enumerator, 'x', -1). */
 int constant_value(CXCursor e, long long *value);
+int int_constant(CXCursor e, long long *v);   /* paramconst.c: enumerators too */
 int is_pointer_type(CXType t);
 int is_thread_handle_type(CXType t);   /* pthread_t, thrd_t (by their typedef) */
 int is_array_type(CXType t);

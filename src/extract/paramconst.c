@@ -49,7 +49,7 @@ static int fixed_param(struct xfn *f, CXCursor e)
 
 /* The value of an integer constant expression: literals, enumerators and what combines them
  * (-1, A | B, (int)X); never a variable's value. */
-static int const_int(CXCursor e, long long *v)
+int int_constant(CXCursor e, long long *v)
 {
 	CXCursor s = strip_expr(e);
 	if (clang_getCursorKind(s) == CXCursor_DeclRefExpr) {
@@ -65,7 +65,7 @@ static int const_int(CXCursor e, long long *v)
 char *paramconst_arg(CXCursor arg)
 {
 	long long v;
-	if (!is_integer_type(clang_getCursorType(arg)) || !const_int(arg, &v))
+	if (!is_integer_type(clang_getCursorType(arg)) || !int_constant(arg, &v))
 		return NULL;
 	return xasprintf("#%lld", v);
 }
@@ -81,7 +81,7 @@ static char *compare_atom(struct xfn *f, CXCursor l, CXCursor r)
 		r = t;
 		n = fixed_param(f, l);
 	}
-	if (n < 0 || !const_int(r, &v))
+	if (n < 0 || !int_constant(r, &v))
 		return NULL;
 	return xasprintf("k:%d=%lld", n, v);
 }
@@ -110,7 +110,7 @@ char *paramconst_cond_atom(struct xfn *f, CXCursor cond, int *nonzero_true)
 		if (op == CXBinaryOperator_EQ || op == CXBinaryOperator_NE) {
 			if (op == CXBinaryOperator_NE)
 				*nonzero_true ^= 1;
-			if (const_int(r, &v) && v == 0 && fixed_param(f, l) < 0) {
+			if (int_constant(r, &v) && v == 0 && fixed_param(f, l) < 0) {
 				*nonzero_true ^= 1;       /* (x) == 0 tests x */
 				cond = l;
 				continue;
@@ -119,7 +119,7 @@ char *paramconst_cond_atom(struct xfn *f, CXCursor cond, int *nonzero_true)
 		}
 		if (op == CXBinaryOperator_And) {
 			n = fixed_param(f, l) >= 0 ? fixed_param(f, l) : fixed_param(f, r);
-			if (n < 0 || !const_int(fixed_param(f, l) >= 0 ? r : l, &v))
+			if (n < 0 || !int_constant(fixed_param(f, l) >= 0 ? r : l, &v))
 				return NULL;
 			return xasprintf("k:%d&%lld", n, v);
 		}
@@ -157,7 +157,7 @@ int paramconst_case_entry(struct xfn *f, struct switch_ctx *sw, CXCursor c, int 
 	long long v;
 	if (is_default) {
 		sw->default_block = b;
-	} else if (cursor_nchildren(c) == 2 && const_int(cursor_child(c, 0), &v)) {
+	} else if (cursor_nchildren(c) == 2 && int_constant(cursor_child(c, 0), &v)) {
 		grow_array((void **)&sw->values, &sw->values_cap, sw->nvalues, sizeof *sw->values);
 		sw->values[sw->nvalues++] = v;
 		assume_value(f, b, sw, v, 1);

@@ -299,3 +299,17 @@ int facts_ordered_after(const struct function *fn, int line,
 		}
 	return last && (is_mark(last, arg) || facts_always_before(fn, b, i, is_mark, arg));
 }
+
+int facts_block_written_after(const struct function *fn, const char *heap, int b, int i)
+{
+	size_t n = strlen(heap);
+	for (int k = 0; k < fn->nblocks; k++)
+		for (int e = 0; e < fn->blocks[k].nevents; e++) {
+			const struct event *ev = &fn->blocks[k].events[e];
+			if (ev->kind == EV_ACCESS && (ev->flags & EVF_WRITE) && ev->path &&
+			    !strncmp(ev->path, heap, n) && (!ev->path[n] || strchr(".*[", ev->path[n])) &&
+			    facts_reaches(fn, b, i, k, e))
+				return 1;
+		}
+	return 0;
+}

@@ -51,6 +51,10 @@ int facts_reaches(const struct function *fn, int b1, int i1, int b2, int i2);
 int facts_always_passes(const struct function *fn,
                         int (*is_mark)(const struct event *, const void *), const void *arg);
 
+/* Can fn write the block allocated at `heap` ("h:FILE:LINE": its members, elements, the
+ * block itself) after event (b, i)? */
+int facts_block_written_after(const struct function *fn, const char *heap, int b, int i);
+
 /* A lock held for sure at an event: its class, and whether only for reading. */
 struct held_lock {
 	const char *lock_class;      /* borrowed from the facts */

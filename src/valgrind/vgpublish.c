@@ -8,6 +8,9 @@
  *     pointer on every path. Release/acquire orders the fill
  *     before the read, but the tools do not model C11 or GCC atomics (on x86 an acquire
  *     load is a plain move). A relaxed operation orders nothing: not judged.
+ *   - handed over through another release/acquire channel (an atomic index or flag, a
+ *     semaphore: store/facts_handover.c), as ring slots and double-checked initialisation
+ *     are;
  *   - filled before the reader's thread existed: the write ran in main (the bottom of the
  *     writer's stack: run once, by one thread), which created the reading thread, before
  *     that pthread_create and never after it.
@@ -19,27 +22,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/atomic_order.h"
 #include "common/source.h"
 #include "common/util.h"
 #include "internal.h"
+#include "store/facts_handover.h"
 
 static int is_global_path(const char *p)
 {
 	return p && (str_starts(p, "g:") || str_starts(p, "s:") || str_starts(p, "fs:"));
-}
-
-/* Does the source line of ev say its memory order is relaxed (or consume)? */
-static int relaxed(const struct function *fn, const struct event *ev)
-{
-	size_t len;
-	const char *text = source_line(NULL, fn->file, ev->line, &len);
-	if (!text)
-		return 0;
-	char *line = xstrndup(text, len);
-	int yes = strstr(line, "relaxed") || strstr(line, "RELAXED") || strstr(line, "consume") ||
-	          strstr(line, "CONSUME");
-	free(line);
-	return yes;
 }
 
 struct acquire_query {
@@ -91,7 +82,7 @@ static const struct event *publication(const struct function *fn, int ab, int ai
 		for (int i = 0; i < fn->blocks[b].nevents; i++) {
 			const struct event *ev = &fn->blocks[b].events[i];
 			if (ev->kind == EV_ACCESS && (ev->flags & EVF_ATOMIC) && (ev->flags & EVF_WRITE) &&
-			    is_global_path(ev->path) && facts_reaches(fn, ab, ai, b, i) && !relaxed(fn, ev)) {
+			    is_global_path(ev->path) && facts_reaches(fn, ab, ai, b, i) && !atomic_line_relaxed(NULL, fn->file, ev->line)) {
 				*pb = b;
 				*pi = i;
 				return ev;
@@ -112,21 +103,6 @@ static const char *short_name(const char *path)
 {
 	const char *c = strrchr(path, ':');
 	return c ? c + 1 : path;
-}
-
-/* Does fn write the block allocated at `heap` ("h:FILE:LINE") where (b, i) can lead? */
-static int written_after(const struct function *fn, const char *heap, int b, int i)
-{
-	size_t n = strlen(heap);
-	for (int k = 0; k < fn->nblocks; k++)
-		for (int e = 0; e < fn->blocks[k].nevents; e++) {
-			const struct event *ev = &fn->blocks[k].events[e];
-			if (ev->kind == EV_ACCESS && (ev->flags & EVF_WRITE) && ev->path &&
-			    !strncmp(ev->path, heap, n) && (!ev->path[n] || strchr(".*[", ev->path[n])) &&
-			    facts_reaches(fn, b, i, k, e))
-				return 1;
-		}
-	return 0;
 }
 
 /* Does fn return the block allocated at `heap` ("h:FILE:LINE")? */
@@ -231,7 +207,7 @@ static char *judge_publication(struct facts_at *fc, const struct location *alloc
 	if (nsides == 1) {
 		/* Valgrind kept no stack of the fill: the one side must be a read after the
 		 * acquire, and the publishing function must not write the block once published. */
-		int ok = str_starts(s[0]->message, "read") && !written_after(fn, p->block, pb, pi) &&
+		int ok = str_starts(s[0]->message, "read") && !facts_block_written_after(fn, p->block, pb, pi) &&
 		         read_after_acquire(fc, s[0], pub->path);
 		return ok ? xasprintf("likely benign: the block allocated at %s:%d is filled before "
 		                      "it is published through atomic '%s' (%s:%d), and read at "
@@ -261,7 +237,19 @@ static char *judge_publication(struct facts_at *fc, const struct location *alloc
 	return NULL;
 }
 
-char *vg_lazy_publication(struct facts_at *fc, const struct finding *f)
+/* Two accesses handed over by a release/acquire channel: an index of a ring, a flag set
+ * after a double-checked initialisation (store/facts_handover.c). */
+static char *handover(struct facts_at *fc, const struct finding *f)
+{
+	const struct location *s[2], *alloc = alloc_site(f);
+	int n = vg_sides(f, s);
+	if (n == 2)
+		return facts_handover(fc, s[0], s[1]);
+	return n == 1 && alloc && str_starts(s[0]->message, "read")
+		? facts_handover_block(fc, alloc, s[0]) : NULL;
+}
+
+static char *lazy_publication(struct facts_at *fc, const struct finding *f)
 {
 	const struct location *s[2], *alloc = alloc_site(f);
 	int nsides = alloc ? vg_sides(f, s) : 0;
@@ -272,6 +260,13 @@ char *vg_lazy_publication(struct facts_at *fc, const struct finding *f)
 	char *reason = found ? judge_publication(fc, alloc, s, nsides, &p) : NULL;
 	free(p.block);
 	return reason;
+}
+
+/* Publication through a pointer, or handed over through another channel. */
+char *vg_lazy_publication(struct facts_at *fc, const struct finding *f)
+{
+	char *reason = lazy_publication(fc, f);
+	return reason ? reason : handover(fc, f);
 }
 
 /* "thread #3 'worker' created at a.c:57" -> a.c, 57 (file new string), or NULL. */
@@ -328,3 +323,4 @@ char *vg_filled_before_threads(struct facts_at *fc, const struct finding *f)
 			                 strstr(s[1 - k]->thread, "created at ") + 11);
 	return NULL;
 }
+

@@ -39,9 +39,12 @@ def key(text):
 
 
 def main(programs="holdout", precision_floor=PRECISION_FLOOR, recall_floor=RECALL_FLOOR,
-         known_wrong=KNOWN_WRONG, known_missed=KNOWN_MISSED):
+         known_wrong=KNOWN_WRONG, known_missed=KNOWN_MISSED, schedule_wrong=None):
     """Combined figures on tests/fixtures/<programs>/ against the floors and known lists
-    (test_holdout2_precision.py calls this for the second set)."""
+    (test_holdout2_precision.py calls this for the second set). schedule_wrong: wrong
+    entries the schedule decides (a tool may name any of a hand-over's lines): accepted
+    like known_wrong, but not noted when they do not happen."""
+    schedule_wrong = schedule_wrong or {}
     tsafe, src = env("TSAFE"), env("TSAFE_SOURCE_DIR")
     with tempfile.TemporaryDirectory(prefix="tsafe-holdout-") as tmp:
         out = os.path.join(tmp, "figures.json")
@@ -67,7 +70,8 @@ def main(programs="holdout", precision_floor=PRECISION_FLOOR, recall_floor=RECAL
         check(value >= floor, f"combined {what} {value:.2f} (at least {floor:.2f})")
     for line in c["wrong"]:
         k = key(line)
-        check(k in known_wrong, f"wrong: {line}" + (f" [known: {known_wrong[k]}]" if k in known_wrong else ""))
+        cause = known_wrong.get(k) or schedule_wrong.get(k)
+        check(cause is not None, f"wrong: {line}" + (f" [known: {cause}]" if cause else ""))
     for line in c["missed"]:
         k = key(line)
         check(k in known_missed, f"missed: {line}" + (f" [known: {known_missed[k]}]" if k in known_missed else ""))

@@ -120,6 +120,29 @@ static void test_lock_leak_joined_by_the_leaking_function(void **state)
 	finding_list_free(&known);
 }
 
+/* A fork at fork.c:27: the static pass names the child's unsafe call, the runtime the lock
+ * a thread held at that moment (different symbols): one bug, joined by the fork call. */
+static void test_fork_joined_by_the_call(void **state)
+{
+	(void)state;
+	struct finding_list known = {0}, l = {0};
+	const char *sym[] = {"fork", "global:busy"};
+	struct finding_list *into[] = {&known, &l};
+	for (int i = 0; i < 2; i++) {
+		struct finding *f = finding_new(into[i], i ? "runtime" : "static", "fork-with-threads",
+		                                "fork", sym[i]);
+		struct location *loc = finding_add_loc(f);
+		loc->file = xstrdup("fork.c");
+		loc->line = 27;
+		loc->func = xstrdup("main");
+		f->fingerprint = xasprintf("fp%d", i);
+	}
+	assert_int_equal(identity_merge(&l, &known), 1);
+	assert_string_equal(l.items[0].fingerprint, known.items[0].fingerprint);
+	finding_list_free(&l);
+	finding_list_free(&known);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +150,7 @@ int main(void)
 		cmocka_unit_test(test_root_relative),
 		cmocka_unit_test(test_finish_keeps_first_of_each_fingerprint),
 		cmocka_unit_test(test_lock_leak_joined_by_the_leaking_function),
+		cmocka_unit_test(test_fork_joined_by_the_call),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
