@@ -40,8 +40,8 @@ static int beside_a_main(const struct program_index *ix, int t)
 {
 	const char *file = ix->tus[t].file;
 	size_t n = dir_length(file);
-	for (int m = 0; m < ix->ntus; m++)
-		if (ix->tu_has_main[m] && dir_length(ix->tus[m].file) == n &&
+	for (int m = 0; m < ix->ntus && file; m++)
+		if (ix->tu_has_main[m] && ix->tus[m].file && dir_length(ix->tus[m].file) == n &&
 		    !strncmp(ix->tus[m].file, file, n))
 			return 1;
 	return 0;
