@@ -248,6 +248,7 @@ char *call_containers(struct xfn *f, CXCursor call, CXCursor callee);
 /* fresh_slots.c: arg is &a[n] (itself or through a local given only it) with n only
  * incremented in the function, after the call (or &a[n++]): another element each call. */
 int fresh_slot_arg(struct xfn *f, CXCursor call, CXCursor arg);
+int const_slot_arg(struct xfn *f, CXCursor call, const char *callee, int at, CXCursor arg);
 char *copied_member_path(struct xfn *f, CXCursor e);
 /* x = f(…) (lhs: an lvalue or a local's declaration): the call at pos call_pos (-1: none)
  * gets the path of x, the object its result is stored into (analyze/results.c). */

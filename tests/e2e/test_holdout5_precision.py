@@ -59,9 +59,6 @@ KNOWN_WRONG = {
     ("race_stats_error_path.c", "data-race", 35):
         "static: the locked reset (stats.failed = 0) leads a second finding of the same "
         "race as the unlocked increment",
-    ("refcount_inode_cache.c", "data-race", 83):
-        "static: *bytes is &bytes[0] in one thread and &bytes[1] in the other (constant "
-        "subscripts at two pthread_create calls): taken for one object",
     ("timed_flusher.c", "data-race", 30):
         "static: the buffer the flusher took out of `pending` under the mutex (a pointer "
         "swap with a spare) is cleared without it; ownership moved by the swap is not "
