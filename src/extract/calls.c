@@ -115,6 +115,8 @@ static void fill_lock(struct xfn *f, struct event *ev, CXCursor call, CXCursor l
 	}
 	if (api->shared)
 		ev->flags |= EVF_SHARED;
+	if ((api->op == LOP_ACQUIRE || api->op == LOP_RELEASE || api->op == LOP_TRY) && walked_lock(f, lock))
+		ev->flags |= EVF_WALKED;
 }
 
 /* An event whose strings are computed before it is added (emit may move blocks). */
