@@ -150,6 +150,9 @@ static void walk_assign(struct xfn *f, CXCursor e, enum use use)
 			note_store(f, l, rhs);
 			note_take(f, l, rhs);
 			own_index_store(f, l, rhs, ev);
+		} else if (clang_getCursorBinaryOperatorKind(e) == CXBinaryOperator_AddAssign &&
+		           is_int_literal(rhs, NULL)) {
+			note_ring_advance(f, l);     /* H += 1 */
 		}
 		if (local && use == U_WRITE) {
 			set_alias(f, clang_getCursorReferenced(l), rhs);
@@ -239,6 +242,7 @@ static void walk_unary(struct xfn *f, CXCursor e, enum use use)
 			int line, col;
 			cursor_pos(e, &line, &col);
 			atoms_note_increment(f, op, line, col);
+			note_ring_advance(f, op);
 		}
 		break;
 	case CXUnaryOperator_Extension:

@@ -61,8 +61,10 @@ struct local {
 	char *alias_class;    /* lock class of what the alias points to, if a lock */
 	char *alias_field;    /* field its value was read from (fp = job->run): "struct job.run" */
 	char *copy_of;        /* a struct local: path of the object it was copied from */
+	char *ring_head;      /* its value or copy is a ring's element Q[H]: the path of H */
 	int heap_loop;        /* loop serial in which it was last assigned a malloc, or 0 */
-	int alias_pos;        /* pos of the first event after the assignment that set alias */
+	int alias_pos;        /* pos of the first event after the assignment that set alias
+	                         or copy_of */
 	int writes;           /* its initializer, assignments, ++ and -- (prepass.c) */
 	int zero_writes, incs;/* how many of its writes store 0, and how many are ++ */
 	unsigned value_flags; /* EVF_RET_* of the value of its only write, when a constant */
@@ -264,8 +266,13 @@ int record_fields(CXType t, CXCursor **out);
 CXCursor designated_field(CXCursor element);
 
 /* takes.c — ownership transfer: `v = P; … P = v->next;` unlinks the object v holds from
- * the container slot P; v then names the taken object, "l:FUNC:v@take" (EV_TAKE). */
+ * the container slot P, `v = Q[H]; … H = (H + 1) % N;` pops it from a ring; v then names
+ * the taken object, "l:FUNC:v@take" (EV_TAKE). */
 void note_take(struct xfn *f, CXCursor lhs, CXCursor rhs);
+/* Q[H], Q[H % N], Q[H & MASK] read into a local: the path of the head H (shared), or NULL. */
+char *ring_head_of(struct xfn *f, CXCursor value);
+/* H++, ++H, H += 1: the head H advanced, popping the elements read at it (a ring take). */
+void note_ring_advance(struct xfn *f, CXCursor lhs);
 
 /* calls.c — calls, locks, threads, condition variables */
 void walk_call(struct xfn *f, CXCursor call);
