@@ -39,16 +39,6 @@ KNOWN_WRONG = {
         "generation under a mutex, waiters looping on the generation): not an ordering",
     ("generation_rendezvous.c", "data-race", 50):
         "static: the same barrier, the write side (force[i] of the own band)",
-    ("hoh_list.c", "unlock-not-held", 38):
-        "static: hand-over-hand locking: after `prev = cur` the lock held through cur is "
-        "not carried to the name prev, so unlocking prev->lock looks unheld",
-    ("hoh_list.c", "unlock-not-held", 56):
-        "static: the same hand-over-hand walk in timer_find",
-    ("hoh_list.c", "lock-leak", 45):
-        "static: the same: the node lock unlocked through prev is still held under the "
-        "name cur (two findings, one of the lock named 'pthread_mutex_destroy')",
-    ("hoh_list.c", "lock-leak", 66):
-        "static: the same in timer_find (two findings)",
     ("race_route_cache_check.c", "data-race", 35):
         "static + helgrind: one unlocked check reading three fields of a slot: the static "
         "pass gives each field its own finding, Helgrind names the array 'table' and is "
@@ -59,12 +49,6 @@ KNOWN_WRONG = {
     ("race_stats_error_path.c", "data-race", 35):
         "static: the locked reset (stats.failed = 0) leads a second finding of the same "
         "race as the unlocked increment",
-    ("timed_flusher.c", "data-race", 30):
-        "static: the buffer the flusher took out of `pending` under the mutex (a pointer "
-        "swap with a spare) is cleared without it; ownership moved by the swap is not "
-        "modelled, so full->len is pending->len",
-    ("timed_flusher.c", "data-race", 32):
-        "static: the same buffer swap, the append side",
 }
 # Wrong entries the schedule decides: which lines of a hand-over Helgrind and DRD name,
 # and whether a dynamic report joins (and judges) a static finding.
