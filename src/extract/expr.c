@@ -15,8 +15,9 @@ struct event *emit_access(struct xfn *f, CXCursor e, unsigned flags, const char 
 	if (!path_is_shared(path) || path_is_private(f, path))
 		return NULL;   /* accesses through a pointer of unknown value are not recorded */
 	CXType t = clang_getCursorType(e);
-	if (clang_isConstQualifiedType(t))
-		return NULL;   /* read-only objects cannot race */
+	if (clang_isConstQualifiedType(t) && !strchr(path, '*'))
+		return NULL;   /* a read-only object cannot race; one read through a pointer to
+		                  const can, with a write through another pointer */
 	enum CXTypeKind tk = clang_getCanonicalType(t).kind;
 	if (tk == CXType_FunctionProto || tk == CXType_FunctionNoProto)
 		return NULL;   /* (*fp)(): code, not data */

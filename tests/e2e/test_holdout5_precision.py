@@ -30,10 +30,6 @@ KNOWN_WRONG = {
         "helgrind: the cleanup handler unlocks the mutex pthread_cond_wait re-took when the "
         "thread was cancelled in it; glibc re-locks it inside the wait's cancellation "
         "unwinding, which Helgrind does not see",
-    ("double_lock_route_rwlock.c", "drd:RwlockErr", 31):
-        "drd: 'Already locked for writing by calling thread' (a read lock refused to the "
-        "write-lock holder) keeps the tool's kind: no rule maps it to double-lock, so it "
-        "is not joined to the double-lock found at the same line",
     ("generation_rendezvous.c", "data-race", 49):
         "static: phases separated by a hand-written reusable barrier (arrival count and "
         "generation under a mutex, waiters looping on the generation): not an ordering",
