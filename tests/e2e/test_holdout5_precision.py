@@ -46,11 +46,12 @@ SCHEDULE_WRONG.update(lines(
     "covers records pushed by a release CAS loop, has no block to follow); DRD's report of "
     "the same free is judged"))
 SCHEDULE_WRONG.update(lines(
-    "timed_flusher.c", "data-race", 58, 62,
-    "watch (seen once after the static swap fix and the Valgrind judgements merged, in "
-    "runs where it catches it): the flusher writes out the buffer it took out of `pending` "
-    "by a pointer swap under the mutex; the watch engine names the array 'bufs' and does "
-    "not follow ownership moved by the swap"))
+    "timed_flusher.c", "data-race", 28, 62,
+    "watch (seen after the static swap fix and the Valgrind judgements merged, at the "
+    "append's lines 30-32 or the flusher's 58-62, in runs where it catches it): the "
+    "flusher writes out the buffer it took out of `pending` by a pointer swap under the "
+    "mutex; the watch engine names the array 'bufs' and does not follow ownership moved "
+    "by the swap"))
 SCHEDULE_WRONG.update(lines(
     "pipe_handoff.c", "data-race", 61, 61,
     "drd: a read through a pointer derived from the one read from the pipe (`p = r->name`, "
