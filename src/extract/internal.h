@@ -93,7 +93,7 @@ struct xfn {
 	int njumps, jumps_cap;
 	int *loops;           /* serials of the enclosing loops, innermost last */
 	int nloops, loops_cap, loop_serial;
-	struct loop_parts { CXCursor cond, body; } *loop_parts;   /* of each enclosing loop */
+	struct loop_parts { CXCursor cond, body, step; } *loop_parts;   /* of each enclosing loop */
 	int loop_parts_cap;
 	int outer_lo;         /* pos of the first event of the outermost loop being walked */
 	int (*ranges)[2];     /* pos ranges of the outermost loops */
@@ -250,6 +250,8 @@ char *call_containers(struct xfn *f, CXCursor call, CXCursor callee);
 /* fresh_slots.c: arg is &a[n] (itself or through a local given only it) with n only
  * incremented in the function, after the call (or &a[n++]): another element each call. */
 int fresh_slot_arg(struct xfn *f, CXCursor call, CXCursor arg);
+int walked_lock(struct xfn *f, CXCursor lock);   /* hand_over.c */
+int const_slot_arg(struct xfn *f, CXCursor call, const char *callee, int at, CXCursor arg);
 char *copied_member_path(struct xfn *f, CXCursor e);
 /* x = f(…) (lhs: an lvalue or a local's declaration): the call at pos call_pos (-1: none)
  * gets the path of x, the object its result is stored into (analyze/results.c). */

@@ -6,8 +6,9 @@
  * From then on v no longer designates what the slot designates: it holds the taken object.
  * Its paths become "l:FUNC:v@take…" and an EV_TAKE event tells the analysis where, so that
  * it can decide (analyze/handover.c) whether the take happened under a lock and the object
- * is the taker's alone. The reverse, a block the function allocated stored into a shared
- * slot, is an EV_PUT. */
+ * is the taker's alone. A slot given another shared slot's pointer instead (`v = P; P =
+ * spare;`, a swap) is a take too (replaced_by). The reverse, a block the function
+ * allocated stored into a shared slot, is an EV_PUT. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -142,6 +143,15 @@ void note_ring_advance(struct xfn *f, CXCursor lhs)
 	free(slot);
 }
 
+/* value is another shared slot's pointer (`full = pending; pending = spare;`): the slot
+ * now holds another object, and a local that read it holds the one it held, as after an
+ * unlink (a swap with a spare buffer under the lock). */
+static int replaced_by(const char *value, const char *slot)
+{
+	return loaded_alias(value) && path_is_shared(value) && path_is_shared(slot) &&
+	       !str_eq(value, slot) && !str_starts(value, slot);
+}
+
 void note_take(struct xfn *f, CXCursor lhs, CXCursor rhs)
 {
 	CXCursor l = strip_implicit(lhs);
@@ -152,7 +162,7 @@ void note_take(struct xfn *f, CXCursor lhs, CXCursor rhs)
 	}
 	note_put(f, l, rhs, slot);
 	char *value = value_path(f, rhs);
-	if (successor_of(value, slot)) {
+	if (successor_of(value, slot) || (is_pointer_type(clang_getCursorType(l)) && replaced_by(value, slot))) {
 		for (int i = 0; i < f->nlocals; i++) {
 			struct local *v = &f->locals[i];
 			if (loaded_alias(v->alias) && str_eq(v->alias, slot) && !v->escapes)

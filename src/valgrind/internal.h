@@ -116,6 +116,13 @@ char *vg_refcounted_free(struct facts_at *fc, const struct finding *f);
 /* both sides hold one spinlock made of an atomic flag or word (vgspinlock.c). */
 char *vg_flag_lock_held(struct facts_at *fc, const struct finding *f);
 
+/* ---- vgpipe.c ---- */
+/* The reason a race is on a block handed between threads as a pointer written to a pipe or
+ * socket and read from it (a new string), or NULL. */
+char *vg_pipe_handover(struct facts_at *fc, const struct finding *f);
+/* Does the text of file:line dereference the variable `name` (name->, name[, *name)? */
+int vg_line_derefs(const char *file, int line, const char *name);
+
 /* ---- vgconsequence.c ---- */
 /* The reason f is a consequence of another race that l or known reports (a free guarded by
  * a racy count, a block published through a racy pointer), as a new string, or NULL. */

@@ -112,7 +112,7 @@ static int check(struct facts_at *fc, struct finding *f)
 		reason = atomic_lines_reason(fc, f, &err);
 	char *(*const judges[])(struct facts_at *, const struct finding *) = {
 		vg_once_ordered, vg_lazy_publication, vg_filled_before_threads, vg_rwlock_exclusive,
-		vg_refcounted_free, vg_flag_lock_held, NULL};
+		vg_refcounted_free, vg_flag_lock_held, vg_pipe_handover, NULL};
 	for (int j = 0; !reason && !err && judges[j]; j++)
 		reason = judges[j](fc, f);
 	if (reason)

@@ -18,12 +18,10 @@
  * The creation case needs both accesses; publication takes a lone read too (Helgrind may
  * keep no stack of the fill, DRD names one access) when the allocating function writes
  * the block only before publishing it. */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/atomic_order.h"
-#include "common/source.h"
 #include "common/util.h"
 #include "internal.h"
 #include "store/facts_handover.h"
@@ -125,26 +123,9 @@ static int returns_block(const struct function *fn, const char *heap)
 static int deref_after(const struct function *fn, const char *local, int line)
 {
 	const char *name = strrchr(local, ':');
-	size_t n = name ? strlen(++name) : 0;
-	for (int l = line + 1; n && l <= fn->end_line; l++) {
-		size_t len;
-		const char *text = source_line(NULL, fn->file, l, &len);
-		for (size_t i = 0; text && i + n <= len; i++) {
-			if (strncmp(text + i, name, n) || (i && (isalnum((unsigned char)text[i - 1]) ||
-			                                        text[i - 1] == '_')))
-				continue;
-			size_t j = i + n, k = i;
-			if (j < len && (isalnum((unsigned char)text[j]) || text[j] == '_'))
-				continue;
-			while (j < len && isspace((unsigned char)text[j]))
-				j++;
-			while (k > 0 && isspace((unsigned char)text[k - 1]))
-				k--;
-			if ((j + 1 < len && text[j] == '-' && text[j + 1] == '>') ||
-			    (j < len && text[j] == '[') || (k > 0 && text[k - 1] == '*'))
-				return 1;
-		}
-	}
+	for (int l = line + 1; name && l <= fn->end_line; l++)
+		if (vg_line_derefs(fn->file, l, name + 1))
+			return 1;
 	return 0;
 }
 
