@@ -83,14 +83,6 @@ SCHEDULE_WRONG.update(lines(
     "helgrind/drd: records pushed by a release CAS onto a list head and taken all at once by "
     "an acquire atomic_exchange; Valgrind does not model C11 atomics and no judgement "
     "follows a block published by a CAS loop into a list"))
-SCHEDULE_WRONG.update(lines(
-    "pipe_handoff.c", "data-race", 61, 61,
-    "drd: a read through a pointer derived from the one read from the pipe (`p = r->name`, "
-    "then `*p`): the pipe judgement follows only the local the descriptor read filled"))
-SCHEDULE_WRONG.update(lines(
-    "pipe_handoff.c", "data-race", 81, 83,
-    "drd/helgrind (when main's access is paired with the resolver's read through the derived "
-    "pointer at line 61): the same"))
 # (program, rule, line): marked bugs combined may miss, with the cause.
 KNOWN_MISSED = {
     ("race_session_touch_unlocked.c", "data-race", 50):
