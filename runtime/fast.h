@@ -16,6 +16,7 @@
 #define TSAFE_RT_FAST_H
 
 #include "rt.h"
+#include "watch.h"
 
 #define RT_INLINE __attribute__((always_inline)) static inline
 
@@ -118,10 +119,25 @@ full:
 	return rt_before_full(t, lock, kind, hflags, pc);
 }
 
+/* The watch engine's clocks follow every lock's unlock -> lock (watch_clock.c): after the
+ * real lock succeeded, and before the real unlock. Nothing unless watching. */
+RT_INLINE void rt_clock_locked(struct rt_thread *t, const void *lock)
+{
+	if (RT_UNLIKELY(__atomic_load_n(&rt_watch_on, __ATOMIC_RELAXED)))
+		rt_vc_lock_acquired(t, lock);
+}
+
+RT_INLINE void rt_clock_unlocking(struct rt_thread *t, const void *lock)
+{
+	if (RT_UNLIKELY(__atomic_load_n(&rt_watch_on, __ATOMIC_RELAXED)))
+		rt_vc_lock_releasing(t, lock);
+}
+
 /* After the real lock succeeded. */
 RT_INLINE void rt_after(struct rt_thread *t, void *lock, int kind, unsigned hflags, void *pc,
                         struct rt_pre pre)
 {
+	rt_clock_locked(t, lock);
 	int n = t->nheld;
 	if (RT_UNLIKELY(pre.recursive || n == RT_MAX_HELD)) {
 		rt_push_full(t, lock, kind, hflags, pc, pre);
@@ -192,6 +208,7 @@ RT_INLINE int rt_fast_pop(struct rt_thread *t, const void *lock)
 {
 	if (!rt_release_is_top(t, lock))
 		return 0;
+	rt_clock_unlocking(t, lock);
 	rt_pop(t);
 	return 1;
 }

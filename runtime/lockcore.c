@@ -235,6 +235,7 @@ int rt_wait_begin(struct rt_thread *t, void *mutex, void *pc)
 {
 	int i = rt_held_index(t, mutex);
 	if (i >= 0) {
+		rt_clock_unlocking(t, mutex);   /* the wait gives the mutex up */
 		__atomic_or_fetch(&t->held[i].flags, HF_WAITING, __ATOMIC_RELAXED);
 		return i;
 	}
@@ -252,6 +253,7 @@ void rt_wait_end(struct rt_thread *t, int i)
 		return;
 	__atomic_and_fetch(&t->held[i].flags, (uint16_t)~HF_WAITING, __ATOMIC_RELAXED);
 	struct rt_held m = t->held[i];
+	rt_clock_locked(t, m.lock);
 	struct rt_edges_out out;
 	out.stack = out.len = 0;
 	for (int k = i + 1; k < t->nheld; k++)

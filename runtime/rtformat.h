@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #define RT_MAGIC   0x52465354u   /* "TSFR" */
-#define RT_VERSION 1
+#define RT_VERSION 2
 #define RT_MAX_FRAMES 32         /* frames kept per stack */
 #define RT_DEADLOCK_EXIT 124     /* exit status of a process the runtime ends on a deadlock */
 #define RT_MAX_THREADS 16384     /* threads watched at once, at most (TSAFE_RT_MAX_THREADS
@@ -253,8 +253,9 @@ enum rt_watch_hit_flags {
 #define RTWH_SHARED_LOCK 1u       /* bit 0 of an address in locks[]: held for reading */
 
 /* One trap: thread `thread` accessed target `target` (its address addr) at pc; it held
- * nlocks locks (addresses; bit 0 set when held for reading), its vector clock was vc
- * (entries by thread seq % RT_WATCH_VC) and its own clock epoch. stack: 0 when none was
+ * nlocks locks (addresses; bit 0 set when held for reading), its vector clocks were vc
+ * (create, join, semaphores, conditions, barriers, once) and lvc (those and locks),
+ * entries by thread seq % RT_WATCH_VC, and its own clock epoch. stack: 0 when none was
  * captured (only the first hits of a target carry one). */
 struct rt_watch_hit {
 	struct rt_rec h;
@@ -264,6 +265,7 @@ struct rt_watch_hit {
 	uint32_t epoch, nlocks;
 	uint64_t locks[RT_WATCH_LOCKS];
 	uint32_t vc[RT_WATCH_VC];
+	uint32_t lvc[RT_WATCH_VC];    /* the clock with locks' unlock -> lock orders too */
 };
 
 struct rt_watch_count {

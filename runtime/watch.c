@@ -343,6 +343,7 @@ static int record_hit(struct wslot *s, uint64_t pc)
 		const struct rt_vc *vc = rt_vc_of(self);
 		h.epoch = vc->epoch;
 		memcpy(h.vc, vc->c, sizeof h.vc);
+		memcpy(h.lvc, vc->cl, sizeof h.lvc);
 	}
 	if (__atomic_fetch_add(&t->stacks, 1, __ATOMIC_RELAXED) < RT_WATCH_STACKS) {
 		rt_tls.guard = 1;

@@ -112,12 +112,13 @@ int rt_watch_budget_tick(struct rt_watch_budget *b, int regs);
 int rt_watch_program_action(int sig, siginfo_t *si, void *uc);
 int rt_watch_install_handler(void);
 
-/* watch_clock.c: vector clocks over create/join, semaphores, conditions and barriers. */
+/* watch_clock.c: vector clocks over create/join, semaphores, conditions, barriers and locks. */
 #define RT_VC_N 32
 #define RT_VC_CACHE 8
 struct rt_vc {
 	uint32_t epoch;                /* this thread's own clock */
 	uint32_t c[RT_VC_N];           /* what it knows of each thread (by seq % RT_VC_N) */
+	uint32_t cl[RT_VC_N];          /* the same, lock unlock -> lock orders included */
 	uint32_t gen;                  /* bumped whenever c changes */
 	int released;                  /* released since the epoch last moved */
 	/* What needs no work again: the object last published to at generation gen, the
@@ -125,6 +126,7 @@ struct rt_vc {
 	const void *pub_obj[RT_VC_CACHE];
 	uint32_t pub_gen[RT_VC_CACHE];
 	const void *got_obj[RT_VC_CACHE];
+	struct rt_obj_clock *got_clock[RT_VC_CACHE];
 	uint32_t got_version[RT_VC_CACHE];
 };
 struct rt_vc *rt_vc_of(const struct rt_thread *t);
@@ -136,6 +138,8 @@ void rt_vc_ended(struct rt_thread *t);
 void rt_vc_joined(struct rt_thread *t, uint32_t seq);
 void rt_vc_release(struct rt_thread *t, const void *obj);   /* post, signal, arrive */
 void rt_vc_acquire(struct rt_thread *t, const void *obj);   /* wait returned */
+void rt_vc_lock_acquired(struct rt_thread *t, const void *lock);   /* after the real lock */
+void rt_vc_lock_releasing(struct rt_thread *t, const void *lock);  /* before the real unlock */
 void rt_vc_init(void);
 
 #endif

@@ -87,6 +87,7 @@ int mtx_unlock(mtx_t *m)
 	if (!t)
 		return rt_real.mtx_unlock(m);
 	int r;
+	rt_clock_unlocking(t, m);
 	if (RT_LIKELY(rt_release_is_top(t, m))) {
 		r = rt_real.mtx_unlock(m);
 		rt_pop(t);

@@ -76,8 +76,10 @@ int pthread_mutex_lock(pthread_mutex_t *m)
 		return lock_slow(m, PC(), -1);
 	int r = RT_LIKELY(rt_mutex_plain(m) && t->tid) ? rt_mutex_trylock_plain(m, t->tid)
 	                                               : rt_real.mutex_trylock(m);
-	if (RT_LIKELY(r == 0))
+	if (RT_LIKELY(r == 0)) {
+		rt_clock_locked(t, m);
 		return 0;
+	}
 	return lock_slow(m, PC(), r);
 }
 
@@ -123,6 +125,7 @@ static __attribute__((noinline)) int unlock_slow(pthread_mutex_t *m, void *pc)
 {
 	struct rt_thread *t = rt_enter();
 	if (t) {
+		rt_clock_unlocking(t, m);
 		rt_released(t, m, RTK_MUTEX, pc);
 		rt_leave();
 	}

@@ -112,6 +112,7 @@ int pthread_rwlock_unlock(pthread_rwlock_t *rw)
 	if (!t)
 		return rt_real.rwlock_unlock(rw);
 	int r;
+	rt_clock_unlocking(t, rw);
 	if (RT_LIKELY(rt_release_is_top(t, rw))) {
 		r = rt_real.rwlock_unlock(rw);
 		rt_pop(t);

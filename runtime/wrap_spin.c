@@ -70,6 +70,7 @@ int pthread_spin_unlock(pthread_spinlock_t *s)
 	if (!t)
 		return rt_real.spin_unlock(s);
 	int r;
+	rt_clock_unlocking(t, (void *)s);
 	if (RT_LIKELY(rt_release_is_top(t, (void *)s))) {
 		r = rt_real.spin_unlock(s);
 		rt_pop(t);

@@ -303,13 +303,20 @@ static void record_edges(struct analysis *a, const struct activation *f, const s
 	free(q.at);
 }
 
+/* Through a pointer a hand-over-hand walk moves (extract/hand_over.c): the name may be
+ * another node's, so misuse is not judged by it. */
+static int walked(const struct event *x, const struct event *y)
+{
+	return (x && (x->flags & EVF_WALKED)) || (y && (y->flags & EVF_WALKED));
+}
+
 static void on_lock(struct analysis *a, const struct activation *f, const struct event *ev,
                     const struct lstate *s, int key)
 {
 	struct held *h = ls_find((struct lstate *)s, key);
 	int both_shared = h && h->shared && (ev->flags & EVF_SHARED);
 	if (h && held_for_sure(h) && owned(a, key) && named(a, key) && !(ev->flags & EVF_TRY) &&
-	    !both_shared && !lock_keys_other_element(&a->lock_keys[key], h->acq, ev) &&
+	    !both_shared && !lock_keys_other_element(&a->lock_keys[key], h->acq, ev) && !walked(ev, h->acq) &&
 	    !lock_key_recursive(a, key, ev) && !frame_dies(a, f, ev))   /* a bug in a crash */
 		add_misuse(a, "double-lock", f, ev, key, h->acq, h->acq_fn);
 	/* A successful trylock cannot block, so it orders nothing (lockdep agrees). */
@@ -342,7 +349,7 @@ void collect_event(struct analysis *a, const struct activation *f, const struct 
 		break;
 	case EV_UNLOCK:
 		if (not_held(f, ls_mask(s, key)) && owned(a, key) && named(a, key) && !frame_dies(a, f, ev) &&
-		    !flag_release(ev))
+		    !flag_release(ev) && !walked(ev, NULL))
 			add_misuse(a, "unlock-not-held", f, ev, key, NULL, NULL);
 		break;
 	case EV_COND_WAIT:
@@ -407,7 +414,8 @@ void collect_return(struct analysis *a, const struct activation *f, const struct
 		return;
 	for (int i = 0; i < at->n; i++) {
 		const struct held *h = &at->e[i];
-		if (!(h->mask & LS_HELD) || (h->mask & LS_UNCERTAIN) || !owned(a, h->key) || !named(a, h->key))
+		if (!(h->mask & LS_HELD) || (h->mask & LS_UNCERTAIN) || !owned(a, h->key) || !named(a, h->key) ||
+		    walked(h->acq, NULL))
 			continue;
 		if (!thread_end && (ev->flags & EVF_THREAD_EXIT))
 			continue;

@@ -202,7 +202,9 @@ static void apply_lock(struct analysis *a, const struct activation *f, const str
 	h->acq_fn = f->fn;
 }
 
-static void apply_unlock(struct lstate *s, int key)
+/* A walked unlock (extract/hand_over.c) may release the node under another of its names:
+ * what it leaves is uncertain, so no leak is judged from it. */
+static void apply_unlock(struct lstate *s, int key, const struct event *ev)
 {
 	struct held *h = ls_find(s, key);
 	if (h && h->extra) {
@@ -214,6 +216,8 @@ static void apply_unlock(struct lstate *s, int key)
 		after |= LS_DROPPED;
 	if (before & ~(LS_ENTRY | LS_DROPPED))
 		after |= LS_RELEASED;
+	if (ev->flags & EVF_WALKED)
+		after |= LS_UNCERTAIN;
 	h = ls_set(s, key, after);
 	h->extra = 0;
 }
@@ -558,7 +562,7 @@ static void transfer(struct analysis *a, const struct activation *f, const struc
 	if (ev->kind == EV_LOCK)
 		apply_lock(a, f, ev, s, key);
 	else if (ev->kind == EV_UNLOCK)
-		apply_unlock(s, key);
+		apply_unlock(s, key, ev);
 	else if (ev->kind == EV_CALL && ev->callee) {
 		const struct fn_ref *callee = index_callee_at(&a->ix, f->fn_index, ev);
 		lockid_note_init(a, f, ev);

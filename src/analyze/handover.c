@@ -4,8 +4,9 @@
  * one. The extractor marks each take (`v = P; … P = v->next;`, extract/takes.c) and names
  * the object "l:FUNC:v@take"; here a take counts only when it is certain: some lock is held
  * for sure where P is unlinked, and nothing between reading P and unlinking it can have
- * released a lock (no unlock, no condition wait, no call that may do either), so the read
- * and the unlink are one critical section. Otherwise the taken object is what P designated
+ * released a lock (no unlock, no condition wait, no call that may do either) nor acquired
+ * one, so the read and the unlink are one critical section. A ring's pop (`v = Q[H]; …
+ * H = (H + 1) % N;`) is a take of the element at the head, judged the same way. Otherwise the taken object is what P designated
  * and its accesses are checked as such. */
 #include <stdlib.h>
 #include <string.h>
@@ -60,9 +61,12 @@ static int may_release(const struct analysis *a, const struct fn_ref *r, int dep
 	return 0;
 }
 
+/* Does ev end the critical section the slot was read in? A release does; so does an
+ * acquire: the lock held at the take may have been taken after the read (a read outside
+ * the lock, the head advanced under it). */
 static int releases(const struct analysis *a, const struct activation *f, const struct event *ev)
 {
-	if (ev->kind == EV_UNLOCK || ev->kind == EV_COND_WAIT)
+	if (ev->kind == EV_UNLOCK || ev->kind == EV_COND_WAIT || ev->kind == EV_LOCK)
 		return 1;
 	if (ev->kind != EV_CALL)
 		return 0;

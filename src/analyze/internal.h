@@ -756,6 +756,10 @@ struct call_graph {
 };
 void call_graph_build(const struct program_index *ix, struct call_graph *g);
 void call_graph_free(struct call_graph *g);
+/* callgraph_close.c: flag[k] |= flag[callee] (and a[k] |= a[callee], b[k] |= b[callee])
+ * over every direct call, until nothing changes. */
+void call_graph_close_flags(const struct call_graph *g, int nfns, unsigned char *flag);
+void call_graph_close_masks(const struct call_graph *g, int nfns, uint64_t *a, uint64_t *b);
 struct context *new_context(struct analysis *a, enum ctx_kind kind, const struct fn_ref *entry);
 void run_thread(struct analysis *a, struct context *c);
 void contexts_discover(struct analysis *a);

@@ -103,35 +103,6 @@ static void direct_bits(struct analysis *a, int f)
 		}
 }
 
-/* tests[f] |= tests[callee] and writes[f] |= writes[callee] for every direct call, until
- * nothing changes: one pass resolves each call once for both masks. */
-static void through_calls(struct analysis *a, uint64_t *tests, uint64_t *writes)
-{
-	for (int changed = 1; changed;) {
-		changed = 0;
-		for (int f = 0; f < a->ix.nfns; f++) {
-			const struct function *fn = a->ix.fns[f].fn;
-			uint64_t t = tests[f], w = writes[f];
-			for (int b = 0; b < fn->nblocks && (t & w) != ~0ull; b++)
-				for (int e = 0; e < fn->blocks[b].nevents; e++) {
-					const struct event *ev = &fn->blocks[b].events[e];
-					const struct fn_ref *r = ev->kind == EV_CALL && ev->callee ?
-						index_resolve_call(&a->ix, ev, a->ix.fns[f].tu) : NULL;
-					if (r) {
-						int callee = index_of_ref(&a->ix, r);
-						t |= tests[callee];
-						w |= writes[callee];
-					}
-				}
-			if (t != tests[f] || w != writes[f]) {
-				tests[f] = t;
-				writes[f] = w;
-				changed = 1;
-			}
-		}
-	}
-}
-
 static void touches_build(struct analysis *a)
 {
 	struct known *kn = a->known;
@@ -142,7 +113,10 @@ static void touches_build(struct analysis *a)
 		return;
 	for (int f = 0; f < n; f++)
 		direct_bits(a, f);
-	through_calls(a, kn->tests, kn->writes);
+	struct call_graph g;
+	call_graph_build(&a->ix, &g);
+	call_graph_close_masks(&g, a->ix.nfns, kn->tests, kn->writes);
+	call_graph_free(&g);
 }
 
 void known_build(struct analysis *a)

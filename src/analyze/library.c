@@ -4,12 +4,14 @@
  * assumption for a class that declares itself thread-safe by taking locks).
  *
  * To stay actionable, not every exported function counts: only the API's entry points
- * (exported, defined in a unit without main that some program uses — any, when nothing
- * defines main — called by nothing in the program, reached by no program root) that take a lock (themselves or in what they call), and those that
+ * (exported, defined in a unit without main that some program uses and that is not in a
+ * main's directory — any, when nothing defines main — called by nothing in the program,
+ * reached by no program root) that take a lock (themselves or in what they call), and those that
  * touch a global the locking ones touch under a lock (the unlocked getter next to the
  * locked setter). A library that never locks makes no claim to be thread-safe, and is left
  * alone. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -20,19 +22,34 @@ static unsigned char *lock_takers(const struct program_index *ix, const struct c
 	unsigned char *takes = xcalloc((size_t)(n ? n : 1), 1);
 	for (int k = 0; k < n; k++)
 		takes[k] = fn_has_event(ix->fns[k].fn, EV_LOCK);
-	for (int changed = 1; changed;) {      /* callers of takers take, up to a fixpoint */
-		changed = 0;
-		for (int k = 0; k < n; k++)
-			for (int i = g->first[k]; i < g->first[k + 1] && !takes[k]; i++)
-				if (takes[g->callee[i]])
-					takes[k] = changed = 1;
-	}
+	call_graph_close_flags(g, n, takes);
 	return takes;
 }
 
+/* The length of a path's directory part, its last '/' included ("src/a.c" -> 4). */
+static size_t dir_length(const char *path)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+	return slash ? (size_t)(slash - path + 1) : 0;
+}
+
+/* A unit in the directory of a unit defining main is that program's own code, not a
+ * library it links: what it exports and main never reaches is dead code there, not an API
+ * other threads call. */
+static int beside_a_main(const struct program_index *ix, int t)
+{
+	const char *file = ix->tus[t].file;
+	size_t n = dir_length(file);
+	for (int m = 0; m < ix->ntus && file; m++)
+		if (ix->tu_has_main[m] && ix->tus[m].file && dir_length(ix->tus[m].file) == n &&
+		    !strncmp(ix->tus[m].file, file, n))
+			return 1;
+	return 0;
+}
+
 /* Units that are a library here: all of them when no unit defines main; else those a
- * program uses (one of its functions was reached), the others being no one's library (a
- * fuzz target, a plugin whose host is elsewhere). */
+ * program uses (one of its functions was reached) that do not sit beside a main, the
+ * others being no one's library (a fuzz target, a plugin whose host is elsewhere). */
 static unsigned char *library_units(const struct analysis *a)
 {
 	unsigned char *used = xcalloc((size_t)(a->ix.ntus ? a->ix.ntus : 1), 1);
@@ -42,6 +59,9 @@ static unsigned char *library_units(const struct analysis *a)
 	for (int k = 0; k < a->ix.nfns; k++)
 		if (!any_main || a->reached[k])
 			used[a->ix.fns[k].tu] = 1;
+	for (int t = 0; t < a->ix.ntus && any_main; t++)
+		if (used[t] && beside_a_main(&a->ix, t))
+			used[t] = 0;
 	return used;
 }
 

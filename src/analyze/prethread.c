@@ -21,20 +21,12 @@ static int is_creation(const struct event *ev)
 static unsigned char *creating_functions(struct program_index *ix)
 {
 	unsigned char *creates = xcalloc((size_t)(ix->nfns ? ix->nfns : 1), 1);
-	for (int changed = 1; changed;) {
-		changed = 0;
-		for (int k = 0; k < ix->nfns; k++) {
-			const struct function *fn = ix->fns[k].fn;
-			for (int b = 0; b < fn->nblocks && !creates[k]; b++)
-				for (int e = 0; e < fn->blocks[b].nevents && !creates[k]; e++) {
-					const struct event *ev = &fn->blocks[b].events[e];
-					const struct fn_ref *r = ev->kind == EV_CALL ?
-						index_resolve_call(ix, ev, ix->fns[k].tu) : NULL;
-					if (is_creation(ev) || (r && creates[index_of_ref(ix, r)]))
-						creates[k] = changed = 1;
-				}
-		}
-	}
+	for (int k = 0; k < ix->nfns; k++)
+		creates[k] = fn_has_event(ix->fns[k].fn, EV_THREAD_CREATE);
+	struct call_graph g;
+	call_graph_build(ix, &g);
+	call_graph_close_flags(&g, ix->nfns, creates);
+	call_graph_free(&g);
 	return creates;
 }
 

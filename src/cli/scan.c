@@ -98,6 +98,11 @@ enum { SKIPPED_SAID = 3 };
 
 static void report_skipped(const struct compile_db *db)
 {
+	if (db->nassembler)
+		fprintf(stderr, "tsafe: %d entr%s of compile_commands.json assemble%s (%s%s), not C: not "
+		        "analysed\n", db->nassembler, db->nassembler == 1 ? "y" : "ies",
+		        db->nassembler == 1 ? "s" : "", db->first_assembler,
+		        db->nassembler > 1 ? " and others" : "");
 	int shown = db->nskipped > SKIPPED_SAID + 1 ? SKIPPED_SAID : db->nskipped;
 	if (shown < db->nskipped)
 		fprintf(stderr, "tsafe: %d entries of compile_commands.json compile a file an earlier "

@@ -95,9 +95,36 @@ static char *extra_words(char **a, int na, char **b, int nb)
 	return sb_detach(&sb);
 }
 
+static void free_argv(char **argv, int argc)
+{
+	for (int i = 0; i < argc; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+/* An entry that assembles: a .s/.S/.sx file, or one given to the compiler as assembler
+ * ("-x assembler", "-x assembler-with-cpp"). Build systems list such units beside the C
+ * ones (an optimised decoder loop, a context switch); they hold no C to analyse. */
+static int assembles(const char *file, char **argv, int argc)
+{
+	for (int i = 1; i + 1 < argc; i++)
+		if (!strcmp(argv[i], "-x"))
+			return !strncmp(argv[i + 1], "assembler", 9);
+	const char *dot = strrchr(file, '.');
+	return dot && (!strcmp(dot, ".s") || !strcmp(dot, ".S") || !strcmp(dot, ".sx") ||
+	               !strcmp(dot, ".asm"));
+}
+
 void compdb_add_command(struct compile_db *db, const char *directory, const char *file,
                         char **argv, int argc)
 {
+	if (assembles(file, argv, argc)) {
+		db->nentries++;
+		if (!db->nassembler++)
+			db->first_assembler = canonical(directory, file);
+		free_argv(argv, argc);
+		return;
+	}
 	char *path = canonical(directory, file);
 	int at = listed_at(db, path);
 	db->nentries++;
@@ -117,9 +144,7 @@ void compdb_add_command(struct compile_db *db, const char *directory, const char
 	grow_array((void **)&db->skipped, &db->cap_skipped, db->nskipped, sizeof *db->skipped);
 	db->skipped[db->nskipped++] = (struct compile_skip){
 		.file = path, .entry = db->nentries, .kept_entry = kept->entry, .difference = diff};
-	for (int i = 0; i < argc; i++)
-		free(argv[i]);
-	free(argv);
+	free_argv(argv, argc);
 }
 
 char *compdb_explain_failure(const char *path)
@@ -263,5 +288,6 @@ void compdb_free(struct compile_db *db)
 		free(db->skipped[i].difference);
 	}
 	free(db->skipped);
+	free(db->first_assembler);
 	memset(db, 0, sizeof *db);
 }

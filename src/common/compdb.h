@@ -26,12 +26,17 @@ struct compile_db {
 	int nentries;            /* compdb_add calls so far */
 	struct compile_skip *skipped;
 	int nskipped, cap_skipped;
+	/* Entries that assemble (a .s or .S file, or -x assembler): not C, never analysed.
+	 * The first one's file, kept to name it. */
+	int nassembler;
+	char *first_assembler;
 };
 /* Adds the unit for file (relative to directory, made canonical), or returns NULL when the
  * file is listed already (compiled twice: analysed once). The caller sets argv and argc. */
 struct compile_unit *compdb_add(struct compile_db *db, const char *directory, const char *file);
 /* compdb_add, and when the file is listed already, the entry recorded in db->skipped with
- * how its command differs. Takes argv (argc strings) either way. */
+ * how its command differs; an entry that assembles is only counted (db->nassembler).
+ * Takes argv (argc strings) either way. */
 void compdb_add_command(struct compile_db *db, const char *directory, const char *file,
                         char **argv, int argc);
 /* Adds every entry, duplicates included (the extractor's listing, judged by the caller). */

@@ -115,6 +115,8 @@ static void fill_lock(struct xfn *f, struct event *ev, CXCursor call, CXCursor l
 	}
 	if (api->shared)
 		ev->flags |= EVF_SHARED;
+	if ((api->op == LOP_ACQUIRE || api->op == LOP_RELEASE || api->op == LOP_TRY) && walked_lock(f, lock))
+		ev->flags |= EVF_WALKED;
 }
 
 /* An event whose strings are computed before it is added (emit may move blocks). */
@@ -429,8 +431,10 @@ static void create_call(struct xfn *f, CXCursor call, struct create_args at)
 	if (!ap && !is_null_cursor(arg) && is_alloc_call(arg))
 		ap = heap_path(f, strip_expr(arg));
 	unsigned flags = 0;
-	if (!is_null_cursor(arg) && per_instance(f, arg))
+	char *creator = callee_name(call);
+	if (!is_null_cursor(arg) && (per_instance(f, arg) || const_slot_arg(f, call, creator, at.arg, arg)))
 		flags |= EVF_PER_INSTANCE;
+	free(creator);
 	if (!is_null_cursor(arg) && !is_null_cursor(h) && own_index_same(f, h, arg, is_int_cast(arg)))
 		flags |= EVF_OWN_INDEX;
 	if (!is_null_cursor(attr) && !is_int_literal(attr, NULL) && f->sets_detached)

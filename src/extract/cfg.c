@@ -80,7 +80,7 @@ static void loop_enter(struct xfn *f, CXCursor cond, CXCursor body)
 		f->outer_lo = f->pos;
 	grow_array((void **)&f->loops, &f->loops_cap, f->nloops, sizeof *f->loops);
 	grow_array((void **)&f->loop_parts, &f->loop_parts_cap, f->nloops, sizeof *f->loop_parts);
-	f->loop_parts[f->nloops] = (struct loop_parts){cond, body};
+	f->loop_parts[f->nloops] = (struct loop_parts){cond, body, clang_getNullCursor()};
 	f->loops[f->nloops++] = ++f->loop_serial;
 }
 
@@ -493,6 +493,7 @@ static int walk_for_constant(struct xfn *f, CXCursor part[4])
 	walk_stmt(f, part[0]);
 	int b = new_block(f), x = new_block(f), inc = new_block(f);
 	loop_enter(f, part[1], part[3]);
+	f->loop_parts[f->nloops - 1].step = part[2];
 	constant_test(f, part[1], var, k0, b, x);        /* first: the init's value */
 	f->cur = inc;
 	walk_expr(f, part[2], U_READ);
@@ -513,6 +514,7 @@ static void walk_for(struct xfn *f, CXCursor s, CXCursor *v, int n)
 	int h = new_block(f), x = new_block(f);
 	edge(f, ensure_cur(f), h);
 	loop_enter(f, part[1], part[3]);
+	f->loop_parts[f->nloops - 1].step = part[2];
 	f->cur = h;
 	struct cond c;
 	walk_loop_cond(f, part[1], &c);

@@ -15,8 +15,9 @@ struct event *emit_access(struct xfn *f, CXCursor e, unsigned flags, const char 
 	if (!path_is_shared(path) || path_is_private(f, path))
 		return NULL;   /* accesses through a pointer of unknown value are not recorded */
 	CXType t = clang_getCursorType(e);
-	if (clang_isConstQualifiedType(t))
-		return NULL;   /* read-only objects cannot race */
+	if (clang_isConstQualifiedType(t) && !strchr(path, '*'))
+		return NULL;   /* a read-only object cannot race; one read through a pointer to
+		                  const can, with a write through another pointer */
 	enum CXTypeKind tk = clang_getCanonicalType(t).kind;
 	if (tk == CXType_FunctionProto || tk == CXType_FunctionNoProto)
 		return NULL;   /* (*fp)(): code, not data */
@@ -150,6 +151,9 @@ static void walk_assign(struct xfn *f, CXCursor e, enum use use)
 			note_store(f, l, rhs);
 			note_take(f, l, rhs);
 			own_index_store(f, l, rhs, ev);
+		} else if (clang_getCursorBinaryOperatorKind(e) == CXBinaryOperator_AddAssign &&
+		           is_int_literal(rhs, NULL)) {
+			note_ring_advance(f, l);     /* H += 1 */
 		}
 		if (local && use == U_WRITE) {
 			set_alias(f, clang_getCursorReferenced(l), rhs);
@@ -239,6 +243,7 @@ static void walk_unary(struct xfn *f, CXCursor e, enum use use)
 			int line, col;
 			cursor_pos(e, &line, &col);
 			atoms_note_increment(f, op, line, col);
+			note_ring_advance(f, op);
 		}
 		break;
 	case CXUnaryOperator_Extension:

@@ -4,7 +4,8 @@
  * such call passes another element, so a thread a wrapper starts with it has a slot of its
  * own, as one started in a loop with &args[i] has (analyze/contexts.c). The counter may
  * not be written in the function other than by that increment (nor by a decrement), so
- * two calls never see one value. Marked "N!" on the CALL's api (facts.h). */
+ * two calls never see one value. Marked "N!" on the CALL's api (facts.h). Also: constant
+ * elements passed at distinct creations in main (const_slot_arg, below). */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -122,4 +123,80 @@ int fresh_slot_arg(struct xfn *f, CXCursor call, CXCursor arg)
 		clang_visitChildren(f->decl, find_writes, &w);
 	free(name);
 	return w.good > 0 && !w.bad;
+}
+
+/* ---- constant elements at distinct creations ----
+ *
+ * main: pthread_create(&t[0], NULL, stat, &bytes[0]); pthread_create(&t[1], NULL, stat,
+ * &bytes[1]); — each thread its own element, as &bytes[i] in a loop gives. The extractor
+ * drops indices, so this is decided here: main runs once, the creation is in no loop, and
+ * every other creation by the same call in main that names the array passes another
+ * constant element. */
+
+struct const_elems {
+	struct xtu *x;
+	CXCursor self;             /* the creation being decided */
+	const char *callee;
+	int at;                    /* the argument's index */
+	const char *base;          /* the array's spelling */
+	long long k;
+	int clash;                 /* another creation may pass the same element */
+};
+
+/* &a[K] or a + K with K an integer literal: the array's spelling, and K. */
+static char *const_element(struct xtu *x, CXCursor e, long long *k)
+{
+	CXCursor i = index_of(e), base;
+	if (is_null_cursor(i) || !is_int_literal(i, k))
+		return NULL;
+	if (clang_getCursorKind(e) == CXCursor_UnaryOperator)
+		base = cursor_child(strip_expr(cursor_child(e, 0)), 0);
+	else
+		base = cursor_child(e, 0);
+	return cursor_text(x, strip_expr(base));
+}
+
+static void judge_other(struct const_elems *w, CXCursor call)
+{
+	if (w->at >= clang_Cursor_getNumArguments(call))
+		return;
+	CXCursor arg = strip_expr(clang_Cursor_getArgument(call, w->at));
+	long long k;
+	char *base = const_element(w->x, arg, &k);
+	if (base && str_eq(base, w->base)) {
+		w->clash |= k == w->k;
+	} else {                   /* the whole array, or an element not known: may overlap */
+		char *t = cursor_text(w->x, arg);
+		w->clash |= !t || strstr(t, w->base) != NULL;
+		free(t);
+	}
+	free(base);
+}
+
+static enum CXChildVisitResult find_creations(CXCursor c, CXCursor parent, CXClientData data)
+{
+	(void)parent;
+	struct const_elems *w = data;
+	if (clang_getCursorKind(c) != CXCursor_CallExpr || same_expr(c, w->self))
+		return CXChildVisit_Recurse;
+	CXCursor d = clang_getCursorReferenced(c);
+	char *name = clang_getCursorKind(d) == CXCursor_FunctionDecl ? cursor_name(d) : NULL;
+	if (name && str_eq(name, w->callee))
+		judge_other(w, c);
+	free(name);
+	return CXChildVisit_Recurse;
+}
+
+int const_slot_arg(struct xfn *f, CXCursor call, const char *callee, int at, CXCursor arg)
+{
+	if (!str_eq(f->name, "main") || f->nloops)
+		return 0;
+	struct const_elems w = {f->x, call, callee, at, NULL, 0, 0};
+	char *base = const_element(f->x, strip_expr(arg), &w.k);
+	if (!base)
+		return 0;
+	w.base = base;
+	clang_visitChildren(f->decl, find_creations, &w);
+	free(base);
+	return !w.clash;
 }

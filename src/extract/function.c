@@ -66,6 +66,7 @@ static void xfn_free(struct xfn *f)
 		free(l->alias_class);
 		free(l->alias_field);
 		free(l->copy_of);
+		free(l->ring_head);
 		for (int j = 0; j < l->nfns; j++) {
 			free(l->fns[j].usr);
 			free(l->fns[j].name);

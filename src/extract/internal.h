@@ -61,8 +61,10 @@ struct local {
 	char *alias_class;    /* lock class of what the alias points to, if a lock */
 	char *alias_field;    /* field its value was read from (fp = job->run): "struct job.run" */
 	char *copy_of;        /* a struct local: path of the object it was copied from */
+	char *ring_head;      /* its value or copy is a ring's element Q[H]: the path of H */
 	int heap_loop;        /* loop serial in which it was last assigned a malloc, or 0 */
-	int alias_pos;        /* pos of the first event after the assignment that set alias */
+	int alias_pos;        /* pos of the first event after the assignment that set alias
+	                         or copy_of */
 	int writes;           /* its initializer, assignments, ++ and -- (prepass.c) */
 	int zero_writes, incs;/* how many of its writes store 0, and how many are ++ */
 	unsigned value_flags; /* EVF_RET_* of the value of its only write, when a constant */
@@ -91,7 +93,7 @@ struct xfn {
 	int njumps, jumps_cap;
 	int *loops;           /* serials of the enclosing loops, innermost last */
 	int nloops, loops_cap, loop_serial;
-	struct loop_parts { CXCursor cond, body; } *loop_parts;   /* of each enclosing loop */
+	struct loop_parts { CXCursor cond, body, step; } *loop_parts;   /* of each enclosing loop */
 	int loop_parts_cap;
 	int outer_lo;         /* pos of the first event of the outermost loop being walked */
 	int (*ranges)[2];     /* pos ranges of the outermost loops */
@@ -248,6 +250,8 @@ char *call_containers(struct xfn *f, CXCursor call, CXCursor callee);
 /* fresh_slots.c: arg is &a[n] (itself or through a local given only it) with n only
  * incremented in the function, after the call (or &a[n++]): another element each call. */
 int fresh_slot_arg(struct xfn *f, CXCursor call, CXCursor arg);
+int walked_lock(struct xfn *f, CXCursor lock);   /* hand_over.c */
+int const_slot_arg(struct xfn *f, CXCursor call, const char *callee, int at, CXCursor arg);
 char *copied_member_path(struct xfn *f, CXCursor e);
 /* x = f(…) (lhs: an lvalue or a local's declaration): the call at pos call_pos (-1: none)
  * gets the path of x, the object its result is stored into (analyze/results.c). */
@@ -262,8 +266,13 @@ int record_fields(CXType t, CXCursor **out);
 CXCursor designated_field(CXCursor element);
 
 /* takes.c — ownership transfer: `v = P; … P = v->next;` unlinks the object v holds from
- * the container slot P; v then names the taken object, "l:FUNC:v@take" (EV_TAKE). */
+ * the container slot P, `v = Q[H]; … H = (H + 1) % N;` pops it from a ring; v then names
+ * the taken object, "l:FUNC:v@take" (EV_TAKE). */
 void note_take(struct xfn *f, CXCursor lhs, CXCursor rhs);
+/* Q[H], Q[H % N], Q[H & MASK] read into a local: the path of the head H (shared), or NULL. */
+char *ring_head_of(struct xfn *f, CXCursor value);
+/* H++, ++H, H += 1: the head H advanced, popping the elements read at it (a ring take). */
+void note_ring_advance(struct xfn *f, CXCursor lhs);
 
 /* calls.c — calls, locks, threads, condition variables */
 void walk_call(struct xfn *f, CXCursor call);

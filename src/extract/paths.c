@@ -369,4 +369,6 @@ void set_alias(struct xfn *f, CXCursor var, CXCursor value)
 	l->alias_field = pointer_field(f, value);
 	l->heap_loop = heap_loop;
 	l->alias_pos = f->pos;
+	free(l->ring_head);
+	l->ring_head = ring_head_of(f, value);
 }

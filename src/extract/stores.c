@@ -73,6 +73,9 @@ void note_struct_copy(struct xfn *f, CXCursor var, CXCursor value)
 		return;
 	free(l->copy_of);
 	l->copy_of = path_of(f, value);
+	l->alias_pos = f->pos;
+	free(l->ring_head);
+	l->ring_head = ring_head_of(f, value);
 }
 
 static int is_function_pointer(CXType t)

@@ -105,6 +105,9 @@ enum {
 	                             (&t[k] with &args[k] or (void *)k); ACCESS: a write storing
 	                             the element's own index into a member of it (args[k].id = k)
 	                             (extract/own_index.c) */
+	EVF_WALKED     = 1 << 24, /* LOCK/UNLOCK: through a pointer a hand-over-hand walk moves
+	                             (prev = cur in the loop): the name may be another node's
+	                             (extract/hand_over.c) */
 };
 
 /* What kind of primitive a lock event works on (from rules/locks.tsv). */

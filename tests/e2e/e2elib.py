@@ -1,7 +1,9 @@
 """e2elib.py — what the Python end-to-end tests share: the tools' paths from ctest's
 environment, a pass/fail tally that prints what went wrong, the corpus build, and the
-comparison of a program's findings with its manifest entry."""
+comparison of a program's findings with its manifest entry, and a watched run without
+a scan."""
 import collections
+import json
 import os
 import subprocess
 import sys
@@ -9,6 +11,27 @@ import sys
 
 def test_name():
     return os.path.splitext(os.path.basename(sys.argv[0]))[0]
+
+
+WATCH_REFUSED = "perf_event_open refused"
+
+
+def run_watched(tsafe, src, exe, mode, tmp):
+    """`tsafe run` of `exe mode` into a fresh database with the watch engine's first group
+    of variables armed for the whole run (TSAFE_WATCH_SLICE_MS), so that each thread's first
+    access is watched however late it starts: (the completed process, the watch engine's
+    findings), or (process, None) after printing SKIP when the machine refuses
+    perf_event_open."""
+    db, out = os.path.join(tmp, mode + ".db"), os.path.join(tmp, mode + ".json")
+    r = subprocess.run([tsafe, "run", "--db", db, "--format", "json", "-o", out,
+                        "--fail-on", "never", "--", exe, mode], cwd=src,
+                       capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, TSAFE_WATCH_SLICE_MS="600000"))
+    if WATCH_REFUSED in r.stderr:
+        print("SKIP: " + next(l for l in r.stderr.splitlines() if WATCH_REFUSED in l))
+        return r, None
+    with open(out, encoding="utf-8") as f:
+        return r, [x for x in json.load(f)["findings"] if "watch" in x["engines"]]
 
 
 def env(name):

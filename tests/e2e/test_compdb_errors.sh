@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A compile_commands.json tsafe cannot use as a whole is refused, naming where it is wrong
 # (never partly accepted); entries compiling one file twice are said, not dropped silently;
+# entries that assemble are said and skipped;
 # a source that cannot be read is reported as unreadable, not as a flags problem.
 . "$(dirname "$0")/lib.sh"
 S="$FIXTURES/scan"
@@ -45,6 +46,17 @@ scan
 check "five entries compiling a file again are counted in one line" \
 	grep -q "5 entries of compile_commands.json compile a file an earlier entry compiles" "$WORK/stderr"
 check "  ...of which only the first three are named" test "$(grep -c 'compiles .*race.c again' "$WORK/stderr")" -eq 3
+
+# Units that assemble (.S files, -x assembler) sit beside C in real builds: not C, said in
+# one line and not analysed, never an error (exit 1 here only for race.c's finding).
+printf '\t.text\n\t.globl decode\ndecode:\n\tret\n' >"$P/decode_amd64.S"
+printf '\t.text\n' >"$P/switch.asmsrc"
+db "$(entry race.c)" "$(entry decode_amd64.S)" "$(entry switch.asmsrc '"-x", "assembler-with-cpp", ')"
+scan
+expect "assembler units: skipped, the C analysed" 1 "data race"
+check "  ...said in one line, naming the first" \
+	grep -q "2 entries of compile_commands.json assemble ($P/decode_amd64.S and others), not C: not analysed" "$WORK/stderr"
+check "  ...never 'analysed in part'" test -z "$(grep -i 'analysed in part' "$WORK/stderr")"
 
 # A source that cannot be read: said so, the others analysed (exit 3).
 mkdir -p "$P/dir.c"

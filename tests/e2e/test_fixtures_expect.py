@@ -3,10 +3,10 @@ must report exactly what its `// tsafe-expect: RULE` markers say (and the other 
 `// tsafe-expect-related: RULE` markers name), as the corpus does: small programs, one per
 cause the analysis must get right on real code (per-thread elements, joins through
 expressions, setup before the threads, exclusive creations, …). A directory there is one
-compile database of several units, scanned together (programs with their own main beside
-the library they share), each file's findings checked against its own markers.
-`// tsafe-expect-message: TEXT` on a marked line: the finding there must say TEXT (a lock's
-name, for one)."""
+compile database of several units, its subdirectories' included, scanned together
+(programs with their own main beside the library they share), each file's findings
+checked against its own markers. `// tsafe-expect-message: TEXT` on a marked line: the
+finding there must say TEXT (a lock's name, for one)."""
 import importlib.machinery
 import importlib.util
 import json
@@ -67,7 +67,9 @@ def main():
             # A directory is one compile database of several units (programs with their own
             # main and the library they share), scanned together; markers by file.
             if os.path.isdir(path):
-                root, files = path, sorted(n for n in os.listdir(path) if n.endswith(".c"))
+                root, files = path, sorted(os.path.relpath(os.path.join(d, n), path)
+                                           for d, _, names in os.walk(path)
+                                           for n in names if n.endswith(".c"))
             elif name.endswith(".c"):
                 root, files = fixtures, [name]
             else:

@@ -13,21 +13,14 @@ import test_holdout_precision
 
 # (program, rule, line): each a finding that counts and is not a bug, with its cause.
 KNOWN_WRONG = {
-    ("lazy_shard_index.c", "data-race", 43): "double-checked locking: the index published by a "
-                                             "release store of a separate flag, read after an "
-                                             "acquire load of it (not modelled)",
-    ("lazy_shard_index.c", "data-race", 28): "the same publication, seen on the index block "
-                                             "(Helgrind, DRD)",
-    ("sem_ring.c", "data-race", 27): "slots handed over by sem_post/sem_wait: the static pass "
-                                     "does not order them",
     ("race_counter_reset.c", "data-race", 22): "DRD's report at the loop's line, in a run where "
                                                "it has none at the add's line to join",
 }
 # (program, rule, line): marked bugs combined may miss, with the cause.
 KNOWN_MISSED = {
 }
-PRECISION_FLOOR = 0.69     # 9 of 12 measured after the spinlock fix; 9 of 13 allows one more
-                           # run-dependent alarm
+PRECISION_FLOOR = 0.90     # 9 of 9 with the handovers (main at 754174e); 9 of 10 allows DRD's
+                           # run-dependent report at line 22
 RECALL_FLOOR = 1.00        # 9 of 9
 
 if __name__ == "__main__":

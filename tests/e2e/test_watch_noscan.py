@@ -19,9 +19,7 @@ import subprocess
 import sys
 import tempfile
 
-from e2elib import Tally, env
-
-REFUSED = "perf_event_open refused"
+from e2elib import Tally, env, run_watched
 
 
 def main():
@@ -34,16 +32,9 @@ def main():
         exe = os.path.join(tmp, "atomic_counter")
         subprocess.run(["cc", "-std=gnu17", "-O1", "-g", "-pthread", "-o", exe, fixture], check=True)
         for mode in ("atomic", "plain"):
-            db, out = os.path.join(tmp, mode + ".db"), os.path.join(tmp, mode + ".json")
-            r = subprocess.run([tsafe, "run", "--db", db, "--format", "json", "-o", out,
-                                "--fail-on", "never", "--", exe, mode], cwd=src,
-                               capture_output=True, text=True, timeout=120,
-                               env=dict(os.environ, TSAFE_WATCH_SLICE_MS="600000"))
-            if REFUSED in r.stderr:
-                print("SKIP: " + next(l for l in r.stderr.splitlines() if REFUSED in l))
+            r, ours = run_watched(tsafe, src, exe, mode, tmp)
+            if ours is None:
                 return 0
-            with open(out, encoding="utf-8") as f:
-                ours = [x for x in json.load(f)["findings"] if "watch" in x["engines"]]
             # The plain ++ loses updates natively too: its count is the program's, any of them.
             m = re.fullmatch(r"counted (\d+)\n", r.stdout)
             counted_ok = m and (int(m.group(1)) == 400000 if mode == "atomic"

@@ -169,7 +169,8 @@ static void test_access_atomics_tls_const_heap(void **state)
 	check_access(w, 38, 0, "g:plain_flag", EVF_WRITE | EVF_ATOMIC, "plain_flag");
 	assert_null(ev_at(w, EV_ACCESS, 35, 0, NULL));   /* _Thread_local */
 	assert_null(ev_at(w, EV_ACCESS, 36, 0, NULL));   /* const int limit */
-	assert_int_equal(count_kind(fn_named(tu, "reader"), EV_ACCESS), 0);   /* const struct * */
+	/* a read through a pointer to const is kept: another pointer may write the object */
+	check_access(fn_named(tu, "reader"), 48, 0, "p:0*.balance", EVF_READ, "acct->balance");
 
 	const struct function *mk = fn_named(tu, "make");
 	char *heap = xasprintf("h:%s:53.balance", tu->file);

@@ -310,6 +310,8 @@ static void test_every_kind_with_a_rule(void **state)
 		{"drd", "RwlockErr", "Reader-writer lock not locked by calling thread: rwlock 0x10c0a0.",
 		 "unlock-not-owner"},
 		{"drd", "RwlockErr", "Reader-writer lock not locked: rwlock 0x10c0a0.", "unlock-not-held"},
+		{"drd", "RwlockErr", "Already locked for writing by calling thread: rwlock 0x10c0a0.",
+		 "double-lock"},
 		{"drd", "MutexErr", "Destroying locked mutex: mutex 0x10c0a0, recursion count 1, owner 1.",
 		 "destroy-locked"},
 		{"drd", "MutexErr", "Mutex still locked at thread exit: mutex 0x10c0a0, recursion count 1, "

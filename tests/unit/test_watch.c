@@ -25,6 +25,7 @@ static struct rt_watch_hit hit(uint32_t thread, uint32_t flags, uint32_t epoch)
 	h.epoch = epoch;
 	h.addr = 0x1000;
 	h.vc[thread % RT_WATCH_VC] = epoch;
+	h.lvc[thread % RT_WATCH_VC] = epoch;
 	return h;
 }
 
@@ -65,13 +66,31 @@ static void ordered_accesses_do_not_race(void **state)
 	/* thread 2 wrote at its epoch 3; thread 3's clock knows thread 2 up to 3 (a join, a
 	 * post/wait...): ordered. Knowing only epoch 2 leaves them unordered. */
 	struct rt_watch_hit a = hit(2, RTWH_WRITE, 3), b = hit(3, RTWH_WRITE, 1);
-	b.vc[2] = 3;
+	b.vc[2] = b.lvc[2] = 3;
 	assert_false(watch_races(&a, &b));
 	assert_false(watch_races(&b, &a));
-	b.vc[2] = 2;
+	b.vc[2] = b.lvc[2] = 2;
 	assert_true(watch_races(&a, &b));
 	struct rt_watch_hit unknown = hit(0, RTWH_WRITE, 0);
 	assert_false(watch_races(&a, &unknown));
+}
+
+/* An object handed over through a lock (thread 3 took the lock after thread 2 gave it
+ * up, and only that orders them): ordered when neither touched it holding a lock; two
+ * critical sections under different locks still race, whatever order the run took. */
+static void lock_order_counts_only_between_unlocked_accesses(void **state)
+{
+	(void)state;
+	struct rt_watch_hit a = hit(2, RTWH_WRITE, 3), b = hit(3, RTWH_READ, 1);
+	b.lvc[2] = 3;
+	assert_false(watch_races(&a, &b));
+	a.locks[0] = 0x5000;
+	a.nlocks = 1;
+	b.locks[0] = 0x6000;
+	b.nlocks = 1;
+	assert_true(watch_races(&a, &b));
+	a.nlocks = 0;
+	assert_true(watch_races(&a, &b));          /* one side claims a lock: lockset's call */
 }
 
 static void paths_split_for_dwarf(void **state)
@@ -136,6 +155,7 @@ int main(void)
 		cmocka_unit_test(race_needs_two_threads_and_a_write),
 		cmocka_unit_test(common_lock_excludes_unless_both_read),
 		cmocka_unit_test(ordered_accesses_do_not_race),
+		cmocka_unit_test(lock_order_counts_only_between_unlocked_accesses),
 		cmocka_unit_test(paths_split_for_dwarf),
 		cmocka_unit_test(atomic_instructions_decoded),
 	};
