@@ -60,6 +60,11 @@ SCHEDULE_WRONG.update(lines(
     "helgrind/drd: records pushed by a release CAS onto a list head and taken all at once by "
     "an acquire atomic_exchange; Valgrind does not model C11 atomics and no judgement "
     "follows a block published by a CAS loop into a list"))
+SCHEDULE_WRONG.update(lines(
+    "timed_flusher.c", "data-race", 25, 65,
+    "watch (seen after the static pass stopped reporting the swapped buffer's len, lines "
+    "31 and 60 in three runs): a race on 'bufs', the two logbufs whose ownership the "
+    "flusher's pointer swap under the mutex moves; cause not examined yet"))
 # (program, rule, line): marked bugs combined may miss, with the cause.
 KNOWN_MISSED = {
     ("race_session_touch_unlocked.c", "data-race", 50):
