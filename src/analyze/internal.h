@@ -816,6 +816,9 @@ void races_report_pair(struct analysis *a, const struct access_rec *x, const str
 
 /* rules */
 void check_races(struct analysis *a);
+/* race_members.c: the races of members of one object between the same two stretches of
+ * code (findings from index `from` on) become one finding. */
+void races_merge_members(struct analysis *a, int from);
 void check_lock_order(struct analysis *a);
 void check_misuse(struct analysis *a);
 void check_thread_leaks(struct analysis *a);

@@ -181,6 +181,14 @@ static int one_lone_context(const struct analysis *a, const int *order, int lo, 
 	return 1;
 }
 
+/* A locked write x whose race is with the unlocked write y of a site already in a
+ * finding (a reset under the lock against an increment without it): that finding's fix,
+ * taking the lock at y, fixes this race too, so it is no second finding. */
+static int locked_against_reported(const struct access_rec *x, const struct access_rec *y)
+{
+	return x->nlocks && !y->nlocks && y->write && !y->atomic && !x->freeing && !y->freeing;
+}
+
 static void check_object(struct analysis *a, const int *order, int lo, int hi)
 {
 	if (one_lone_context(a, order, lo, hi))
@@ -226,6 +234,8 @@ static void check_object(struct analysis *a, const int *order, int lo, int hi)
 		int partner_reported = sites[best_t].covered && best_t != s;
 		sites[s].covered = sites[best_t].covered = 1;
 		const struct access_rec *x = &a->acc[best_i], *y = &a->acc[best_j];
+		if (partner_reported && locked_against_reported(x, y))
+			continue;
 		/* Primary: the earlier site, unless that one leads a finding of its own already:
 		 * then this write site does, so no two findings start at one line; nor when the
 		 * earlier one only writes atomically: the plain write is the one to fix. */
@@ -428,7 +438,7 @@ void check_races(struct analysis *a)
 	channels_index(a);
 	intern_locksets(a);
 	int *order = xcalloc((size_t)(a->nacc ? a->nacc : 1), sizeof *order);
-	int n = distinct_records(a, order);
+	int n = distinct_records(a, order), from = a->out->n;
 	qsort_r(order, (size_t)n, sizeof *order, cmp_access, a);
 	/* Library code linked into many programs: each program's accesses are a group of their
 	 * own, since two programs never share memory. */
@@ -442,5 +452,6 @@ void check_races(struct analysis *a)
 		lo = hi;
 	}
 	free(order);
+	races_merge_members(a, from);
 	check_handoff_races(a);
 }

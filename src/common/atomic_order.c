@@ -63,3 +63,19 @@ int atomic_line_acquires(const char *root, const char *file, int line, unsigned 
 {
 	return (op_of(root, file, line, evflags) & 1) && !atomic_line_relaxed(root, file, line);
 }
+
+int atomic_line_compares(const char *root, const char *file, int line)
+{
+	char *t = line_text(root, file, line);
+	int yes = t && strstr(t, "compare");
+	free(t);
+	return yes;
+}
+
+int atomic_line_takes(const char *root, const char *file, int line)
+{
+	char *t = line_text(root, file, line);
+	int yes = t && (strstr(t, "exchange") || strstr(t, "test_and_set")) && !strstr(t, "compare");
+	free(t);
+	return yes && !atomic_line_relaxed(root, file, line);
+}

@@ -16,5 +16,11 @@ int atomic_line_relaxed(const char *root, const char *file, int line);
 int atomic_line_releases(const char *root, const char *file, int line, unsigned evflags);
 /* ... a load or read-modify-write whose order acquires (not relaxed, not consume). */
 int atomic_line_acquires(const char *root, const char *file, int line, unsigned evflags);
+/* Does the line name a compare-and-swap (atomic_compare_exchange_*, __atomic_compare_*,
+ * __sync_*_compare_and_swap)? */
+int atomic_line_compares(const char *root, const char *file, int line);
+/* ... an exchange that is no compare-and-swap (atomic_exchange*, __atomic_exchange*,
+ * __sync_lock_test_and_set) and acquires: the caller takes what it swapped out. */
+int atomic_line_takes(const char *root, const char *file, int line);
 
 #endif

@@ -92,3 +92,17 @@ void finding_list_unique(struct finding_list *l, int from)
 {
 	unique(l, from, NULL);
 }
+
+/* The length of the parent's part of symbol, or 0 when it names no member. */
+static size_t parent_len(const char *symbol)
+{
+	const char *colon = symbol ? strrchr(symbol, ':') : NULL;
+	const char *dot = colon ? strrchr(colon, '.') : NULL;
+	return dot ? (size_t)(dot - symbol) : 0;
+}
+
+int symbols_sibling_members(const char *x, const char *y)
+{
+	size_t n = parent_len(x);
+	return n && n == parent_len(y) && !strncmp(x, y, n) && strcmp(x, y);
+}

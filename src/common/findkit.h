@@ -35,4 +35,9 @@ void finding_list_finish(struct finding_list *l, int from, const char *root);
  * already set), keeping order. */
 void finding_list_unique(struct finding_list *l, int from);
 
+/* Do two race symbols name different members of one parent object ("s:a.c:table[].used"
+ * and "s:a.c:table[].backend": the parent is what comes before the last '.' after the last
+ * ':')? */
+int symbols_sibling_members(const char *x, const char *y);
+
 #endif

@@ -300,7 +300,8 @@ int facts_ordered_after(const struct function *fn, int line,
 	return last && (is_mark(last, arg) || facts_always_before(fn, b, i, is_mark, arg));
 }
 
-int facts_block_written_after(const struct function *fn, const char *heap, int b, int i)
+static int block_written_after(const struct function *fn, const char *heap, int b, int i,
+                               int skip_cycle)
 {
 	size_t n = strlen(heap);
 	for (int k = 0; k < fn->nblocks; k++)
@@ -308,8 +309,18 @@ int facts_block_written_after(const struct function *fn, const char *heap, int b
 			const struct event *ev = &fn->blocks[k].events[e];
 			if (ev->kind == EV_ACCESS && (ev->flags & EVF_WRITE) && ev->path &&
 			    !strncmp(ev->path, heap, n) && (!ev->path[n] || strchr(".*[", ev->path[n])) &&
-			    facts_reaches(fn, b, i, k, e))
+			    facts_reaches(fn, b, i, k, e) && !(skip_cycle && facts_reaches(fn, k, e, b, i)))
 				return 1;
 		}
 	return 0;
+}
+
+int facts_block_written_after(const struct function *fn, const char *heap, int b, int i)
+{
+	return block_written_after(fn, heap, b, i, 0);
+}
+
+int facts_block_written_after_exit(const struct function *fn, const char *heap, int b, int i)
+{
+	return block_written_after(fn, heap, b, i, 1);
 }

@@ -54,6 +54,10 @@ int facts_always_passes(const struct function *fn,
 /* Can fn write the block allocated at `heap` ("h:FILE:LINE": its members, elements, the
  * block itself) after event (b, i)? */
 int facts_block_written_after(const struct function *fn, const char *heap, int b, int i);
+/* ... after event (b, i) on a path that does not come back to it: a write on the retry
+ * loop of a compare-and-swap runs before the next attempt, not after the one that
+ * succeeds. */
+int facts_block_written_after_exit(const struct function *fn, const char *heap, int b, int i);
 
 /* A lock held for sure at an event: its class, and whether only for reading. */
 struct held_lock {

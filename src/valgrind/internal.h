@@ -143,6 +143,12 @@ void vg_wait_echoes(struct facts_at *fc, struct finding_list *l);
  * below it in the source)? */
 int vg_runs_after(struct facts_at *fc, const struct location *at, const struct location *loc);
 
+/* ---- vgcleanup.c ---- */
+/* Marks Helgrind's unlock-not-held in a cancellation cleanup handler likely benign when
+ * the handler covers a condition wait holding that mutex (the cancelled wait re-locked
+ * it, unseen by Helgrind). */
+void vg_cleanup_unlocks(struct facts_at *fc, struct finding_list *l);
+
 /* ---- vgdestroyecho.c ---- */
 /* Marks what the tools report after a mutex destroyed while held (a destroy-locked of l
  * or known) likely benign, as that destroy's echoes. */

@@ -129,6 +129,7 @@ int vg_mark_benign(struct facts_at *fc, struct finding_list *l, const struct fin
 			rc = check(fc, f);
 	}
 	vg_wait_echoes(fc, l);
+	vg_cleanup_unlocks(fc, l);
 	vg_destroy_echoes(fc, l, known);
 	/* once the races that stay are known: those that are only another's consequence */
 	for (int i = 0; i < l->n && !rc; i++) {

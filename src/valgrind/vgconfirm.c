@@ -63,17 +63,57 @@ int vg_same_object(const char *known, const char *vg)
 	return same;
 }
 
-/* 2: both sides match; 1: Valgrind's only side is one of the known two; 0: no match. */
+/* Does Valgrind's name vg stand for the whole of the known object, not one of its
+ * members ("table" for table[].used, "stats" for stats.failed)? */
+static int names_container(const char *known, const char *vg)
+{
+	if (!known || !vg || !strcmp(vg, "?") || str_starts(vg, "heap:"))
+		return 0;
+	char *a = object_name(known), *b = object_name(vg);
+	size_t n = strlen(b);
+	int whole = n && !strncmp(a, b, n) && a[n] == '.';
+	free(a);
+	free(b);
+	return whole;
+}
+
+static int same_function(const struct location *q, const struct location *p)
+{
+	return str_eq(q->file, p->file) && str_eq(q->func, p->func);
+}
+
+/* Valgrind's side q and a known side p a few lines apart in one function (the check
+ * read another field of the object there, or the fill wrote one). */
+static int near_site(const struct location *q, const struct location *p)
+{
+	return same_function(q, p) && abs(q->line - p->line) <= 4;
+}
+
+/* 3: both sides match; 2: Valgrind's only side is one of the known two; 1: Valgrind names
+ * the object holding the known member, one side at a known site and the other in the
+ * known other side's function, or each side near a known one (the unlocked check read
+ * fields the static pass followed and fields it did not, whose static races joined this
+ * one: one bug); 0: no match. */
 static int match(const struct finding *f, const struct finding *k)
 {
 	const struct location *fs[2], *ks[2];
 	int nf = vg_sides(f, fs), nk = vg_sides(k, ks);
 	if (!str_eq(k->rule, "data-race") || nk != 2 || !nf || !vg_same_object(k->symbol, f->symbol))
 		return 0;
-	if (nf == 2)
-		return ((same_site(fs[0], ks[0]) && same_site(fs[1], ks[1])) ||
-		        (same_site(fs[0], ks[1]) && same_site(fs[1], ks[0]))) ? 2 : 0;
-	return same_site(fs[0], ks[0]) || same_site(fs[0], ks[1]) ? 1 : 0;
+	if (nf == 1)
+		return same_site(fs[0], ks[0]) || same_site(fs[0], ks[1]) ? 2 : 0;
+	if ((same_site(fs[0], ks[0]) && same_site(fs[1], ks[1])) ||
+	    (same_site(fs[0], ks[1]) && same_site(fs[1], ks[0])))
+		return 3;
+	if (!names_container(k->symbol, f->symbol))
+		return 0;
+	for (int a = 0; a < 2; a++)
+		for (int b = 0; b < 2; b++)
+			if (same_function(fs[1 - a], ks[1 - b]) &&
+			    (same_site(fs[a], ks[b]) ||
+			     (near_site(fs[a], ks[b]) && near_site(fs[1 - a], ks[1 - b]))))
+				return 1;
+	return 0;
 }
 
 static void copy_location(struct location *to, const struct location *from)
@@ -89,19 +129,20 @@ static void copy_location(struct location *to, const struct location *from)
 		finding_add_frame(to, from->stack[i].func, from->stack[i].file, from->stack[i].line);
 }
 
-/* Takes k's identity; a one-sided race also takes k's other side, so the stored finding
- * still shows both accesses. */
-static void adopt(struct finding *f, const struct finding *k, int how)
+/* Takes k's identity; a one-sided race matched at one of k's sites (take_side) also takes
+ * k's other side, so the stored finding still shows both accesses. */
+static void adopt(struct finding *f, const struct finding *k, int take_side)
 {
+	const struct location *fs[2], *ks[2];
+	int nf = vg_sides(f, fs);
 	free(f->fingerprint);
 	f->fingerprint = xstrdup(k->fingerprint);
 	free(f->symbol);
 	f->symbol = xstrdup(k->symbol);
-	if (how == 2)
+	if (nf != 1 || !take_side)
 		return;
-	const struct location *ks[2];
 	vg_sides(k, ks);
-	const struct location *other = same_site(&f->locs[0], ks[0]) ? ks[1] : ks[0];
+	const struct location *other = same_site(fs[0], ks[0]) ? ks[1] : ks[0];
 	copy_location(finding_add_loc(f), other);
 }
 
@@ -113,7 +154,7 @@ void vg_confirm(struct finding_list *l, const struct finding_list *known)
 			continue;
 		int best = 0;
 		const struct finding *bk = NULL;
-		for (int j = 0; j < known->n && best < 2; j++) {
+		for (int j = 0; j < known->n && best < 3; j++) {
 			int m = match(f, &known->items[j]);
 			if (m > best) {
 				best = m;
@@ -121,13 +162,14 @@ void vg_confirm(struct finding_list *l, const struct finding_list *known)
 			}
 		}
 		if (bk && !str_eq(bk->fingerprint, f->fingerprint))
-			adopt(f, bk, best);
+			adopt(f, bk, 1);
 	}
 	finding_list_unique(l, 0);
 }
 
 /* Does the static facts' access at the side's line touch the object `path`? */
-static int accesses_object(struct facts_at *fc, const struct location *side, const char *path)
+static int accesses_object(struct facts_at *fc, const struct location *side, const char *path,
+                           int sibling)
 {
 	if (!side->file || side->line <= 0)
 		return 0;
@@ -138,12 +180,20 @@ static int accesses_object(struct facts_at *fc, const struct location *side, con
 	int yes = 0;
 	for (int i = 0; i < at.n && !yes; i++) {
 		char *rel = root_relative_text(fc->root, at.items[i].path);   /* as symbols are */
-		yes = str_eq(rel, path);
+		yes = str_eq(rel, path) || (sibling && symbols_sibling_members(rel, path));
 		free(rel);
 	}
 	stored_access_list_free(&at);
 	free(file);
 	return yes;
+}
+
+/* Is the side a few lines from one of the known race's, in its function? There an access
+ * to another member of the same object is the same unlocked check or locked fill, whose
+ * races the static pass reports once (analyze/race_members.c). */
+static int near_known(const struct location *side, const struct location **ks)
+{
+	return near_site(side, ks[0]) || near_site(side, ks[1]);
 }
 
 void vg_join_by_object(struct facts_at *fc, struct finding_list *l, const struct finding_list *known)
@@ -160,9 +210,9 @@ void vg_join_by_object(struct facts_at *fc, struct finding_list *l, const struct
 				break;              /* already that finding */
 			if (!str_eq(k->rule, "data-race") || vg_sides(k, ks) != 2 || !k->symbol ||
 			    !(str_starts(k->symbol, "g:") || str_starts(k->symbol, "s:")) ||
-			    !accesses_object(fc, fs[0], k->symbol))
+			    !accesses_object(fc, fs[0], k->symbol, near_known(fs[0], ks)))
 				continue;
-			adopt(f, k, 2);
+			adopt(f, k, 0);
 			break;
 		}
 	}
@@ -195,7 +245,7 @@ void vg_join_by_address(struct finding_list *l)
 			    str_eq(g->symbol, "?") || !str_eq(g->engine, f->engine) ||
 			    !names_address(g, a, n))
 				continue;
-			adopt(f, g, 2);
+			adopt(f, g, 0);
 			break;
 		}
 	}

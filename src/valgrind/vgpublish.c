@@ -35,6 +35,8 @@ struct acquire_query {
 	struct facts_at *fc;
 	const char *object;          /* the published pointer's path */
 	int depth;
+	int take;                    /* only an acquire exchange (it takes what it swaps out) */
+	const char *file;            /* the file of the function asked about */
 };
 
 /* An atomic load of the object that is not relaxed, or a call of a function that does one
@@ -43,12 +45,15 @@ static int acquires(const struct event *ev, const void *arg)
 {
 	const struct acquire_query *q = arg;
 	if (ev->kind == EV_ACCESS)
-		return (ev->flags & EVF_ATOMIC) && (ev->flags & EVF_READ) && str_eq(ev->path, q->object);
+		return (ev->flags & EVF_ATOMIC) && (ev->flags & EVF_READ) && str_eq(ev->path, q->object) &&
+		       (!q->take || atomic_line_takes(NULL, q->file, ev->line));
 	if (ev->kind != EV_CALL || !ev->callee || q->depth >= 3)
 		return 0;
 	const struct function *callee = facts_function_by_usr(q->fc, ev->callee);
-	struct acquire_query deeper = {q->fc, q->object, q->depth + 1};
-	return callee && facts_always_passes(callee, acquires, &deeper);
+	if (!callee)
+		return 0;
+	struct acquire_query deeper = {q->fc, q->object, q->depth + 1, q->take, callee->file};
+	return facts_always_passes(callee, acquires, &deeper);
 }
 
 /* The first event of fn at `line`, with its function (NULL when none). */
@@ -59,17 +64,44 @@ static const struct function *event_at(struct facts_at *fc, const char *file, in
 	return fn && facts_first_event_at(fn, line, b, i) ? fn : NULL;
 }
 
-/* Is the side ordered after an acquire load of object, in some function of its stack? */
-static int read_after_acquire(struct facts_at *fc, const struct location *side, const char *object)
+/* Is the side ordered after an acquire load of object (take: an acquire exchange of it),
+ * in some function of its stack? */
+static int after_acquire(struct facts_at *fc, const struct location *side, const char *object,
+                         int take)
 {
-	struct acquire_query q = {fc, object, 0};
+	struct acquire_query q = {fc, object, 0, take, NULL};
 	for (int k = 0; k < side->nstack; k++) {
 		const struct frame *fr = &side->stack[k];
 		const struct function *fn = facts_function_at(fc, fr->file, fr->line);
+		q.file = fn ? fn->file : NULL;
 		if (fn && facts_ordered_after(fn, fr->line, acquires, &q))
 			return 1;
 	}
 	return 0;
+}
+
+static int read_after_acquire(struct facts_at *fc, const struct location *side, const char *object)
+{
+	return after_acquire(fc, side, object, 0);
+}
+
+/* A read after an acquire of the pointer; or any access after an acquire exchange that
+ * took it (the block is then the taker's alone: a list drained at once, then relinked
+ * and freed). */
+static const char *side_verb(const struct location *side)
+{
+	return str_starts(side->message, "read") ? "read" : "used";
+}
+
+static const char *acquire_verb(const struct location *side)
+{
+	return str_starts(side->message, "read") ? "load" : "exchange";
+}
+
+static int used_after_acquire(struct facts_at *fc, const struct location *side, const char *object)
+{
+	return str_starts(side->message, "read") ? read_after_acquire(fc, side, object)
+	                                         : after_acquire(fc, side, object, 1);
 }
 
 /* The publication of a block allocated in fn at (ab, ai): an atomic write of a global
@@ -138,7 +170,18 @@ struct published {
 	const struct event *ev;
 	const char *file;            /* the publishing function's file, as the finding names it */
 	char *block;
+	int cas;                     /* published by a compare-and-swap (in a retry loop) */
 };
+
+/* Can the publishing function write the block after publishing it? A write on the retry
+ * loop of a compare-and-swap (the new node's next set to the head just read) runs before
+ * the attempt that succeeds. */
+static int written_after_publication(const struct function *fn, const struct published *p,
+                                     int pb, int pi)
+{
+	return p->cas ? facts_block_written_after_exit(fn, p->block, pb, pi)
+	              : facts_block_written_after(fn, p->block, pb, pi);
+}
 
 /* The publication of the block allocated at alloc, in the allocating function or, when it
  * returns the block, in its caller on the allocation's stack after the call. */
@@ -187,14 +230,15 @@ static char *judge_publication(struct facts_at *fc, const struct location *alloc
 	int pb = p->b, pi = p->i;
 	if (nsides == 1) {
 		/* Valgrind kept no stack of the fill: the one side must be a read after the
-		 * acquire, and the publishing function must not write the block once published. */
-		int ok = str_starts(s[0]->message, "read") && !facts_block_written_after(fn, p->block, pb, pi) &&
-		         read_after_acquire(fc, s[0], pub->path);
+		 * acquire (any access after an exchange that took the block), and the publishing
+		 * function must not write the block once published. */
+		int ok = !written_after_publication(fn, p, pb, pi) && used_after_acquire(fc, s[0], pub->path);
 		return ok ? xasprintf("likely benign: the block allocated at %s:%d is filled before "
-		                      "it is published through atomic '%s' (%s:%d), and read at "
-		                      "%s:%d after an atomic load of it: release/acquire orders them, "
+		                      "it is published through atomic '%s' (%s:%d), and %s at "
+		                      "%s:%d after an atomic %s of it: release/acquire orders them, "
 		                      "which Valgrind does not model", alloc->file, alloc->line,
-		                      short_name(pub->path), p->file, pub->line, s[0]->file, s[0]->line)
+		                      short_name(pub->path), p->file, pub->line, side_verb(s[0]),
+		                      s[0]->file, s[0]->line, acquire_verb(s[0]))
 		          : NULL;
 	}
 	int ab, ai;
@@ -205,15 +249,16 @@ static char *judge_publication(struct facts_at *fc, const struct location *alloc
 		int wb, wi;
 		const struct function *wfn = event_at(fc, s[k]->file, s[k]->line, &wb, &wi);
 		int before = wfn && wfn == fn ? facts_reaches(fn, wb, wi, pb, pi) &&
-		                                !facts_reaches(fn, pb, pi, wb, wi)
+		                                (!facts_reaches(fn, pb, pi, wb, wi) || p->cas)
 		                              : wfn && wfn == afn && afn != fn;
-		if (!before || !read_after_acquire(fc, s[1 - k], pub->path))
+		if (!before || !used_after_acquire(fc, s[1 - k], pub->path))
 			continue;
 		return xasprintf("likely benign: the block is filled at %s:%d before it is published "
-		                 "through atomic '%s' (%s:%d), and read at %s:%d after an atomic load "
+		                 "through atomic '%s' (%s:%d), and %s at %s:%d after an atomic %s "
 		                 "of it: release/acquire orders them, which Valgrind does not model",
 		                 s[k]->file, s[k]->line, short_name(pub->path), p->file, pub->line,
-		                 s[1 - k]->file, s[1 - k]->line);
+		                 side_verb(s[1 - k]), s[1 - k]->file, s[1 - k]->line,
+		                 acquire_verb(s[1 - k]));
 	}
 	return NULL;
 }
@@ -238,6 +283,7 @@ static char *lazy_publication(struct facts_at *fc, const struct finding *f)
 		return NULL;
 	struct published p = {0};
 	int found = find_publication(fc, alloc, &p);
+	p.cas = found && atomic_line_compares(NULL, p.fn->file, p.ev->line);
 	char *reason = found ? judge_publication(fc, alloc, s, nsides, &p) : NULL;
 	free(p.block);
 	return reason;

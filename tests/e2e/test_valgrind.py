@@ -521,6 +521,37 @@ def race_xml(path, reader, read_line, writer, write_line, created_line, alloc_li
             "</error><status><state>FINISHED</state></status></valgrindoutput>\n")
 
 
+def one_sided_xml(path, fn, side, line, created_line, alloc_line, alloc_fn):
+    """Helgrind's report of a race that kept no stack of the other access: thread #2
+    (created at created_line in main) does a `side` ("read", "write") at line in fn, of a
+    block allocated at alloc_line in alloc_fn."""
+    return ("<?xml version=\"1.0\"?>\n<valgrindoutput><protocolversion>4</protocolversion>"
+            "<protocoltool>helgrind</protocoltool><announcethread><hthreadid>2</hthreadid>"
+            f"<stack>{frame('main', path, created_line)}</stack></announcethread>"
+            "<error><unique>0x0</unique><tid>2</tid><kind>Race</kind><xwhat><text>Possible data "
+            f"race during {side} of size 4 at 0x4A8B040 by thread #2</text><hthreadid>2"
+            f"</hthreadid></xwhat><stack>{frame(fn, path, line)}</stack>"
+            "<auxwhat>Address 0x4a8b040 is 8 bytes inside a block of size 24 alloc'd</auxwhat>"
+            "<stack><frame><ip>0x3</ip><obj>/usr/libexec/valgrind/vgpreload_helgrind-amd64-"
+            f"linux.so</obj><fn>calloc</fn></frame>{frame(alloc_fn, path, alloc_line)}</stack>"
+            "</error><status><state>FINISHED</state></status></valgrindoutput>\n")
+
+
+def unlock_unlocked_xml(path, handler, unlock_line, fn, push_line, lock_line, created_line):
+    """Helgrind's unlock of a lock not held by thread #2 at unlock_line in handler, called
+    from the cleanup push at push_line in fn; the lock first observed at lock_line."""
+    lib = "<frame><ip>0x2</ip><obj>/usr/libexec/valgrind/vgpreload_helgrind-amd64-linux.so</obj></frame>"
+    return ("<?xml version=\"1.0\"?>\n<valgrindoutput><protocolversion>4</protocolversion>"
+            "<protocoltool>helgrind</protocoltool><announcethread><hthreadid>2</hthreadid>"
+            f"<stack>{frame('main', path, created_line)}</stack></announcethread>"
+            "<error><unique>0x0</unique><tid>2</tid><kind>UnlockUnlocked</kind><xwhat><text>"
+            "Thread #2 unlocked a not-locked lock at 0x10C0A0</text><hthreadid>2</hthreadid>"
+            f"</xwhat><stack>{lib}{frame(handler, path, unlock_line)}{frame(fn, path, push_line)}"
+            "</stack><auxwhat>Lock at 0x10C0A0 was first observed</auxwhat>"
+            f"<stack>{lib}{frame(fn, path, lock_line)}</stack></error>"
+            "<status><state>FINISHED</state></status></valgrindoutput>\n")
+
+
 def inner_wakeup_xml(path, waiter, wait_line, created_line):
     """Helgrind's blame of the wake-up glibc sends from inside thread #2's timed wait at
     wait_line in waiter: a signal while the condition's mutex is held by no thread."""
@@ -586,6 +617,49 @@ def test_replayed_judgements():
     check(len(races) == 1 and not races[0].get("suppressed"),
           f"a write after the creation is not judged: {[f.get('suppress_reason') for f in races]}")
     test_inner_wakeup()
+    test_list_drain()
+    test_cleanup_unlock()
+
+
+def test_cleanup_unlock():
+    """Helgrind's unlock of a lock not held in a cancellation cleanup handler: likely benign
+    when the handler was pushed holding the mutex around a condition wait on it and nothing
+    unlocks it before the pop (the cancelled wait re-locked it, unseen); counts when the
+    function unlocks it before a later cancellation point."""
+    src = os.path.join(SRC, "tests/fixtures/valgrind/cleanup_wait.c")
+    unlock, created = line_of(src, "// handler unlock"), line_of(src, "// create")
+    for fn, benign in (("waiter", True), ("napper", False)):
+        xml = unlock_unlocked_xml(src, "unlock_it", unlock, fn, line_of(src, f"// {fn} push"),
+                                  line_of(src, f"// {fn} lock"), created)
+        found = [f for f in replayed("cleanup_wait", xml, rule="unlock-not-held")
+                 if "helgrind" in f["engines"]]
+        check(len(found) == 1 and bool(found[0].get("suppressed")) == benign and
+              (not benign or "cleanup handler" in found[0]["suppress_reason"]),
+              f"cleanup_wait: the handler's unlock after a cancellation in {fn}: "
+              f"{'likely benign' if benign else 'counts'}: "
+              f"{[(f['engines'], f.get('suppress_reason')) for f in found]}")
+
+
+def test_list_drain():
+    """Records linked onto a list head by a release compare-and-swap loop (the new record's
+    next rewritten on each retry) and taken all at once by an acquire exchange: the taker's
+    read, relink and free of a record are likely benign; a record written by its pusher
+    after the push, or written after a mere acquire load, counts."""
+    src = os.path.join(SRC, "tests/fixtures/valgrind/list_drain.c")
+    alloc, late, created = (line_of(src, m) for m in ("// alloc", "// late alloc", "// create"))
+    for fn, side, mark, at, benign in (("drain", "read", "// read", alloc, True),
+                                       ("drain", "write", "// relink", alloc, True),
+                                       ("drain", "write", "// free", alloc, True),
+                                       ("drain", "read", "// read", late, False),
+                                       ("peek", "write", "// peek write", alloc, False)):
+        xml = one_sided_xml(src, fn, side, line_of(src, mark), created, at,
+                            "push" if at == alloc else "push_late")
+        races = [f for f in replayed("list_drain", xml) if "helgrind" in f["engines"]]
+        check(len(races) == 1 and bool(races[0].get("suppressed")) == benign and
+              (not benign or "published through atomic 'head'" in races[0]["suppress_reason"]),
+              f"list_drain: the {side} at '{mark}' of the block from line {at}: "
+              f"{'likely benign' if benign else 'counts'}: "
+              f"{[(f['engines'], f.get('suppress_reason')) for f in races]}")
 
 
 def test_inner_wakeup():

@@ -197,6 +197,42 @@ static void test_confirm_takes_known_identity(void **state)
 	finding_list_free(&known);
 }
 
+static struct finding *known_race(struct finding_list *l, const char *symbol, const char *fp,
+                                  const char *f1, int l1, const char *f2, int l2)
+{
+	struct finding *f = finding_list_add(l);
+	f->rule = xstrdup("data-race");
+	f->symbol = xstrdup(symbol);
+	f->fingerprint = xstrdup(fp);
+	add_side(f, f1, l1);
+	add_side(f, f2, l2);
+	return f;
+}
+
+/* Helgrind names the whole array or struct ("table") where the static pass names a member
+ * (table[].used): its race joins the member's when one side is at a known site and the
+ * other in the known other side's function (a field the static pass did not follow), or
+ * both sides are a few lines from the known ones (a sibling field of the same check and
+ * fill). A container race far from every known race of it stays itself. */
+static void test_confirm_joins_container(void **state)
+{
+	(void)state;
+	struct finding_list known = {0}, l = {0};
+	known_race(&known, "s:src/r.c:table[].used", "static-fp", "check", 35, "fill", 44);
+	known_race(&l, "table", "hg-host", "check", 35, "fill", 42);       /* same check, host field */
+	known_race(&l, "table", "hg-backend", "check", 36, "fill", 43);    /* the sibling field */
+	known_race(&l, "table", "hg-far", "audit", 80, "fill", 44);        /* another function */
+	known_race(&l, "tables", "hg-other", "check", 35, "fill", 44);     /* another object */
+	vg_confirm(&l, &known);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.items[0].fingerprint, "static-fp");
+	assert_string_equal(l.items[0].symbol, "s:src/r.c:table[].used");
+	assert_string_equal(l.items[1].fingerprint, "hg-far");
+	assert_string_equal(l.items[2].fingerprint, "hg-other");
+	finding_list_free(&l);
+	finding_list_free(&known);
+}
+
 /* One-error documents of DRD and Helgrind. */
 #define DRD_HEAD "<?xml version=\"1.0\"?>\n<valgrindoutput><protocolversion>4</protocolversion>" \
 	"<protocoltool>drd</protocoltool>"
@@ -403,6 +439,7 @@ int main(void)
 		cmocka_unit_test(test_cut_short_keeps_complete_errors),
 		cmocka_unit_test(test_unknown_kind_is_kept),
 		cmocka_unit_test(test_confirm_takes_known_identity),
+		cmocka_unit_test(test_confirm_joins_container),
 		cmocka_unit_test(test_kinds_read_texts_and_function),
 		cmocka_unit_test(test_trylock_order_is_likely_benign),
 		cmocka_unit_test(test_every_kind_with_a_rule),
