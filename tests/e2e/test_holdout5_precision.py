@@ -46,16 +46,11 @@ SCHEDULE_WRONG.update(lines(
     "covers records pushed by a release CAS loop, has no block to follow); DRD's report of "
     "the same free is judged"))
 SCHEDULE_WRONG.update(lines(
-    "timed_flusher.c", "data-race", 58, 62,
-    "watch (seen once after the static swap fix and the Valgrind judgements merged, in "
-    "runs where it catches it): the flusher writes out the buffer it took out of `pending` "
-    "by a pointer swap under the mutex; the watch engine names the array 'bufs' and does "
-    "not follow ownership moved by the swap"))
-SCHEDULE_WRONG.update(lines(
     "timed_flusher.c", "data-race", 25, 65,
-    "watch (seen after the static pass stopped reporting the swapped buffer's len, lines "
-    "31 and 60 in three runs): a race on 'bufs', the two logbufs whose ownership the "
-    "flusher's pointer swap under the mutex moves; cause not examined yet"))
+    "watch (seen after the static swap fix and the Valgrind judgements merged, in runs "
+    "where it catches it; lines 31 and 60 seen): the flusher writes out the buffer it took "
+    "out of `pending` by a pointer swap under the mutex (or the appender fills the other); "
+    "the watch engine names the array 'bufs' and does not follow ownership moved by the swap"))
 # (program, rule, line): marked bugs combined may miss, with the cause.
 KNOWN_MISSED = {
     ("race_session_touch_unlocked.c", "data-race", 50):
