@@ -46,11 +46,12 @@ SCHEDULE_WRONG.update(lines(
     "covers records pushed by a release CAS loop, has no block to follow); DRD's report of "
     "the same free is judged"))
 SCHEDULE_WRONG.update(lines(
-    "timed_flusher.c", "data-race", 25, 65,
-    "watch (seen after the static swap fix and the Valgrind judgements merged, in runs "
-    "where it catches it; lines 31 and 60 seen): the flusher writes out the buffer it took "
-    "out of `pending` by a pointer swap under the mutex (or the appender fills the other); "
-    "the watch engine names the array 'bufs' and does not follow ownership moved by the swap"))
+    "timed_flusher.c", "data-race", 28, 62,
+    "watch (seen after the static swap fix and the Valgrind judgements merged, at the "
+    "append's lines 30-32 or the flusher's 58-62, in runs where it catches it): the "
+    "flusher writes out the buffer it took out of `pending` by a pointer swap under the "
+    "mutex; the watch engine names the array 'bufs' and does not follow ownership moved "
+    "by the swap"))
 # (program, rule, line): marked bugs combined may miss, with the cause.
 KNOWN_MISSED = {
     ("race_session_touch_unlocked.c", "data-race", 50):
