@@ -6,11 +6,12 @@
  * the read that returns its bytes, but Helgrind and DRD see no happens-before through a
  * descriptor (ThreadSanitizer does).
  *
- * A race is judged likely benign when its later side accesses, through a local, a pointer
+ * A race is judged likely benign when its later side accesses, through a local (or a local
+ * every assignment of which in the text names it: `p = r->name`, then `*p`), a pointer
  * received before it on every path (and not sent on again before it), and either its
- * earlier side accesses the block through a pointer its function sends after the access,
- * or (one side: Valgrind kept no stack of the other) every hand-over of the loaded code is
- * clean. A hand-over is clean when its function no longer touches the block after the send
+ * earlier side accesses the block through a pointer its function sends after the access
+ * (to the receiver's descriptor, or along a chain of clean hand-overs), or (one side:
+ * Valgrind kept no stack of the other) every hand-over of the loaded code is clean. A hand-over is clean when its function no longer touches the block after the send
  * (up to the next allocation or receive of that pointer): a sender that touches the block
  * again races with the receiver, and stays reported. sendmsg/recvmsg carry the pointer in
  * an iovec the facts do not follow: not judged. */
@@ -175,6 +176,87 @@ static const char *local_name(const char *v)
 	return str_starts(v, "l:") && strrchr(v, ':') ? strrchr(v, ':') + 1 : NULL;
 }
 
+static int ident_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* Does the text t[0..len) name the identifier `name` (a whole word)? */
+static int names(const char *t, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i + n <= len; i++)
+		if (!strncmp(t + i, name, n) && (!i || !ident_char(t[i - 1])) &&
+		    (i + n == len || !ident_char(t[i + n])))
+			return 1;
+	return 0;
+}
+
+/* Is local q of fn derived from the pointer `from`: every assignment of q in fn's text
+ * (`const char *q = r->name;`, `q = r + 1`, on one line, up to its `;` or `,`) names
+ * `from`, there is one, and q's address is never taken? q++ and q += n keep it derived. */
+static int derived_from(const struct function *fn, const char *q, const char *from)
+{
+	size_t n = strlen(q);
+	int assigned = 0;
+	for (int l = fn->line; l <= fn->end_line; l++) {
+		size_t len;
+		const char *t = source_line(NULL, fn->file, l, &len);
+		for (size_t i = 0; t && i + n <= len; i++) {
+			if (strncmp(t + i, q, n) || (i && ident_char(t[i - 1])) ||
+			    (i + n < len && ident_char(t[i + n])))
+				continue;
+			size_t k = i, j = i + n;
+			while (k && isspace((unsigned char)t[k - 1]))
+				k--;
+			if (k && t[k - 1] == '&' && (k < 2 || t[k - 2] != '&'))
+				return 0;
+			size_t d = k;                /* `char *q = …` declares q; `*q = …` writes through it */
+			while (d && (t[d - 1] == '*' || isspace((unsigned char)t[d - 1])))
+				d--;
+			if (k && (t[k - 1] == '.' || t[k - 1] == '>' ||
+			          (t[k - 1] == '*' && !(d && ident_char(t[d - 1])))))
+				continue;                /* a member named q, or through q */
+			while (j < len && isspace((unsigned char)t[j]))
+				j++;
+			if (j >= len || t[j] != '=' || (j + 1 < len && t[j + 1] == '='))
+				continue;
+			size_t e = j + 1;
+			while (e < len && t[e] != ';' && t[e] != ',')
+				e++;
+			if (!names(t + j + 1, e - j - 1, from))
+				return 0;
+			assigned = 1;
+		}
+	}
+	return assigned;
+}
+
+/* Does the text of `line` of fn dereference `name`, or a local derived from it
+ * (`*p` after `p = r->name`)? */
+static int derefs_through(const struct function *fn, int line, const char *name)
+{
+	if (vg_line_derefs(fn->file, line, name))
+		return 1;
+	size_t len;
+	const char *t = source_line(NULL, fn->file, line, &len);
+	for (size_t i = 0; t && i < len; i++) {
+		if (!ident_char(t[i]) || isdigit((unsigned char)t[i]) || (i && ident_char(t[i - 1])))
+			continue;
+		size_t e = i;
+		while (e < len && ident_char(t[e]))
+			e++;
+		char *q = xstrndup(t + i, e - i);
+		int hit = !str_eq(q, name) && vg_line_derefs(fn->file, line, q) &&
+		          derived_from(fn, q, name);
+		free(q);
+		if (hit)
+			return 1;
+		i = e;
+	}
+	return 0;
+}
+
 /* Does `line` of fn go through value v: an event there, or (a local, whose accesses the
  * facts do not record when a call's result went to it) its text dereferences it? */
 static int line_uses(const struct function *fn, int line, const char *v)
@@ -183,7 +265,7 @@ static int line_uses(const struct function *fn, int line, const char *v)
 		for (int i = 0; i < fn->blocks[b].nevents; i++)
 			if (fn->blocks[b].events[i].line == line && uses(&fn->blocks[b].events[i], v))
 				return 1;
-	return local_name(v) && vg_line_derefs(fn->file, line, local_name(v));
+	return local_name(v) && derefs_through(fn, line, local_name(v));
 }
 
 /* Walks fn from just after event (b, i) along its control flow, a path ending where v is
@@ -231,7 +313,7 @@ static int touched_after_send(const struct function *fn, int b, int i, const cha
 	if (!local_name(v))
 		return 0;
 	for (int l = cycle ? fn->line : send_line + 1; l <= fn->end_line; l++)
-		if ((!line || l == line) && l != send_line && vg_line_derefs(fn->file, l, local_name(v)))
+		if ((!line || l == line) && l != send_line && derefs_through(fn, l, local_name(v)))
 			return 1;
 	return 0;
 }

@@ -52,14 +52,6 @@ SCHEDULE_WRONG.update(lines(
     "flusher writes out the buffer it took out of `pending` by a pointer swap under the "
     "mutex; the watch engine names the array 'bufs' and does not follow ownership moved "
     "by the swap"))
-SCHEDULE_WRONG.update(lines(
-    "pipe_handoff.c", "data-race", 61, 61,
-    "drd: a read through a pointer derived from the one read from the pipe (`p = r->name`, "
-    "then `*p`): the pipe judgement follows only the local the descriptor read filled"))
-SCHEDULE_WRONG.update(lines(
-    "pipe_handoff.c", "data-race", 81, 83,
-    "drd/helgrind (when main's access is paired with the resolver's read through the derived "
-    "pointer at line 61): the same"))
 # (program, rule, line): marked bugs combined may miss, with the cause.
 KNOWN_MISSED = {
     ("race_session_touch_unlocked.c", "data-race", 50):
