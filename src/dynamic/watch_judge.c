@@ -4,7 +4,7 @@
  * reading does not count), and neither is ordered before the other by the program's
  * synchronisation: a is before b when b's vector clock already covered a's epoch (the
  * runtime's clocks follow create, join, semaphores, conditions, barriers and
- * pthread_once; the second also locks, counted unless both accesses held a lock). The confirmed finding is the static one (its
+ * pthread_once; the second also locks, counted only between two unlocked accesses). The confirmed finding is the static one (its
  * fingerprint), seen by the "watch" engine, with both run-time stacks. */
 #include <stdlib.h>
 #include <string.h>
@@ -14,14 +14,14 @@
 #include "watch.h"
 #include "watch_internal.h"
 
-/* a's epoch is covered by b's clock. A lock's unlock -> lock orders the two unless both
- * accesses held a lock: an object handed over through a locked pointer or queue (filled
- * under the lock or not, used outside it by the thread that took it) is ordered as it is;
- * two accesses in critical sections are judged by their locks, so that two sections under
- * different locks (or a read lock each) race even when the run happened to order them. */
+/* a's epoch is covered by b's clock. A lock's unlock -> lock orders the two only when
+ * neither access held a lock: an object handed over through a locked pointer or queue,
+ * touched by each thread in turn outside any lock, is ordered as it is; two accesses in
+ * critical sections are judged by their locks, so that two sections under different
+ * locks (or a read lock each) race even when the run happened to order them. */
 static int ordered_before(const struct rt_watch_hit *a, const struct rt_watch_hit *b)
 {
-	const uint32_t *clock = a->nlocks && b->nlocks ? b->vc : b->lvc;
+	const uint32_t *clock = a->nlocks || b->nlocks ? b->vc : b->lvc;
 	return a->epoch && a->epoch <= clock[a->thread % RT_WATCH_VC];
 }
 
