@@ -273,9 +273,7 @@ void compile_unit_free(struct compile_unit *u)
 {
 	free(u->file);
 	free(u->directory);
-	for (int a = 0; a < u->argc; a++)
-		free(u->argv[a]);
-	free(u->argv);
+	free_argv(u->argv, u->argc);
 }
 
 void compdb_free(struct compile_db *db)

@@ -179,6 +179,16 @@ char *path_root(const char *path)
 	return xstrndup(path, root_len(path));
 }
 
+int path_within(const char *path, const char *obj)
+{
+	if (!path)
+		return 0;
+	path += path[0] == '&';
+	obj += obj[0] == '&';
+	size_t n = strlen(obj);
+	return !strncmp(path, obj, n) && (!path[n] || strchr(".*[", path[n]));
+}
+
 int path_substitute_sb(struct strbuf *sb, const char *path, const struct call_arg *args, int nargs)
 {
 	int amp = path[0] == '&';

@@ -265,5 +265,8 @@ int path_substitute_sb(struct strbuf *sb, const char *path, const struct call_ar
 char *path_substitute(const char *path, const struct call_arg *args, int nargs);
 /* The root of a path ("g:x" for "g:x.f*"), without a leading &. New string. */
 char *path_root(const char *path);
+/* Does path name the object obj or a part of it (obj, obj.f, obj*, obj[])? Leading &s
+ * ignored; a NULL path names nothing. */
+int path_within(const char *path, const char *obj);
 
 #endif

@@ -303,12 +303,10 @@ int facts_ordered_after(const struct function *fn, int line,
 static int block_written_after(const struct function *fn, const char *heap, int b, int i,
                                int skip_cycle)
 {
-	size_t n = strlen(heap);
 	for (int k = 0; k < fn->nblocks; k++)
 		for (int e = 0; e < fn->blocks[k].nevents; e++) {
 			const struct event *ev = &fn->blocks[k].events[e];
-			if (ev->kind == EV_ACCESS && (ev->flags & EVF_WRITE) && ev->path &&
-			    !strncmp(ev->path, heap, n) && (!ev->path[n] || strchr(".*[", ev->path[n])) &&
+			if (ev->kind == EV_ACCESS && (ev->flags & EVF_WRITE) && path_within(ev->path, heap) &&
 			    facts_reaches(fn, b, i, k, e) && !(skip_cycle && facts_reaches(fn, k, e, b, i)))
 				return 1;
 		}

@@ -112,25 +112,14 @@ static const char *received_local(struct facts_at *fc, const struct event *ev, i
 	return NULL;
 }
 
-/* Does path (without a leading &) start with the object obj: obj, obj.f, obj*, obj[]? */
-static int rooted(const char *path, const char *obj)
-{
-	if (!path)
-		return 0;
-	path += path[0] == '&';
-	obj += obj[0] == '&';
-	size_t n = strlen(obj);
-	return !strncmp(path, obj, n) && (!path[n] || strchr(".*[", path[n]));
-}
-
 /* Does the event go through value v (its path or one of its arguments)? */
 static int uses(const struct event *ev, const char *v)
 {
-	if ((ev->kind == EV_ACCESS || ev->kind == EV_CALL) && rooted(ev->path, v) &&
+	if ((ev->kind == EV_ACCESS || ev->kind == EV_CALL) && path_within(ev->path, v) &&
 	    !(ev->kind == EV_CALL && str_eq(ev->path, v)))
 		return 1;
 	for (int a = 0; ev->kind == EV_CALL && a < ev->nargs; a++)
-		if (rooted(ev->args[a].path, v))
+		if (path_within(ev->args[a].path, v))
 			return 1;
 	return 0;
 }
